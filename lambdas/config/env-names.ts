@@ -1,0 +1,21 @@
+/**
+ * Names of the environment variables that carry resource names into the functions.
+ * The CDK app sets them and the handlers' composition roots read them; each name says which resource it names,
+ * so the local runtime can merge the environments of all functions into one process without a clash.
+ */
+export const ENV = {
+  catalogTable: 'CATALOG_TABLE_NAME',
+  apiKeysTable: 'API_KEYS_TABLE_NAME',
+  landingBucket: 'LANDING_BUCKET_NAME',
+  lakeBucket: 'LAKE_BUCKET_NAME',
+  quarantineBucket: 'QUARANTINE_BUCKET_NAME',
+  ingestStream: 'INGEST_STREAM_NAME',
+  /** Set only by the local runtime: the S3 emulator needs path-style addressing. */
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+} as const;
+
+/** Key attributes of the catalog table (single-table: sandboxes, schemas, namespaces, datasets, inlets). */
+export const CATALOG_KEYS = { partitionKey: 'pk', sortKey: 'sk', gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } } as const;
+
+/** Key attributes of the API key table: one item per key, found by the id derived from the key's hash. */
+export const API_KEYS_KEYS = { partitionKey: 'keyId', bySandbox: { name: 'by-sandbox', partitionKey: 'sandbox', sortKey: 'createdAt' } } as const;

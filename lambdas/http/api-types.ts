@@ -1,0 +1,44 @@
+import type { Scope } from './route-table';
+
+/** Who is calling, as the authorizer established it (passed through API Gateway's authorizer context). */
+export interface Caller {
+  readonly keyId: string;
+  /** The sandbox the key belongs to; `*` for the platform (bootstrap) key, which may act in any sandbox. */
+  readonly keySandbox: string;
+  readonly scopes: readonly Scope[];
+}
+
+/** A request as the route handlers see it: parsed, header names lower-cased, sandbox resolved. */
+export interface ApiRequest {
+  readonly method: string;
+  /** The API Gateway resource template, e.g. `/schemas/{schemaId}`. */
+  readonly resource: string;
+  readonly path: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The parsed JSON body; `undefined` when the request had none. */
+  readonly body: unknown;
+  /** The sandbox this request acts in: `x-sandbox-name`, default `prod`. */
+  readonly sandbox: string;
+  /** Undefined only on routes that take no key. */
+  readonly caller: Caller | undefined;
+  readonly requestId: string;
+  /** Scheme, host and stage of the API as the caller reached it, for URLs in answers. */
+  readonly baseUrl: string;
+}
+
+export interface ApiResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
+
+/** Authorizer context keys (API Gateway passes only strings, numbers and booleans). */
+export const AUTH_CONTEXT = { keyId: 'keyId', keySandbox: 'keySandbox', scopes: 'scopes', reason: 'reason' } as const;
+
+export const DEFAULT_SANDBOX = 'prod';
+export const PLATFORM_SANDBOX = '*';
+export const SANDBOX_HEADER = 'x-sandbox-name';

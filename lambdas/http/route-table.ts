@@ -1,0 +1,53 @@
+/**
+ * The HTTP routes of the control-plane function, with the scope each needs.
+ * This is a constant shared with the CDK app (which creates one API Gateway method per row) and read by the
+ * authorizer (which decides 403 from it), so a route and its scope are written down once.
+ */
+export type Scope = 'admin' | 'ingest' | 'read';
+export type RouteScope = Scope | 'none';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly resource: string;
+  /** `none` routes take no key; every other route goes through the authorizer. */
+  readonly scope: RouteScope;
+}
+
+export const CONTROL_PLANE_ROUTES = [
+  { method: 'GET', resource: '/health', scope: 'none' },
+  { method: 'POST', resource: '/sandboxes', scope: 'admin' },
+  { method: 'GET', resource: '/sandboxes', scope: 'read' },
+  { method: 'GET', resource: '/sandboxes/{sandboxName}', scope: 'read' },
+  { method: 'POST', resource: '/api-keys', scope: 'admin' },
+  { method: 'GET', resource: '/api-keys', scope: 'admin' },
+  { method: 'GET', resource: '/api-keys/{keyId}', scope: 'admin' },
+  { method: 'DELETE', resource: '/api-keys/{keyId}', scope: 'admin' },
+  { method: 'POST', resource: '/schemas', scope: 'admin' },
+  { method: 'GET', resource: '/schemas', scope: 'read' },
+  { method: 'GET', resource: '/schemas/{schemaId}', scope: 'read' },
+  { method: 'PUT', resource: '/schemas/{schemaId}', scope: 'admin' },
+  { method: 'POST', resource: '/schemas/{schemaId}/validate', scope: 'read' },
+  { method: 'POST', resource: '/identity/namespaces', scope: 'admin' },
+  { method: 'GET', resource: '/identity/namespaces', scope: 'read' },
+  { method: 'GET', resource: '/identity/namespaces/{namespaceCode}', scope: 'read' },
+  { method: 'POST', resource: '/datasets', scope: 'admin' },
+  { method: 'GET', resource: '/datasets', scope: 'read' },
+  { method: 'GET', resource: '/datasets/{datasetId}', scope: 'read' },
+  { method: 'PATCH', resource: '/datasets/{datasetId}', scope: 'admin' },
+  { method: 'POST', resource: '/inlets', scope: 'admin' },
+  { method: 'GET', resource: '/inlets', scope: 'read' },
+  { method: 'GET', resource: '/inlets/{inletId}', scope: 'read' },
+  { method: 'DELETE', resource: '/inlets/{inletId}', scope: 'admin' },
+] as const satisfies readonly RouteDefinition[];
+
+export type ControlPlaneRoute = (typeof CONTROL_PLANE_ROUTES)[number];
+export type RouteKey = `${ControlPlaneRoute['method']} ${ControlPlaneRoute['resource']}`;
+
+export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
+
+/** The scope a route needs, or undefined when the route is not one of ours. Admin keys hold every scope. */
+export function requiredScope(routes: readonly RouteDefinition[], method: string, resource: string): RouteScope | undefined {
+  return routes.find((route) => route.method === method && route.resource === resource)?.scope;
+}

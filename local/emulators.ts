@@ -1,0 +1,106 @@
+/**
+ * The wire-protocol emulators, in this process: DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver).
+ * With a data directory they persist on disk (LevelDB and plain files); without one they live in memory
+ * (S3 then uses a temporary folder that is removed on stop).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+import S3rver from 's3rver';
+
+export interface EmulatorEndpoints {
+  readonly dynamodb: string;
+  readonly kinesis: string;
+  readonly s3: string;
+}
+
+export interface RunningEmulators {
+  readonly endpoints: EmulatorEndpoints;
+  /** Emits S3-notification-shaped events for every object written or removed. */
+  readonly s3Server: S3rver;
+  stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** Persist under this folder; in memory when absent. */
+  readonly dataDir?: string;
+  readonly host?: string;
+}
+
+/** Creation and deletion are instant locally: the emulators' default 500 ms delays only slow start-up. */
+const INSTANT_MS = 0;
+
+const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const LOCAL_REGION = 'us-east-1';
+
+async function listen(server: Server, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return `http://${host}:${port}`;
+}
+
+async function close(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<RunningEmulators> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = options.dataDir;
+  const dirs = dataDir
+    ? { dynamodb: join(dataDir, 'dynamodb'), kinesis: join(dataDir, 'kinesis'), s3: join(dataDir, 's3') }
+    : undefined;
+  if (dirs) for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  const s3Dir = dirs?.s3 ?? mkdtempSync(join(tmpdir(), 'tributary-s3-'));
+
+  const dynamoServer: Server = dynalite({
+    path: dirs?.dynamodb,
+    createTableMs: INSTANT_MS,
+    deleteTableMs: INSTANT_MS,
+    updateTableMs: INSTANT_MS,
+  });
+  const kinesisServer: Server = kinesalite({
+    path: dirs?.kinesis,
+    createStreamMs: INSTANT_MS,
+    deleteStreamMs: INSTANT_MS,
+    updateStreamMs: INSTANT_MS,
+    shardLimit: 100,
+  });
+  const s3Server = new S3rver({ port: 0, address: host, directory: s3Dir, silent: true });
+
+  const [dynamodb, kinesis, s3Address] = await Promise.all([
+    listen(dynamoServer, host),
+    listen(kinesisServer, host),
+    s3Server.run(),
+  ]);
+
+  return {
+    endpoints: { dynamodb, kinesis, s3: `http://${host}:${(s3Address as AddressInfo).port}` },
+    s3Server,
+    async stop() {
+      await Promise.all([close(dynamoServer), close(kinesisServer), s3Server.close()]);
+      if (!dirs) rmSync(s3Dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Environment that points the AWS SDK at the emulators (the SDK reads these when a client is built). */
+export function emulatorEnvironment(endpoints: EmulatorEndpoints): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+}
