@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   /** Persist under this folder; in memory when absent. */
   readonly dataDir?: string;
   readonly host?: string;
+  /** Listen on these ports (0 or absent: a free port), so a restart can keep the endpoints clients already hold. */
+  readonly ports?: Partial<Record<keyof EmulatorEndpoints, number>>;
 }
 
 /** Creation and deletion are instant locally: the emulators' default 500 ms delays only slow start-up. */
@@ -38,10 +40,10 @@ const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as c
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 export const LOCAL_REGION = 'us-east-1';
 
-async function listen(server: Server, host: string): Promise<string> {
+async function listen(server: Server, host: string, requestedPort = 0): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(requestedPort, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return `http://${host}:${port}`;
@@ -73,11 +75,11 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     updateStreamMs: INSTANT_MS,
     shardLimit: 100,
   });
-  const s3Server = new S3rver({ port: 0, address: host, directory: s3Dir, silent: true });
+  const s3Server = new S3rver({ port: options.ports?.s3 ?? 0, address: host, directory: s3Dir, silent: true });
 
   const [dynamodb, kinesis, s3Address] = await Promise.all([
-    listen(dynamoServer, host),
-    listen(kinesisServer, host),
+    listen(dynamoServer, host, options.ports?.dynamodb),
+    listen(kinesisServer, host, options.ports?.kinesis),
     s3Server.run(),
   ]);
 

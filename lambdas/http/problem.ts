@@ -21,7 +21,7 @@ export interface ProblemBody {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-const PROBLEM_TYPE_BASE = 'https://tributary.dev/problems/';
+export const PROBLEM_TYPE_BASE = 'https://tributary.dev/problems/';
 
 export class HttpProblem extends Error {
   constructor(

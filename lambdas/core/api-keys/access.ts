@@ -1,0 +1,25 @@
+/** Who may do what: scopes (admin implies the others) and sandboxes (a key acts in its own; platform keys in all). */
+import type { Caller } from '../../http/api-types';
+import { PLATFORM_SANDBOX } from '../../http/api-types';
+import type { RouteScope, Scope } from '../../http/route-table';
+
+type KeyHolder = Pick<Caller, 'keySandbox' | 'scopes'>;
+
+export function hasScope(scopes: readonly Scope[], required: RouteScope): boolean {
+  return required === 'none' || scopes.includes('admin') || scopes.includes(required);
+}
+
+export function isPlatformKey(holder: Pick<Caller, 'keySandbox'>): boolean {
+  return holder.keySandbox === PLATFORM_SANDBOX;
+}
+
+/** Why the holder may not use a route of the given scope in the sandbox, or undefined when it may. */
+export function accessDenial(holder: KeyHolder, required: RouteScope, sandbox: string): string | undefined {
+  if (!hasScope(holder.scopes, required)) {
+    return `the key's scopes (${holder.scopes.join(', ') || 'none'}) do not include ${required}`;
+  }
+  if (!isPlatformKey(holder) && holder.keySandbox !== sandbox) {
+    return `the key belongs to sandbox '${holder.keySandbox}', not '${sandbox}'`;
+  }
+  return undefined;
+}

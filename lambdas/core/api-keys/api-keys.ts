@@ -1,0 +1,156 @@
+/**
+ * The API key operations: bootstrap of the platform key, authentication of a presented key, and the key management
+ * that `/api-keys` exposes (a sandbox admin manages its own sandbox's keys; a platform key manages every sandbox's).
+ */
+import type { Caller } from '../../http/api-types';
+import { PLATFORM_SANDBOX } from '../../http/api-types';
+import { badRequest, conflict, forbidden, notFound } from '../../http/problem';
+import type { Scope } from '../../http/route-table';
+import type { Page, PageRequest } from '../page';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key';
+import { generateKey, hashesEqual, hashKey, isPlausibleKey, keyIdOf, MIN_KEY_LENGTH, MAX_KEY_LENGTH } from './api-key';
+import { isPlatformKey } from './access';
+
+export const PLATFORM_KEY_NAME = 'platform';
+/** lastUsedAt is a hint for audits, not a log: writing it at most hourly keeps authentication read-only. */
+const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+
+/** Idempotently stores the platform (bootstrap) admin key, which acts in every sandbox. */
+export async function ensurePlatformKey(store: ApiKeyStore, key: string, now: Date = new Date()): Promise<void> {
+  if (!isPlausibleKey(key)) {
+    throw new Error(`the platform key must be ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} printable ASCII characters`);
+  }
+  const keyHash = hashKey(key);
+  const keyId = keyIdOf(keyHash);
+  const existing = await store.get(keyId);
+  const current =
+    existing &&
+    existing.keyHash === keyHash &&
+    existing.sandbox === PLATFORM_SANDBOX &&
+    existing.scopes.length === 1 &&
+    existing.scopes[0] === 'admin';
+  if (current) return;
+  await store.put({
+    keyId,
+    keyHash,
+    name: PLATFORM_KEY_NAME,
+    sandbox: PLATFORM_SANDBOX,
+    scopes: ['admin'],
+    createdAt: now.toISOString(),
+    createdBy: 'bootstrap',
+  });
+}
+
+/** The stored key the presented text is, or undefined for anything that is not a current key. */
+export async function authenticate(store: ApiKeyStore, presentedKey: string): Promise<ApiKeyRecord | undefined> {
+  if (!isPlausibleKey(presentedKey)) return undefined;
+  const keyHash = hashKey(presentedKey);
+  const record = await store.get(keyIdOf(keyHash));
+  return record && hashesEqual(record.keyHash, keyHash) ? record : undefined;
+}
+
+/** Notes that the key was used, at most once per LAST_USED_RESOLUTION_MS. */
+export async function recordUse(store: ApiKeyStore, record: ApiKeyRecord, now: Date = new Date()): Promise<void> {
+  const last = record.lastUsedAt ? Date.parse(record.lastUsedAt) : 0;
+  if (now.getTime() - last >= LAST_USED_RESOLUTION_MS) await store.touch(record.keyId, now.toISOString());
+}
+
+/** What the API shows of a key: never its hash. */
+export interface ApiKeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly sandbox: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly lastUsedAt?: string;
+}
+
+export function toApiKeyView(record: ApiKeyRecord): ApiKeyView {
+  return {
+    id: record.keyId,
+    name: record.name,
+    sandbox: record.sandbox,
+    scopes: record.scopes,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy,
+    ...(record.lastUsedAt ? { lastUsedAt: record.lastUsedAt } : {}),
+  };
+}
+
+export interface NewApiKey {
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  readonly sandbox?: string;
+}
+
+export interface ApiKeyServiceDeps {
+  readonly store: ApiKeyStore;
+  readonly sandboxes: { exists(name: string): Promise<boolean> };
+  readonly now?: () => Date;
+}
+
+export class ApiKeyService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ApiKeyServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Mints a key; the answer holds the only copy of the key itself. */
+  async create(caller: Caller, requestSandbox: string, input: NewApiKey): Promise<ApiKeyView & { key: string }> {
+    const sandbox = input.sandbox ?? requestSandbox;
+    if (!isPlatformKey(caller) && sandbox !== caller.keySandbox) {
+      throw forbidden(`a key of sandbox '${caller.keySandbox}' may only create keys for that sandbox`);
+    }
+    if (sandbox !== PLATFORM_SANDBOX && !(await this.deps.sandboxes.exists(sandbox))) {
+      throw badRequest('unknown-sandbox', `sandbox '${sandbox}' does not exist`, [
+        { pointer: '/sandbox', keyword: 'exists', message: `sandbox '${sandbox}' does not exist` },
+      ]);
+    }
+    const key = generateKey();
+    const keyHash = hashKey(key);
+    const record: ApiKeyRecord = {
+      keyId: keyIdOf(keyHash),
+      keyHash,
+      name: input.name,
+      sandbox,
+      scopes: [...new Set(input.scopes)],
+      createdAt: this.now().toISOString(),
+      createdBy: caller.keyId,
+    };
+    // 128 bits of a hash of 256 random bits do not collide; the condition only guards against a broken generator.
+    if (!(await this.deps.store.create(record))) throw conflict('key-id-conflict', 'a key with this id already exists');
+    return { ...toApiKeyView(record), key };
+  }
+
+  /** Keys of the request's sandbox; a platform key may name another sandbox, or `*` for the platform keys. */
+  async list(caller: Caller, requestSandbox: string, page: PageRequest, sandbox?: string): Promise<Page<ApiKeyView>> {
+    const target = sandbox ?? requestSandbox;
+    if (!isPlatformKey(caller) && target !== caller.keySandbox) {
+      throw forbidden(`a key of sandbox '${caller.keySandbox}' may only list that sandbox's keys`);
+    }
+    const result = await this.deps.store.listBySandbox(target, page);
+    return { ...result, items: result.items.map(toApiKeyView) };
+  }
+
+  async get(caller: Caller, keyId: string): Promise<ApiKeyView> {
+    return toApiKeyView(await this.visible(caller, keyId));
+  }
+
+  /** Deletes a key; the key making the request cannot delete itself, so no one locks themselves out by mistake. */
+  async delete(caller: Caller, keyId: string): Promise<void> {
+    await this.visible(caller, keyId);
+    if (keyId === caller.keyId) {
+      throw conflict('key-in-use', 'a key cannot delete itself; delete it with another admin key');
+    }
+    await this.deps.store.delete(keyId);
+  }
+
+  /** A sandbox admin sees only its sandbox's keys: others answer 404, so their existence is not revealed. */
+  private async visible(caller: Caller, keyId: string): Promise<ApiKeyRecord> {
+    const record = await this.deps.store.get(keyId);
+    if (!record || (!isPlatformKey(caller) && record.sandbox !== caller.keySandbox)) throw notFound('API key', keyId);
+    return record;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The authorizer's decision for one request: who the key is (or that there is no valid key: 401), and whether it
+ * may call this route in this sandbox (Allow, or Deny with a reason a person can act on: 403).
+ */
+import { DEFAULT_SANDBOX } from '../../http/api-types';
+import type { RouteDefinition } from '../../http/route-table';
+import { requiredScope } from '../../http/route-table';
+import { SANDBOX_NAME_PATTERN } from '../catalog/sandboxes';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key';
+import { accessDenial, isPlatformKey } from './access';
+import { authenticate } from './api-keys';
+
+export interface AuthorizationRequest {
+  readonly presentedKey: string | undefined;
+  readonly method: string;
+  readonly resource: string;
+  /** The `x-sandbox-name` header as sent. */
+  readonly sandboxHeader: string | undefined;
+}
+
+export type AuthorizationDecision =
+  | { readonly effect: 'Unauthenticated' }
+  | { readonly effect: 'Allow'; readonly key: ApiKeyRecord; readonly sandbox: string }
+  | { readonly effect: 'Deny'; readonly key: ApiKeyRecord; readonly reason: string };
+
+export interface AuthorizationDeps {
+  readonly keys: ApiKeyStore;
+  readonly sandboxes: { exists(name: string): Promise<boolean> };
+  readonly routes: readonly RouteDefinition[];
+}
+
+/** Sandbox management routes work whether or not the sandbox in the header exists. */
+const isSandboxManagement = (resource: string): boolean => resource === '/sandboxes' || resource.startsWith('/sandboxes/');
+
+export async function authorizeRequest(deps: AuthorizationDeps, request: AuthorizationRequest): Promise<AuthorizationDecision> {
+  const key = request.presentedKey ? await authenticate(deps.keys, request.presentedKey) : undefined;
+  if (!key) return { effect: 'Unauthenticated' };
+  const deny = (reason: string): AuthorizationDecision => ({ effect: 'Deny', key, reason });
+
+  const scope = requiredScope(deps.routes, request.method, request.resource);
+  if (scope === undefined) return deny(`${request.method} ${request.resource} is not a route of this API`);
+  const sandbox = request.sandboxHeader || DEFAULT_SANDBOX;
+  if (!SANDBOX_NAME_PATTERN.test(sandbox)) return deny(`the x-sandbox-name header is not a valid sandbox name`);
+  const denial = accessDenial({ keySandbox: key.sandbox, scopes: key.scopes }, scope, sandbox);
+  if (denial) return deny(denial);
+  if (isPlatformKey({ keySandbox: key.sandbox }) && !isSandboxManagement(request.resource)) {
+    if (!(await deps.sandboxes.exists(sandbox))) return deny(`sandbox '${sandbox}' does not exist`);
+  }
+  return { effect: 'Allow', key, sandbox };
+}

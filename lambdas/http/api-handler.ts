@@ -1,0 +1,72 @@
+/**
+ * The HTTP adapter every API Lambda uses: a middy handler that turns API Gateway's proxy event into an ApiRequest,
+ * re-checks the route's scope (defence in depth behind the authorizer), dispatches on `METHOD /resource`, and
+ * answers every failure as problem+json. Only errors that are not HttpProblems are logged, and they are answered
+ * with a bare 500 that leaks nothing.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { accessDenial } from '../core/api-keys/access';
+import { InvalidPageToken } from '../adapters/dynamo-items';
+import type { RouteHandler } from './api-types';
+import { violationsOf } from './input';
+import { badRequest, forbidden, HttpProblem, unauthorized, validationFailed } from './problem';
+import { jsonResponse, problemResponse } from './responses';
+import { toApiRequest } from './request';
+import type { RouteDefinition, RouteKey } from './route-table';
+import { requiredScope, routeKey } from './route-table';
+
+export type RouteMap = Partial<Record<RouteKey, RouteHandler>>;
+
+export interface ApiHandlerOptions {
+  /** Built on the first request, so a container reads its environment once and tests can set it first. */
+  readonly routes: () => RouteMap;
+  readonly definitions: readonly RouteDefinition[];
+  readonly logger: Logger;
+}
+
+const internalError = () =>
+  new HttpProblem(500, 'internal-error', 'Internal Server Error', 'the request failed unexpectedly; it has been logged');
+
+/** The problem an error stands for, or undefined when it is a fault of ours. */
+export function problemOf(error: unknown): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof z.ZodError) return validationFailed('the request is invalid', violationsOf(error));
+  if (error instanceof InvalidPageToken) return badRequest('invalid-page-token', error.message);
+  return undefined;
+}
+
+export function createApiHandler(options: ApiHandlerOptions) {
+  let routes: RouteMap | undefined;
+
+  const dispatch = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const key = routeKey(event.httpMethod, event.resource);
+    const scope = requiredScope(options.definitions, event.httpMethod, event.resource);
+    routes ??= options.routes();
+    const route = routes[key as RouteKey];
+    if (scope === undefined || !route) {
+      throw new HttpProblem(404, 'route-not-found', 'Not Found', `no route ${key}`);
+    }
+    const request = toApiRequest(event, context.awsRequestId);
+    if (scope !== 'none') {
+      if (!request.caller) throw unauthorized('an API key is required');
+      const denial = accessDenial(request.caller, scope, request.sandbox);
+      if (denial) throw forbidden(denial);
+    }
+    return jsonResponse(await route(request));
+  };
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(options.logger, { clearState: true }))
+    .use({
+      onError: (request) => {
+        const problem = problemOf(request.error);
+        if (!problem) options.logger.error('unhandled error', request.error as Error);
+        request.response = problemResponse(problem ?? internalError(), request.context.awsRequestId);
+      },
+    })
+    .handler(dispatch);
+}

@@ -1,0 +1,214 @@
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  type CfnAuthorizer,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestAuthorizer,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/config/env-names';
+import { CONTROL_PLANE_ROUTES, type RouteDefinition } from '../lambdas/http/route-table';
+import { AUTH_CONTEXT } from '../lambdas/http/api-types';
+import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
+import { TributaryFunction } from './constructs/tributary-function';
+import type { TributaryStorage } from './storage-stack';
+
+/**
+ * The stage is part of every URL, so it names the API version rather than an environment: environments are
+ * separate deployments, and `prod` already names the default sandbox.
+ */
+export const API_STAGE_NAME = 'v1';
+
+/**
+ * Stage-wide steady rate and burst (requests per second). The account's 10,000 rps / 5,000 burst is shared by every
+ * API in the region; this leaves headroom for the others, matches Experience Platform's published 1,000 batched
+ * requests per second, and bounds what a runaway producer can cost.
+ */
+export const STAGE_RATE_LIMIT = 1_000;
+export const STAGE_BURST_LIMIT = 2_000;
+
+/** Access logs answer "who called what"; those questions come within a quarter. */
+const ACCESS_LOG_RETENTION = RetentionDays.THREE_MONTHS;
+
+/** Execution logs hold only errors (bodies are never logged); a month covers incident investigation. */
+const EXECUTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/** A key check is one or two reads; failing fast beats holding the caller when DynamoDB is unreachable. */
+const AUTHORIZER_TIMEOUT = Duration.seconds(5);
+
+/** Uploaded files arrive as bytes; everything else (JSON) stays text for the handlers. */
+const BINARY_MEDIA_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-parquet'];
+
+export interface ApiStackProps extends StackProps {
+  readonly storage: TributaryStorage;
+}
+
+/** The HTTP API: API Gateway REST API, the API key authorizer and the control-plane function. */
+export class ApiStack extends Stack {
+  readonly api: RestApi;
+  readonly authorizerFunction: TributaryFunction;
+  readonly controlPlaneFunction: TributaryFunction;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { storage } = props;
+
+    this.authorizerFunction = new TributaryFunction(this, 'AuthorizerFunction', {
+      handlerPath: 'lambdas/handlers/authorizer.ts',
+      description: 'Checks the API key and the scope and sandbox it grants',
+      logKey: storage.dataKey,
+      timeout: AUTHORIZER_TIMEOUT,
+    })
+      .bindTable(storage.apiKeysTable, 'read', ENV.apiKeysTable)
+      .bindTable(storage.catalogTable, 'read', ENV.catalogTable);
+
+    this.controlPlaneFunction = new TributaryFunction(this, 'ControlPlaneFunction', {
+      handlerPath: 'lambdas/handlers/control-plane.ts',
+      description: 'Sandboxes, API keys, schemas, namespaces, datasets and inlets',
+      logKey: storage.dataKey,
+    })
+      .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
+      .bindTable(storage.apiKeysTable, 'readWrite', ENV.apiKeysTable);
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: ACCESS_LOG_RETENTION,
+      encryptionKey: storage.dataKey,
+    });
+    this.api = new RestApi(this, 'TributaryApi', {
+      description: 'Tributary HTTP API',
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      binaryMediaTypes: BINARY_MEDIA_TYPES,
+      // Stage logging needs the account-level CloudWatch role; the role is retained because it is account-wide.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request and response bodies carry customer data; they never go to the execution logs.
+        dataTraceEnabled: false,
+        throttlingRateLimit: STAGE_RATE_LIMIT,
+        throttlingBurstLimit: STAGE_BURST_LIMIT,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: ACCESS_LOG_FORMAT,
+      },
+    });
+    this.adoptExecutionLogGroup(storage.dataKey);
+    addProblemGatewayResponses(this.api);
+
+    const authorizer = new RequestAuthorizer(this, 'ApiKeyAuthorizer', {
+      handler: this.authorizerFunction,
+      // The key comes in `Authorization: Bearer` or in `x-api-key`, so no single identity source exists and
+      // API Gateway cannot cache by one. Caching is off; the authorizer decides on every request, which also
+      // makes a revoked key stop working at once.
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    // With caching off no identity source is needed; an empty one is not a valid value.
+    (authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+
+    this.addRoutes(CONTROL_PLANE_ROUTES, this.controlPlaneFunction, authorizer);
+
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-level logging role: AWS documents this managed policy for it, and AWS keeps it in " +
+          'step with what API Gateway needs to write access and execution logs.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers are machines holding API keys (Authorization: Bearer or x-api-key), checked by a Lambda REQUEST ' +
+          'authorizer against hashed keys; there are no Cognito users.',
+      },
+    );
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'A WAF web ACL costs a fixed monthly fee per deployment; the stage is throttled and every route is ' +
+        'authorized. docs/infrastructure.md describes attaching an ACL where a deployment needs one.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Tributary HTTP API' });
+  }
+
+  /** One API Gateway method per route, all proxied to `handler`; routes with scope `none` take no key. */
+  private addRoutes(
+    routes: readonly RouteDefinition[],
+    handler: TributaryFunction,
+    authorizer: RequestAuthorizer,
+  ): void {
+    // One invoke permission for the whole API instead of one per method keeps the function policy small.
+    const integration = new LambdaIntegration(handler, { proxy: true, scopePermissionToMethod: false });
+    const validator = this.api.addRequestValidator('RequestValidator', {
+      // Bodies have no gateway model: the handlers validate them against JSON Schema and answer violations with
+      // field pointers, which a gateway model cannot. The validator enforces the declared path parameters.
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    for (const route of routes) {
+      const method = this.api.root.resourceForPath(route.resource).addMethod(route.method, integration, {
+        requestValidator: validator,
+        requestParameters: pathParameters(route.resource),
+        ...(route.scope === 'none'
+          ? { authorizationType: AuthorizationType.NONE }
+          : { authorizationType: AuthorizationType.CUSTOM, authorizer }),
+      });
+      if (route.scope === 'none') {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.resource} is public by design: it answers liveness probes and holds no data.`,
+        });
+      }
+    }
+  }
+
+  /**
+   * API Gateway creates the execution log group on first use, without retention or encryption. Creating it first,
+   * under the name API Gateway will use, gives it both.
+   */
+  private adoptExecutionLogGroup(encryptionKey: IKey): void {
+    const executionLogs = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${API_STAGE_NAME}`,
+      retention: EXECUTION_LOG_RETENTION,
+      encryptionKey,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+  }
+}
+
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: AccessLogField.contextRequestId(),
+    traceId: AccessLogField.contextXrayTraceId(),
+    ip: AccessLogField.contextIdentitySourceIp(),
+    requestTimeEpoch: AccessLogField.contextRequestTimeEpoch(),
+    method: AccessLogField.contextHttpMethod(),
+    resource: AccessLogField.contextResourcePath(),
+    path: AccessLogField.contextPath(),
+    status: AccessLogField.contextStatus(),
+    responseLength: AccessLogField.contextResponseLength(),
+    responseLatency: AccessLogField.contextResponseLatency(),
+    integrationLatency: AccessLogField.contextIntegrationLatency(),
+    // The key's id, never the key: who called, without a secret in the logs.
+    keyId: AccessLogField.contextAuthorizer(AUTH_CONTEXT.keyId),
+    authorizerError: AccessLogField.contextAuthorizerError(),
+    errorType: AccessLogField.contextErrorResponseType(),
+    error: AccessLogField.contextErrorMessage(),
+  }),
+);
+
+function pathParameters(resource: string): Record<string, boolean> {
+  return Object.fromEntries(
+    [...resource.matchAll(/\{(\w+)\}/g)].map(([, name]) => [`method.request.path.${name}`, true]),
+  );
+}

@@ -1,0 +1,209 @@
+import path from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { ENV } from '../../lambdas/config/env-names';
+import { PROJECT_ROOT } from '../project-paths';
+import { acknowledgeGrantWildcards } from './grant-wildcards';
+
+/**
+ * CloudFormation metadata keys on every function, read by the local runtime: which source file holds the handler
+ * (project-relative, so the runtime imports the TypeScript source Lambda's bundle was built from) and its export.
+ */
+export const HANDLER_METADATA = {
+  entry: 'tributary:handler',
+  exportName: 'tributary:handler-export',
+} as const;
+
+/** The handler export every file under `lambdas/handlers/` provides. */
+const HANDLER_EXPORT = 'handler';
+
+/** One service name for all functions, so logs and traces of one request group under one service. */
+export const SERVICE_NAME = 'tributary';
+
+/** INFO keeps one structured line per request; raise per deployment with POWERTOOLS_LOG_LEVEL=DEBUG to diagnose. */
+const LOG_LEVEL = 'INFO';
+
+/** A month covers incident investigation; lineage of the data itself lives in the catalog, not in logs. */
+export const FUNCTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/**
+ * API handlers are I/O bound (DynamoDB round trips, small JSON). 512 MB buys about a third of a vCPU, which keeps
+ * cold starts of the minified ESM bundle short without paying for idle CPU; CPU-bound functions (file parsing)
+ * set their own.
+ */
+export const DEFAULT_MEMORY_MB = 512;
+
+/**
+ * Well under API Gateway's 29 s integration timeout, so a stuck downstream call ends as a function error the API
+ * reports as a problem, not as a gateway timeout, while leaving room for the SDK's retries with backoff.
+ */
+export const DEFAULT_TIMEOUT = Duration.seconds(10);
+
+/** esbuild target matching the runtime below. */
+const ESBUILD_TARGET = 'node22';
+
+/**
+ * ESM bundles have no `require`; some CommonJS dependencies call it for Node built-ins. The shim gives them one,
+ * as Powertools for AWS Lambda documents for ESM bundles.
+ */
+const CJS_REQUIRE_SHIM =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export type ResourceEnvName = Exclude<(typeof ENV)[keyof typeof ENV], typeof ENV.s3ForcePathStyle>;
+export type TableAccess = 'read' | 'readWrite';
+/** `readWrite` includes deletes: moving an object between prefixes is a copy and a delete. */
+export type BucketAccess = 'read' | 'write' | 'readWrite';
+export type StreamAccess = 'read' | 'write';
+
+/** The wildcard KMS actions CDK grants to write through a customer-managed key (on that key's ARN only). */
+const KMS_WRITE_ACTIONS = ['kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
+/** The wildcard action families of CDK's bucket grants, per access level. */
+const BUCKET_WILDCARD_ACTIONS: Readonly<Record<BucketAccess, readonly string[]>> = {
+  read: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+  write: ['s3:Abort*'],
+  readWrite: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'],
+};
+
+export interface TributaryFunctionProps {
+  /** Project-relative path of the handler file, e.g. `lambdas/handlers/control-plane.ts`. */
+  readonly handlerPath: string;
+  readonly description: string;
+  /** The customer-managed key that encrypts the function's log group. */
+  readonly logKey: IKey;
+  /** @default DEFAULT_MEMORY_MB */
+  readonly memorySize?: number;
+  /** @default DEFAULT_TIMEOUT */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The house Lambda function: Node.js 22 on Graviton, X-Ray tracing, an encrypted log group with retention, an ESM
+ * bundle with source maps, and a role holding only what its binders grant. Resources are attached with
+ * `bindTable` / `bindBucket` / `bindStream`, which set the environment variable naming the resource and grant
+ * the matching least-privilege access (including the KMS key) in one call.
+ */
+export class TributaryFunction extends NodejsFunction {
+  readonly handlerPath: string;
+  private readonly executionRole: Role;
+
+  constructor(scope: Construct, id: string, props: TributaryFunctionProps) {
+    // Own role instead of the default one: AWSLambdaBasicExecutionRole would allow writing to every log group.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: FUNCTION_LOG_RETENTION,
+      encryptionKey: props.logKey,
+    });
+    super(scope, id, {
+      entry: path.join(PROJECT_ROOT, props.handlerPath),
+      handler: HANDLER_EXPORT,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
+      timeout: props.timeout ?? DEFAULT_TIMEOUT,
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: LOG_LEVEL,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: ESBUILD_TARGET,
+        minify: true,
+        sourceMap: true,
+        // Stack traces map to file and line without shipping the sources in the bundle.
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: CJS_REQUIRE_SHIM,
+        // The SDK versions the tests ran against, not whichever the runtime image happens to carry.
+        bundleAwsSDK: true,
+      },
+    });
+    this.handlerPath = props.handlerPath;
+    this.executionRole = role;
+    logGroup.grantWrite(role);
+
+    const cfnFunction = this.node.defaultChild as CfnFunction;
+    cfnFunction.addMetadata(HANDLER_METADATA.entry, props.handlerPath);
+    cfnFunction.addMetadata(HANDLER_METADATA.exportName, HANDLER_EXPORT);
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x: middy 6, Powertools 2.35 and the pinned AWS SDK are tested on Node 20 and 22, ' +
+        'and the local runtime runs the same code on them; a runtime upgrade is a tested change, not a default.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level scoping.',
+    });
+  }
+
+  /** Names `table` in `envName` and grants read or read-write item access, including the table's key. */
+  bindTable(table: ITable, access: TableAccess, envName: ResourceEnvName): this {
+    this.addEnvironment(envName, table.tableName);
+    if (access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+    acknowledgeGrantWildcards(this.executionRole, {
+      resources: [{ arn: table.tableArn, suffix: '/index/*' }],
+      reason: 'Queries through the secondary indexes of this one table: index/* is confined to its ARN.',
+    });
+    if (access === 'readWrite') this.acknowledgeKeyUse();
+    return this;
+  }
+
+  /** Names `bucket` in `envName` and grants object access, including the bucket's key. */
+  bindBucket(bucket: IBucket, access: BucketAccess, envName: ResourceEnvName): this {
+    this.addEnvironment(envName, bucket.bucketName);
+    if (access === 'read') bucket.grantRead(this);
+    else if (access === 'write') bucket.grantPut(this);
+    else bucket.grantReadWrite(this);
+    acknowledgeGrantWildcards(this.executionRole, {
+      actions: BUCKET_WILDCARD_ACTIONS[access],
+      resources: [{ arn: bucket.bucketArn, suffix: '/*' }],
+      reason:
+        "CDK's object grant on this one bucket: <bucket ARN>/* names only its objects, and the action families " +
+        '(object versions, listing, multipart abort) are what reading, writing or moving objects needs.',
+    });
+    if (access !== 'read') this.acknowledgeKeyUse();
+    return this;
+  }
+
+  /** Names `stream` in `envName` and grants reading or writing records, including the stream's key. */
+  bindStream(stream: IStream, access: StreamAccess, envName: ResourceEnvName): this {
+    this.addEnvironment(envName, stream.streamName);
+    if (access === 'read') stream.grantRead(this);
+    else {
+      stream.grantWrite(this);
+      this.acknowledgeKeyUse();
+    }
+    return this;
+  }
+
+  private acknowledgeKeyUse(): void {
+    acknowledgeGrantWildcards(this.executionRole, {
+      actions: KMS_WRITE_ACTIONS,
+      reason:
+        'Writing through the customer-managed data key: kms:GenerateDataKey* and kms:ReEncrypt* are granted on ' +
+        'that one key ARN only.',
+    });
+  }
+}

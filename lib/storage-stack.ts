@@ -1,0 +1,205 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IStream, Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type IBucket,
+  type LifecycleRule,
+  StorageClass,
+} from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { API_KEYS_KEYS, CATALOG_KEYS } from '../lambdas/config/env-names';
+
+/** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
+const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
+
+/**
+ * A landed file is staged into the lake or quarantine within minutes. Thirty days keeps it for a re-ingest after a
+ * wrong mapping, then stops paying for (and holding) raw, unvalidated customer data.
+ */
+const LANDING_EXPIRY = Duration.days(30);
+
+/** Recent partitions are queried most; after a month Intelligent-Tiering moves cold objects without retrieval fees. */
+const LAKE_TIERING_AFTER = Duration.days(30);
+
+/** Overwritten or deleted lake objects stay recoverable this long, long enough to notice and undo a bad replay. */
+const NONCURRENT_VERSION_EXPIRY = Duration.days(30);
+
+/** Failed records are kept for diagnosis and replay; after a quarter nobody replays them and they are PII. */
+const QUARANTINE_EXPIRY = Duration.days(90);
+
+/** A year of S3 server access logs: the usual horizon for a security audit. */
+const ACCESS_LOG_EXPIRY = Duration.days(365);
+
+/**
+ * Kinesis keeps records a week: a consumer outage over a long weekend loses nothing, and the consumer's maximum
+ * record age (set on its event source mapping) stays below the retention.
+ */
+const INGEST_STREAM_RETENTION = Duration.days(7);
+
+/** The stateful resources other stacks receive. */
+export interface TributaryStorage {
+  /** The one customer-managed key that encrypts every bucket, table, stream and log group. */
+  readonly dataKey: IKey;
+  readonly landingBucket: IBucket;
+  readonly lakeBucket: IBucket;
+  readonly quarantineBucket: IBucket;
+  readonly ingestStream: IStream;
+  readonly catalogTable: ITable;
+  readonly apiKeysTable: ITable;
+}
+
+/**
+ * Everything that holds data: retained when the stack is deleted, encrypted with one customer-managed key, reachable
+ * over TLS only, never public.
+ */
+export class StorageStack extends Stack implements TributaryStorage {
+  readonly dataKey: Key;
+  readonly accessLogsBucket: Bucket;
+  readonly landingBucket: Bucket;
+  readonly lakeBucket: Bucket;
+  readonly quarantineBucket: Bucket;
+  readonly ingestStream: Stream;
+  readonly catalogTable: Table;
+  readonly apiKeysTable: Table;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    this.dataKey = new Key(this, 'DataKey', {
+      description: 'Tributary: encrypts ingested data, catalog, API keys and logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.allowLogGroupEncryption();
+
+    this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
+      // S3 server access logging delivers only to buckets encrypted with S3-managed keys.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: ACCESS_LOG_EXPIRY }],
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log target; logging its own writes into itself would loop.',
+    });
+
+    this.landingBucket = this.dataBucket('LandingBucket', 'landing/', [
+      {
+        id: 'expire-landed-files',
+        expiration: LANDING_EXPIRY,
+        noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRY,
+      },
+    ]);
+    this.lakeBucket = this.dataBucket('LakeBucket', 'lake/', [
+      {
+        id: 'tier-lake-files',
+        transitions: [
+          { storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: LAKE_TIERING_AFTER },
+        ],
+        noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRY,
+      },
+    ]);
+    this.quarantineBucket = this.dataBucket('QuarantineBucket', 'quarantine/', [
+      {
+        id: 'expire-quarantine',
+        expiration: QUARANTINE_EXPIRY,
+        noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRY,
+      },
+    ]);
+
+    this.ingestStream = new Stream(this, 'IngestStream', {
+      // On-demand: producer traffic is unknown when a team deploys, and a provisioned shard throttles at 1 MB/s
+      // (each throttle is a 429 to a producer). On-demand absorbs 4 MB/s from the start and scales without
+      // resharding; switch to provisioned once the steady rate is known and cost matters more than headroom.
+      streamMode: StreamMode.ON_DEMAND,
+      encryption: StreamEncryption.KMS,
+      encryptionKey: this.dataKey,
+      retentionPeriod: INGEST_STREAM_RETENTION,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.ingestStream).acknowledge({
+      id: 'AwsSolutions-KDS3',
+      reason:
+        'The stream carries raw customer data, so it uses the one customer-managed data key like every other ' +
+        'store: its key policy decides who can read it, and every use is in CloudTrail. The extra KMS calls ' +
+        '(one per data key per producer or consumer credential, about every five minutes) cost little.',
+    });
+
+    this.catalogTable = this.dataTable('CatalogTable', CATALOG_KEYS.partitionKey, CATALOG_KEYS.sortKey);
+    this.catalogTable.addGlobalSecondaryIndex({
+      indexName: CATALOG_KEYS.gsi1.name,
+      partitionKey: { name: CATALOG_KEYS.gsi1.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: CATALOG_KEYS.gsi1.sortKey, type: AttributeType.STRING },
+    });
+
+    this.apiKeysTable = this.dataTable('ApiKeysTable', API_KEYS_KEYS.partitionKey);
+    this.apiKeysTable.addGlobalSecondaryIndex({
+      indexName: API_KEYS_KEYS.bySandbox.name,
+      partitionKey: { name: API_KEYS_KEYS.bySandbox.partitionKey, type: AttributeType.STRING },
+      // ISO-8601 timestamps sort as strings, so a sandbox's keys list oldest to newest.
+      sortKey: { name: API_KEYS_KEYS.bySandbox.sortKey, type: AttributeType.STRING },
+    });
+
+    new CfnOutput(this, 'LandingBucketName', { value: this.landingBucket.bucketName });
+    new CfnOutput(this, 'LakeBucketName', { value: this.lakeBucket.bucketName });
+    new CfnOutput(this, 'QuarantineBucketName', { value: this.quarantineBucket.bucketName });
+    new CfnOutput(this, 'IngestStreamName', { value: this.ingestStream.streamName });
+    new CfnOutput(this, 'CatalogTableName', { value: this.catalogTable.tableName });
+    new CfnOutput(this, 'ApiKeysTableName', { value: this.apiKeysTable.tableName });
+  }
+
+  /** CloudWatch Logs encrypts log groups of this account and region with the data key, and nobody else may. */
+  private allowLogGroupEncryption(): void {
+    this.dataKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+  }
+
+  private dataBucket(id: string, accessLogPrefix: string, lifecycleRules: LifecycleRule[]): Bucket {
+    return new Bucket(this, id, {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.dataKey,
+      // One data key per bucket instead of a KMS call per object: same protection, a fraction of the KMS requests.
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: accessLogPrefix,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: lifecycleRules.map((rule) => ({
+        ...rule,
+        abortIncompleteMultipartUploadAfter: ABORT_INCOMPLETE_UPLOADS_AFTER,
+      })),
+    });
+  }
+
+  private dataTable(id: string, partitionKey: string, sortKey?: string): Table {
+    return new Table(this, id, {
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      ...(sortKey ? { sortKey: { name: sortKey, type: AttributeType.STRING } } : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}

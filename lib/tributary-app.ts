@@ -1,0 +1,37 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ApiStack } from './api-stack';
+import { StorageStack } from './storage-stack';
+
+export const STORAGE_STACK_NAME = 'Tributary-Storage';
+export const API_STACK_NAME = 'Tributary-Api';
+
+export interface TributaryAppProps {
+  /** The app to build into; the local runtime and the tests pass one with bundling skipped. @default new App() */
+  readonly app?: App;
+  /** Check the app with the cdk-nag AwsSolutions pack during synthesis. @default true */
+  readonly nag?: boolean;
+}
+
+export interface TributaryApp {
+  readonly app: App;
+  readonly storage: StorageStack;
+  readonly api: ApiStack;
+}
+
+/**
+ * The whole system as one CDK app: the stateful storage stack, and the stateless stacks that receive its resources.
+ * Only constructs; nothing is synthesized or written here.
+ */
+export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp {
+  const app = props.app ?? new App();
+  const storage = new StorageStack(app, STORAGE_STACK_NAME, {
+    description: 'Tributary stateful resources: data key, buckets, ingest stream, catalog and API key tables',
+  });
+  const api = new ApiStack(app, API_STACK_NAME, {
+    description: 'Tributary HTTP API: API Gateway, API key authorizer, control plane',
+    storage,
+  });
+  if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, storage, api };
+}

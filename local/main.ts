@@ -1,0 +1,65 @@
+/**
+ * `npm start`: the whole platform in this process, on the emulators, from the synthesized CDK app.
+ * TRIBUTARY_PORT (default 4100), TRIBUTARY_DATA_DIR (default .tributary), TRIBUTARY_ADMIN_KEY.
+ */
+import './polyfills';
+import { ADMIN_KEY_FILE } from './admin-key';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, PortInUseError, startRuntime, type RunningRuntime } from './runtime';
+
+function portFromEnvironment(): number {
+  const text = process.env['TRIBUTARY_PORT'];
+  if (text === undefined || text === '') return DEFAULT_PORT;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`TRIBUTARY_PORT must be a port number, not '${text}'`);
+    process.exit(1);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const port = portFromEnvironment();
+  const dataDir = process.env['TRIBUTARY_DATA_DIR'] || DEFAULT_DATA_DIR;
+  let runtime: RunningRuntime;
+  try {
+    runtime = await startRuntime({ port, dataDir, adminKey: process.env['TRIBUTARY_ADMIN_KEY'] || undefined });
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      console.error(`Port ${error.port} is already in use: stop what is using it, or choose another with TRIBUTARY_PORT.`);
+    } else {
+      console.error(`Tributary could not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    process.exit(1);
+  }
+
+  console.log(`Tributary API listening on ${runtime.url}`);
+  switch (runtime.adminKeySource) {
+    case 'generated':
+      console.log(`Admin key (generated, saved in ${dataDir}/${ADMIN_KEY_FILE}): ${runtime.adminKey}`);
+      break;
+    case 'data-dir':
+      console.log(`Admin key: the one saved in ${dataDir}/${ADMIN_KEY_FILE}`);
+      break;
+    case 'environment':
+      console.log('Admin key: the one given in TRIBUTARY_ADMIN_KEY');
+  }
+  console.log(`Started in ${runtime.startupMs} ms. Ctrl-C stops.`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (finishing in-flight work)...`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('Tributary did not stop cleanly:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

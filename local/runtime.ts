@@ -1,0 +1,201 @@
+/**
+ * The local runtime: synthesizes the CDK app, starts the emulators, creates the template's tables, streams and
+ * buckets, loads the template's functions into this process with their resolved environments, and serves the
+ * REST API; Kinesis event source mappings, S3 notifications and state machines are wired from the same template.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { ENV } from '../lambdas/config/env-names';
+import { resolveAdminKey, type AdminKeySource } from './admin-key';
+import { createEmulatorClients } from './emulator-clients';
+import { emulatorEnvironment, startEmulators, type EmulatorEndpoints } from './emulators';
+import { createApiServer } from './http/api-server';
+import { readRestApis } from './http/rest-api';
+import { FunctionHost } from './lambda/function-host';
+import { mergeEnvironments, readFunctions } from './lambda/local-function';
+import { provisionResources, readResources } from './resources';
+import { createRuntimeLog } from './runtime-log';
+import { TemplateResolver } from './template/intrinsics';
+import { synthesizeTemplates, type AppFactory } from './template/synthesize';
+import { ensurePlatformKey } from '../lambdas/core/api-keys/api-keys';
+import { DynamoApiKeyStore } from '../lambdas/adapters/dynamo-api-key-store';
+import { startKinesisPollers } from './kinesis/event-source-poller';
+import { readEventSourceMappings } from './kinesis/event-source-mapping';
+import { startS3Notifications } from './s3-notifications';
+import { startStepFunctions } from './step-functions/step-functions-service';
+
+export const DEFAULT_PORT = 4100;
+export const DEFAULT_DATA_DIR = '.tributary';
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface RuntimeOptions {
+  /** 0 picks a free port. @default 4100 */
+  readonly port?: number;
+  /** @default `.tributary` in the working directory */
+  readonly dataDir?: string;
+  /** The bootstrap admin key; else the saved one, else a generated one. */
+  readonly adminKey?: string;
+  /** @default the Tributary CDK app */
+  readonly appFactory?: AppFactory;
+  /** Silence the runtime's own log lines (handlers still log through their loggers). */
+  readonly quiet?: boolean;
+  /** Where `tributary:handler` paths are relative to. @default the project root */
+  readonly projectRoot?: string;
+}
+
+export interface RunningRuntime {
+  readonly url: string;
+  readonly adminKey: string;
+  readonly adminKeyGenerated: boolean;
+  readonly adminKeySource: AdminKeySource;
+  /** The emulators' and the Step Functions endpoint's URLs, for tests that look behind the API. */
+  readonly endpoints: EmulatorEndpoints & { readonly sfn: string };
+  readonly dataDir: string;
+  /** Milliseconds from the call to a serving API. */
+  readonly startupMs: number;
+  stop(): Promise<void>;
+}
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use`);
+  }
+}
+
+/** The Tributary app with cdk-nag off (the CI synth runs it); imported on demand so test apps never load it. */
+async function tributaryAppFactory(): Promise<AppFactory> {
+  const { createTributaryApp } = await import('../lib/tributary-app');
+  return (props) => createTributaryApp({ app: new App(props), nag: false }).app;
+}
+
+/**
+ * Emulator ports of the previous runtime in this process: a restart listens on them again, so SDK clients that
+ * handler modules created once (and cached) keep reaching the emulators.
+ */
+let previousEmulatorPorts: Partial<Record<keyof EmulatorEndpoints, number>> | undefined;
+
+const portOf = (url: string): number => Number(new URL(url).port);
+
+async function listen(server: Server, port: number): Promise<number> {
+  return new Promise<number>((resolvePort, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  await new Promise<void>((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeIdleConnections();
+  });
+}
+
+/** Sets variables in process.env and returns how to put back what was there. */
+function applyEnvironment(variables: Readonly<Record<string, string>>): () => void {
+  const previous = new Map<string, string | undefined>();
+  const remember = (key: string): void => {
+    if (!previous.has(key)) previous.set(key, process.env[key]);
+  };
+  for (const [key, value] of Object.entries(variables)) {
+    remember(key);
+    process.env[key] = value;
+  }
+  for (const key of ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'POWERTOOLS_SERVICE_NAME']) remember(key);
+  return () => {
+    for (const [key, value] of previous) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<RunningRuntime> {
+  const started = performance.now();
+  const log = createRuntimeLog(options.quiet ?? false);
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+
+  const templates = synthesizeTemplates(options.appFactory ?? (await tributaryAppFactory()));
+  const synthesizedMs = performance.now() - started;
+  const resolver = new TemplateResolver(templates);
+  const functions = readFunctions(resolver);
+  const functionEnvironment = mergeEnvironments(functions);
+  const resources = readResources(resolver);
+  const apis = readRestApis(resolver);
+  const mappings = readEventSourceMappings(resolver, resources.streams);
+  for (const api of apis) for (const problem of api.unsupported) log.info(`not emulated: ${problem}`);
+
+  const adminKey = resolveAdminKey(dataDir, options.adminKey);
+  const emulators = await startEmulators({ dataDir, ports: previousEmulatorPorts });
+  const cleanups: (() => Promise<void> | void)[] = [() => emulators.stop()];
+  const cleanUp = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    previousEmulatorPorts = {
+      dynamodb: portOf(emulators.endpoints.dynamodb),
+      kinesis: portOf(emulators.endpoints.kinesis),
+      s3: portOf(emulators.endpoints.s3),
+    };
+    const clients = createEmulatorClients(emulators.endpoints);
+    cleanups.push(() => clients.destroy());
+
+    const stepFunctions = await startStepFunctions({ resolver, dataDir, log });
+    cleanups.push(() => stepFunctions.stop());
+    const restoreEnvironment = applyEnvironment({
+      ...functionEnvironment,
+      ...emulatorEnvironment(emulators.endpoints),
+      AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+      // No X-Ray daemon locally: Powertools Tracer would otherwise try to send segments.
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    cleanups.push(restoreEnvironment);
+
+    await provisionResources(clients, resources);
+    const host = await FunctionHost.load(functions, options.projectRoot ?? PROJECT_ROOT);
+    stepFunctions.attach(host);
+
+    const apiKeysTable = functionEnvironment[ENV.apiKeysTable];
+    if (apiKeysTable) await ensurePlatformKey(new DynamoApiKeyStore(clients.documents, apiKeysTable), adminKey.key);
+
+    const server = createApiServer({ apis, functions: host, log, region: resolver.region, account: resolver.account });
+    const port = await listen(server, options.port ?? DEFAULT_PORT);
+    cleanups.push(async () => {
+      await closeServer(server);
+      await host.drain();
+      server.closeAllConnections();
+    });
+
+    const pollers = startKinesisPollers({ mappings, host, clients, dataDir, log });
+    cleanups.push(() => pollers.stop());
+    const notifications = startS3Notifications({ resolver, host, s3Server: emulators.s3Server, log });
+    cleanups.push(() => notifications.stop());
+
+    const startupMs = Math.round(performance.now() - started);
+    log.info(`started in ${startupMs} ms (synthesis ${Math.round(synthesizedMs)} ms), data in ${dataDir}`);
+    return {
+      url: `http://127.0.0.1:${port}`,
+      adminKey: adminKey.key,
+      adminKeyGenerated: adminKey.source === 'generated',
+      adminKeySource: adminKey.source,
+      endpoints: { ...emulators.endpoints, sfn: stepFunctions.url },
+      dataDir,
+      startupMs,
+      stop: cleanUp,
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

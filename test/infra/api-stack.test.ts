@@ -1,0 +1,274 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/config/env-names';
+import { CONTROL_PLANE_ROUTES } from '../../lambdas/http/route-table';
+import { API_STAGE_NAME, STAGE_BURST_LIMIT, STAGE_RATE_LIMIT } from '../../lib/api-stack';
+import {
+  PROBLEM_GATEWAY_RESPONSES,
+  THROTTLED_RETRY_AFTER_SECONDS,
+} from '../../lib/constructs/problem-gateway-responses';
+import {
+  FUNCTION_LOG_RETENTION,
+  HANDLER_METADATA,
+  SERVICE_NAME,
+} from '../../lib/constructs/tributary-function';
+import { PROJECT_ROOT } from '../../lib/project-paths';
+import { API_STACK_NAME } from '../../lib/tributary-app';
+import { logicalIdOf, synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+describe('ApiStack', () => {
+  let tributary: SynthesizedTributary;
+  let template: Template;
+  let resources: Record<string, CfnResource>;
+
+  beforeAll(() => {
+    tributary = synthesizeTributary({ nag: false });
+    template = tributary.apiTemplate;
+    resources = template.toJSON().Resources as Record<string, CfnResource>;
+  });
+  afterAll(() => tributary.dispose());
+
+  const ofType = (type: string): Array<[string, CfnResource]> =>
+    Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+  /** What an `Fn::ImportValue` of the storage stack's export resolves to in the storage template. */
+  const storageExport = (value: unknown): unknown => {
+    const name = (value as { 'Fn::ImportValue': string })['Fn::ImportValue'];
+    const outputs = tributary.storageTemplate.toJSON().Outputs as Record<
+      string,
+      { Value: unknown; Export?: { Name: string } }
+    >;
+    return Object.values(outputs).find((output) => output.Export?.Name === name)?.Value;
+  };
+
+  it('is named for deployment', () => {
+    // Assess
+    expect(tributary.api.stackName).toBe(API_STACK_NAME);
+  });
+
+  it('runs every function on nodejs22.x, arm64, traced, with the shared service name and source maps', () => {
+    // Assess
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        }),
+      },
+    });
+  });
+
+  it('tells the local runtime which source file and export each function runs, and the file exists', () => {
+    // Act
+    const handlers = ofType('AWS::Lambda::Function').map(([, fn]) => fn.Metadata ?? {});
+
+    // Assess
+    expect(handlers.map((metadata) => metadata[HANDLER_METADATA.entry]).sort()).toEqual([
+      'lambdas/handlers/authorizer.ts',
+      'lambdas/handlers/control-plane.ts',
+    ]);
+    for (const metadata of handlers) {
+      expect(metadata[HANDLER_METADATA.exportName]).toBe('handler');
+      expect(existsSync(path.join(PROJECT_ROOT, String(metadata[HANDLER_METADATA.entry])))).toBe(true);
+    }
+  });
+
+  it('sends each function to its own encrypted log group with retention', () => {
+    // Act
+    const functions = ofType('AWS::Lambda::Function');
+
+    // Assess
+    for (const [, fn] of functions) {
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(FUNCTION_LOG_RETENTION);
+      expect(resources[logGroupId]?.Properties.KmsKeyId).toBeDefined();
+    }
+  });
+
+  it('encrypts every log group with the data key and bounds its retention', () => {
+    // Act
+    const logGroups = ofType('AWS::Logs::LogGroup');
+
+    // Assess
+    expect(logGroups.length).toBeGreaterThanOrEqual(4);
+    for (const [, logGroup] of logGroups) {
+      expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+      expect(storageExport(logGroup.Properties.KmsKeyId)).toEqual({
+        'Fn::GetAtt': [logicalIdOf(tributary.storage.dataKey), 'Arn'],
+      });
+    }
+  });
+
+  it('names the tables in the functions environment by their CloudFormation Ref', () => {
+    // Act
+    const environments = [tributary.api.authorizerFunction, tributary.api.controlPlaneFunction].map(
+      (fn) =>
+        (resources[logicalIdOf(fn)]?.Properties.Environment as { Variables: Record<string, unknown> })
+          .Variables,
+    );
+
+    // Assess
+    for (const variables of environments) {
+      expect(storageExport(variables[ENV.catalogTable])).toEqual({
+        Ref: logicalIdOf(tributary.storage.catalogTable),
+      });
+      expect(storageExport(variables[ENV.apiKeysTable])).toEqual({
+        Ref: logicalIdOf(tributary.storage.apiKeysTable),
+      });
+    }
+  });
+
+  it('gives the authorizer read-only table access and no AWS managed policies to any function', () => {
+    // Act
+    const policies = ofType('AWS::IAM::Policy');
+    const authorizerRole = logicalIdOf(tributary.api.authorizerFunction.role!);
+    const authorizerPolicy = policies.find(
+      ([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: authorizerRole }]),
+    );
+    const actions = JSON.stringify(authorizerPolicy?.[1].Properties.PolicyDocument);
+
+    // Assess
+    expect(actions).toContain('dynamodb:GetItem');
+    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions).not.toContain('dynamodb:DeleteItem');
+    for (const fn of [tributary.api.authorizerFunction, tributary.api.controlPlaneFunction]) {
+      const role = resources[logicalIdOf(fn.role!)];
+      expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('creates exactly one method per control-plane route, keyless only where the scope is none', () => {
+    // Prepare
+    const [[authorizerId]] = ofType('AWS::ApiGateway::Authorizer') as [[string, CfnResource]];
+    const pathOf = (resourceRef: unknown): string => {
+      const logicalId = (resourceRef as { Ref?: string }).Ref;
+      if (!logicalId) return '';
+      const resource = resources[logicalId]!;
+      return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart as string}`;
+    };
+
+    // Act
+    const methods = ofType('AWS::ApiGateway::Method').map(([, method]) => ({
+      key: `${method.Properties.HttpMethod as string} ${pathOf(method.Properties.ResourceId)}`,
+      properties: method.Properties,
+    }));
+
+    // Assess
+    expect(methods.map((method) => method.key).sort()).toEqual(
+      CONTROL_PLANE_ROUTES.map((route) => `${route.method} ${route.resource}`).sort(),
+    );
+    for (const route of CONTROL_PLANE_ROUTES) {
+      const method = methods.find((candidate) => candidate.key === `${route.method} ${route.resource}`)!;
+      expect(method.properties.Integration).toMatchObject({
+        Type: 'AWS_PROXY',
+        IntegrationHttpMethod: 'POST',
+      });
+      if (route.scope === 'none') {
+        expect(method.properties.AuthorizationType).toBe('NONE');
+        expect(method.properties.AuthorizerId).toBeUndefined();
+      } else {
+        expect(method.properties.AuthorizationType).toBe('CUSTOM');
+        expect(method.properties.AuthorizerId).toEqual({ Ref: authorizerId });
+      }
+    }
+  });
+
+  it('asks the REQUEST authorizer on every request, with no identity source and no cache', () => {
+    // Assess
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: Match.absent(),
+    });
+  });
+
+  it('declares path parameters and validates requests', () => {
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      RequestParameters: { 'method.request.path.datasetId': true },
+      RequestValidatorId: Match.anyValue(),
+    });
+  });
+
+  it('traces, logs access and errors, and throttles the stage', () => {
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: API_STAGE_NAME,
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+      MethodSettings: [
+        Match.objectLike({
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+          ThrottlingRateLimit: STAGE_RATE_LIMIT,
+          ThrottlingBurstLimit: STAGE_BURST_LIMIT,
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      BinaryMediaTypes: Match.arrayWith(['application/octet-stream']),
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  it('answers gateway errors as problem+json with a pinned status', () => {
+    // Act
+    const responses = ofType('AWS::ApiGateway::GatewayResponse').map(([, response]) => response.Properties);
+
+    // Assess
+    expect(responses.map((response) => response.ResponseType).sort()).toEqual([
+      'ACCESS_DENIED',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+      'MISSING_AUTHENTICATION_TOKEN',
+      'REQUEST_TOO_LARGE',
+      'THROTTLED',
+      'UNAUTHORIZED',
+    ]);
+    for (const spec of PROBLEM_GATEWAY_RESPONSES) {
+      const response = responses.find((candidate) => candidate.ResponseType === spec.type.responseType);
+      expect(response?.StatusCode).toBe(String(spec.status));
+      expect(response?.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Content-Type': "'application/problem+json'",
+      });
+      expect((response?.ResponseTemplates as Record<string, string>)['application/json']).toContain(
+        `"status":${spec.status}`,
+      );
+    }
+    expect(
+      responses.find((response) => response.ResponseType === 'THROTTLED')?.ResponseParameters,
+    ).toMatchObject({
+      'gatewayresponse.header.Retry-After': `'${THROTTLED_RETRY_AFTER_SECONDS}'`,
+    });
+    expect(
+      responses.find((response) => response.ResponseType === 'MISSING_AUTHENTICATION_TOKEN')?.StatusCode,
+    ).toBe('404');
+  });
+
+  it('outputs the API URL', () => {
+    // Assess
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  });
+});
