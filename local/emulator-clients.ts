@@ -24,7 +24,11 @@ export function createEmulatorClients(endpoints: EmulatorEndpoints): EmulatorCli
   const common = { region: LOCAL_REGION, credentials: CREDENTIALS };
   const dynamodb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
   // The Kinesis emulator speaks HTTP/1.1 only; the SDK's default HTTP/2 handler fails with "Protocol error".
-  const kinesis = new KinesisClient({ ...common, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() });
+  const kinesis = new KinesisClient({
+    ...common,
+    endpoint: endpoints.kinesis,
+    requestHandler: new NodeHttpHandler(),
+  });
   const s3 = new S3Client({
     ...common,
     endpoint: endpoints.s3,
@@ -33,7 +37,9 @@ export function createEmulatorClients(endpoints: EmulatorEndpoints): EmulatorCli
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return {
     dynamodb,
     documents,

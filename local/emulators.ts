@@ -75,7 +75,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     updateStreamMs: INSTANT_MS,
     shardLimit: 100,
   });
-  const s3Server = new S3rver({ port: options.ports?.s3 ?? 0, address: host, directory: s3Dir, silent: true });
+  const s3Server = new S3rver({
+    port: options.ports?.s3 ?? 0,
+    address: host,
+    directory: s3Dir,
+    silent: true,
+  });
 
   const [dynamodb, kinesis, s3Address] = await Promise.all([
     listen(dynamoServer, host, options.ports?.dynamodb),

@@ -22,10 +22,16 @@ async function main(): Promise<void> {
   const dataDir = process.env['TRIBUTARY_DATA_DIR'] || DEFAULT_DATA_DIR;
   let runtime: RunningRuntime;
   try {
-    runtime = await startRuntime({ port, dataDir, adminKey: process.env['TRIBUTARY_ADMIN_KEY'] || undefined });
+    runtime = await startRuntime({
+      port,
+      dataDir,
+      adminKey: process.env['TRIBUTARY_ADMIN_KEY'] || undefined,
+    });
   } catch (error) {
     if (error instanceof PortInUseError) {
-      console.error(`Port ${error.port} is already in use: stop what is using it, or choose another with TRIBUTARY_PORT.`);
+      console.error(
+        `Port ${error.port} is already in use: stop what is using it, or choose another with TRIBUTARY_PORT.`,
+      );
     } else {
       console.error(`Tributary could not start: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -62,7 +62,10 @@ function indexes(value: unknown): Props[] | undefined {
   }));
 }
 
-function tableDefinition(resolver: TemplateResolver, { stackName, logicalId, resource }: ResourceRef): TableDefinition {
+function tableDefinition(
+  resolver: TemplateResolver,
+  { stackName, logicalId, resource }: ResourceRef,
+): TableDefinition {
   const properties = (resolver.resolve(stackName, resource.Properties) ?? {}) as Props;
   const name = resolver.physicalName(stackName, logicalId);
   // Capacity means nothing locally: every table is on-demand, so indexes need no throughput either.
@@ -82,17 +85,19 @@ export function readResources(resolver: TemplateResolver): TemplateResources {
     ...resourcesOfType(resolver.stacks, 'AWS::DynamoDB::Table'),
     ...resourcesOfType(resolver.stacks, 'AWS::DynamoDB::GlobalTable'),
   ].map((ref) => tableDefinition(resolver, ref));
-  const streams = resourcesOfType(resolver.stacks, 'AWS::Kinesis::Stream').map(({ stackName, logicalId, resource }) => {
-    const properties = (resolver.resolve(stackName, resource.Properties) ?? {}) as Props;
-    const mode = (properties['StreamModeDetails'] as Props | undefined)?.['StreamMode'];
-    return {
-      stackName,
-      logicalId,
-      name: resolver.physicalName(stackName, logicalId),
-      arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
-      shardCount: mode === 'ON_DEMAND' ? ON_DEMAND_SHARD_COUNT : Number(properties['ShardCount'] ?? 1),
-    };
-  });
+  const streams = resourcesOfType(resolver.stacks, 'AWS::Kinesis::Stream').map(
+    ({ stackName, logicalId, resource }) => {
+      const properties = (resolver.resolve(stackName, resource.Properties) ?? {}) as Props;
+      const mode = (properties['StreamModeDetails'] as Props | undefined)?.['StreamMode'];
+      return {
+        stackName,
+        logicalId,
+        name: resolver.physicalName(stackName, logicalId),
+        arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
+        shardCount: mode === 'ON_DEMAND' ? ON_DEMAND_SHARD_COUNT : Number(properties['ShardCount'] ?? 1),
+      };
+    },
+  );
   const buckets = resourcesOfType(resolver.stacks, 'AWS::S3::Bucket').map(({ stackName, logicalId }) => ({
     stackName,
     logicalId,
@@ -114,7 +119,9 @@ async function ensureTable(clients: EmulatorClients, table: TableDefinition): Pr
 async function ensureStream(clients: EmulatorClients, stream: StreamDefinition): Promise<void> {
   const status = async (): Promise<string | undefined> => {
     try {
-      const summary = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }));
+      const summary = await clients.kinesis.send(
+        new DescribeStreamSummaryCommand({ StreamName: stream.name }),
+      );
       return summary.StreamDescriptionSummary?.StreamStatus;
     } catch (error) {
       if (error instanceof StreamNotFoundException) return undefined;
@@ -122,7 +129,9 @@ async function ensureStream(clients: EmulatorClients, stream: StreamDefinition):
     }
   };
   if ((await status()) === undefined) {
-    await clients.kinesis.send(new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shardCount }));
+    await clients.kinesis.send(
+      new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shardCount }),
+    );
   }
   while ((await status()) !== 'ACTIVE') await sleep(STREAM_ACTIVE_POLL_MS);
 }
@@ -135,7 +144,10 @@ async function ensureBucket(clients: EmulatorClients, bucket: BucketDefinition):
   }
 }
 
-export async function provisionResources(clients: EmulatorClients, resources: TemplateResources): Promise<void> {
+export async function provisionResources(
+  clients: EmulatorClients,
+  resources: TemplateResources,
+): Promise<void> {
   await Promise.all([
     ...resources.tables.map((table) => ensureTable(clients, table)),
     ...resources.streams.map((stream) => ensureStream(clients, stream)),

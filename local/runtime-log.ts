@@ -11,7 +11,12 @@ export function createRuntimeLog(quiet: boolean): RuntimeLog {
     },
     error(message, error) {
       if (quiet) return;
-      const detail = error instanceof Error ? (error.stack ?? error.message) : error === undefined ? '' : JSON.stringify(error);
+      const detail =
+        error instanceof Error
+          ? (error.stack ?? error.message)
+          : error === undefined
+            ? ''
+            : JSON.stringify(error);
       console.error(`[tributary] ${message}${detail ? `\n${detail}` : ''}`);
     },
   };

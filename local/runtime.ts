@@ -78,6 +78,8 @@ async function tributaryAppFactory(): Promise<AppFactory> {
  * handler modules created once (and cached) keep reaching the emulators.
  */
 let previousEmulatorPorts: Partial<Record<keyof EmulatorEndpoints, number>> | undefined;
+/** Runtimes alive in this process: only a lone runtime may take the previous one's ports. */
+let activeRuntimes = 0;
 
 const portOf = (url: string): number => Number(new URL(url).port);
 
@@ -111,7 +113,12 @@ function applyEnvironment(variables: Readonly<Record<string, string>>): () => vo
     remember(key);
     process.env[key] = value;
   }
-  for (const key of ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'POWERTOOLS_SERVICE_NAME']) remember(key);
+  for (const key of [
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    'POWERTOOLS_SERVICE_NAME',
+  ])
+    remember(key);
   return () => {
     for (const [key, value] of previous) {
       if (value === undefined) delete process.env[key];
@@ -137,8 +144,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   for (const api of apis) for (const problem of api.unsupported) log.info(`not emulated: ${problem}`);
 
   const adminKey = resolveAdminKey(dataDir, options.adminKey);
-  const emulators = await startEmulators({ dataDir, ports: previousEmulatorPorts });
-  const cleanups: (() => Promise<void> | void)[] = [() => emulators.stop()];
+  const emulators = await startEmulators({
+    dataDir,
+    ports: activeRuntimes === 0 ? previousEmulatorPorts : undefined,
+  });
+  activeRuntimes += 1;
+  const cleanups: (() => Promise<void> | void)[] = [
+    async () => {
+      await emulators.stop();
+      activeRuntimes -= 1;
+    },
+  ];
   const cleanUp = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
@@ -148,9 +164,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       kinesis: portOf(emulators.endpoints.kinesis),
       s3: portOf(emulators.endpoints.s3),
     };
-    const clients = createEmulatorClients(emulators.endpoints);
-    cleanups.push(() => clients.destroy());
-
     const stepFunctions = await startStepFunctions({ resolver, dataDir, log });
     cleanups.push(() => stepFunctions.stop());
     const restoreEnvironment = applyEnvironment({
@@ -161,15 +174,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       POWERTOOLS_TRACE_ENABLED: 'false',
     });
     cleanups.push(restoreEnvironment);
+    const clients = createEmulatorClients(emulators.endpoints);
+    cleanups.push(() => clients.destroy());
 
     await provisionResources(clients, resources);
     const host = await FunctionHost.load(functions, options.projectRoot ?? PROJECT_ROOT);
     stepFunctions.attach(host);
 
     const apiKeysTable = functionEnvironment[ENV.apiKeysTable];
-    if (apiKeysTable) await ensurePlatformKey(new DynamoApiKeyStore(clients.documents, apiKeysTable), adminKey.key);
+    if (apiKeysTable)
+      await ensurePlatformKey(new DynamoApiKeyStore(clients.documents, apiKeysTable), adminKey.key);
 
-    const server = createApiServer({ apis, functions: host, log, region: resolver.region, account: resolver.account });
+    const server = createApiServer({
+      apis,
+      functions: host,
+      log,
+      region: resolver.region,
+      account: resolver.account,
+    });
     const port = await listen(server, options.port ?? DEFAULT_PORT);
     cleanups.push(async () => {
       await closeServer(server);

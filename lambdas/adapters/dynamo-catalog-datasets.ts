@@ -1,13 +1,20 @@
 import { CATALOG_KEYS } from '../config/env-names';
 import type { Dataset, DatasetStore } from '../core/catalog/datasets';
 import type { Page, PageRequest } from '../core/page';
-import { catalogKey, catalogPartition, gsi1PartitionOf, partitionOf, withoutKeys } from './dynamo-catalog-keys';
+import {
+  catalogKey,
+  catalogPartition,
+  gsi1PartitionOf,
+  partitionOf,
+  withoutKeys,
+} from './dynamo-catalog-keys';
 import type { DynamoItems, Item } from './dynamo-items';
 
 /** Dataset ids start with their creation time, so the sort key orders a sandbox's datasets oldest first. */
 const partition = (sandbox: string) => catalogPartition(sandbox, 'dataset');
 /** gsi1 groups a sandbox's datasets by schema for `?schemaId=`. */
-const bySchema = (sandbox: string, schemaId: string) => catalogPartition(sandbox, `dataset-schema#${schemaId}`);
+const bySchema = (sandbox: string, schemaId: string) =>
+  catalogPartition(sandbox, `dataset-schema#${schemaId}`);
 
 function toItem(dataset: Dataset): Item {
   return {
@@ -31,7 +38,12 @@ export class DynamoDatasetStore implements DatasetStore {
   }
 
   update(dataset: Dataset, expectedRevision: number): Promise<boolean> {
-    return this.items.conditionalPut(toItem(dataset), '#revision = :revision', { '#revision': 'revision' }, { ':revision': expectedRevision });
+    return this.items.conditionalPut(
+      toItem(dataset),
+      '#revision = :revision',
+      { '#revision': 'revision' },
+      { ':revision': expectedRevision },
+    );
   }
 
   async list(sandbox: string, page: PageRequest, filter: { schemaId?: string } = {}): Promise<Page<Dataset>> {

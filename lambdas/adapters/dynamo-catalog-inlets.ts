@@ -1,7 +1,13 @@
 import { CATALOG_KEYS } from '../config/env-names';
 import type { Inlet, InletStore } from '../core/catalog/inlets';
 import type { Page, PageRequest } from '../core/page';
-import { catalogKey, catalogPartition, gsi1PartitionOf, partitionOf, withoutKeys } from './dynamo-catalog-keys';
+import {
+  catalogKey,
+  catalogPartition,
+  gsi1PartitionOf,
+  partitionOf,
+  withoutKeys,
+} from './dynamo-catalog-keys';
 import type { DynamoItems, Item } from './dynamo-items';
 
 const partition = (sandbox: string) => catalogPartition(sandbox, 'inlet');
@@ -22,7 +28,11 @@ export class DynamoInletStore implements InletStore {
       const hinted = await this.get(sandboxHint, inletId);
       if (hinted) return hinted;
     }
-    const found = await this.items.queryPage<Item>(gsi1PartitionOf(byId(inletId)), { limit: 1 }, { indexName: CATALOG_KEYS.gsi1.name });
+    const found = await this.items.queryPage<Item>(
+      gsi1PartitionOf(byId(inletId)),
+      { limit: 1 },
+      { indexName: CATALOG_KEYS.gsi1.name },
+    );
     const item = found.items[0];
     return item ? withoutKeys<Inlet>(item) : undefined;
   }

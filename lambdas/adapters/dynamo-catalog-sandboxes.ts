@@ -17,7 +17,10 @@ export class DynamoSandboxStore implements SandboxStore {
   }
 
   create(sandbox: Sandbox): Promise<boolean> {
-    return this.items.createIfAbsent({ ...catalogKey(PARTITION, sandbox.name), ...sandbox }, CATALOG_KEYS.partitionKey);
+    return this.items.createIfAbsent(
+      { ...catalogKey(PARTITION, sandbox.name), ...sandbox },
+      CATALOG_KEYS.partitionKey,
+    );
   }
 
   async list(page: PageRequest): Promise<Page<Sandbox>> {

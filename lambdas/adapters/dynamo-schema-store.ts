@@ -19,7 +19,8 @@ const VERSION_DIGITS = 6;
 const versions = (sandbox: string) => catalogPartition(sandbox, 'schema');
 const latest = (sandbox: string) => catalogPartition(sandbox, 'schema-latest');
 const versionPrefix = (id: string) => `${id}#v`;
-const versionSort = (id: string, version: number) => versionPrefix(id) + String(version).padStart(VERSION_DIGITS, '0');
+const versionSort = (id: string, version: number) =>
+  versionPrefix(id) + String(version).padStart(VERSION_DIGITS, '0');
 
 interface VersionItem extends Item {
   readonly document: Uint8Array;

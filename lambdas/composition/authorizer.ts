@@ -16,7 +16,9 @@ export function authorizerDepsFromEnvironment(): AuthorizationDeps {
   const client = dynamoDocumentClient();
   return {
     keys: new CachedApiKeyStore(new DynamoApiKeyStore(client, requiredEnv(ENV.apiKeysTable))),
-    sandboxes: new SandboxService({ store: new DynamoSandboxStore(new DynamoItems(client, requiredEnv(ENV.catalogTable))) }),
+    sandboxes: new SandboxService({
+      store: new DynamoSandboxStore(new DynamoItems(client, requiredEnv(ENV.catalogTable))),
+    }),
     routes: AUTHORIZED_ROUTES,
   };
 }

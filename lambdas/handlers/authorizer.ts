@@ -31,10 +31,18 @@ export function safeReason(reason: string): string {
   return reason.replace(/[^\w .,:;'()*/{}-]/g, '');
 }
 
-function policy(effect: 'Allow' | 'Deny', principalId: string, methodArn: string, context: Record<string, string>): APIGatewayAuthorizerResult {
+function policy(
+  effect: 'Allow' | 'Deny',
+  principalId: string,
+  methodArn: string,
+  context: Record<string, string>,
+): APIGatewayAuthorizerResult {
   return {
     principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }],
+    },
     context,
   };
 }
@@ -50,10 +58,21 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   });
   if (decision.effect === 'Unauthenticated') throw new Error('Unauthorized');
   const { key } = decision;
-  const context = { [AUTH_CONTEXT.keyId]: key.keyId, [AUTH_CONTEXT.keySandbox]: key.sandbox, [AUTH_CONTEXT.scopes]: key.scopes.join(',') };
+  const context = {
+    [AUTH_CONTEXT.keyId]: key.keyId,
+    [AUTH_CONTEXT.keySandbox]: key.sandbox,
+    [AUTH_CONTEXT.scopes]: key.scopes.join(','),
+  };
   if (decision.effect === 'Deny') {
-    logger.info('denied', { keyId: key.keyId, route: `${event.httpMethod} ${event.resource}`, reason: decision.reason });
-    return policy('Deny', key.keyId, event.methodArn, { ...context, [AUTH_CONTEXT.reason]: safeReason(decision.reason) });
+    logger.info('denied', {
+      keyId: key.keyId,
+      route: `${event.httpMethod} ${event.resource}`,
+      reason: decision.reason,
+    });
+    return policy('Deny', key.keyId, event.methodArn, {
+      ...context,
+      [AUTH_CONTEXT.reason]: safeReason(decision.reason),
+    });
   }
   try {
     await recordUse(deps.keys, key);

@@ -6,4 +6,8 @@ import { CONTROL_PLANE_ROUTES } from '../http/route-table';
 
 const logger = new Logger({ serviceName: 'control-plane' });
 
-export const handler = createApiHandler({ routes: controlPlaneRoutesFromEnvironment, definitions: CONTROL_PLANE_ROUTES, logger });
+export const handler = createApiHandler({
+  routes: controlPlaneRoutesFromEnvironment,
+  definitions: CONTROL_PLANE_ROUTES,
+  logger,
+});

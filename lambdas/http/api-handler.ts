@@ -29,7 +29,12 @@ export interface ApiHandlerOptions {
 }
 
 const internalError = () =>
-  new HttpProblem(500, 'internal-error', 'Internal Server Error', 'the request failed unexpectedly; it has been logged');
+  new HttpProblem(
+    500,
+    'internal-error',
+    'Internal Server Error',
+    'the request failed unexpectedly; it has been logged',
+  );
 
 /** The problem an error stands for, or undefined when it is a fault of ours. */
 export function problemOf(error: unknown): HttpProblem | undefined {
@@ -62,9 +67,9 @@ export function createApiHandler(options: ApiHandlerOptions) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(options.logger, { clearState: true }))
     .use({
-      onError: (request) => {
+      onError: (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>) => {
         const problem = problemOf(request.error);
-        if (!problem) options.logger.error('unhandled error', request.error as Error);
+        if (!problem) options.logger.error('unhandled error', request.error ?? 'unknown error');
         request.response = problemResponse(problem ?? internalError(), request.context.awsRequestId);
       },
     })

@@ -9,7 +9,8 @@ import type { ApiRequest, Caller } from './api-types';
 import type { Violation } from './problem';
 import { badRequest, notFound, unauthorized, validationFailed } from './problem';
 
-const escapePointerToken = (token: PropertyKey): string => String(token).replaceAll('~', '~0').replaceAll('/', '~1');
+const escapePointerToken = (token: PropertyKey): string =>
+  String(token).replaceAll('~', '~0').replaceAll('/', '~1');
 
 export function toPointer(path: readonly PropertyKey[]): string {
   return path.map((token) => '/' + escapePointerToken(token)).join('');
@@ -29,11 +30,18 @@ export function violationsOf(error: z.ZodError): Violation[] {
 }
 
 /** The value as the schema types it, or a 400 `validation-failed` naming every violation. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what = 'the request body'): z.output<T> {
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  what = 'the request body',
+): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const violations = violationsOf(result.error);
-  throw validationFailed(`${what} is invalid: ${violations.map((v) => `${v.pointer || '/'} ${v.message}`).join('; ')}`, violations);
+  throw validationFailed(
+    `${what} is invalid: ${violations.map((v) => `${v.pointer || '/'} ${v.message}`).join('; ')}`,
+    violations,
+  );
 }
 
 /** A required, trimmed-nonempty display string of bounded length. */

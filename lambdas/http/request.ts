@@ -15,14 +15,21 @@ import type { Scope } from './route-table';
 export const MAX_BODY_BYTES = 1024 * 1024;
 const LOCAL_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
-export function lowerCaseHeaders(headers: Record<string, string | undefined> | null | undefined): Record<string, string> {
+export function lowerCaseHeaders(
+  headers: Record<string, string | undefined> | null | undefined,
+): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) result[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (value !== undefined) result[name.toLowerCase()] = value;
   return result;
 }
 
-function definedValues(values: Record<string, string | undefined> | null | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+function definedValues(
+  values: Record<string, string | undefined> | null | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** The sandbox named by the header (default `prod`), or a 400 when the header is not a sandbox name. */
@@ -31,17 +38,20 @@ export function sandboxOf(headers: Readonly<Record<string, string>>): string {
   if (value === undefined || value === '') return DEFAULT_SANDBOX;
   if (!SANDBOX_NAME_PATTERN.test(value)) {
     const message = `${SANDBOX_HEADER} must match ${SANDBOX_NAME_PATTERN.source}`;
-    throw badRequest('invalid-sandbox-name', message, [{ pointer: `/headers/${SANDBOX_HEADER}`, keyword: 'pattern', message }]);
+    throw badRequest('invalid-sandbox-name', message, [
+      { pointer: `/headers/${SANDBOX_HEADER}`, keyword: 'pattern', message },
+    ]);
   }
   return value;
 }
 
 function callerOf(event: APIGatewayProxyEvent): Caller | undefined {
-  const context = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  const context: Record<string, unknown> | null | undefined = event.requestContext?.authorizer;
   const keyId = context?.[AUTH_CONTEXT.keyId];
   const keySandbox = context?.[AUTH_CONTEXT.keySandbox];
   if (typeof keyId !== 'string' || typeof keySandbox !== 'string') return undefined;
-  const scopes = String(context?.[AUTH_CONTEXT.scopes] ?? '')
+  const joined = context?.[AUTH_CONTEXT.scopes];
+  const scopes = (typeof joined === 'string' ? joined : '')
     .split(',')
     .filter((scope): scope is Scope => (SCOPES as readonly string[]).includes(scope));
   return { keyId, keySandbox, scopes };
@@ -84,11 +94,16 @@ export function jsonErrorPosition(text: string, message: string): number {
 }
 
 /** The parsed JSON body, undefined when there is none. */
-export function parseJsonBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>, headers: Readonly<Record<string, string>>): unknown {
+export function parseJsonBody(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+  headers: Readonly<Record<string, string>>,
+): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > MAX_BODY_BYTES) {
-    throw payloadTooLarge(`the body is ${raw.byteLength} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`);
+    throw payloadTooLarge(
+      `the body is ${raw.byteLength} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`,
+    );
   }
   if (!isJsonMediaType(headers['content-type'])) {
     throw unsupportedMediaType(
@@ -114,7 +129,9 @@ export function baseUrlOf(event: APIGatewayProxyEvent, headers: Readonly<Record<
   const forwarded = headers['x-forwarded-proto']?.split(',')[0]?.trim();
   const scheme = forwarded || (LOCAL_HOSTS.test(host) ? 'http' : 'https');
   const fullPath = event.requestContext?.path ?? event.path;
-  const stagePrefix = fullPath.endsWith(event.path) ? fullPath.slice(0, fullPath.length - event.path.length) : '';
+  const stagePrefix = fullPath.endsWith(event.path)
+    ? fullPath.slice(0, fullPath.length - event.path.length)
+    : '';
   return `${scheme}://${host}${stagePrefix}`;
 }
 

@@ -41,7 +41,12 @@ async function readBody(req: IncomingMessage): Promise<ReadBody> {
   return { body: Buffer.concat(chunks), tooLarge: size > MAX_PAYLOAD_BYTES };
 }
 
-function send(res: ServerResponse, status: number, headers: ReadonlyMap<string, readonly string[]>, body: Buffer | string): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: ReadonlyMap<string, readonly string[]>,
+  body: Buffer | string,
+): void {
   if (res.headersSent) return;
   res.statusCode = status;
   for (const [name, values] of headers) res.setHeader(name, [...values]);
@@ -55,7 +60,11 @@ export function createApiServer(options: ApiServerOptions): Server {
     request: IncomingRequest,
     api: RestApiModel | undefined,
     type: GatewayResponseType,
-    extra: { resourcePath?: string; authorizer?: Readonly<Record<string, unknown>>; message?: string | null } = {},
+    extra: {
+      resourcePath?: string;
+      authorizer?: Readonly<Record<string, unknown>>;
+      message?: string | null;
+    } = {},
   ): RenderedResponse =>
     renderGatewayResponse(api, type, {
       requestId: request.requestId,
@@ -65,7 +74,9 @@ export function createApiServer(options: ApiServerOptions): Server {
       stage: api?.stage ?? '',
       apiId: api?.id ?? '',
       sourceIp: request.sourceIp,
-      requestHeaders: Object.fromEntries([...request.headers.entries()].map(([k, v]) => [k.toLowerCase(), v.at(-1) ?? ''])),
+      requestHeaders: Object.fromEntries(
+        [...request.headers.entries()].map(([k, v]) => [k.toLowerCase(), v.at(-1) ?? '']),
+      ),
       authorizer: extra.authorizer,
       message: extra.message,
     });
@@ -78,7 +89,9 @@ export function createApiServer(options: ApiServerOptions): Server {
       send(
         res,
         rendered.status,
-        new Map(Object.entries({ ...rendered.headers, 'x-amzn-RequestId': requestId }).map(([k, v]) => [k, [v]])),
+        new Map(
+          Object.entries({ ...rendered.headers, 'x-amzn-RequestId': requestId }).map(([k, v]) => [k, [v]]),
+        ),
         rendered.body,
       );
 
@@ -91,9 +104,19 @@ export function createApiServer(options: ApiServerOptions): Server {
     const extra = { resourcePath: method.resourcePath };
 
     if (method.authorizer) {
-      const arn = methodArn(match.api.id, match.api.stage, request.httpMethod, request.path, options.region, options.account);
+      const arn = methodArn(
+        match.api.id,
+        match.api.stage,
+        request.httpMethod,
+        request.path,
+        options.region,
+        options.account,
+      );
       const decision = await authorize(functions, method.authorizer, event, arn, (error) =>
-        log.error(`authorizer ${method.authorizer?.name ?? ''} failed on ${request.httpMethod} ${request.path}`, error),
+        log.error(
+          `authorizer ${method.authorizer?.name ?? ''} failed on ${request.httpMethod} ${request.path}`,
+          error,
+        ),
       );
       switch (decision.kind) {
         case 'unauthorized':
@@ -114,7 +137,9 @@ export function createApiServer(options: ApiServerOptions): Server {
         case 'allow':
           // API Gateway hands the integration every context value as a string.
           event.requestContext.authorizer = {
-            ...Object.fromEntries(Object.entries(decision.context).map(([key, value]) => [key, String(value)])),
+            ...Object.fromEntries(
+              Object.entries(decision.context).map(([key, value]) => [key, String(value)]),
+            ),
             principalId: decision.principalId,
           };
       }
@@ -125,13 +150,19 @@ export function createApiServer(options: ApiServerOptions): Server {
       return send(
         res,
         integration.statusCode,
-        new Map(Object.entries({ ...integration.responseParameters, 'x-amzn-RequestId': requestId }).map(([k, v]) => [k, [v]])),
+        new Map(
+          Object.entries({ ...integration.responseParameters, 'x-amzn-RequestId': requestId }).map(
+            ([k, v]) => [k, [v]],
+          ),
+        ),
         '',
       );
     }
     const fn = integration.kind === 'lambda-proxy' ? functions.find(integration.functionArn) : undefined;
     if (!fn) {
-      log.error(`${request.httpMethod} ${method.resourcePath}: the local runtime cannot run this integration`);
+      log.error(
+        `${request.httpMethod} ${method.resourcePath}: the local runtime cannot run this integration`,
+      );
       return answer(gatewayResponse(request, match.api, 'LAMBDA_ERROR', extra));
     }
     let result: unknown;
@@ -143,7 +174,9 @@ export function createApiServer(options: ApiServerOptions): Server {
     }
     const response = proxyResponse(result);
     if ('malformed' in response) {
-      log.error(`${fn.logicalId} returned a malformed Lambda proxy response (${response.malformed}) on ${request.httpMethod} ${request.path}`);
+      log.error(
+        `${fn.logicalId} returned a malformed Lambda proxy response (${response.malformed}) on ${request.httpMethod} ${request.path}`,
+      );
       return answer(gatewayResponse(request, match.api, 'LAMBDA_ERROR', extra));
     }
     response.headers.set('x-amzn-RequestId', [requestId]);
@@ -153,7 +186,12 @@ export function createApiServer(options: ApiServerOptions): Server {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error(`unexpected failure on ${req.method ?? ''} ${req.url ?? ''}`, error);
-      send(res, 500, new Map([['Content-Type', ['application/json']]]), '{"message":"Internal server error"}');
+      send(
+        res,
+        500,
+        new Map([['Content-Type', ['application/json']]]),
+        '{"message":"Internal server error"}',
+      );
     });
   });
   server.on('clientError', (_error, socket) => {

@@ -10,9 +10,17 @@ import type { ApiAuthorizer } from './rest-api';
 type ContextValue = string | number | boolean;
 
 export type AuthorizerDecision =
-  | { readonly kind: 'allow'; readonly principalId: string; readonly context: Readonly<Record<string, ContextValue>> }
+  | {
+      readonly kind: 'allow';
+      readonly principalId: string;
+      readonly context: Readonly<Record<string, ContextValue>>;
+    }
   | { readonly kind: 'unauthorized' }
-  | { readonly kind: 'denied'; readonly explicit: boolean; readonly context: Readonly<Record<string, ContextValue>> }
+  | {
+      readonly kind: 'denied';
+      readonly explicit: boolean;
+      readonly context: Readonly<Record<string, ContextValue>>;
+    }
   | { readonly kind: 'failure'; readonly reason: string };
 
 interface PolicyStatement {
@@ -21,11 +29,15 @@ interface PolicyStatement {
   readonly Resource?: unknown;
 }
 
-const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+const asList = (value: unknown): unknown[] =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
 
 /** IAM-style wildcard matching: `*` any run of characters, `?` one character. */
 export function wildcardMatches(pattern: string, value: string): boolean {
-  const expression = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const expression = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${expression}$`, 's').test(value);
 }
 
@@ -40,29 +52,40 @@ function statementApplies(statement: PolicyStatement, methodArn: string): boolea
 
 /** Evaluates the authorizer's result against the method ARN: an explicit Deny wins, then an Allow, else denied. */
 export function evaluateAuthorizerResult(result: unknown, methodArn: string): AuthorizerDecision {
-  if (typeof result !== 'object' || result === null) return { kind: 'failure', reason: 'the authorizer returned no policy' };
+  if (typeof result !== 'object' || result === null)
+    return { kind: 'failure', reason: 'the authorizer returned no policy' };
   const { principalId, policyDocument, context } = result as Record<string, unknown>;
   if (typeof principalId !== 'string' && typeof principalId !== 'number') {
     return { kind: 'failure', reason: 'the authorizer result has no principalId' };
   }
-  const statements = asList((policyDocument as { Statement?: unknown } | undefined)?.Statement) as PolicyStatement[];
-  if (statements.length === 0) return { kind: 'failure', reason: 'the authorizer result has no policy statements' };
+  const statements = asList(
+    (policyDocument as { Statement?: unknown } | undefined)?.Statement,
+  ) as PolicyStatement[];
+  if (statements.length === 0)
+    return { kind: 'failure', reason: 'the authorizer result has no policy statements' };
   const contextValues: Record<string, ContextValue> = {};
   for (const [key, value] of Object.entries((context ?? {}) as Record<string, unknown>)) {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      return { kind: 'failure', reason: `authorizer context value '${key}' is not a string, number or boolean` };
+      return {
+        kind: 'failure',
+        reason: `authorizer context value '${key}' is not a string, number or boolean`,
+      };
     }
     contextValues[key] = value;
   }
   const applying = statements.filter((statement) => statementApplies(statement, methodArn));
-  if (applying.some((statement) => statement.Effect === 'Deny')) return { kind: 'denied', explicit: true, context: contextValues };
-  if (!applying.some((statement) => statement.Effect === 'Allow')) return { kind: 'denied', explicit: false, context: contextValues };
+  if (applying.some((statement) => statement.Effect === 'Deny'))
+    return { kind: 'denied', explicit: true, context: contextValues };
+  if (!applying.some((statement) => statement.Effect === 'Allow'))
+    return { kind: 'denied', explicit: false, context: contextValues };
   return { kind: 'allow', principalId: String(principalId), context: contextValues };
 }
 
 /** Identity source values (`method.request.header.X`, `method.request.querystring.y`) missing from the request. */
 function missingIdentitySources(authorizer: ApiAuthorizer, event: APIGatewayProxyEvent): string[] {
-  const lowerHeaders = Object.fromEntries(Object.entries(event.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const lowerHeaders = Object.fromEntries(
+    Object.entries(event.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   return authorizer.identitySources.filter((source) => {
     const header = /^method\.request\.header\.(.+)$/.exec(source)?.[1];
     if (header) return !lowerHeaders[header.toLowerCase()];
@@ -72,7 +95,14 @@ function missingIdentitySources(authorizer: ApiAuthorizer, event: APIGatewayProx
   });
 }
 
-export function methodArn(apiId: string, stage: string, httpMethod: string, path: string, region: string, account: string): string {
+export function methodArn(
+  apiId: string,
+  stage: string,
+  httpMethod: string,
+  path: string,
+  region: string,
+  account: string,
+): string {
   return `arn:aws:execute-api:${region}:${account}:${apiId}/${stage}/${httpMethod}/${path.replace(/^\//, '')}`;
 }
 
@@ -84,7 +114,8 @@ export async function authorize(
   onError: (error: unknown) => void,
 ): Promise<AuthorizerDecision> {
   // With caching on, API Gateway refuses a request that lacks an identity source without calling the authorizer.
-  if (authorizer.ttlSeconds > 0 && missingIdentitySources(authorizer, event).length > 0) return { kind: 'unauthorized' };
+  if (authorizer.ttlSeconds > 0 && missingIdentitySources(authorizer, event).length > 0)
+    return { kind: 'unauthorized' };
   const fn = host.find(authorizer.functionArn);
   if (!fn) return { kind: 'failure', reason: `no local function for authorizer ${authorizer.name}` };
   const authorizerEvent =
@@ -114,7 +145,9 @@ export async function authorize(
 }
 
 function tokenOf(authorizer: ApiAuthorizer, event: APIGatewayProxyEvent): string | undefined {
-  const header = /^method\.request\.header\.(.+)$/.exec(authorizer.identitySources[0] ?? '')?.[1]?.toLowerCase();
+  const header = /^method\.request\.header\.(.+)$/
+    .exec(authorizer.identitySources[0] ?? '')?.[1]
+    ?.toLowerCase();
   if (!header) return undefined;
   return Object.entries(event.headers).find(([name]) => name.toLowerCase() === header)?.[1];
 }

@@ -76,7 +76,8 @@ export function renderGatewayResponse(
     'error.messageString': JSON.stringify(message),
     'error.responseType': type === 'LAMBDA_ERROR' ? fallback : type,
   };
-  for (const [key, value] of Object.entries(context.authorizer ?? {})) values[`authorizer.${key}`] = String(value);
+  for (const [key, value] of Object.entries(context.authorizer ?? {}))
+    values[`authorizer.${key}`] = String(value);
 
   const templates = definition?.templates ?? {};
   const [contentType, template] = Object.entries(templates).find(([type]) => type === 'application/json') ??
@@ -97,7 +98,10 @@ export function renderGatewayResponse(
 
 /** Replaces `$context.x` and `${context.x}` references; unknown ones render empty, as in API Gateway. */
 function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(/\$\{context\.([A-Za-z0-9_.-]+)\}|\$context\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)/g, (_match, braced?: string, bare?: string) => {
-    return values[braced ?? bare ?? ''] ?? '';
-  });
+  return template.replace(
+    /\$\{context\.([A-Za-z0-9_.-]+)\}|\$context\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)/g,
+    (_match, braced?: string, bare?: string) => {
+      return values[braced ?? bare ?? ''] ?? '';
+    },
+  );
 }

@@ -34,7 +34,9 @@ export function incomingRequest(req: IncomingMessage, body: Buffer, requestId: s
     for (const key of headers.keys()) if (key.toLowerCase() === name.toLowerCase()) headers.delete(key);
     headers.set(name, [value]);
   };
-  const forwardedFor = [...headers.entries()].find(([key]) => key.toLowerCase() === 'x-forwarded-for')?.[1].at(-1);
+  const forwardedFor = [...headers.entries()]
+    .find(([key]) => key.toLowerCase() === 'x-forwarded-for')?.[1]
+    .at(-1);
   setHeader('X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${sourceIp}` : sourceIp);
   setHeader('X-Forwarded-Proto', 'http');
   setHeader('X-Forwarded-Port', String(req.socket.localPort ?? ''));
@@ -53,7 +55,9 @@ export function incomingRequest(req: IncomingMessage, body: Buffer, requestId: s
 function mediaTypeMatches(pattern: string, contentType: string): boolean {
   const [patternType, patternSubtype] = pattern.toLowerCase().split('/');
   const [type, subtype] = contentType.toLowerCase().split('/');
-  return (patternType === '*' || patternType === type) && (patternSubtype === '*' || patternSubtype === subtype);
+  return (
+    (patternType === '*' || patternType === type) && (patternSubtype === '*' || patternSubtype === subtype)
+  );
 }
 
 export function isBinary(api: RestApiModel, headers: ReadonlyMap<string, readonly string[]>): boolean {
@@ -62,11 +66,17 @@ export function isBinary(api: RestApiModel, headers: ReadonlyMap<string, readonl
     .at(-1)
     ?.split(';')[0]
     ?.trim();
-  return contentType !== undefined && api.binaryMediaTypes.some((pattern) => mediaTypeMatches(pattern, contentType));
+  return (
+    contentType !== undefined &&
+    api.binaryMediaTypes.some((pattern) => mediaTypeMatches(pattern, contentType))
+  );
 }
 
 /** Query parameters as API Gateway passes them: decoded, the last value in the single-value map. */
-function queryParameters(query: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
+function queryParameters(query: string): {
+  single: Record<string, string> | null;
+  multi: Record<string, string[]> | null;
+} {
   if (query === '') return { single: null, multi: null };
   const multi: Record<string, string[]> = {};
   for (const [key, value] of new URLSearchParams(query)) (multi[key] ??= []).push(value);
@@ -76,10 +86,18 @@ function queryParameters(query: string): { single: Record<string, string> | null
 }
 
 /** The event without authorizer context; `requestContext.path` equals `path` because locally there is no stage prefix. */
-export function proxyEvent(request: IncomingRequest, match: RouteMatch | undefined, api: RestApiModel | undefined): APIGatewayProxyEvent {
+export function proxyEvent(
+  request: IncomingRequest,
+  match: RouteMatch | undefined,
+  api: RestApiModel | undefined,
+): APIGatewayProxyEvent {
   const { single, multi } = queryParameters(request.query);
-  const headers = Object.fromEntries([...request.headers.entries()].map(([name, values]) => [name, values.at(-1) ?? '']));
-  const multiValueHeaders = Object.fromEntries([...request.headers.entries()].map(([name, values]) => [name, [...values]]));
+  const headers = Object.fromEntries(
+    [...request.headers.entries()].map(([name, values]) => [name, values.at(-1) ?? '']),
+  );
+  const multiValueHeaders = Object.fromEntries(
+    [...request.headers.entries()].map(([name, values]) => [name, [...values]]),
+  );
   const binary = api !== undefined && isBinary(api, request.headers);
   const hasBody = request.body.length > 0;
   const resourcePath = match?.method.resourcePath ?? request.path;
@@ -92,7 +110,8 @@ export function proxyEvent(request: IncomingRequest, match: RouteMatch | undefin
     multiValueHeaders,
     queryStringParameters: single,
     multiValueQueryStringParameters: multi,
-    pathParameters: match && Object.keys(match.pathParameters).length > 0 ? { ...match.pathParameters } : null,
+    pathParameters:
+      match && Object.keys(match.pathParameters).length > 0 ? { ...match.pathParameters } : null,
     stageVariables: null,
     body: hasBody ? request.body.toString(binary ? 'base64' : 'utf8') : null,
     isBase64Encoded: hasBody && binary,

@@ -17,7 +17,8 @@ export function proxyResponse(result: unknown): ProxyResponse {
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
     return { malformed: `statusCode ${JSON.stringify(statusCode)}` };
   }
-  if (body !== undefined && body !== null && typeof body !== 'string') return { malformed: 'body is not a string' };
+  if (body !== undefined && body !== null && typeof body !== 'string')
+    return { malformed: 'body is not a string' };
   if (typeof isBase64Encoded !== 'boolean') return { malformed: 'isBase64Encoded is not a boolean' };
   if (!isRecord(headers) || !Object.values(headers).every((value) => isScalar(value) || value === null)) {
     return { malformed: 'headers are not a map of strings' };
@@ -33,14 +34,17 @@ export function proxyResponse(result: unknown): ProxyResponse {
     const existing = [...merged.keys()].find((key) => key.toLowerCase() === name.toLowerCase());
     merged.set(existing ?? name, [...(existing ? (merged.get(existing) ?? []) : []), ...values]);
   };
-  for (const [name, values] of Object.entries(multiValueHeaders as Record<string, unknown[]>)) put(name, values.map(String));
+  for (const [name, values] of Object.entries(multiValueHeaders as Record<string, unknown[]>))
+    put(name, values.map(String));
   // As in API Gateway, a header named in both maps keeps only its multiValueHeaders values.
   for (const [name, value] of Object.entries(headers)) {
-    if (value === null || [...merged.keys()].some((key) => key.toLowerCase() === name.toLowerCase())) continue;
+    if (value === null || [...merged.keys()].some((key) => key.toLowerCase() === name.toLowerCase()))
+      continue;
     put(name, [String(value)]);
   }
   // API Gateway answers JSON when the function names no content type.
-  if (![...merged.keys()].some((key) => key.toLowerCase() === 'content-type')) merged.set('Content-Type', ['application/json']);
+  if (![...merged.keys()].some((key) => key.toLowerCase() === 'content-type'))
+    merged.set('Content-Type', ['application/json']);
   const text = typeof body === 'string' ? body : '';
   return { status, headers: merged, body: isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text) };
 }

@@ -24,7 +24,11 @@ interface ResourceMatch {
   readonly pathParameters: Record<string, string>;
 }
 
-function matchResource(node: ApiResource, segments: readonly string[], httpMethod: string): ResourceMatch | undefined {
+function matchResource(
+  node: ApiResource,
+  segments: readonly string[],
+  httpMethod: string,
+): ResourceMatch | undefined {
   if (segments.length === 0) return { resource: node, pathParameters: {} };
   const [segment = '', ...rest] = segments;
   const children = [...node.children].sort((a, b) => rank(a) - rank(b));
@@ -42,7 +46,10 @@ function matchResource(node: ApiResource, segments: readonly string[], httpMetho
     if (param !== undefined && segment === '') continue;
     const deeper = matchResource(child, rest, httpMethod);
     if (!deeper) continue;
-    const match = { resource: deeper.resource, pathParameters: param ? { [param]: segment, ...deeper.pathParameters } : deeper.pathParameters };
+    const match = {
+      resource: deeper.resource,
+      pathParameters: param ? { [param]: segment, ...deeper.pathParameters } : deeper.pathParameters,
+    };
     if (hasMethod(match.resource, httpMethod)) return match;
     fallback ??= match;
   }
@@ -68,7 +75,11 @@ export function pathSegments(path: string): string[] {
 }
 
 /** The matching method, or undefined when no resource or no method matches (API Gateway answers 403 then). */
-export function matchRoute(apis: readonly RestApiModel[], httpMethod: string, path: string): RouteMatch | undefined {
+export function matchRoute(
+  apis: readonly RestApiModel[],
+  httpMethod: string,
+  path: string,
+): RouteMatch | undefined {
   const segments = pathSegments(path);
   for (const api of apis) {
     const found = matchResource(api.root, segments, httpMethod);

@@ -11,16 +11,27 @@ export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 export interface DeliveryPorts {
   invoke(records: readonly KinesisStreamRecord[]): Promise<unknown>;
   checkpoint(record: KinesisStreamRecord): void;
-  onFailure(records: readonly KinesisStreamRecord[], condition: FailureCondition, attempts: number, error: unknown): Promise<void>;
+  onFailure(
+    records: readonly KinesisStreamRecord[],
+    condition: FailureCondition,
+    attempts: number,
+    error: unknown,
+  ): Promise<void>;
   /** Waits between retries; rejects (ending the delivery without checkpoint) when the runtime stops. */
   pause(): Promise<void>;
   now(): number;
 }
 
-type Outcome = { kind: 'success' } | { kind: 'partial'; firstFailed: number } | { kind: 'error'; error: unknown };
+type Outcome =
+  { kind: 'success' } | { kind: 'partial'; firstFailed: number } | { kind: 'error'; error: unknown };
 
-function outcomeOf(mapping: KinesisEventSourceMapping, records: readonly KinesisStreamRecord[], result: unknown): Outcome {
-  if (!mapping.reportBatchItemFailures || typeof result !== 'object' || result === null) return { kind: 'success' };
+function outcomeOf(
+  mapping: KinesisEventSourceMapping,
+  records: readonly KinesisStreamRecord[],
+  result: unknown,
+): Outcome {
+  if (!mapping.reportBatchItemFailures || typeof result !== 'object' || result === null)
+    return { kind: 'success' };
   const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === undefined || failures === null) return { kind: 'success' };
   if (!Array.isArray(failures)) return { kind: 'error', error: new Error('batchItemFailures is not a list') };

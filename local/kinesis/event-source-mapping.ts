@@ -35,31 +35,42 @@ export function readEventSourceMappings(
   resolver: TemplateResolver,
   streams: readonly StreamDefinition[],
 ): KinesisEventSourceMapping[] {
-  return resourcesOfType(resolver.stacks, 'AWS::Lambda::EventSourceMapping').flatMap(({ stackName, logicalId, resource }) => {
-    const p = (resolver.resolve(stackName, resource.Properties) ?? {}) as Record<string, unknown>;
-    const sourceArn = String(p['EventSourceArn'] ?? '');
-    if (!sourceArn.includes(':kinesis:') || p['Enabled'] === false) return [];
-    const stream = streams.find((candidate) => candidate.arn === sourceArn);
-    if (!stream) throw new TemplateError(`${stackName}/${logicalId}: no stream in the template has ARN ${sourceArn}`);
-    const functionName = String(p['FunctionName'] ?? '');
-    const destination = (p['DestinationConfig'] as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
-    const number = (value: unknown, fallback: number): number => (value === undefined ? fallback : Number(value));
-    return [
-      {
-        id: generatedId(`${stackName}/${logicalId}`, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
-        logicalId,
-        functionName: functionNameFromArn(functionName) ?? functionName,
-        stream,
-        startingPosition: (p['StartingPosition'] ?? 'LATEST') as StartingPosition,
-        startingPositionTimestamp: p['StartingPositionTimestamp'] === undefined ? undefined : Number(p['StartingPositionTimestamp']),
-        batchSize: number(p['BatchSize'], DEFAULT_BATCH_SIZE),
-        batchingWindowMs: number(p['MaximumBatchingWindowInSeconds'], 0) * 1000,
-        bisectOnError: p['BisectBatchOnFunctionError'] === true,
-        maxRetryAttempts: number(p['MaximumRetryAttempts'], UNLIMITED),
-        maxRecordAgeSeconds: number(p['MaximumRecordAgeInSeconds'], UNLIMITED),
-        reportBatchItemFailures: ((p['FunctionResponseTypes'] ?? []) as string[]).includes('ReportBatchItemFailures'),
-        onFailureDestination: destination === undefined ? undefined : String(destination),
-      },
-    ];
-  });
+  return resourcesOfType(resolver.stacks, 'AWS::Lambda::EventSourceMapping').flatMap(
+    ({ stackName, logicalId, resource }) => {
+      const p = (resolver.resolve(stackName, resource.Properties) ?? {}) as Record<string, unknown>;
+      const sourceArn = String(p['EventSourceArn'] ?? '');
+      if (!sourceArn.includes(':kinesis:') || p['Enabled'] === false) return [];
+      const stream = streams.find((candidate) => candidate.arn === sourceArn);
+      if (!stream)
+        throw new TemplateError(`${stackName}/${logicalId}: no stream in the template has ARN ${sourceArn}`);
+      const functionName = String(p['FunctionName'] ?? '');
+      const destination = (p['DestinationConfig'] as { OnFailure?: { Destination?: unknown } } | undefined)
+        ?.OnFailure?.Destination;
+      const number = (value: unknown, fallback: number): number =>
+        value === undefined ? fallback : Number(value);
+      return [
+        {
+          id: generatedId(`${stackName}/${logicalId}`, 32).replace(
+            /^(.{8})(.{4})(.{4})(.{4})(.{12})$/,
+            '$1-$2-$3-$4-$5',
+          ),
+          logicalId,
+          functionName: functionNameFromArn(functionName) ?? functionName,
+          stream,
+          startingPosition: (p['StartingPosition'] ?? 'LATEST') as StartingPosition,
+          startingPositionTimestamp:
+            p['StartingPositionTimestamp'] === undefined ? undefined : Number(p['StartingPositionTimestamp']),
+          batchSize: number(p['BatchSize'], DEFAULT_BATCH_SIZE),
+          batchingWindowMs: number(p['MaximumBatchingWindowInSeconds'], 0) * 1000,
+          bisectOnError: p['BisectBatchOnFunctionError'] === true,
+          maxRetryAttempts: number(p['MaximumRetryAttempts'], UNLIMITED),
+          maxRecordAgeSeconds: number(p['MaximumRecordAgeInSeconds'], UNLIMITED),
+          reportBatchItemFailures: ((p['FunctionResponseTypes'] ?? []) as string[]).includes(
+            'ReportBatchItemFailures',
+          ),
+          onFailureDestination: destination === undefined ? undefined : String(destination),
+        },
+      ];
+    },
+  );
 }

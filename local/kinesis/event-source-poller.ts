@@ -44,7 +44,12 @@ export interface RunningPollers {
 
 class Stopped extends Error {}
 
-function toLambdaRecord(record: StreamRecord, mapping: KinesisEventSourceMapping, shardId: string, fn: LocalFunction): KinesisStreamRecord {
+function toLambdaRecord(
+  record: StreamRecord,
+  mapping: KinesisEventSourceMapping,
+  shardId: string,
+  fn: LocalFunction,
+): KinesisStreamRecord {
   return {
     kinesis: {
       kinesisSchemaVersion: '1.0',
@@ -85,7 +90,10 @@ export function startKinesisPollers(options: KinesisPollerOptions): RunningPolle
   ): Promise<void> {
     const first = records[0];
     const last = records[records.length - 1];
-    log.error(`${mapping.logicalId}: ${records.length} record(s) of ${shardId} given up (${condition})`, error);
+    log.error(
+      `${mapping.logicalId}: ${records.length} record(s) of ${shardId} given up (${condition})`,
+      error,
+    );
     const bucket = /^arn:[^:]+:s3:::(.+)$/.exec(mapping.onFailureDestination ?? '')?.[1];
     if (!bucket || !first || !last) return;
     const now = new Date();
@@ -103,8 +111,12 @@ export function startKinesisPollers(options: KinesisPollerOptions): RunningPolle
         shardId,
         startSequenceNumber: first.kinesis.sequenceNumber,
         endSequenceNumber: last.kinesis.sequenceNumber,
-        approximateArrivalOfFirstRecord: new Date(first.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
-        approximateArrivalOfLastRecord: new Date(last.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+        approximateArrivalOfFirstRecord: new Date(
+          first.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
+        approximateArrivalOfLastRecord: new Date(
+          last.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
         batchSize: records.length,
         streamArn: mapping.stream.arn,
       },
@@ -114,19 +126,43 @@ export function startKinesisPollers(options: KinesisPollerOptions): RunningPolle
     const stamp = now.toISOString().replace(/:/g, '.').slice(0, 19);
     const key = `aws/lambda/${mapping.id}/${shardId}/${now.toISOString().slice(0, 10).replaceAll('-', '/')}/${stamp}-${randomUUID()}`;
     await clients.s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(invocationRecord), ContentType: 'application/json' }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify(invocationRecord),
+        ContentType: 'application/json',
+      }),
     );
   }
 
-  async function pollShard(mapping: KinesisEventSourceMapping, fn: LocalFunction, shardId: string, checkpoints: CheckpointStore): Promise<void> {
+  async function pollShard(
+    mapping: KinesisEventSourceMapping,
+    fn: LocalFunction,
+    shardId: string,
+    checkpoints: CheckpointStore,
+  ): Promise<void> {
     const iterator = async (): Promise<string | undefined> => {
       const after = checkpoints.sequenceNumber(shardId);
-      const input: GetShardIteratorCommandInput = { StreamName: mapping.stream.name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' };
-      if (after) Object.assign(input, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after });
-      else if (mapping.startingPosition === 'AT_TIMESTAMP' && mapping.startingPositionTimestamp !== undefined) {
-        Object.assign(input, { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(mapping.startingPositionTimestamp * 1000) });
+      const input: GetShardIteratorCommandInput = {
+        StreamName: mapping.stream.name,
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      };
+      if (after)
+        Object.assign(input, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after });
+      else if (
+        mapping.startingPosition === 'AT_TIMESTAMP' &&
+        mapping.startingPositionTimestamp !== undefined
+      ) {
+        Object.assign(input, {
+          ShardIteratorType: 'AT_TIMESTAMP',
+          Timestamp: new Date(mapping.startingPositionTimestamp * 1000),
+        });
       } else if (mapping.startingPosition === 'LATEST') {
-        Object.assign(input, { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(checkpoints.createdAt) });
+        Object.assign(input, {
+          ShardIteratorType: 'AT_TIMESTAMP',
+          Timestamp: new Date(checkpoints.createdAt),
+        });
       }
       return (await clients.kinesis.send(new GetShardIteratorCommand(input))).ShardIterator;
     };
@@ -153,13 +189,17 @@ export function startKinesisPollers(options: KinesisPollerOptions): RunningPolle
         await deliverBatch(mapping, batch, {
           invoke: (records) => host.invoke(fn, { Records: [...records] } satisfies KinesisStreamEvent),
           checkpoint: (record) => checkpoints.save(shardId, record.kinesis.sequenceNumber),
-          onFailure: (records, condition, attempts, error) => onFailure(mapping, fn, shardId, records, condition, attempts, error),
+          onFailure: (records, condition, attempts, error) =>
+            onFailure(mapping, fn, shardId, records, condition, attempts, error),
           pause: () => pause(RETRY_DELAY_MS),
           now: () => Date.now(),
         });
       } catch (error) {
         if (error instanceof Stopped || abort.signal.aborted) return;
-        log.error(`${mapping.logicalId}: reading ${shardId} of ${mapping.stream.name} failed; resuming from the checkpoint`, error);
+        log.error(
+          `${mapping.logicalId}: reading ${shardId} of ${mapping.stream.name} failed; resuming from the checkpoint`,
+          error,
+        );
         buffer = [];
         await pause(READ_ERROR_DELAY_MS).catch(() => undefined);
         shardIterator = await iterator().catch(() => undefined);
@@ -172,11 +212,15 @@ export function startKinesisPollers(options: KinesisPollerOptions): RunningPolle
     if (!fn) throw new Error(`${mapping.logicalId}: no local function ${mapping.functionName}`);
     const checkpoints = new CheckpointStore(dataDir, mapping.id);
     const shards = await clients.kinesis.send(new ListShardsCommand({ StreamName: mapping.stream.name }));
-    await Promise.all((shards.Shards ?? []).map((shard) => pollShard(mapping, fn, shard.ShardId ?? '', checkpoints)));
+    await Promise.all(
+      (shards.Shards ?? []).map((shard) => pollShard(mapping, fn, shard.ShardId ?? '', checkpoints)),
+    );
   }
 
   const running = mappings.map((mapping) =>
-    runMapping(mapping).catch((error: unknown) => log.error(`event source mapping ${mapping.logicalId} stopped`, error)),
+    runMapping(mapping).catch((error: unknown) =>
+      log.error(`event source mapping ${mapping.logicalId} stopped`, error),
+    ),
   );
   return {
     async stop() {

@@ -41,9 +41,12 @@ export class FunctionHost {
       try {
         module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
       } catch (error) {
-        throw new Error(`${fn.logicalId}: cannot load handler module ${fn.entry}: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new Error(
+          `${fn.logicalId}: cannot load handler module ${fn.entry}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
       const handler = module[fn.exportName];
       if (typeof handler !== 'function') {
@@ -62,7 +65,8 @@ export class FunctionHost {
   find(arnOrName: string): LocalFunction | undefined {
     const unqualified = arnOrName.replace(/^(arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+):.*$/, '$1');
     return (
-      this.loaded.get(unqualified)?.fn ?? this.functions.find((fn) => fn.name === arnOrName || fn.logicalId === arnOrName)
+      this.loaded.get(unqualified)?.fn ??
+      this.functions.find((fn) => fn.name === arnOrName || fn.logicalId === arnOrName)
     );
   }
 
@@ -75,11 +79,15 @@ export class FunctionHost {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
-        () => reject(new FunctionTimeoutError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`)),
+        () =>
+          reject(new FunctionTimeoutError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`)),
         timeoutMs,
       );
     });
-    const invocation = Promise.race([Promise.resolve().then(() => loaded.handler(event, context)), timeout]).finally(() => {
+    const invocation = Promise.race([
+      Promise.resolve().then(() => loaded.handler(event, context)),
+      timeout,
+    ]).finally(() => {
       clearTimeout(timer);
       this.inFlight.delete(invocation);
     });

@@ -35,46 +35,65 @@ export function readFunctions(resolver: TemplateResolver): LocalFunction[] {
   const serviceTokens = new Set(
     resolver.stacks.flatMap(({ stackName, template }) =>
       Object.values(template.Resources ?? {})
-        .filter((resource) => resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource')
+        .filter(
+          (resource) =>
+            resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource',
+        )
         .map((resource) => resolver.resolve(stackName, resource.Properties?.['ServiceToken'])),
     ),
   );
-  return resourcesOfType(resolver.stacks, 'AWS::Lambda::Function').flatMap(({ stackName, logicalId, resource }) => {
-    const arn = resolver.getAtt(stackName, logicalId, 'Arn') as string;
-    if (serviceTokens.has(arn)) return [];
-    const entry = resource.Metadata?.[HANDLER_METADATA];
-    if (typeof entry !== 'string') {
-      throw new TemplateError(
-        `${stackName}/${logicalId}: the function has no '${HANDLER_METADATA}' metadata, so the local runtime cannot ` +
-          'tell which handler module to run; create it with the house function construct',
-      );
-    }
-    const properties = resource.Properties ?? {};
-    const exportName = resource.Metadata?.[HANDLER_EXPORT_METADATA];
-    const variables = resolver.resolve(stackName, (properties['Environment'] as { Variables?: unknown } | undefined)?.Variables);
-    return [
-      {
+  return resourcesOfType(resolver.stacks, 'AWS::Lambda::Function').flatMap(
+    ({ stackName, logicalId, resource }) => {
+      const arn = resolver.getAtt(stackName, logicalId, 'Arn') as string;
+      if (serviceTokens.has(arn)) return [];
+      const entry = resource.Metadata?.[HANDLER_METADATA];
+      if (typeof entry !== 'string') {
+        throw new TemplateError(
+          `${stackName}/${logicalId}: the function has no '${HANDLER_METADATA}' metadata, so the local runtime cannot ` +
+            'tell which handler module to run; create it with the house function construct',
+        );
+      }
+      const properties = resource.Properties ?? {};
+      const exportName = resource.Metadata?.[HANDLER_EXPORT_METADATA];
+      const variables = resolver.resolve(
         stackName,
-        logicalId,
-        name: resolver.physicalName(stackName, logicalId),
-        arn,
-        entry,
-        exportName: typeof exportName === 'string' ? exportName : 'handler',
-        timeoutSeconds: Number(resolver.resolve(stackName, properties['Timeout']) ?? DEFAULT_TIMEOUT_SECONDS),
-        memoryMb: Number(resolver.resolve(stackName, properties['MemorySize']) ?? DEFAULT_MEMORY_MB),
-        environment: Object.fromEntries(
-          Object.entries((variables ?? {}) as Record<string, unknown>).map(([key, value]) => [key, String(value)]),
-        ),
-      },
-    ];
-  });
+        (properties['Environment'] as { Variables?: unknown } | undefined)?.Variables,
+      );
+      return [
+        {
+          stackName,
+          logicalId,
+          name: resolver.physicalName(stackName, logicalId),
+          arn,
+          entry,
+          exportName: typeof exportName === 'string' ? exportName : 'handler',
+          timeoutSeconds: Number(
+            resolver.resolve(stackName, properties['Timeout']) ?? DEFAULT_TIMEOUT_SECONDS,
+          ),
+          memoryMb: Number(resolver.resolve(stackName, properties['MemorySize']) ?? DEFAULT_MEMORY_MB),
+          environment: Object.fromEntries(
+            Object.entries((variables ?? {}) as Record<string, unknown>).map(([key, value]) => [
+              key,
+              String(value),
+            ]),
+          ),
+        },
+      ];
+    },
+  );
 }
 
 /**
  * Variables that Lambda and Powertools scope to one function and read when a handler module is loaded: they are
  * set for each module while it is imported rather than merged, so each function's logger keeps its service name.
  */
-export const PER_FUNCTION_VARIABLES = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_FUNCTION_NAME']);
+export const PER_FUNCTION_VARIABLES = new Set([
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_FUNCTION_NAME',
+]);
+
+/** Options of the Lambda runtime's process launch (e.g. `--enable-source-maps`): nothing to do in a running process. */
+const LAUNCH_ONLY_VARIABLES = new Set(['NODE_OPTIONS']);
 
 /**
  * All functions share one process, hence one environment: the merge fails when two functions give one variable
@@ -86,7 +105,7 @@ export function mergeEnvironments(functions: readonly LocalFunction[]): Record<s
   const clashes: string[] = [];
   for (const fn of functions) {
     for (const [key, value] of Object.entries(fn.environment)) {
-      if (PER_FUNCTION_VARIABLES.has(key)) continue;
+      if (PER_FUNCTION_VARIABLES.has(key) || LAUNCH_ONLY_VARIABLES.has(key)) continue;
       const previous = merged[key];
       if (previous !== undefined && previous !== value) {
         clashes.push(`${key}: ${setBy[key]} sets '${previous}', ${fn.logicalId} sets '${value}'`);

@@ -12,7 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SchemaRegistry } from '../../lambdas/core/schemas/schema-registry';
 import type { StoredSchema } from '../../lambdas/core/schemas/schema-types';
 import { InMemorySchemaStore } from '../unit/schemas/in-memory-schema-store';
-import { instances, relativeName, schemasInDependencyOrder, XDM_ROOT, type CorpusInstance } from './xdm-corpus';
+import {
+  instances,
+  relativeName,
+  schemasInDependencyOrder,
+  XDM_ROOT,
+  type CorpusInstance,
+} from './xdm-corpus';
 
 const SANDBOX = 'xdm';
 const XDM_META_SCHEMA_ID = 'https://ns.adobe.com/xdm/meta';
@@ -42,7 +48,8 @@ interface BrokenCopy {
   readonly expected: { pointer: string; keyword: string };
 }
 
-const child = (value: unknown, key: string): Record<string, unknown> => (value as Record<string, Record<string, unknown>>)[key] as Record<string, unknown>;
+const child = (value: unknown, key: string): Record<string, unknown> =>
+  (value as Record<string, Record<string, unknown>>)[key] as Record<string, unknown>;
 
 const BROKEN_COPIES: readonly BrokenCopy[] = [
   {
@@ -61,7 +68,10 @@ const BROKEN_COPIES: readonly BrokenCopy[] = [
     example: 'components/datatypes/paid-media/paid-media-creative.example.1.json',
     change: 'makes a string inside an array item a number',
     breakIt: (instance) => {
-      const trackingUrls = child(instance, 'xdm:paidMediaCreative')['xdm:trackingURLs'] as Record<string, unknown>[];
+      const trackingUrls = child(instance, 'xdm:paidMediaCreative')['xdm:trackingURLs'] as Record<
+        string,
+        unknown
+      >[];
       (trackingUrls[1] as Record<string, unknown>)['xdm:url'] = 404;
     },
     expected: { pointer: '/xdm:paidMediaCreative/xdm:trackingURLs/1/xdm:url', keyword: 'type' },
@@ -93,7 +103,10 @@ const BROKEN_COPIES: readonly BrokenCopy[] = [
 ];
 
 describe('XDM conformance', () => {
-  const registry = new SchemaRegistry({ store: new InMemorySchemaStore(), namespaces: { exists: async () => false } });
+  const registry = new SchemaRegistry({
+    store: new InMemorySchemaStore(),
+    namespaces: { exists: async () => false },
+  });
   const corpus = schemasInDependencyOrder();
   const registered = new Map<string, StoredSchema>();
   const examples = instances('example', ['components', 'schemas']);
@@ -108,8 +121,12 @@ describe('XDM conformance', () => {
 
   beforeAll(async () => {
     for (const { file, schema } of corpus) {
-      const title = typeof schema.title === 'string' && schema.title.trim() !== '' ? schema.title : relativeName(file);
-      registered.set(file, await registry.register(SANDBOX, { title, class: 'component', schema, unknownKeywords: 'ignore' }));
+      const title =
+        typeof schema.title === 'string' && schema.title.trim() !== '' ? schema.title : relativeName(file);
+      registered.set(
+        file,
+        await registry.register(SANDBOX, { title, class: 'component', schema, unknownKeywords: 'ignore' }),
+      );
     }
   });
 
@@ -145,7 +162,10 @@ describe('XDM conformance', () => {
     expect(examples).toHaveLength(597);
     expect(rejected).toEqual(
       Object.fromEntries(
-        Object.entries(KNOWN_FORMAT_FAILURES).map(([file, known]) => [file, known.pointers.map((pointer) => `format ${pointer}`)]),
+        Object.entries(KNOWN_FORMAT_FAILURES).map(([file, known]) => [
+          file,
+          known.pointers.map((pointer) => `format ${pointer}`),
+        ]),
       ),
     );
     expect(counts.accepted).toBe(paired.length - 2);
@@ -157,7 +177,11 @@ describe('XDM conformance', () => {
 
     // Act
     const againstMeta = await registry.validate(SANDBOX, XDM_META_SCHEMA_ID, document?.instance);
-    const registration = registry.register(SANDBOX, { title: 'Asset', class: 'component', schema: document?.instance });
+    const registration = registry.register(SANDBOX, {
+      title: 'Asset',
+      class: 'component',
+      schema: document?.instance,
+    });
 
     // Assess
     expect(document?.schemaFile).toBeUndefined();
@@ -168,7 +192,8 @@ describe('XDM conformance', () => {
         {
           pointer: '/schema/allOf/3/$ref',
           keyword: '$ref',
-          message: "$ref 'https://ns.adobe.com/xdm/external/hal/resource#/definitions/hal' names no schema registered in this sandbox",
+          message:
+            "$ref 'https://ns.adobe.com/xdm/external/hal/resource#/definitions/hal' names no schema registered in this sandbox",
         },
       ]) as unknown,
     });
@@ -176,7 +201,9 @@ describe('XDM conformance', () => {
 
   it('finds every registered schema valid against XDM meta-schema', async () => {
     // Act
-    const outcomes = await Promise.all(corpus.map(({ schema }) => registry.validate(SANDBOX, XDM_META_SCHEMA_ID, schema)));
+    const outcomes = await Promise.all(
+      corpus.map(({ schema }) => registry.validate(SANDBOX, XDM_META_SCHEMA_ID, schema)),
+    );
 
     // Assess
     expect(outcomes.filter((outcome) => !outcome.valid)).toEqual([]);
@@ -207,23 +234,26 @@ describe('XDM conformance', () => {
     ]);
   });
 
-  it.each(BROKEN_COPIES)('rejects a copy of $example that $change', async ({ example, breakIt, expected }) => {
-    // Prepare
-    const original = examples.find((candidate) => relativeName(candidate.file) === example);
-    if (!original) throw new Error(`${example} is not in ${XDM_ROOT}`);
-    const broken = structuredClone(original.instance) as Record<string, unknown>;
-    breakIt(broken);
+  it.each(BROKEN_COPIES)(
+    'rejects a copy of $example that $change',
+    async ({ example, breakIt, expected }) => {
+      // Prepare
+      const original = examples.find((candidate) => relativeName(candidate.file) === example);
+      if (!original) throw new Error(`${example} is not in ${XDM_ROOT}`);
+      const broken = structuredClone(original.instance) as Record<string, unknown>;
+      breakIt(broken);
 
-    // Act
-    const before = await registry.validate(SANDBOX, schemaIdOf(original), original.instance);
-    const after = await registry.validate(SANDBOX, schemaIdOf(original), broken);
-    if (!after.valid) counts.brokenRejected += 1;
+      // Act
+      const before = await registry.validate(SANDBOX, schemaIdOf(original), original.instance);
+      const after = await registry.validate(SANDBOX, schemaIdOf(original), broken);
+      if (!after.valid) counts.brokenRejected += 1;
 
-    // Assess
-    expect(before.valid).toBe(true);
-    expect(after.valid).toBe(false);
-    expect(after.violations).toContainEqual(expect.objectContaining(expected));
-  });
+      // Assess
+      expect(before.valid).toBe(true);
+      expect(after.valid).toBe(false);
+      expect(after.violations).toContainEqual(expect.objectContaining(expected));
+    },
+  );
 
   it('prints the counts', () => {
     // Assess
@@ -236,4 +266,3 @@ describe('XDM conformance', () => {
     );
   });
 });
-

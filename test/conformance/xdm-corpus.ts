@@ -26,7 +26,8 @@ function referencedDocuments(node: unknown, into: Set<string>): Set<string> {
   if (Array.isArray(node)) for (const child of node) referencedDocuments(child, into);
   else if (node && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
-      if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) into.add(value.split('#')[0] ?? '');
+      if (key === '$ref' && typeof value === 'string' && !value.startsWith('#'))
+        into.add(value.split('#')[0] ?? '');
       else referencedDocuments(value, into);
     }
   }
@@ -44,7 +45,8 @@ export function schemasInDependencyOrder(): CorpusSchema[] {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (entry: CorpusSchema, path: string[]): void => {
     if (state.get(entry.id) === 'done') return;
-    if (state.get(entry.id) === 'visiting') throw new Error(`$ref cycle: ${[...path, entry.id].join(' -> ')}`);
+    if (state.get(entry.id) === 'visiting')
+      throw new Error(`$ref cycle: ${[...path, entry.id].join(' -> ')}`);
     state.set(entry.id, 'visiting');
     for (const uri of referencedDocuments(entry.schema, new Set())) {
       const dependency = byId.get(uri);

@@ -27,15 +27,25 @@ describe('DynamoApiKeyStore against the DynamoDB emulator', () => {
     const found = await authenticate(store, platformKey);
 
     // Assess
-    expect(found).toMatchObject({ keyId: keyIdOf(hashKey(platformKey)), sandbox: '*', scopes: ['admin'], createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(found).toMatchObject({
+      keyId: keyIdOf(hashKey(platformKey)),
+      sandbox: '*',
+      scopes: ['admin'],
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   it('creates once, lists a sandbox by age with pages, touches and deletes', async () => {
     // Prepare
     let clock = Date.parse('2026-02-01T00:00:00Z');
-    const keys = new ApiKeyService({ store, sandboxes: { exists: async () => true }, now: () => new Date((clock += 1000)) });
+    const keys = new ApiKeyService({
+      store,
+      sandboxes: { exists: async () => true },
+      now: () => new Date((clock += 1000)),
+    });
     const created = [];
-    for (const name of ['one', 'two', 'three']) created.push(await keys.create(platform, 'dev', { name, scopes: ['read'] }));
+    for (const name of ['one', 'two', 'three'])
+      created.push(await keys.create(platform, 'dev', { name, scopes: ['read'] }));
     const record = (await store.get(created[0]!.id))!;
 
     // Act

@@ -72,7 +72,9 @@ describe('catalog stores against the DynamoDB emulator', () => {
 
     // Act
     await namespaces.create('prod', { code: 'Loyalty', name: 'Loyalty', idType: 'CROSS_DEVICE' });
-    const clash = await namespaces.create('prod', { code: 'LOYALTY', name: 'x', idType: 'DEVICE' }).catch((error: unknown) => error);
+    const clash = await namespaces
+      .create('prod', { code: 'LOYALTY', name: 'x', idType: 'DEVICE' })
+      .catch((error: unknown) => error);
     await namespaces.create('dev', { code: 'LOYALTY', name: 'Dev loyalty', idType: 'DEVICE' });
 
     // Assess
@@ -94,15 +96,25 @@ describe('catalog stores against the DynamoDB emulator', () => {
     const all = await store.list('prod', { limit: 2 });
     const rest = await store.list('prod', { limit: 2, start: all.next });
     const bySchema = await store.list('prod', { limit: 10 }, { schemaId: 'https://s/a' });
-    const updated = await store.update({ ...dataset('000000010000000000000001', 'prod', 'https://s/a'), name: 'renamed', revision: 2 }, 1);
-    const stale = await store.update({ ...dataset('000000010000000000000001', 'prod', 'https://s/a'), name: 'lost', revision: 2 }, 1);
+    const updated = await store.update(
+      { ...dataset('000000010000000000000001', 'prod', 'https://s/a'), name: 'renamed', revision: 2 },
+      1,
+    );
+    const stale = await store.update(
+      { ...dataset('000000010000000000000001', 'prod', 'https://s/a'), name: 'lost', revision: 2 },
+      1,
+    );
 
     // Assess
     expect([...all.items, ...rest.items].map((d) => d.id.slice(-1))).toEqual(['1', '2', '3']);
     expect(bySchema.items.map((d) => d.id.slice(-1))).toEqual(['1', '3']);
     expect(updated).toBe(true);
     expect(stale).toBe(false);
-    expect(await store.get('prod', '000000010000000000000001')).toMatchObject({ name: 'renamed', revision: 2, tags: { team: ['crm'] } });
+    expect(await store.get('prod', '000000010000000000000001')).toMatchObject({
+      name: 'renamed',
+      revision: 2,
+      tags: { team: ['crm'] },
+    });
     expect(await store.get('dev', '000000010000000000000002')).toBeUndefined();
   });
 
@@ -131,7 +143,9 @@ describe('catalog stores against the DynamoDB emulator', () => {
 
   it('refuses a start token it did not issue', async () => {
     // Act
-    const error = await new DynamoInletStore(items).list('prod', { limit: 10, start: 'not-a-token' }).catch((failure: unknown) => failure);
+    const error = await new DynamoInletStore(items)
+      .list('prod', { limit: 10, start: 'not-a-token' })
+      .catch((failure: unknown) => failure);
 
     // Assess
     expect(error).toBeInstanceOf(InvalidPageToken);

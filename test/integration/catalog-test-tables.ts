@@ -8,7 +8,11 @@ export const TEST_TABLES = { catalog: 'test-catalog', apiKeys: 'test-api-keys' }
 
 export function testDocumentClient(endpoint: string): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({
+      endpoint,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
 }
@@ -16,7 +20,11 @@ export function testDocumentClient(endpoint: string): DynamoDBDocumentClient {
 const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
 
 export async function createTestTables(endpoint: string): Promise<void> {
-  const dynamo = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const dynamo = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const { partitionKey: pk, sortKey: sk, gsi1 } = CATALOG_KEYS;
   await dynamo.send(
     new CreateTableCommand({
@@ -44,7 +52,11 @@ export async function createTestTables(endpoint: string): Promise<void> {
     new CreateTableCommand({
       TableName: TEST_TABLES.apiKeys,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [string(API_KEYS_KEYS.partitionKey), string(bySandbox.partitionKey), string(bySandbox.sortKey)],
+      AttributeDefinitions: [
+        string(API_KEYS_KEYS.partitionKey),
+        string(bySandbox.partitionKey),
+        string(bySandbox.sortKey),
+      ],
       KeySchema: [{ AttributeName: API_KEYS_KEYS.partitionKey, KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
         {

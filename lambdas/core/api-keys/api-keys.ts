@@ -8,7 +8,15 @@ import { badRequest, conflict, forbidden, notFound } from '../../http/problem';
 import type { Scope } from '../../http/route-table';
 import type { Page, PageRequest } from '../page';
 import type { ApiKeyRecord, ApiKeyStore } from './api-key';
-import { generateKey, hashesEqual, hashKey, isPlausibleKey, keyIdOf, MIN_KEY_LENGTH, MAX_KEY_LENGTH } from './api-key';
+import {
+  generateKey,
+  hashesEqual,
+  hashKey,
+  isPlausibleKey,
+  keyIdOf,
+  MIN_KEY_LENGTH,
+  MAX_KEY_LENGTH,
+} from './api-key';
 import { isPlatformKey } from './access';
 
 export const PLATFORM_KEY_NAME = 'platform';
@@ -16,9 +24,15 @@ export const PLATFORM_KEY_NAME = 'platform';
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 
 /** Idempotently stores the platform (bootstrap) admin key, which acts in every sandbox. */
-export async function ensurePlatformKey(store: ApiKeyStore, key: string, now: Date = new Date()): Promise<void> {
+export async function ensurePlatformKey(
+  store: ApiKeyStore,
+  key: string,
+  now: Date = new Date(),
+): Promise<void> {
   if (!isPlausibleKey(key)) {
-    throw new Error(`the platform key must be ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} printable ASCII characters`);
+    throw new Error(
+      `the platform key must be ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} printable ASCII characters`,
+    );
   }
   const keyHash = hashKey(key);
   const keyId = keyIdOf(keyHash);
@@ -42,7 +56,10 @@ export async function ensurePlatformKey(store: ApiKeyStore, key: string, now: Da
 }
 
 /** The stored key the presented text is, or undefined for anything that is not a current key. */
-export async function authenticate(store: ApiKeyStore, presentedKey: string): Promise<ApiKeyRecord | undefined> {
+export async function authenticate(
+  store: ApiKeyStore,
+  presentedKey: string,
+): Promise<ApiKeyRecord | undefined> {
   if (!isPlausibleKey(presentedKey)) return undefined;
   const keyHash = hashKey(presentedKey);
   const record = await store.get(keyIdOf(keyHash));
@@ -50,7 +67,11 @@ export async function authenticate(store: ApiKeyStore, presentedKey: string): Pr
 }
 
 /** Notes that the key was used, at most once per LAST_USED_RESOLUTION_MS. */
-export async function recordUse(store: ApiKeyStore, record: ApiKeyRecord, now: Date = new Date()): Promise<void> {
+export async function recordUse(
+  store: ApiKeyStore,
+  record: ApiKeyRecord,
+  now: Date = new Date(),
+): Promise<void> {
   const last = record.lastUsedAt ? Date.parse(record.lastUsedAt) : 0;
   if (now.getTime() - last >= LAST_USED_RESOLUTION_MS) await store.touch(record.keyId, now.toISOString());
 }
@@ -98,7 +119,11 @@ export class ApiKeyService {
   }
 
   /** Mints a key; the answer holds the only copy of the key itself. */
-  async create(caller: Caller, requestSandbox: string, input: NewApiKey): Promise<ApiKeyView & { key: string }> {
+  async create(
+    caller: Caller,
+    requestSandbox: string,
+    input: NewApiKey,
+  ): Promise<ApiKeyView & { key: string }> {
     const sandbox = input.sandbox ?? requestSandbox;
     if (!isPlatformKey(caller) && sandbox !== caller.keySandbox) {
       throw forbidden(`a key of sandbox '${caller.keySandbox}' may only create keys for that sandbox`);
@@ -120,12 +145,18 @@ export class ApiKeyService {
       createdBy: caller.keyId,
     };
     // 128 bits of a hash of 256 random bits do not collide; the condition only guards against a broken generator.
-    if (!(await this.deps.store.create(record))) throw conflict('key-id-conflict', 'a key with this id already exists');
+    if (!(await this.deps.store.create(record)))
+      throw conflict('key-id-conflict', 'a key with this id already exists');
     return { ...toApiKeyView(record), key };
   }
 
   /** Keys of the request's sandbox; a platform key may name another sandbox, or `*` for the platform keys. */
-  async list(caller: Caller, requestSandbox: string, page: PageRequest, sandbox?: string): Promise<Page<ApiKeyView>> {
+  async list(
+    caller: Caller,
+    requestSandbox: string,
+    page: PageRequest,
+    sandbox?: string,
+  ): Promise<Page<ApiKeyView>> {
     const target = sandbox ?? requestSandbox;
     if (!isPlatformKey(caller) && target !== caller.keySandbox) {
       throw forbidden(`a key of sandbox '${caller.keySandbox}' may only list that sandbox's keys`);
@@ -150,7 +181,8 @@ export class ApiKeyService {
   /** A sandbox admin sees only its sandbox's keys: others answer 404, so their existence is not revealed. */
   private async visible(caller: Caller, keyId: string): Promise<ApiKeyRecord> {
     const record = await this.deps.store.get(keyId);
-    if (!record || (!isPlatformKey(caller) && record.sandbox !== caller.keySandbox)) throw notFound('API key', keyId);
+    if (!record || (!isPlatformKey(caller) && record.sandbox !== caller.keySandbox))
+      throw notFound('API key', keyId);
     return record;
   }
 }

@@ -30,9 +30,13 @@ export interface AuthorizationDeps {
 }
 
 /** Sandbox management routes work whether or not the sandbox in the header exists. */
-const isSandboxManagement = (resource: string): boolean => resource === '/sandboxes' || resource.startsWith('/sandboxes/');
+const isSandboxManagement = (resource: string): boolean =>
+  resource === '/sandboxes' || resource.startsWith('/sandboxes/');
 
-export async function authorizeRequest(deps: AuthorizationDeps, request: AuthorizationRequest): Promise<AuthorizationDecision> {
+export async function authorizeRequest(
+  deps: AuthorizationDeps,
+  request: AuthorizationRequest,
+): Promise<AuthorizationDecision> {
   const key = request.presentedKey ? await authenticate(deps.keys, request.presentedKey) : undefined;
   if (!key) return { effect: 'Unauthenticated' };
   const deny = (reason: string): AuthorizationDecision => ({ effect: 'Deny', key, reason });
@@ -40,7 +44,8 @@ export async function authorizeRequest(deps: AuthorizationDeps, request: Authori
   const scope = requiredScope(deps.routes, request.method, request.resource);
   if (scope === undefined) return deny(`${request.method} ${request.resource} is not a route of this API`);
   const sandbox = request.sandboxHeader || DEFAULT_SANDBOX;
-  if (!SANDBOX_NAME_PATTERN.test(sandbox)) return deny(`the x-sandbox-name header is not a valid sandbox name`);
+  if (!SANDBOX_NAME_PATTERN.test(sandbox))
+    return deny(`the x-sandbox-name header is not a valid sandbox name`);
   const denial = accessDenial({ keySandbox: key.sandbox, scopes: key.scopes }, scope, sandbox);
   if (denial) return deny(denial);
   if (isPlatformKey({ keySandbox: key.sandbox }) && !isSandboxManagement(request.resource)) {

@@ -13,7 +13,11 @@ export interface SchemaSummary {
   readonly version: number;
   /** `component` schemas are building blocks for others; no dataset binds to one. */
   readonly class: 'profile' | 'event' | 'component';
-  readonly identities: readonly { readonly path: string; readonly namespace: string; readonly primary?: boolean }[];
+  readonly identities: readonly {
+    readonly path: string;
+    readonly namespace: string;
+    readonly primary?: boolean;
+  }[];
   readonly hasIdentityMap: boolean;
   readonly primaryIdentity?: unknown;
 }
@@ -87,16 +91,23 @@ function checkSchema(
 ): asserts schema is BindableSchema {
   if (schema.class === 'component') {
     const detail = `schema '${schema.id}' is a component (a building block for other schemas); bind a profile or event schema`;
-    throw unprocessable('schema-not-bindable', detail, [{ pointer: '/schemaId', keyword: 'class', message: detail }]);
+    throw unprocessable('schema-not-bindable', detail, [
+      { pointer: '/schemaId', keyword: 'class', message: detail },
+    ]);
   }
-  const hasPrimary = schema.primaryIdentity !== undefined || schema.identities.some((identity) => identity.primary);
+  const hasPrimary =
+    schema.primaryIdentity !== undefined || schema.identities.some((identity) => identity.primary);
   if (flags.profileEnabled && !hasPrimary && !schema.hasIdentityMap) {
     const detail = `schema '${schema.id}' version ${schema.version} has neither a primary identity nor an identityMap, so its records cannot be attached to a profile`;
-    throw unprocessable('profile-needs-identity', detail, [{ pointer: '/profileEnabled', keyword: 'identity', message: detail }]);
+    throw unprocessable('profile-needs-identity', detail, [
+      { pointer: '/profileEnabled', keyword: 'identity', message: detail },
+    ]);
   }
   if (flags.identityEnabled && schema.identities.length === 0 && !schema.hasIdentityMap) {
     const detail = `schema '${schema.id}' version ${schema.version} declares no identity fields and no identityMap`;
-    throw unprocessable('identity-needs-identities', detail, [{ pointer: '/identityEnabled', keyword: 'identity', message: detail }]);
+    throw unprocessable('identity-needs-identities', detail, [
+      { pointer: '/identityEnabled', keyword: 'identity', message: detail },
+    ]);
   }
 }
 
@@ -104,14 +115,21 @@ export class DatasetService {
   private readonly now: () => Date;
 
   constructor(
-    private readonly deps: { readonly store: DatasetStore; readonly schemas: SchemaLookup; readonly now?: () => Date },
+    private readonly deps: {
+      readonly store: DatasetStore;
+      readonly schemas: SchemaLookup;
+      readonly now?: () => Date;
+    },
   ) {
     this.now = deps.now ?? (() => new Date());
   }
 
   async create(sandbox: string, input: NewDataset, createdBy: string): Promise<Dataset> {
     const schema = await this.schema(sandbox, input.schemaId, undefined, '/schemaId');
-    const flags = { profileEnabled: input.profileEnabled ?? false, identityEnabled: input.identityEnabled ?? false };
+    const flags = {
+      profileEnabled: input.profileEnabled ?? false,
+      identityEnabled: input.identityEnabled ?? false,
+    };
     checkSchema(schema, flags);
     const now = this.now();
     const dataset: Dataset = {
@@ -129,7 +147,8 @@ export class DatasetService {
       createdBy,
       revision: 1,
     };
-    if (!(await this.deps.store.create(dataset))) throw conflict('dataset-id-conflict', 'a dataset with this id already exists');
+    if (!(await this.deps.store.create(dataset)))
+      throw conflict('dataset-id-conflict', 'a dataset with this id already exists');
     return dataset;
   }
 
@@ -155,7 +174,9 @@ export class DatasetService {
     const version = patch.schemaVersion ?? current.schemaVersion;
     if (version < current.schemaVersion) {
       const detail = `the dataset is bound to version ${current.schemaVersion}; it can only move to a newer version`;
-      throw unprocessable('schema-version-downgrade', detail, [{ pointer: '/schemaVersion', keyword: 'minimum', message: detail }]);
+      throw unprocessable('schema-version-downgrade', detail, [
+        { pointer: '/schemaVersion', keyword: 'minimum', message: detail },
+      ]);
     }
     const schema = await this.schema(sandbox, current.schemaId, version, '/schemaVersion');
     const updated: Dataset = {
@@ -171,18 +192,27 @@ export class DatasetService {
     };
     checkSchema(schema, updated);
     if (!(await this.deps.store.update(updated, current.revision))) {
-      throw conflict('concurrent-update', `dataset '${id}' was changed by another request; read it again and retry`);
+      throw conflict(
+        'concurrent-update',
+        `dataset '${id}' was changed by another request; read it again and retry`,
+      );
     }
     return updated;
   }
 
   /** The schema, or a 400 naming the field that referred to it when the registry does not know it. */
-  private async schema(sandbox: string, schemaId: string, version: number | undefined, pointer: string): Promise<SchemaSummary> {
+  private async schema(
+    sandbox: string,
+    schemaId: string,
+    version: number | undefined,
+    pointer: string,
+  ): Promise<SchemaSummary> {
     try {
       return await this.deps.schemas.get(sandbox, schemaId, version);
     } catch (error) {
       if (error instanceof HttpProblem && error.status === 404) {
-        const what = version === undefined ? `schema '${schemaId}'` : `version ${version} of schema '${schemaId}'`;
+        const what =
+          version === undefined ? `schema '${schemaId}'` : `version ${version} of schema '${schemaId}'`;
         throw unknownReference(pointer, `${what} does not exist in sandbox '${sandbox}'`);
       }
       throw error;

@@ -29,7 +29,9 @@ export interface NewNamespace {
 /** A list position: within the standard namespaces, or within the custom ones (with the store's own token). */
 type Cursor = { readonly standard: number } | { readonly custom: string | null };
 
-const STANDARD_BY_CODE = new Map(STANDARD_NAMESPACES.map((namespace) => [namespace.code.toLowerCase(), namespace]));
+const STANDARD_BY_CODE = new Map(
+  STANDARD_NAMESPACES.map((namespace) => [namespace.code.toLowerCase(), namespace]),
+);
 
 function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
@@ -39,7 +41,8 @@ function decodeCursor(token: string | undefined): Cursor {
   if (token === undefined) return { standard: 0 };
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (Number.isInteger(parsed.standard) && (parsed.standard as number) >= 0) return { standard: parsed.standard as number };
+    if (Number.isInteger(parsed.standard) && (parsed.standard as number) >= 0)
+      return { standard: parsed.standard as number };
     if (typeof parsed.custom === 'string' || parsed.custom === null) return { custom: parsed.custom };
   } catch {
     // fall through: not a token this API issued
@@ -56,7 +59,9 @@ export class NamespaceService {
     if (STANDARD_BY_CODE.has(codeLower)) throw clash();
     const time = (this.deps.now?.() ?? new Date()).getTime();
     const namespace: IdentityNamespace = {
-      id: CUSTOM_NAMESPACE_ID_BASE + (parseInt(createHash('sha256').update(codeLower).digest('hex').slice(0, 8), 16) % CUSTOM_ID_SPREAD),
+      id:
+        CUSTOM_NAMESPACE_ID_BASE +
+        (parseInt(createHash('sha256').update(codeLower).digest('hex').slice(0, 8), 16) % CUSTOM_ID_SPREAD),
       code: input.code,
       name: input.name,
       description: input.description ?? '',
@@ -97,7 +102,10 @@ export class NamespaceService {
       const custom = await this.deps.store.list(sandbox, { limit: page.limit - items.length });
       return this.withCustomNext([...items, ...custom.items], custom.next);
     }
-    const custom = await this.deps.store.list(sandbox, { limit: page.limit, start: cursor.custom ?? undefined });
+    const custom = await this.deps.store.list(sandbox, {
+      limit: page.limit,
+      start: cursor.custom ?? undefined,
+    });
     return this.withCustomNext(custom.items, custom.next);
   }
 

@@ -56,7 +56,8 @@ export class InletService {
   constructor(private readonly deps: InletServiceDeps) {}
 
   async create(sandbox: string, input: NewInlet, createdBy: string): Promise<Inlet> {
-    if (input.datasetId !== undefined) await this.deps.datasets.require(sandbox, input.datasetId, '/datasetId');
+    if (input.datasetId !== undefined)
+      await this.deps.datasets.require(sandbox, input.datasetId, '/datasetId');
     const inlet: Inlet = {
       inletId: randomBytes(INLET_ID_BYTES).toString('hex'),
       sandbox,
@@ -69,7 +70,8 @@ export class InletService {
       createdAt: (this.deps.now?.() ?? new Date()).toISOString(),
       createdBy,
     };
-    if (!(await this.deps.store.create(inlet))) throw conflict('inlet-id-conflict', 'an inlet with this id already exists');
+    if (!(await this.deps.store.create(inlet)))
+      throw conflict('inlet-id-conflict', 'an inlet with this id already exists');
     return inlet;
   }
 

@@ -3,7 +3,15 @@
  * Platform; the numeric ids are Tributary's own fixed numbers, equal to Experience Platform's where they are
  * published (ECID 4, Email 6, Phone 7, …), and all below CUSTOM_NAMESPACE_ID_BASE.
  */
-export const ID_TYPES = ['COOKIE', 'CROSS_DEVICE', 'DEVICE', 'EMAIL', 'MOBILE', 'NON_PEOPLE', 'PHONE'] as const;
+export const ID_TYPES = [
+  'COOKIE',
+  'CROSS_DEVICE',
+  'DEVICE',
+  'EMAIL',
+  'MOBILE',
+  'NON_PEOPLE',
+  'PHONE',
+] as const;
 export type IdType = (typeof ID_TYPES)[number];
 
 export interface IdentityNamespace {
@@ -22,7 +30,13 @@ export interface IdentityNamespace {
 /** Custom namespaces get ids from here up, so they never meet a standard one. */
 export const CUSTOM_NAMESPACE_ID_BASE = 10_000_000;
 
-const standard = (id: number, code: string, name: string, idType: IdType, description: string): IdentityNamespace => ({
+const standard = (
+  id: number,
+  code: string,
+  name: string,
+  idType: IdType,
+  description: string,
+): IdentityNamespace => ({
   id,
   code,
   name,
@@ -41,10 +55,22 @@ export const STANDARD_NAMESPACES: readonly IdentityNamespace[] = [
   standard(7, 'Phone', 'Phone', 'PHONE', 'Phone number'),
   standard(9, 'TNTID', 'TNTID', 'COOKIE', 'Adobe Target id'),
   standard(10, 'AAID', 'Adobe Analytics (Legacy ID)', 'COOKIE', 'Adobe Analytics legacy visitor id'),
-  standard(11, 'Email_LC_SHA256', 'Emails (SHA256, lowercased)', 'EMAIL', 'SHA-256 hex of the lower-cased email'),
+  standard(
+    11,
+    'Email_LC_SHA256',
+    'Emails (SHA256, lowercased)',
+    'EMAIL',
+    'SHA-256 hex of the lower-cased email',
+  ),
   standard(12, 'Phone_E.164', 'Phone (E.164)', 'PHONE', 'Phone number in E.164 form'),
   standard(13, 'Phone_SHA256', 'Phone (SHA256)', 'PHONE', 'SHA-256 hex of the phone number'),
-  standard(14, 'Phone_SHA256_E.164', 'Phone (SHA256_E.164)', 'PHONE', 'SHA-256 hex of the E.164 phone number'),
+  standard(
+    14,
+    'Phone_SHA256_E.164',
+    'Phone (SHA256_E.164)',
+    'PHONE',
+    'SHA-256 hex of the E.164 phone number',
+  ),
   standard(15, 'CRMID', 'CRM ID', 'CROSS_DEVICE', 'Customer id from a CRM system'),
   standard(20, 'GAID', 'Google Ad ID (GAID)', 'DEVICE', 'Android advertising id'),
   standard(21, 'IDFA', 'Apple IDFA (ID for Advertisers)', 'DEVICE', 'iOS advertising id'),

@@ -46,7 +46,11 @@ const fits = (slot: Slot, request: CompileRequest): boolean =>
   [request.root, ...request.dependencies].every((document) => {
     const loaded = slot.loaded.get(document.id);
     if (!loaded) return true;
-    return !loaded.tentative && !(document === request.root && request.tentative) && loaded.version === document.version;
+    return (
+      !loaded.tentative &&
+      !(document === request.root && request.tentative) &&
+      loaded.version === document.version
+    );
   });
 
 export class AjvPool {
@@ -58,7 +62,7 @@ export class AjvPool {
     this.slots.set(key, slots);
     let slot = slots.find((candidate) => fits(candidate, request));
     if (!slot) {
-      slot = { ajv: createAjv(request.dialect, request.unicodePatterns), loaded: new Map() };
+      slot = { ajv: createAjv(request.dialect, request.unicodePatterns, false), loaded: new Map() };
       slots.push(slot);
     }
     const rootAdded = !slot.loaded.has(request.root.id);
@@ -68,7 +72,8 @@ export class AjvPool {
       slot.loaded.delete(request.root.id);
     };
     try {
-      for (const document of [...request.dependencies, request.root]) this.load(slot, document, document === request.root && request.tentative);
+      for (const document of [...request.dependencies, request.root])
+        this.load(slot, document, document === request.root && request.tentative);
       const validate = slot.ajv.getSchema(request.root.id);
       if (!validate) throw new Error(`schema ${request.root.id} did not compile`);
       return {

@@ -15,9 +15,12 @@ export interface EvolutionSide {
 }
 
 const sameTypes = (a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean =>
-  a === undefined ? b === undefined : b !== undefined && a.size === b.size && [...a].every((type) => b.has(type));
+  a === undefined
+    ? b === undefined
+    : b !== undefined && a.size === b.size && [...a].every((type) => b.has(type));
 
-const describeTypes = (types: ReadonlySet<string> | undefined): string => (types ? [...types].join('|') : 'any');
+const describeTypes = (types: ReadonlySet<string> | undefined): string =>
+  types ? [...types].join('|') : 'any';
 
 function fieldViolations(before: FieldView, after: FieldView, pointer: string): Violation[] {
   const violations: Violation[] = [];
@@ -30,7 +33,11 @@ function fieldViolations(before: FieldView, after: FieldView, pointer: string): 
   }
   if (after.enumValues) {
     if (!before.enumValues) {
-      violations.push({ pointer: `${pointer}/enum`, keyword: 'enum', message: 'an enum may not be added to an existing field' });
+      violations.push({
+        pointer: `${pointer}/enum`,
+        keyword: 'enum',
+        message: 'an enum may not be added to an existing field',
+      });
     } else {
       const kept = new Set(after.enumValues.map((value) => JSON.stringify(value)));
       const removed = before.enumValues.filter((value) => !kept.has(JSON.stringify(value)));
@@ -45,7 +52,11 @@ function fieldViolations(before: FieldView, after: FieldView, pointer: string): 
   }
   for (const name of after.required) {
     if (!before.required.has(name)) {
-      violations.push({ pointer: `${pointer}/required`, keyword: 'required', message: `'${name}' may not become required` });
+      violations.push({
+        pointer: `${pointer}/required`,
+        keyword: 'required',
+        message: `'${name}' may not become required`,
+      });
     }
   }
   return violations;
@@ -65,7 +76,11 @@ function compareFields(
     const fieldPointer = appendPointer(pointer, 'properties', name);
     const afterField = afterView.properties.get(name);
     if (!afterField) {
-      violations.push({ pointer: fieldPointer, keyword: 'properties', message: `field '${name}' may not be removed` });
+      violations.push({
+        pointer: fieldPointer,
+        keyword: 'properties',
+        message: `field '${name}' may not be removed`,
+      });
     } else if (!compared.has(fieldPointer)) {
       // a recursive schema repeats its pointers' prefix forever; each logical place is compared once
       compared.add(fieldPointer);
@@ -83,7 +98,10 @@ function compareFields(
 const sameIdentity = (a: IdentityDescriptor, b: IdentityDescriptor): boolean =>
   a.path === b.path && a.namespace === b.namespace && a.primary === b.primary;
 
-function identityViolations(before: readonly IdentityDescriptor[], after: readonly IdentityDescriptor[]): Violation[] {
+function identityViolations(
+  before: readonly IdentityDescriptor[],
+  after: readonly IdentityDescriptor[],
+): Violation[] {
   const violations: Violation[] = [];
   before.forEach((identity, index) => {
     if (!after.some((candidate) => sameIdentity(candidate, identity))) {
@@ -111,11 +129,21 @@ function identityViolations(before: readonly IdentityDescriptor[], after: readon
 export function breakingChanges(before: EvolutionSide, after: EvolutionSide): Violation[] {
   if (before.schemaClass !== after.schemaClass) {
     return [
-      { pointer: '/class', keyword: 'class', message: `class may not change from ${before.schemaClass} to ${after.schemaClass}` },
+      {
+        pointer: '/class',
+        keyword: 'class',
+        message: `class may not change from ${before.schemaClass} to ${after.schemaClass}`,
+      },
     ];
   }
   return [
-    ...compareFields([before.root], [after.root], '/schema', { before: before.documents, after: after.documents }, new Set()),
+    ...compareFields(
+      [before.root],
+      [after.root],
+      '/schema',
+      { before: before.documents, after: after.documents },
+      new Set(),
+    ),
     ...identityViolations(before.identities, after.identities),
   ];
 }

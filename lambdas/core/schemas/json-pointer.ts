@@ -1,7 +1,8 @@
 /** JSON pointers (RFC 6901). */
 import { toPointer } from '../../http/input';
 
-export const appendPointer = (pointer: string, ...segments: (string | number)[]): string => pointer + toPointer(segments);
+export const appendPointer = (pointer: string, ...segments: (string | number)[]): string =>
+  pointer + toPointer(segments);
 
 /** The segments of a pointer, or undefined when it is not one (it must be empty or start with `/`). */
 export function parsePointer(pointer: string): string[] | undefined {

@@ -44,8 +44,9 @@ export const isMetaSchemaUri = (uri: string): boolean => /^https?:\/\/json-schem
  * published schemas use everywhere, and `allowMatchingProperties` lets a property also match a
  * `patternProperties` key, which XDM does on purpose.
  */
-function ajvOptions(unicodePatterns: boolean): Options {
+function ajvOptions(unicodePatterns: boolean, checksMetaSchema: boolean): Options {
   return {
+    validateSchema: checksMetaSchema,
     allErrors: true,
     strictSchema: true,
     strictNumbers: true,
@@ -58,8 +59,16 @@ function ajvOptions(unicodePatterns: boolean): Options {
   };
 }
 
-export function createAjv(dialect: SchemaDialect, unicodePatterns: boolean): AnyAjv {
-  const options = ajvOptions(unicodePatterns);
+/**
+ * `checksMetaSchema: false` for instances that only compile documents already checked against their meta-schema
+ * (by `metaSchemaErrors`): compiling the meta-schema costs each new instance tens of milliseconds.
+ */
+export function createAjv(
+  dialect: SchemaDialect,
+  unicodePatterns: boolean,
+  checksMetaSchema: boolean,
+): AnyAjv {
+  const options = ajvOptions(unicodePatterns, checksMetaSchema);
   let ajv: AnyAjv;
   switch (dialect) {
     case 'draft-04':
@@ -67,7 +76,7 @@ export function createAjv(dialect: SchemaDialect, unicodePatterns: boolean): Any
       break;
     case 'draft-07':
       ajv = new Ajv(options);
-      ajv.addMetaSchema(draft06MetaSchema as AnySchemaObject);
+      ajv.addMetaSchema(draft06MetaSchema);
       break;
     case '2019-09':
       ajv = new Ajv2019(options);
@@ -86,7 +95,7 @@ const referenceInstances = new Map<SchemaDialect, AnyAjv>();
 function referenceInstance(dialect: SchemaDialect): AnyAjv {
   let ajv = referenceInstances.get(dialect);
   if (!ajv) {
-    ajv = createAjv(dialect, true);
+    ajv = createAjv(dialect, true, true);
     referenceInstances.set(dialect, ajv);
   }
   return ajv;

@@ -26,7 +26,8 @@ export interface RecordRulesOutcome {
   readonly primaryIdentity?: PrimaryIdentity;
 }
 
-const isStringField = (types: ReadonlySet<string> | undefined): boolean => types?.size === 1 && types.has('string');
+const isStringField = (types: ReadonlySet<string> | undefined): boolean =>
+  types?.size === 1 && types.has('string');
 
 function classViolations({ schemaClass, identities, root, documents }: RecordRulesInput): Violation[] {
   if (schemaClass === 'component') {
@@ -62,13 +63,22 @@ function classViolations({ schemaClass, identities, root, documents }: RecordRul
       });
     }
     if (!view.required.has(field)) {
-      violations.push({ pointer: '/schema/required', keyword: 'class', message: `an event schema must require '${field}'` });
+      violations.push({
+        pointer: '/schema/required',
+        keyword: 'class',
+        message: `an event schema must require '${field}'`,
+      });
     }
   }
   return violations;
 }
 
-async function identityViolations({ identities, root, documents, namespaceExists }: RecordRulesInput): Promise<Violation[]> {
+async function identityViolations({
+  identities,
+  root,
+  documents,
+  namespaceExists,
+}: RecordRulesInput): Promise<Violation[]> {
   const namespaces = [...new Set(identities.map((identity) => identity.namespace))];
   const known = new Map(
     await Promise.all(namespaces.map(async (code) => [code, await namespaceExists(code)] as const)),
@@ -80,18 +90,34 @@ async function identityViolations({ identities, root, documents, namespaceExists
     const at = appendPointer('/identities', index);
     const segments = parsePointer(identity.path);
     if (!segments || segments.length === 0) {
-      violations.push({ pointer: `${at}/path`, keyword: 'identity', message: 'must be a JSON pointer to a field, e.g. /email' });
+      violations.push({
+        pointer: `${at}/path`,
+        keyword: 'identity',
+        message: 'must be a JSON pointer to a field, e.g. /email',
+      });
     } else {
       const found = fieldAt(root, segments, documents);
       if ('missingAt' in found) {
         const missing = appendPointer('', ...segments.slice(0, found.missingAt + 1));
-        violations.push({ pointer: `${at}/path`, keyword: 'identity', message: `the schema declares no field ${missing}` });
+        violations.push({
+          pointer: `${at}/path`,
+          keyword: 'identity',
+          message: `the schema declares no field ${missing}`,
+        });
       } else if (!isStringField(found.view.types)) {
-        violations.push({ pointer: `${at}/path`, keyword: 'identity', message: `${identity.path} must be a string field` });
+        violations.push({
+          pointer: `${at}/path`,
+          keyword: 'identity',
+          message: `${identity.path} must be a string field`,
+        });
       }
     }
     if (seenPaths.has(identity.path)) {
-      violations.push({ pointer: `${at}/path`, keyword: 'identity', message: `${identity.path} is already an identity` });
+      violations.push({
+        pointer: `${at}/path`,
+        keyword: 'identity',
+        message: `${identity.path} is already an identity`,
+      });
     }
     seenPaths.add(identity.path);
     if (!known.get(identity.namespace)) {
@@ -102,7 +128,11 @@ async function identityViolations({ identities, root, documents, namespaceExists
       });
     }
     if (identity.primary && primarySeen) {
-      violations.push({ pointer: `${at}/primary`, keyword: 'identity', message: 'only one identity may be primary' });
+      violations.push({
+        pointer: `${at}/primary`,
+        keyword: 'identity',
+        message: 'only one identity may be primary',
+      });
     }
     primarySeen ||= identity.primary;
   });
@@ -112,7 +142,8 @@ async function identityViolations({ identities, root, documents, namespaceExists
 export async function checkRecordRules(input: RecordRulesInput): Promise<RecordRulesOutcome> {
   const violations = [...classViolations(input), ...(await identityViolations(input))];
   const hasIdentityMap =
-    input.schemaClass !== 'component' && viewOf([input.root], input.documents).properties.has(IDENTITY_MAP_FIELD);
+    input.schemaClass !== 'component' &&
+    viewOf([input.root], input.documents).properties.has(IDENTITY_MAP_FIELD);
   const primary = input.identities.find((identity) => identity.primary);
   const primaryIdentity: PrimaryIdentity | undefined = primary
     ? { path: primary.path, namespace: primary.namespace }

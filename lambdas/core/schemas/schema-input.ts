@@ -1,7 +1,12 @@
 /** The bodies of `POST /schemas` (a new schema) and `PUT /schemas/{schemaId}` (its next version). */
 import { z } from 'zod';
 import { displayText, parseInput } from '../../http/input';
-import { SCHEMA_CLASSES, UNKNOWN_KEYWORD_MODES, type SchemaClass, type UnknownKeywordMode } from './schema-types';
+import {
+  SCHEMA_CLASSES,
+  UNKNOWN_KEYWORD_MODES,
+  type SchemaClass,
+  type UnknownKeywordMode,
+} from './schema-types';
 
 /** Titles show in lists and consoles; longer text belongs in `description`. */
 const MAX_TITLE_LENGTH = 256;
@@ -48,7 +53,12 @@ export interface SchemaDefinition {
 
 type DefinitionFields = z.output<z.ZodObject<typeof definition>>;
 
-function completed(fields: DefinitionFields, title: string, schemaClass: SchemaClass, description?: string): SchemaDefinition {
+function completed(
+  fields: DefinitionFields,
+  title: string,
+  schemaClass: SchemaClass,
+  description?: string,
+): SchemaDefinition {
   const resolvedDescription = fields.description ?? description;
   return {
     title,

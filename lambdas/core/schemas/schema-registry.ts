@@ -69,7 +69,11 @@ function schemaIdOf(definition: SchemaDefinition, dialect: SchemaDialect): strin
   if (typeof declared !== 'string') return { pointer, keyword, message: 'must be a string URI' };
   const id = declared.replace(/#$/, '');
   if (!/^[a-z][a-z0-9+.-]*:[^#\s]+$/i.test(id)) {
-    return { pointer, keyword, message: 'must be an absolute URI without a fragment, e.g. https://example.com/schemas/person' };
+    return {
+      pointer,
+      keyword,
+      message: 'must be an absolute URI without a fragment, e.g. https://example.com/schemas/person',
+    };
   }
   return id;
 }
@@ -159,10 +163,18 @@ export class SchemaRegistry {
     if (typeof declaredId === 'object') throw validationFailed('the schema id is invalid', [declaredId]);
     const id = declaredId ?? `${this.idPrefix}/${encodeURIComponent(sandbox)}/schemas/${randomUUID()}`;
     if (await this.store.get(sandbox, id)) {
-      throw conflict('schema-exists', `schema '${id}' is already registered; PUT /schemas/{schemaId} adds a version`);
+      throw conflict(
+        'schema-exists',
+        `schema '${id}' is already registered; PUT /schemas/{schemaId} adds a version`,
+      );
     }
     const at = this.now().toISOString();
-    const candidate = await this.prepare(sandbox, definition, dialect, { id, version: 1, createdAt: at, updatedAt: at });
+    const candidate = await this.prepare(sandbox, definition, dialect, {
+      id,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    });
     return this.commit(candidate);
   }
 
@@ -175,7 +187,11 @@ export class SchemaRegistry {
     if (declaredId !== undefined && declaredId !== current.id) {
       const keyword = idKeywordOf(dialect);
       throw unprocessable('breaking-change', `the new version of '${current.id}' must keep its ${keyword}`, [
-        { pointer: appendPointer('/schema', keyword), keyword, message: `may not change from '${current.id}'` },
+        {
+          pointer: appendPointer('/schema', keyword),
+          keyword,
+          message: `may not change from '${current.id}'`,
+        },
       ]);
     }
     const candidate = await this.prepare(sandbox, definition, dialect, {
@@ -184,7 +200,10 @@ export class SchemaRegistry {
       createdAt: current.createdAt,
       updatedAt: this.now().toISOString(),
     });
-    const breaking = breakingChanges(await this.evolutionSide(current), this.sideOf(candidate.record, candidate.documents));
+    const breaking = breakingChanges(
+      await this.evolutionSide(current),
+      this.sideOf(candidate.record, candidate.documents),
+    );
     if (breaking.length > 0) {
       candidate.compiled.settle(false);
       throw unprocessable(
@@ -198,8 +217,12 @@ export class SchemaRegistry {
 
   /** One version of a schema, or its latest; a 404 problem when there is none. */
   async get(sandbox: string, schemaId: string, version?: number): Promise<StoredSchema> {
-    const found = version === undefined ? await this.store.get(sandbox, schemaId) : await this.exactVersion(sandbox, schemaId, version);
-    if (!found) throw notFound('schema', version === undefined ? schemaId : `${schemaId}' version '${version}`);
+    const found =
+      version === undefined
+        ? await this.store.get(sandbox, schemaId)
+        : await this.exactVersion(sandbox, schemaId, version);
+    if (!found)
+      throw notFound('schema', version === undefined ? schemaId : `${schemaId}' version '${version}`);
     return found;
   }
 
@@ -207,7 +230,12 @@ export class SchemaRegistry {
     return this.store.list(sandbox, page);
   }
 
-  async validate(sandbox: string, schemaId: string, record: unknown, version?: number): Promise<ValidationOutcome> {
+  async validate(
+    sandbox: string,
+    schemaId: string,
+    record: unknown,
+    version?: number,
+  ): Promise<ValidationOutcome> {
     const violations = (await this.validatorFor(sandbox, schemaId, version))(record);
     return { valid: violations.length === 0, violations };
   }
@@ -227,7 +255,8 @@ export class SchemaRegistry {
     const compiled = this.pool.compile({
       sandbox,
       dialect: schema.dialect,
-      unicodePatterns: schema.unicodePatterns && dependencies.every((dependency) => dependency.unicodePatterns),
+      unicodePatterns:
+        schema.unicodePatterns && dependencies.every((dependency) => dependency.unicodePatterns),
       root: schema,
       dependencies,
       tentative: false,
@@ -242,7 +271,8 @@ export class SchemaRegistry {
       {
         pointer: '/schema/$schema',
         keyword: '$schema',
-        message: 'must be the URI of JSON Schema draft-04, -06, -07, 2019-09 or 2020-12 (or absent for 2020-12)',
+        message:
+          'must be the URI of JSON Schema draft-04, -06, -07, 2019-09 or 2020-12 (or absent for 2020-12)',
       },
     ]);
   }
@@ -280,7 +310,9 @@ export class SchemaRegistry {
       dependencies: dependencies.map(({ id, version }) => ({ id, version })),
       annotationKeywords: [
         ...scan.annotationKeywords,
-        ...(definition.unknownKeywords === 'ignore' ? scan.unknownKeywords.map(({ keyword }) => keyword) : []),
+        ...(definition.unknownKeywords === 'ignore'
+          ? scan.unknownKeywords.map(({ keyword }) => keyword)
+          : []),
       ].filter((keyword, index, all) => all.indexOf(keyword) === index),
       unicodePatterns: scan.legacyPatterns.length === 0,
       warnings: scanWarnings(scan, definition),
@@ -290,7 +322,8 @@ export class SchemaRegistry {
       compiled = this.pool.compile({
         sandbox,
         dialect,
-        unicodePatterns: record.unicodePatterns && dependencies.every((dependency) => dependency.unicodePatterns),
+        unicodePatterns:
+          record.unicodePatterns && dependencies.every((dependency) => dependency.unicodePatterns),
         root: record,
         dependencies,
         tentative: true,
@@ -335,7 +368,9 @@ export class SchemaRegistry {
     let wanted = [...refsTo.keys()];
     const asked = new Set<string>([rootId, ...wanted]);
     while (wanted.length > 0) {
-      const loaded = await Promise.all(wanted.map(async (uri) => [uri, await this.store.get(sandbox, uri)] as const));
+      const loaded = await Promise.all(
+        wanted.map(async (uri) => [uri, await this.store.get(sandbox, uri)] as const),
+      );
       wanted = [];
       for (const [uri, dependency] of loaded) {
         // transitive dependencies were resolvable when their referrer was registered; only direct ones can fail
@@ -371,7 +406,11 @@ export class SchemaRegistry {
     return [...found.values()];
   }
 
-  private async exactVersion(sandbox: string, id: string, version: number): Promise<StoredSchema | undefined> {
+  private async exactVersion(
+    sandbox: string,
+    id: string,
+    version: number,
+  ): Promise<StoredSchema | undefined> {
     const key = versionKey(sandbox, id, version);
     const cached = this.versions.get(key);
     if (cached) return cached;
@@ -384,7 +423,10 @@ export class SchemaRegistry {
     return Promise.all(
       schema.dependencies.map(async ({ id, version }) => {
         const dependency = await this.exactVersion(schema.sandbox, id, version);
-        if (!dependency) throw new Error(`schema ${schema.id} v${schema.version} depends on ${id} v${version}, which is gone`);
+        if (!dependency)
+          throw new Error(
+            `schema ${schema.id} v${schema.version} depends on ${id} v${version}, which is gone`,
+          );
         return dependency;
       }),
     );
@@ -425,7 +467,8 @@ export class SchemaRegistry {
   }
 
   private remember(schema: StoredSchema, compiled: CompiledValidator): RecordValidator {
-    const validator: RecordValidator = (record) => (compiled.validate(record) ? [] : toViolations(compiled.validate.errors));
+    const validator: RecordValidator = (record) =>
+      compiled.validate(record) ? [] : toViolations(compiled.validate.errors);
     this.validators.set(versionKey(schema.sandbox, schema.id, schema.version), validator);
     return validator;
   }

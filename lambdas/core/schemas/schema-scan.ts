@@ -53,7 +53,10 @@ export function documentUriOf(ref: string, baseUri: string): string | undefined 
 type PatternMode = 'unicode' | 'legacy' | 'invalid';
 
 function patternMode(pattern: string): PatternMode {
-  for (const [flags, mode] of [['u', 'unicode'], ['', 'legacy']] as const) {
+  for (const [flags, mode] of [
+    ['u', 'unicode'],
+    ['', 'legacy'],
+  ] as const) {
     try {
       new RegExp(pattern, flags);
       return mode;
@@ -64,7 +67,11 @@ function patternMode(pattern: string): PatternMode {
   return 'invalid';
 }
 
-export function scanSchema(schema: Record<string, unknown>, dialect: SchemaDialect, baseUri: string): SchemaScan {
+export function scanSchema(
+  schema: Record<string, unknown>,
+  dialect: SchemaDialect,
+  baseUri: string,
+): SchemaScan {
   const scan: SchemaScan = {
     externalRefs: [],
     invalidRefs: [],
@@ -86,9 +93,11 @@ export function scanSchema(schema: Record<string, unknown>, dialect: SchemaDiale
         const uri = documentUriOf(value, baseUri);
         const refPointer = appendPointer(pointer, '$ref');
         if (uri === undefined) scan.invalidRefs.push({ pointer: refPointer, keyword: value });
-        else if (uri !== baseUri && !isMetaSchemaUri(uri)) scan.externalRefs.push({ pointer: refPointer, ref: value, uri });
+        else if (uri !== baseUri && !isMetaSchemaUri(uri))
+          scan.externalRefs.push({ pointer: refPointer, ref: value, uri });
       }
-      if (keyword === 'pattern' && typeof value === 'string') checkPattern(value, appendPointer(pointer, 'pattern'));
+      if (keyword === 'pattern' && typeof value === 'string')
+        checkPattern(value, appendPointer(pointer, 'pattern'));
     }
     const patternProperties = node.patternProperties;
     if (typeof patternProperties === 'object' && patternProperties !== null) {

@@ -38,20 +38,30 @@ function decodeFragment(fragment: string): string[] | undefined {
 }
 
 /** The schema a `$ref` names, or undefined when it names nothing we hold. */
-export function resolveRef(ref: string, from: LocatedSchema, documents: SchemaDocuments): LocatedSchema | undefined {
+export function resolveRef(
+  ref: string,
+  from: LocatedSchema,
+  documents: SchemaDocuments,
+): LocatedSchema | undefined {
   const documentUri = documentUriOf(ref, from.documentUri);
   const document = documentUri === undefined ? undefined : documents.get(documentUri);
   const segments = decodeFragment(ref.split('#')[1] ?? '');
   if (!document || !documentUri || !segments) return undefined;
   let node: unknown = document;
   for (const segment of segments) {
-    node = isSchemaObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[segment] : undefined;
+    node =
+      isSchemaObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[segment] : undefined;
   }
   return isSchemaObject(node) ? { schema: node, documentUri } : undefined;
 }
 
 /** The subschemas that all apply at this place: the schema itself and what it reaches by `allOf` and `$ref`. */
-function facetsOf(start: LocatedSchema, documents: SchemaDocuments, into: LocatedSchema[], seen: Set<SchemaObject>): void {
+function facetsOf(
+  start: LocatedSchema,
+  documents: SchemaDocuments,
+  into: LocatedSchema[],
+  seen: Set<SchemaObject>,
+): void {
   if (seen.has(start.schema)) return;
   seen.add(start.schema);
   into.push(start);
@@ -62,13 +72,18 @@ function facetsOf(start: LocatedSchema, documents: SchemaDocuments, into: Locate
   }
   if (Array.isArray(schema.allOf)) {
     for (const part of schema.allOf) {
-      if (isSchemaObject(part)) facetsOf({ schema: part, documentUri: start.documentUri }, documents, into, seen);
+      if (isSchemaObject(part))
+        facetsOf({ schema: part, documentUri: start.documentUri }, documents, into, seen);
     }
   }
 }
 
 const typesOf = (value: unknown): string[] =>
-  typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((t) => typeof t === 'string') : [];
+  typeof value === 'string'
+    ? [value]
+    : Array.isArray(value)
+      ? value.filter((t) => typeof t === 'string')
+      : [];
 
 export function viewOf(places: readonly LocatedSchema[], documents: SchemaDocuments): FieldView {
   const facets: LocatedSchema[] = [];
@@ -88,7 +103,8 @@ export function viewOf(places: readonly LocatedSchema[], documents: SchemaDocume
         properties.set(name, [...(properties.get(name) ?? []), { schema: child, documentUri }]);
       }
     }
-    if (Array.isArray(schema.required)) for (const name of schema.required) if (typeof name === 'string') required.add(name);
+    if (Array.isArray(schema.required))
+      for (const name of schema.required) if (typeof name === 'string') required.add(name);
     if (isSchemaObject(schema.items)) items.push({ schema: schema.items, documentUri });
   }
   return { types, properties, required, enumValues, items };

@@ -34,20 +34,24 @@ export function walkSchema(root: unknown, visit: (schema: SchemaObject, pointer:
     visit(node, pointer);
     for (const keyword of SCHEMA_MAP_KEYWORDS) {
       const map = node[keyword];
-      if (isSchemaObject(map)) for (const [name, child] of Object.entries(map)) walk(child, appendPointer(pointer, keyword, name));
+      if (isSchemaObject(map))
+        for (const [name, child] of Object.entries(map)) walk(child, appendPointer(pointer, keyword, name));
     }
     for (const keyword of SCHEMA_KEYWORDS) walk(node[keyword], appendPointer(pointer, keyword));
     for (const keyword of SCHEMA_ARRAY_KEYWORDS) {
       const list = node[keyword];
-      if (Array.isArray(list)) list.forEach((child, index) => walk(child, appendPointer(pointer, keyword, index)));
+      if (Array.isArray(list))
+        list.forEach((child, index) => walk(child, appendPointer(pointer, keyword, index)));
     }
     const items = node.items;
-    if (Array.isArray(items)) items.forEach((child, index) => walk(child, appendPointer(pointer, 'items', index)));
+    if (Array.isArray(items))
+      items.forEach((child, index) => walk(child, appendPointer(pointer, 'items', index)));
     else walk(items, appendPointer(pointer, 'items'));
     // draft-04..07 `dependencies`: a subschema, or a list of property names (not a schema)
     const dependencies = node.dependencies;
     if (isSchemaObject(dependencies)) {
-      for (const [name, child] of Object.entries(dependencies)) walk(child, appendPointer(pointer, 'dependencies', name));
+      for (const [name, child] of Object.entries(dependencies))
+        walk(child, appendPointer(pointer, 'dependencies', name));
     }
   };
   walk(root, '');

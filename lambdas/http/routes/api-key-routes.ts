@@ -6,7 +6,10 @@ import type { RouteMap } from '../api-handler';
 import { PLATFORM_SANDBOX } from '../api-types';
 import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
 
-const keySandbox = z.union([z.literal(PLATFORM_SANDBOX), z.string().regex(SANDBOX_NAME_PATTERN, 'must be a sandbox name or *')]);
+const keySandbox = z.union([
+  z.literal(PLATFORM_SANDBOX),
+  z.string().regex(SANDBOX_NAME_PATTERN, 'must be a sandbox name or *'),
+]);
 
 const NewApiKeyBody = z.strictObject({
   name: displayText(128),
@@ -25,7 +28,10 @@ export function apiKeyRoutes(deps: { readonly apiKeys: ApiKeyService }): RouteMa
     'GET /api-keys': async (request) => {
       const { sandbox } = parseInput(ListQuery, request.query, 'the query');
       const page = pageRequest(request.query);
-      return { status: 200, body: await deps.apiKeys.list(requireCaller(request), request.sandbox, page, sandbox) };
+      return {
+        status: 200,
+        body: await deps.apiKeys.list(requireCaller(request), request.sandbox, page, sandbox),
+      };
     },
     'GET /api-keys/{keyId}': async (request) => ({
       status: 200,

@@ -44,8 +44,7 @@ const ListQuery = z.object({ schemaId: schemaId.optional() });
 
 /** What the API shows: everything but the concurrency revision. */
 function view(dataset: Dataset) {
-  const { revision: _revision, ...shown } = dataset;
-  return shown;
+  return Object.fromEntries(Object.entries(dataset).filter(([name]) => name !== 'revision'));
 }
 
 export function datasetRoutes(deps: { readonly datasets: DatasetService }): RouteMap {

@@ -25,11 +25,17 @@ export function inletRoutes(deps: { readonly inlets: InletService }): RouteMap {
     },
     'GET /inlets': async (request) => {
       const page = await deps.inlets.list(request.sandbox, pageRequest(request.query));
-      return { status: 200, body: { ...page, items: page.items.map((inlet) => view(inlet, request.baseUrl)) } };
+      return {
+        status: 200,
+        body: { ...page, items: page.items.map((inlet) => view(inlet, request.baseUrl)) },
+      };
     },
     'GET /inlets/{inletId}': async (request) => ({
       status: 200,
-      body: view(await deps.inlets.get(request.sandbox, pathId(request, 'inletId', 'inlet')), request.baseUrl),
+      body: view(
+        await deps.inlets.get(request.sandbox, pathId(request, 'inletId', 'inlet')),
+        request.baseUrl,
+      ),
     }),
     'DELETE /inlets/{inletId}': async (request) => {
       await deps.inlets.delete(request.sandbox, pathId(request, 'inletId', 'inlet'));

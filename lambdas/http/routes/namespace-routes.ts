@@ -28,7 +28,10 @@ export function namespaceRoutes(deps: { readonly namespaces: NamespaceService })
     }),
     'GET /identity/namespaces/{namespaceCode}': async (request) => ({
       status: 200,
-      body: await deps.namespaces.get(request.sandbox, pathId(request, 'namespaceCode', 'identity namespace')),
+      body: await deps.namespaces.get(
+        request.sandbox,
+        pathId(request, 'namespaceCode', 'identity namespace'),
+      ),
     }),
   };
 }

@@ -15,7 +15,9 @@ function schemaIdOf(request: ApiRequest): string {
     return decodeURIComponent(raw);
   } catch {
     const message = 'is not a valid URL-encoded schema id';
-    throw badRequest('invalid-schema-id', `the schema id ${message}`, [{ pointer: '/schemaId', keyword: 'format', message }]);
+    throw badRequest('invalid-schema-id', `the schema id ${message}`, [
+      { pointer: '/schemaId', keyword: 'format', message },
+    ]);
   }
 }
 
@@ -29,11 +31,11 @@ function versionOf(request: ApiRequest): number | undefined {
   return Number(version);
 }
 
-/** What the API shows of a version: everything but the compiler's bookkeeping. */
-function view(schema: StoredSchema) {
-  const { annotationKeywords: _annotations, unicodePatterns: _unicode, ...shown } = schema;
-  return shown;
-}
+/** The compiler's bookkeeping, which the API does not show. */
+const HIDDEN_FIELDS: ReadonlySet<string> = new Set(['annotationKeywords', 'unicodePatterns']);
+
+const view = (schema: StoredSchema): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(schema).filter(([name]) => !HIDDEN_FIELDS.has(name)));
 
 const locationOf = (request: ApiRequest, schema: StoredSchema): string =>
   `${request.baseUrl}/schemas/${encodeURIComponent(schema.id)}`;
@@ -45,7 +47,10 @@ export function schemaRoutes(deps: { readonly registry: SchemaRegistry }): Route
       const schema = await registry.register(request.sandbox, request.body);
       return { status: 201, body: view(schema), headers: { location: locationOf(request, schema) } };
     },
-    'GET /schemas': async (request) => ({ status: 200, body: await registry.list(request.sandbox, pageRequest(request.query)) }),
+    'GET /schemas': async (request) => ({
+      status: 200,
+      body: await registry.list(request.sandbox, pageRequest(request.query)),
+    }),
     'GET /schemas/{schemaId}': async (request) => ({
       status: 200,
       body: view(await registry.get(request.sandbox, schemaIdOf(request), versionOf(request))),

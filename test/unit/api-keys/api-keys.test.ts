@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { generateKey, hashKey, isPlausibleKey, keyIdOf, KEY_PREFIX } from '../../../lambdas/core/api-keys/api-key';
+import {
+  generateKey,
+  hashKey,
+  isPlausibleKey,
+  keyIdOf,
+  KEY_PREFIX,
+} from '../../../lambdas/core/api-keys/api-key';
 import { accessDenial, hasScope } from '../../../lambdas/core/api-keys/access';
-import { ApiKeyService, authenticate, ensurePlatformKey, recordUse } from '../../../lambdas/core/api-keys/api-keys';
+import {
+  ApiKeyService,
+  authenticate,
+  ensurePlatformKey,
+  recordUse,
+} from '../../../lambdas/core/api-keys/api-keys';
 import { CachedApiKeyStore, KEY_CACHE_TTL_MS, KeyCache } from '../../../lambdas/core/api-keys/key-cache';
 import type { Caller } from '../../../lambdas/http/api-types';
 import { HttpProblem } from '../../../lambdas/http/problem';
@@ -90,7 +101,12 @@ describe('authenticate and ensurePlatformKey', () => {
 
     // Assess
     expect(store.records.size).toBe(1);
-    expect(found).toMatchObject({ sandbox: '*', scopes: ['admin'], name: 'platform', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(found).toMatchObject({
+      sandbox: '*',
+      scopes: ['admin'],
+      name: 'platform',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(JSON.stringify([...store.records.values()])).not.toContain(PLATFORM_KEY);
   });
 
@@ -141,10 +157,18 @@ describe('ApiKeyService', () => {
     const store = new MemoryApiKeyStore();
 
     // Act
-    const created = await service(store).create(platform, 'prod', { name: 'ingest bot', scopes: ['ingest', 'ingest'] });
+    const created = await service(store).create(platform, 'prod', {
+      name: 'ingest bot',
+      scopes: ['ingest', 'ingest'],
+    });
 
     // Assess
-    expect(created).toMatchObject({ name: 'ingest bot', sandbox: 'prod', scopes: ['ingest'], createdBy: 'platform-id' });
+    expect(created).toMatchObject({
+      name: 'ingest bot',
+      sandbox: 'prod',
+      scopes: ['ingest'],
+      createdBy: 'platform-id',
+    });
     expect(created.id).toBe(keyIdOf(hashKey(created.key)));
     expect(await authenticate(store, created.key)).toMatchObject({ keyId: created.id });
     expect(JSON.stringify([...store.records.values()])).not.toContain(created.key);
@@ -155,8 +179,12 @@ describe('ApiKeyService', () => {
     const keys = service();
 
     // Act
-    const otherSandbox = await problemOf(keys.create(devAdmin, 'dev', { name: 'x', scopes: ['read'], sandbox: 'prod' }));
-    const platformKey = await problemOf(keys.create(devAdmin, 'dev', { name: 'x', scopes: ['admin'], sandbox: '*' }));
+    const otherSandbox = await problemOf(
+      keys.create(devAdmin, 'dev', { name: 'x', scopes: ['read'], sandbox: 'prod' }),
+    );
+    const platformKey = await problemOf(
+      keys.create(devAdmin, 'dev', { name: 'x', scopes: ['admin'], sandbox: '*' }),
+    );
     const listOther = await problemOf(keys.list(devAdmin, 'dev', { limit: 10 }, 'prod'));
     const own = await keys.create(devAdmin, 'dev', { name: 'dev reader', scopes: ['read'] });
 
@@ -169,7 +197,9 @@ describe('ApiKeyService', () => {
 
   it('refuses keys for a sandbox that does not exist, naming the field', async () => {
     // Act
-    const problem = await problemOf(service().create(platform, 'prod', { name: 'x', scopes: ['read'], sandbox: 'nowhere' }));
+    const problem = await problemOf(
+      service().create(platform, 'prod', { name: 'x', scopes: ['read'], sandbox: 'nowhere' }),
+    );
 
     // Assess
     expect(problem.status).toBe(400);

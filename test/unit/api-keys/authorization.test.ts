@@ -46,7 +46,11 @@ describe('authorizeRequest', () => {
     const decision = await decide({ presentedKey: reader });
 
     // Assess
-    expect(decision).toMatchObject({ effect: 'Allow', sandbox: 'prod', key: { sandbox: 'prod', scopes: ['read'] } });
+    expect(decision).toMatchObject({
+      effect: 'Allow',
+      sandbox: 'prod',
+      key: { sandbox: 'prod', scopes: ['read'] },
+    });
   });
 
   it('denies with a reason: missing scope, other sandbox, unknown route, bad header', async () => {
@@ -61,9 +65,15 @@ describe('authorizeRequest', () => {
 
     // Assess
     expect(scope).toMatchObject({ effect: 'Deny', reason: "the key's scopes (read) do not include admin" });
-    expect(sandbox).toMatchObject({ effect: 'Deny', reason: "the key's scopes (ingest) do not include read" });
+    expect(sandbox).toMatchObject({
+      effect: 'Deny',
+      reason: "the key's scopes (ingest) do not include read",
+    });
     expect(route).toMatchObject({ effect: 'Deny', reason: 'GET /nowhere is not a route of this API' });
-    expect(header).toMatchObject({ effect: 'Deny', reason: 'the x-sandbox-name header is not a valid sandbox name' });
+    expect(header).toMatchObject({
+      effect: 'Deny',
+      reason: 'the x-sandbox-name header is not a valid sandbox name',
+    });
   });
 
   it('denies a key of another sandbox', async () => {
@@ -74,7 +84,10 @@ describe('authorizeRequest', () => {
     const decision = await decide({ presentedKey: reader, sandboxHeader: 'dev' });
 
     // Assess
-    expect(decision).toMatchObject({ effect: 'Deny', reason: "the key belongs to sandbox 'prod', not 'dev'" });
+    expect(decision).toMatchObject({
+      effect: 'Deny',
+      reason: "the key belongs to sandbox 'prod', not 'dev'",
+    });
   });
 
   it('lets the platform key act anywhere that exists, and manage sandboxes from anywhere', async () => {
@@ -84,7 +97,12 @@ describe('authorizeRequest', () => {
     // Act
     const dev = await decide({ presentedKey: PLATFORM_KEY, sandboxHeader: 'dev' });
     const missing = await decide({ presentedKey: PLATFORM_KEY, sandboxHeader: 'staging' });
-    const create = await decide({ presentedKey: PLATFORM_KEY, method: 'POST', resource: '/sandboxes', sandboxHeader: 'staging' });
+    const create = await decide({
+      presentedKey: PLATFORM_KEY,
+      method: 'POST',
+      resource: '/sandboxes',
+      sandboxHeader: 'staging',
+    });
 
     // Assess
     expect(dev.effect).toBe('Allow');

@@ -30,13 +30,25 @@ const PROFILE_WITH_PRIMARY: SchemaSummary = {
   identities: [{ path: '/email', namespace: 'Email', primary: true }],
   hasIdentityMap: false,
 };
-const EVENT_WITHOUT_IDENTITY: SchemaSummary = { id: 'https://ns.example.com/click', version: 1, class: 'event', identities: [], hasIdentityMap: false };
+const EVENT_WITHOUT_IDENTITY: SchemaSummary = {
+  id: 'https://ns.example.com/click',
+  version: 1,
+  class: 'event',
+  identities: [],
+  hasIdentityMap: false,
+};
 const schemas = new FakeSchemas([
   PROFILE_WITH_PRIMARY,
   { ...PROFILE_WITH_PRIMARY, version: 2 },
   EVENT_WITHOUT_IDENTITY,
   { ...EVENT_WITHOUT_IDENTITY, version: 2, hasIdentityMap: true },
-  { id: 'https://ns.example.com/address', version: 1, class: 'component', identities: [], hasIdentityMap: false },
+  {
+    id: 'https://ns.example.com/address',
+    version: 1,
+    class: 'component',
+    identities: [],
+    hasIdentityMap: false,
+  },
 ]);
 
 describe('SandboxService', () => {
@@ -67,20 +79,43 @@ describe('NamespaceService', () => {
     const email = await namespaces.get('prod', 'email');
 
     // Assess
-    expect(email).toEqual(expect.objectContaining({ id: 6, code: 'Email', idType: 'EMAIL', status: 'ACTIVE', custom: false }));
-    for (const code of ['Email', 'Phone', 'ECID', 'CRMID', 'AAID', 'GAID', 'IDFA', 'Email_LC_SHA256', 'Phone_SHA256']) {
+    expect(email).toEqual(
+      expect.objectContaining({ id: 6, code: 'Email', idType: 'EMAIL', status: 'ACTIVE', custom: false }),
+    );
+    for (const code of [
+      'Email',
+      'Phone',
+      'ECID',
+      'CRMID',
+      'AAID',
+      'GAID',
+      'IDFA',
+      'Email_LC_SHA256',
+      'Phone_SHA256',
+    ]) {
       expect(await namespaces.exists('prod', code)).toBe(true);
     }
   });
 
   it('creates custom namespaces per sandbox and refuses case-insensitive clashes', async () => {
     // Prepare
-    const namespaces = new NamespaceService({ store: new MemoryNamespaceStore(), now: () => new Date(1_000) });
+    const namespaces = new NamespaceService({
+      store: new MemoryNamespaceStore(),
+      now: () => new Date(1_000),
+    });
 
     // Act
-    const loyalty = await namespaces.create('prod', { code: 'Loyalty', name: 'Loyalty id', idType: 'CROSS_DEVICE' });
-    const again = await problemOf(namespaces.create('prod', { code: 'LOYALTY', name: 'x', idType: 'CROSS_DEVICE' }));
-    const standard = await problemOf(namespaces.create('prod', { code: 'EMAIL', name: 'x', idType: 'EMAIL' }));
+    const loyalty = await namespaces.create('prod', {
+      code: 'Loyalty',
+      name: 'Loyalty id',
+      idType: 'CROSS_DEVICE',
+    });
+    const again = await problemOf(
+      namespaces.create('prod', { code: 'LOYALTY', name: 'x', idType: 'CROSS_DEVICE' }),
+    );
+    const standard = await problemOf(
+      namespaces.create('prod', { code: 'EMAIL', name: 'x', idType: 'EMAIL' }),
+    );
     const elsewhere = await namespaces.exists('dev', 'Loyalty');
 
     // Assess
@@ -95,7 +130,8 @@ describe('NamespaceService', () => {
   it('pages across the standard and the custom namespaces without loss or repetition', async () => {
     // Prepare
     const namespaces = new NamespaceService({ store: new MemoryNamespaceStore() });
-    for (const code of ['Alpha', 'Beta', 'Gamma']) await namespaces.create('prod', { code, name: code, idType: 'DEVICE' });
+    for (const code of ['Alpha', 'Beta', 'Gamma'])
+      await namespaces.create('prod', { code, name: code, idType: 'DEVICE' });
     const seen: string[] = [];
 
     // Act
@@ -107,12 +143,22 @@ describe('NamespaceService', () => {
     } while (start !== undefined);
 
     // Assess
-    expect(seen).toEqual([...STANDARD_NAMESPACES.map((namespace) => namespace.code), 'Alpha', 'Beta', 'Gamma']);
+    expect(seen).toEqual([
+      ...STANDARD_NAMESPACES.map((namespace) => namespace.code),
+      'Alpha',
+      'Beta',
+      'Gamma',
+    ]);
   });
 
   it('refuses a start token it did not issue', async () => {
     // Act
-    const problem = await problemOf(new NamespaceService({ store: new MemoryNamespaceStore() }).list('prod', { limit: 5, start: 'garbage' }));
+    const problem = await problemOf(
+      new NamespaceService({ store: new MemoryNamespaceStore() }).list('prod', {
+        limit: 5,
+        start: 'garbage',
+      }),
+    );
 
     // Assess
     expect(problem).toMatchObject({ status: 400, code: 'invalid-page-token' });
@@ -120,14 +166,29 @@ describe('NamespaceService', () => {
 });
 
 describe('DatasetService', () => {
-  const datasets = () => new DatasetService({ store: new MemoryDatasetStore(), schemas, now: () => new Date('2026-03-01T00:00:00Z') });
+  const datasets = () =>
+    new DatasetService({
+      store: new MemoryDatasetStore(),
+      schemas,
+      now: () => new Date('2026-03-01T00:00:00Z'),
+    });
 
   it('binds the latest schema version and gives a time-ordered 24-hex id', async () => {
     // Act
-    const dataset = await datasets().create('prod', { name: 'people', schemaId: PROFILE_WITH_PRIMARY.id, profileEnabled: true }, 'key-1');
+    const dataset = await datasets().create(
+      'prod',
+      { name: 'people', schemaId: PROFILE_WITH_PRIMARY.id, profileEnabled: true },
+      'key-1',
+    );
 
     // Assess
-    expect(dataset).toMatchObject({ schemaVersion: 2, schemaClass: 'profile', profileEnabled: true, identityEnabled: false, tags: {} });
+    expect(dataset).toMatchObject({
+      schemaVersion: 2,
+      schemaClass: 'profile',
+      profileEnabled: true,
+      identityEnabled: false,
+      tags: {},
+    });
     expect(dataset.id).toMatch(/^[0-9a-f]{24}$/);
     expect(newDatasetId(new Date('2030-01-01')) > newDatasetId(new Date('2026-01-01'))).toBe(true);
   });
@@ -135,7 +196,9 @@ describe('DatasetService', () => {
   it('names /schemaId when the schema is unknown, and refuses component schemas', async () => {
     // Act
     const unknown = await problemOf(datasets().create('prod', { name: 'x', schemaId: 'https://nope' }, 'k'));
-    const component = await problemOf(datasets().create('prod', { name: 'x', schemaId: 'https://ns.example.com/address' }, 'k'));
+    const component = await problemOf(
+      datasets().create('prod', { name: 'x', schemaId: 'https://ns.example.com/address' }, 'k'),
+    );
 
     // Assess
     expect(unknown).toMatchObject({ status: 400, code: 'unknown-reference' });
@@ -150,18 +213,16 @@ describe('DatasetService', () => {
 
     // Act
     const onCreate = await problemOf(
-      new DatasetService({ store: new MemoryDatasetStore(), schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]) }).create(
-        'prod',
-        { name: 'x', schemaId: EVENT_WITHOUT_IDENTITY.id, profileEnabled: true },
-        'k',
-      ),
+      new DatasetService({
+        store: new MemoryDatasetStore(),
+        schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]),
+      }).create('prod', { name: 'x', schemaId: EVENT_WITHOUT_IDENTITY.id, profileEnabled: true }, 'k'),
     );
     const identity = await problemOf(
-      new DatasetService({ store: new MemoryDatasetStore(), schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]) }).create(
-        'prod',
-        { name: 'x', schemaId: EVENT_WITHOUT_IDENTITY.id, identityEnabled: true },
-        'k',
-      ),
+      new DatasetService({
+        store: new MemoryDatasetStore(),
+        schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]),
+      }).create('prod', { name: 'x', schemaId: EVENT_WITHOUT_IDENTITY.id, identityEnabled: true }, 'k'),
     );
     const onPatch = await service.update('prod', clicks.id, { profileEnabled: true });
 
@@ -181,7 +242,11 @@ describe('DatasetService', () => {
 
     // Act
     const missing = await problemOf(upgraded.update('prod', people.id, { schemaVersion: 7 }));
-    const up = await upgraded.update('prod', people.id, { schemaVersion: 2, name: 'persons', tags: { team: ['crm'] } });
+    const up = await upgraded.update('prod', people.id, {
+      schemaVersion: 2,
+      name: 'persons',
+      tags: { team: ['crm'] },
+    });
     const down = await problemOf(upgraded.update('prod', people.id, { schemaVersion: 1 }));
     const unknown = await problemOf(upgraded.update('prod', 'f'.repeat(24), { name: 'x' }));
 
@@ -228,6 +293,8 @@ describe('InletService', () => {
     expect(badDataset.violations?.[0]?.pointer).toBe('/datasetId');
     expect(deletedAgain.status).toBe(404);
     expect(await store.findById(inlet.inletId)).toMatchObject({ name: 'web' });
-    expect(inletUrl('https://api.example.com/prod', inlet.inletId)).toBe(`https://api.example.com/prod/collection/${inlet.inletId}`);
+    expect(inletUrl('https://api.example.com/prod', inlet.inletId)).toBe(
+      `https://api.example.com/prod/collection/${inlet.inletId}`,
+    );
   });
 });

@@ -1,5 +1,10 @@
 /** In-memory catalog stores for unit tests of the catalog services; page tokens are offsets. */
-import type { Dataset, DatasetStore, SchemaLookup, SchemaSummary } from '../../../lambdas/core/catalog/datasets';
+import type {
+  Dataset,
+  DatasetStore,
+  SchemaLookup,
+  SchemaSummary,
+} from '../../../lambdas/core/catalog/datasets';
 import type { NamespaceStore } from '../../../lambdas/core/catalog/identity-namespaces';
 import type { Inlet, InletStore } from '../../../lambdas/core/catalog/inlets';
 import type { Sandbox, SandboxStore } from '../../../lambdas/core/catalog/sandboxes';
@@ -16,8 +21,13 @@ function pageOf<T>(all: T[], page: PageRequest): Page<T> {
 export class MemorySandboxStore implements SandboxStore {
   readonly items = new Map<string, Sandbox>();
   get = async (name: string) => this.items.get(name);
-  create = async (sandbox: Sandbox) => !this.items.has(sandbox.name) && !!this.items.set(sandbox.name, sandbox);
-  list = async (page: PageRequest) => pageOf([...this.items.values()].sort((a, b) => a.name.localeCompare(b.name)), page);
+  create = async (sandbox: Sandbox) =>
+    !this.items.has(sandbox.name) && !!this.items.set(sandbox.name, sandbox);
+  list = async (page: PageRequest) =>
+    pageOf(
+      [...this.items.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      page,
+    );
 }
 
 export class MemoryNamespaceStore implements NamespaceStore {
@@ -29,7 +39,10 @@ export class MemoryNamespaceStore implements NamespaceStore {
   };
   list = async (sandbox: string, page: PageRequest) =>
     pageOf(
-      [...this.items.entries()].filter(([key]) => key.startsWith(`${sandbox}#`)).sort(([a], [b]) => a.localeCompare(b)).map(([, ns]) => ns),
+      [...this.items.entries()]
+        .filter(([key]) => key.startsWith(`${sandbox}#`))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([, ns]) => ns),
       page,
     );
 }
@@ -49,7 +62,9 @@ export class MemoryDatasetStore implements DatasetStore {
   };
   list = async (sandbox: string, page: PageRequest, filter: { schemaId?: string } = {}) =>
     pageOf(
-      [...this.items.values()].filter((d) => d.sandbox === sandbox && (filter.schemaId === undefined || d.schemaId === filter.schemaId)),
+      [...this.items.values()].filter(
+        (d) => d.sandbox === sandbox && (filter.schemaId === undefined || d.schemaId === filter.schemaId),
+      ),
       page,
     );
 }
@@ -67,7 +82,11 @@ export class MemoryInletStore implements InletStore {
     this.items.delete(`${sandbox}#${id}`);
     return inlet;
   };
-  list = async (sandbox: string, page: PageRequest) => pageOf([...this.items.values()].filter((i) => i.sandbox === sandbox), page);
+  list = async (sandbox: string, page: PageRequest) =>
+    pageOf(
+      [...this.items.values()].filter((i) => i.sandbox === sandbox),
+      page,
+    );
 }
 
 /** A schema registry stand-in: the versions it knows, answering 404 like the real one for the rest. */
@@ -75,7 +94,9 @@ export class FakeSchemas implements SchemaLookup {
   constructor(private readonly versions: SchemaSummary[]) {}
 
   async get(sandbox: string, schemaId: string, version?: number): Promise<SchemaSummary> {
-    const matching = this.versions.filter((schema) => schema.id === schemaId && (version === undefined || schema.version === version));
+    const matching = this.versions.filter(
+      (schema) => schema.id === schemaId && (version === undefined || schema.version === version),
+    );
     const found = matching.sort((a, b) => b.version - a.version)[0];
     if (!found || sandbox !== 'prod') throw notFound('schema', schemaId);
     return found;

@@ -16,7 +16,10 @@ function setup(routes: RouteMap) {
   const handler = createApiHandler({ routes: () => routes, definitions: CONTROL_PLANE_ROUTES, logger });
   const call = async (options: EventOptions) => {
     const response = await handler(proxyEvent(options), lambdaContext());
-    return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+    return {
+      ...response,
+      json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined,
+    };
   };
   return { call, errors };
 }
@@ -62,7 +65,11 @@ describe('createApiHandler', () => {
       resource: '/datasets',
       path: '/datasets',
       contextPath: '/prod/datasets',
-      headers: { 'X-Sandbox-Name': 'dev', Host: 'abc.execute-api.us-east-1.amazonaws.com', 'X-Forwarded-Proto': 'https' },
+      headers: {
+        'X-Sandbox-Name': 'dev',
+        Host: 'abc.execute-api.us-east-1.amazonaws.com',
+        'X-Forwarded-Proto': 'https',
+      },
       body: { name: 'people' },
       ...admin,
     });
@@ -95,11 +102,26 @@ describe('createApiHandler', () => {
   });
 
   it.each([
-    ['malformed JSON', { rawBody: '{"name": ', headers: { 'content-type': 'application/json' } }, 400, 'malformed-json'],
-    ['a non-JSON content type', { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported-media-type'],
+    [
+      'malformed JSON',
+      { rawBody: '{"name": ', headers: { 'content-type': 'application/json' } },
+      400,
+      'malformed-json',
+    ],
+    [
+      'a non-JSON content type',
+      { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+      'unsupported-media-type',
+    ],
     ['no content type', { rawBody: '{"name":"x"}' }, 415, 'unsupported-media-type'],
     ['an oversize body', { body: { name: 'x'.repeat(MAX_BODY_BYTES) } }, 413, 'payload-too-large'],
-    ['a bad sandbox header', { body: { name: 'x' }, headers: { 'x-sandbox-name': 'Not_A_Sandbox' } }, 400, 'invalid-sandbox-name'],
+    [
+      'a bad sandbox header',
+      { body: { name: 'x' }, headers: { 'x-sandbox-name': 'Not_A_Sandbox' } },
+      400,
+      'invalid-sandbox-name',
+    ],
     ['a wrong field type', { body: { name: 42 } }, 400, 'validation-failed'],
     ['an unknown field', { body: { name: 'x', nmae: 'y' } }, 400, 'validation-failed'],
     ['no body at all', {}, 400, 'validation-failed'],
@@ -116,13 +138,33 @@ describe('createApiHandler', () => {
 
   it('points violations at the offending fields', async () => {
     // Act
-    const wrongType = await setup(echo).call({ method: 'POST', resource: '/datasets', body: { name: 42 }, ...admin });
-    const unknownField = await setup(echo).call({ method: 'POST', resource: '/datasets', body: { name: 'x', nmae: 'y' }, ...admin });
-    const malformed = await setup(echo).call({ method: 'POST', resource: '/datasets', rawBody: '{"a":}', headers: { 'content-type': 'application/json' }, ...admin });
+    const wrongType = await setup(echo).call({
+      method: 'POST',
+      resource: '/datasets',
+      body: { name: 42 },
+      ...admin,
+    });
+    const unknownField = await setup(echo).call({
+      method: 'POST',
+      resource: '/datasets',
+      body: { name: 'x', nmae: 'y' },
+      ...admin,
+    });
+    const malformed = await setup(echo).call({
+      method: 'POST',
+      resource: '/datasets',
+      rawBody: '{"a":}',
+      headers: { 'content-type': 'application/json' },
+      ...admin,
+    });
 
     // Assess
-    expect(wrongType.json?.violations).toEqual([expect.objectContaining({ pointer: '/name', keyword: 'invalid_type' })]);
-    expect(unknownField.json?.violations).toEqual([expect.objectContaining({ pointer: '/nmae', keyword: 'additionalProperties' })]);
+    expect(wrongType.json?.violations).toEqual([
+      expect.objectContaining({ pointer: '/name', keyword: 'invalid_type' }),
+    ]);
+    expect(unknownField.json?.violations).toEqual([
+      expect.objectContaining({ pointer: '/nmae', keyword: 'additionalProperties' }),
+    ]);
     expect(malformed.json?.detail).toMatch(/position 5/);
   });
 
@@ -139,7 +181,11 @@ describe('createApiHandler', () => {
   it('re-checks the caller: 401 without one, 403 without the scope or for another sandbox', async () => {
     // Act
     const anonymous = await setup(echo).call({ method: 'GET', resource: '/datasets' });
-    const ingestOnly = await setup(echo).call({ method: 'GET', resource: '/datasets', authorizer: { keyId: 'k', keySandbox: 'prod', scopes: 'ingest' } });
+    const ingestOnly = await setup(echo).call({
+      method: 'GET',
+      resource: '/datasets',
+      authorizer: { keyId: 'k', keySandbox: 'prod', scopes: 'ingest' },
+    });
     const otherSandbox = await setup(echo).call({
       method: 'GET',
       resource: '/datasets',
@@ -149,13 +195,24 @@ describe('createApiHandler', () => {
 
     // Assess
     expect(anonymous).toMatchObject({ statusCode: 401, json: { code: 'unauthorized' } });
-    expect(ingestOnly).toMatchObject({ statusCode: 403, json: { detail: "the key's scopes (ingest) do not include read" } });
-    expect(otherSandbox).toMatchObject({ statusCode: 403, json: { detail: "the key belongs to sandbox 'prod', not 'dev'" } });
+    expect(ingestOnly).toMatchObject({
+      statusCode: 403,
+      json: { detail: "the key's scopes (ingest) do not include read" },
+    });
+    expect(otherSandbox).toMatchObject({
+      statusCode: 403,
+      json: { detail: "the key belongs to sandbox 'prod', not 'dev'" },
+    });
   });
 
   it('answers 204 with no body, and HttpProblems with their own status', async () => {
     // Act
-    const deleted = await setup(echo).call({ method: 'DELETE', resource: '/inlets/{inletId}', pathParameters: { inletId: 'a' }, ...admin });
+    const deleted = await setup(echo).call({
+      method: 'DELETE',
+      resource: '/inlets/{inletId}',
+      pathParameters: { inletId: 'a' },
+      ...admin,
+    });
     const busy = await setup(echo).call({ method: 'POST', resource: '/inlets', body: {}, ...admin });
 
     // Assess
@@ -179,15 +236,43 @@ describe('createApiHandler', () => {
 
   it('refuses bad page parameters', async () => {
     // Act
-    const zero = await setup(echo).call({ method: 'GET', resource: '/datasets', query: { limit: '0' }, ...admin });
-    const text = await setup(echo).call({ method: 'GET', resource: '/datasets', query: { limit: 'ten' }, ...admin });
-    const huge = await setup(echo).call({ method: 'GET', resource: '/datasets', query: { limit: '501' }, ...admin });
-    const empty = await setup(echo).call({ method: 'GET', resource: '/datasets', query: { start: '' }, ...admin });
-    const fine = await setup(echo).call({ method: 'GET', resource: '/datasets', query: { limit: '7', start: 'abc' }, ...admin });
+    const zero = await setup(echo).call({
+      method: 'GET',
+      resource: '/datasets',
+      query: { limit: '0' },
+      ...admin,
+    });
+    const text = await setup(echo).call({
+      method: 'GET',
+      resource: '/datasets',
+      query: { limit: 'ten' },
+      ...admin,
+    });
+    const huge = await setup(echo).call({
+      method: 'GET',
+      resource: '/datasets',
+      query: { limit: '501' },
+      ...admin,
+    });
+    const empty = await setup(echo).call({
+      method: 'GET',
+      resource: '/datasets',
+      query: { start: '' },
+      ...admin,
+    });
+    const fine = await setup(echo).call({
+      method: 'GET',
+      resource: '/datasets',
+      query: { limit: '7', start: 'abc' },
+      ...admin,
+    });
 
     // Assess
     for (const response of [zero, text, huge]) {
-      expect(response).toMatchObject({ statusCode: 400, json: { code: 'invalid-limit', violations: [{ pointer: '/limit' }] } });
+      expect(response).toMatchObject({
+        statusCode: 400,
+        json: { code: 'invalid-limit', violations: [{ pointer: '/limit' }] },
+      });
     }
     expect(empty).toMatchObject({ statusCode: 400, json: { code: 'invalid-page-token' } });
     expect(fine.json).toMatchObject({ page: { limit: 7, start: 'abc' } });

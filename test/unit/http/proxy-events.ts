@@ -54,7 +54,11 @@ export function proxyEvent(options: EventOptions): APIGatewayProxyEvent {
   };
 }
 
-export function authorizerEvent(options: { method: string; resource: string; headers?: Record<string, string> }): APIGatewayRequestAuthorizerEvent {
+export function authorizerEvent(options: {
+  method: string;
+  resource: string;
+  headers?: Record<string, string>;
+}): APIGatewayRequestAuthorizerEvent {
   return {
     type: 'REQUEST',
     methodArn: `arn:aws:execute-api:us-east-1:000000000000:api/prod/${options.method}${options.resource}`,

@@ -34,7 +34,11 @@ export const personSchema = (extra: Record<string, unknown> = {}) => ({
 export const eventSchema = (extra: Record<string, unknown> = {}) => ({
   $id: 'https://example.com/schemas/page-view',
   type: 'object',
-  properties: { _id: { type: 'string' }, timestamp: { type: 'string', format: 'date-time' }, url: { type: 'string' } },
+  properties: {
+    _id: { type: 'string' },
+    timestamp: { type: 'string', format: 'date-time' },
+    url: { type: 'string' },
+  },
   required: ['_id', 'timestamp'],
   ...extra,
 });

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { eventSchema, newRegistry, personSchema, SANDBOX } from './registry-fixture';
 
+const withoutId = (schema: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(schema).filter(([name]) => name !== '$id'));
+
 describe('SchemaRegistry.register', () => {
   it('registers a schema under its $id as version 1', async () => {
     // Prepare
     const { registry } = newRegistry();
 
     // Act
-    const stored = await registry.register(SANDBOX, { title: 'Person', class: 'profile', schema: personSchema() });
+    const stored = await registry.register(SANDBOX, {
+      title: 'Person',
+      class: 'profile',
+      schema: personSchema(),
+    });
 
     // Assess
     expect(stored).toMatchObject({
@@ -29,7 +36,7 @@ describe('SchemaRegistry.register', () => {
   it('generates a URI id for a schema without $id and writes it into the schema', async () => {
     // Prepare
     const { registry } = newRegistry();
-    const { $id: _id, ...schema } = personSchema();
+    const schema = withoutId(personSchema());
 
     // Act
     const stored = await registry.register(SANDBOX, { title: 'Person', class: 'profile', schema });
@@ -104,7 +111,9 @@ describe('SchemaRegistry.register', () => {
     // Assess
     await expect(outcome).rejects.toMatchObject({
       status: 400,
-      violations: expect.arrayContaining([expect.objectContaining({ pointer: '/schema/properties/age/type' })]) as unknown,
+      violations: expect.arrayContaining([
+        expect.objectContaining({ pointer: '/schema/properties/age/type' }),
+      ]) as unknown,
     });
   });
 
@@ -120,7 +129,10 @@ describe('SchemaRegistry.register', () => {
     });
 
     // Assess
-    await expect(outcome).rejects.toMatchObject({ status: 400, violations: [expect.objectContaining({ pointer: '/schema/$schema' })] });
+    await expect(outcome).rejects.toMatchObject({
+      status: 400,
+      violations: [expect.objectContaining({ pointer: '/schema/$schema' })],
+    });
   });
 
   it.each([
@@ -132,7 +144,7 @@ describe('SchemaRegistry.register', () => {
   ])('compiles %s with the matching Ajv', async (metaSchema, dialect, idKeyword) => {
     // Prepare
     const { registry } = newRegistry();
-    const { $id: _id, ...schema } = personSchema({ $schema: metaSchema });
+    const schema = withoutId(personSchema({ $schema: metaSchema }));
 
     // Act
     const stored = await registry.register(SANDBOX, {
@@ -144,34 +156,54 @@ describe('SchemaRegistry.register', () => {
 
     // Assess
     expect(stored.dialect).toBe(dialect);
-    expect(outcome.violations.map((v) => `${v.keyword} ${v.pointer}`).sort()).toEqual(['minimum /person/age', 'required /person/name']);
+    expect(outcome.violations.map((v) => `${v.keyword} ${v.pointer}`).sort()).toEqual([
+      'minimum /person/age',
+      'required /person/name',
+    ]);
   });
 
   it('tolerates XDM meta:* keywords but rejects an unknown keyword, pointing at it', async () => {
     // Prepare
     const { registry } = newRegistry();
-    const annotated = personSchema({ 'meta:extensible': true, 'meta:status': 'stable', 'meta:xdmType': 'object' });
+    const annotated = personSchema({
+      'meta:extensible': true,
+      'meta:status': 'stable',
+      'meta:xdmType': 'object',
+    });
     const typo = personSchema({ properties: { email: { type: 'string', maxLenght: 3 } } });
 
     // Act
     const stored = await registry.register(SANDBOX, { title: 'Person', class: 'profile', schema: annotated });
-    const rejected = registry.register(SANDBOX, { title: 'Typo', class: 'profile', schema: { ...typo, $id: 'https://example.com/typo' } });
+    const rejected = registry.register(SANDBOX, {
+      title: 'Typo',
+      class: 'profile',
+      schema: { ...typo, $id: 'https://example.com/typo' },
+    });
 
     // Assess
     expect(stored.warnings).toEqual([]);
     await expect(rejected).rejects.toMatchObject({
       status: 400,
-      violations: [expect.objectContaining({ pointer: '/schema/properties/email/maxLenght', keyword: 'unknownKeyword' })],
+      violations: [
+        expect.objectContaining({ pointer: '/schema/properties/email/maxLenght', keyword: 'unknownKeyword' }),
+      ],
     });
   });
 
   it('keeps unknown keywords as annotations, with a warning, when asked to', async () => {
     // Prepare
     const { registry } = newRegistry();
-    const schema = personSchema({ properties: { email: { type: 'string', 'xdm:lightingCondition': 'dim' } } });
+    const schema = personSchema({
+      properties: { email: { type: 'string', 'xdm:lightingCondition': 'dim' } },
+    });
 
     // Act
-    const stored = await registry.register(SANDBOX, { title: 'Person', class: 'profile', schema, unknownKeywords: 'ignore' });
+    const stored = await registry.register(SANDBOX, {
+      title: 'Person',
+      class: 'profile',
+      schema,
+      unknownKeywords: 'ignore',
+    });
 
     // Assess
     expect(stored.warnings).toEqual([
@@ -197,7 +229,9 @@ describe('SchemaRegistry.register', () => {
     // Assess
     await expect(outcome).rejects.toMatchObject({
       status: 400,
-      violations: [expect.objectContaining({ message: expect.stringContaining('unknown format "e-mail"') as unknown })],
+      violations: [
+        expect.objectContaining({ message: expect.stringContaining('unknown format "e-mail"') as unknown }),
+      ],
     });
   });
 
@@ -205,7 +239,10 @@ describe('SchemaRegistry.register', () => {
     // Prepare
     const { registry } = newRegistry();
     const legacy = personSchema({ properties: { code: { type: 'string', pattern: '^[a-z\\_]+$' } } });
-    const broken = { ...personSchema({ properties: { code: { type: 'string', pattern: '^[a-z' } } }), $id: 'https://example.com/broken' };
+    const broken = {
+      ...personSchema({ properties: { code: { type: 'string', pattern: '^[a-z' } } }),
+      $id: 'https://example.com/broken',
+    };
 
     // Act
     const stored = await registry.register(SANDBOX, { title: 'Legacy', class: 'profile', schema: legacy });
@@ -213,14 +250,21 @@ describe('SchemaRegistry.register', () => {
 
     // Assess
     expect(stored.unicodePatterns).toBe(false);
-    expect(stored.warnings).toEqual([expect.objectContaining({ pointer: '/schema/properties/code/pattern' })]);
-    expect(await registry.validate(SANDBOX, stored.id, { code: 'a_b' })).toEqual({ valid: true, violations: [] });
+    expect(stored.warnings).toEqual([
+      expect.objectContaining({ pointer: '/schema/properties/code/pattern' }),
+    ]);
+    expect(await registry.validate(SANDBOX, stored.id, { code: 'a_b' })).toEqual({
+      valid: true,
+      violations: [],
+    });
     expect((await registry.validate(SANDBOX, stored.id, { code: 'A' })).violations).toEqual([
       expect.objectContaining({ pointer: '/code', keyword: 'pattern' }),
     ]);
     await expect(rejected).rejects.toMatchObject({
       status: 400,
-      violations: [expect.objectContaining({ pointer: '/schema/properties/code/pattern', keyword: 'pattern' })],
+      violations: [
+        expect.objectContaining({ pointer: '/schema/properties/code/pattern', keyword: 'pattern' }),
+      ],
     });
   });
 
@@ -236,6 +280,8 @@ describe('SchemaRegistry.register', () => {
 
     // Assess
     expect(first.items.map((item) => item.title)).toEqual(['Page view']);
-    expect(second).toEqual({ items: [expect.objectContaining({ title: 'Person', version: 1, class: 'profile' })] });
+    expect(second).toEqual({
+      items: [expect.objectContaining({ title: 'Person', version: 1, class: 'profile' })],
+    });
   });
 });

@@ -1,0 +1,103 @@
+import { GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningRuntime } from '../../local/runtime';
+import { recorder, resetRecorder } from '../fixtures/handlers/recorder';
+import { eventually } from './eventually';
+import { batchesFrom, fixtureClients, putFixtureRecords, streamNamed } from './fixture-clients';
+import { freshDataDir, removeDataDir, startFixtureRuntime } from './fixture-runtime';
+
+describe('event sources wired from the fixture template', () => {
+  let runtime: RunningRuntime;
+  let dataDir: string;
+  let clients: ReturnType<typeof fixtureClients>;
+
+  beforeAll(async () => {
+    resetRecorder();
+    dataDir = freshDataDir();
+    runtime = await startFixtureRuntime(dataDir);
+    clients = fixtureClients(runtime);
+  });
+  afterAll(async () => {
+    await runtime.stop();
+    removeDataDir(dataDir);
+  });
+
+  it('retries a partially failed batch from the first failed record', async () => {
+    // Prepare
+    const stream = await streamNamed(clients.kinesis, 'fixture-storage-orderedstream');
+
+    // Act
+    await putFixtureRecords(clients.kinesis, stream, [{ id: 'o1' }, { id: 'o2', failTimes: 1, failKind: 'partial' }, { id: 'o3' }]);
+    const batches = await eventually(() => (batchesFrom(stream).length >= 2 ? batchesFrom(stream) : undefined), 'the retried tail');
+
+    // Assess
+    expect(batches).toEqual([
+      ['o1', 'o2', 'o3'],
+      ['o2', 'o3'],
+    ]);
+  });
+
+  it('bisects a failing batch, retries the poison record a bounded number of times, then records it on S3', async () => {
+    // Prepare
+    const stream = await streamNamed(clients.kinesis, 'fixture-storage-poisonstream');
+
+    // Act
+    const sequenceNumbers = await putFixtureRecords(clients.kinesis, stream, [
+      { id: 'p1' },
+      { id: 'p2', failTimes: 99, failKind: 'throw' },
+      { id: 'p3' },
+      { id: 'p4' },
+    ]);
+    const batches = await eventually(() => {
+      const seen = batchesFrom(stream);
+      return seen.some((batch) => batch.join() === 'p3,p4') ? seen : undefined;
+    }, 'the records after the poison one');
+    const failureBucket = await bucketNamed('fixture-storage-failures');
+    const listed = await eventually(async () => {
+      const bucket = (await clients.s3.send(new ListObjectsV2Command({ Bucket: failureBucket }))).Contents ?? [];
+      return bucket.length > 0 ? bucket : undefined;
+    }, 'the on-failure record');
+
+    // Assess
+    expect(batches).toEqual([['p1', 'p2', 'p3', 'p4'], ['p1', 'p2'], ['p1'], ['p2'], ['p2'], ['p3', 'p4']]);
+    expect(listed).toHaveLength(1);
+    const object = await clients.s3.send(new GetObjectCommand({ Bucket: failureBucket, Key: listed[0]?.Key }));
+    const failure = JSON.parse((await object.Body?.transformToString()) ?? '{}') as Record<string, Record<string, unknown>>;
+    expect(failure['requestContext']).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 });
+    expect(failure['KinesisBatchInfo']).toMatchObject({
+      startSequenceNumber: sequenceNumbers[1],
+      endSequenceNumber: sequenceNumbers[1],
+      batchSize: 1,
+      streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`,
+    });
+    expect(listed[0]?.Key).toMatch(/^aws\/lambda\/[0-9a-f-]{36}\/shardId-\d+\/\d{4}\/\d{2}\/\d{2}\//);
+  });
+
+  it('delivers S3 notifications that pass the prefix filter, with keys URL-encoded, retrying failed deliveries', async () => {
+    // Prepare
+    const bucket = await bucketNamed('fixture-storage-landing');
+
+    // Act
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'other/skipped.json', Body: '{}' }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/a b.json', Body: '{}' }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/flaky.json', Body: '{}' }));
+    const keys = await eventually(() => {
+      const seen = recorder()
+        .calls.filter((call) => call.fn === 'object-listener')
+        .map((call) => (call.event as S3Event).Records[0]);
+      return seen.filter((record) => record?.s3.object.key === 'landing/flaky.json').length >= 2 ? seen : undefined;
+    }, 'the notifications');
+
+    // Assess
+    expect(keys.map((record) => record?.s3.object.key).sort()).toEqual(['landing/a+b.json', 'landing/flaky.json', 'landing/flaky.json']);
+    expect(keys[0]).toMatchObject({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` } } });
+  });
+
+  async function bucketNamed(prefix: string): Promise<string> {
+    const { Buckets = [] } = await clients.s3.send(new ListBucketsCommand({}));
+    const name = Buckets.map((b) => b.Name ?? '').find((candidate) => candidate.startsWith(prefix));
+    if (!name) throw new Error(`no bucket starting with ${prefix}`);
+    return name;
+  }
+});
