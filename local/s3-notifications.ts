@@ -29,7 +29,9 @@ export interface NotificationTarget {
 type Props = Record<string, unknown>;
 
 function filterValue(rules: unknown, name: string): string {
-  const rule = ((rules ?? []) as Props[]).find((candidate) => String(candidate['Name']).toLowerCase() === name);
+  const rule = ((rules ?? []) as Props[]).find(
+    (candidate) => String(candidate['Name']).toLowerCase() === name,
+  );
   return rule === undefined ? '' : String(rule['Value']);
 }
 
@@ -37,9 +39,13 @@ export function readNotificationTargets(resolver: TemplateResolver): Notificatio
   const fromCustomResource = resourcesOfType(resolver.stacks, 'Custom::S3BucketNotifications').flatMap(
     ({ stackName, resource }) => {
       const p = (resolver.resolve(stackName, resource.Properties) ?? {}) as Props;
-      const configurations = ((p['NotificationConfiguration'] as Props | undefined)?.['LambdaFunctionConfigurations'] ?? []) as Props[];
+      const configurations = ((p['NotificationConfiguration'] as Props | undefined)?.[
+        'LambdaFunctionConfigurations'
+      ] ?? []) as Props[];
       return configurations.map((configuration) => {
-        const rules = ((configuration['Filter'] as Props | undefined)?.['Key'] as Props | undefined)?.['FilterRules'];
+        const rules = ((configuration['Filter'] as Props | undefined)?.['Key'] as Props | undefined)?.[
+          'FilterRules'
+        ];
         return {
           bucket: String(p['BucketName']),
           functionArn: String(configuration['LambdaFunctionArn']),
@@ -50,19 +56,24 @@ export function readNotificationTargets(resolver: TemplateResolver): Notificatio
       });
     },
   );
-  const fromBuckets = resourcesOfType(resolver.stacks, 'AWS::S3::Bucket').flatMap(({ stackName, logicalId, resource }) => {
-    const configuration = resolver.resolve(stackName, resource.Properties?.['NotificationConfiguration']) as Props | undefined;
-    return ((configuration?.['LambdaConfigurations'] ?? []) as Props[]).map((lambda) => {
-      const rules = ((lambda['Filter'] as Props | undefined)?.['S3Key'] as Props | undefined)?.['Rules'];
-      return {
-        bucket: resolver.physicalName(stackName, logicalId),
-        functionArn: String(lambda['Function']),
-        events: [String(lambda['Event'])],
-        prefix: filterValue(rules, 'prefix'),
-        suffix: filterValue(rules, 'suffix'),
-      };
-    });
-  });
+  const fromBuckets = resourcesOfType(resolver.stacks, 'AWS::S3::Bucket').flatMap(
+    ({ stackName, logicalId, resource }) => {
+      const configuration = resolver.resolve(
+        stackName,
+        resource.Properties?.['NotificationConfiguration'],
+      ) as Props | undefined;
+      return ((configuration?.['LambdaConfigurations'] ?? []) as Props[]).map((lambda) => {
+        const rules = ((lambda['Filter'] as Props | undefined)?.['S3Key'] as Props | undefined)?.['Rules'];
+        return {
+          bucket: resolver.physicalName(stackName, logicalId),
+          functionArn: String(lambda['Function']),
+          events: [String(lambda['Event'])],
+          prefix: filterValue(rules, 'prefix'),
+          suffix: filterValue(rules, 'suffix'),
+        };
+      });
+    },
+  );
   return [...fromCustomResource, ...fromBuckets];
 }
 
@@ -71,7 +82,12 @@ export function encodeNotificationKey(key: string): string {
   return encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
 }
 
-export function targetMatches(target: NotificationTarget, bucket: string, eventName: string, key: string): boolean {
+export function targetMatches(
+  target: NotificationTarget,
+  bucket: string,
+  eventName: string,
+  key: string,
+): boolean {
   return (
     target.bucket === bucket &&
     target.events.some((pattern) => wildcardMatches(pattern, `s3:${eventName}`)) &&
@@ -108,7 +124,10 @@ export function startS3Notifications(options: NotificationOptions): RunningNotif
         await host.invoke(fn, event);
         return;
       } catch (error) {
-        log.error(`${fn.logicalId} failed on an S3 notification (attempt ${attempt + 1} of ${ASYNC_RETRY_ATTEMPTS + 1})`, error);
+        log.error(
+          `${fn.logicalId} failed on an S3 notification (attempt ${attempt + 1} of ${ASYNC_RETRY_ATTEMPTS + 1})`,
+          error,
+        );
         if (attempt === ASYNC_RETRY_ATTEMPTS) return;
         try {
           await sleep(ASYNC_RETRY_DELAY_MS, undefined, { signal: abort.signal });
@@ -121,9 +140,14 @@ export function startS3Notifications(options: NotificationOptions): RunningNotif
 
   const onEvent = (emulatorEvent: S3Event): void => {
     for (const record of emulatorEvent.Records) {
-      const eventName = record.eventName === 'ObjectCreated:Post' ? 'ObjectCreated:CompleteMultipartUpload' : record.eventName;
+      const eventName =
+        record.eventName === 'ObjectCreated:Post'
+          ? 'ObjectCreated:CompleteMultipartUpload'
+          : record.eventName;
       const key = record.s3.object.key;
-      for (const target of targets.filter((candidate) => targetMatches(candidate, record.s3.bucket.name, eventName, key))) {
+      for (const target of targets.filter((candidate) =>
+        targetMatches(candidate, record.s3.bucket.name, eventName, key),
+      )) {
         const lambdaRecord: S3EventRecord = {
           ...record,
           eventName,
@@ -135,7 +159,9 @@ export function startS3Notifications(options: NotificationOptions): RunningNotif
             object: { ...record.s3.object, key: encodeNotificationKey(key) },
           },
         };
-        const delivery = invokeAsync(target.functionArn, { Records: [lambdaRecord] }).finally(() => inFlight.delete(delivery));
+        const delivery = invokeAsync(target.functionArn, { Records: [lambdaRecord] }).finally(() =>
+          inFlight.delete(delivery),
+        );
         inFlight.add(delivery);
       }
     }

@@ -2,8 +2,8 @@
  * Schema versions in the catalog table. Each version is one item, `<sandbox>#schema` / `<schemaId>#v<000001>`,
  * whose zero-padded number sorts versions so that the latest is the first item of a reverse query. A second item
  * per schema, `<sandbox>#schema-latest` / `<schemaId>`, carries the latest version's summary for lists; it only
- * ever moves forward. The schema document is stored gzipped: XDM schemas reach 0.5 MB of JSON and nest deeper
- * than DynamoDB's 32 levels, and compressed they sit far below the 400 KB item limit.
+ * ever moves forward. The schema document is stored gzipped: XDM schemas reach 0.5 MB of JSON, a schema may nest
+ * deeper than the 32 levels a DynamoDB map allows, and compressed they sit far below the 400 KB item limit.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CATALOG_KEYS } from '../config/env-names';

@@ -45,7 +45,11 @@ class TaskError extends Error {
 
 function taskErrorOf(error: unknown): TaskError {
   const failure = error instanceof Error ? error : new Error(String(error));
-  const cause = JSON.stringify({ errorType: failure.name, errorMessage: failure.message, trace: failure.stack?.split('\n') ?? [] });
+  const cause = JSON.stringify({
+    errorType: failure.name,
+    errorMessage: failure.message,
+    trace: failure.stack?.split('\n') ?? [],
+  });
   return new TaskError(failure.name || 'Error', cause);
 }
 
@@ -67,7 +71,14 @@ export class Executions {
       // An execution cannot resume mid-way in a new process: one that was running when the runtime stopped ended there.
       this.records.set(
         record.executionArn,
-        record.status === 'RUNNING' ? this.save({ ...record, status: 'ABORTED', stopDate: record.startDate, cause: 'the local runtime stopped' }) : record,
+        record.status === 'RUNNING'
+          ? this.save({
+              ...record,
+              status: 'ABORTED',
+              stopDate: record.startDate,
+              cause: 'the local runtime stopped',
+            })
+          : record,
       );
     }
   }
@@ -91,16 +102,43 @@ export class Executions {
   }
 
   /** Starts an execution and returns its record at once; `done` settles when it ends. */
-  start(machine: LocalStateMachine, name: string, input: string): { record: ExecutionRecord; done: Promise<ExecutionRecord> } {
+  start(
+    machine: LocalStateMachine,
+    name: string,
+    input: string,
+  ): { record: ExecutionRecord; done: Promise<ExecutionRecord> } {
     const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
-    const record = this.save({ executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', startDate: Date.now() / 1000, input });
+    const record = this.save({
+      executionArn,
+      stateMachineArn: machine.arn,
+      name,
+      status: 'RUNNING',
+      startDate: Date.now() / 1000,
+      input,
+    });
     const stateMachine = new StateMachine(machine.definition as unknown as StateMachineDefinition);
     const execution = stateMachine.run(JSON.parse(input) as never, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(machine), retryIntervalOverrides: this.retryIntervals(machine) },
-      context: { Execution: { Id: executionArn, Name: name, Input: JSON.parse(input) as never, StartTime: new Date(record.startDate * 1000).toISOString() } } as never,
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(machine),
+        retryIntervalOverrides: this.retryIntervals(machine),
+      },
+      context: {
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          Input: JSON.parse(input) as never,
+          StartTime: new Date(record.startDate * 1000).toISOString(),
+        },
+      } as never,
     });
     const done = execution.result.then(
-      (output) => this.save({ ...record, status: 'SUCCEEDED', stopDate: Date.now() / 1000, output: JSON.stringify(output ?? null) }),
+      (output) =>
+        this.save({
+          ...record,
+          status: 'SUCCEEDED',
+          stopDate: Date.now() / 1000,
+          output: JSON.stringify(output ?? null),
+        }),
       (error: unknown) => {
         const aborted = error instanceof Error && error.name === 'ExecutionAbortedError';
         const timedOut = error instanceof Error && error.name === 'ExecutionTimeoutError';
@@ -163,7 +201,9 @@ export class Executions {
         .filter(([, state]) => state.Retry !== undefined)
         .map(([name, state]) => [
           name,
-          (state.Retry ?? []).map((retrier) => Math.min((retrier.IntervalSeconds ?? 1) * 1000, LOCAL_RETRY_INTERVAL_CAP_MS)),
+          (state.Retry ?? []).map((retrier) =>
+            Math.min((retrier.IntervalSeconds ?? 1) * 1000, LOCAL_RETRY_INTERVAL_CAP_MS),
+          ),
         ]),
     );
   }

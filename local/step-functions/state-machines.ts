@@ -15,37 +15,51 @@ export interface LocalStateMachine {
 }
 
 function substitute(text: string, substitutions: Readonly<Record<string, unknown>>): string {
-  return text.replace(/\$\{([^}]+)\}/g, (match, key: string) => (key in substitutions ? String(substitutions[key]) : match));
+  return text.replace(/\$\{([^}]+)\}/g, (match, key: string) =>
+    key in substitutions ? String(substitutions[key]) : match,
+  );
 }
 
 export function readStateMachines(resolver: TemplateResolver): LocalStateMachine[] {
-  return resourcesOfType(resolver.stacks, 'AWS::StepFunctions::StateMachine').map(({ stackName, logicalId, resource }) => {
-    const properties = resource.Properties ?? {};
-    const substitutions = (resolver.resolve(stackName, properties['DefinitionSubstitutions']) ?? {}) as Record<string, unknown>;
-    let text: string;
-    if (properties['DefinitionString'] !== undefined) {
-      text = resolver.resolveString(stackName, properties['DefinitionString'], `${logicalId}.DefinitionString`);
-    } else if (properties['Definition'] !== undefined) {
-      text = JSON.stringify(resolver.resolve(stackName, properties['Definition']));
-    } else {
-      throw new TemplateError(`${stackName}/${logicalId}: only inline state machine definitions run locally`);
-    }
-    const definitionText = substitute(text, substitutions);
-    let definition: Record<string, unknown>;
-    try {
-      definition = JSON.parse(definitionText) as Record<string, unknown>;
-    } catch (error) {
-      throw new TemplateError(`${stackName}/${logicalId}: the definition is not JSON: ${(error as Error).message}`);
-    }
-    return {
-      logicalId,
-      name: resolver.physicalName(stackName, logicalId),
-      arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
-      type: resolver.resolve(stackName, properties['StateMachineType']) === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
-      definition,
-      definitionText,
-    };
-  });
+  return resourcesOfType(resolver.stacks, 'AWS::StepFunctions::StateMachine').map(
+    ({ stackName, logicalId, resource }) => {
+      const properties = resource.Properties ?? {};
+      const substitutions = (resolver.resolve(stackName, properties['DefinitionSubstitutions']) ??
+        {}) as Record<string, unknown>;
+      let text: string;
+      if (properties['DefinitionString'] !== undefined) {
+        text = resolver.resolveString(
+          stackName,
+          properties['DefinitionString'],
+          `${logicalId}.DefinitionString`,
+        );
+      } else if (properties['Definition'] !== undefined) {
+        text = JSON.stringify(resolver.resolve(stackName, properties['Definition']));
+      } else {
+        throw new TemplateError(
+          `${stackName}/${logicalId}: only inline state machine definitions run locally`,
+        );
+      }
+      const definitionText = substitute(text, substitutions);
+      let definition: Record<string, unknown>;
+      try {
+        definition = JSON.parse(definitionText) as Record<string, unknown>;
+      } catch (error) {
+        throw new TemplateError(
+          `${stackName}/${logicalId}: the definition is not JSON: ${(error as Error).message}`,
+        );
+      }
+      return {
+        logicalId,
+        name: resolver.physicalName(stackName, logicalId),
+        arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
+        type:
+          resolver.resolve(stackName, properties['StateMachineType']) === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+        definition,
+        definitionText,
+      };
+    },
+  );
 }
 
 export interface StateDefinition {
@@ -58,7 +72,9 @@ export interface StateDefinition {
 }
 
 /** Every state of the definition, nested Map and Parallel states included, by name. */
-export function allStates(definition: { States?: Record<string, StateDefinition> }): [string, StateDefinition][] {
+export function allStates(definition: {
+  States?: Record<string, StateDefinition>;
+}): [string, StateDefinition][] {
   return Object.entries(definition.States ?? {}).flatMap(([name, state]) => [
     [name, state] as [string, StateDefinition],
     ...(state.Iterator ? allStates(state.Iterator) : []),

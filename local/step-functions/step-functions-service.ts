@@ -44,7 +44,14 @@ export interface RunningStepFunctions {
 
 const describe = (record: ExecutionRecord): Json => ({ ...record });
 
-const summary = ({ executionArn, stateMachineArn, name, status, startDate, stopDate }: ExecutionRecord): Json => ({
+const summary = ({
+  executionArn,
+  stateMachineArn,
+  name,
+  status,
+  startDate,
+  stopDate,
+}: ExecutionRecord): Json => ({
   executionArn,
   stateMachineArn,
   name,
@@ -60,7 +67,11 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
 
   const machineOf = (request: Json) => {
     const machine = executions.machine(String(request['stateMachineArn']));
-    if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(request['stateMachineArn'])}'`);
+    if (!machine)
+      throw new ServiceError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${String(request['stateMachineArn'])}'`,
+      );
     return machine;
   };
 
@@ -86,7 +97,11 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       const { machine, name, input, existing } = startOf(request);
       if (existing) {
         // Step Functions answers a repeated start with the same input as the first one: starts are idempotent.
-        if (existing.input !== input) throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
+        if (existing.input !== input)
+          throw new ServiceError(
+            'ExecutionAlreadyExists',
+            `Execution Already Exists: '${existing.executionArn}'`,
+          );
         return { executionArn: existing.executionArn, startDate: existing.startDate };
       }
       const { record } = executions.start(machine, name, input);
@@ -94,26 +109,44 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     },
     async StartSyncExecution(request) {
       const { machine, name, input, existing } = startOf(request);
-      if (existing) throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
+      if (existing)
+        throw new ServiceError(
+          'ExecutionAlreadyExists',
+          `Execution Already Exists: '${existing.executionArn}'`,
+        );
       return describe(await executions.start(machine, name, input).done);
     },
     async DescribeExecution(request) {
       const record = executions.get(String(request['executionArn']));
-      if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(request['executionArn'])}'`);
+      if (!record)
+        throw new ServiceError(
+          'ExecutionDoesNotExist',
+          `Execution Does Not Exist: '${String(request['executionArn'])}'`,
+        );
       return describe(record);
     },
     async ListExecutions(request) {
       const machine = machineOf(request);
-      const limit = Math.min(Number(request['maxResults'] ?? DEFAULT_LIST_RESULTS) || DEFAULT_LIST_RESULTS, MAX_LIST_RESULTS);
-      const offset = request['nextToken'] === undefined ? 0 : Number(Buffer.from(String(request['nextToken']), 'base64url').toString());
-      const all = executions.list(machine.arn).filter((record) => !request['statusFilter'] || record.status === request['statusFilter']);
+      const limit = Math.min(
+        Number(request['maxResults'] ?? DEFAULT_LIST_RESULTS) || DEFAULT_LIST_RESULTS,
+        MAX_LIST_RESULTS,
+      );
+      const offset =
+        request['nextToken'] === undefined
+          ? 0
+          : Number(Buffer.from(String(request['nextToken']), 'base64url').toString());
+      const all = executions
+        .list(machine.arn)
+        .filter((record) => !request['statusFilter'] || record.status === request['statusFilter']);
       const page = all.slice(offset, offset + limit);
-      const nextToken = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
+      const nextToken =
+        offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
       return { executions: page.map(summary), nextToken };
     },
     async StopExecution(request) {
       const executionArn = String(request['executionArn']);
-      if (!executions.get(executionArn)) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+      if (!executions.get(executionArn))
+        throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
       executions.abort(executionArn);
       return { stopDate: Date.now() / 1000 };
     },
@@ -142,7 +175,8 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     const operation = String(req.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
     const implementation = operations[operation];
     try {
-      if (req.method !== 'POST' || !implementation) throw new ServiceError('UnknownOperationException', `unsupported operation ${operation}`);
+      if (req.method !== 'POST' || !implementation)
+        throw new ServiceError('UnknownOperationException', `unsupported operation ${operation}`);
       let request: Json;
       try {
         request = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Json;
@@ -151,7 +185,8 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       }
       reply(res, 200, await implementation(request));
     } catch (error) {
-      if (error instanceof ServiceError) return reply(res, error.status, { __type: error.type, message: error.message });
+      if (error instanceof ServiceError)
+        return reply(res, error.status, { __type: error.type, message: error.message });
       options.log.error(`Step Functions ${operation} failed`, error);
       reply(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
     }

@@ -70,7 +70,9 @@ export class TemplateResolver {
     const resolved = this.resolve(stackName, value);
     if (typeof resolved === 'string') return resolved;
     if (typeof resolved === 'number' || typeof resolved === 'boolean') return String(resolved);
-    throw new TemplateError(`${stackName}: ${what} does not resolve to a string: ${JSON.stringify(resolved)}`);
+    throw new TemplateError(
+      `${stackName}: ${what} does not resolve to a string: ${JSON.stringify(resolved)}`,
+    );
   }
 
   resource(stackName: string, logicalId: string): CfnResource {
@@ -84,7 +86,8 @@ export class TemplateResolver {
     const resource = this.resource(stackName, logicalId);
     const nameProperty = NAME_PROPERTIES[resource.Type];
     const explicit = nameProperty === undefined ? undefined : resource.Properties?.[nameProperty];
-    if (explicit !== undefined) return this.resolveString(stackName, explicit, `${logicalId}.${nameProperty}`);
+    if (explicit !== undefined)
+      return this.resolveString(stackName, explicit, `${logicalId}.${nameProperty}`);
     return generatedName(resource.Type, stackName, logicalId);
   }
 
@@ -204,7 +207,11 @@ export class TemplateResolver {
     if (!isRecord(value)) return value;
     const keys = Object.keys(value);
     const [onlyKey] = keys;
-    if (keys.length === 1 && onlyKey !== undefined && (onlyKey === 'Ref' || onlyKey.startsWith('Fn::') || onlyKey === 'Condition')) {
+    if (
+      keys.length === 1 &&
+      onlyKey !== undefined &&
+      (onlyKey === 'Ref' || onlyKey.startsWith('Fn::') || onlyKey === 'Condition')
+    ) {
       return this.intrinsic(stackName, onlyKey, value[onlyKey]);
     }
     const result: Record<string, unknown> = {};
@@ -218,7 +225,8 @@ export class TemplateResolver {
   private intrinsic(stackName: string, fn: string, argument: unknown): unknown {
     const list = (): unknown[] => {
       const resolved = this.resolveValue(stackName, argument);
-      if (!Array.isArray(resolved)) throw new TemplateError(`${stackName}: ${fn} needs a list, got ${JSON.stringify(argument)}`);
+      if (!Array.isArray(resolved))
+        throw new TemplateError(`${stackName}: ${fn} needs a list, got ${JSON.stringify(argument)}`);
       return resolved;
     };
     const text = (item: unknown): string => {
@@ -232,7 +240,8 @@ export class TemplateResolver {
       case 'Condition':
         return this.condition(stackName, text(argument));
       case 'Fn::GetAtt': {
-        const [logicalId, ...attribute] = typeof argument === 'string' ? argument.split('.') : list().map(text);
+        const [logicalId, ...attribute] =
+          typeof argument === 'string' ? argument.split('.') : list().map(text);
         return this.getAtt(stackName, text(logicalId), attribute.join('.'));
       }
       case 'Fn::Join': {
@@ -245,7 +254,8 @@ export class TemplateResolver {
       case 'Fn::Select': {
         const [index, items] = list();
         const selected = Array.isArray(items) ? items[Number(index)] : undefined;
-        if (selected === undefined) throw new TemplateError(`${stackName}: Fn::Select index ${String(index)} out of range`);
+        if (selected === undefined)
+          throw new TemplateError(`${stackName}: Fn::Select index ${String(index)} out of range`);
         return selected;
       }
       case 'Fn::Split': {
@@ -256,7 +266,10 @@ export class TemplateResolver {
         return this.importValue(text(this.resolveValue(stackName, argument)));
       case 'Fn::If': {
         const [conditionName, whenTrue, whenFalse] = Array.isArray(argument) ? argument : [];
-        return this.resolveValue(stackName, this.condition(stackName, text(conditionName)) ? whenTrue : whenFalse);
+        return this.resolveValue(
+          stackName,
+          this.condition(stackName, text(conditionName)) ? whenTrue : whenFalse,
+        );
       }
       case 'Fn::Equals': {
         const [left, right] = list();
@@ -284,7 +297,9 @@ export class TemplateResolver {
   private substitute(stackName: string, argument: unknown): string {
     const [source, variables] = Array.isArray(argument) ? argument : [argument, {}];
     if (typeof source !== 'string') throw new TemplateError(`${stackName}: Fn::Sub needs a string`);
-    const resolvedVariables = isRecord(variables) ? (this.resolveValue(stackName, variables) as Record<string, unknown>) : {};
+    const resolvedVariables = isRecord(variables)
+      ? (this.resolveValue(stackName, variables) as Record<string, unknown>)
+      : {};
     return source.replace(/\$\{([^}]*)\}/g, (_match, name: string) => {
       if (name.startsWith('!')) return `\${${name.slice(1)}}`;
       const value =

@@ -9,7 +9,13 @@ const mapping = (overrides: Partial<KinesisEventSourceMapping> = {}): KinesisEve
   id: 'm',
   logicalId: 'Mapping',
   functionName: 'fn',
-  stream: { stackName: 's', logicalId: 'S', name: 'stream', arn: 'arn:aws:kinesis:us-east-1:000000000000:stream/stream', shardCount: 1 },
+  stream: {
+    stackName: 's',
+    logicalId: 'S',
+    name: 'stream',
+    arn: 'arn:aws:kinesis:us-east-1:000000000000:stream/stream',
+    shardCount: 1,
+  },
   startingPosition: 'TRIM_HORIZON',
   startingPositionTimestamp: undefined,
   batchSize: 10,
@@ -23,10 +29,16 @@ const mapping = (overrides: Partial<KinesisEventSourceMapping> = {}): KinesisEve
 });
 
 const record = (sequenceNumber: string, ageSeconds = 0): KinesisStreamRecord =>
-  ({ kinesis: { sequenceNumber, approximateArrivalTimestamp: (NOW - ageSeconds * 1000) / 1000 } }) as KinesisStreamRecord;
+  ({
+    kinesis: { sequenceNumber, approximateArrivalTimestamp: (NOW - ageSeconds * 1000) / 1000 },
+  }) as KinesisStreamRecord;
 
 /** Drives a delivery with a scripted function and records what happened. */
-async function run(m: KinesisEventSourceMapping, batch: KinesisStreamRecord[], fn: (sequenceNumbers: string[]) => unknown) {
+async function run(
+  m: KinesisEventSourceMapping,
+  batch: KinesisStreamRecord[],
+  fn: (sequenceNumbers: string[]) => unknown,
+) {
   const invocations: string[][] = [];
   const checkpoints: string[] = [];
   const failures: { records: string[]; condition: string; attempts: number }[] = [];
@@ -66,13 +78,18 @@ describe('Lambda Kinesis batch semantics', () => {
     );
 
     // Assess
-    expect(outcome.invocations).toEqual([['1', '2', '3', '4'], ['2', '3', '4']]);
+    expect(outcome.invocations).toEqual([
+      ['1', '2', '3', '4'],
+      ['2', '3', '4'],
+    ]);
     expect(outcome.checkpoints).toEqual(['1', '4']);
   });
 
   it('ignores the response when partial batch responses are off', async () => {
     // Act
-    const outcome = await run(mapping({ reportBatchItemFailures: false }), [record('1')], () => ({ batchItemFailures: [{ itemIdentifier: '1' }] }));
+    const outcome = await run(mapping({ reportBatchItemFailures: false }), [record('1')], () => ({
+      batchItemFailures: [{ itemIdentifier: '1' }],
+    }));
 
     // Assess
     expect(outcome.invocations).toEqual([['1']]);
@@ -81,7 +98,9 @@ describe('Lambda Kinesis batch semantics', () => {
 
   it('treats an unknown item identifier as a failure of the whole batch', async () => {
     // Act
-    const outcome = await run(mapping({ maxRetryAttempts: 0 }), [record('1')], () => ({ batchItemFailures: [{ itemIdentifier: 'nope' }] }));
+    const outcome = await run(mapping({ maxRetryAttempts: 0 }), [record('1')], () => ({
+      batchItemFailures: [{ itemIdentifier: 'nope' }],
+    }));
 
     // Assess
     expect(outcome.failures).toEqual([{ records: ['1'], condition: 'RetryAttemptsExhausted', attempts: 1 }]);
@@ -89,10 +108,14 @@ describe('Lambda Kinesis batch semantics', () => {
 
   it('bisects on a function error down to the poison record, then gives it up after the retries', async () => {
     // Act
-    const outcome = await run(mapping({ bisectOnError: true, maxRetryAttempts: 1 }), [record('1'), record('2'), record('3'), record('4')], (sequenceNumbers) => {
-      if (sequenceNumbers.includes('3')) throw new Error('poison');
-      return undefined;
-    });
+    const outcome = await run(
+      mapping({ bisectOnError: true, maxRetryAttempts: 1 }),
+      [record('1'), record('2'), record('3'), record('4')],
+      (sequenceNumbers) => {
+        if (sequenceNumbers.includes('3')) throw new Error('poison');
+        return undefined;
+      },
+    );
 
     // Assess
     expect(outcome.invocations).toEqual([['1', '2', '3', '4'], ['1', '2'], ['3', '4'], ['3'], ['3'], ['4']]);
@@ -102,7 +125,11 @@ describe('Lambda Kinesis batch semantics', () => {
 
   it('hands records older than the maximum age to the on-failure destination without invoking', async () => {
     // Act
-    const outcome = await run(mapping({ maxRecordAgeSeconds: 60 }), [record('1', 120), record('2', 1)], () => undefined);
+    const outcome = await run(
+      mapping({ maxRecordAgeSeconds: 60 }),
+      [record('1', 120), record('2', 1)],
+      () => undefined,
+    );
 
     // Assess
     expect(outcome.failures).toEqual([{ records: ['1'], condition: 'RecordAgeExceeded', attempts: 0 }]);

@@ -1,4 +1,9 @@
-import { GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRuntime } from '../../local/runtime';
@@ -28,8 +33,15 @@ describe('event sources wired from the fixture template', () => {
     const stream = await streamNamed(clients.kinesis, 'fixture-storage-orderedstream');
 
     // Act
-    await putFixtureRecords(clients.kinesis, stream, [{ id: 'o1' }, { id: 'o2', failTimes: 1, failKind: 'partial' }, { id: 'o3' }]);
-    const batches = await eventually(() => (batchesFrom(stream).length >= 2 ? batchesFrom(stream) : undefined), 'the retried tail');
+    await putFixtureRecords(clients.kinesis, stream, [
+      { id: 'o1' },
+      { id: 'o2', failTimes: 1, failKind: 'partial' },
+      { id: 'o3' },
+    ]);
+    const batches = await eventually(
+      () => (batchesFrom(stream).length >= 2 ? batchesFrom(stream) : undefined),
+      'the retried tail',
+    );
 
     // Assess
     expect(batches).toEqual([
@@ -55,16 +67,25 @@ describe('event sources wired from the fixture template', () => {
     }, 'the records after the poison one');
     const failureBucket = await bucketNamed('fixture-storage-failures');
     const listed = await eventually(async () => {
-      const bucket = (await clients.s3.send(new ListObjectsV2Command({ Bucket: failureBucket }))).Contents ?? [];
+      const bucket =
+        (await clients.s3.send(new ListObjectsV2Command({ Bucket: failureBucket }))).Contents ?? [];
       return bucket.length > 0 ? bucket : undefined;
     }, 'the on-failure record');
 
     // Assess
     expect(batches).toEqual([['p1', 'p2', 'p3', 'p4'], ['p1', 'p2'], ['p1'], ['p2'], ['p2'], ['p3', 'p4']]);
     expect(listed).toHaveLength(1);
-    const object = await clients.s3.send(new GetObjectCommand({ Bucket: failureBucket, Key: listed[0]?.Key }));
-    const failure = JSON.parse((await object.Body?.transformToString()) ?? '{}') as Record<string, Record<string, unknown>>;
-    expect(failure['requestContext']).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 });
+    const object = await clients.s3.send(
+      new GetObjectCommand({ Bucket: failureBucket, Key: listed[0]?.Key }),
+    );
+    const failure = JSON.parse((await object.Body?.transformToString()) ?? '{}') as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(failure['requestContext']).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 2,
+    });
     expect(failure['KinesisBatchInfo']).toMatchObject({
       startSequenceNumber: sequenceNumbers[1],
       endSequenceNumber: sequenceNumbers[1],
@@ -86,12 +107,22 @@ describe('event sources wired from the fixture template', () => {
       const seen = recorder()
         .calls.filter((call) => call.fn === 'object-listener')
         .map((call) => (call.event as S3Event).Records[0]);
-      return seen.filter((record) => record?.s3.object.key === 'landing/flaky.json').length >= 2 ? seen : undefined;
+      return seen.filter((record) => record?.s3.object.key === 'landing/flaky.json').length >= 2
+        ? seen
+        : undefined;
     }, 'the notifications');
 
     // Assess
-    expect(keys.map((record) => record?.s3.object.key).sort()).toEqual(['landing/a+b.json', 'landing/flaky.json', 'landing/flaky.json']);
-    expect(keys[0]).toMatchObject({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` } } });
+    expect(keys.map((record) => record?.s3.object.key).sort()).toEqual([
+      'landing/a+b.json',
+      'landing/flaky.json',
+      'landing/flaky.json',
+    ]);
+    expect(keys[0]).toMatchObject({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` } },
+    });
   });
 
   async function bucketNamed(prefix: string): Promise<string> {

@@ -4,7 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const POLL_MS = 50;
 const DEADLINE_MS = 20_000;
 
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + DEADLINE_MS;
   for (;;) {
     const value = await check();

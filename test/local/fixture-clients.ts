@@ -12,7 +12,12 @@ const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export function fixtureClients(runtime: RunningRuntime) {
   return {
-    kinesis: new KinesisClient({ region: LOCAL_REGION, credentials, endpoint: runtime.endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
+    kinesis: new KinesisClient({
+      region: LOCAL_REGION,
+      credentials,
+      endpoint: runtime.endpoints.kinesis,
+      requestHandler: new NodeHttpHandler(),
+    }),
     s3: new S3Client({
       region: LOCAL_REGION,
       credentials,
@@ -22,7 +27,12 @@ export function fixtureClients(runtime: RunningRuntime) {
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
     // StartSyncExecution has a host prefix ("sync-") that a local endpoint cannot honour.
-    sfn: new SFNClient({ region: LOCAL_REGION, credentials, endpoint: runtime.endpoints.sfn, disableHostPrefix: true }),
+    sfn: new SFNClient({
+      region: LOCAL_REGION,
+      credentials,
+      endpoint: runtime.endpoints.sfn,
+      disableHostPrefix: true,
+    }),
   };
 }
 
@@ -33,11 +43,18 @@ export async function streamNamed(kinesis: KinesisClient, prefix: string): Promi
   return name;
 }
 
-export async function putFixtureRecords(kinesis: KinesisClient, streamName: string, records: readonly object[]): Promise<string[]> {
+export async function putFixtureRecords(
+  kinesis: KinesisClient,
+  streamName: string,
+  records: readonly object[],
+): Promise<string[]> {
   const result = await kinesis.send(
     new PutRecordsCommand({
       StreamName: streamName,
-      Records: records.map((record) => ({ PartitionKey: 'one-shard', Data: Buffer.from(JSON.stringify(record)) })),
+      Records: records.map((record) => ({
+        PartitionKey: 'one-shard',
+        Data: Buffer.from(JSON.stringify(record)),
+      })),
     }),
   );
   return (result.Records ?? []).map((record) => record.SequenceNumber ?? '');
@@ -49,5 +66,9 @@ export function batchesFrom(streamName: string): string[][] {
     .calls.filter((call) => call.fn === 'stream-consumer')
     .map((call) => (call.event as KinesisStreamEvent).Records)
     .filter((records) => records[0]?.eventSourceARN.endsWith(`/${streamName}`))
-    .map((records) => records.map((record) => (JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString()) as { id: string }).id));
+    .map((records) =>
+      records.map(
+        (record) => (JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString()) as { id: string }).id,
+      ),
+    );
 }

@@ -15,7 +15,15 @@ interface Echo {
     pathParameters: Record<string, string> | null;
     body: string | null;
     isBase64Encoded: boolean;
-    requestContext: { requestId: string; stage: string; resourcePath: string; path: string; httpMethod: string; identity: { sourceIp: string }; authorizer?: Record<string, string> };
+    requestContext: {
+      requestId: string;
+      stage: string;
+      resourcePath: string;
+      path: string;
+      httpMethod: string;
+      identity: { sourceIp: string };
+      authorizer?: Record<string, string>;
+    };
   };
   remainingMs: number;
   functionName: string;
@@ -61,7 +69,12 @@ describe('the REST API adapter on the fixture app', () => {
     });
     expect(echo.event.headers['X-Custom']).toBe('v');
     expect(echo.event.headers['X-Forwarded-Proto']).toBe('http');
-    expect(echo.event.requestContext).toMatchObject({ stage: 'v1', resourcePath: '/echo/{name}', path: '/echo/a%20b', httpMethod: 'GET' });
+    expect(echo.event.requestContext).toMatchObject({
+      stage: 'v1',
+      resourcePath: '/echo/{name}',
+      path: '/echo/a%20b',
+      httpMethod: 'GET',
+    });
     expect(echo.event.requestContext.identity.sourceIp).toBe('127.0.0.1');
     expect(response.headers.get('x-amzn-requestid')).toBe(echo.event.requestContext.requestId);
     expect(echo.functionName).toMatch(/^fixture-api-apifunction/);
@@ -101,10 +114,21 @@ describe('the REST API adapter on the fixture app', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    expect(echo.event.requestContext.authorizer).toEqual({ keyId: 'k1', scopes: 'admin read', admin: 'true', weight: '3', principalId: 'fixture-user' });
-    const authorizerEvent = recorder().calls.find((c) => c.fn === 'authorizer')?.event as { type: string; methodArn: string };
+    expect(echo.event.requestContext.authorizer).toEqual({
+      keyId: 'k1',
+      scopes: 'admin read',
+      admin: 'true',
+      weight: '3',
+      principalId: 'fixture-user',
+    });
+    const authorizerEvent = recorder().calls.find((c) => c.fn === 'authorizer')?.event as {
+      type: string;
+      methodArn: string;
+    };
     expect(authorizerEvent.type).toBe('REQUEST');
-    expect(authorizerEvent.methodArn).toMatch(/^arn:aws:execute-api:us-east-1:000000000000:[a-z0-9]{10}\/v1\/GET\/items$/);
+    expect(authorizerEvent.methodArn).toMatch(
+      /^arn:aws:execute-api:us-east-1:000000000000:[a-z0-9]{10}\/v1\/GET\/items$/,
+    );
   });
 
   it('renders the UNAUTHORIZED gateway response when the authorizer says Unauthorized', async () => {
@@ -115,7 +139,12 @@ describe('the REST API adapter on the fixture app', () => {
     // Assess
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    expect(body).toEqual({ status: 401, code: 'unauthorized', detail: 'Unauthorized', instance: response.headers.get('x-amzn-requestid') });
+    expect(body).toEqual({
+      status: 401,
+      code: 'unauthorized',
+      detail: 'Unauthorized',
+      instance: response.headers.get('x-amzn-requestid'),
+    });
   });
 
   it('renders ACCESS_DENIED with the Deny context, and for an Allow that does not match the method', async () => {
@@ -157,7 +186,11 @@ describe('the REST API adapter on the fixture app', () => {
     const bytes = Buffer.from([0, 159, 146, 150, 255]);
 
     // Act
-    const response = await call('/binary', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: bytes });
+    const response = await call('/binary', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: bytes,
+    });
 
     // Assess
     expect(Buffer.from(await response.arrayBuffer())).toEqual(Buffer.from([0, 1, 2, 255]));
@@ -168,7 +201,11 @@ describe('the REST API adapter on the fixture app', () => {
 
   it('passes text bodies as they are', async () => {
     // Act
-    await call('/items', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"id":"i1","kind":"k"}' });
+    await call('/items', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"id":"i1","kind":"k"}',
+    });
 
     // Assess
     const event = recorder().calls.find((c) => c.fn === 'api')?.event as Echo['event'];

@@ -11,12 +11,18 @@ const storage: StackTemplate = {
     Resources: {
       CatalogTable: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'catalog' } },
       LakeBucketB6E0F4A1: { Type: 'AWS::S3::Bucket', Properties: {} },
-      IngestStream: { Type: 'AWS::Kinesis::Stream', Properties: { Name: { 'Fn::Join': ['-', ['ingest', { Ref: 'AWS::Region' }]] } } },
+      IngestStream: {
+        Type: 'AWS::Kinesis::Stream',
+        Properties: { Name: { 'Fn::Join': ['-', ['ingest', { Ref: 'AWS::Region' }]] } },
+      },
       DataKey: { Type: 'AWS::KMS::Key', Properties: {} },
     },
     Outputs: {
       ExportLake: { Value: { Ref: 'LakeBucketB6E0F4A1' }, Export: { Name: 'Tributary-Storage:Lake' } },
-      ExportStreamArn: { Value: { 'Fn::GetAtt': ['IngestStream', 'Arn'] }, Export: { Name: 'Tributary-Storage:StreamArn' } },
+      ExportStreamArn: {
+        Value: { 'Fn::GetAtt': ['IngestStream', 'Arn'] },
+        Export: { Name: 'Tributary-Storage:StreamArn' },
+      },
     },
   },
 };
@@ -38,25 +44,41 @@ describe('the intrinsic function resolver', () => {
   it('resolves Ref to explicit names, generated names, ids and pseudo parameters', () => {
     // Act & Assess
     expect(resolve({ Ref: 'CatalogTable' }, 'Tributary-Storage')).toBe('catalog');
-    expect(resolve({ Ref: 'LakeBucketB6E0F4A1' }, 'Tributary-Storage')).toBe('tributary-storage-lakebucketb6e0f4a1');
+    expect(resolve({ Ref: 'LakeBucketB6E0F4A1' }, 'Tributary-Storage')).toBe(
+      'tributary-storage-lakebucketb6e0f4a1',
+    );
     expect(resolve({ Ref: 'IngestStream' }, 'Tributary-Storage')).toBe('ingest-us-east-1');
-    expect(resolve({ Ref: 'DataKey' }, 'Tributary-Storage')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(resolve({ Ref: 'Machine' })).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:ingest-batch');
-    expect(resolve([{ Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, { Ref: 'AWS::Partition' }, { Ref: 'AWS::URLSuffix' }, { Ref: 'AWS::StackName' }])).toEqual([
-      'us-east-1',
-      '000000000000',
-      'aws',
-      'amazonaws.com',
-      'Tributary-Api',
-    ]);
+    expect(resolve({ Ref: 'DataKey' }, 'Tributary-Storage')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    expect(resolve({ Ref: 'Machine' })).toBe(
+      'arn:aws:states:us-east-1:000000000000:stateMachine:ingest-batch',
+    );
+    expect(
+      resolve([
+        { Ref: 'AWS::Region' },
+        { Ref: 'AWS::AccountId' },
+        { Ref: 'AWS::Partition' },
+        { Ref: 'AWS::URLSuffix' },
+        { Ref: 'AWS::StackName' },
+      ]),
+    ).toEqual(['us-east-1', '000000000000', 'aws', 'amazonaws.com', 'Tributary-Api']);
   });
 
   it('resolves Fn::GetAtt to well-formed ARNs', () => {
     // Act & Assess
-    expect(resolve({ 'Fn::GetAtt': ['CatalogTable', 'Arn'] }, 'Tributary-Storage')).toBe('arn:aws:dynamodb:us-east-1:000000000000:table/catalog');
-    expect(resolve({ 'Fn::GetAtt': ['CatalogTable', 'StreamArn'] }, 'Tributary-Storage')).toMatch(/^arn:aws:dynamodb:us-east-1:000000000000:table\/catalog\/stream\//);
-    expect(resolve({ 'Fn::GetAtt': 'LakeBucketB6E0F4A1.Arn' }, 'Tributary-Storage')).toBe('arn:aws:s3:::tributary-storage-lakebucketb6e0f4a1');
-    expect(resolve({ 'Fn::GetAtt': ['Fn', 'Arn'] })).toBe('arn:aws:lambda:us-east-1:000000000000:function:tributary-api-fn');
+    expect(resolve({ 'Fn::GetAtt': ['CatalogTable', 'Arn'] }, 'Tributary-Storage')).toBe(
+      'arn:aws:dynamodb:us-east-1:000000000000:table/catalog',
+    );
+    expect(resolve({ 'Fn::GetAtt': ['CatalogTable', 'StreamArn'] }, 'Tributary-Storage')).toMatch(
+      /^arn:aws:dynamodb:us-east-1:000000000000:table\/catalog\/stream\//,
+    );
+    expect(resolve({ 'Fn::GetAtt': 'LakeBucketB6E0F4A1.Arn' }, 'Tributary-Storage')).toBe(
+      'arn:aws:s3:::tributary-storage-lakebucketb6e0f4a1',
+    );
+    expect(resolve({ 'Fn::GetAtt': ['Fn', 'Arn'] })).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:tributary-api-fn',
+    );
   });
 
   it('resolves Join, Sub, Select, Split, If and ImportValue', () => {
@@ -67,8 +89,12 @@ describe('the intrinsic function resolver', () => {
     expect(resolve({ 'Fn::Sub': ['${A}-${B}', { A: 'a', B: { Ref: 'AWS::Region' } }] })).toBe('a-us-east-1');
     expect(resolve({ 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] })).toBe('b');
     expect(resolve({ 'Fn::If': ['IsUsEast1', 'yes', 'no'] }, 'Tributary-Storage')).toBe('yes');
-    expect(resolve({ 'Fn::ImportValue': 'Tributary-Storage:Lake' })).toBe('tributary-storage-lakebucketb6e0f4a1');
-    expect(resolve({ 'Fn::ImportValue': 'Tributary-Storage:StreamArn' })).toBe('arn:aws:kinesis:us-east-1:000000000000:stream/ingest-us-east-1');
+    expect(resolve({ 'Fn::ImportValue': 'Tributary-Storage:Lake' })).toBe(
+      'tributary-storage-lakebucketb6e0f4a1',
+    );
+    expect(resolve({ 'Fn::ImportValue': 'Tributary-Storage:StreamArn' })).toBe(
+      'arn:aws:kinesis:us-east-1:000000000000:stream/ingest-us-east-1',
+    );
     expect(resolve({ a: [1, { Ref: 'AWS::NoValue' }], b: { Ref: 'AWS::NoValue' } })).toEqual({ a: [1] });
   });
 
@@ -81,11 +107,21 @@ describe('the intrinsic function resolver', () => {
 
   it('generates valid, deterministic bucket names even for long ids', () => {
     // Act
-    const name = generatedName('AWS::S3::Bucket', 'Tributary-Storage-With-A-Very-Long-Name', 'QuarantineBucketWithAnEvenLongerLogicalId0123456789');
+    const name = generatedName(
+      'AWS::S3::Bucket',
+      'Tributary-Storage-With-A-Very-Long-Name',
+      'QuarantineBucketWithAnEvenLongerLogicalId0123456789',
+    );
 
     // Assess
     expect(name).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
-    expect(name).toBe(generatedName('AWS::S3::Bucket', 'Tributary-Storage-With-A-Very-Long-Name', 'QuarantineBucketWithAnEvenLongerLogicalId0123456789'));
+    expect(name).toBe(
+      generatedName(
+        'AWS::S3::Bucket',
+        'Tributary-Storage-With-A-Very-Long-Name',
+        'QuarantineBucketWithAnEvenLongerLogicalId0123456789',
+      ),
+    );
   });
 });
 

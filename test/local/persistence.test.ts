@@ -24,7 +24,10 @@ describe('the local runtime across a restart', () => {
     console.log(`local runtime (fixture app) started in ${first.startupMs} ms`);
     const firstClients = fixtureClients(first);
     const stream = await streamNamed(firstClients.kinesis, 'fixture-storage-orderedstream');
-    const created = await fetch(`${first.url}/items`, { method: 'POST', body: JSON.stringify({ id: 'kept', kind: 'k' }) });
+    const created = await fetch(`${first.url}/items`, {
+      method: 'POST',
+      body: JSON.stringify({ id: 'kept', kind: 'k' }),
+    });
     await putFixtureRecords(firstClients.kinesis, stream, [{ id: 'before-restart' }]);
     await eventually(() => (batchesFrom(stream).length > 0 ? true : undefined), 'the first record');
     const execution = await firstClients.sfn.send(
@@ -42,8 +45,13 @@ describe('the local runtime across a restart', () => {
     try {
       const item = await fetch(`${second.url}/items/kept`);
       await putFixtureRecords(secondClients.kinesis, stream, [{ id: 'after-restart' }]);
-      await eventually(() => (batchesFrom(stream).flat().includes('after-restart') ? true : undefined), 'the second record');
-      const described = await secondClients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+      await eventually(
+        () => (batchesFrom(stream).flat().includes('after-restart') ? true : undefined),
+        'the second record',
+      );
+      const described = await secondClients.sfn.send(
+        new DescribeExecutionCommand({ executionArn: execution.executionArn }),
+      );
 
       // Assess
       expect(created.status).toBe(201);
@@ -81,7 +89,12 @@ describe('the local runtime across a restart', () => {
     const port = Number(new URL(running.url).port);
 
     // Act
-    const second = startRuntime({ port, dataDir: join(dataDir, 'second'), appFactory: createFixtureApp, quiet: true });
+    const second = startRuntime({
+      port,
+      dataDir: join(dataDir, 'second'),
+      appFactory: createFixtureApp,
+      quiet: true,
+    });
 
     // Assess
     await expect(second).rejects.toBeInstanceOf(PortInUseError);
@@ -94,7 +107,11 @@ describe('the local runtime across a restart', () => {
     const { App, Stack } = await import('aws-cdk-lib');
     const appFactory = (props: object) => {
       const app = new App(props);
-      new LambdaFunction(new Stack(app, 'Bare'), 'Anonymous', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = undefined;') });
+      new LambdaFunction(new Stack(app, 'Bare'), 'Anonymous', {
+        runtime: Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: Code.fromInline('exports.handler = undefined;'),
+      });
       return app;
     };
 

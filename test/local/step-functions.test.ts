@@ -1,4 +1,9 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRuntime } from '../../local/runtime';
 import { resetRecorder } from '../fixtures/handlers/recorder';
@@ -25,7 +30,13 @@ describe('the fixture state machine through the real SFNClient', () => {
   });
 
   const runSync = (mode: string, token: string) =>
-    clients.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: MACHINE_ARN, name: token, input: JSON.stringify({ mode, token }) }));
+    clients.sfn.send(
+      new StartSyncExecutionCommand({
+        stateMachineArn: MACHINE_ARN,
+        name: token,
+        input: JSON.stringify({ mode, token }),
+      }),
+    );
 
   it('succeeds through a direct Task and a lambda:invoke Task', async () => {
     // Act
@@ -37,7 +48,9 @@ describe('the fixture state machine through the real SFNClient', () => {
       first: { firstDone: true, step: 'first' },
       second: { result: { secondDone: true, step: 'second' } },
     });
-    expect(result.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:fixture-workflow:run-ok');
+    expect(result.executionArn).toBe(
+      'arn:aws:states:us-east-1:000000000000:execution:fixture-workflow:run-ok',
+    );
   });
 
   it('retries a transient task error', async () => {
@@ -54,10 +67,16 @@ describe('the fixture state machine through the real SFNClient', () => {
 
     // Assess
     expect(result.status).toBe('SUCCEEDED');
-    const output = JSON.parse(result.output ?? '{}') as { outcome: string; error: { Error: string; Cause: string } };
+    const output = JSON.parse(result.output ?? '{}') as {
+      outcome: string;
+      error: { Error: string; Cause: string };
+    };
     expect(output.outcome).toBe('recovered');
     expect(output.error.Error).toBe('FatalError');
-    expect(JSON.parse(output.error.Cause)).toMatchObject({ errorType: 'FatalError', errorMessage: 'cannot go on' });
+    expect(JSON.parse(output.error.Cause)).toMatchObject({
+      errorType: 'FatalError',
+      errorMessage: 'cannot go on',
+    });
   });
 
   it('fails the execution on an error nothing catches', async () => {
@@ -72,10 +91,16 @@ describe('the fixture state machine through the real SFNClient', () => {
   it('runs asynchronous executions that DescribeExecution and ListExecutions report', async () => {
     // Act
     const started = await clients.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'run-async', input: JSON.stringify({ mode: 'ok', token: 'a' }) }),
+      new StartExecutionCommand({
+        stateMachineArn: MACHINE_ARN,
+        name: 'run-async',
+        input: JSON.stringify({ mode: 'ok', token: 'a' }),
+      }),
     );
     const described = await eventually(async () => {
-      const execution = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+      const execution = await clients.sfn.send(
+        new DescribeExecutionCommand({ executionArn: started.executionArn }),
+      );
       return execution.status === 'RUNNING' ? undefined : execution;
     }, 'the execution to end');
     const listed = await clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }));
@@ -85,7 +110,11 @@ describe('the fixture state machine through the real SFNClient', () => {
     expect(described.startDate).toBeInstanceOf(Date);
     expect(listed.executions?.map((execution) => execution.name)).toContain('run-async');
     await expect(
-      clients.sfn.send(new DescribeExecutionCommand({ executionArn: `${MACHINE_ARN.replace('stateMachine', 'execution')}:missing` })),
+      clients.sfn.send(
+        new DescribeExecutionCommand({
+          executionArn: `${MACHINE_ARN.replace('stateMachine', 'execution')}:missing`,
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
   });
 });

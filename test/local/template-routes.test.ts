@@ -8,7 +8,12 @@ import { synthesizeTemplates } from '../../local/template/synthesize';
 import { createFixtureApp } from '../fixtures/fixture-app';
 
 function routes(node: ApiResource): string[] {
-  return [...[...node.methods.values()].map((method) => `${method.httpMethod} ${method.resourcePath}${method.authorizer ? ' (custom)' : ''}`), ...node.children.flatMap(routes)];
+  return [
+    ...[...node.methods.values()].map(
+      (method) => `${method.httpMethod} ${method.resourcePath}${method.authorizer ? ' (custom)' : ''}`,
+    ),
+    ...node.children.flatMap(routes),
+  ];
 }
 
 describe('the route table read from the synthesized fixture template', () => {
@@ -59,11 +64,23 @@ describe('the route table read from the synthesized fixture template', () => {
 
   it('renders gateway responses from the template and API Gateway defaults otherwise', () => {
     // Prepare
-    const context = { requestId: 'r-1', httpMethod: 'GET', path: '/items', resourcePath: '/items', stage: 'v1', apiId: api.id, sourceIp: '127.0.0.1', requestHeaders: {} };
+    const context = {
+      requestId: 'r-1',
+      httpMethod: 'GET',
+      path: '/items',
+      resourcePath: '/items',
+      stage: 'v1',
+      apiId: api.id,
+      sourceIp: '127.0.0.1',
+      requestHeaders: {},
+    };
 
     // Act
     const unauthorized = renderGatewayResponse(api, 'UNAUTHORIZED', context);
-    const denied = renderGatewayResponse(api, 'ACCESS_DENIED', { ...context, authorizer: { reason: 'revoked' } });
+    const denied = renderGatewayResponse(api, 'ACCESS_DENIED', {
+      ...context,
+      authorizer: { reason: 'revoked' },
+    });
     const missing = renderGatewayResponse(api, 'MISSING_AUTHENTICATION_TOKEN', context);
 
     // Assess
@@ -73,7 +90,11 @@ describe('the route table read from the synthesized fixture template', () => {
       body: '{"status":401,"code":"unauthorized","detail":"Unauthorized","instance":"r-1"}',
     });
     expect(JSON.parse(denied.body)).toMatchObject({ detail: 'revoked' });
-    expect(missing).toEqual({ status: 403, headers: { 'Content-Type': 'application/json' }, body: '{"message":"Missing Authentication Token"}' });
+    expect(missing).toEqual({
+      status: 403,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"message":"Missing Authentication Token"}',
+    });
   });
 });
 
@@ -81,18 +102,33 @@ describe('authorizer policy evaluation', () => {
   const arn = 'arn:aws:execute-api:us-east-1:000000000000:abc/v1/GET/items';
   const result = (Effect: string, Resource: unknown, context = {}) => ({
     principalId: 'p',
-    policyDocument: { Version: '2012-10-17', Statement: [{ Effect, Action: 'execute-api:Invoke', Resource }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect, Action: 'execute-api:Invoke', Resource }],
+    },
     context,
   });
 
   it('allows on a matching Allow, with * wildcards', () => {
-    expect(evaluateAuthorizerResult(result('Allow', 'arn:aws:execute-api:*:*:abc/*'), arn)).toEqual({ kind: 'allow', principalId: 'p', context: {} });
-    expect(evaluateAuthorizerResult(result('Allow', ['arn:aws:execute-api:*:*:abc/v1/*/items']), arn).kind).toBe('allow');
+    expect(evaluateAuthorizerResult(result('Allow', 'arn:aws:execute-api:*:*:abc/*'), arn)).toEqual({
+      kind: 'allow',
+      principalId: 'p',
+      context: {},
+    });
+    expect(
+      evaluateAuthorizerResult(result('Allow', ['arn:aws:execute-api:*:*:abc/v1/*/items']), arn).kind,
+    ).toBe('allow');
   });
 
   it('denies on an explicit Deny and on an Allow that does not match', () => {
-    expect(evaluateAuthorizerResult(result('Deny', '*', { reason: 'x' }), arn)).toEqual({ kind: 'denied', explicit: true, context: { reason: 'x' } });
-    expect(evaluateAuthorizerResult(result('Allow', 'arn:aws:execute-api:*:*:abc/v1/POST/*'), arn)).toMatchObject({ kind: 'denied', explicit: false });
+    expect(evaluateAuthorizerResult(result('Deny', '*', { reason: 'x' }), arn)).toEqual({
+      kind: 'denied',
+      explicit: true,
+      context: { reason: 'x' },
+    });
+    expect(
+      evaluateAuthorizerResult(result('Allow', 'arn:aws:execute-api:*:*:abc/v1/POST/*'), arn),
+    ).toMatchObject({ kind: 'denied', explicit: false });
   });
 
   it('fails on a result without principal, policy or with a nested context', () => {

@@ -1,0 +1,54 @@
+/** Starts the real local runtime (the Tributary CDK app, its handlers, the emulators) on a free port for a test. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRuntime, type RunningRuntime } from '../../local/runtime';
+
+export interface RuntimeUnderTest {
+  readonly runtime: RunningRuntime;
+  /** The folder the runtime's data folder sits in (`<workDir>/.tributary`), as a user's project folder would. */
+  readonly workDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startRuntimeUnderTest(): Promise<RuntimeUnderTest> {
+  const workDir = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
+  const runtime = await startRuntime({ port: 0, dataDir: join(workDir, '.tributary'), quiet: true });
+  return {
+    runtime,
+    workDir,
+    async stop() {
+      await runtime.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: unknown;
+}
+
+export async function call(
+  url: string,
+  init: { method?: string; key?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
+  const response = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: the raw text is the answer
+  }
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
+}
