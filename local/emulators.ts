@@ -89,7 +89,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
   ]);
 
   return {
-    endpoints: { dynamodb, kinesis, s3: `http://${host}:${(s3Address as AddressInfo).port}` },
+    endpoints: { dynamodb, kinesis, s3: `http://${host}:${s3Address.port}` },
     s3Server,
     async stop() {
       await Promise.all([close(dynamoServer), close(kinesisServer), s3Server.close()]);

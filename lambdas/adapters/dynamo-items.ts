@@ -86,7 +86,11 @@ export class DynamoItems {
     return out.Attributes as T | undefined;
   }
 
-  /** One page of the items under a partition key (optionally in an index), in sort-key order. */
+  /**
+   * One page of the items under a partition key (optionally in an index), in sort-key order. Reads of the table
+   * itself are strongly consistent, so a list or a latest-version lookup right after a write sees it; index reads
+   * cannot be (DynamoDB offers only eventual consistency on global secondary indexes).
+   */
   async queryPage<T extends Item>(
     partition: { name: string; value: string },
     page: PageRequest,
@@ -104,6 +108,7 @@ export class DynamoItems {
       new QueryCommand({
         TableName: this.tableName,
         IndexName: options.indexName,
+        ConsistentRead: options.indexName === undefined,
         KeyConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

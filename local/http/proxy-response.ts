@@ -37,7 +37,7 @@ export function proxyResponse(result: unknown): ProxyResponse {
   for (const [name, values] of Object.entries(multiValueHeaders as Record<string, unknown[]>))
     put(name, values.map(String));
   // As in API Gateway, a header named in both maps keeps only its multiValueHeaders values.
-  for (const [name, value] of Object.entries(headers)) {
+  for (const [name, value] of Object.entries(headers as Record<string, string | number | boolean | null>)) {
     if (value === null || [...merged.keys()].some((key) => key.toLowerCase() === name.toLowerCase()))
       continue;
     put(name, [String(value)]);

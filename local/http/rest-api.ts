@@ -2,7 +2,7 @@
  * The REST APIs of the template as a route tree: AWS::ApiGateway::RestApi, Resource, Method, Authorizer,
  * Stage/Deployment and GatewayResponse, read the way API Gateway reads them at deploy time.
  */
-import { resourcesOfType } from '../template/cloudformation';
+import { asText, resourcesOfType } from '../template/cloudformation';
 import { TemplateError, type TemplateResolver } from '../template/intrinsics';
 
 /** API Gateway's stage name when the template defines none (CDK's default stage is `prod` too). */
@@ -91,7 +91,7 @@ export function readRestApis(resolver: TemplateResolver): RestApiModel[] {
       const authorizers = new Map<string, ApiAuthorizer>();
       for (const authorizer of forApi('AWS::ApiGateway::Authorizer', id)) {
         const authorizerId = resolver.ref(authorizer.stackName, authorizer.logicalId) as string;
-        const uri = String(authorizer.properties['AuthorizerUri'] ?? '');
+        const uri = asText(authorizer.properties['AuthorizerUri']);
         const functionArn = functionArnFromUri(uri);
         const type = authorizer.properties['Type'];
         if (!functionArn || (type !== 'REQUEST' && type !== 'TOKEN')) {
@@ -101,10 +101,10 @@ export function readRestApis(resolver: TemplateResolver): RestApiModel[] {
         const ttl = authorizer.properties['AuthorizerResultTtlInSeconds'];
         authorizers.set(authorizerId, {
           id: authorizerId,
-          name: String(authorizer.properties['Name'] ?? authorizer.logicalId),
+          name: asText(authorizer.properties['Name'], authorizer.logicalId),
           type,
           functionArn,
-          identitySources: String(authorizer.properties['IdentitySource'] ?? '')
+          identitySources: asText(authorizer.properties['IdentitySource'])
             .split(',')
             .map((source) => source.trim())
             .filter(Boolean),
@@ -149,7 +149,7 @@ export function readRestApis(resolver: TemplateResolver): RestApiModel[] {
         if (!node)
           throw new TemplateError(`${method.logicalId}: unknown resource ${String(p['ResourceId'])}`);
         const httpMethod = String(p['HttpMethod']).toUpperCase();
-        const authorizationType = String(p['AuthorizationType'] ?? 'NONE');
+        const authorizationType = asText(p['AuthorizationType'], 'NONE');
         let authorizer: ApiAuthorizer | undefined;
         if (authorizationType === 'CUSTOM') {
           authorizer = authorizers.get(String(p['AuthorizerId']));
@@ -189,7 +189,7 @@ export function readRestApis(resolver: TemplateResolver): RestApiModel[] {
 
       return {
         id,
-        name: String(properties['Name'] ?? logicalId),
+        name: asText(properties['Name'], logicalId),
         stage: readStage(forApi, id),
         binaryMediaTypes: ((properties['BinaryMediaTypes'] ?? []) as string[]).map((type) =>
           type.replaceAll('~1', '/'),
@@ -203,9 +203,9 @@ export function readRestApis(resolver: TemplateResolver): RestApiModel[] {
 }
 
 function readIntegration(integration: Props): ApiIntegration {
-  const type = String(integration['Type'] ?? '');
+  const type = asText(integration['Type']);
   if (type === 'AWS_PROXY') {
-    const functionArn = functionArnFromUri(String(integration['Uri'] ?? ''));
+    const functionArn = functionArnFromUri(asText(integration['Uri']));
     if (functionArn) return { kind: 'lambda-proxy', functionArn };
   }
   if (type === 'MOCK') {
@@ -220,7 +220,7 @@ function readIntegration(integration: Props): ApiIntegration {
   }
   return {
     kind: 'unsupported',
-    description: `${type || 'no'} integration ${String(integration['Uri'] ?? '')}`.trim(),
+    description: `${type || 'no'} integration ${asText(integration['Uri'])}`.trim(),
   };
 }
 
@@ -228,5 +228,5 @@ function readStage(forApi: (type: string, apiId: string) => { properties: Props 
   const stage = forApi('AWS::ApiGateway::Stage', apiId)[0]?.properties['StageName'];
   const deploymentStage = forApi('AWS::ApiGateway::Deployment', apiId).find((d) => d.properties['StageName'])
     ?.properties['StageName'];
-  return String(stage ?? deploymentStage ?? DEFAULT_STAGE);
+  return asText(stage ?? deploymentStage, DEFAULT_STAGE);
 }

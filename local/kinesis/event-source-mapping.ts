@@ -1,5 +1,5 @@
 /** The template's Kinesis event source mappings (AWS::Lambda::EventSourceMapping), with Lambda's defaults. */
-import { resourcesOfType } from '../template/cloudformation';
+import { asText, resourcesOfType } from '../template/cloudformation';
 import { functionNameFromArn, TemplateError, type TemplateResolver } from '../template/intrinsics';
 import { generatedId } from '../template/physical-names';
 import type { StreamDefinition } from '../resources';
@@ -38,12 +38,12 @@ export function readEventSourceMappings(
   return resourcesOfType(resolver.stacks, 'AWS::Lambda::EventSourceMapping').flatMap(
     ({ stackName, logicalId, resource }) => {
       const p = (resolver.resolve(stackName, resource.Properties) ?? {}) as Record<string, unknown>;
-      const sourceArn = String(p['EventSourceArn'] ?? '');
+      const sourceArn = asText(p['EventSourceArn']);
       if (!sourceArn.includes(':kinesis:') || p['Enabled'] === false) return [];
       const stream = streams.find((candidate) => candidate.arn === sourceArn);
       if (!stream)
         throw new TemplateError(`${stackName}/${logicalId}: no stream in the template has ARN ${sourceArn}`);
-      const functionName = String(p['FunctionName'] ?? '');
+      const functionName = asText(p['FunctionName']);
       const destination = (p['DestinationConfig'] as { OnFailure?: { Destination?: unknown } } | undefined)
         ?.OnFailure?.Destination;
       const number = (value: unknown, fallback: number): number =>
@@ -68,7 +68,7 @@ export function readEventSourceMappings(
           reportBatchItemFailures: ((p['FunctionResponseTypes'] ?? []) as string[]).includes(
             'ReportBatchItemFailures',
           ),
-          onFailureDestination: destination === undefined ? undefined : String(destination),
+          onFailureDestination: destination === undefined ? undefined : asText(destination),
         },
       ];
     },

@@ -31,6 +31,7 @@ export interface ExecutionRecord {
  */
 export const LOCAL_RETRY_INTERVAL_CAP_MS = 1000;
 
+type JsonValue = Parameters<StateMachine['run']>[0];
 type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 
 const OPTIMISED_LAMBDA_INVOKE = /^arn:[^:]+:states:::lambda:invoke$/;
@@ -117,19 +118,21 @@ export class Executions {
       input,
     });
     const stateMachine = new StateMachine(machine.definition as unknown as StateMachineDefinition);
-    const execution = stateMachine.run(JSON.parse(input) as never, {
+    const parsedInput = JSON.parse(input) as JsonValue;
+    const execution = stateMachine.run(parsedInput, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(machine),
         retryIntervalOverrides: this.retryIntervals(machine),
       },
+      // The Context Object a definition may read with `$$.Execution...`.
       context: {
         Execution: {
           Id: executionArn,
           Name: name,
-          Input: JSON.parse(input) as never,
+          Input: parsedInput,
           StartTime: new Date(record.startDate * 1000).toISOString(),
         },
-      } as never,
+      },
     });
     const done = execution.result.then(
       (output) =>
@@ -176,7 +179,7 @@ export class Executions {
     for (const [stateName, state] of allStates(machine.definition)) {
       if (state.Type !== 'Task' || typeof state.Resource !== 'string') continue;
       const resource = state.Resource;
-      handlers[stateName] = async (input: unknown): Promise<never> => {
+      handlers[stateName] = async (input: unknown): Promise<JsonValue> => {
         const host = this.host;
         if (!host) throw new TaskError('States.Runtime', 'the local functions are not loaded yet');
         const optimised = OPTIMISED_LAMBDA_INVOKE.test(resource);
@@ -184,9 +187,9 @@ export class Executions {
         const fn = host.find(target) ?? host.find(functionNameFromArn(target) ?? target);
         if (!fn) throw new TaskError('States.TaskFailed', `the local runtime runs no resource ${target}`);
         try {
-          if (!optimised) return (await host.invoke(fn, input)) as never;
+          if (!optimised) return (await host.invoke(fn, input)) as JsonValue;
           const payload = await host.invoke(fn, (input as { Payload?: unknown }).Payload ?? {});
-          return { ExecutedVersion: '$LATEST', Payload: payload ?? null, StatusCode: 200 } as never;
+          return { ExecutedVersion: '$LATEST', Payload: (payload ?? null) as JsonValue, StatusCode: 200 };
         } catch (error) {
           throw taskErrorOf(error);
         }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { FunctionHost } from '../lambda/function-host';
 import type { RuntimeLog } from '../runtime-log';
+import { asText } from '../template/cloudformation';
 import type { TemplateResolver } from '../template/intrinsics';
 import { Executions, type ExecutionRecord } from './executions';
 import { readStateMachines } from './state-machines';
@@ -78,11 +79,11 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
   const startOf = (request: Json) => {
     if (!attached) throw new ServiceError('ServiceUnavailable', 'the local runtime is still starting', 503);
     const machine = machineOf(request);
-    const name = request['name'] === undefined ? randomUUID() : String(request['name']);
+    const name = request['name'] === undefined ? randomUUID() : asText(request['name']);
     if (name.length === 0 || name.length > MAX_EXECUTION_NAME_LENGTH || !/^[A-Za-z0-9_-]+$/.test(name)) {
       throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
     }
-    const input = request['input'] === undefined ? '{}' : String(request['input']);
+    const input = request['input'] === undefined ? '{}' : asText(request['input']);
     try {
       JSON.parse(input);
     } catch {
@@ -134,7 +135,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       const offset =
         request['nextToken'] === undefined
           ? 0
-          : Number(Buffer.from(String(request['nextToken']), 'base64url').toString());
+          : Number(Buffer.from(asText(request['nextToken']), 'base64url').toString());
       const all = executions
         .list(machine.arn)
         .filter((record) => !request['statusFilter'] || record.status === request['statusFilter']);

@@ -43,3 +43,10 @@ export function resourcesOfType(stacks: readonly StackTemplate[], type: string):
       .map(([logicalId, resource]) => ({ stackName, logicalId, resource })),
   );
 }
+
+/** A resolved template value as text: strings, numbers and booleans as they are, anything else the fallback. */
+export function asText(value: unknown, fallback = ''): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return fallback;
+}

@@ -253,7 +253,7 @@ export class TemplateResolver {
         return this.substitute(stackName, argument);
       case 'Fn::Select': {
         const [index, items] = list();
-        const selected = Array.isArray(items) ? items[Number(index)] : undefined;
+        const selected: unknown = Array.isArray(items) ? (items as unknown[])[Number(index)] : undefined;
         if (selected === undefined)
           throw new TemplateError(`${stackName}: Fn::Select index ${String(index)} out of range`);
         return selected;
@@ -265,7 +265,7 @@ export class TemplateResolver {
       case 'Fn::ImportValue':
         return this.importValue(text(this.resolveValue(stackName, argument)));
       case 'Fn::If': {
-        const [conditionName, whenTrue, whenFalse] = Array.isArray(argument) ? argument : [];
+        const [conditionName, whenTrue, whenFalse] = Array.isArray(argument) ? (argument as unknown[]) : [];
         return this.resolveValue(
           stackName,
           this.condition(stackName, text(conditionName)) ? whenTrue : whenFalse,
@@ -295,7 +295,7 @@ export class TemplateResolver {
   }
 
   private substitute(stackName: string, argument: unknown): string {
-    const [source, variables] = Array.isArray(argument) ? argument : [argument, {}];
+    const [source, variables] = Array.isArray(argument) ? (argument as unknown[]) : [argument, {}];
     if (typeof source !== 'string') throw new TemplateError(`${stackName}: Fn::Sub needs a string`);
     const resolvedVariables = isRecord(variables)
       ? (this.resolveValue(stackName, variables) as Record<string, unknown>)

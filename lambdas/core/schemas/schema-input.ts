@@ -22,9 +22,15 @@ const identity = z.strictObject({
   primary: z.boolean().optional(),
 });
 
+/** The schema object itself, not a copy: a copy would turn a `__proto__` property into a prototype. */
+const jsonSchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must be a JSON Schema object',
+);
+
 const definition = {
   description: z.string().max(MAX_DESCRIPTION_LENGTH).optional(),
-  schema: z.record(z.string(), z.unknown()),
+  schema: jsonSchema,
   identities: z.array(identity).max(MAX_IDENTITIES).optional(),
   unknownKeywords: z.enum(UNKNOWN_KEYWORD_MODES).optional(),
 };
