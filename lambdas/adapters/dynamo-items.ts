@@ -42,7 +42,9 @@ export class DynamoItems {
   ) {}
 
   async get<T extends Item>(key: Key, consistent = true): Promise<T | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
+    );
     return out.Item as T | undefined;
   }
 
@@ -82,7 +84,9 @@ export class DynamoItems {
 
   /** Deletes the item and answers it, or undefined when there was none. */
   async delete<T extends Item>(key: Key): Promise<T | undefined> {
-    const out = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ReturnValues: 'ALL_OLD' }));
+    const out = await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: key, ReturnValues: 'ALL_OLD' }),
+    );
     return out.Attributes as T | undefined;
   }
 
@@ -94,7 +98,11 @@ export class DynamoItems {
   async queryPage<T extends Item>(
     partition: { name: string; value: string },
     page: PageRequest,
-    options: { indexName?: string; newestFirst?: boolean; sortKeyPrefix?: { name: string; value: string } } = {},
+    options: {
+      indexName?: string;
+      newestFirst?: boolean;
+      sortKeyPrefix?: { name: string; value: string };
+    } = {},
   ): Promise<Page<T>> {
     const names: Record<string, string> = { '#pk': partition.name };
     const values: Record<string, unknown> = { ':pk': partition.value };

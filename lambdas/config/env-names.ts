@@ -15,7 +15,14 @@ export const ENV = {
 } as const;
 
 /** Key attributes of the catalog table (single-table: sandboxes, schemas, namespaces, datasets, inlets). */
-export const CATALOG_KEYS = { partitionKey: 'pk', sortKey: 'sk', gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } } as const;
+export const CATALOG_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;
 
 /** Key attributes of the API key table: one item per key, found by the id derived from the key's hash. */
-export const API_KEYS_KEYS = { partitionKey: 'keyId', bySandbox: { name: 'by-sandbox', partitionKey: 'sandbox', sortKey: 'createdAt' } } as const;
+export const API_KEYS_KEYS = {
+  partitionKey: 'keyId',
+  bySandbox: { name: 'by-sandbox', partitionKey: 'sandbox', sortKey: 'createdAt' },
+} as const;

@@ -37,7 +37,12 @@ export interface ApiResult {
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
 
 /** Authorizer context keys (API Gateway passes only strings, numbers and booleans). */
-export const AUTH_CONTEXT = { keyId: 'keyId', keySandbox: 'keySandbox', scopes: 'scopes', reason: 'reason' } as const;
+export const AUTH_CONTEXT = {
+  keyId: 'keyId',
+  keySandbox: 'keySandbox',
+  scopes: 'scopes',
+  reason: 'reason',
+} as const;
 
 export const DEFAULT_SANDBOX = 'prod';
 export const PLATFORM_SANDBOX = '*';

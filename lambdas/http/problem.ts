@@ -53,11 +53,14 @@ export const badRequest = (code: string, detail: string, violations?: readonly V
   new HttpProblem(400, code, 'Bad Request', detail, violations);
 export const validationFailed = (detail: string, violations: readonly Violation[]): HttpProblem =>
   new HttpProblem(400, 'validation-failed', 'Bad Request', detail, violations);
-export const unauthorized = (detail: string): HttpProblem => new HttpProblem(401, 'unauthorized', 'Unauthorized', detail);
-export const forbidden = (detail: string): HttpProblem => new HttpProblem(403, 'forbidden', 'Forbidden', detail);
+export const unauthorized = (detail: string): HttpProblem =>
+  new HttpProblem(401, 'unauthorized', 'Unauthorized', detail);
+export const forbidden = (detail: string): HttpProblem =>
+  new HttpProblem(403, 'forbidden', 'Forbidden', detail);
 export const notFound = (what: string, id: string): HttpProblem =>
   new HttpProblem(404, 'not-found', 'Not Found', `${what} '${id}' does not exist`);
-export const conflict = (code: string, detail: string): HttpProblem => new HttpProblem(409, code, 'Conflict', detail);
+export const conflict = (code: string, detail: string): HttpProblem =>
+  new HttpProblem(409, code, 'Conflict', detail);
 export const payloadTooLarge = (detail: string): HttpProblem =>
   new HttpProblem(413, 'payload-too-large', 'Payload Too Large', detail);
 export const unsupportedMediaType = (detail: string): HttpProblem =>

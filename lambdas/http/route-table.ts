@@ -48,6 +48,10 @@ export type RouteKey = `${ControlPlaneRoute['method']} ${ControlPlaneRoute['reso
 export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
 
 /** The scope a route needs, or undefined when the route is not one of ours. Admin keys hold every scope. */
-export function requiredScope(routes: readonly RouteDefinition[], method: string, resource: string): RouteScope | undefined {
+export function requiredScope(
+  routes: readonly RouteDefinition[],
+  method: string,
+  resource: string,
+): RouteScope | undefined {
   return routes.find((route) => route.method === method && route.resource === resource)?.scope;
 }

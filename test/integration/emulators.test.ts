@@ -18,7 +18,11 @@ describe('embedded emulators', () => {
 
   it('answers the real SDK clients over their wire protocols', async () => {
     // Prepare
-    const dynamo = new DynamoDBClient({ endpoint: emulators.endpoints.dynamodb, region: LOCAL_REGION, credentials });
+    const dynamo = new DynamoDBClient({
+      endpoint: emulators.endpoints.dynamodb,
+      region: LOCAL_REGION,
+      credentials,
+    });
     const kinesis = new KinesisClient({
       endpoint: emulators.endpoints.kinesis,
       region: LOCAL_REGION,
