@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     case 'environment':
       console.log('Admin key: the one given in TRIBUTARY_ADMIN_KEY');
   }
-  console.log(`Started in ${runtime.startupMs} ms. Ctrl-C stops.`);
+  console.log('Ctrl-C stops.');
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -52,6 +52,14 @@ export function incomingRequest(req: IncomingMessage, body: Buffer, requestId: s
   };
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** API Gateway's CLF-style request time, e.g. `09/Apr/2015:12:34:56 +0000`. */
+function requestTime(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()] ?? ''}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
 function mediaTypeMatches(pattern: string, contentType: string): boolean {
   const [patternType, patternSubtype] = pattern.toLowerCase().split('/');
   const [type, subtype] = contentType.toLowerCase().split('/');
@@ -143,7 +151,7 @@ export function proxyEvent(
       path: request.path,
       protocol: 'HTTP/1.1',
       requestId: request.requestId,
-      requestTime: request.receivedAt.toISOString(),
+      requestTime: requestTime(request.receivedAt),
       requestTimeEpoch: request.receivedAt.getTime(),
       resourceId: match?.method.resourceId ?? '',
       resourcePath,
