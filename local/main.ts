@@ -4,6 +4,7 @@
  */
 import './polyfills';
 import { ADMIN_KEY_FILE } from './admin-key';
+import { DataDirInUseError } from './data-dir-lock';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, PortInUseError, startRuntime, type RunningRuntime } from './runtime';
 
 function portFromEnvironment(): number {
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
     if (error instanceof PortInUseError) {
       console.error(
         `Port ${error.port} is already in use: stop what is using it, or choose another with TRIBUTARY_PORT.`,
+      );
+    } else if (error instanceof DataDirInUseError) {
+      console.error(
+        `The data folder ${error.dataDir} is in use by another Tributary runtime (process ${error.pid}): stop it, or choose another folder with TRIBUTARY_DATA_DIR.`,
       );
     } else {
       console.error(`Tributary could not start: ${error instanceof Error ? error.message : String(error)}`);

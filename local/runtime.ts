@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { ENV } from '../lambdas/config/env-names';
 import { resolveAdminKey, type AdminKeySource } from './admin-key';
+import { lockDataDir } from './data-dir-lock';
 import { createEmulatorClients } from './emulator-clients';
 import { emulatorEnvironment, startEmulators, type EmulatorEndpoints } from './emulators';
 import { createApiServer } from './http/api-server';
@@ -144,12 +145,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   for (const api of apis) for (const problem of api.unsupported) log.info(`not emulated: ${problem}`);
 
   const adminKey = resolveAdminKey(dataDir, options.adminKey);
-  const emulators = await startEmulators({
-    dataDir,
-    ports: activeRuntimes === 0 ? previousEmulatorPorts : undefined,
-  });
+  const releaseDataDir = lockDataDir(dataDir);
+  let emulators: Awaited<ReturnType<typeof startEmulators>>;
+  try {
+    emulators = await startEmulators({
+      dataDir,
+      ports: activeRuntimes === 0 ? previousEmulatorPorts : undefined,
+    });
+  } catch (error) {
+    releaseDataDir();
+    throw error;
+  }
   activeRuntimes += 1;
   const cleanups: (() => Promise<void> | void)[] = [
+    releaseDataDir,
     async () => {
       await emulators.stop();
       activeRuntimes -= 1;
