@@ -77,15 +77,7 @@ export async function recordUse(
 }
 
 /** What the API shows of a key: never its hash. */
-export interface ApiKeyView {
-  readonly id: string;
-  readonly name: string;
-  readonly sandbox: string;
-  readonly scopes: readonly Scope[];
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly lastUsedAt?: string;
-}
+export type ApiKeyView = Omit<ApiKeyRecord, 'keyId' | 'keyHash'> & { readonly id: string };
 
 export function toApiKeyView(record: ApiKeyRecord): ApiKeyView {
   return {
