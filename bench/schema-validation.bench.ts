@@ -68,7 +68,7 @@ await registry.register('prod', { title: 'Customer', class: 'profile', schema })
 const ours = await registry.validatorFor('prod', schema.$id, 1);
 
 const bare = new Ajv2020({ allErrors: true });
-addFormats.default(bare);
+addFormats(bare);
 const bareValidate = bare.compile(schema);
 
 const bareRate = rate((record) => (bareValidate(record) ? 0 : (bareValidate.errors?.length ?? 0)));
