@@ -6,6 +6,14 @@
 export const ENV = {
   catalogTable: 'CATALOG_TABLE_NAME',
   apiKeysTable: 'API_KEYS_TABLE_NAME',
+  profilesTable: 'PROFILES_TABLE_NAME',
+  /** Guardrails of the profile store (optional; defaults in core/profiles/profile-ports.ts). */
+  profileMaxIdentitiesPerGraph: 'PROFILE_MAX_IDENTITIES_PER_GRAPH',
+  profileMaxIdentitiesPerRecord: 'PROFILE_MAX_IDENTITIES_PER_RECORD',
+  /** Namespaces whose values are stored as keyed hashes (comma-separated codes), and where the key comes from. */
+  identityHashedNamespaces: 'IDENTITY_HASHED_NAMESPACES',
+  identityHashSecretArn: 'IDENTITY_HASH_SECRET_ARN',
+  identityHashSecret: 'IDENTITY_HASH_SECRET',
   landingBucket: 'LANDING_BUCKET_NAME',
   lakeBucket: 'LAKE_BUCKET_NAME',
   quarantineBucket: 'QUARANTINE_BUCKET_NAME',
