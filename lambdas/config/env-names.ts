@@ -34,3 +34,13 @@ export const API_KEYS_KEYS = {
   partitionKey: 'keyId',
   bySandbox: { name: 'by-sandbox', partitionKey: 'sandbox', sortKey: 'createdAt' },
 } as const;
+
+/**
+ * Key attributes of the profiles table: identity pointers, graphs, fragments and events (see
+ * core/profiles/profile-ports.ts), with a local secondary index that orders an identity's events by time.
+ */
+export const PROFILES_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  byTime: { name: 'by-time', sortKey: 'eventTime' },
+} as const;

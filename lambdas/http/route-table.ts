@@ -42,8 +42,24 @@ export const CONTROL_PLANE_ROUTES = [
   { method: 'DELETE', resource: '/inlets/{inletId}', scope: 'admin' },
 ] as const satisfies readonly RouteDefinition[];
 
+/** The routes of the profiles function: lookups, the timeline, the identity graph, privacy deletes, merge policies. */
+export const PROFILE_ROUTES = [
+  { method: 'GET', resource: '/profiles', scope: 'read' },
+  { method: 'DELETE', resource: '/profiles', scope: 'admin' },
+  { method: 'GET', resource: '/profiles/events', scope: 'read' },
+  { method: 'GET', resource: '/identities/graph', scope: 'read' },
+  { method: 'POST', resource: '/merge-policies', scope: 'admin' },
+  { method: 'GET', resource: '/merge-policies', scope: 'read' },
+  { method: 'GET', resource: '/merge-policies/{mergePolicyId}', scope: 'read' },
+] as const satisfies readonly RouteDefinition[];
+
+export type ProfileRoute = (typeof PROFILE_ROUTES)[number];
+export type ProfileRouteKey = `${ProfileRoute['method']} ${ProfileRoute['resource']}`;
+
 export type ControlPlaneRoute = (typeof CONTROL_PLANE_ROUTES)[number];
-export type RouteKey = `${ControlPlaneRoute['method']} ${ControlPlaneRoute['resource']}`;
+export type ControlPlaneRouteKey = `${ControlPlaneRoute['method']} ${ControlPlaneRoute['resource']}`;
+/** Every route of every API function; each function's route map covers its own table. */
+export type RouteKey = ControlPlaneRouteKey | ProfileRouteKey;
 
 export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
 

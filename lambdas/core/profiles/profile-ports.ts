@@ -2,7 +2,7 @@
  * The contracts between the parts of the profile store: identities, the identity graph, the fragment and event
  * store, and the read side. Each part is plain TypeScript behind these ports; DynamoDB adapters implement them.
  *
- * Storage (one ProfilesTable, `pk`/`sk`, every key starting with the sandbox):
+ * Storage (one ProfilesTable, keys in config/env-names.ts PROFILES_KEYS, every key starting with the sandbox):
  *   identity  pk `{sandbox}#identity#{namespace}#{id}`  sk `identity`   → which graph the identity belongs to
  *   graph     pk `{sandbox}#graph#{graphId}`            sk `graph`      → members, links with sources, evictions
  *   fragment  pk `{sandbox}#fragment#{namespace}#{id}`  sk `{datasetId}` → a record's attributes, last writer wins
@@ -117,7 +117,10 @@ export interface ProfileDataStore {
     query: { limit: number; start?: string; startTime?: string; endTime?: string },
   ): Promise<EventPage>;
   /** Removes every fragment and event of these identities; answers how many of each. */
-  removeAll(sandbox: string, identities: readonly IdentityRef[]): Promise<{ fragments: number; events: number }>;
+  removeAll(
+    sandbox: string,
+    identities: readonly IdentityRef[],
+  ): Promise<{ fragments: number; events: number }>;
 }
 
 /** Guardrails of the profile store, from configuration (defaults are Experience Platform's documented numbers). */
@@ -136,10 +139,3 @@ export const DEFAULT_PROFILE_GUARDRAILS: ProfileGuardrails = {
   maxEventBytes: 10 * 1024,
   maxIdentityLength: 1024,
 };
-
-/** The key attributes of ProfilesTable, shared with the CDK app. */
-export const PROFILES_TABLE_KEYS = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  byTime: { name: 'by-time', sortKey: 'eventTime' },
-} as const;
