@@ -9,13 +9,15 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestAuthorizer,
+  type RequestValidator,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
-import { CONTROL_PLANE_ROUTES, type RouteDefinition } from '../lambdas/http/route-table';
+import { DEFAULT_PROFILE_GUARDRAILS } from '../lambdas/core/profiles/profile-ports';
+import { CONTROL_PLANE_ROUTES, PROFILE_ROUTES, type RouteDefinition } from '../lambdas/http/route-table';
 import { AUTH_CONTEXT } from '../lambdas/http/api-types';
 import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
 import { TributaryFunction } from './constructs/tributary-function';
@@ -51,11 +53,12 @@ export interface ApiStackProps extends StackProps {
   readonly storage: TributaryStorage;
 }
 
-/** The HTTP API: API Gateway REST API, the API key authorizer and the control-plane function. */
+/** The HTTP API: API Gateway REST API, the API key authorizer, the control-plane and the profiles functions. */
 export class ApiStack extends Stack {
   readonly api: RestApi;
   readonly authorizerFunction: TributaryFunction;
   readonly controlPlaneFunction: TributaryFunction;
+  readonly profilesFunction: TributaryFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -77,6 +80,24 @@ export class ApiStack extends Stack {
     })
       .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
       .bindTable(storage.apiKeysTable, 'readWrite', ENV.apiKeysTable);
+
+    this.profilesFunction = new TributaryFunction(this, 'ProfilesFunction', {
+      handlerPath: 'lambdas/handlers/profiles.ts',
+      description: 'Profile lookups, timelines, identity graphs, privacy deletes and merge policies',
+      logKey: storage.dataKey,
+    })
+      .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)
+      // Merge policies live in the catalog (written here); namespaces and datasets are read from it.
+      .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable);
+    // The read side checks the graph cap; the values are the deployment's to change, defaults as documented.
+    this.profilesFunction.addEnvironment(
+      ENV.profileMaxIdentitiesPerGraph,
+      String(DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerGraph),
+    );
+    this.profilesFunction.addEnvironment(
+      ENV.profileMaxIdentitiesPerRecord,
+      String(DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerRecord),
+    );
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: ACCESS_LOG_RETENTION,
@@ -115,7 +136,14 @@ export class ApiStack extends Stack {
     // With caching off no identity source is needed; an empty one is not a valid value.
     (authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
 
-    this.addRoutes(CONTROL_PLANE_ROUTES, this.controlPlaneFunction, authorizer);
+    const validator = this.api.addRequestValidator('RequestValidator', {
+      // Bodies have no gateway model: the handlers validate them against JSON Schema and answer violations with
+      // field pointers, which a gateway model cannot. The validator enforces the declared path parameters.
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    this.addRoutes(CONTROL_PLANE_ROUTES, this.controlPlaneFunction, authorizer, validator);
+    this.addRoutes(PROFILE_ROUTES, this.profilesFunction, authorizer, validator);
 
     Validations.of(this.api).acknowledge(
       {
@@ -146,15 +174,10 @@ export class ApiStack extends Stack {
     routes: readonly RouteDefinition[],
     handler: TributaryFunction,
     authorizer: RequestAuthorizer,
+    validator: RequestValidator,
   ): void {
     // One invoke permission for the whole API instead of one per method keeps the function policy small.
     const integration = new LambdaIntegration(handler, { proxy: true, scopePermissionToMethod: false });
-    const validator = this.api.addRequestValidator('RequestValidator', {
-      // Bodies have no gateway model: the handlers validate them against JSON Schema and answer violations with
-      // field pointers, which a gateway model cannot. The validator enforces the declared path parameters.
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
     for (const route of routes) {
       const method = this.api.root.resourceForPath(route.resource).addMethod(route.method, integration, {
         requestValidator: validator,

@@ -12,7 +12,7 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { API_KEYS_KEYS, CATALOG_KEYS } from '../lambdas/config/env-names';
+import { API_KEYS_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
 
 /** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
 const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
@@ -51,6 +51,7 @@ export interface TributaryStorage {
   readonly ingestStream: IStream;
   readonly catalogTable: ITable;
   readonly apiKeysTable: ITable;
+  readonly profilesTable: ITable;
 }
 
 /**
@@ -66,6 +67,7 @@ export class StorageStack extends Stack implements TributaryStorage {
   readonly ingestStream: Stream;
   readonly catalogTable: Table;
   readonly apiKeysTable: Table;
+  readonly profilesTable: Table;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -147,12 +149,20 @@ export class StorageStack extends Stack implements TributaryStorage {
       sortKey: { name: API_KEYS_KEYS.bySandbox.sortKey, type: AttributeType.STRING },
     });
 
+    this.profilesTable = this.dataTable('ProfilesTable', PROFILES_KEYS.partitionKey, PROFILES_KEYS.sortKey);
+    // A local index (same partition as the table): an identity's events in time order, strongly consistent.
+    this.profilesTable.addLocalSecondaryIndex({
+      indexName: PROFILES_KEYS.byTime.name,
+      sortKey: { name: PROFILES_KEYS.byTime.sortKey, type: AttributeType.STRING },
+    });
+
     new CfnOutput(this, 'LandingBucketName', { value: this.landingBucket.bucketName });
     new CfnOutput(this, 'LakeBucketName', { value: this.lakeBucket.bucketName });
     new CfnOutput(this, 'QuarantineBucketName', { value: this.quarantineBucket.bucketName });
     new CfnOutput(this, 'IngestStreamName', { value: this.ingestStream.streamName });
     new CfnOutput(this, 'CatalogTableName', { value: this.catalogTable.tableName });
     new CfnOutput(this, 'ApiKeysTableName', { value: this.apiKeysTable.tableName });
+    new CfnOutput(this, 'ProfilesTableName', { value: this.profilesTable.tableName });
   }
 
   /** CloudWatch Logs encrypts log groups of this account and region with the data key, and nobody else may. */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
-import { CONTROL_PLANE_ROUTES } from '../../lambdas/http/route-table';
+import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
+import { CONTROL_PLANE_ROUTES, PROFILE_ROUTES } from '../../lambdas/http/route-table';
 import { API_STAGE_NAME, STAGE_BURST_LIMIT, STAGE_RATE_LIMIT } from '../../lib/api-stack';
 import {
   PROBLEM_GATEWAY_RESPONSES,
@@ -56,7 +57,7 @@ describe('ApiStack', () => {
 
   it('runs every function on nodejs22.x, arm64, traced, with the shared service name and source maps', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -79,6 +80,7 @@ describe('ApiStack', () => {
     expect(handlers.map((metadata) => metadata[HANDLER_METADATA.entry]).sort()).toEqual([
       'lambdas/handlers/authorizer.ts',
       'lambdas/handlers/control-plane.ts',
+      'lambdas/handlers/profiles.ts',
     ]);
     for (const metadata of handlers) {
       expect(metadata[HANDLER_METADATA.exportName]).toBe('handler');
@@ -144,13 +146,48 @@ describe('ApiStack', () => {
     expect(actions).toContain('dynamodb:GetItem');
     expect(actions).not.toContain('dynamodb:PutItem');
     expect(actions).not.toContain('dynamodb:DeleteItem');
-    for (const fn of [tributary.api.authorizerFunction, tributary.api.controlPlaneFunction]) {
+    for (const fn of [
+      tributary.api.authorizerFunction,
+      tributary.api.controlPlaneFunction,
+      tributary.api.profilesFunction,
+    ]) {
       const role = resources[logicalIdOf(fn.role!)];
       expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
 
-  it('creates exactly one method per control-plane route, keyless only where the scope is none', () => {
+  it('binds the profiles function to the profiles and catalog tables, with the graph guardrails', () => {
+    // Act
+    const variables = (
+      resources[logicalIdOf(tributary.api.profilesFunction)]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    const role = logicalIdOf(tributary.api.profilesFunction.role!);
+    const policy = ofType('AWS::IAM::Policy').find(
+      ([, candidate]) => JSON.stringify(candidate.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+    );
+    const document = JSON.stringify(policy?.[1].Properties.PolicyDocument);
+
+    // Assess
+    expect(storageExport(variables[ENV.profilesTable])).toEqual({
+      Ref: logicalIdOf(tributary.storage.profilesTable),
+    });
+    expect(storageExport(variables[ENV.catalogTable])).toEqual({
+      Ref: logicalIdOf(tributary.storage.catalogTable),
+    });
+    expect(variables[ENV.apiKeysTable]).toBeUndefined();
+    expect(variables[ENV.profileMaxIdentitiesPerGraph]).toBe(
+      String(DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerGraph),
+    );
+    expect(variables[ENV.profileMaxIdentitiesPerRecord]).toBe(
+      String(DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerRecord),
+    );
+    expect(document).toContain('dynamodb:DeleteItem');
+    expect(document).toContain('dynamodb:BatchWriteItem');
+  });
+
+  it('creates exactly one method per control-plane and profile route, keyless only where the scope is none', () => {
     // Prepare
     const [[authorizerId]] = ofType('AWS::ApiGateway::Authorizer') as [[string, CfnResource]];
     const pathOf = (resourceRef: unknown): string => {
@@ -167,10 +204,11 @@ describe('ApiStack', () => {
     }));
 
     // Assess
+    const routes = [...CONTROL_PLANE_ROUTES, ...PROFILE_ROUTES];
     expect(methods.map((method) => method.key).sort()).toEqual(
-      CONTROL_PLANE_ROUTES.map((route) => `${route.method} ${route.resource}`).sort(),
+      routes.map((route) => `${route.method} ${route.resource}`).sort(),
     );
-    for (const route of CONTROL_PLANE_ROUTES) {
+    for (const route of routes) {
       const method = methods.find((candidate) => candidate.key === `${route.method} ${route.resource}`)!;
       expect(method.properties.Integration).toMatchObject({
         Type: 'AWS_PROXY',

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEYS_KEYS, CATALOG_KEYS } from '../../lambdas/config/env-names';
+import { API_KEYS_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../../lambdas/config/env-names';
 import { STORAGE_STACK_NAME } from '../../lib/tributary-app';
 import { logicalIdOf, synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
 
@@ -193,6 +193,36 @@ describe('StorageStack', () => {
     });
   });
 
+  it('creates the profiles table with its by-time LSI, on demand, with PITR, the key and deletion protection', () => {
+    // Assess
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [
+          { AttributeName: PROFILES_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: PROFILES_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: PROFILES_KEYS.byTime.sortKey, AttributeType: 'S' },
+        ]),
+        LocalSecondaryIndexes: [
+          {
+            IndexName: PROFILES_KEYS.byTime.name,
+            KeySchema: [
+              { AttributeName: PROFILES_KEYS.partitionKey, KeyType: 'HASH' },
+              { AttributeName: PROFILES_KEYS.byTime.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: dataKeyArn() },
+        DeletionProtectionEnabled: true,
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
   it('outputs the names operators need', () => {
     // Act
     const outputs = Object.keys(template.toJSON().Outputs as Record<string, unknown>);
@@ -206,6 +236,7 @@ describe('StorageStack', () => {
         'IngestStreamName',
         'CatalogTableName',
         'ApiKeysTableName',
+        'ProfilesTableName',
       ]),
     );
   });

@@ -1,0 +1,231 @@
+/**
+ * DynamoDB write units per record that the pipeline entry point (`applyToProfiles`) spends on the profile store,
+ * with the real adapters and the real identity graph against the embedded DynamoDB emulator, for the cases that
+ * decide its cost. Baseline, in the same run: one bare PutItem of the same record — the floor any store of it pays.
+ *
+ * Write units are what DynamoDB reports (`ReturnConsumedCapacity: 'TOTAL'`), summed by a middleware on the client
+ * over every write request of any kind, so nothing an adapter forgets to count escapes; a refused conditional write
+ * (which AWS bills at least one unit for, and the emulator reports nothing for) is counted as one.
+ *
+ *   npm run bench:profiles
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoGraphStore } from '../lambdas/adapters/dynamo-graph-store';
+import { DynamoProfileDataStore } from '../lambdas/adapters/dynamo-profile-data-store';
+import { applyToProfiles, type ApplyInput, type ApplyItem } from '../lambdas/core/profiles/apply-to-profiles';
+import { DynamoIdentityGraph } from '../lambdas/core/profiles/identity-graph';
+import { IdentityNormalizer } from '../lambdas/core/profiles/identity-normalizer';
+import { DEFAULT_PROFILE_GUARDRAILS } from '../lambdas/core/profiles/profile-ports';
+import { LOCAL_REGION, startEmulators } from '../local/emulators';
+import { createProfilesTable } from '../test/support/profiles-table';
+
+/** Profiles per case: enough that the per-record average is steady, few enough to run in seconds. */
+const PROFILES = 200;
+const TABLE = 'profiles-bench';
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+]);
+
+const emulators = await startEmulators();
+const client = new DynamoDBClient({
+  endpoint: emulators.endpoints.dynamodb,
+  region: LOCAL_REGION,
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
+let writeUnits = 0;
+let writeRequests = 0;
+client.middlewareStack.add(
+  (next, context) => async (args) => {
+    if (!WRITE_COMMANDS.has(context.commandName ?? '')) return next(args);
+    writeRequests += 1;
+    const input = args.input as { ReturnConsumedCapacity?: string };
+    input.ReturnConsumedCapacity = 'TOTAL';
+    try {
+      const result = await next(args);
+      const consumed = (
+        result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
+      ).ConsumedCapacity;
+      for (const entry of [consumed ?? []].flat()) writeUnits += entry.CapacityUnits ?? 0;
+      return result;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') writeUnits += 1;
+      throw error;
+    }
+  },
+  { step: 'initialize', name: 'countWriteUnits' },
+);
+const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+await createProfilesTable(client, TABLE);
+
+const graph = new DynamoIdentityGraph({
+  store: new DynamoGraphStore(documents, TABLE),
+  guardrails: DEFAULT_PROFILE_GUARDRAILS,
+});
+const deps = {
+  graph,
+  data: new DynamoProfileDataStore(documents, TABLE),
+  guardrails: DEFAULT_PROFILE_GUARDRAILS,
+  normalizer: new IdentityNormalizer({ maxIdentityLength: DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength }),
+};
+const profileSchema: ApplyInput['schema'] = {
+  class: 'profile',
+  identities: [
+    { path: '/email', namespace: 'Email', primary: true },
+    { path: '/crmId', namespace: 'CRMID', primary: false },
+  ],
+  hasIdentityMap: false,
+  primaryIdentity: { path: '/email', namespace: 'Email' },
+};
+const eventSchema: ApplyInput['schema'] = {
+  class: 'event',
+  identities: [],
+  hasIdentityMap: true,
+  primaryIdentity: { path: 'identityMap' },
+};
+
+/** A realistic profile record of about 0.6 KB: a name, an address, loyalty, consents. */
+function customer(email: string, crmId: string, tier: string, day: number): Record<string, unknown> {
+  return {
+    email,
+    crmId,
+    timestamp: `2024-01-${String(day).padStart(2, '0')}T00:00:00Z`,
+    person: { name: { firstName: 'Ann', lastName: 'Lee' }, birthDate: '1990-04-01' },
+    homeAddress: { street1: '1 Main Street', city: 'Lyon', postalCode: '69001', country: 'FR' },
+    loyalty: { tier, points: 1200, joinDate: '2020-01-01' },
+    consents: { marketing: { email: { val: 'y' }, sms: { val: 'n' } } },
+  };
+}
+
+const item = (record: Record<string, unknown>): ApplyItem => ({
+  record,
+  source: { batchId: 'bench' },
+  receivedAt: '2024-06-01T00:00:00Z',
+});
+
+interface Row {
+  readonly case: string;
+  readonly unitsPerRecord: number;
+  readonly requestsPerRecord: number;
+}
+
+/** Runs one record per call (the streaming worst case: nothing to coalesce) and answers the average cost. */
+async function measure(
+  name: string,
+  schema: ApplyInput['schema'],
+  records: Record<string, unknown>[],
+): Promise<Row> {
+  const unitsBefore = writeUnits;
+  const requestsBefore = writeRequests;
+  for (const record of records) {
+    const outcome = await applyToProfiles(deps, {
+      sandbox: 'prod',
+      dataset: { id: schema.class === 'event' ? 'ds-web' : 'ds-crm', profileEnabled: true },
+      schema,
+      items: [item(record)],
+    });
+    const failed = outcome.results.find((result) => result.status === 'failed');
+    if (failed) throw new Error(`${name}: ${failed.reason}`);
+  }
+  return {
+    case: name,
+    unitsPerRecord: (writeUnits - unitsBefore) / records.length,
+    requestsPerRecord: (writeRequests - requestsBefore) / records.length,
+  };
+}
+
+const range = Array.from({ length: PROFILES }, (_, i) => i);
+const baselineBefore = writeUnits;
+for (const i of range) {
+  await documents.send(
+    new PutCommand({
+      TableName: TABLE,
+      Item: { pk: `prod#baseline#${i}`, sk: 'ds-crm', ...customer(`base${i}@b.co`, `B${i}`, 'gold', 1) },
+    }),
+  );
+}
+const baseline: Row = {
+  case: 'baseline: bare PutItem',
+  unitsPerRecord: (writeUnits - baselineBefore) / PROFILES,
+  requestsPerRecord: 1,
+};
+
+const rows: Row[] = [baseline];
+rows.push(
+  await measure(
+    'new profile',
+    profileSchema,
+    range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'silver', 1)),
+  ),
+);
+rows.push(
+  await measure(
+    'update of one attribute',
+    profileSchema,
+    range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'gold', 2)),
+  ),
+);
+rows.push(
+  await measure(
+    'unchanged record (redelivery)',
+    profileSchema,
+    range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'gold', 2)),
+  ),
+);
+await measure(
+  '(setup: second profiles)',
+  profileSchema,
+  range.map((i) => customer(`z${i}@b.co`, `Z${i}`, 'silver', 1)),
+);
+rows.push(
+  await measure(
+    'two-graph merge',
+    profileSchema,
+    range.map((i) => customer(`a${i}@b.co`, `Z${i}`, 'gold', 3)),
+  ),
+);
+rows.push(
+  await measure(
+    'new event',
+    eventSchema,
+    range.map((i) => ({
+      _id: `e${i}`,
+      timestamp: '2024-05-01T00:00:00Z',
+      eventType: 'web.webpagedetails.pageViews',
+      web: { webPageDetails: { URL: 'https://example.com/products/1', name: 'product' } },
+      identityMap: { Email: [{ id: `a${i}@b.co`, primary: true }] },
+    })),
+  ),
+);
+rows.push(
+  await measure(
+    'redelivered event',
+    eventSchema,
+    range.map((i) => ({
+      _id: `e${i}`,
+      timestamp: '2024-05-01T00:00:00Z',
+      eventType: 'web.webpagedetails.pageViews',
+      web: { webPageDetails: { URL: 'https://example.com/products/1', name: 'product' } },
+      identityMap: { Email: [{ id: `a${i}@b.co`, primary: true }] },
+    })),
+  ),
+);
+
+console.log(
+  `${PROFILES} records per case, one record per call, real adapters and graph on the embedded DynamoDB`,
+);
+console.table(
+  rows.map((row) => ({
+    case: row.case,
+    'write units / record': row.unitsPerRecord.toFixed(2),
+    'write requests / record': row.requestsPerRecord.toFixed(2),
+    'ratio to baseline': (row.unitsPerRecord / baseline.unitsPerRecord).toFixed(2),
+  })),
+);
+client.destroy();
+await emulators.stop();

@@ -1,0 +1,388 @@
+/**
+ * Fragments and events in the ProfilesTable (layout in core/profiles/profile-ports.ts). Every write asks DynamoDB
+ * for the capacity it consumed and adds it to `writeUnitsUsed`, so the pipeline and the benchmark can report the
+ * cost of a record without estimating it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PROFILES_KEYS } from '../config/env-names';
+import type { EventWrites } from '../core/profiles/events';
+import type { FragmentWrites, StoredFragment, WriteResult } from '../core/profiles/fragments';
+import { normalizeTimestamp } from '../core/profiles/fragments';
+import {
+  identityKeyOf,
+  type EventPage,
+  type Fragment,
+  type IdentityRef,
+  type LinkSource,
+  type ProfileDataStore,
+  type ProfileEvent,
+} from '../core/profiles/profile-ports';
+import { InvalidPageToken, type Item } from './dynamo-items';
+
+const { partitionKey: PK, sortKey: SK, byTime } = PROFILES_KEYS;
+const EVENT_TIME = byTime.sortKey;
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_LIMIT = 25;
+/** First pause before re-sending unprocessed deletes, doubled each round (DynamoDB's advice: back off). */
+const UNPROCESSED_BACKOFF_MS = 50;
+/** Rounds of re-sending what BatchWriteItem left unprocessed (throttling) before giving up with an error. */
+const UNPROCESSED_RETRIES = 5;
+/**
+ * A conditional write DynamoDB refuses still bills at least one write unit, but the SDK's error carries no
+ * ConsumedCapacity; we count that minimum.
+ */
+const REFUSED_WRITE_UNITS = 1;
+/** Sorts after every character a timestamp, dataset id or event id can contain: the inclusive upper bound. */
+const HIGHEST = '\uffff';
+
+export const fragmentPartition = (sandbox: string, identity: IdentityRef) =>
+  `${sandbox}#fragment#${identityKeyOf(identity)}`;
+export const eventPartition = (sandbox: string, identity: IdentityRef) =>
+  `${sandbox}#event#${identityKeyOf(identity)}`;
+const eventSort = (datasetId: string, eventId: string) => `${datasetId}#${eventId}`;
+const eventTimeOf = (timestamp: string, datasetId: string, eventId: string) =>
+  `${timestamp}#${datasetId}#${eventId}`;
+
+interface FragmentItem extends Item {
+  datasetId: string;
+  namespace: string;
+  id: string;
+  attributes: Record<string, unknown>;
+  timestamp: string;
+  version: string;
+  source: LinkSource;
+  deleted?: boolean;
+}
+
+interface EventItem extends Item {
+  eventTime: string;
+  datasetId: string;
+  namespace: string;
+  id: string;
+  eventId: string;
+  timestamp: string;
+  body: Record<string, unknown>;
+  source: LinkSource;
+}
+
+/** Per identity: where its timeline continues (the last key returned), or that it is exhausted. */
+type TimelineCursor = Record<string, { after?: Record<string, string>; done?: true }>;
+
+const toFragment = (item: FragmentItem): StoredFragment => ({
+  datasetId: item.datasetId,
+  identity: { namespace: item.namespace, id: item.id },
+  attributes: item.attributes,
+  timestamp: item.timestamp,
+  source: item.source,
+  version: item.version,
+  ...(item.deleted ? { deleted: true } : {}),
+});
+
+const toEvent = (item: EventItem): ProfileEvent => ({
+  datasetId: item.datasetId,
+  identity: { namespace: item.namespace, id: item.id },
+  eventId: item.eventId,
+  timestamp: item.timestamp,
+  body: item.body,
+  source: item.source,
+});
+
+function encodeCursor(cursor: TimelineCursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+function decodeCursor(token: string | undefined): TimelineCursor {
+  if (token === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as TimelineCursor;
+  } catch {
+    // fall through: a token that is not ours is the caller's error
+  }
+  throw new InvalidPageToken();
+}
+
+/** An inclusive `eventTime` range for the optional ISO bounds; an unparseable bound is the caller's error. */
+function timeRange(startTime: string | undefined, endTime: string | undefined): [string, string] {
+  const bound = (value: string | undefined, name: string) => {
+    if (value === undefined) return undefined;
+    const normalized = normalizeTimestamp(value);
+    if (!normalized) throw new RangeError(`${name} is not a date-time: ${value}`);
+    return normalized;
+  };
+  const start = bound(startTime, 'startTime');
+  const end = bound(endTime, 'endTime');
+  return [start ?? '', end ? `${end}#${HIGHEST}` : HIGHEST];
+}
+
+export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites, EventWrites {
+  private units = 0;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Write units consumed by this store's writes since it was built. */
+  get writeUnitsUsed(): number {
+    return this.units;
+  }
+
+  /** Every live fragment of these identities; delete tombstones are write-side state and are left out. */
+  async fragmentsOf(sandbox: string, identities: readonly IdentityRef[]): Promise<Fragment[]> {
+    const perIdentity = await Promise.all(
+      identities.map((identity) => this.queryAll<FragmentItem>(fragmentPartition(sandbox, identity))),
+    );
+    return perIdentity
+      .flat()
+      .filter((item) => !item.deleted)
+      .map((item) => {
+        const { version: _version, ...fragment } = toFragment(item);
+        return fragment;
+      });
+  }
+
+  async getFragment(
+    sandbox: string,
+    datasetId: string,
+    identity: IdentityRef,
+  ): Promise<StoredFragment | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: fragmentPartition(sandbox, identity), [SK]: datasetId },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toFragment(out.Item as FragmentItem) : undefined;
+  }
+
+  async putFragment(
+    sandbox: string,
+    fragment: StoredFragment,
+    expectedVersion: string | undefined,
+  ): Promise<WriteResult> {
+    const item: FragmentItem = {
+      [PK]: fragmentPartition(sandbox, fragment.identity),
+      [SK]: fragment.datasetId,
+      datasetId: fragment.datasetId,
+      namespace: fragment.identity.namespace,
+      id: fragment.identity.id,
+      attributes: { ...fragment.attributes },
+      timestamp: fragment.timestamp,
+      version: fragment.version,
+      source: fragment.source,
+      ...(fragment.deleted ? { deleted: true } : {}),
+    };
+    return expectedVersion === undefined
+      ? this.conditionalPut(item, 'attribute_not_exists(#pk)', { '#pk': PK })
+      : this.conditionalPut(
+          item,
+          '#version = :expected',
+          { '#version': 'version' },
+          { ':expected': expectedVersion },
+        );
+  }
+
+  async hasEvent(
+    sandbox: string,
+    datasetId: string,
+    identity: IdentityRef,
+    eventId: string,
+  ): Promise<boolean> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: eventPartition(sandbox, identity), [SK]: eventSort(datasetId, eventId) },
+        ProjectionExpression: '#pk',
+        ExpressionAttributeNames: { '#pk': PK },
+      }),
+    );
+    return out.Item !== undefined;
+  }
+
+  putEventIfAbsent(sandbox: string, event: ProfileEvent): Promise<WriteResult> {
+    const item: EventItem = {
+      [PK]: eventPartition(sandbox, event.identity),
+      [SK]: eventSort(event.datasetId, event.eventId),
+      [EVENT_TIME]: eventTimeOf(event.timestamp, event.datasetId, event.eventId),
+      datasetId: event.datasetId,
+      namespace: event.identity.namespace,
+      id: event.identity.id,
+      eventId: event.eventId,
+      timestamp: event.timestamp,
+      body: { ...event.body },
+      source: event.source,
+    };
+    return this.conditionalPut(item, 'attribute_not_exists(#pk)', { '#pk': PK });
+  }
+
+  /**
+   * The merged timeline of several identities, newest first. Each page reads up to `limit` events of every
+   * identity from the `by-time` index and keeps the newest `limit` of them; the token remembers, per identity,
+   * the last event handed out, so the next page continues each timeline exactly there.
+   */
+  async eventsOf(
+    sandbox: string,
+    identities: readonly IdentityRef[],
+    query: { limit: number; start?: string; startTime?: string; endTime?: string },
+  ): Promise<EventPage> {
+    const cursor = decodeCursor(query.start);
+    const [low, high] = timeRange(query.startTime, query.endTime);
+    const timelines = await Promise.all(
+      identities.map(async (identity) => {
+        const key = identityKeyOf(identity);
+        const state = cursor[key] ?? {};
+        if (state.done) return { key, items: [] as EventItem[], more: false, state };
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: byTime.name,
+            KeyConditionExpression: '#pk = :pk AND #time BETWEEN :low AND :high',
+            ExpressionAttributeNames: { '#pk': PK, '#time': EVENT_TIME },
+            ExpressionAttributeValues: {
+              ':pk': eventPartition(sandbox, identity),
+              ':low': low,
+              ':high': high,
+            },
+            ScanIndexForward: false,
+            Limit: query.limit,
+            ExclusiveStartKey: state.after,
+          }),
+        );
+        return {
+          key,
+          items: (out.Items ?? []) as EventItem[],
+          more: out.LastEvaluatedKey !== undefined,
+          state,
+        };
+      }),
+    );
+    const newestFirst = timelines
+      .flatMap((timeline) => timeline.items.map((item) => ({ key: timeline.key, item })))
+      .sort((a, b) =>
+        a.item.eventTime < b.item.eventTime ? 1 : a.item.eventTime > b.item.eventTime ? -1 : 0,
+      )
+      .slice(0, query.limit);
+    const next: TimelineCursor = {};
+    for (const timeline of timelines) {
+      const taken = newestFirst.filter((entry) => entry.key === timeline.key);
+      const last = taken.at(-1)?.item;
+      if (taken.length === timeline.items.length && !timeline.more) next[timeline.key] = { done: true };
+      else if (last) {
+        next[timeline.key] = {
+          after: { [PK]: last[PK] as string, [SK]: last[SK] as string, [EVENT_TIME]: last.eventTime },
+        };
+      } else next[timeline.key] = timeline.state;
+    }
+    const finished = Object.values(next).every((state) => state.done);
+    return {
+      items: newestFirst.map((entry) => toEvent(entry.item)),
+      ...(finished ? {} : { next: encodeCursor(next) }),
+    };
+  }
+
+  async removeAll(
+    sandbox: string,
+    identities: readonly IdentityRef[],
+  ): Promise<{ fragments: number; events: number }> {
+    let fragments = 0;
+    let events = 0;
+    for (const identity of identities) {
+      const fragmentKeys = await this.queryKeys(fragmentPartition(sandbox, identity));
+      const eventKeys = await this.queryKeys(eventPartition(sandbox, identity));
+      await this.deleteKeys([...fragmentKeys, ...eventKeys]);
+      fragments += fragmentKeys.length;
+      events += eventKeys.length;
+    }
+    return { fragments, events };
+  }
+
+  private async conditionalPut(
+    item: Item,
+    condition: string,
+    names: Record<string, string>,
+    values?: Record<string, unknown>,
+  ): Promise<WriteResult> {
+    try {
+      const out = await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      return this.count(true, out.ConsumedCapacity?.CapacityUnits ?? 0);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return this.count(false, REFUSED_WRITE_UNITS);
+      throw error;
+    }
+  }
+
+  private count(written: boolean, writeUnits: number): WriteResult {
+    this.units += writeUnits;
+    return { written, writeUnits };
+  }
+
+  private async queryAll<T extends Item>(partition: string, projection?: string[]): Promise<T[]> {
+    const items: T[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const names: Record<string, string> = { '#pk': PK };
+      projection?.forEach((name, index) => (names[`#p${index}`] = name));
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':pk': partition },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          ...(projection
+            ? { ProjectionExpression: projection.map((_, index) => `#p${index}`).join(', ') }
+            : {}),
+        }),
+      );
+      items.push(...((out.Items ?? []) as T[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async queryKeys(partition: string): Promise<Record<string, string>[]> {
+    const items = await this.queryAll<Item>(partition, [PK, SK]);
+    return items.map((item) => ({ [PK]: item[PK] as string, [SK]: item[SK] as string }));
+  }
+
+  private async deleteKeys(keys: readonly Record<string, string>[]): Promise<void> {
+    for (let offset = 0; offset < keys.length; offset += BATCH_WRITE_LIMIT) {
+      let requests = keys
+        .slice(offset, offset + BATCH_WRITE_LIMIT)
+        .map((Key) => ({ DeleteRequest: { Key } }));
+      for (let round = 0; requests.length > 0; round += 1) {
+        if (round > UNPROCESSED_RETRIES)
+          throw new Error('DynamoDB left profile deletes unprocessed; retry the delete');
+        if (round > 0) await sleep(UNPROCESSED_BACKOFF_MS * 2 ** (round - 1));
+        const out = await this.client.send(
+          new BatchWriteCommand({
+            RequestItems: { [this.tableName]: requests },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        for (const consumed of out.ConsumedCapacity ?? []) this.units += consumed.CapacityUnits ?? 0;
+        requests = (out.UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
+          request.DeleteRequest?.Key
+            ? [{ DeleteRequest: { Key: request.DeleteRequest.Key as Record<string, string> } }]
+            : [],
+        );
+      }
+    }
+  }
+}

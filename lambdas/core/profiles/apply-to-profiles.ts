@@ -1,0 +1,321 @@
+/**
+ * The one entry point through which both pipelines (streaming consumer, batch promotion) feed the profile store:
+ * validated records or events of one dataset in, one result per item out, in as few writes as possible.
+ *
+ *  - identities seen together are linked once per distinct set in the call (the graph writes nothing when it
+ *    already holds them);
+ *  - all records of one primary identity become one fragment write: the stored fragment is read, every change is
+ *    folded onto it in order under last-writer-wins, and the outcome is written only if it differs — with a
+ *    condition on the version read, so a concurrent writer makes us fold again rather than lose its change;
+ *  - an event is read before it is written, so a redelivered one costs a read and no write.
+ * One bad item never fails the others; a store error fails only the items it touched, with a retryable code.
+ */
+import type { Violation } from '../../http/problem';
+import type { StoredSchema } from '../schemas/schema-types';
+import { eventIdProblem, type EventWrites } from './events';
+import {
+  applyChange,
+  normalizeTimestamp,
+  recordTimestamp,
+  UPSERT_OPERATIONS,
+  type Attributes,
+  type FragmentChange,
+  type FragmentWrites,
+  type StoredFragment,
+  type UpsertOperation,
+} from './fragments';
+import type { IdentityNormalizer } from './identity-normalizer';
+import {
+  identityKeyOf,
+  type IdentityGraph,
+  type IdentityRef,
+  type LinkSource,
+  type ProfileEvent,
+  type ProfileGuardrails,
+} from './profile-ports';
+import { identitiesOfRecord } from './record-identities';
+
+export interface ApplyDeps {
+  readonly graph: IdentityGraph;
+  readonly data: FragmentWrites & EventWrites;
+  readonly guardrails: ProfileGuardrails;
+  readonly normalizer: IdentityNormalizer;
+  /**
+   * Write units the graph's store has used so far (its adapter counts them); when given, the call's `writeUnits`
+   * include the graph's writes. Read before and after the call, so calls sharing the store must not overlap.
+   */
+  readonly graphWriteUnits?: () => number;
+}
+
+export interface ApplyItem {
+  readonly record: unknown;
+  /** Upsert operation of a profile record (default `create`); events are only ever created. */
+  readonly operation?: UpsertOperation;
+  readonly source: { readonly batchId?: string; readonly messageId?: string };
+  /** ISO 8601 arrival time: the record's time when it carries none of its own. */
+  readonly receivedAt: string;
+}
+
+export interface ApplyInput {
+  readonly sandbox: string;
+  readonly dataset: { readonly id: string; readonly profileEnabled: boolean };
+  readonly schema: Pick<StoredSchema, 'class' | 'identities' | 'hasIdentityMap' | 'primaryIdentity'>;
+  readonly items: readonly ApplyItem[];
+}
+
+export type ApplyStatus = 'applied' | 'unchanged' | 'skipped' | 'failed';
+
+export interface ApplyResult {
+  readonly index: number;
+  readonly status: ApplyStatus;
+  readonly reason?: string;
+  readonly code?: string;
+}
+
+export interface ApplyOutcome {
+  readonly results: ApplyResult[];
+  /** Write units of the fragment and event writes, plus the graph's when `graphWriteUnits` is given. */
+  readonly writeUnits: number;
+}
+
+/** Machine codes of the results; only `storeError` is worth retrying. */
+export const APPLY_CODES = {
+  profileDisabled: 'profile-disabled',
+  notProfileClass: 'profile-schema-class',
+  recordInvalid: 'profile-record-invalid',
+  recordTooLarge: 'profile-record-too-large',
+  eventTooLarge: 'profile-event-too-large',
+  eventInvalid: 'profile-event-invalid',
+  identityInvalid: 'profile-identity-invalid',
+  primaryMissing: 'profile-primary-identity-missing',
+  storeError: 'profile-store-error',
+} as const;
+
+/**
+ * DynamoDB calls in flight per call: enough to hide round trips over a batch chunk, few enough to leave the SDK's
+ * sockets (50 by default) to the rest of the function.
+ */
+const PARALLEL_CALLS = 8;
+/** Times a fragment is re-read and re-folded when another writer changed it between our read and our write. */
+const MAX_CONFLICT_ROUNDS = 5;
+
+interface Prepared {
+  readonly index: number;
+  readonly primary: IdentityRef;
+  readonly identities: IdentityRef[];
+  readonly source: LinkSource;
+  readonly change?: FragmentChange;
+  readonly event?: ProfileEvent;
+}
+
+type Preparation = Prepared | ApplyResult;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const failed = (index: number, code: string, reason: string): ApplyResult => ({
+  index,
+  status: 'failed',
+  code,
+  reason,
+});
+
+const describe = (problems: readonly Violation[]) =>
+  problems
+    .map((problem) => (problem.pointer ? `${problem.pointer}: ${problem.message}` : problem.message))
+    .join('; ');
+
+function prepare(deps: ApplyDeps, input: ApplyInput, item: ApplyItem, index: number): Preparation {
+  const { schema, dataset } = input;
+  if (schema.class !== 'profile' && schema.class !== 'event') {
+    return failed(index, APPLY_CODES.notProfileClass, `a ${schema.class} schema does not feed profiles`);
+  }
+  const isEvent = schema.class === 'event';
+  const record = item.record;
+  if (!isObject(record)) return failed(index, APPLY_CODES.recordInvalid, 'a record must be a JSON object');
+  const operation = item.operation ?? 'create';
+  if (!UPSERT_OPERATIONS.includes(operation)) {
+    return failed(index, APPLY_CODES.recordInvalid, `unknown upsert operation "${String(operation)}"`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(record), 'utf8');
+  const limit = isEvent ? deps.guardrails.maxEventBytes : deps.guardrails.maxRecordBytes;
+  if (bytes > limit) {
+    return failed(
+      index,
+      isEvent ? APPLY_CODES.eventTooLarge : APPLY_CODES.recordTooLarge,
+      `the ${isEvent ? 'event' : 'record'} is ${bytes} bytes; the profile store takes at most ${limit}`,
+    );
+  }
+  const found = identitiesOfRecord(schema, record, deps.normalizer, deps.guardrails);
+  if (found.problems.length > 0) return failed(index, APPLY_CODES.identityInvalid, describe(found.problems));
+  if (!found.primary) {
+    return failed(index, APPLY_CODES.primaryMissing, 'the record has no primary identity to key it by');
+  }
+  const timestamp = isEvent ? normalizeTimestamp(record.timestamp) : recordTimestamp(record, item.receivedAt);
+  if (!timestamp) {
+    return failed(
+      index,
+      isEvent ? APPLY_CODES.eventInvalid : APPLY_CODES.recordInvalid,
+      isEvent ? 'an event needs a date-time timestamp' : `receivedAt is not a date-time: ${item.receivedAt}`,
+    );
+  }
+  const source: LinkSource = { datasetId: dataset.id, ...item.source, at: timestamp };
+  const prepared = { index, primary: found.primary, identities: found.identities, source };
+  if (!isEvent)
+    return { ...prepared, change: { operation, attributes: record as Attributes, timestamp, source } };
+  if (operation !== 'create') {
+    return failed(
+      index,
+      APPLY_CODES.eventInvalid,
+      `events are immutable: "${operation}" does not apply to them`,
+    );
+  }
+  const idProblem = eventIdProblem(record._id);
+  if (idProblem) return failed(index, APPLY_CODES.eventInvalid, idProblem);
+  const event: ProfileEvent = {
+    datasetId: dataset.id,
+    identity: found.primary,
+    eventId: record._id as string,
+    timestamp,
+    body: record,
+    source,
+  };
+  return { ...prepared, event };
+}
+
+type Group<T> = [T, ...T[]];
+
+function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Group<T>[] {
+  const groups = new Map<string, Group<T>>();
+  for (const value of values) {
+    const key = keyOf(value);
+    const group = groups.get(key);
+    if (group) group.push(value);
+    else groups.set(key, [value]);
+  }
+  return [...groups.values()];
+}
+
+/** Runs `work` on every value, at most `limit` at a time. */
+async function forEachLimited<T>(values: readonly T[], limit: number, work: (value: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < values.length) {
+      const value = values[next] as T;
+      next += 1;
+      await work(value);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+}
+
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export async function applyToProfiles(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
+  if (!input.dataset.profileEnabled) {
+    return {
+      results: input.items.map((_, index) => ({
+        index,
+        status: 'skipped',
+        code: APPLY_CODES.profileDisabled,
+        reason: `dataset ${input.dataset.id} is not enabled for profile`,
+      })),
+      writeUnits: 0,
+    };
+  }
+  const graphUnitsBefore = deps.graphWriteUnits?.() ?? 0;
+  const results = new Map<number, ApplyResult>();
+  const changed = new Set<number>();
+  const prepared: Prepared[] = [];
+  input.items.forEach((item, index) => {
+    const preparation = prepare(deps, input, item, index);
+    if ('status' in preparation) results.set(index, preparation);
+    else prepared.push(preparation);
+  });
+  const fail = (items: readonly Prepared[], error: unknown) => {
+    for (const item of items) {
+      results.set(item.index, failed(item.index, APPLY_CODES.storeError, reasonOf(error)));
+    }
+  };
+
+  const linking = prepared.filter((item) => item.change?.operation !== 'delete');
+  const linkSets = groupBy(linking, (item) => item.identities.map(identityKeyOf).sort().join('\n'));
+  await forEachLimited(linkSets, PARALLEL_CALLS, async (group) => {
+    try {
+      const outcome = await deps.graph.link(input.sandbox, group[0].identities, group[0].source);
+      // The first item made the link; the others of its set were coalesced into it.
+      if (outcome.changed) changed.add(group[0].index);
+    } catch (error) {
+      fail(group, error);
+    }
+  });
+  const live = prepared.filter((item) => !results.has(item.index));
+
+  let writeUnits = 0;
+  const fragmentGroups = groupBy(
+    live.filter((item) => item.change),
+    (item) => identityKeyOf(item.primary),
+  );
+  await forEachLimited(fragmentGroups, PARALLEL_CALLS, async (group) => {
+    try {
+      const outcome = await upsertFragment(deps.data, input, group);
+      writeUnits += outcome.writeUnits;
+      outcome.applied.forEach((index) => changed.add(index));
+    } catch (error) {
+      fail(group, error);
+    }
+  });
+
+  const eventGroups = groupBy(
+    live.filter((item) => item.event),
+    (item) => `${identityKeyOf(item.primary)}\n${item.event?.eventId}`,
+  );
+  await forEachLimited(eventGroups, PARALLEL_CALLS, async (group) => {
+    const [first] = group;
+    const event = first.event as ProfileEvent;
+    try {
+      if (await deps.data.hasEvent(input.sandbox, event.datasetId, event.identity, event.eventId)) return;
+      const written = await deps.data.putEventIfAbsent(input.sandbox, event);
+      writeUnits += written.writeUnits;
+      if (written.written) changed.add(first.index);
+    } catch (error) {
+      fail(group, error);
+    }
+  });
+
+  const ordered = input.items.map(
+    (_, index): ApplyResult =>
+      results.get(index) ?? { index, status: changed.has(index) ? 'applied' : 'unchanged' },
+  );
+  const graphUnits = (deps.graphWriteUnits?.() ?? 0) - graphUnitsBefore;
+  return { results: ordered, writeUnits: writeUnits + graphUnits };
+}
+
+/** Folds a group's changes onto the stored fragment and writes the outcome once, re-folding on a conflict. */
+async function upsertFragment(
+  data: FragmentWrites,
+  input: ApplyInput,
+  group: Readonly<Group<Prepared>>,
+): Promise<{ applied: number[]; writeUnits: number }> {
+  const key = { datasetId: input.dataset.id, identity: group[0].primary };
+  let writeUnits = 0;
+  for (let round = 0; round < MAX_CONFLICT_ROUNDS; round += 1) {
+    const current = await data.getFragment(input.sandbox, key.datasetId, key.identity);
+    let state: StoredFragment | undefined = current;
+    const applied: number[] = [];
+    for (const item of group) {
+      const next = applyChange(state, item.change as FragmentChange, key);
+      if (next) {
+        state = next;
+        applied.push(item.index);
+      }
+    }
+    if (!state || state === current) return { applied: [], writeUnits };
+    const written = await data.putFragment(input.sandbox, state, current?.version);
+    writeUnits += written.writeUnits;
+    if (written.written) return { applied, writeUnits };
+  }
+  throw new Error(
+    `the fragment of ${identityKeyOf(key.identity)} kept changing under concurrent writers; retry the record`,
+  );
+}

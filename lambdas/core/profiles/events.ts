@@ -1,0 +1,29 @@
+/**
+ * Events in the profile store: immutable facts keyed by (dataset, `_id`) under their primary identity. The first
+ * delivery of an `_id` is kept and every later one — a redelivery, or a different body reusing the id — changes
+ * nothing, as Experience Platform de-duplicates events on `_id`.
+ */
+import type { IdentityRef, ProfileEvent } from './profile-ports';
+import type { WriteResult } from './fragments';
+
+/** The write side of events; the DynamoDB profile data store implements it. */
+export interface EventWrites {
+  /** Whether the event is stored already (a read, so a redelivery costs no write unit). */
+  hasEvent(sandbox: string, datasetId: string, identity: IdentityRef, eventId: string): Promise<boolean>;
+  /** Stores the event unless one with its key exists. */
+  putEventIfAbsent(sandbox: string, event: ProfileEvent): Promise<WriteResult>;
+}
+
+/**
+ * Longest accepted `_id`: it becomes part of two sort keys (DynamoDB allows 1,024 bytes), next to the dataset id
+ * and the timestamp; Experience Platform builds ids as SHA-256 hex (64 characters), so this is generous.
+ */
+export const MAX_EVENT_ID_LENGTH = 512;
+
+/** Why an event's `_id` cannot key it, or undefined when it can. */
+export function eventIdProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'an event needs a non-empty string _id';
+  if (value.length > MAX_EVENT_ID_LENGTH)
+    return `an event _id must be at most ${MAX_EVENT_ID_LENGTH} characters`;
+  return undefined;
+}

@@ -1,0 +1,111 @@
+/**
+ * The lookups of the profile API: an identity as a caller names it → its graph → the merged profile, the event
+ * timeline or the graph itself. Identities are normalised (and hashed) exactly as the write side stores them, so a
+ * caller looks a profile up by the value it sent.
+ */
+import { notFound, unprocessable } from '../../http/problem';
+import type { MergePolicyService } from './merge-policies';
+import type { MergedProfile } from './profile-read';
+import { mergeProfile, selectFields } from './profile-read';
+import type {
+  EventPage,
+  GraphEviction,
+  GraphView,
+  IdentityGraph,
+  IdentityRef,
+  LinkSource,
+  ProfileDataStore,
+} from './profile-ports';
+
+/** An identity as a caller names it: Experience Platform's `entityId` and `entityIdNS`. */
+export interface EntityRef {
+  readonly entityId: string;
+  readonly entityIdNS: string;
+}
+
+export interface IdentityLookup {
+  /**
+   * The identity as the write side stores it (canonical namespace code, normalised value, hashed where the
+   * namespace is configured for it); a 400 problem naming the parameter when the namespace is unknown or the value
+   * cannot be an identity of it.
+   */
+  identityOf(sandbox: string, entity: EntityRef): Promise<IdentityRef>;
+}
+
+export interface GraphAnswer {
+  readonly graphId: string;
+  readonly nodes: { namespace: string; id: string; addedAt: string }[];
+  readonly links: { from: IdentityRef; to: IdentityRef; source: LinkSource }[];
+  readonly evictions: readonly GraphEviction[];
+}
+
+export interface EventQuery {
+  readonly limit: number;
+  readonly start?: string;
+  readonly startTime?: string;
+  readonly endTime?: string;
+}
+
+export class ProfileReadService {
+  constructor(
+    private readonly deps: {
+      readonly identities: IdentityLookup;
+      readonly graph: IdentityGraph;
+      readonly data: ProfileDataStore;
+      readonly policies: MergePolicyService;
+      readonly maxIdentitiesPerGraph: number;
+    },
+  ) {}
+
+  async profile(
+    sandbox: string,
+    entity: EntityRef,
+    options: { mergePolicyId?: string; fields?: readonly string[] } = {},
+  ): Promise<MergedProfile> {
+    // The policy first: an unknown policy is the caller's error whatever the identity.
+    const policy = await this.deps.policies.forLookup(sandbox, options.mergePolicyId);
+    const graph = withinCap(sandbox, await this.resolve(sandbox, entity), this.deps.maxIdentitiesPerGraph);
+    const fragments = await this.deps.data.fragmentsOf(sandbox, identitiesOf(graph));
+    const profile = mergeProfile(graph, fragments, policy);
+    return options.fields ? selectFields(profile, options.fields) : profile;
+  }
+
+  async events(sandbox: string, entity: EntityRef, query: EventQuery): Promise<EventPage> {
+    const graph = withinCap(sandbox, await this.resolve(sandbox, entity), this.deps.maxIdentitiesPerGraph);
+    return this.deps.data.eventsOf(sandbox, identitiesOf(graph), query);
+  }
+
+  async graph(sandbox: string, entity: EntityRef): Promise<GraphAnswer> {
+    const graph = await this.resolve(sandbox, entity);
+    return {
+      graphId: graph.graphId,
+      nodes: graph.members.map((member) => ({ ...member.identity, addedAt: member.addedAt })),
+      links: graph.links.map((link) => ({ from: link.from, to: link.to, source: link.source })),
+      evictions: graph.evictions,
+    };
+  }
+
+  /** The graph of the identity the caller named, or a 404 when no graph holds it. */
+  async resolve(sandbox: string, entity: EntityRef): Promise<GraphView> {
+    const identity = await this.deps.identities.identityOf(sandbox, entity);
+    const graph = await this.deps.graph.resolve(sandbox, identity);
+    if (!graph) throw notFound('profile of identity', `${entity.entityIdNS}:${entity.entityId}`);
+    return graph;
+  }
+}
+
+/** Reading a graph beyond the cap would merge more than the guardrail allows; the caller learns why. */
+function withinCap(sandbox: string, graph: GraphView, cap: number): GraphView {
+  const size = graph.members.length;
+  if (size > cap) {
+    throw unprocessable(
+      'graph-too-large',
+      `the identity graph '${graph.graphId}' in sandbox '${sandbox}' holds ${size} identities, more than the ` +
+        `cap of ${cap}; look up its graph with GET /identities/graph`,
+    );
+  }
+  return graph;
+}
+
+export const identitiesOf = (graph: GraphView): IdentityRef[] =>
+  graph.members.map((member) => member.identity);

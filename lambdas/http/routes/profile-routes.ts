@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { DEFAULT_PROFILE_GUARDRAILS } from '../../core/profiles/profile-ports';
+import { privacyDelete } from '../../core/profiles/privacy-delete';
+import type { ProfileDataStore, IdentityGraph } from '../../core/profiles/profile-ports';
+import type { EntityRef, ProfileReadService } from '../../core/profiles/profile-read-service';
+import type { RouteMap } from '../api-handler';
+import type { ApiRequest } from '../api-types';
+import { pageRequest, parseInput } from '../input';
+import { badRequest } from '../problem';
+
+/** A lookup names at most this many fields; more would be a whole profile asked for piecemeal. */
+const MAX_FIELDS = 100;
+/** Experience Platform's dotted attribute paths: names separated by dots, no empty segment. */
+const FIELD_PATH = /^[^.,\s]+(\.[^.,\s]+)*$/;
+/** Merge policy ids are UUIDs (or the implicit default's name); a longer value cannot name one. */
+const MAX_MERGE_POLICY_ID_LENGTH = 128;
+
+// Extra query parameters (Experience Platform's `schema.name`, `relatedSchema.name`) are accepted and ignored.
+const EntityQuery = z.object({
+  entityId: z.string().min(1, 'is required').max(DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength),
+  entityIdNS: z.string().min(1, 'is required').max(64),
+});
+
+const ProfileQuery = EntityQuery.extend({
+  mergePolicyId: z.string().min(1).max(MAX_MERGE_POLICY_ID_LENGTH).optional(),
+  fields: z.string().optional(),
+});
+
+/** A time bound as ISO 8601 or, as Experience Platform sends it, milliseconds since the epoch; NaN when neither. */
+const epochOrIso = (value: string): number => (/^\d+$/.test(value) ? Number(value) : Date.parse(value));
+
+const timeBound = z
+  .string()
+  // Date's own range (±8.64e15 ms) bounds it too: beyond it there is no ISO form to compare with.
+  .refine((value) => Number.isFinite(new Date(epochOrIso(value)).getTime()), {
+    message: 'must be an ISO 8601 time or milliseconds since the epoch',
+  })
+  .transform((value) => new Date(epochOrIso(value)).toISOString());
+
+const EventsQuery = EntityQuery.extend({
+  startTime: timeBound.optional(),
+  endTime: timeBound.optional(),
+});
+
+function entityOf(request: ApiRequest): EntityRef {
+  const { entityId, entityIdNS } = parseInput(EntityQuery, request.query, 'the query');
+  return { entityId, entityIdNS };
+}
+
+function fieldsOf(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const fields = value.split(',').map((field) => field.trim());
+  const invalid = fields.find((field) => !FIELD_PATH.test(field));
+  if (invalid !== undefined || fields.length > MAX_FIELDS) {
+    const message =
+      invalid !== undefined
+        ? `'${invalid}' is not a dotted attribute path`
+        : `at most ${MAX_FIELDS} fields may be named`;
+    throw badRequest('invalid-fields', `fields: ${message}`, [
+      { pointer: '/fields', keyword: 'format', message },
+    ]);
+  }
+  return fields;
+}
+
+export function profileRoutes(deps: {
+  readonly reads: ProfileReadService;
+  readonly graph: IdentityGraph;
+  readonly data: ProfileDataStore;
+}): RouteMap {
+  return {
+    'GET /profiles': async (request) => {
+      const query = parseInput(ProfileQuery, request.query, 'the query');
+      const fields = fieldsOf(query.fields);
+      const profile = await deps.reads.profile(request.sandbox, entityOf(request), {
+        ...(query.mergePolicyId !== undefined ? { mergePolicyId: query.mergePolicyId } : {}),
+        ...(fields !== undefined ? { fields } : {}),
+      });
+      return { status: 200, body: profile };
+    },
+    'GET /profiles/events': async (request) => {
+      const { startTime, endTime } = parseInput(EventsQuery, request.query, 'the query');
+      if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
+        const message = 'startTime must not be after endTime';
+        throw badRequest('invalid-time-range', message, [
+          { pointer: '/startTime', keyword: 'range', message },
+        ]);
+      }
+      const page = await deps.reads.events(request.sandbox, entityOf(request), {
+        ...pageRequest(request.query),
+        ...(startTime !== undefined ? { startTime } : {}),
+        ...(endTime !== undefined ? { endTime } : {}),
+      });
+      return { status: 200, body: page };
+    },
+    'GET /identities/graph': async (request) => ({
+      status: 200,
+      body: await deps.reads.graph(request.sandbox, entityOf(request)),
+    }),
+    'DELETE /profiles': async (request) => ({
+      status: 200,
+      body: await privacyDelete(deps, request.sandbox, entityOf(request)),
+    }),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * In-memory stand-ins for the pipeline entry point's unit tests: an identity graph that unions what it is given
+ * (no concurrency protocol — the graph's own tests cover that) and a fragment and event store that counts one write
+ * unit per write, as a small item costs in DynamoDB.
+ */
+import type { EventWrites } from '../../../lambdas/core/profiles/events';
+import type { FragmentWrites, StoredFragment, WriteResult } from '../../../lambdas/core/profiles/fragments';
+import type {
+  GraphRemoval,
+  GraphView,
+  IdentityGraph,
+  IdentityRef,
+  LinkOutcome,
+  LinkSource,
+  ProfileEvent,
+} from '../../../lambdas/core/profiles/profile-ports';
+import { identityKeyOf } from '../../../lambdas/core/profiles/profile-ports';
+
+export class MemoryGraph implements IdentityGraph {
+  /** Identity key → graph id. */
+  readonly graphOf = new Map<string, string>();
+  readonly links: { identities: IdentityRef[]; source: LinkSource }[] = [];
+  private readonly pairs = new Set<string>();
+  private nextId = 1;
+  failOn?: string;
+
+  async link(_sandbox: string, identities: readonly IdentityRef[], source: LinkSource): Promise<LinkOutcome> {
+    const keys = identities.map(identityKeyOf);
+    if (this.failOn && keys.includes(this.failOn)) throw new Error('graph unavailable');
+    const graphs = [...new Set(keys.map((key) => this.graphOf.get(key)).filter((id) => id !== undefined))];
+    const graphId = graphs[0] ?? `g${this.nextId++}`;
+    const newPairs = keys
+      .slice(1)
+      .map((key) => `${keys[0]}|${key}`)
+      .filter((pair) => !this.pairs.has(pair));
+    const newIdentities = keys.filter((key) => !this.graphOf.has(key));
+    const changed = graphs.length > 1 || newPairs.length > 0 || newIdentities.length > 0;
+    for (const [key, id] of this.graphOf) if (graphs.includes(id)) this.graphOf.set(key, graphId);
+    for (const key of keys) this.graphOf.set(key, graphId);
+    newPairs.forEach((pair) => this.pairs.add(pair));
+    if (changed) this.links.push({ identities: [...identities], source });
+    return { graphId, changed, merged: graphs.slice(1), evicted: [] };
+  }
+
+  async resolve(): Promise<GraphView | undefined> {
+    throw new Error('not used by the pipeline entry point');
+  }
+
+  async remove(): Promise<GraphRemoval> {
+    throw new Error('not used by the pipeline entry point');
+  }
+}
+
+const fragmentKey = (sandbox: string, datasetId: string, identity: IdentityRef) =>
+  `${sandbox}|${datasetId}|${identityKeyOf(identity)}`;
+const eventKey = (sandbox: string, datasetId: string, identity: IdentityRef, eventId: string) =>
+  `${sandbox}|${datasetId}|${identityKeyOf(identity)}|${eventId}`;
+
+export class MemoryProfileData implements FragmentWrites, EventWrites {
+  readonly fragments = new Map<string, StoredFragment>();
+  readonly events = new Map<string, ProfileEvent>();
+  writes = 0;
+  failOn?: string;
+  /** Runs once, between the next fragment read and its write: a concurrent writer's change. */
+  interleave?: () => void;
+
+  async getFragment(sandbox: string, datasetId: string, identity: IdentityRef) {
+    if (this.failOn === identityKeyOf(identity)) throw new Error('store unavailable');
+    const stored = this.fragments.get(fragmentKey(sandbox, datasetId, identity));
+    const interleave = this.interleave;
+    this.interleave = undefined;
+    interleave?.();
+    return stored;
+  }
+
+  async putFragment(
+    sandbox: string,
+    fragment: StoredFragment,
+    expected: string | undefined,
+  ): Promise<WriteResult> {
+    const key = fragmentKey(sandbox, fragment.datasetId, fragment.identity);
+    this.writes += 1;
+    if (this.fragments.get(key)?.version !== expected) return { written: false, writeUnits: 1 };
+    this.fragments.set(key, fragment);
+    return { written: true, writeUnits: 1 };
+  }
+
+  async hasEvent(sandbox: string, datasetId: string, identity: IdentityRef, eventId: string) {
+    return this.events.has(eventKey(sandbox, datasetId, identity, eventId));
+  }
+
+  async putEventIfAbsent(sandbox: string, event: ProfileEvent): Promise<WriteResult> {
+    const key = eventKey(sandbox, event.datasetId, event.identity, event.eventId);
+    this.writes += 1;
+    if (this.events.has(key)) return { written: false, writeUnits: 1 };
+    this.events.set(key, event);
+    return { written: true, writeUnits: 1 };
+  }
+}
