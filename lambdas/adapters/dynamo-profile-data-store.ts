@@ -140,10 +140,13 @@ export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites,
     return perIdentity
       .flat()
       .filter((item) => !item.deleted)
-      .map((item) => {
-        const { version: _version, ...fragment } = toFragment(item);
-        return fragment;
-      });
+      .map((item): Fragment => ({
+        datasetId: item.datasetId,
+        identity: { namespace: item.namespace, id: item.id },
+        attributes: item.attributes,
+        timestamp: item.timestamp,
+        source: item.source,
+      }));
   }
 
   async getFragment(

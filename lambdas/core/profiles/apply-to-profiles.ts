@@ -18,7 +18,6 @@ import {
   normalizeTimestamp,
   recordTimestamp,
   UPSERT_OPERATIONS,
-  type Attributes,
   type FragmentChange,
   type FragmentWrites,
   type StoredFragment,
@@ -161,8 +160,7 @@ function prepare(deps: ApplyDeps, input: ApplyInput, item: ApplyItem, index: num
   }
   const source: LinkSource = { datasetId: dataset.id, ...item.source, at: timestamp };
   const prepared = { index, primary: found.primary, identities: found.identities, source };
-  if (!isEvent)
-    return { ...prepared, change: { operation, attributes: record as Attributes, timestamp, source } };
+  if (!isEvent) return { ...prepared, change: { operation, attributes: record, timestamp, source } };
   if (operation !== 'create') {
     return failed(
       index,

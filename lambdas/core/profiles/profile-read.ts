@@ -46,9 +46,11 @@ function leavesOf(attributes: Readonly<Json>, prefix: readonly string[] = []): [
 const newestFirst = (a: Fragment, b: Fragment): number =>
   a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0;
 
+/** Code-unit order, not locale order: the merge must not depend on the runtime's locale. */
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 const stableTieBreak = (a: Fragment, b: Fragment): number =>
-  a.datasetId.localeCompare(b.datasetId) ||
-  identityKeyOf(a.identity).localeCompare(identityKeyOf(b.identity));
+  compareText(a.datasetId, b.datasetId) || compareText(identityKeyOf(a.identity), identityKeyOf(b.identity));
 
 /** The fragments in the order in which they supply attributes under the policy. */
 export function precedenceOrder(fragments: readonly Fragment[], policy: MergePolicy): Fragment[] {
@@ -61,13 +63,23 @@ export function precedenceOrder(fragments: readonly Fragment[], policy: MergePol
   return [...fragments].sort((a, b) => rankOf(a) - rankOf(b) || newestFirst(a, b) || stableTieBreak(a, b));
 }
 
+/** Sets an own property even for names like `__proto__`, which a plain assignment would take as the prototype. */
+function setOwn(node: Json, name: string, value: unknown): void {
+  Object.defineProperty(node, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function setPath(target: Json, path: readonly string[], value: unknown): void {
   let node = target;
   for (const name of path.slice(0, -1)) {
-    const child = node[name];
-    node = isObject(child) ? child : (node[name] = {});
+    const child = Object.hasOwn(node, name) ? node[name] : undefined;
+    if (isObject(child)) node = child;
+    else {
+      const created: Json = {};
+      setOwn(node, name, created);
+      node = created;
+    }
   }
-  node[path[path.length - 1]!] = value;
+  setOwn(node, path[path.length - 1]!, value);
 }
 
 /**
@@ -134,10 +146,10 @@ function pickAttributes(node: Json, fields: readonly string[], prefix: string): 
   const picked: Json = {};
   for (const [name, value] of Object.entries(node)) {
     const path = prefix === '' ? name : `${prefix}.${name}`;
-    if (covered(path, fields)) picked[name] = value;
+    if (covered(path, fields)) setOwn(picked, name, value);
     else if (isObject(value) && fields.some((field) => field.startsWith(`${path}.`))) {
       const child = pickAttributes(value, fields, path);
-      if (Object.keys(child).length > 0) picked[name] = child;
+      if (Object.keys(child).length > 0) setOwn(picked, name, child);
     }
   }
   return picked;

@@ -156,9 +156,7 @@ describe('applying records to profiles', () => {
     const { data, apply } = setup();
     await apply([record({ email: 'a@b.co', tier: 'gold', points: 1, timestamp: '2024-01-01T00:00:00Z' })]);
     data.interleave = () => {
-      const [[key, stored]] = [...data.fragments.entries()] as [
-        [string, typeof data.fragments extends Map<string, infer F> ? F : never],
-      ];
+      const [key, stored] = [...data.fragments.entries()][0]!;
       data.fragments.set(key, {
         ...stored,
         attributes: { ...stored.attributes, points: 5 },

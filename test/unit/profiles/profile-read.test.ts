@@ -157,6 +157,23 @@ describe('mergeProfile', () => {
     expect(Object.keys(profile.provenance).sort()).toEqual(['address', 'tags']);
   });
 
+  it('keeps an attribute named __proto__ as data, not as the prototype', () => {
+    // Prepare: JSON.parse makes `__proto__` an own property, as a record from a producer would have it
+    const attributes = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}') as Record<string, unknown>;
+
+    // Act
+    const profile = mergeProfile(
+      GRAPH,
+      [fragment('ds-a', ALICE, '2024-01-01T00:00:00.000Z', attributes)],
+      TIMESTAMP,
+    );
+
+    // Assess
+    expect(JSON.parse(JSON.stringify(profile.attributes))).toEqual(attributes);
+    expect(Object.getPrototypeOf(profile.attributes)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('merges the same data the same way whatever order the fragments come in', () => {
     // Prepare
     const tied = [
