@@ -62,7 +62,7 @@ function rate(countViolations: (record: unknown) => number): number {
 const data = records();
 const registry = new SchemaRegistry({
   store: new InMemorySchemaStore(),
-  namespaces: { exists: async () => true },
+  namespaces: { canonicalCode: async (_sandbox, code) => code },
 });
 await registry.register('prod', { title: 'Customer', class: 'profile', schema });
 const ours = await registry.validatorFor('prod', schema.$id, 1);

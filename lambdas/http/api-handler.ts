@@ -36,9 +36,21 @@ const internalError = () =>
     'the request failed unexpectedly; it has been logged',
   );
 
+/** How long a client should wait before retrying a request that lost to concurrent writers. */
+const RETRY_AFTER_SECONDS = '1';
+
+/** Errors the core marks `retryable` (contention on a conditional write, say) are the client's to retry: a 503. */
+const isRetryable = (error: unknown): error is Error =>
+  error instanceof Error && (error as Error & { retryable?: unknown }).retryable === true;
+
 /** The problem an error stands for, or undefined when it is a fault of ours. */
 export function problemOf(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
+  if (isRetryable(error)) {
+    return new HttpProblem(503, 'temporarily-unavailable', 'Service Unavailable', error.message, undefined, {
+      'retry-after': RETRY_AFTER_SECONDS,
+    });
+  }
   if (error instanceof z.ZodError) return validationFailed('the request is invalid', violationsOf(error));
   if (error instanceof InvalidPageToken) return badRequest('invalid-page-token', error.message);
   return undefined;

@@ -105,7 +105,7 @@ const BROKEN_COPIES: readonly BrokenCopy[] = [
 describe('XDM conformance', () => {
   const registry = new SchemaRegistry({
     store: new InMemorySchemaStore(),
-    namespaces: { exists: async () => false },
+    namespaces: { canonicalCode: async () => undefined },
   });
   const corpus = schemasInDependencyOrder();
   const registered = new Map<string, StoredSchema>();

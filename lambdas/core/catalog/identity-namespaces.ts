@@ -86,9 +86,13 @@ export class NamespaceService {
     return namespace;
   }
 
-  /** The check the schema registry makes for identity descriptors. */
   async exists(sandbox: string, code: string): Promise<boolean> {
     return (await this.find(sandbox, code)) !== undefined;
+  }
+
+  /** What the schema registry asks of identity descriptors: the defined spelling of a code, if it exists. */
+  async canonicalCode(sandbox: string, code: string): Promise<string | undefined> {
+    return (await this.find(sandbox, code))?.code;
   }
 
   /** The standard namespaces first, then the custom ones in code order, paged across both. */

@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { STANDARD_NAMESPACES } from '../catalog/standard-namespaces';
 import type { IdentityRef } from './profile-ports';
 
 export interface IdentityHashing {
@@ -92,6 +93,15 @@ const STANDARD_RULES: Readonly<Record<string, Rule>> = {
   AdCloud: (trimmed) => trimmed,
 };
 
+/**
+ * Standard namespace codes by their lower-case spelling: an identityMap key `email` is the namespace `Email`, as
+ * namespace codes match case-insensitively everywhere else (custom codes are kept as written; schemas store the
+ * defined spelling of theirs).
+ */
+const STANDARD_CODES = new Map(
+  STANDARD_NAMESPACES.map((namespace) => [namespace.code.toLowerCase(), namespace.code]),
+);
+
 export class IdentityNormalizer {
   private readonly hashed: ReadonlySet<string>;
 
@@ -109,7 +119,8 @@ export class IdentityNormalizer {
   }
 
   /** The identity as stored, or why the value cannot be one. Numbers are taken as their decimal text. */
-  normalize(namespace: string, value: unknown): NormalizedIdentity {
+  normalize(namespaceCode: string, value: unknown): NormalizedIdentity {
+    const namespace = STANDARD_CODES.get(namespaceCode.toLowerCase()) ?? namespaceCode;
     if (namespace.length === 0 || namespace.includes(KEY_SEPARATOR)) {
       return reject(`"${namespace}" is not a namespace code (empty or containing "#")`);
     }

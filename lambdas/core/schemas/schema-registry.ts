@@ -23,10 +23,21 @@ import { parseEvolution, parseRegistration, type SchemaDefinition } from './sche
 import { scanSchema, type ExternalRef, type SchemaScan } from './schema-scan';
 import type { SchemaStore } from './schema-store';
 import type { SchemaDocuments } from './schema-structure';
-import type { SchemaDialect, SchemaSummary, SchemaWarning, StoredSchema } from './schema-types';
+import type {
+  IdentityDescriptor,
+  SchemaDialect,
+  SchemaSummary,
+  SchemaWarning,
+  StoredSchema,
+} from './schema-types';
 
 export interface NamespaceDirectory {
-  exists(sandbox: string, code: string): Promise<boolean>;
+  /**
+   * The namespace's code as it was defined (codes match case-insensitively, `email` finds `Email`), or undefined
+   * when the sandbox has no such namespace. Descriptors are stored with this spelling, so that the identities a
+   * record yields are keyed the same way whoever wrote the schema.
+   */
+  canonicalCode(sandbox: string, code: string): Promise<string | undefined>;
 }
 
 export interface SchemaRegistryDependencies {
@@ -264,6 +275,18 @@ export class SchemaRegistry {
     return this.remember(schema, compiled);
   }
 
+  private async canonicalIdentities(
+    sandbox: string,
+    identities: readonly IdentityDescriptor[],
+  ): Promise<IdentityDescriptor[]> {
+    return Promise.all(
+      identities.map(async (identity) => ({
+        ...identity,
+        namespace: (await this.namespaces.canonicalCode(sandbox, identity.namespace)) ?? identity.namespace,
+      })),
+    );
+  }
+
   private dialectOf(definition: SchemaDefinition): SchemaDialect {
     const dialect = dialectOf(definition.schema.$schema);
     if (dialect) return dialect;
@@ -305,7 +328,7 @@ export class SchemaRegistry {
       class: definition.class,
       schema,
       dialect,
-      identities: definition.identities,
+      identities: await this.canonicalIdentities(sandbox, definition.identities),
       hasIdentityMap: false,
       dependencies: dependencies.map(({ id, version }) => ({ id, version })),
       annotationKeywords: [
@@ -337,7 +360,7 @@ export class SchemaRegistry {
       identities: record.identities,
       root: { schema, documentUri: record.id },
       documents,
-      namespaceExists: (code) => this.namespaces.exists(sandbox, code),
+      namespaceExists: async (code) => (await this.namespaces.canonicalCode(sandbox, code)) !== undefined,
     });
     if (rules.violations.length > 0) {
       compiled.settle(false);

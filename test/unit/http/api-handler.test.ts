@@ -43,11 +43,35 @@ const echo: RouteMap = {
   'GET /inlets': async () => {
     throw new Error('secret table name TributaryCatalog-ABC');
   },
+  'GET /inlets/{inletId}': async () => {
+    throw Object.assign(new Error('the graph kept losing to concurrent writers; retry later'), {
+      retryable: true,
+    });
+  },
 };
 
 const admin = { authorizer: PLATFORM_CONTEXT };
 
 describe('createApiHandler', () => {
+  it('answers a retryable core error with 503 and Retry-After, without logging it as a fault', async () => {
+    // Prepare
+    const { call, errors } = setup(echo);
+
+    // Act
+    const response = await call({
+      method: 'GET',
+      resource: '/inlets/{inletId}',
+      pathParameters: { inletId: 'abc' },
+      ...admin,
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '1' });
+    expect(response.json).toMatchObject({ code: 'temporarily-unavailable', status: 503 });
+    expect(errors).not.toHaveBeenCalled();
+  });
+
   it('answers GET /health without a key', async () => {
     // Act
     const response = await setup(echo).call({ method: 'GET', resource: '/health' });

@@ -130,3 +130,18 @@ describe('identity normalisation', () => {
     secrets.restore();
   });
 });
+
+describe('namespace spelling', () => {
+  it('takes a standard namespace code in any case as the standard code', () => {
+    // Prepare
+    const normalizer = new IdentityNormalizer({ maxIdentityLength: 1024 });
+
+    // Act
+    const lower = normalizer.normalize('email', ' Ada@Example.COM ');
+    const upper = normalizer.normalize('ECID', '12345678901234567890123456789012345678');
+
+    // Assess
+    expect(lower).toEqual({ ok: true, identity: { namespace: 'Email', id: 'ada@example.com' } });
+    expect(upper).toMatchObject({ ok: true, identity: { namespace: 'ECID' } });
+  });
+});

@@ -9,7 +9,10 @@ export function newRegistry() {
   const store = new InMemorySchemaStore();
   const registry = new SchemaRegistry({
     store,
-    namespaces: { exists: async (_sandbox, code) => KNOWN_NAMESPACES.has(code) },
+    namespaces: {
+      canonicalCode: async (_sandbox, code) =>
+        [...KNOWN_NAMESPACES].find((known) => known.toLowerCase() === code.toLowerCase()),
+    },
     now: () => new Date('2025-01-02T03:04:05.000Z'),
   });
   return { store, registry };

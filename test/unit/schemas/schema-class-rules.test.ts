@@ -116,6 +116,23 @@ describe('SchemaRegistry class and identity rules', () => {
     expect(stored.hasIdentityMap).toBe(false);
   });
 
+  it('stores each namespace with its defined spelling, whatever case the descriptor used', async () => {
+    // Prepare
+    const { registry } = newRegistry();
+
+    // Act
+    const stored = await registry.register(SANDBOX, {
+      title: 'Person',
+      class: 'profile',
+      schema: personSchema(),
+      identities: [{ path: '/email', namespace: 'email', primary: true }],
+    });
+
+    // Assess
+    expect(stored.identities).toEqual([{ path: '/email', namespace: 'Email', primary: true }]);
+    expect(stored.primaryIdentity).toEqual({ path: '/email', namespace: 'Email' });
+  });
+
   it('rejects bad identity descriptors with a pointer into the request body for each', async () => {
     // Prepare
     const { registry } = newRegistry();

@@ -112,7 +112,7 @@ describe('SchemaRegistry validation', () => {
     // Prepare
     const { registry, store } = await registeredPerson();
     const { SchemaRegistry } = await import('../../../lambdas/core/schemas/schema-registry');
-    const other = new SchemaRegistry({ store, namespaces: { exists: async () => true } });
+    const other = new SchemaRegistry({ store, namespaces: { canonicalCode: async (_sandbox, code) => code } });
 
     // Act
     const latest = await other.validatorFor(SANDBOX, PERSON_ID);
