@@ -26,7 +26,8 @@ export interface TributaryApp {
 export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp {
   const app = props.app ?? new App();
   const storage = new StorageStack(app, STORAGE_STACK_NAME, {
-    description: 'Tributary stateful resources: data key, buckets, ingest stream, catalog, API key and profile tables',
+    description:
+      'Tributary stateful resources: data key, buckets, ingest stream, catalog, API key and profile tables',
   });
   const api = new ApiStack(app, API_STACK_NAME, {
     description: 'Tributary HTTP API: API Gateway, API key authorizer, control plane and profiles',

@@ -23,7 +23,8 @@ const person = (properties: Record<string, unknown> = {}) => ({
 describe('DynamoSchemaStore against dynalite', () => {
   let emulators: RunningEmulators;
   let store: DynamoSchemaStore;
-  const newRegistry = () => new SchemaRegistry({ store, namespaces: { canonicalCode: async (_sandbox, code) => code } });
+  const newRegistry = () =>
+    new SchemaRegistry({ store, namespaces: { canonicalCode: async (_sandbox, code) => code } });
 
   beforeAll(async () => {
     emulators = await startEmulators();

@@ -112,7 +112,10 @@ describe('SchemaRegistry validation', () => {
     // Prepare
     const { registry, store } = await registeredPerson();
     const { SchemaRegistry } = await import('../../../lambdas/core/schemas/schema-registry');
-    const other = new SchemaRegistry({ store, namespaces: { canonicalCode: async (_sandbox, code) => code } });
+    const other = new SchemaRegistry({
+      store,
+      namespaces: { canonicalCode: async (_sandbox, code) => code },
+    });
 
     // Act
     const latest = await other.validatorFor(SANDBOX, PERSON_ID);
