@@ -9,16 +9,15 @@
  *
  *   npm run bench:profiles
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoGraphStore } from '../lambdas/adapters/dynamo-graph-store';
 import { DynamoProfileDataStore } from '../lambdas/adapters/dynamo-profile-data-store';
 import { applyToProfiles, type ApplyInput, type ApplyItem } from '../lambdas/core/profiles/apply-to-profiles';
 import { DynamoIdentityGraph } from '../lambdas/core/profiles/identity-graph';
 import { IdentityNormalizer } from '../lambdas/core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../lambdas/core/profiles/profile-ports';
-import { LOCAL_REGION, startEmulators } from '../local/emulators';
-import { createProfilesTable } from '../test/support/profiles-table';
+import { startProfilesEmulator } from '../test/support/profiles-emulator';
+import { EVENT_SCHEMA, emailProfileSchema } from '../test/support/profile-schemas';
 
 /** Profiles per case: enough that the per-record average is steady, few enough to run in seconds. */
 const PROFILES = 200;
@@ -31,12 +30,8 @@ const WRITE_COMMANDS = new Set([
   'TransactWriteItemsCommand',
 ]);
 
-const emulators = await startEmulators();
-const client = new DynamoDBClient({
-  endpoint: emulators.endpoints.dynamodb,
-  region: LOCAL_REGION,
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
+const profiles = await startProfilesEmulator(TABLE);
+const { client, documents } = profiles;
 
 let writeUnits = 0;
 let writeRequests = 0;
@@ -60,8 +55,6 @@ client.middlewareStack.add(
   },
   { step: 'initialize', name: 'countWriteUnits' },
 );
-const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-await createProfilesTable(client, TABLE);
 
 const graph = new DynamoIdentityGraph({
   store: new DynamoGraphStore(documents, TABLE),
@@ -73,21 +66,7 @@ const deps = {
   guardrails: DEFAULT_PROFILE_GUARDRAILS,
   normalizer: new IdentityNormalizer({ maxIdentityLength: DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength }),
 };
-const profileSchema: ApplyInput['schema'] = {
-  class: 'profile',
-  identities: [
-    { path: '/email', namespace: 'Email', primary: true },
-    { path: '/crmId', namespace: 'CRMID', primary: false },
-  ],
-  hasIdentityMap: false,
-  primaryIdentity: { path: '/email', namespace: 'Email' },
-};
-const eventSchema: ApplyInput['schema'] = {
-  class: 'event',
-  identities: [],
-  hasIdentityMap: true,
-  primaryIdentity: { path: 'identityMap' },
-};
+const profileSchema = emailProfileSchema({ path: '/crmId', namespace: 'CRMID' });
 
 /** A realistic profile record of about 0.6 KB: a name, an address, loyalty, consents. */
 function customer(email: string, crmId: string, tier: string, day: number): Record<string, unknown> {
@@ -155,6 +134,17 @@ const baseline: Row = {
   requestsPerRecord: 1,
 };
 
+/** The profiles' second record: one attribute changed (sent twice, the second time a redelivery). */
+const goldOnDay2 = (i: number) => customer(`a${i}@b.co`, `A${i}`, 'gold', 2);
+/** A page view of the first profiles (sent twice, the second time a redelivery). */
+const pageView = (i: number) => ({
+  _id: `e${i}`,
+  timestamp: '2024-05-01T00:00:00Z',
+  eventType: 'web.webpagedetails.pageViews',
+  web: { webPageDetails: { URL: 'https://example.com/products/1', name: 'product' } },
+  identityMap: { Email: [{ id: `a${i}@b.co`, primary: true }] },
+});
+
 const rows: Row[] = [baseline];
 rows.push(
   await measure(
@@ -163,20 +153,8 @@ rows.push(
     range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'silver', 1)),
   ),
 );
-rows.push(
-  await measure(
-    'update of one attribute',
-    profileSchema,
-    range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'gold', 2)),
-  ),
-);
-rows.push(
-  await measure(
-    'unchanged record (redelivery)',
-    profileSchema,
-    range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'gold', 2)),
-  ),
-);
+rows.push(await measure('update of one attribute', profileSchema, range.map(goldOnDay2)));
+rows.push(await measure('unchanged record (redelivery)', profileSchema, range.map(goldOnDay2)));
 await measure(
   '(setup: second profiles)',
   profileSchema,
@@ -189,32 +167,8 @@ rows.push(
     range.map((i) => customer(`a${i}@b.co`, `Z${i}`, 'gold', 3)),
   ),
 );
-rows.push(
-  await measure(
-    'new event',
-    eventSchema,
-    range.map((i) => ({
-      _id: `e${i}`,
-      timestamp: '2024-05-01T00:00:00Z',
-      eventType: 'web.webpagedetails.pageViews',
-      web: { webPageDetails: { URL: 'https://example.com/products/1', name: 'product' } },
-      identityMap: { Email: [{ id: `a${i}@b.co`, primary: true }] },
-    })),
-  ),
-);
-rows.push(
-  await measure(
-    'redelivered event',
-    eventSchema,
-    range.map((i) => ({
-      _id: `e${i}`,
-      timestamp: '2024-05-01T00:00:00Z',
-      eventType: 'web.webpagedetails.pageViews',
-      web: { webPageDetails: { URL: 'https://example.com/products/1', name: 'product' } },
-      identityMap: { Email: [{ id: `a${i}@b.co`, primary: true }] },
-    })),
-  ),
-);
+rows.push(await measure('new event', EVENT_SCHEMA, range.map(pageView)));
+rows.push(await measure('redelivered event', EVENT_SCHEMA, range.map(pageView)));
 
 console.log(
   `${PROFILES} records per case, one record per call, real adapters and graph on the embedded DynamoDB`,
@@ -227,5 +181,4 @@ console.table(
     'ratio to baseline': (row.unitsPerRecord / baseline.unitsPerRecord).toFixed(2),
   })),
 );
-client.destroy();
-await emulators.stop();
+await profiles.stop();

@@ -3,10 +3,8 @@
  * for the capacity it consumed and adds it to `writeUnitsUsed`, so the pipeline and the benchmark can report the
  * cost of a record without estimating it.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PROFILES_KEYS } from '../config/env-names';
 import type { EventWrites } from '../core/profiles/events';
 import type { FragmentWrites, StoredFragment, WriteResult } from '../core/profiles/fragments';
@@ -20,22 +18,13 @@ import {
   type ProfileDataStore,
   type ProfileEvent,
 } from '../core/profiles/profile-ports';
-import { InvalidPageToken, type Item } from './dynamo-items';
+import { DynamoItems, InvalidPageToken, type Item, type Key } from './dynamo-items';
 
 const { partitionKey: PK, sortKey: SK, byTime } = PROFILES_KEYS;
 const EVENT_TIME = byTime.sortKey;
 
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_WRITE_LIMIT = 25;
-/** First pause before re-sending unprocessed deletes, doubled each round (DynamoDB's advice: back off). */
-const UNPROCESSED_BACKOFF_MS = 50;
-/** Rounds of re-sending what BatchWriteItem left unprocessed (throttling) before giving up with an error. */
-const UNPROCESSED_RETRIES = 5;
-/**
- * A conditional write DynamoDB refuses still bills at least one write unit, but the SDK's error carries no
- * ConsumedCapacity; we count that minimum.
- */
-const REFUSED_WRITE_UNITS = 1;
+/** The item does not exist yet. */
+const ABSENT = { expression: 'attribute_not_exists(#pk)', names: { '#pk': PK } };
 /** Sorts after every character a timestamp, dataset id or event id can contain: the inclusive upper bound. */
 const HIGHEST = '\uffff';
 
@@ -121,11 +110,14 @@ function timeRange(startTime: string | undefined, endTime: string | undefined): 
 
 export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites, EventWrites {
   private units = 0;
+  private readonly items: DynamoItems;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.items = new DynamoItems(client, tableName, { onConsumed: (use) => (this.units += use.writeUnits) });
+  }
 
   /** Write units consumed by this store's writes since it was built. */
   get writeUnitsUsed(): number {
@@ -154,14 +146,11 @@ export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites,
     datasetId: string,
     identity: IdentityRef,
   ): Promise<StoredFragment | undefined> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { [PK]: fragmentPartition(sandbox, identity), [SK]: datasetId },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? toFragment(out.Item as FragmentItem) : undefined;
+    const item = await this.items.get<FragmentItem>({
+      [PK]: fragmentPartition(sandbox, identity),
+      [SK]: datasetId,
+    });
+    return item ? toFragment(item) : undefined;
   }
 
   async putFragment(
@@ -181,14 +170,16 @@ export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites,
       source: fragment.source,
       ...(fragment.deleted ? { deleted: true } : {}),
     };
-    return expectedVersion === undefined
-      ? this.conditionalPut(item, 'attribute_not_exists(#pk)', { '#pk': PK })
-      : this.conditionalPut(
-          item,
-          '#version = :expected',
-          { '#version': 'version' },
-          { ':expected': expectedVersion },
-        );
+    return this.items.putIf(
+      item,
+      expectedVersion === undefined
+        ? ABSENT
+        : {
+            expression: '#version = :expected',
+            names: { '#version': 'version' },
+            values: { ':expected': expectedVersion },
+          },
+    );
   }
 
   async hasEvent(
@@ -221,7 +212,7 @@ export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites,
       body: { ...event.body },
       source: event.source,
     };
-    return this.conditionalPut(item, 'attribute_not_exists(#pk)', { '#pk': PK });
+    return this.items.putIf(item, ABSENT);
   }
 
   /**
@@ -298,40 +289,11 @@ export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites,
     for (const identity of identities) {
       const fragmentKeys = await this.queryKeys(fragmentPartition(sandbox, identity));
       const eventKeys = await this.queryKeys(eventPartition(sandbox, identity));
-      await this.deleteKeys([...fragmentKeys, ...eventKeys]);
+      await this.items.batchDelete([...fragmentKeys, ...eventKeys]);
       fragments += fragmentKeys.length;
       events += eventKeys.length;
     }
     return { fragments, events };
-  }
-
-  private async conditionalPut(
-    item: Item,
-    condition: string,
-    names: Record<string, string>,
-    values?: Record<string, unknown>,
-  ): Promise<WriteResult> {
-    try {
-      const out = await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ...(values ? { ExpressionAttributeValues: values } : {}),
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      return this.count(true, out.ConsumedCapacity?.CapacityUnits ?? 0);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return this.count(false, REFUSED_WRITE_UNITS);
-      throw error;
-    }
-  }
-
-  private count(written: boolean, writeUnits: number): WriteResult {
-    this.units += writeUnits;
-    return { written, writeUnits };
   }
 
   private async queryAll<T extends Item>(partition: string, projection?: string[]): Promise<T[]> {
@@ -359,33 +321,8 @@ export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites,
     return items;
   }
 
-  private async queryKeys(partition: string): Promise<Record<string, string>[]> {
+  private async queryKeys(partition: string): Promise<Key[]> {
     const items = await this.queryAll<Item>(partition, [PK, SK]);
     return items.map((item) => ({ [PK]: item[PK] as string, [SK]: item[SK] as string }));
-  }
-
-  private async deleteKeys(keys: readonly Record<string, string>[]): Promise<void> {
-    for (let offset = 0; offset < keys.length; offset += BATCH_WRITE_LIMIT) {
-      let requests = keys
-        .slice(offset, offset + BATCH_WRITE_LIMIT)
-        .map((Key) => ({ DeleteRequest: { Key } }));
-      for (let round = 0; requests.length > 0; round += 1) {
-        if (round > UNPROCESSED_RETRIES)
-          throw new Error('DynamoDB left profile deletes unprocessed; retry the delete');
-        if (round > 0) await sleep(UNPROCESSED_BACKOFF_MS * 2 ** (round - 1));
-        const out = await this.client.send(
-          new BatchWriteCommand({
-            RequestItems: { [this.tableName]: requests },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        for (const consumed of out.ConsumedCapacity ?? []) this.units += consumed.CapacityUnits ?? 0;
-        requests = (out.UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
-          request.DeleteRequest?.Key
-            ? [{ DeleteRequest: { Key: request.DeleteRequest.Key as Record<string, string> } }]
-            : [],
-        );
-      }
-    }
   }
 }

@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoGraphStore } from '../../lambdas/adapters/dynamo-graph-store';
 import { DynamoProfileDataStore } from '../../lambdas/adapters/dynamo-profile-data-store';
@@ -11,26 +10,12 @@ import {
 import { DynamoIdentityGraph } from '../../lambdas/core/profiles/identity-graph';
 import { IdentityNormalizer } from '../../lambdas/core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
-import { LOCAL_REGION, startEmulators, type RunningEmulators } from '../../local/emulators';
-import { createProfilesTable } from '../support/profiles-table';
+import { startProfilesEmulator, type ProfilesEmulator } from '../support/profiles-emulator';
+import { EVENT_SCHEMA, emailProfileSchema } from '../support/profile-schemas';
 
 const TABLE = 'profiles-apply';
 const RECEIVED = '2024-06-01T00:00:00.000Z';
-const profileSchema: ApplyInput['schema'] = {
-  class: 'profile',
-  identities: [
-    { path: '/email', namespace: 'Email', primary: true },
-    { path: '/phone', namespace: 'Phone', primary: false },
-  ],
-  hasIdentityMap: false,
-  primaryIdentity: { path: '/email', namespace: 'Email' },
-};
-const eventSchema: ApplyInput['schema'] = {
-  class: 'event',
-  identities: [],
-  hasIdentityMap: true,
-  primaryIdentity: { path: 'identityMap' },
-};
+const profileSchema = emailProfileSchema({ path: '/phone', namespace: 'Phone' });
 const record = (fields: Record<string, unknown>): ApplyItem => ({
   record: fields,
   source: { batchId: 'b1' },
@@ -38,30 +23,18 @@ const record = (fields: Record<string, unknown>): ApplyItem => ({
 });
 
 describe('applying records to profiles in DynamoDB', () => {
-  let emulators: RunningEmulators;
-  let client: DynamoDBClient;
-  let documents: DynamoDBDocumentClient;
+  let profiles: ProfilesEmulator;
 
   beforeAll(async () => {
-    emulators = await startEmulators();
-    client = new DynamoDBClient({
-      endpoint: emulators.endpoints.dynamodb,
-      region: LOCAL_REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    await createProfilesTable(client, TABLE);
+    profiles = await startProfilesEmulator(TABLE);
   });
-  afterAll(async () => {
-    client.destroy();
-    await emulators.stop();
-  });
+  afterAll(() => profiles.stop());
 
   it('stores records and events with the real graph, and a redelivery changes nothing and costs no write', async () => {
     // Prepare
-    const graphStore = new DynamoGraphStore(documents, TABLE);
+    const graphStore = new DynamoGraphStore(profiles.documents, TABLE);
     const graph = new DynamoIdentityGraph({ store: graphStore, guardrails: DEFAULT_PROFILE_GUARDRAILS });
-    const data = new DynamoProfileDataStore(documents, TABLE);
+    const data = new DynamoProfileDataStore(profiles.documents, TABLE);
     const deps = {
       graph,
       data,
@@ -102,11 +75,11 @@ describe('applying records to profiles in DynamoDB', () => {
 
     // Act
     const first = await apply(profileSchema, 'ds-crm', records);
-    const firstEvents = await apply(eventSchema, 'ds-web', events);
-    const scanBefore = await documents.send(new ScanCommand({ TableName: TABLE }));
+    const firstEvents = await apply(EVENT_SCHEMA, 'ds-web', events);
+    const scanBefore = await profiles.documents.send(new ScanCommand({ TableName: TABLE }));
     const again = await apply(profileSchema, 'ds-crm', records);
-    const againEvents = await apply(eventSchema, 'ds-web', events);
-    const scanAfter = await documents.send(new ScanCommand({ TableName: TABLE }));
+    const againEvents = await apply(EVENT_SCHEMA, 'ds-web', events);
+    const scanAfter = await profiles.documents.send(new ScanCommand({ TableName: TABLE }));
 
     // Assess
     expect(first.results.map((result) => result.status)).toEqual(['applied', 'applied']);

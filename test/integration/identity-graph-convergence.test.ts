@@ -4,23 +4,16 @@
  * record is retried by its writer until it succeeds (at-least-once, as a stream redelivers). The end state must
  * equal the connected components computed in memory.
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoGraphStore } from '../../lambdas/adapters/dynamo-graph-store';
 import type { GraphState } from '../../lambdas/core/profiles/graph-store';
 import { DynamoIdentityGraph } from '../../lambdas/core/profiles/identity-graph';
 import { identityKeyOf, type GraphView, type IdentityRef } from '../../lambdas/core/profiles/profile-ports';
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  startEmulators,
-  type RunningEmulators,
-} from '../../local/emulators';
 import { faultyGraphStore, randomCrashes } from '../support/faulty-graph-store';
 import { componentsOf, memberKeys, settledProblems } from '../support/graph-convergence';
-import { createProfilesTable } from '../support/profiles-table';
+import { startProfilesEmulator, type ProfilesEmulator } from '../support/profiles-emulator';
 
 const TABLE = 'profiles-graph-convergence';
 /** The acceptance criterion of issue 3: at least 200 generated cases in CI. */
@@ -62,25 +55,13 @@ const caseArbitrary = fc.record({
 });
 
 describe('identity graph convergence (property, DynamoDB emulator)', () => {
-  let emulators: RunningEmulators;
-  let client: DynamoDBClient;
-  let documents: DynamoDBDocumentClient;
+  let profiles: ProfilesEmulator;
   let caseNumber = 0;
 
   beforeAll(async () => {
-    emulators = await startEmulators();
-    client = new DynamoDBClient({
-      endpoint: emulators.endpoints.dynamodb,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    await createProfilesTable(client, TABLE);
+    profiles = await startProfilesEmulator(TABLE);
   });
-  afterAll(async () => {
-    client.destroy();
-    await emulators.stop();
-  });
+  afterAll(() => profiles.stop());
 
   it(`converges to the connected components in ${CASES} generated cases`, { timeout: 180_000 }, async () => {
     // Prepare
@@ -95,7 +76,7 @@ describe('identity graph convergence (property, DynamoDB emulator)', () => {
           graphIds.push(id);
           return id;
         };
-        const store = new DynamoGraphStore(documents, TABLE);
+        const store = new DynamoGraphStore(profiles.documents, TABLE);
         const queues = Array.from({ length: writers }, (_, writer) =>
           records.filter((record) => record.writer % writers === writer),
         );
@@ -159,7 +140,7 @@ describe('identity graph convergence (property, DynamoDB emulator)', () => {
     await fc.assert(property, { numRuns: CASES, seed: SEED });
 
     // Assess
-    const scan = await client.send(
+    const scan = await profiles.client.send(
       new ScanCommand({
         TableName: TABLE,
         FilterExpression: 'attribute_exists(#claim)',

@@ -1,45 +1,26 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoGraphStore, type CapacityUse } from '../../lambdas/adapters/dynamo-graph-store';
 import { emptyGraph } from '../../lambdas/core/profiles/identity-graph-state';
 import { DynamoIdentityGraph } from '../../lambdas/core/profiles/identity-graph';
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  startEmulators,
-  type RunningEmulators,
-} from '../../local/emulators';
-import { createProfilesTable } from '../support/profiles-table';
+import { startProfilesEmulator, type ProfilesEmulator } from '../support/profiles-emulator';
 
 const TABLE = 'profiles-graph-store';
 const email = (id: string) => ({ namespace: 'Email', id });
 const source = { datasetId: 'ds-crm', batchId: 'batch-1', at: '2024-01-01T00:00:00.000Z' };
 
 describe('DynamoGraphStore against the DynamoDB emulator', () => {
-  let emulators: RunningEmulators;
-  let client: DynamoDBClient;
-  let documents: DynamoDBDocumentClient;
+  let profiles: ProfilesEmulator;
 
   beforeAll(async () => {
-    emulators = await startEmulators();
-    client = new DynamoDBClient({
-      endpoint: emulators.endpoints.dynamodb,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    await createProfilesTable(client, TABLE);
+    profiles = await startProfilesEmulator(TABLE);
   });
-  afterAll(async () => {
-    client.destroy();
-    await emulators.stop();
-  });
+  afterAll(() => profiles.stop());
 
   it('makes every write conditional and counts the write units DynamoDB reports', async () => {
     // Prepare
     const uses: CapacityUse[] = [];
-    const store = new DynamoGraphStore(documents, TABLE, { onConsumed: (use) => uses.push(use) });
+    const store = new DynamoGraphStore(profiles.documents, TABLE, { onConsumed: (use) => uses.push(use) });
     const pointer = { graphId: 'g1', token: 't1' };
 
     // Act
@@ -68,7 +49,7 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
 
   it('guards graph items by version, claim and tombstone', async () => {
     // Prepare
-    const store = new DynamoGraphStore(documents, TABLE);
+    const store = new DynamoGraphStore(profiles.documents, TABLE);
     const graph = emptyGraph('g1', '2024-01-01T00:00:00.000Z');
     const next = {
       ...graph,
@@ -108,7 +89,7 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
 
   it('withdraws a claim whose target is gone', async () => {
     // Prepare
-    const store = new DynamoGraphStore(documents, TABLE);
+    const store = new DynamoGraphStore(profiles.documents, TABLE);
     await store.createGraph('prod', emptyGraph('g5', '2024-01-01T00:00:00.000Z'));
     await store.claimGraph('prod', 'g5', 0, 'g4');
 
@@ -123,7 +104,7 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
 
   it('runs the protocol end to end and leaves nothing after a removal', async () => {
     // Prepare
-    const store = new DynamoGraphStore(documents, TABLE);
+    const store = new DynamoGraphStore(profiles.documents, TABLE);
     const graph = new DynamoIdentityGraph({ store, guardrails: { maxIdentitiesPerGraph: 50 } });
     await graph.link('e2e', [email('a'), email('b')], source);
     const newProfileUnits = store.writeUnits;
@@ -138,7 +119,7 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
     // Act
     const views = await Promise.all(['a', 'b', 'c'].map((id) => graph.resolve('e2e', email(id))));
     const removal = await graph.remove('e2e', merge.graphId);
-    const scan = await client.send(new ScanCommand({ TableName: TABLE }));
+    const scan = await profiles.client.send(new ScanCommand({ TableName: TABLE }));
 
     // Assess
     expect(new Set(views.map((view) => view?.graphId))).toEqual(new Set([merge.graphId]));

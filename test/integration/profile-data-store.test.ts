@@ -1,12 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoProfileDataStore } from '../../lambdas/adapters/dynamo-profile-data-store';
 import { InvalidPageToken } from '../../lambdas/adapters/dynamo-items';
 import { applyChange, type FragmentChange } from '../../lambdas/core/profiles/fragments';
 import type { IdentityRef, ProfileEvent } from '../../lambdas/core/profiles/profile-ports';
-import { LOCAL_REGION, startEmulators, type RunningEmulators } from '../../local/emulators';
 import { createProfilesTable } from '../support/profiles-table';
+import { startProfilesEmulator, type ProfilesEmulator } from '../support/profiles-emulator';
 
 const email: IdentityRef = { namespace: 'Email', id: 'a@b.co' };
 const crm: IdentityRef = { namespace: 'CRMID', id: 'C1' };
@@ -26,30 +25,19 @@ const event = (identity: IdentityRef, eventId: string, second: number, datasetId
 });
 
 describe('DynamoDB profile data store', () => {
-  let emulators: RunningEmulators;
-  let client: DynamoDBClient;
-  let documents: DynamoDBDocumentClient;
+  let profiles: ProfilesEmulator;
   let tableCount = 0;
 
   beforeAll(async () => {
-    emulators = await startEmulators();
-    client = new DynamoDBClient({
-      endpoint: emulators.endpoints.dynamodb,
-      region: LOCAL_REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    profiles = await startProfilesEmulator();
   });
-  afterAll(async () => {
-    client.destroy();
-    await emulators.stop();
-  });
+  afterAll(() => profiles.stop());
 
   async function freshStore() {
     tableCount += 1;
     const table = `profiles-${tableCount}`;
-    await createProfilesTable(client, table);
-    return { store: new DynamoProfileDataStore(documents, table), table };
+    await createProfilesTable(profiles.client, table);
+    return { store: new DynamoProfileDataStore(profiles.documents, table), table };
   }
 
   it('writes a fragment only over the version it read, and counts the write units', async () => {
@@ -179,7 +167,7 @@ describe('DynamoDB profile data store', () => {
 
     // Assess
     expect(removed).toEqual({ fragments: 2, events: 30 });
-    const left = await documents.send(new ScanCommand({ TableName: table }));
+    const left = await profiles.documents.send(new ScanCommand({ TableName: table }));
     expect(left.Items?.map((item) => item.pk as string).sort()).toEqual([
       'prod#event#Email#other@b.co',
       'prod#fragment#Email#other@b.co',

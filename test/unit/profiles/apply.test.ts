@@ -1,31 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyToProfiles,
-  type ApplyInput,
-  type ApplyItem,
-} from '../../../lambdas/core/profiles/apply-to-profiles';
+import { applyToProfiles, type ApplyItem } from '../../../lambdas/core/profiles/apply-to-profiles';
 import { IdentityNormalizer } from '../../../lambdas/core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../../lambdas/core/profiles/profile-ports';
 import type { UpsertOperation } from '../../../lambdas/core/profiles/fragments';
 import { MemoryGraph, MemoryProfileData } from './apply-fakes';
+import { EVENT_SCHEMA, emailProfileSchema } from '../../support/profile-schemas';
 
 const RECEIVED = '2024-06-01T00:00:00.000Z';
-const profileSchema: ApplyInput['schema'] = {
-  class: 'profile',
-  identities: [
-    { path: '/email', namespace: 'Email', primary: true },
-    { path: '/crmId', namespace: 'CRMID', primary: false },
-  ],
-  hasIdentityMap: false,
-  primaryIdentity: { path: '/email', namespace: 'Email' },
-};
-const eventSchema: ApplyInput['schema'] = {
-  class: 'event',
-  identities: [],
-  hasIdentityMap: true,
-  primaryIdentity: { path: 'identityMap' },
-};
+const profileSchema = emailProfileSchema({ path: '/crmId', namespace: 'CRMID' });
 
 function setup() {
   const graph = new MemoryGraph();
@@ -278,9 +261,9 @@ describe('applying events to profiles', () => {
     // Act
     const first = await apply(
       [event('e1', 'a@b.co'), event('e2', 'a@b.co'), event('e1', 'a@b.co')],
-      eventSchema,
+      EVENT_SCHEMA,
     );
-    const redelivered = await apply([event('e1', 'a@b.co'), event('e2', 'a@b.co')], eventSchema);
+    const redelivered = await apply([event('e1', 'a@b.co'), event('e2', 'a@b.co')], EVENT_SCHEMA);
 
     // Assess
     expect(first.results.map((result) => result.status)).toEqual(['applied', 'applied', 'unchanged']);
@@ -315,7 +298,7 @@ describe('applying events to profiles', () => {
           receivedAt: RECEIVED,
         },
       ],
-      eventSchema,
+      EVENT_SCHEMA,
     );
 
     // Assess
