@@ -7,6 +7,7 @@ export const ENV = {
   catalogTable: 'CATALOG_TABLE_NAME',
   apiKeysTable: 'API_KEYS_TABLE_NAME',
   profilesTable: 'PROFILES_TABLE_NAME',
+  batchesTable: 'BATCHES_TABLE_NAME',
   /** Guardrails of the profile store (optional; defaults in core/profiles/profile-ports.ts). */
   profileMaxIdentitiesPerGraph: 'PROFILE_MAX_IDENTITIES_PER_GRAPH',
   profileMaxIdentitiesPerRecord: 'PROFILE_MAX_IDENTITIES_PER_RECORD',
@@ -43,4 +44,14 @@ export const PROFILES_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
   byTime: { name: 'by-time', sortKey: 'eventTime' },
+} as const;
+
+/**
+ * Key attributes of the batches table: batch state, the per-chunk counts a batch's metrics are summed from, and the
+ * de-duplication markers of streamed messages; GSI `gsi1` lists a dataset's batches newest first.
+ */
+export const BATCHES_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
 } as const;

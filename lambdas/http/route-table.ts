@@ -56,10 +56,33 @@ export const PROFILE_ROUTES = [
 export type ProfileRoute = (typeof PROFILE_ROUTES)[number];
 export type ProfileRouteKey = `${ProfileRoute['method']} ${ProfileRoute['resource']}`;
 
+/**
+ * Streaming collection (Experience Platform's paths). No authorizer: an inlet created with `authenticated: false`
+ * takes no key, so the collect function checks the key itself for authenticated inlets (ingest scope).
+ */
+export const COLLECTION_ROUTES = [
+  { method: 'POST', resource: '/collection/{inletId}', scope: 'none' },
+  { method: 'POST', resource: '/collection/batch/{inletId}', scope: 'none' },
+] as const satisfies readonly RouteDefinition[];
+
+export type CollectionRouteKey =
+  `${(typeof COLLECTION_ROUTES)[number]['method']} ${(typeof COLLECTION_ROUTES)[number]['resource']}`;
+
+/** Batches as the catalog shows them (streaming now, file batches later), failed-record export and replay. */
+export const BATCH_ROUTES = [
+  { method: 'GET', resource: '/catalog/batches', scope: 'read' },
+  { method: 'GET', resource: '/catalog/batches/{batchId}', scope: 'read' },
+  { method: 'GET', resource: '/export/batches/{batchId}/failed', scope: 'read' },
+  { method: 'POST', resource: '/batches/{batchId}/replay', scope: 'ingest' },
+] as const satisfies readonly RouteDefinition[];
+
+export type BatchRouteKey =
+  `${(typeof BATCH_ROUTES)[number]['method']} ${(typeof BATCH_ROUTES)[number]['resource']}`;
+
 export type ControlPlaneRoute = (typeof CONTROL_PLANE_ROUTES)[number];
 export type ControlPlaneRouteKey = `${ControlPlaneRoute['method']} ${ControlPlaneRoute['resource']}`;
 /** Every route of every API function; each function's route map covers its own table. */
-export type RouteKey = ControlPlaneRouteKey | ProfileRouteKey;
+export type RouteKey = ControlPlaneRouteKey | ProfileRouteKey | CollectionRouteKey | BatchRouteKey;
 
 export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
 

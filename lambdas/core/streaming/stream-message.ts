@@ -1,0 +1,62 @@
+/**
+ * The contract between the collect function (producer side) and the stream consumer: what one Kinesis record
+ * carries, how streaming batches are cut, and where their records land.
+ */
+
+/** One accepted message, as written to the ingest stream (JSON, UTF-8). */
+export interface StreamMessage {
+  readonly v: 1;
+  readonly sandbox: string;
+  readonly inletId: string;
+  readonly datasetId: string;
+  readonly schemaId: string;
+  /** The `xactionId` the producer was given: `{receivedTimeMs}:{random}`, or `{requestBatchId}:{index}` in a batch. */
+  readonly messageId: string;
+  /** ISO 8601 time the collect function accepted the message; it places the message in its streaming batch. */
+  readonly receivedAt: string;
+  readonly origin: 'collection' | 'replay';
+  /** For replays: the batch whose quarantined record this is. */
+  readonly replayOf?: string;
+  /** The XDM entity (`body.xdmEntity`) of an envelope, or the whole body of a raw inlet's message. */
+  readonly record: unknown;
+}
+
+/**
+ * Messages of one dataset received in one window form one streaming batch. Fifteen minutes is the interval at which
+ * Experience Platform closes streaming batches; a window is fixed by the receive time, so redelivery and replay of a
+ * message always count in the same batch.
+ */
+export const STREAMING_BATCH_WINDOW_MINUTES = 15;
+
+export function windowStartOf(receivedAt: string): Date {
+  const time = new Date(receivedAt).getTime();
+  const windowMs = STREAMING_BATCH_WINDOW_MINUTES * 60_000;
+  return new Date(Math.floor(time / windowMs) * windowMs);
+}
+
+/** `stream-{datasetId}-{yyyymmddThhmm}` of the window start (UTC): readable, sortable, deterministic. */
+export function streamingBatchId(datasetId: string, receivedAt: string): string {
+  const start = windowStartOf(receivedAt).toISOString();
+  const stamp = `${start.slice(0, 4)}${start.slice(5, 7)}${start.slice(8, 10)}T${start.slice(11, 13)}${start.slice(14, 16)}`;
+  return `stream-${datasetId}-${stamp}`;
+}
+
+/**
+ * A chunk is what one consumer invocation wrote for one batch: named by the shard and the first sequence number of
+ * the invocation, so a retry of the same records (or of a bisected first half) overwrites its own files instead of
+ * adding to them.
+ */
+export const chunkName = (shardId: string, firstSequenceNumber: string): string =>
+  `${shardId}-${firstSequenceNumber}`;
+
+export const lakeKey = (
+  sandbox: string,
+  datasetId: string,
+  batchId: string,
+  receivedAt: string,
+  chunk: string,
+) =>
+  `lake/${sandbox}/${datasetId}/date=${windowStartOf(receivedAt).toISOString().slice(0, 10)}/batch=${batchId}/part-${chunk}.parquet`;
+
+export const quarantineKey = (sandbox: string, datasetId: string, batchId: string, chunk: string) =>
+  `quarantine/${sandbox}/${datasetId}/batch=${batchId}/part-${chunk}.jsonl`;
