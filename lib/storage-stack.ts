@@ -12,7 +12,7 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { API_KEYS_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
+import { API_KEYS_KEYS, BATCHES_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
 
 /** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
 const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
@@ -52,6 +52,7 @@ export interface TributaryStorage {
   readonly catalogTable: ITable;
   readonly apiKeysTable: ITable;
   readonly profilesTable: ITable;
+  readonly batchesTable: ITable;
 }
 
 /**
@@ -68,6 +69,7 @@ export class StorageStack extends Stack implements TributaryStorage {
   readonly catalogTable: Table;
   readonly apiKeysTable: Table;
   readonly profilesTable: Table;
+  readonly batchesTable: Table;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -156,6 +158,19 @@ export class StorageStack extends Stack implements TributaryStorage {
       sortKey: { name: PROFILES_KEYS.byTime.sortKey, type: AttributeType.STRING },
     });
 
+    this.batchesTable = this.dataTable(
+      'BatchesTable',
+      BATCHES_KEYS.partitionKey,
+      BATCHES_KEYS.sortKey,
+      BATCHES_KEYS.timeToLive,
+    );
+    // A sandbox's (or a dataset's) batches by window start, newest first (see core/batches/batch-keys.ts).
+    this.batchesTable.addGlobalSecondaryIndex({
+      indexName: BATCHES_KEYS.gsi1.name,
+      partitionKey: { name: BATCHES_KEYS.gsi1.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: BATCHES_KEYS.gsi1.sortKey, type: AttributeType.STRING },
+    });
+
     new CfnOutput(this, 'LandingBucketName', { value: this.landingBucket.bucketName });
     new CfnOutput(this, 'LakeBucketName', { value: this.lakeBucket.bucketName });
     new CfnOutput(this, 'QuarantineBucketName', { value: this.quarantineBucket.bucketName });
@@ -163,6 +178,7 @@ export class StorageStack extends Stack implements TributaryStorage {
     new CfnOutput(this, 'CatalogTableName', { value: this.catalogTable.tableName });
     new CfnOutput(this, 'ApiKeysTableName', { value: this.apiKeysTable.tableName });
     new CfnOutput(this, 'ProfilesTableName', { value: this.profilesTable.tableName });
+    new CfnOutput(this, 'BatchesTableName', { value: this.batchesTable.tableName });
   }
 
   /** CloudWatch Logs encrypts log groups of this account and region with the data key, and nobody else may. */
@@ -200,10 +216,11 @@ export class StorageStack extends Stack implements TributaryStorage {
     });
   }
 
-  private dataTable(id: string, partitionKey: string, sortKey?: string): Table {
+  private dataTable(id: string, partitionKey: string, sortKey?: string, timeToLiveAttribute?: string): Table {
     return new Table(this, id, {
       partitionKey: { name: partitionKey, type: AttributeType.STRING },
       ...(sortKey ? { sortKey: { name: sortKey, type: AttributeType.STRING } } : {}),
+      ...(timeToLiveAttribute ? { timeToLiveAttribute } : {}),
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.dataKey,

@@ -2,9 +2,11 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { StorageStack } from './storage-stack';
+import { StreamingStack } from './streaming-stack';
 
 export const STORAGE_STACK_NAME = 'Tributary-Storage';
 export const API_STACK_NAME = 'Tributary-Api';
+export const STREAMING_STACK_NAME = 'Tributary-Streaming';
 
 export interface TributaryAppProps {
   /** The app to build into; the local runtime and the tests pass one with bundling skipped. @default new App() */
@@ -17,6 +19,7 @@ export interface TributaryApp {
   readonly app: App;
   readonly storage: StorageStack;
   readonly api: ApiStack;
+  readonly streaming: StreamingStack;
 }
 
 /**
@@ -33,6 +36,10 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
     description: 'Tributary HTTP API: API Gateway, API key authorizer, control plane and profiles',
     storage,
   });
+  const streaming = new StreamingStack(app, STREAMING_STACK_NAME, {
+    description: 'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
+    storage,
+  });
   if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, storage, api };
+  return { app, storage, api, streaming };
 }

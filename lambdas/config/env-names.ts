@@ -54,4 +54,6 @@ export const BATCHES_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
   gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** Time-to-live attribute (epoch seconds): de-duplication markers and chunk manifests expire. */
+  timeToLive: 'expiresAt',
 } as const;

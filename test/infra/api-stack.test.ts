@@ -4,7 +4,12 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
-import { CONTROL_PLANE_ROUTES, PROFILE_ROUTES } from '../../lambdas/http/route-table';
+import {
+  BATCH_ROUTES,
+  COLLECTION_ROUTES,
+  CONTROL_PLANE_ROUTES,
+  PROFILE_ROUTES,
+} from '../../lambdas/http/route-table';
 import { API_STAGE_NAME, STAGE_BURST_LIMIT, STAGE_RATE_LIMIT } from '../../lib/api-stack';
 import {
   PROBLEM_GATEWAY_RESPONSES,
@@ -57,7 +62,7 @@ describe('ApiStack', () => {
 
   it('runs every function on nodejs22.x, arm64, traced, with the shared service name and source maps', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 5);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -79,6 +84,8 @@ describe('ApiStack', () => {
     // Assess
     expect(handlers.map((metadata) => metadata[HANDLER_METADATA.entry]).sort()).toEqual([
       'lambdas/handlers/authorizer.ts',
+      'lambdas/handlers/batches-api.ts',
+      'lambdas/handlers/collect.ts',
       'lambdas/handlers/control-plane.ts',
       'lambdas/handlers/profiles.ts',
     ]);
@@ -150,6 +157,8 @@ describe('ApiStack', () => {
       tributary.api.authorizerFunction,
       tributary.api.controlPlaneFunction,
       tributary.api.profilesFunction,
+      tributary.api.collectFunction,
+      tributary.api.batchesFunction,
     ]) {
       const role = resources[logicalIdOf(fn.role!)];
       expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
@@ -187,7 +196,68 @@ describe('ApiStack', () => {
     expect(document).toContain('dynamodb:BatchWriteItem');
   });
 
-  it('creates exactly one method per control-plane and profile route, keyless only where the scope is none', () => {
+  it('binds the collect function to the ingest stream for writing and to the catalog and key tables for reading', () => {
+    // Act
+    const variables = (
+      resources[logicalIdOf(tributary.api.collectFunction)]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    const role = logicalIdOf(tributary.api.collectFunction.role!);
+    const policy = ofType('AWS::IAM::Policy').find(
+      ([, candidate]) => JSON.stringify(candidate.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+    );
+    const document = JSON.stringify(policy?.[1].Properties.PolicyDocument);
+
+    // Assess
+    expect(storageExport(variables[ENV.ingestStream])).toEqual({
+      Ref: logicalIdOf(tributary.storage.ingestStream),
+    });
+    expect(storageExport(variables[ENV.catalogTable])).toEqual({
+      Ref: logicalIdOf(tributary.storage.catalogTable),
+    });
+    expect(storageExport(variables[ENV.apiKeysTable])).toEqual({
+      Ref: logicalIdOf(tributary.storage.apiKeysTable),
+    });
+    expect(variables[ENV.profilesTable]).toBeUndefined();
+    expect(document).toContain('kinesis:PutRecords');
+    expect(document).toContain('kms:GenerateDataKey*');
+    expect(document).toContain('dynamodb:GetItem');
+    expect(document).not.toContain('kinesis:GetRecords');
+    expect(document).not.toContain('dynamodb:PutItem');
+    expect(document).not.toContain('dynamodb:DeleteItem');
+  });
+
+  it('binds the batches function to the batches table, the quarantine (read) and the ingest stream (write)', () => {
+    // Act
+    const variables = (
+      resources[logicalIdOf(tributary.api.batchesFunction)]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    const role = logicalIdOf(tributary.api.batchesFunction.role!);
+    const policy = ofType('AWS::IAM::Policy').find(
+      ([, candidate]) => JSON.stringify(candidate.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+    );
+    const document = JSON.stringify(policy?.[1].Properties.PolicyDocument);
+
+    // Assess
+    expect(storageExport(variables[ENV.batchesTable])).toEqual({
+      Ref: logicalIdOf(tributary.storage.batchesTable),
+    });
+    expect(storageExport(variables[ENV.quarantineBucket])).toEqual({
+      Ref: logicalIdOf(tributary.storage.quarantineBucket),
+    });
+    expect(storageExport(variables[ENV.ingestStream])).toEqual({
+      Ref: logicalIdOf(tributary.storage.ingestStream),
+    });
+    expect(document).toContain('dynamodb:PutItem');
+    expect(document).toContain('s3:GetObject*');
+    expect(document).not.toContain('s3:PutObject');
+    expect(document).toContain('kinesis:PutRecords');
+  });
+
+  it('creates exactly one method per API route, keyless only where the scope is none', () => {
     // Prepare
     const [[authorizerId]] = ofType('AWS::ApiGateway::Authorizer') as [[string, CfnResource]];
     const pathOf = (resourceRef: unknown): string => {
@@ -204,7 +274,7 @@ describe('ApiStack', () => {
     }));
 
     // Assess
-    const routes = [...CONTROL_PLANE_ROUTES, ...PROFILE_ROUTES];
+    const routes = [...CONTROL_PLANE_ROUTES, ...PROFILE_ROUTES, ...COLLECTION_ROUTES, ...BATCH_ROUTES];
     expect(methods.map((method) => method.key).sort()).toEqual(
       routes.map((route) => `${route.method} ${route.resource}`).sort(),
     );

@@ -1,0 +1,25 @@
+/**
+ * Where the batches table keeps what: every key starts with the sandbox, except the chunk manifests of the stream
+ * consumer, which belong to a shard position and may span sandboxes.
+ *
+ *  - a batch:            pk `{sandbox}#batch#{batchId}`, sk `batch`, gsi1 `{sandbox}#dataset#{datasetId}` / `{windowStart}#{batchId}`
+ *  - its chunk counts:   pk `{sandbox}#batch#{batchId}`, sk `chunk#{chunk}`
+ *  - the sandbox's list: pk `{sandbox}#batches`, sk `{windowStart}#{batchId}` (one pointer per batch)
+ *  - a dedup marker:     pk `{sandbox}#dedup#{datasetId}#{key}`, sk `dedup`
+ *  - a chunk manifest:   pk `consumer#chunk#{chunk}`, sk `manifest`
+ * Window starts are ISO 8601 UTC strings, so sort keys order batches by time and a newest-first query is a
+ * backwards scan.
+ */
+export const BATCH_SK = 'batch';
+export const DEDUP_SK = 'dedup';
+export const MANIFEST_SK = 'manifest';
+export const CHUNK_SK_PREFIX = 'chunk#';
+
+export const batchPk = (sandbox: string, batchId: string) => `${sandbox}#batch#${batchId}`;
+export const chunkSk = (chunk: string) => `${CHUNK_SK_PREFIX}${chunk}`;
+export const datasetBatchesPk = (sandbox: string, datasetId: string) => `${sandbox}#dataset#${datasetId}`;
+export const sandboxBatchesPk = (sandbox: string) => `${sandbox}#batches`;
+export const batchOrderKey = (windowStart: string, batchId: string) => `${windowStart}#${batchId}`;
+export const dedupPk = (sandbox: string, datasetId: string, key: string) =>
+  `${sandbox}#dedup#${datasetId}#${key}`;
+export const manifestPk = (chunk: string) => `consumer#chunk#${chunk}`;

@@ -1,0 +1,168 @@
+/**
+ * The batches API's core: a batch with its metrics, the list newest first, the failed records of a batch, and the
+ * replay of those records into the stream (as new messages of a new batch; de-duplication markers keep what was
+ * already ingested from being ingested twice).
+ */
+import { badRequest, HttpProblem, notFound, unprocessable } from '../../http/problem';
+import type { Page, PageRequest } from '../page';
+import type { StreamEntry, StreamWriter } from '../streaming/collect-stream';
+import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
+import type { BatchStore, ChunkCounts, QuarantineLine } from './batch-types';
+import { batchView, type BatchView, type StreamingBatchStatus } from './batch-view';
+
+export interface ObjectReader {
+  /** The object's text, or undefined when there is none. */
+  getText(key: string): Promise<string | undefined>;
+}
+
+export interface BatchServiceDeps {
+  readonly store: BatchStore;
+  readonly quarantine: ObjectReader;
+  readonly stream: StreamWriter;
+  readonly now: () => Date;
+}
+
+export interface BatchListQuery {
+  readonly datasetId?: string;
+  readonly status?: StreamingBatchStatus;
+}
+
+/** A replay is one API request: this many records put to the stream stay well inside its 10-second timeout. */
+export const MAX_REPLAY_RECORDS = 5_000;
+
+/** A corrected version of one failed record, replayed instead of the record as it failed. */
+export interface ReplayFix {
+  readonly messageId: string;
+  readonly record: unknown;
+}
+
+export interface ReplayOutcome {
+  readonly replayBatchIds: string[];
+  readonly messages: number;
+}
+
+const chunkToken = (chunk: string) => Buffer.from(chunk, 'utf8').toString('base64url');
+
+export class BatchService {
+  constructor(private readonly deps: BatchServiceDeps) {}
+
+  async get(sandbox: string, batchId: string): Promise<BatchView> {
+    const batch = await this.deps.store.getBatch(sandbox, batchId);
+    if (!batch) throw notFound('batch', batchId);
+    return batchView(batch, await this.deps.store.chunksOf(sandbox, batchId), this.deps.now());
+  }
+
+  /** Newest first; a status filter applies to the page read, so a page may hold fewer than `limit` items. */
+  async list(sandbox: string, query: BatchListQuery, page: PageRequest): Promise<Page<BatchView>> {
+    const found = await this.deps.store.listBatches(
+      sandbox,
+      query.datasetId ? { datasetId: query.datasetId } : {},
+      page,
+    );
+    const now = this.deps.now();
+    const views = await Promise.all(
+      found.items.map(async (batch) =>
+        batchView(batch, await this.deps.store.chunksOf(sandbox, batch.batchId), now),
+      ),
+    );
+    const items = query.status ? views.filter((view) => view.status === query.status) : views;
+    return { items, ...(found.next ? { next: found.next } : {}) };
+  }
+
+  /**
+   * The failed records, whole chunks at a time (in chunk order) until `limit` records are reached: `next` names the
+   * chunk to continue from.
+   */
+  async failed(sandbox: string, batchId: string, page: PageRequest): Promise<Page<QuarantineLine>> {
+    const chunks = await this.failedChunks(sandbox, batchId);
+    let from = 0;
+    if (page.start !== undefined) {
+      from = chunks.findIndex((chunk) => chunkToken(chunk.chunk) === page.start);
+      if (from < 0) throw badRequest('invalid-page-token', 'the start token is not one this API issued');
+    }
+    const items: QuarantineLine[] = [];
+    let index = from;
+    for (; index < chunks.length && items.length < page.limit; index += 1) {
+      items.push(...(await this.linesOf(chunks[index] as ChunkCounts)));
+    }
+    const next = chunks[index];
+    return { items, ...(next ? { next: chunkToken(next.chunk) } : {}) };
+  }
+
+  async replay(sandbox: string, batchId: string, fixes: readonly ReplayFix[]): Promise<ReplayOutcome> {
+    const lines: QuarantineLine[] = [];
+    for (const chunk of await this.failedChunks(sandbox, batchId)) lines.push(...(await this.linesOf(chunk)));
+    const replayable = lines.filter((line) => line.inletId !== null && line.schemaId !== null);
+    const byId = new Map(replayable.map((line) => [line.messageId, line]));
+    fixes.forEach((fix, index) => {
+      if (!byId.has(fix.messageId)) {
+        throw unprocessable(
+          'not-quarantined',
+          `message ${fix.messageId} is not a failed record of ${batchId}`,
+          [
+            {
+              pointer: `/records/${index}/messageId`,
+              keyword: 'quarantined',
+              message: 'no such failed record',
+            },
+          ],
+        );
+      }
+    });
+    if (replayable.length > MAX_REPLAY_RECORDS) {
+      throw unprocessable(
+        'replay-too-large',
+        `the batch has ${replayable.length} failed records; a replay takes at most ${MAX_REPLAY_RECORDS}`,
+      );
+    }
+    const fixed = new Map(fixes.map((fix) => [fix.messageId, fix.record]));
+    const receivedAt = this.deps.now().toISOString();
+    const messages = replayable.map((line): StreamMessage => ({
+      v: 1,
+      sandbox,
+      inletId: line.inletId as string,
+      datasetId: line.datasetId,
+      schemaId: line.schemaId as string,
+      messageId: line.messageId,
+      receivedAt,
+      origin: 'replay',
+      replayOf: batchId,
+      record: fixed.has(line.messageId) ? fixed.get(line.messageId) : line.record,
+    }));
+    // Keyed by message id: a replay is out of order with live traffic anyway, and profiles merge by timestamp.
+    const entries = messages.map((message): StreamEntry => ({
+      partitionKey: message.messageId,
+      data: Buffer.from(JSON.stringify(message), 'utf8'),
+    }));
+    const outcomes = await this.deps.stream.put(entries);
+    const refused = outcomes.filter((outcome) => !outcome.ok).length;
+    if (refused > 0) {
+      throw new HttpProblem(
+        503,
+        'replay-incomplete',
+        'Service Unavailable',
+        `the stream refused ${refused} of ${entries.length} records; repeat the replay (what was ingested is not duplicated)`,
+      );
+    }
+    const replayBatchIds = [
+      ...new Set(messages.map((message) => streamingBatchId(message.datasetId, receivedAt))),
+    ];
+    return { replayBatchIds, messages: messages.length };
+  }
+
+  private async failedChunks(sandbox: string, batchId: string): Promise<ChunkCounts[]> {
+    if (!(await this.deps.store.getBatch(sandbox, batchId))) throw notFound('batch', batchId);
+    const chunks = await this.deps.store.chunksOf(sandbox, batchId);
+    return chunks
+      .filter((chunk) => chunk.quarantineKey !== undefined)
+      .sort((a, b) => a.chunk.localeCompare(b.chunk));
+  }
+
+  private async linesOf(chunk: ChunkCounts): Promise<QuarantineLine[]> {
+    const text = (await this.deps.quarantine.getText(chunk.quarantineKey as string)) ?? '';
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as QuarantineLine);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The catalog's view of a streaming batch, in Experience Platform's batch shape: status derived from the window and
+ * the clock, metrics summed from the chunk items (each chunk is written once per run of the same records, so a sum
+ * never double counts), errors grouped by code.
+ */
+import type { ChunkCounts, CodeCounts, StreamingBatch } from './batch-types';
+
+/**
+ * A window's records reach the consumer after it closes: batching window, retries with back-off and iterator lag.
+ * Fifteen minutes past the window end covers a healthy consumer's worst case (the mapping's retries end well
+ * within it), so a batch reads `success` only once late records have almost surely been counted.
+ */
+export const BATCH_CLOSE_GRACE_MS = 15 * 60_000;
+
+export type StreamingBatchStatus = 'processing' | 'success' | 'failed';
+
+export const QUARANTINE_CODES = {
+  invalid: 'schema-validation',
+  undecodable: 'undecodable',
+  datasetNotFound: 'dataset-not-found',
+  schemaNotFound: 'schema-not-found',
+} as const;
+
+const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  [QUARANTINE_CODES.invalid]: 'records that do not conform to the dataset schema',
+  [QUARANTINE_CODES.undecodable]: 'stream records that are not a readable message',
+  [QUARANTINE_CODES.datasetNotFound]: 'records of a dataset that no longer exists',
+  [QUARANTINE_CODES.schemaNotFound]: 'records whose dataset schema version no longer exists',
+};
+
+export interface BatchMetrics {
+  readonly inputRecordCount: number;
+  readonly outputRecordCount: number;
+  readonly failedRecordCount: number;
+  readonly duplicateRecordCount: number;
+}
+
+export interface BatchError {
+  readonly code: string;
+  readonly description: string;
+  readonly recordCount: number;
+}
+
+export interface BatchView {
+  readonly id: string;
+  readonly type: 'streaming';
+  readonly status: StreamingBatchStatus;
+  readonly sandbox: string;
+  /** Unix milliseconds, as Experience Platform's catalog answers them. */
+  readonly created: number;
+  readonly updated: number;
+  readonly started: number;
+  readonly completed?: number;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly metrics: BatchMetrics;
+  readonly errors: BatchError[];
+  /** Lake records the profile store did not take, by code (they count as output: the lake has them). */
+  readonly profileErrors: BatchError[];
+  readonly relatedObjects: { readonly type: 'dataSet'; readonly id: string }[];
+}
+
+const sum = (chunks: readonly ChunkCounts[], pick: (chunk: ChunkCounts) => number) =>
+  chunks.reduce((total, chunk) => total + pick(chunk), 0);
+
+function addCounts(chunks: readonly ChunkCounts[], pick: (chunk: ChunkCounts) => CodeCounts): BatchError[] {
+  const totals = new Map<string, number>();
+  for (const chunk of chunks) {
+    for (const [code, count] of Object.entries(pick(chunk)))
+      totals.set(code, (totals.get(code) ?? 0) + count);
+  }
+  return [...totals.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, recordCount]) => ({ code, description: CODE_DESCRIPTIONS[code] ?? code, recordCount }));
+}
+
+export function batchMetrics(chunks: readonly ChunkCounts[]): BatchMetrics {
+  const outputRecordCount = sum(chunks, (chunk) => chunk.outputRecordCount);
+  const failedRecordCount = sum(chunks, (chunk) => chunk.failedRecordCount);
+  const duplicateRecordCount = sum(chunks, (chunk) => chunk.duplicateRecordCount);
+  return {
+    inputRecordCount: outputRecordCount + failedRecordCount + duplicateRecordCount,
+    outputRecordCount,
+    failedRecordCount,
+    duplicateRecordCount,
+  };
+}
+
+/**
+ * `processing` while records of the window may still arrive; then `success`, or `failed` when nothing of the batch
+ * reached the lake but some records failed.
+ */
+export function batchStatus(batch: StreamingBatch, metrics: BatchMetrics, now: Date): StreamingBatchStatus {
+  if (new Date(batch.windowEnd).getTime() + BATCH_CLOSE_GRACE_MS >= now.getTime()) return 'processing';
+  return metrics.outputRecordCount === 0 && metrics.failedRecordCount > 0 ? 'failed' : 'success';
+}
+
+export function batchView(batch: StreamingBatch, chunks: readonly ChunkCounts[], now: Date): BatchView {
+  const metrics = batchMetrics(chunks);
+  const status = batchStatus(batch, metrics, now);
+  const created = new Date(batch.createdAt).getTime();
+  const updated = Math.max(created, ...chunks.map((chunk) => new Date(chunk.writtenAt).getTime()));
+  return {
+    id: batch.batchId,
+    type: batch.type,
+    status,
+    sandbox: batch.sandbox,
+    created,
+    updated,
+    started: created,
+    ...(status === 'processing' ? {} : { completed: updated }),
+    windowStart: batch.windowStart,
+    windowEnd: batch.windowEnd,
+    metrics,
+    errors: addCounts(chunks, (chunk) => chunk.errors),
+    profileErrors: addCounts(chunks, (chunk) => chunk.profileErrors),
+    relatedObjects: [{ type: 'dataSet', id: batch.datasetId }],
+  };
+}

@@ -1,0 +1,357 @@
+/**
+ * The collect service behind `POST /collection/{inletId}` and `POST /collection/batch/{inletId}`: finds the inlet,
+ * checks the key of an authenticated inlet, reads each message (envelope or raw), checks it against its dataset
+ * (and, on request, the dataset's schema), and writes the accepted ones to the ingest stream. A message is
+ * acknowledged only when the stream stored it; each message of a batch succeeds or fails on its own.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  HttpProblem,
+  notFound,
+  unauthorized,
+  forbidden,
+  badRequest,
+  type Violation,
+} from '../../http/problem';
+import type { ApiKeyStore } from '../api-keys/api-key';
+import { accessDenial } from '../api-keys/access';
+import { authenticate } from '../api-keys/api-keys';
+import type { Dataset, DatasetStore } from '../catalog/datasets';
+import type { Inlet, InletStore } from '../catalog/inlets';
+import type { IdentityNormalizer } from '../profiles/identity-normalizer';
+import type { ProfileGuardrails } from '../profiles/profile-ports';
+import type { IdentitySchema } from '../profiles/record-identities';
+import type { RecordValidator } from '../schemas/schema-registry';
+import { isMessageError, isObject, messageError, parseMessage, type MessageError } from './collect-messages';
+import { partitionKeyOf } from './collect-partition-key';
+import {
+  entryBytes,
+  MAX_STREAM_RECORD_BYTES,
+  type StreamEntry,
+  type StreamPutOutcome,
+  type StreamWriter,
+} from './collect-stream';
+import type { StreamMessage } from './stream-message';
+
+/**
+ * At most this many messages per batch request. Experience Platform bounds a request only by its 1 MB size; a
+ * count keeps one request's work (two PutRecords calls of 500) well inside the function's timeout even for tiny
+ * messages.
+ */
+export const MAX_BATCH_MESSAGES = 1_000;
+
+/** Random hex digits in an id, enough that two requests of the same millisecond never share one. */
+const ID_RANDOM_BYTES = 6;
+
+/** How long a producer should wait before retrying messages the stream refused (Experience Platform's advice: back off). */
+export const STREAM_RETRY_AFTER_SECONDS = 1;
+
+export interface CollectSchemas {
+  get(sandbox: string, schemaId: string, version?: number): Promise<IdentitySchema & { readonly id: string }>;
+  validatorFor(sandbox: string, schemaId: string, version?: number): Promise<RecordValidator>;
+}
+
+export interface CollectDeps {
+  readonly inlets: Pick<InletStore, 'findById'>;
+  readonly datasets: Pick<DatasetStore, 'get'>;
+  readonly schemas: CollectSchemas;
+  readonly keys: ApiKeyStore;
+  /** Async: the identity hashing key may come from a secret store, read on first use. */
+  readonly normalizer: () => Promise<IdentityNormalizer>;
+  readonly guardrails: Pick<ProfileGuardrails, 'maxIdentitiesPerRecord'>;
+  readonly stream: StreamWriter;
+  readonly now?: () => Date;
+  readonly randomId?: () => string;
+}
+
+export interface CollectRequest {
+  readonly inletId: string;
+  /** The `x-sandbox-name` of the request: where the inlet is looked up first. */
+  readonly sandboxHint: string;
+  readonly presentedKey: string | undefined;
+  readonly syncValidation: boolean;
+  readonly body: unknown;
+}
+
+export interface SingleAnswer {
+  readonly inletId: string;
+  readonly xactionId: string;
+  readonly receivedTimeMs: number;
+  readonly syncValidation: { readonly skipped: true } | { readonly status: 'pass' };
+}
+
+export type BatchEntryAnswer = { readonly xactionId: string } | MessageError;
+
+export interface BatchAnswer {
+  readonly inletId: string;
+  readonly batchId: string;
+  readonly receivedTimeMs: number;
+  readonly responses: BatchEntryAnswer[];
+}
+
+interface DatasetContext {
+  readonly dataset: Dataset;
+  readonly schema: IdentitySchema & { readonly id: string };
+}
+
+/** Everything one request needs once: the inlet, the clock, and its datasets and validators as they are met. */
+interface RequestScope {
+  readonly inlet: Inlet;
+  readonly receivedAt: string;
+  readonly syncValidation: boolean;
+  readonly normalizer: IdentityNormalizer;
+  readonly datasets: Map<string, Promise<DatasetContext | undefined>>;
+}
+
+type Prepared = { readonly entry: StreamEntry } | MessageError;
+
+const withPrefix = (prefix: string, violations: readonly Violation[]): Violation[] =>
+  violations.map((violation) => ({ ...violation, pointer: prefix + violation.pointer }));
+
+export const throttledProblem = (detail: string): HttpProblem =>
+  new HttpProblem(429, 'stream-throttled', 'Too Many Requests', detail, undefined, {
+    'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+  });
+
+const problemOfMessage = (error: MessageError): HttpProblem =>
+  new HttpProblem(
+    error.statusCode,
+    error.code,
+    error.statusCode === 413 ? 'Payload Too Large' : 'Bad Request',
+    error.message,
+    error.violations,
+  );
+
+export class CollectService {
+  constructor(private readonly deps: CollectDeps) {}
+
+  async collectOne(request: CollectRequest): Promise<SingleAnswer> {
+    const scope = await this.open(request);
+    const received = new Date(scope.receivedAt).getTime();
+    const xactionId = `${received}:${this.randomId()}`;
+    if (request.body === undefined) throw badRequest('missing-body', 'the request has no message');
+    const prepared = await this.prepare(scope, request.body, xactionId, '');
+    if (isMessageError(prepared)) throw problemOfMessage(prepared);
+    const [outcome] = await this.deps.stream.put([prepared.entry]);
+    if (!outcome?.ok) throw this.refusal(scope.inlet, outcome);
+    return {
+      inletId: scope.inlet.inletId,
+      xactionId,
+      receivedTimeMs: received,
+      syncValidation: request.syncValidation ? { status: 'pass' } : { skipped: true },
+    };
+  }
+
+  async collectBatch(request: CollectRequest): Promise<BatchAnswer> {
+    const scope = await this.open(request);
+    const messages = batchMessagesOf(request.body);
+    const received = new Date(scope.receivedAt).getTime();
+    const batchId = `${received}:${this.randomId()}`;
+    const prepared = await Promise.all(
+      messages.map((message, index) =>
+        this.prepare(scope, message, `${batchId}:${index}`, `/messages/${index}`),
+      ),
+    );
+    const toWrite = prepared.flatMap((item, index) =>
+      isMessageError(item) ? [] : [{ index, entry: item.entry }],
+    );
+    const outcomes = toWrite.length > 0 ? await this.deps.stream.put(toWrite.map((item) => item.entry)) : [];
+    const responses: BatchEntryAnswer[] = prepared.map((item, index) =>
+      isMessageError(item) ? item : { xactionId: `${batchId}:${index}` },
+    );
+    toWrite.forEach((item, position) => {
+      const outcome = outcomes[position];
+      if (!outcome?.ok) responses[item.index] = this.streamError(scope.inlet, outcome);
+    });
+    // Only when the stream refused every message for throttling is the request as a whole throttled; otherwise
+    // the 207 says which messages to send again.
+    const allThrottled =
+      toWrite.length === messages.length && outcomes.every((outcome) => !outcome.ok && outcome.throttled);
+    if (allThrottled)
+      throw throttledProblem('the ingest stream is throttling writes; retry after the indicated delay');
+    return { inletId: scope.inlet.inletId, batchId, receivedTimeMs: received, responses };
+  }
+
+  private randomId(): string {
+    return this.deps.randomId?.() ?? randomBytes(ID_RANDOM_BYTES).toString('hex');
+  }
+
+  /** The inlet (404 when unknown), its key check (401 / 403 for authenticated inlets), and the request's scope. */
+  private async open(request: CollectRequest): Promise<RequestScope> {
+    const inlet = await this.deps.inlets.findById(request.inletId, request.sandboxHint);
+    if (!inlet) throw notFound('inlet', request.inletId);
+    if (inlet.authenticated) {
+      const key = request.presentedKey ? await authenticate(this.deps.keys, request.presentedKey) : undefined;
+      if (!key)
+        throw unauthorized('this inlet is authenticated: an API key with the ingest scope is required');
+      const denial = accessDenial({ keySandbox: key.sandbox, scopes: key.scopes }, 'ingest', inlet.sandbox);
+      if (denial) throw forbidden(denial);
+    }
+    return {
+      inlet,
+      receivedAt: (this.deps.now?.() ?? new Date()).toISOString(),
+      syncValidation: request.syncValidation,
+      normalizer: await this.deps.normalizer(),
+      datasets: new Map(),
+    };
+  }
+
+  private datasetContext(scope: RequestScope, datasetId: string): Promise<DatasetContext | undefined> {
+    let found = scope.datasets.get(datasetId);
+    if (!found) {
+      found = this.deps.datasets.get(scope.inlet.sandbox, datasetId).then(async (dataset) =>
+        dataset
+          ? {
+              dataset,
+              schema: await this.deps.schemas.get(dataset.sandbox, dataset.schemaId, dataset.schemaVersion),
+            }
+          : undefined,
+      );
+      scope.datasets.set(datasetId, found);
+    }
+    return found;
+  }
+
+  /** One message checked and turned into its stream entry, or the reason it is refused. */
+  private async prepare(
+    scope: RequestScope,
+    body: unknown,
+    messageId: string,
+    pointer: string,
+  ): Promise<Prepared> {
+    const { inlet } = scope;
+    const parsed = parseMessage(inlet, body);
+    if (isMessageError(parsed)) {
+      return parsed.violations ? { ...parsed, violations: withPrefix(pointer, parsed.violations) } : parsed;
+    }
+    if (inlet.datasetId !== undefined && parsed.datasetId !== inlet.datasetId) {
+      return messageError(
+        inlet,
+        400,
+        'dataset-mismatch',
+        `datasetId '${parsed.datasetId}' is not this inlet's dataset`,
+        [
+          {
+            pointer: `${pointer}/header/datasetId`,
+            keyword: 'const',
+            message: `must be '${inlet.datasetId}'`,
+          },
+        ],
+      );
+    }
+    const context = await this.datasetContext(scope, parsed.datasetId);
+    if (!context) {
+      return messageError(inlet, 400, 'unknown-dataset', `dataset '${parsed.datasetId}' does not exist`, [
+        {
+          pointer: `${pointer}/header/datasetId`,
+          keyword: 'exists',
+          message: 'no such dataset in the inlet sandbox',
+        },
+      ]);
+    }
+    const { dataset, schema } = context;
+    if (parsed.schemaId !== undefined && parsed.schemaId !== dataset.schemaId) {
+      return messageError(
+        inlet,
+        400,
+        'schema-mismatch',
+        `header.schemaRef.id '${parsed.schemaId}' is not the schema of dataset '${dataset.id}' ('${dataset.schemaId}')`,
+        [
+          {
+            pointer: `${pointer}/header/schemaRef/id`,
+            keyword: 'const',
+            message: `must be '${dataset.schemaId}'`,
+          },
+        ],
+      );
+    }
+    if (scope.syncValidation) {
+      const validate = await this.deps.schemas.validatorFor(
+        dataset.sandbox,
+        dataset.schemaId,
+        dataset.schemaVersion,
+      );
+      const violations = validate(parsed.record);
+      if (violations.length > 0) {
+        return messageError(
+          inlet,
+          400,
+          'validation-failed',
+          `Message is invalid: ${violations.length} schema violation(s) found`,
+          withPrefix(pointer + parsed.recordPointer, violations),
+        );
+      }
+    }
+    const message: StreamMessage = {
+      v: 1,
+      sandbox: dataset.sandbox,
+      inletId: inlet.inletId,
+      datasetId: dataset.id,
+      schemaId: dataset.schemaId,
+      messageId,
+      receivedAt: scope.receivedAt,
+      origin: 'collection',
+      record: parsed.record,
+    };
+    const entry: StreamEntry = {
+      partitionKey: partitionKeyOf(schema, parsed.record, messageId, scope.normalizer, this.deps.guardrails),
+      data: Buffer.from(JSON.stringify(message), 'utf8'),
+    };
+    if (entryBytes(entry) > MAX_STREAM_RECORD_BYTES) {
+      return messageError(
+        inlet,
+        413,
+        'message-too-large',
+        `the message takes ${entryBytes(entry)} bytes on the stream; at most ${MAX_STREAM_RECORD_BYTES} are accepted`,
+        [
+          {
+            pointer: pointer + parsed.recordPointer,
+            keyword: 'maxBytes',
+            message: 'the record is too large',
+          },
+        ],
+      );
+    }
+    return { entry };
+  }
+
+  private streamError(inlet: Inlet, outcome: StreamPutOutcome | undefined): MessageError {
+    const throttled = outcome !== undefined && !outcome.ok && outcome.throttled;
+    return messageError(
+      inlet,
+      503,
+      'stream-unavailable',
+      `the ingest stream did not store the message${throttled ? ' (throttled)' : ''}; send it again after a back-off`,
+    );
+  }
+
+  private refusal(inlet: Inlet, outcome: StreamPutOutcome | undefined): HttpProblem {
+    if (outcome !== undefined && !outcome.ok && outcome.throttled) {
+      return throttledProblem('the ingest stream is throttling writes; retry after the indicated delay');
+    }
+    const error = this.streamError(inlet, outcome);
+    return new HttpProblem(503, error.code, 'Service Unavailable', error.message, undefined, {
+      'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+    });
+  }
+}
+
+/** `{messages: [...]}` with 1 to MAX_BATCH_MESSAGES messages, or a 400 naming what is wrong. */
+function batchMessagesOf(body: unknown): unknown[] {
+  const fail = (pointer: string, keyword: string, message: string) =>
+    badRequest('invalid-batch', message, [{ pointer, keyword, message }]);
+  if (!isObject(body)) throw fail('', 'type', 'the body must be an object {messages: [...]}');
+  const extra = Object.keys(body).find((name) => name !== 'messages');
+  if (extra !== undefined) throw fail(`/${extra}`, 'additionalProperties', `unknown field '${extra}'`);
+  const { messages } = body;
+  if (!Array.isArray(messages)) throw fail('/messages', 'type', 'messages must be an array of messages');
+  if (messages.length === 0) throw fail('/messages', 'minItems', 'messages must hold at least one message');
+  if (messages.length > MAX_BATCH_MESSAGES) {
+    throw fail(
+      '/messages',
+      'maxItems',
+      `messages holds ${messages.length} messages; at most ${MAX_BATCH_MESSAGES} are accepted`,
+    );
+  }
+  return messages;
+}

@@ -1,0 +1,90 @@
+/**
+ * The lake's Parquet files (written with hyparquet-writer, pure JavaScript): three fixed columns — `message_id`,
+ * `received_at` (timestamp, milliseconds, UTC) and `record` (the whole record, JSON logical type) — then one
+ * nullable typed column per top-level scalar property the schema declares, so queries can filter without parsing
+ * JSON. Nested objects and arrays, and properties reached only through `$ref`, live in `record` alone.
+ */
+import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+
+export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean';
+
+export interface TypedColumn {
+  readonly name: string;
+  readonly kind: ScalarKind;
+}
+
+export interface LakeRow {
+  readonly messageId: string;
+  readonly receivedAt: string;
+  readonly record: unknown;
+}
+
+export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
+
+/** The fixed columns; a schema property of the same name is only in `record`. */
+const FIXED_COLUMNS = ['message_id', 'received_at', 'record'];
+const SCALAR_KINDS: readonly string[] = ['string', 'number', 'integer', 'boolean'];
+const PARQUET_TYPES = { string: 'STRING', number: 'DOUBLE', integer: 'INT64', boolean: 'BOOLEAN' } as const;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** `"string"`, or `["string", "null"]`: one scalar kind, else none. */
+function scalarKindOf(type: unknown): ScalarKind | undefined {
+  const kinds = (Array.isArray(type) ? (type as unknown[]) : [type]).filter((kind) => kind !== 'null');
+  const [kind] = kinds;
+  return kinds.length === 1 && typeof kind === 'string' && SCALAR_KINDS.includes(kind)
+    ? (kind as ScalarKind)
+    : undefined;
+}
+
+/** The top-level scalar properties of a JSON Schema: its own `properties` and those of inline `allOf` members. */
+export function typedColumnsOf(schema: Record<string, unknown>): TypedColumn[] {
+  const allOf: unknown = schema['allOf'];
+  const members = [schema, ...(Array.isArray(allOf) ? (allOf as unknown[]) : [])].filter(isObject);
+  const columns = new Map<string, TypedColumn>();
+  for (const member of members) {
+    const properties = member['properties'];
+    if (!isObject(properties)) continue;
+    for (const [name, definition] of Object.entries(properties)) {
+      const kind = isObject(definition) ? scalarKindOf(definition['type']) : undefined;
+      if (kind && !FIXED_COLUMNS.includes(name) && !columns.has(name)) columns.set(name, { name, kind });
+    }
+  }
+  return [...columns.values()];
+}
+
+/** A record's value for a typed column, or null when absent or not of the column's kind. */
+function cell(record: unknown, column: TypedColumn): unknown {
+  const value = isObject(record) ? record[column.name] : undefined;
+  switch (column.kind) {
+    case 'string':
+      return typeof value === 'string' ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'number':
+      return typeof value === 'number' ? value : null;
+    case 'integer':
+      // INT64 holds exactly the integers a JSON number carries without loss; larger ones stay in `record`.
+      return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : null;
+  }
+}
+
+export function lakeParquetFile(rows: readonly LakeRow[], columns: readonly TypedColumn[]): Uint8Array {
+  const columnData: ColumnSource[] = [
+    { name: 'message_id', data: rows.map((row) => row.messageId), type: 'STRING', nullable: false },
+    {
+      name: 'received_at',
+      data: rows.map((row) => new Date(row.receivedAt)),
+      type: 'TIMESTAMP',
+      nullable: false,
+    },
+    { name: 'record', data: rows.map((row) => row.record), type: 'JSON', nullable: false },
+    ...columns.map((column): ColumnSource => ({
+      name: column.name,
+      data: rows.map((row) => cell(row.record, column)),
+      type: PARQUET_TYPES[column.kind],
+    })),
+  ];
+  return new Uint8Array(parquetWriteBuffer({ columnData }));
+}

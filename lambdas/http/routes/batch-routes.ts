@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { MAX_REPLAY_RECORDS, type BatchService } from '../../core/batches/batch-service';
+import type { RouteMap } from '../api-handler';
+import { badRequest } from '../problem';
+import { pageRequest, parseInput, pathId } from '../input';
+
+const STATUSES = ['processing', 'success', 'failed'] as const;
+
+const ReplayBody = z.strictObject({
+  records: z
+    .array(z.strictObject({ messageId: z.string().min(1).max(512), record: z.unknown() }))
+    .max(MAX_REPLAY_RECORDS)
+    .optional(),
+});
+
+function statusOf(query: Readonly<Record<string, string>>) {
+  const { status } = query;
+  if (status === undefined) return {};
+  if (!(STATUSES as readonly string[]).includes(status)) {
+    const message = `status must be one of ${STATUSES.join(', ')}`;
+    throw badRequest('invalid-status', message, [{ pointer: '/status', keyword: 'enum', message }]);
+  }
+  return { status: status as (typeof STATUSES)[number] };
+}
+
+export function batchRoutes(deps: { readonly batches: BatchService }): RouteMap {
+  return {
+    'GET /catalog/batches': async (request) => {
+      const { datasetId } = request.query;
+      const query = { ...(datasetId ? { datasetId } : {}), ...statusOf(request.query) };
+      return {
+        status: 200,
+        body: await deps.batches.list(request.sandbox, query, pageRequest(request.query)),
+      };
+    },
+    'GET /catalog/batches/{batchId}': async (request) => ({
+      status: 200,
+      body: await deps.batches.get(request.sandbox, pathId(request, 'batchId', 'batch')),
+    }),
+    'GET /export/batches/{batchId}/failed': async (request) => ({
+      status: 200,
+      body: await deps.batches.failed(
+        request.sandbox,
+        pathId(request, 'batchId', 'batch'),
+        pageRequest(request.query),
+      ),
+    }),
+    'POST /batches/{batchId}/replay': async (request) => {
+      const body = parseInput(ReplayBody, request.body ?? {});
+      const outcome = await deps.batches.replay(
+        request.sandbox,
+        pathId(request, 'batchId', 'batch'),
+        body.records ?? [],
+      );
+      return { status: 202, body: outcome };
+    },
+  };
+}

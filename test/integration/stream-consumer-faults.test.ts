@@ -1,0 +1,471 @@
+/**
+ * The stream consumer under faults, on the emulators with the real adapters (batch store, S3 objects, profile
+ * store) and driven by the local runtime's own Kinesis delivery (`deliverBatch`: partial batch responses, bisect on
+ * error, bounded retries, on-failure destination — what the poller runs). Each fault is injected in a port:
+ *  - a crash after the lake write and before the chunk item, then the retry (with and without bisect),
+ *  - a poison record that always throws: bisect isolates it, the on-failure destination gets it, the rest lands,
+ *  - the profile store throwing on some writes: a partial batch failure, resumed from the first failed record,
+ *  - seeded random crashes at any of the consumer's writes.
+ * After each: every valid record is in the lake exactly once, every invalid one in the quarantine once, every
+ * profile event stored, and the batch counts reconcile with what was sent.
+ */
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BATCHES_KEYS } from '../../lambdas/config/env-names';
+import { DynamoBatchStore } from '../../lambdas/adapters/dynamo-batches';
+import { DynamoGraphStore } from '../../lambdas/adapters/dynamo-graph-store';
+import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
+import { DynamoProfileDataStore } from '../../lambdas/adapters/dynamo-profile-data-store';
+import { S3Objects } from '../../lambdas/adapters/s3-objects';
+import { batchMetrics } from '../../lambdas/core/batches/batch-view';
+import { applyToProfiles } from '../../lambdas/core/profiles/apply-to-profiles';
+import { DynamoIdentityGraph } from '../../lambdas/core/profiles/identity-graph';
+import { IdentityNormalizer } from '../../lambdas/core/profiles/identity-normalizer';
+import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
+import { SchemaRegistry } from '../../lambdas/core/schemas/schema-registry';
+import type { ConsumeDeps, DatasetTarget } from '../../lambdas/core/streaming/consume-ports';
+import { consumeRecords } from '../../lambdas/core/streaming/consume-records';
+import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
+import { startEmulators } from '../../local/emulators';
+import { deliverBatch, type FailureCondition } from '../../local/kinesis/batch-delivery';
+import type { KinesisEventSourceMapping } from '../../local/kinesis/event-source-mapping';
+import { createProfilesTable } from '../support/profiles-table';
+import { readJsonLines, readLake, readOnFailureRecords } from '../support/streaming-lake';
+import { multiset, seededRandom, STREAM_EVENT_SCHEMA } from '../support/streaming-messages';
+import {
+  kinesisRecords,
+  plannedRecords,
+  toStreamRecords,
+  type PlannedRecord,
+} from '../support/streaming-records';
+import { InMemorySchemaStore } from '../unit/schemas/in-memory-schema-store';
+
+const SANDBOX = 'prod';
+const TABLES = { batches: 'faults-batches', profiles: 'faults-profiles' };
+const BUCKETS = { lake: 'faults-lake', quarantine: 'faults-quarantine', failures: 'faults-failures' };
+const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/faults';
+const RECEIVED_AT = '2024-06-01T10:03:00.000Z';
+
+/** Lambda's settings as the streaming stack sets them: bisect, a few retries, partial responses, a destination. */
+const MAPPING: KinesisEventSourceMapping = {
+  id: 'faults-mapping',
+  logicalId: 'FaultsMapping',
+  functionName: 'stream-consumer',
+  stream: { stackName: 'faults', logicalId: 'Stream', name: 'faults', arn: STREAM_ARN, shardCount: 1 },
+  startingPosition: 'TRIM_HORIZON',
+  startingPositionTimestamp: undefined,
+  batchSize: 100,
+  batchingWindowMs: 0,
+  bisectOnError: true,
+  maxRetryAttempts: 3,
+  maxRecordAgeSeconds: -1,
+  reportBatchItemFailures: true,
+  onFailureDestination: `arn:aws:s3:::${BUCKETS.failures}`,
+};
+
+class InjectedFault extends Error {
+  override readonly name = 'InjectedFault';
+}
+
+interface Delivery {
+  /** Every invocation's records (sequence numbers), in order: shows retries, bisects and resumptions. */
+  readonly invocations: string[][];
+  readonly checkpoints: string[];
+}
+
+describe('the stream consumer under faults', () => {
+  let emulators: Awaited<ReturnType<typeof startEmulators>>;
+  let clients: EmulatorClients;
+  let target: Omit<DatasetTarget, 'datasetId'>;
+  let failureObjectsBefore = 0;
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    clients = createEmulatorClients(emulators.endpoints);
+    const { partitionKey: pk, sortKey: sk, gsi1 } = BATCHES_KEYS;
+    const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: TABLES.batches,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [string(pk), string(sk), string(gsi1.partitionKey), string(gsi1.sortKey)],
+        KeySchema: [
+          { AttributeName: pk, KeyType: 'HASH' },
+          { AttributeName: sk, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: gsi1.name,
+            KeySchema: [
+              { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    await createProfilesTable(clients.dynamodb, TABLES.profiles);
+    for (const bucket of Object.values(BUCKETS))
+      await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const registry = new SchemaRegistry({
+      store: new InMemorySchemaStore(),
+      namespaces: { canonicalCode: async (_sandbox, code) => code },
+    });
+    const schema = await registry.register(SANDBOX, STREAM_EVENT_SCHEMA);
+    target = {
+      profileEnabled: true,
+      schema,
+      validate: await registry.validatorFor(SANDBOX, schema.id, schema.version),
+    };
+  });
+  afterAll(async () => {
+    clients?.destroy();
+    await emulators?.stop();
+  });
+
+  /** The consumer's ports on the real adapters; each test wraps the one it breaks. */
+  function realDeps(): ConsumeDeps {
+    const guardrails = DEFAULT_PROFILE_GUARDRAILS;
+    const profileDeps = {
+      graph: new DynamoIdentityGraph({
+        store: new DynamoGraphStore(clients.documents, TABLES.profiles),
+        guardrails,
+      }),
+      data: new DynamoProfileDataStore(clients.documents, TABLES.profiles),
+      guardrails,
+      normalizer: new IdentityNormalizer({ maxIdentityLength: guardrails.maxIdentityLength }),
+    };
+    return {
+      targets: { target: async (_sandbox, datasetId) => ({ ...target, datasetId }) },
+      applyToProfiles: (input) => applyToProfiles(profileDeps, input),
+      lake: new S3Objects(clients.s3, BUCKETS.lake),
+      quarantine: new S3Objects(clients.s3, BUCKETS.quarantine),
+      batches: new DynamoBatchStore(new DynamoItems(clients.documents, TABLES.batches)),
+      now: () => new Date(),
+    };
+  }
+
+  function records(datasetId: string, seed: number, count = 120): PlannedRecord[] {
+    return plannedRecords({
+      seed,
+      sandbox: SANDBOX,
+      datasetId,
+      schemaId: String(STREAM_EVENT_SCHEMA.schema.$id),
+      count,
+      people: 7,
+      invalidEvery: 9,
+      duplicateEvery: 13,
+      receivedAt: RECEIVED_AT,
+    });
+  }
+
+  /** Feeds the records to the consumer in batches of the mapping's size, as the local poller does for one shard. */
+  async function deliver(
+    deps: ConsumeDeps,
+    planned: readonly PlannedRecord[],
+    mapping: KinesisEventSourceMapping = MAPPING,
+  ): Promise<Delivery> {
+    const all = kinesisRecords(
+      planned.map((record) => record.message),
+      STREAM_ARN,
+    );
+    const delivery: Delivery = { invocations: [], checkpoints: [] };
+    for (let offset = 0; offset < all.length; offset += mapping.batchSize) {
+      await deliverBatch(mapping, all.slice(offset, offset + mapping.batchSize), {
+        invoke: async (batch) => {
+          delivery.invocations.push(batch.map((record) => record.kinesis.sequenceNumber));
+          return consumeRecords(deps, toStreamRecords(batch));
+        },
+        checkpoint: (record) => delivery.checkpoints.push(record.kinesis.sequenceNumber),
+        onFailure: (batch, condition, attempts) => onFailure(mapping, batch, condition, attempts),
+        pause: async () => undefined,
+        now: () => Date.now(),
+      });
+    }
+    return delivery;
+  }
+
+  /** Lambda's invocation record in the S3 on-failure destination (the local poller writes the same shape). */
+  async function onFailure(
+    mapping: KinesisEventSourceMapping,
+    batch: readonly KinesisStreamRecord[],
+    condition: FailureCondition,
+    attempts: number,
+  ): Promise<void> {
+    const first = batch[0]!;
+    const last = batch[batch.length - 1]!;
+    await new S3Objects(clients.s3, BUCKETS.failures).put(
+      `aws/lambda/${mapping.id}/${first.kinesis.sequenceNumber}`,
+      Buffer.from(
+        JSON.stringify({
+          requestContext: { condition, approximateInvokeCount: attempts },
+          KinesisBatchInfo: {
+            startSequenceNumber: first.kinesis.sequenceNumber,
+            endSequenceNumber: last.kinesis.sequenceNumber,
+            batchSize: batch.length,
+            streamArn: mapping.stream.arn,
+          },
+          payload: JSON.stringify({ Records: batch }),
+        }),
+      ),
+      'application/json',
+    );
+  }
+
+  /** Everything the consumer left for one dataset, checked against the plan. */
+  async function assertExactlyOnce(
+    datasetId: string,
+    planned: readonly PlannedRecord[],
+    lost: readonly PlannedRecord[] = [],
+  ) {
+    const kept = planned.filter((record) => !lost.includes(record));
+    const ids = (fate: PlannedRecord['fate']) =>
+      kept
+        .filter((record) => record.fate === fate)
+        .map((record) => String((record.message.record as { _id: string })._id));
+    const lake = await readLake(clients.s3, BUCKETS.lake, `lake/${SANDBOX}/${datasetId}/`);
+    const lakeIds = lake.flatMap((file) => file.rows.map((row) => String(row._id)));
+    expect(multiset(lakeIds)).toEqual(multiset(ids('valid')));
+    const quarantined = await readJsonLines(
+      clients.s3,
+      BUCKETS.quarantine,
+      `quarantine/${SANDBOX}/${datasetId}/`,
+    );
+    expect(multiset(quarantined.map(({ line }) => String((line.record as { _id: string })._id)))).toEqual(
+      multiset(ids('invalid')),
+    );
+    for (const { line } of quarantined)
+      expect(line.violations).toEqual([expect.objectContaining({ pointer: '/durationMs', keyword: 'type' })]);
+
+    const store = new DynamoBatchStore(new DynamoItems(clients.documents, TABLES.batches));
+    const batches = await store.listBatches(SANDBOX, { datasetId }, { limit: 100 });
+    expect(batches.items).toHaveLength(1);
+    const chunks = await store.chunksOf(SANDBOX, batches.items[0]!.batchId);
+    expect(batchMetrics(chunks)).toEqual({
+      inputRecordCount: kept.length,
+      outputRecordCount: ids('valid').length,
+      failedRecordCount: ids('invalid').length,
+      duplicateRecordCount: ids('duplicate').length,
+    });
+
+    const events = await clients.documents.send(
+      new ScanCommand({
+        TableName: TABLES.profiles,
+        ConsistentRead: true,
+        FilterExpression: 'datasetId = :d AND attribute_exists(eventId)',
+        ExpressionAttributeValues: { ':d': datasetId },
+      }),
+    );
+    expect(multiset((events.Items ?? []).map((item) => String(item.eventId)))).toEqual(
+      multiset(ids('valid')),
+    );
+  }
+
+  it('delivers a clean run once, as the baseline the faults are compared with', async () => {
+    // Prepare
+    const planned = records('ds-clean', 1);
+
+    // Act
+    const delivery = await deliver(realDeps(), planned);
+
+    // Assess
+    expect(delivery.invocations.map((batch) => batch.length)).toEqual([100, 20]);
+    await assertExactlyOnce('ds-clean', planned);
+  });
+
+  it.each([
+    { bisectOnError: true, datasetId: 'ds-crash-bisect' },
+    { bisectOnError: false, datasetId: 'ds-crash-retry' },
+  ])(
+    'survives a crash after the lake write and before the chunk item (bisect on error: $bisectOnError)',
+    async ({ bisectOnError, datasetId }) => {
+      // Prepare
+      const planned = records(datasetId, 2);
+      const deps = realDeps();
+      let crashes = 0;
+      let lakeWritesBeforeCrash = 0;
+      let lakeWrites = 0;
+      const faulty: ConsumeDeps = {
+        ...deps,
+        lake: {
+          put: async (key, body, type) => {
+            await deps.lake.put(key, body, type);
+            lakeWrites += 1;
+          },
+          delete: (key) => deps.lake.delete(key),
+        },
+        batches: Object.assign(Object.create(deps.batches) as ConsumeDeps['batches'], {
+          putChunk: async (...args: Parameters<ConsumeDeps['batches']['putChunk']>) => {
+            if (crashes === 0) {
+              crashes += 1;
+              lakeWritesBeforeCrash = lakeWrites;
+              throw new InjectedFault('crash between the lake file and the chunk item');
+            }
+            return deps.batches.putChunk(...args);
+          },
+        }),
+      };
+
+      // Act
+      const delivery = await deliver(faulty, planned, { ...MAPPING, bisectOnError });
+
+      // Assess
+      expect(crashes).toBe(1);
+      expect(lakeWritesBeforeCrash).toBe(1);
+      const first = delivery.invocations.slice(0, 3).map((batch) => batch.length);
+      expect(first).toEqual(bisectOnError ? [100, 50, 50] : [100, 100, 20]);
+      await assertExactlyOnce(datasetId, planned);
+    },
+  );
+
+  it('isolates a poison record by bisection, sends it to the on-failure destination and ingests the rest', async () => {
+    // Prepare
+    const datasetId = 'ds-poison';
+    const planned = records(datasetId, 3);
+    const idOf = (record: PlannedRecord) => (record.message.record as { _id: string })._id;
+    // A record no later duplicate repeats: its marker is claimed before it crashes (see the report).
+    const poison = planned.find(
+      (record, index) =>
+        index > 40 &&
+        record.fate === 'valid' &&
+        !planned.some((other) => other.fate === 'duplicate' && idOf(other) === idOf(record)),
+    )!;
+    const deps = realDeps();
+    const faulty: ConsumeDeps = {
+      ...deps,
+      applyToProfiles: async (input) => {
+        if (input.items.some((item) => item.source.messageId === poison.message.messageId))
+          throw new InjectedFault('this record always crashes the consumer');
+        return deps.applyToProfiles(input);
+      },
+    };
+    failureObjectsBefore = (await readOnFailureRecords(clients.s3, BUCKETS.failures)).length;
+
+    // Act
+    const delivery = await deliver(faulty, planned);
+
+    // Assess
+    const failures = (await readOnFailureRecords(clients.s3, BUCKETS.failures)).slice(failureObjectsBefore);
+    expect(failures).toHaveLength(1);
+    const info = failures[0]!.record.KinesisBatchInfo as Record<string, unknown>;
+    expect(info.batchSize).toBe(1);
+    expect(info.startSequenceNumber).toBe(info.endSequenceNumber);
+    const payload = JSON.parse(String(failures[0]!.record.payload)) as { Records: KinesisStreamRecord[] };
+    const [sent] = toStreamRecords(payload.Records);
+    expect(JSON.parse(sent!.data.toString('utf8'))).toEqual(poison.message);
+    expect(failures[0]!.record.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: MAPPING.maxRetryAttempts + 1,
+    });
+    // Bisection reached the one record, then retried it the mapping's number of times.
+    expect(delivery.invocations.filter((batch) => batch.length === 1).length).toBeGreaterThanOrEqual(
+      MAPPING.maxRetryAttempts + 1,
+    );
+    await assertExactlyOnce(datasetId, planned, [poison]);
+  });
+
+  it('resumes from the first record whose profile write failed, writing nothing twice', async () => {
+    // Prepare
+    const datasetId = 'ds-profile-faults';
+    const planned = records(datasetId, 4);
+    const deps = realDeps();
+    const data = new DynamoProfileDataStore(clients.documents, TABLES.profiles);
+    const guardrails = DEFAULT_PROFILE_GUARDRAILS;
+    const failing = new Map(
+      planned
+        .filter((record, index) => record.fate === 'valid' && index % 25 === 10)
+        .map((record) => [String((record.message.record as { _id: string })._id), 2]),
+    );
+    const profileDeps = {
+      graph: new DynamoIdentityGraph({
+        store: new DynamoGraphStore(clients.documents, TABLES.profiles),
+        guardrails,
+      }),
+      data: Object.assign(Object.create(data) as DynamoProfileDataStore, {
+        putEventIfAbsent: async (...args: Parameters<DynamoProfileDataStore['putEventIfAbsent']>) => {
+          const left = failing.get(args[1].eventId) ?? 0;
+          if (left > 0) {
+            failing.set(args[1].eventId, left - 1);
+            throw new InjectedFault('the profile store is throttling');
+          }
+          return data.putEventIfAbsent(...args);
+        },
+      }),
+      guardrails,
+      normalizer: new IdentityNormalizer({ maxIdentityLength: guardrails.maxIdentityLength }),
+    };
+    const faulty: ConsumeDeps = { ...deps, applyToProfiles: (input) => applyToProfiles(profileDeps, input) };
+
+    // Act
+    const delivery = await deliver(faulty, planned);
+
+    // Assess
+    expect([...failing.values()].every((left) => left === 0)).toBe(true);
+    // Each retry resumed at a later record than the invocation before it started at, never from the start.
+    const starts = delivery.invocations.map((batch) => batch[0]!);
+    expect(delivery.invocations.length).toBeGreaterThan(2);
+    expect(delivery.invocations.every((batch, i) => i === 0 || batch[0]! >= starts[i - 1]!)).toBe(true);
+    await assertExactlyOnce(datasetId, planned);
+  });
+
+  it.each([11, 12, 13])(
+    'converges to the same result under seeded random crashes (seed %i)',
+    async (seed) => {
+      // Prepare
+      const datasetId = `ds-random-${seed}`;
+      const planned = records(datasetId, seed, 60);
+      const deps = realDeps();
+      const random = seededRandom(seed);
+      let crashes = 0;
+      /** One write in six crashes, before or after it is made. */
+      const maybeCrash = async <T>(write: () => Promise<T>): Promise<T> => {
+        const roll = random();
+        if (roll < 1 / 12) {
+          crashes += 1;
+          throw new InjectedFault('crash before the write');
+        }
+        const result = await write();
+        if (roll < 2 / 12) {
+          crashes += 1;
+          throw new InjectedFault('crash after the write');
+        }
+        return result;
+      };
+      const batches = deps.batches;
+      const faulty: ConsumeDeps = {
+        ...deps,
+        lake: {
+          put: (...a) => maybeCrash(() => deps.lake.put(...a)),
+          delete: (key) => deps.lake.delete(key),
+        },
+        quarantine: {
+          put: (...a) => maybeCrash(() => deps.quarantine.put(...a)),
+          delete: (key) => deps.quarantine.delete(key),
+        },
+        batches: {
+          claimDedup: (...a) => maybeCrash(() => batches.claimDedup(...a)),
+          chunkManifest: (...a) => batches.chunkManifest(...a),
+          putChunkManifest: (...a) => maybeCrash(() => batches.putChunkManifest(...a)),
+          putChunk: (...a) => maybeCrash(() => batches.putChunk(...a)),
+          deleteChunk: (...a) => batches.deleteChunk(...a),
+          ensureBatch: (...a) => maybeCrash(() => batches.ensureBatch(...a)),
+          getBatch: (...a) => batches.getBatch(...a),
+          chunksOf: (...a) => batches.chunksOf(...a),
+          listBatches: (...a) => batches.listBatches(...a),
+        },
+      };
+
+      // Act
+      const delivery = await deliver(faulty, planned, { ...MAPPING, maxRetryAttempts: -1 });
+
+      // Assess
+      expect(crashes).toBeGreaterThan(0);
+      expect(delivery.invocations.length).toBeGreaterThan(2);
+      await assertExactlyOnce(datasetId, planned);
+    },
+  );
+});

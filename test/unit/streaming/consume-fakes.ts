@@ -1,0 +1,214 @@
+/** In-memory stand-ins for the stream consumer's ports. */
+import { parquetReadObjects } from 'hyparquet';
+import type {
+  BatchListFilter,
+  BatchStore,
+  ChunkCounts,
+  ChunkManifest,
+  QuarantineLine,
+  StreamingBatch,
+} from '../../../lambdas/core/batches/batch-types';
+import type { Page, PageRequest } from '../../../lambdas/core/page';
+import type { ApplyInput, ApplyOutcome } from '../../../lambdas/core/profiles/apply-to-profiles';
+import type {
+  ConsumeDeps,
+  DatasetTarget,
+  ObjectWriter,
+  StreamRecord,
+  TargetMiss,
+} from '../../../lambdas/core/streaming/consume-ports';
+import type { StreamMessage } from '../../../lambdas/core/streaming/stream-message';
+
+export class MemoryObjects implements ObjectWriter {
+  readonly objects = new Map<string, Uint8Array>();
+  async put(key: string, body: Uint8Array): Promise<void> {
+    this.objects.set(key, body);
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+  async getText(key: string): Promise<string | undefined> {
+    const body = this.objects.get(key);
+    return body ? Buffer.from(body).toString('utf8') : undefined;
+  }
+}
+
+export class MemoryBatchStore implements BatchStore {
+  readonly markers = new Map<string, string>();
+  readonly manifests = new Map<string, ChunkManifest>();
+  readonly chunks = new Map<string, ChunkCounts>();
+  readonly batches = new Map<string, StreamingBatch>();
+
+  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string): Promise<boolean> {
+    const id = `${sandbox}#${datasetId}#${key}`;
+    const current = this.markers.get(id);
+    if (current !== undefined && current !== owner) return false;
+    this.markers.set(id, owner);
+    return true;
+  }
+  async chunkManifest(chunk: string) {
+    return this.manifests.get(chunk);
+  }
+  async putChunkManifest(chunk: string, manifest: ChunkManifest) {
+    this.manifests.set(chunk, manifest);
+  }
+  async putChunk(sandbox: string, batchId: string, counts: ChunkCounts) {
+    this.chunks.set(`${sandbox}#${batchId}#${counts.chunk}`, counts);
+  }
+  async deleteChunk(sandbox: string, batchId: string, chunk: string) {
+    this.chunks.delete(`${sandbox}#${batchId}#${chunk}`);
+  }
+  async ensureBatch(batch: StreamingBatch) {
+    const key = `${batch.sandbox}#${batch.batchId}`;
+    if (!this.batches.has(key)) this.batches.set(key, batch);
+  }
+  async getBatch(sandbox: string, batchId: string) {
+    return this.batches.get(`${sandbox}#${batchId}`);
+  }
+  async chunksOf(sandbox: string, batchId: string) {
+    return [...this.chunks.entries()]
+      .filter(([key]) => key.startsWith(`${sandbox}#${batchId}#`))
+      .map(([, counts]) => counts);
+  }
+  async listBatches(
+    sandbox: string,
+    filter: BatchListFilter,
+    page: PageRequest,
+  ): Promise<Page<StreamingBatch>> {
+    const items = [...this.batches.values()]
+      .filter(
+        (batch) => batch.sandbox === sandbox && (!filter.datasetId || batch.datasetId === filter.datasetId),
+      )
+      .sort((a, b) => b.windowStart.localeCompare(a.windowStart))
+      .slice(0, page.limit);
+    return { items };
+  }
+}
+
+const PERSON_SCHEMA = {
+  type: 'object',
+  properties: { email: { type: 'string' }, age: { type: 'integer' } },
+  required: ['email'],
+};
+
+export function target(datasetId: string, profileEnabled = true): DatasetTarget {
+  return {
+    datasetId,
+    profileEnabled,
+    schema: {
+      id: 'https://example.com/person',
+      version: 1,
+      class: 'profile',
+      identities: [{ path: '/email', namespace: 'Email', primary: true }],
+      hasIdentityMap: false,
+      primaryIdentity: { path: '/email', namespace: 'Email' },
+      schema: PERSON_SCHEMA,
+    },
+    validate: (record) =>
+      typeof (record as { email?: unknown }).email === 'string'
+        ? []
+        : [{ pointer: '/email', keyword: 'required', message: 'must have required property email' }],
+  };
+}
+
+export interface Fakes {
+  readonly deps: ConsumeDeps;
+  readonly lake: MemoryObjects;
+  readonly quarantine: MemoryObjects;
+  readonly batches: MemoryBatchStore;
+  /** Emails whose profile write fails retryably while present. */
+  readonly failingEmails: Set<string>;
+  readonly applied: string[];
+}
+
+export function fakes(targets: Record<string, DatasetTarget | TargetMiss>): Fakes {
+  const lake = new MemoryObjects();
+  const quarantine = new MemoryObjects();
+  const batches = new MemoryBatchStore();
+  const failingEmails = new Set<string>();
+  const applied: string[] = [];
+  const applyToProfiles = async (input: ApplyInput): Promise<ApplyOutcome> => ({
+    results: input.items.map((item, index) => {
+      const email = (item.record as { email: string }).email;
+      if (failingEmails.has(email)) {
+        return { index, status: 'failed', code: 'profile-store-error', reason: 'throttled' };
+      }
+      applied.push(email);
+      return { index, status: 'applied' };
+    }),
+    writeUnits: 0,
+  });
+  const deps: ConsumeDeps = {
+    targets: { target: async (_sandbox, datasetId) => targets[datasetId] ?? 'dataset-not-found' },
+    applyToProfiles,
+    lake,
+    quarantine,
+    batches,
+    now: () => new Date('2024-05-01T10:20:00.000Z'),
+  };
+  return { deps, lake, quarantine, batches, failingEmails, applied };
+}
+
+let sequence = 1000;
+
+export function streamRecord(
+  message: Partial<StreamMessage> | string,
+  shardId = 'shardId-000000000000',
+): StreamRecord {
+  sequence += 1;
+  const data =
+    typeof message === 'string'
+      ? Buffer.from(message, 'utf8')
+      : Buffer.from(
+          JSON.stringify({
+            v: 1,
+            sandbox: 'prod',
+            inletId: 'inlet-1',
+            datasetId: 'ds-a',
+            schemaId: 'https://example.com/person',
+            messageId: `m-${sequence}`,
+            receivedAt: '2024-05-01T10:05:00.000Z',
+            origin: 'collection',
+            ...message,
+          }),
+          'utf8',
+        );
+  return {
+    sequenceNumber: String(sequence).padStart(20, '0'),
+    shardId,
+    data,
+    approximateArrivalTimestamp: Date.parse('2024-05-01T10:05:01.000Z') / 1000,
+  };
+}
+
+/** Every lake row (message ids) across every Parquet file, read back with hyparquet. */
+export async function lakeMessageIds(lake: MemoryObjects): Promise<string[]> {
+  const ids: string[] = [];
+  for (const body of lake.objects.values()) {
+    const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+    const rows = (await parquetReadObjects({ file })) as { message_id: string }[];
+    ids.push(...rows.map((row) => row.message_id));
+  }
+  return ids.sort();
+}
+
+export function quarantineLines(quarantine: MemoryObjects): QuarantineLine[] {
+  return [...quarantine.objects.values()].flatMap((body) =>
+    Buffer.from(body)
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as QuarantineLine),
+  );
+}
+
+export function totals(batches: MemoryBatchStore) {
+  const chunks = [...batches.chunks.values()];
+  const sum = (pick: (chunk: ChunkCounts) => number) =>
+    chunks.reduce((total, chunk) => total + pick(chunk), 0);
+  return {
+    output: sum((chunk) => chunk.outputRecordCount),
+    failed: sum((chunk) => chunk.failedRecordCount),
+    duplicates: sum((chunk) => chunk.duplicateRecordCount),
+  };
+}
