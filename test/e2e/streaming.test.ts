@@ -214,52 +214,56 @@ describe('streaming ingestion on the local runtime', () => {
     expect(single.contentType).toContain('application/problem+json');
   });
 
-  it('drains the stream until the batch metrics count every accepted message', async () => {
-    // Act
-    const deadline = Date.now() + DRAIN_DEADLINE_MS;
-    const wanted = (datasetId: string) => plan.expected[datasetId]!.input;
-    let seen: Record<string, Metrics>;
-    for (;;) {
-      batches = {
-        [datasets.events]: await batchesOf(datasets.events),
-        [datasets.profiles]: await batchesOf(datasets.profiles),
-      };
-      seen = Object.fromEntries(Object.entries(batches).map(([id, views]) => [id, total(views)]));
-      const done = Object.entries(seen).every(([id, metrics]) => metrics.inputRecordCount >= wanted(id));
-      if (done || Date.now() > deadline) break;
-      await sleep(DRAIN_POLL_MS);
-    }
-
-    // Assess
-    for (const datasetId of [datasets.events, datasets.profiles]) {
-      const expected = plan.expected[datasetId]!;
-      expect(seen[datasetId], `dataset ${datasetId}`).toEqual({
-        inputRecordCount: expected.input,
-        outputRecordCount: expected.output,
-        failedRecordCount: expected.failed,
-        duplicateRecordCount: expected.duplicates,
-      });
-      for (const view of batches[datasetId]!) {
-        const { metrics } = view;
-        expect(metrics.inputRecordCount).toBe(
-          metrics.outputRecordCount + metrics.failedRecordCount + metrics.duplicateRecordCount,
-        );
-        expect(view.relatedObjects).toEqual([{ type: 'dataSet', id: datasetId }]);
+  it(
+    'drains the stream until the batch metrics count every accepted message',
+    { timeout: DRAIN_DEADLINE_MS + 30_000 },
+    async () => {
+      // Act
+      const deadline = Date.now() + DRAIN_DEADLINE_MS;
+      const wanted = (datasetId: string) => plan.expected[datasetId]!.input;
+      let seen: Record<string, Metrics>;
+      for (;;) {
+        batches = {
+          [datasets.events]: await batchesOf(datasets.events),
+          [datasets.profiles]: await batchesOf(datasets.profiles),
+        };
+        seen = Object.fromEntries(Object.entries(batches).map(([id, views]) => [id, total(views)]));
+        const done = Object.entries(seen).every(([id, metrics]) => metrics.inputRecordCount >= wanted(id));
+        if (done || Date.now() > deadline) break;
+        await sleep(DRAIN_POLL_MS);
       }
-    }
-    const codes = (pick: (view: BatchView) => BatchView['errors']) => {
-      const counts: Record<string, number> = {};
-      for (const view of Object.values(batches).flat())
-        for (const error of pick(view)) counts[error.code] = (counts[error.code] ?? 0) + error.recordCount;
-      return counts;
-    };
-    expect(codes((view) => view.errors)).toEqual({
-      'schema-validation': ofKinds(...QUARANTINE_KINDS).length,
-    });
-    expect(codes((view) => view.profileErrors)).toEqual({
-      'profile-event-too-large': ofKinds('large-event').length,
-    });
-  });
+
+      // Assess
+      for (const datasetId of [datasets.events, datasets.profiles]) {
+        const expected = plan.expected[datasetId]!;
+        expect(seen[datasetId], `dataset ${datasetId}`).toEqual({
+          inputRecordCount: expected.input,
+          outputRecordCount: expected.output,
+          failedRecordCount: expected.failed,
+          duplicateRecordCount: expected.duplicates,
+        });
+        for (const view of batches[datasetId]!) {
+          const { metrics } = view;
+          expect(metrics.inputRecordCount).toBe(
+            metrics.outputRecordCount + metrics.failedRecordCount + metrics.duplicateRecordCount,
+          );
+          expect(view.relatedObjects).toEqual([{ type: 'dataSet', id: datasetId }]);
+        }
+      }
+      const codes = (pick: (view: BatchView) => BatchView['errors']) => {
+        const counts: Record<string, number> = {};
+        for (const view of Object.values(batches).flat())
+          for (const error of pick(view)) counts[error.code] = (counts[error.code] ?? 0) + error.recordCount;
+        return counts;
+      };
+      expect(codes((view) => view.errors)).toEqual({
+        'schema-validation': ofKinds(...QUARANTINE_KINDS).length,
+      });
+      expect(codes((view) => view.profileErrors)).toEqual({
+        'profile-event-too-large': ofKinds('large-event').length,
+      });
+    },
+  );
 
   it('holds every valid message in the lake exactly once, readable by an independent Parquet reader', async () => {
     // Act

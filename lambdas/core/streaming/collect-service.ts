@@ -89,9 +89,12 @@ export interface BatchAnswer {
   readonly responses: BatchEntryAnswer[];
 }
 
+/** A dataset as one request uses it, looked up once however many of its messages the request carries. */
 interface DatasetContext {
   readonly dataset: Dataset;
   readonly schema: IdentitySchema & { readonly id: string };
+  /** Only under syncValidation; compiled (or taken from the registry's cache) once per request. */
+  readonly validator?: RecordValidator;
 }
 
 /** Everything one request needs once: the inlet, the clock, and its datasets and validators as they are met. */
@@ -199,14 +202,15 @@ export class CollectService {
   private datasetContext(scope: RequestScope, datasetId: string): Promise<DatasetContext | undefined> {
     let found = scope.datasets.get(datasetId);
     if (!found) {
-      found = this.deps.datasets.get(scope.inlet.sandbox, datasetId).then(async (dataset) =>
-        dataset
-          ? {
-              dataset,
-              schema: await this.deps.schemas.get(dataset.sandbox, dataset.schemaId, dataset.schemaVersion),
-            }
-          : undefined,
-      );
+      found = this.deps.datasets.get(scope.inlet.sandbox, datasetId).then(async (dataset) => {
+        if (!dataset) return undefined;
+        const { sandbox, schemaId, schemaVersion } = dataset;
+        const [schema, validator] = await Promise.all([
+          this.deps.schemas.get(sandbox, schemaId, schemaVersion),
+          scope.syncValidation ? this.deps.schemas.validatorFor(sandbox, schemaId, schemaVersion) : undefined,
+        ]);
+        return { dataset, schema, ...(validator ? { validator } : {}) };
+      });
       scope.datasets.set(datasetId, found);
     }
     return found;
@@ -265,13 +269,8 @@ export class CollectService {
         ],
       );
     }
-    if (scope.syncValidation) {
-      const validate = await this.deps.schemas.validatorFor(
-        dataset.sandbox,
-        dataset.schemaId,
-        dataset.schemaVersion,
-      );
-      const violations = validate(parsed.record);
+    if (context.validator) {
+      const violations = context.validator(parsed.record);
       if (violations.length > 0) {
         return messageError(
           inlet,

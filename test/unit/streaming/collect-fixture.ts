@@ -68,7 +68,7 @@ const inlet = (inletId: string, authenticated: boolean, datasetId?: string): Inl
   createdBy: 'test',
 });
 
-export async function collectFixture() {
+export async function collectFixture(options: { hashedNamespaces?: string[] } = {}) {
   const { registry } = newRegistry();
   const schema = await registry.register(SANDBOX, {
     title: 'Person',
@@ -108,7 +108,13 @@ export async function collectFixture() {
     datasets,
     schemas: registry,
     keys,
-    normalizer: async () => new IdentityNormalizer({ maxIdentityLength: 1024 }),
+    normalizer: async () =>
+      new IdentityNormalizer({
+        maxIdentityLength: 1024,
+        ...(options.hashedNamespaces
+          ? { hashing: { namespaces: options.hashedNamespaces, secret: 'unit-test-secret' } }
+          : {}),
+      }),
     guardrails: DEFAULT_PROFILE_GUARDRAILS,
     stream,
     now: () => NOW,

@@ -93,6 +93,20 @@ describe('collect: POST /collection/{inletId} and /collection/batch/{inletId}', 
       ]);
     });
 
+    it('keys a record of a hashed namespace by the keyed hash, never by the raw value', async () => {
+      // Prepare
+      fixture = await collectFixture({ hashedNamespaces: ['Email'] });
+
+      // Act
+      const answer = await post(OPEN_INLET, envelope({ email: 'Secret@Example.com' }));
+
+      // Assess
+      expect(answer.status).toBe(200);
+      const key = fixture.stream.written[0]?.partitionKey ?? '';
+      expect(key).toMatch(/^Email#[0-9a-f]{64}$/);
+      expect(key).not.toContain('secret@example.com');
+    });
+
     it('keys a record without its primary identity by the message id', async () => {
       // Act
       const answer = await post(OPEN_INLET, envelope({ person: { name: 'Nobody' } }));

@@ -1,0 +1,131 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoBatchStore } from '../../lambdas/adapters/dynamo-batches';
+import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
+import { S3Objects } from '../../lambdas/adapters/s3-objects';
+import { BATCHES_KEYS } from '../../lambdas/config/env-names';
+import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
+import { LOCAL_REGION, startEmulators } from '../../local/emulators';
+import { testDocumentClient } from './catalog-test-tables';
+
+const TABLE = 'test-batches';
+const BUCKET = 'test-quarantine';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+
+const batch = (batchId: string, datasetId: string, windowStart: string) => ({
+  batchId,
+  sandbox: 'prod',
+  datasetId,
+  type: 'streaming' as const,
+  windowStart,
+  windowEnd: windowStart,
+  createdAt: windowStart,
+});
+
+describe('batch store and S3 objects on the emulators', () => {
+  let emulators: Awaited<ReturnType<typeof startEmulators>>;
+  let store: DynamoBatchStore;
+  let objects: S3Objects;
+  let clients: EmulatorClients;
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    const { partitionKey: pk, sortKey: sk, gsi1 } = BATCHES_KEYS;
+    const dynamo = new DynamoDBClient({
+      endpoint: emulators.endpoints.dynamodb,
+      region: LOCAL_REGION,
+      credentials,
+    });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [string(pk), string(sk), string(gsi1.partitionKey), string(gsi1.sortKey)],
+        KeySchema: [
+          { AttributeName: pk, KeyType: 'HASH' },
+          { AttributeName: sk, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: gsi1.name,
+            KeySchema: [
+              { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    clients = createEmulatorClients(emulators.endpoints);
+    const { s3 } = clients;
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    store = new DynamoBatchStore(new DynamoItems(testDocumentClient(emulators.endpoints.dynamodb), TABLE));
+    objects = new S3Objects(s3, BUCKET);
+  });
+  afterAll(async () => {
+    clients.destroy();
+    await emulators.stop();
+  });
+
+  it('claims a dedup key for one owner only, and again for that same owner', async () => {
+    // Act
+    const first = await store.claimDedup('prod', 'ds', 'id:1', 'shard#1');
+    const redelivery = await store.claimDedup('prod', 'ds', 'id:1', 'shard#1');
+    const duplicate = await store.claimDedup('prod', 'ds', 'id:1', 'shard#2');
+
+    // Assess
+    expect([first, redelivery, duplicate]).toEqual([true, true, false]);
+  });
+
+  it('keeps chunk counts overwritable, manifests, and lists batches newest first by sandbox or dataset', async () => {
+    // Prepare
+    const counts = {
+      chunk: 'c1',
+      outputRecordCount: 2,
+      failedRecordCount: 1,
+      duplicateRecordCount: 0,
+      errors: { 'schema-validation': 1 },
+      profileErrors: {},
+      quarantineKey: 'quarantine/x.jsonl',
+      writtenAt: '2024-05-01T10:00:00.000Z',
+    };
+
+    // Act
+    await store.ensureBatch(batch('b-old', 'ds-1', '2024-05-01T09:00:00.000Z'));
+    await store.ensureBatch(batch('b-new', 'ds-2', '2024-05-01T10:00:00.000Z'));
+    await store.ensureBatch(batch('b-new', 'ds-2', '2024-05-01T10:00:00.000Z'));
+    await store.putChunk('prod', 'b-new', counts);
+    await store.putChunk('prod', 'b-new', { ...counts, outputRecordCount: 1 });
+    await store.putChunk('prod', 'b-new', { ...counts, chunk: 'c2' });
+    await store.deleteChunk('prod', 'b-new', 'c2');
+    await store.putChunkManifest('c1', { lakeKeys: ['a'], quarantineKeys: [], chunkItems: [] });
+
+    // Assess
+    expect(await store.chunksOf('prod', 'b-new')).toEqual([{ ...counts, outputRecordCount: 1 }]);
+    expect((await store.listBatches('prod', {}, { limit: 10 })).items.map((b) => b.batchId)).toEqual([
+      'b-new',
+      'b-old',
+    ]);
+    expect((await store.listBatches('prod', { datasetId: 'ds-1' }, { limit: 10 })).items).toEqual([
+      batch('b-old', 'ds-1', '2024-05-01T09:00:00.000Z'),
+    ]);
+    expect(await store.chunkManifest('c1')).toEqual({ lakeKeys: ['a'], quarantineKeys: [], chunkItems: [] });
+    expect(await store.getBatch('prod', 'missing')).toBeUndefined();
+  });
+
+  it('puts, overwrites, reads and deletes objects', async () => {
+    // Act
+    await objects.put('quarantine/p/ds/batch=b/part-c.jsonl', Buffer.from('one\n'), 'application/x-ndjson');
+    await objects.put('quarantine/p/ds/batch=b/part-c.jsonl', Buffer.from('two\n'), 'application/x-ndjson');
+    const read = await objects.getText('quarantine/p/ds/batch=b/part-c.jsonl');
+    await objects.delete('quarantine/p/ds/batch=b/part-c.jsonl');
+    await objects.delete('quarantine/p/ds/batch=b/part-c.jsonl');
+
+    // Assess
+    expect(read).toBe('two\n');
+    expect(await objects.getText('quarantine/p/ds/batch=b/part-c.jsonl')).toBeUndefined();
+  });
+});
