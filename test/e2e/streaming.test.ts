@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
-import { readJsonLines, readLake, type ParquetFile } from '../support/streaming-lake';
+import { queryWithDuckDb } from '../support/streaming-duckdb';
+import { readJsonLines, readLake, readObjects, type ParquetFile } from '../support/streaming-lake';
 import {
   LAKE_KINDS,
   QUARANTINE_KINDS,
@@ -295,6 +296,29 @@ describe('streaming ingestion on the local runtime', () => {
       if (message.datasetId === datasets.events) expect(row._id).toBe(record._id);
       else expect(row.crmId).toBe(record.crmId);
     }
+  });
+
+  it('answers DuckDB queries over the lake files with the same records', async () => {
+    // Prepare
+    const objects = await readObjects(clients.s3, bucket(ENV.lakeBucket), `lake/${SANDBOX}/`);
+
+    // Act
+    const [events] = await queryWithDuckDb(
+      objects,
+      (root) =>
+        `SELECT count(*), count(DISTINCT _id), count(DISTINCT message_id), min(durationMs) >= 0 ` +
+        `FROM read_parquet('${root}/lake/${SANDBOX}/${datasets.events}/**/*.parquet')`,
+    );
+    const [members] = await queryWithDuckDb(
+      objects,
+      (root) =>
+        `SELECT count(*), count(DISTINCT crmId) FROM read_parquet('${root}/lake/${SANDBOX}/${datasets.profiles}/**/*.parquet')`,
+    );
+
+    // Assess
+    const eventCount = BigInt(ofKinds('event', 'large-event').length);
+    expect(events).toEqual([eventCount, eventCount, eventCount, true]);
+    expect(members).toEqual([BigInt(ofKinds('profile').length), BigInt(ofKinds('profile').length)]);
   });
 
   it('quarantines every invalid message with its violation, and exports them per batch', async () => {

@@ -32,6 +32,7 @@ import { createEmulatorClients, type EmulatorClients } from '../../local/emulato
 import { startEmulators } from '../../local/emulators';
 import { deliverBatch, type FailureCondition } from '../../local/kinesis/batch-delivery';
 import type { KinesisEventSourceMapping } from '../../local/kinesis/event-source-mapping';
+import { CONSUMER_BATCH_SIZE, CONSUMER_RETRY_ATTEMPTS } from '../../lib/streaming-stack';
 import { createProfilesTable } from '../support/profiles-table';
 import { readJsonLines, readLake, readOnFailureRecords } from '../support/streaming-lake';
 import { multiset, seededRandom, STREAM_EVENT_SCHEMA } from '../support/streaming-messages';
@@ -49,7 +50,7 @@ const BUCKETS = { lake: 'faults-lake', quarantine: 'faults-quarantine', failures
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/faults';
 const RECEIVED_AT = '2024-06-01T10:03:00.000Z';
 
-/** Lambda's settings as the streaming stack sets them: bisect, a few retries, partial responses, a destination. */
+/** Lambda's settings as the streaming stack sets them: bisect, bounded retries, partial responses, a destination. */
 const MAPPING: KinesisEventSourceMapping = {
   id: 'faults-mapping',
   logicalId: 'FaultsMapping',
@@ -57,10 +58,10 @@ const MAPPING: KinesisEventSourceMapping = {
   stream: { stackName: 'faults', logicalId: 'Stream', name: 'faults', arn: STREAM_ARN, shardCount: 1 },
   startingPosition: 'TRIM_HORIZON',
   startingPositionTimestamp: undefined,
-  batchSize: 100,
+  batchSize: CONSUMER_BATCH_SIZE,
   batchingWindowMs: 0,
   bisectOnError: true,
-  maxRetryAttempts: 3,
+  maxRetryAttempts: CONSUMER_RETRY_ATTEMPTS,
   maxRecordAgeSeconds: -1,
   reportBatchItemFailures: true,
   onFailureDestination: `arn:aws:s3:::${BUCKETS.failures}`,
@@ -273,7 +274,10 @@ describe('the stream consumer under faults', () => {
     const delivery = await deliver(realDeps(), planned);
 
     // Assess
-    expect(delivery.invocations.map((batch) => batch.length)).toEqual([100, 20]);
+    expect(delivery.invocations.map((batch) => batch.length)).toEqual([
+      CONSUMER_BATCH_SIZE,
+      planned.length - CONSUMER_BATCH_SIZE,
+    ]);
     await assertExactlyOnce('ds-clean', planned);
   });
 
@@ -317,7 +321,8 @@ describe('the stream consumer under faults', () => {
       expect(crashes).toBe(1);
       expect(lakeWritesBeforeCrash).toBe(1);
       const first = delivery.invocations.slice(0, 3).map((batch) => batch.length);
-      expect(first).toEqual(bisectOnError ? [100, 50, 50] : [100, 100, 20]);
+      const size = CONSUMER_BATCH_SIZE;
+      expect(first).toEqual(bisectOnError ? [size, size / 2, size / 2] : [size, size, planned.length - size]);
       await assertExactlyOnce(datasetId, planned);
     },
   );
@@ -366,6 +371,35 @@ describe('the stream consumer under faults', () => {
       MAPPING.maxRetryAttempts + 1,
     );
     await assertExactlyOnce(datasetId, planned, [poison]);
+  });
+
+  it('ingests a poison record sent again by its producer once the fault is gone', async () => {
+    // Prepare
+    const datasetId = 'ds-poison-resent';
+    const planned = records(datasetId, 5, 20).filter((record) => record.fate === 'valid');
+    const poison = planned[5]!;
+    const deps = realDeps();
+    const faulty: ConsumeDeps = {
+      ...deps,
+      applyToProfiles: async (input) => {
+        if (input.items.some((item) => item.source.messageId === poison.message.messageId))
+          throw new InjectedFault('this record always crashes the consumer');
+        return deps.applyToProfiles(input);
+      },
+    };
+    await deliver(faulty, planned);
+    // The producer sends the same message again (a new stream record, on another shard's sequence), now healthy.
+    const resent = kinesisRecords(
+      [{ ...poison.message, messageId: 'resent:0' }],
+      STREAM_ARN,
+      'shardId-000000000001',
+    );
+
+    // Act
+    await consumeRecords(deps, toStreamRecords(resent));
+
+    // Assess
+    await assertExactlyOnce(datasetId, planned);
   });
 
   it('resumes from the first record whose profile write failed, writing nothing twice', async () => {
