@@ -22,6 +22,7 @@ import type {
   ChunkCounts,
   ChunkManifest,
   StreamingBatch,
+  DedupClaim,
 } from '../core/batches/batch-types';
 import type { Page, PageRequest } from '../core/page';
 import type { DynamoItems, Item } from './dynamo-items';
@@ -68,19 +69,52 @@ export class DynamoBatchStore implements BatchStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string): Promise<boolean> {
+  async claimDedup(
+    sandbox: string,
+    datasetId: string,
+    key: string,
+    owner: string,
+    chunk: string,
+  ): Promise<DedupClaim> {
+    const marker = { [PK]: dedupPk(sandbox, datasetId, key), [SK]: DEDUP_SK };
     const outcome = await this.items.putIf(
-      {
-        [PK]: dedupPk(sandbox, datasetId, key),
-        [SK]: DEDUP_SK,
-        owner,
-        [TTL]: expiresAt(this.now(), DEDUP_RETENTION_DAYS),
-      },
+      { ...marker, owner, chunk, [TTL]: expiresAt(this.now(), DEDUP_RETENTION_DAYS) },
       {
         expression: 'attribute_not_exists(#pk) OR #owner = :owner',
         names: { '#pk': PK, '#owner': 'owner' },
         values: { ':owner': owner },
       },
+    );
+    if (outcome.written) return { claimed: true };
+    const holder = await this.items.get(marker);
+    // Gone between the two calls (expired): the key is free again.
+    if (!holder) return this.claimDedup(sandbox, datasetId, key, owner, chunk);
+    return {
+      claimed: false,
+      holder: {
+        owner: String(holder['owner']),
+        ...(typeof holder['chunk'] === 'string' ? { chunk: holder['chunk'] } : {}),
+      },
+    };
+  }
+
+  async takeOverDedup(
+    sandbox: string,
+    datasetId: string,
+    key: string,
+    from: string,
+    owner: string,
+    chunk: string,
+  ): Promise<boolean> {
+    const outcome = await this.items.putIf(
+      {
+        [PK]: dedupPk(sandbox, datasetId, key),
+        [SK]: DEDUP_SK,
+        owner,
+        chunk,
+        [TTL]: expiresAt(this.now(), DEDUP_RETENTION_DAYS),
+      },
+      { expression: '#owner = :from', names: { '#owner': 'owner' }, values: { ':from': from } },
     );
     return outcome.written;
   }

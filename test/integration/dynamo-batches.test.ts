@@ -72,12 +72,27 @@ describe('batch store and S3 objects on the emulators', () => {
 
   it('claims a dedup key for one owner only, and again for that same owner', async () => {
     // Act
-    const first = await store.claimDedup('prod', 'ds', 'id:1', 'shard#1');
-    const redelivery = await store.claimDedup('prod', 'ds', 'id:1', 'shard#1');
-    const duplicate = await store.claimDedup('prod', 'ds', 'id:1', 'shard#2');
+    const first = await store.claimDedup('prod', 'ds', 'id:1', 'shard#1', 'chunk-a');
+    const redelivery = await store.claimDedup('prod', 'ds', 'id:1', 'shard#1', 'chunk-b');
+    const duplicate = await store.claimDedup('prod', 'ds', 'id:1', 'shard#2', 'chunk-c');
+
+    // Assess: the redelivery moved the key to its new chunk, and the duplicate is told who holds it
+    expect([first, redelivery]).toEqual([{ claimed: true }, { claimed: true }]);
+    expect(duplicate).toEqual({ claimed: false, holder: { owner: 'shard#1', chunk: 'chunk-b' } });
+  });
+
+  it('hands a key over only from the holder named', async () => {
+    // Prepare
+    await store.claimDedup('prod', 'ds', 'id:2', 'shard#1', 'chunk-a');
+
+    // Act
+    const wrongHolder = await store.takeOverDedup('prod', 'ds', 'id:2', 'shard#9', 'shard#2', 'chunk-b');
+    const taken = await store.takeOverDedup('prod', 'ds', 'id:2', 'shard#1', 'shard#2', 'chunk-b');
+    const after = await store.claimDedup('prod', 'ds', 'id:2', 'shard#3', 'chunk-c');
 
     // Assess
-    expect([first, redelivery, duplicate]).toEqual([true, true, false]);
+    expect([wrongHolder, taken]).toEqual([false, true]);
+    expect(after).toEqual({ claimed: false, holder: { owner: 'shard#2', chunk: 'chunk-b' } });
   });
 
   it('keeps chunk counts overwritable, manifests, and lists batches newest first by sandbox or dataset', async () => {

@@ -482,6 +482,7 @@ describe('the stream consumer under faults', () => {
         },
         batches: {
           claimDedup: (...a) => maybeCrash(() => batches.claimDedup(...a)),
+          takeOverDedup: (...a) => maybeCrash(() => batches.takeOverDedup(...a)),
           chunkManifest: (...a) => batches.chunkManifest(...a),
           putChunkManifest: (...a) => maybeCrash(() => batches.putChunkManifest(...a)),
           putChunk: (...a) => maybeCrash(() => batches.putChunk(...a)),

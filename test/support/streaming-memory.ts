@@ -26,16 +26,31 @@ export class MemoryObjects implements ObjectWriter {
 }
 
 export class MemoryBatchStore implements BatchStore {
-  private readonly markers = new Map<string, string>();
+  private readonly markers = new Map<string, { owner: string; chunk: string }>();
   private readonly manifests = new Map<string, ChunkManifest>();
   private readonly chunks = new Map<string, Map<string, ChunkCounts>>();
   private readonly batches = new Map<string, StreamingBatch>();
 
-  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string): Promise<boolean> {
+  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string, chunk: string) {
     const marker = `${sandbox}\n${datasetId}\n${key}`;
     const holder = this.markers.get(marker);
-    if (holder === undefined) this.markers.set(marker, owner);
-    return holder === undefined || holder === owner;
+    if (holder !== undefined && holder.owner !== owner) return { claimed: false as const, holder };
+    this.markers.set(marker, { owner, chunk });
+    return { claimed: true as const };
+  }
+
+  async takeOverDedup(
+    sandbox: string,
+    datasetId: string,
+    key: string,
+    from: string,
+    owner: string,
+    chunk: string,
+  ) {
+    const marker = `${sandbox}\n${datasetId}\n${key}`;
+    if (this.markers.get(marker)?.owner !== from) return false;
+    this.markers.set(marker, { owner, chunk });
+    return true;
   }
 
   async chunkManifest(chunk: string): Promise<ChunkManifest | undefined> {

@@ -40,7 +40,16 @@ export interface ChunkManifest {
   readonly lakeKeys: readonly string[];
   readonly quarantineKeys: readonly string[];
   readonly chunkItems: readonly { readonly sandbox: string; readonly batchId: string }[];
+  /** Set on the manifest written after every object: the invocation's writes are complete. */
+  readonly committed?: boolean;
+  /** With `committed`: the stream records (`{shardId}#{sequenceNumber}`) whose message this chunk put in the lake. */
+  readonly writtenOwners?: readonly string[];
 }
+
+/** The outcome of claiming a de-duplication key: claimed, or held by another stream record (and its chunk). */
+export type DedupClaim =
+  | { readonly claimed: true }
+  | { readonly claimed: false; readonly holder: { readonly owner: string; readonly chunk?: string } };
 
 export interface BatchListFilter {
   readonly datasetId?: string;
@@ -48,10 +57,26 @@ export interface BatchListFilter {
 
 export interface BatchStore {
   /**
-   * Claims a de-duplication key for one stream record. True when the key was free or is already this owner's
-   * (a redelivery of the same stream record); false when another stream record holds it (a producer duplicate).
+   * Claims a de-duplication key for one stream record, naming the chunk that will write it. Claimed when the key
+   * was free or is already this owner's (a redelivery of the same stream record; the chunk is updated); otherwise
+   * answers who holds it, so the caller can tell a producer duplicate from a holder that was never written.
    */
-  claimDedup(sandbox: string, datasetId: string, key: string, owner: string): Promise<boolean>;
+  claimDedup(
+    sandbox: string,
+    datasetId: string,
+    key: string,
+    owner: string,
+    chunk: string,
+  ): Promise<DedupClaim>;
+  /** Moves a key from a holder whose message never reached the lake to this owner; false when the holder changed. */
+  takeOverDedup(
+    sandbox: string,
+    datasetId: string,
+    key: string,
+    from: string,
+    owner: string,
+    chunk: string,
+  ): Promise<boolean>;
   chunkManifest(chunk: string): Promise<ChunkManifest | undefined>;
   putChunkManifest(chunk: string, manifest: ChunkManifest): Promise<void>;
   putChunk(sandbox: string, batchId: string, counts: ChunkCounts): Promise<void>;

@@ -135,20 +135,45 @@ async function classify(deps: ConsumeDeps, source: StreamRecord, index: number):
   };
 }
 
-async function deduplicate(deps: ConsumeDeps, entries: Entry[]): Promise<Entry[]> {
+/**
+ * Whether another stream record holding the key means this one is a producer duplicate. Not when the holder's
+ * message never reached the lake: a record the mapping gave up on (retries or age exhausted) leaves its marker, and a
+ * later resend of the same message must still be ingested — the holder's chunk is committed without it. A holder in
+ * this very chunk is a duplicate within the batch.
+ */
+async function holderWasWritten(
+  deps: ConsumeDeps,
+  holder: { owner: string; chunk?: string },
+  chunk: string,
+): Promise<boolean> {
+  if (holder.chunk === undefined || holder.chunk === chunk) return true;
+  // Shard records are consumed in order, so a holder in another chunk is not in flight: either its chunk committed
+  // with it, or it crashed or was given up without it.
+  const manifest = await deps.batches.chunkManifest(holder.chunk);
+  return manifest?.committed === true && (manifest.writtenOwners ?? []).includes(holder.owner);
+}
+
+async function deduplicate(deps: ConsumeDeps, entries: Entry[], chunk: string): Promise<Entry[]> {
   const out = [...entries];
   const valid = entries.filter((entry) => entry.kind === 'valid');
   for (let offset = 0; offset < valid.length; offset += DEDUP_PARALLEL_CLAIMS) {
     await Promise.all(
       valid.slice(offset, offset + DEDUP_PARALLEL_CLAIMS).map(async (entry) => {
         const key = dedupKey(entry.message, entry.target);
-        const claimed = await deps.batches.claimDedup(
-          entry.sandbox,
-          entry.datasetId,
-          key,
-          ownerOf(entry.source),
-        );
-        if (!claimed) out[entry.index] = { ...entry, kind: 'duplicate' };
+        const owner = ownerOf(entry.source);
+        const claim = await deps.batches.claimDedup(entry.sandbox, entry.datasetId, key, owner, chunk);
+        if (claim.claimed) return;
+        const duplicate =
+          (await holderWasWritten(deps, claim.holder, chunk)) ||
+          !(await deps.batches.takeOverDedup(
+            entry.sandbox,
+            entry.datasetId,
+            key,
+            claim.holder.owner,
+            owner,
+            chunk,
+          ));
+        if (duplicate) out[entry.index] = { ...entry, kind: 'duplicate' };
       }),
     );
   }
@@ -274,7 +299,12 @@ const union = (a: ChunkManifest, b: ChunkManifest): ChunkManifest => {
 const isEmpty = (manifest: ChunkManifest) =>
   manifest.lakeKeys.length + manifest.quarantineKeys.length + manifest.chunkItems.length === 0;
 
-async function writeChunk(deps: ConsumeDeps, chunk: string, writes: readonly GroupWrite[]): Promise<void> {
+async function writeChunk(
+  deps: ConsumeDeps,
+  chunk: string,
+  writes: readonly GroupWrite[],
+  writtenOwners: readonly string[],
+): Promise<void> {
   const current = manifestOf(writes);
   const previous = await deps.batches.chunkManifest(chunk);
   // Recorded before anything is written, so a crash leaves a manifest naming every object that may exist.
@@ -305,15 +335,16 @@ async function writeChunk(deps: ConsumeDeps, chunk: string, writes: readonly Gro
       });
     }),
   );
-  if (!previous) return;
-  const stale = without(previous, current);
-  if (isEmpty(stale)) return;
-  await Promise.all([
-    ...stale.lakeKeys.map((key) => deps.lake.delete(key)),
-    ...stale.quarantineKeys.map((key) => deps.quarantine.delete(key)),
-    ...stale.chunkItems.map((item) => deps.batches.deleteChunk(item.sandbox, item.batchId, chunk)),
-  ]);
-  await deps.batches.putChunkManifest(chunk, current);
+  const stale = previous ? without(previous, current) : undefined;
+  if (stale && !isEmpty(stale)) {
+    await Promise.all([
+      ...stale.lakeKeys.map((key) => deps.lake.delete(key)),
+      ...stale.quarantineKeys.map((key) => deps.quarantine.delete(key)),
+      ...stale.chunkItems.map((item) => deps.batches.deleteChunk(item.sandbox, item.batchId, chunk)),
+    ]);
+  }
+  // Last: the chunk is complete, and it names the records it put in the lake (see holderWasWritten).
+  await deps.batches.putChunkManifest(chunk, { ...current, committed: true, writtenOwners });
 }
 
 export async function consumeRecords(
@@ -326,9 +357,11 @@ export async function consumeRecords(
   const classified: Entry[] = [];
   // In order: the first record of a dataset fills the lookup cache for the rest.
   for (const [index, record] of records.entries()) classified.push(await classify(deps, record, index));
-  const entries = await deduplicate(deps, classified);
+  const entries = await deduplicate(deps, classified, chunk);
   const firstRetry = await applyProfiles(deps, entries);
-  await writeChunk(deps, chunk, groupWrites(entries.slice(0, firstRetry), chunk, deps.now().toISOString()));
+  const written = entries.slice(0, firstRetry);
+  const writtenOwners = written.flatMap((entry) => (entry.kind === 'valid' ? [ownerOf(entry.source)] : []));
+  await writeChunk(deps, chunk, groupWrites(written, chunk, deps.now().toISOString()), writtenOwners);
   return {
     batchItemFailures: records.slice(firstRetry).map((record) => ({ itemIdentifier: record.sequenceNumber })),
   };

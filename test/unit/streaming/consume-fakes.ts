@@ -34,16 +34,29 @@ export class MemoryObjects implements ObjectWriter {
 }
 
 export class MemoryBatchStore implements BatchStore {
-  readonly markers = new Map<string, string>();
+  readonly markers = new Map<string, { owner: string; chunk: string }>();
   readonly manifests = new Map<string, ChunkManifest>();
   readonly chunks = new Map<string, ChunkCounts>();
   readonly batches = new Map<string, StreamingBatch>();
 
-  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string): Promise<boolean> {
+  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string, chunk: string) {
     const id = `${sandbox}#${datasetId}#${key}`;
     const current = this.markers.get(id);
-    if (current !== undefined && current !== owner) return false;
-    this.markers.set(id, owner);
+    if (current !== undefined && current.owner !== owner) return { claimed: false as const, holder: current };
+    this.markers.set(id, { owner, chunk });
+    return { claimed: true as const };
+  }
+  async takeOverDedup(
+    sandbox: string,
+    datasetId: string,
+    key: string,
+    from: string,
+    owner: string,
+    chunk: string,
+  ) {
+    const id = `${sandbox}#${datasetId}#${key}`;
+    if (this.markers.get(id)?.owner !== from) return false;
+    this.markers.set(id, { owner, chunk });
     return true;
   }
   async chunkManifest(chunk: string) {
