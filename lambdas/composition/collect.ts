@@ -3,10 +3,11 @@
  * store behind the per-container cache, the identity normaliser, and the Kinesis writer. Handlers call
  * `collectRoutesFromEnvironment` once per container; tests may call `buildCollectRoutes` with their own parts.
  */
+import { lazyIdentityNormalizer } from './identity-normalizer';
 import type { ApiKeyStore } from '../core/api-keys/api-key';
 import { CachedApiKeyStore } from '../core/api-keys/key-cache';
 import { NamespaceService } from '../core/catalog/identity-namespaces';
-import { IdentityNormalizer } from '../core/profiles/identity-normalizer';
+import type { IdentityNormalizer } from '../core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../core/profiles/profile-ports';
 import { SchemaRegistry } from '../core/schemas/schema-registry';
 import { CollectService } from '../core/streaming/collect-service';
@@ -19,7 +20,6 @@ import { DynamoInletStore } from '../adapters/dynamo-catalog-inlets';
 import { DynamoNamespaceStore } from '../adapters/dynamo-catalog-namespaces';
 import { DynamoItems } from '../adapters/dynamo-items';
 import { DynamoSchemaStore } from '../adapters/dynamo-schema-store';
-import { identityHashing } from '../adapters/identity-hash-secret';
 import { KinesisStreamWriter } from '../adapters/kinesis-stream-writer';
 import type { RouteMap } from '../http/api-handler';
 import { collectionRoutes } from '../http/routes/collection-routes';
@@ -48,27 +48,11 @@ export function buildCollectRoutes(parts: CollectParts): RouteMap {
 
 export function collectRoutesFromEnvironment(): RouteMap {
   const client = dynamoDocumentClient();
-  let normalizer: Promise<IdentityNormalizer> | undefined;
   return buildCollectRoutes({
     catalog: new DynamoItems(client, requiredEnv(ENV.catalogTable)),
     apiKeys: new DynamoApiKeyStore(client, requiredEnv(ENV.apiKeysTable)),
     stream: new KinesisStreamWriter({ client: kinesis(), streamName: requiredEnv(ENV.ingestStream) }),
-    normalizer: () => {
-      // The same normalisation (and hashing) as the profile store, so a partition key is the identity's key there.
-      // A failed secret read is not kept: the next request tries again.
-      normalizer ??= identityHashing()
-        .then(
-          (hashing) =>
-            new IdentityNormalizer({
-              maxIdentityLength: DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength,
-              ...(hashing ? { hashing } : {}),
-            }),
-        )
-        .catch((error: unknown) => {
-          normalizer = undefined;
-          throw error;
-        });
-      return normalizer;
-    },
+    // The same normalisation (and hashing) as the profile store, so a partition key is the identity's key there.
+    normalizer: lazyIdentityNormalizer(DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength),
   });
 }

@@ -3,9 +3,10 @@
  * the catalog parts (namespaces, datasets) the routes run on. Handlers call `profileRoutesFromEnvironment` once per
  * container; tests may call `buildProfileRoutes` with their own parts.
  */
+import { lazyIdentityNormalizer } from './identity-normalizer';
 import { DatasetService } from '../core/catalog/datasets';
 import { NamespaceService } from '../core/catalog/identity-namespaces';
-import { IdentityNormalizer } from '../core/profiles/identity-normalizer';
+import type { IdentityNormalizer } from '../core/profiles/identity-normalizer';
 import { DynamoIdentityGraph } from '../core/profiles/identity-graph';
 import { MergePolicyService } from '../core/profiles/merge-policies';
 import {
@@ -26,7 +27,6 @@ import { DynamoItems } from '../adapters/dynamo-items';
 import { DynamoMergePolicyStore } from '../adapters/dynamo-merge-policies';
 import { DynamoProfileDataStore } from '../adapters/dynamo-profile-data-store';
 import { DynamoSchemaStore } from '../adapters/dynamo-schema-store';
-import { identityHashing } from '../adapters/identity-hash-secret';
 import type { RouteMap } from '../http/api-handler';
 import { mergePolicyRoutes } from '../http/routes/merge-policy-routes';
 import { profileRoutes } from '../http/routes/profile-routes';
@@ -86,27 +86,11 @@ export function profileRoutesFromEnvironment(): RouteMap {
   const client = dynamoDocumentClient();
   const profilesTable = requiredEnv(ENV.profilesTable);
   const guardrails = profileGuardrailsFromEnvironment();
-  let normalizer: Promise<IdentityNormalizer> | undefined;
   return buildProfileRoutes({
     catalog: new DynamoItems(client, requiredEnv(ENV.catalogTable)),
     graph: new DynamoIdentityGraph({ store: new DynamoGraphStore(client, profilesTable), guardrails }),
     data: new DynamoProfileDataStore(client, profilesTable),
-    normalizer: () => {
-      // A failed secret read is not kept: the next request tries again.
-      normalizer ??= identityHashing()
-        .then(
-          (hashing) =>
-            new IdentityNormalizer({
-              maxIdentityLength: guardrails.maxIdentityLength,
-              ...(hashing ? { hashing } : {}),
-            }),
-        )
-        .catch((error: unknown) => {
-          normalizer = undefined;
-          throw error;
-        });
-      return normalizer;
-    },
+    normalizer: lazyIdentityNormalizer(guardrails.maxIdentityLength),
     guardrails,
   });
 }

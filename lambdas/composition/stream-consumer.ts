@@ -3,6 +3,7 @@
  * per container), the profile store, the lake and quarantine buckets and the batch store. The handler calls
  * `consumerFromEnvironment` once per container; tests call `consumeRecords` with their own parts.
  */
+import { lazyIdentityNormalizer } from './identity-normalizer';
 import { ENV } from '../config/env-names';
 import { dynamoDocumentClient, requiredEnv, s3 } from '../adapters/aws-clients';
 import { DynamoBatchStore } from '../adapters/dynamo-batches';
@@ -12,12 +13,10 @@ import { DynamoGraphStore } from '../adapters/dynamo-graph-store';
 import { DynamoItems } from '../adapters/dynamo-items';
 import { DynamoProfileDataStore } from '../adapters/dynamo-profile-data-store';
 import { DynamoSchemaStore } from '../adapters/dynamo-schema-store';
-import { identityHashing } from '../adapters/identity-hash-secret';
 import { S3Objects } from '../adapters/s3-objects';
 import { NamespaceService } from '../core/catalog/identity-namespaces';
 import { applyToProfiles } from '../core/profiles/apply-to-profiles';
 import { DynamoIdentityGraph } from '../core/profiles/identity-graph';
-import { IdentityNormalizer } from '../core/profiles/identity-normalizer';
 import { SchemaRegistry } from '../core/schemas/schema-registry';
 import type { ConsumeDeps } from '../core/streaming/consume-ports';
 import { CachedTargetLookup } from '../core/streaming/consume-targets';
@@ -28,11 +27,7 @@ export async function consumerFromEnvironment(): Promise<ConsumeDeps> {
   const catalog = new DynamoItems(client, requiredEnv(ENV.catalogTable));
   const profilesTable = requiredEnv(ENV.profilesTable);
   const guardrails = profileGuardrailsFromEnvironment();
-  const hashing = await identityHashing();
-  const normalizer = new IdentityNormalizer({
-    maxIdentityLength: guardrails.maxIdentityLength,
-    ...(hashing ? { hashing } : {}),
-  });
+  const normalizer = await lazyIdentityNormalizer(guardrails.maxIdentityLength)();
   const namespaces = new NamespaceService({ store: new DynamoNamespaceStore(catalog) });
   const now = () => new Date();
   const profileDeps = {

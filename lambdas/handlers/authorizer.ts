@@ -13,18 +13,10 @@ import { authorizeRequest } from '../core/api-keys/authorization';
 import { recordUse } from '../core/api-keys/api-keys';
 import { authorizerDepsFromEnvironment } from '../composition/authorizer';
 import { AUTH_CONTEXT, SANDBOX_HEADER } from '../http/api-types';
-import { lowerCaseHeaders } from '../http/request';
+import { lowerCaseHeaders, presentedKeyOf } from '../http/request';
 
 const logger = new Logger({ serviceName: 'authorizer' });
 let deps: AuthorizationDeps | undefined;
-
-const BEARER = /^bearer\s+(\S+)\s*$/i;
-
-/** `Authorization: Bearer <key>` first, then `x-api-key`. */
-export function presentedKeyOf(headers: Readonly<Record<string, string>>): string | undefined {
-  const bearer = BEARER.exec(headers.authorization ?? '')?.[1];
-  return bearer ?? (headers['x-api-key']?.trim() || undefined);
-}
 
 /** The ACCESS_DENIED template places the reason inside a JSON string: keep only characters that need no escaping. */
 export function safeReason(reason: string): string {

@@ -152,3 +152,11 @@ export function toApiRequest(event: APIGatewayProxyEvent, requestId: string): Ap
     baseUrl: baseUrlOf(event, headers),
   };
 }
+
+const BEARER = /^bearer\s+(\S+)\s*$/i;
+
+/** `Authorization: Bearer <key>` first, then `x-api-key`. */
+export function presentedKeyOf(headers: Readonly<Record<string, string>>): string | undefined {
+  const bearer = BEARER.exec(headers.authorization ?? '')?.[1];
+  return bearer ?? (headers['x-api-key']?.trim() || undefined);
+}

@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { CollectRequest, CollectService } from '../../core/streaming/collect-service';
-import { presentedKeyOf } from '../../handlers/authorizer';
+import { presentedKeyOf } from '../request';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
 import { badRequest, payloadTooLarge } from '../problem';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { presentedKeyOf, safeReason } from '../../../lambdas/handlers/authorizer';
+import { safeReason } from '../../../lambdas/handlers/authorizer';
+import { presentedKeyOf } from '../../../lambdas/http/request';
 
 describe('presentedKeyOf', () => {
   it('reads a Bearer token first, then x-api-key', () => {
