@@ -73,28 +73,50 @@ describe('README quick start', () => {
     // Act
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', pointed], { cwd: subject.workDir });
 
-    // Assess: health, key, schema, validation, dataset, inlet — in that order
-    const [health, key, schema, validation, datasetLine, inlet, ...extra] = answers(stdout) as [
+    // Assess: health, schema, validation, dataset, inlet, the producer's message — in that order
+    const [health, schema, validation, datasetLine, inletLine, collected, ...extra] = answers(stdout) as [
       { status: string },
-      { key: string; scopes: string[] },
       { id: string; version: number },
       { valid: boolean; violations: { pointer: string; keyword: string }[] },
       string,
-      { inletId: string; url: string; datasetId: string },
+      string,
+      { inletId: string; xactionId: string; receivedTimeMs: number },
       ...unknown[],
     ];
     expect(extra).toEqual([]);
     expect(health).toEqual({ status: 'ok' });
-    expect(key.key).toMatch(/^trb_[A-Za-z0-9_-]{43}$/);
-    expect(key.scopes).toEqual(['ingest']);
     expect(schema).toMatchObject({ id: 'https://example.com/schemas/customer', version: 1 });
     expect(validation.valid).toBe(false);
     expect(validation.violations).toEqual([
       expect.objectContaining({ pointer: '/loyaltyPoints', keyword: 'minimum' }),
     ]);
-    const datasetId = /^dataset: (\S+)$/.exec(datasetLine)?.[1];
-    expect(datasetId).toBeDefined();
-    expect(inlet.datasetId).toBe(datasetId);
-    expect(inlet.url).toBe(`${subject.runtime.url}/collection/${inlet.inletId}`);
+    expect(datasetLine).toMatch(/^dataset: [0-9a-f]{24}$/);
+    const inletUrl = /^inlet: (\S+)$/.exec(inletLine)?.[1];
+    expect(inletUrl).toBe(`${subject.runtime.url}/collection/${collected.inletId}`);
+    expect(collected.xactionId).toEqual(expect.any(String));
+    expect(collected.receivedTimeMs).toEqual(expect.any(Number));
+  });
+
+  it('ends with the record in the profile store, as the text after the commands says', async () => {
+    // Act: the consumer works asynchronously; ask until the profile appears (bounded)
+    let status = 0;
+    let profile: { attributes?: Record<string, unknown> } = {};
+    for (let attempt = 0; attempt < 60 && status !== 200; attempt += 1) {
+      const response = await fetch(
+        `${subject.runtime.url}/profiles?entityId=ada@example.com&entityIdNS=Email`,
+        { headers: { authorization: `Bearer ${subject.runtime.adminKey}` } },
+      );
+      status = response.status;
+      profile = (await response.json()) as typeof profile;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+
+    // Assess
+    expect(status).toBe(200);
+    expect(profile.attributes).toMatchObject({
+      email: 'Ada@Example.com',
+      firstName: 'Ada',
+      loyaltyPoints: 120,
+    });
   });
 });
