@@ -1,18 +1,15 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBatchStore } from '../../lambdas/adapters/dynamo-batches';
 import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
 import { S3Objects } from '../../lambdas/adapters/s3-objects';
-import { BATCHES_KEYS } from '../../lambdas/config/env-names';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
-import { LOCAL_REGION, startEmulators } from '../../local/emulators';
+import { startEmulators } from '../../local/emulators';
+import { createBatchesTable } from '../support/batches-table';
 import { testDocumentClient } from './catalog-test-tables';
 
 const TABLE = 'test-batches';
 const BUCKET = 'test-quarantine';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
 
 const batch = (batchId: string, datasetId: string, windowStart: string) => ({
   batchId,
@@ -32,34 +29,8 @@ describe('batch store and S3 objects on the emulators', () => {
 
   beforeAll(async () => {
     emulators = await startEmulators();
-    const { partitionKey: pk, sortKey: sk, gsi1 } = BATCHES_KEYS;
-    const dynamo = new DynamoDBClient({
-      endpoint: emulators.endpoints.dynamodb,
-      region: LOCAL_REGION,
-      credentials,
-    });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [string(pk), string(sk), string(gsi1.partitionKey), string(gsi1.sortKey)],
-        KeySchema: [
-          { AttributeName: pk, KeyType: 'HASH' },
-          { AttributeName: sk, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: gsi1.name,
-            KeySchema: [
-              { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
-              { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
     clients = createEmulatorClients(emulators.endpoints);
+    await createBatchesTable(clients.dynamodb, TABLE);
     const { s3 } = clients;
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     store = new DynamoBatchStore(new DynamoItems(testDocumentClient(emulators.endpoints.dynamodb), TABLE));

@@ -9,12 +9,10 @@
  * After each: every valid record is in the lake exactly once, every invalid one in the quarantine once, every
  * profile event stored, and the batch counts reconcile with what was sent.
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCHES_KEYS } from '../../lambdas/config/env-names';
 import { DynamoBatchStore } from '../../lambdas/adapters/dynamo-batches';
 import { DynamoGraphStore } from '../../lambdas/adapters/dynamo-graph-store';
 import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
@@ -33,6 +31,7 @@ import { startEmulators } from '../../local/emulators';
 import { deliverBatch, type FailureCondition } from '../../local/kinesis/batch-delivery';
 import type { KinesisEventSourceMapping } from '../../local/kinesis/event-source-mapping';
 import { CONSUMER_BATCH_SIZE, CONSUMER_RETRY_ATTEMPTS } from '../../lib/streaming-stack';
+import { createBatchesTable } from '../support/batches-table';
 import { createProfilesTable } from '../support/profiles-table';
 import { readJsonLines, readLake, readOnFailureRecords } from '../support/streaming-lake';
 import { multiset, seededRandom, STREAM_EVENT_SCHEMA } from '../support/streaming-messages';
@@ -86,29 +85,7 @@ describe('the stream consumer under faults', () => {
   beforeAll(async () => {
     emulators = await startEmulators();
     clients = createEmulatorClients(emulators.endpoints);
-    const { partitionKey: pk, sortKey: sk, gsi1 } = BATCHES_KEYS;
-    const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
-    await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLES.batches,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [string(pk), string(sk), string(gsi1.partitionKey), string(gsi1.sortKey)],
-        KeySchema: [
-          { AttributeName: pk, KeyType: 'HASH' },
-          { AttributeName: sk, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: gsi1.name,
-            KeySchema: [
-              { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
-              { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
+    await createBatchesTable(clients.dynamodb, TABLES.batches);
     await createProfilesTable(clients.dynamodb, TABLES.profiles);
     for (const bucket of Object.values(BUCKETS))
       await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));

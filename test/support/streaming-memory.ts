@@ -1,7 +1,8 @@
 /**
- * In-memory stand-ins for the stream consumer's S3 and DynamoDB ports, for the consumer benchmark: they answer at
- * once and keep what they are given, so a run measures the consumer's own code (decode, validate, de-duplicate,
- * profile folding, Parquet encoding), not an emulator.
+ * In-memory stand-ins for the stream consumer's S3 and DynamoDB ports, shared by the consumer's unit tests and its
+ * benchmark: they answer at once and keep what they are given, so a test can read back what was written and a
+ * benchmark run measures the consumer's own code (decode, validate, de-duplicate, profile folding, Parquet
+ * encoding), not an emulator.
  */
 import type { Page, PageRequest } from '../../lambdas/core/page';
 import type {
@@ -11,9 +12,10 @@ import type {
   ChunkManifest,
   StreamingBatch,
 } from '../../lambdas/core/batches/batch-types';
+import type { ObjectReader } from '../../lambdas/core/batches/batch-service';
 import type { ObjectWriter } from '../../lambdas/core/streaming/consume-ports';
 
-export class MemoryObjects implements ObjectWriter {
+export class MemoryObjects implements ObjectWriter, ObjectReader {
   readonly objects = new Map<string, Uint8Array>();
 
   async put(key: string, body: Uint8Array): Promise<void> {
@@ -22,6 +24,11 @@ export class MemoryObjects implements ObjectWriter {
 
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
+  }
+
+  async getText(key: string): Promise<string | undefined> {
+    const body = this.objects.get(key);
+    return body ? Buffer.from(body).toString('utf8') : undefined;
   }
 }
 
@@ -83,6 +90,11 @@ export class MemoryBatchStore implements BatchStore {
 
   async chunksOf(sandbox: string, batchId: string): Promise<ChunkCounts[]> {
     return [...(this.chunks.get(`${sandbox}\n${batchId}`)?.values() ?? [])];
+  }
+
+  /** Every chunk's counts across every batch, for tests that reconcile totals. */
+  allChunks(): ChunkCounts[] {
+    return [...this.chunks.values()].flatMap((chunks) => [...chunks.values()]);
   }
 
   async listBatches(

@@ -1,102 +1,15 @@
 /** In-memory stand-ins for the stream consumer's ports. */
 import { parquetReadObjects } from 'hyparquet';
-import type {
-  BatchListFilter,
-  BatchStore,
-  ChunkCounts,
-  ChunkManifest,
-  QuarantineLine,
-  StreamingBatch,
-} from '../../../lambdas/core/batches/batch-types';
-import type { Page, PageRequest } from '../../../lambdas/core/page';
+import type { ChunkCounts, QuarantineLine } from '../../../lambdas/core/batches/batch-types';
 import type { ApplyInput, ApplyOutcome } from '../../../lambdas/core/profiles/apply-to-profiles';
 import type {
   ConsumeDeps,
   DatasetTarget,
-  ObjectWriter,
   StreamRecord,
   TargetMiss,
 } from '../../../lambdas/core/streaming/consume-ports';
 import type { StreamMessage } from '../../../lambdas/core/streaming/stream-message';
-
-export class MemoryObjects implements ObjectWriter {
-  readonly objects = new Map<string, Uint8Array>();
-  async put(key: string, body: Uint8Array): Promise<void> {
-    this.objects.set(key, body);
-  }
-  async delete(key: string): Promise<void> {
-    this.objects.delete(key);
-  }
-  async getText(key: string): Promise<string | undefined> {
-    const body = this.objects.get(key);
-    return body ? Buffer.from(body).toString('utf8') : undefined;
-  }
-}
-
-export class MemoryBatchStore implements BatchStore {
-  readonly markers = new Map<string, { owner: string; chunk: string }>();
-  readonly manifests = new Map<string, ChunkManifest>();
-  readonly chunks = new Map<string, ChunkCounts>();
-  readonly batches = new Map<string, StreamingBatch>();
-
-  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string, chunk: string) {
-    const id = `${sandbox}#${datasetId}#${key}`;
-    const current = this.markers.get(id);
-    if (current !== undefined && current.owner !== owner) return { claimed: false as const, holder: current };
-    this.markers.set(id, { owner, chunk });
-    return { claimed: true as const };
-  }
-  async takeOverDedup(
-    sandbox: string,
-    datasetId: string,
-    key: string,
-    from: string,
-    owner: string,
-    chunk: string,
-  ) {
-    const id = `${sandbox}#${datasetId}#${key}`;
-    if (this.markers.get(id)?.owner !== from) return false;
-    this.markers.set(id, { owner, chunk });
-    return true;
-  }
-  async chunkManifest(chunk: string) {
-    return this.manifests.get(chunk);
-  }
-  async putChunkManifest(chunk: string, manifest: ChunkManifest) {
-    this.manifests.set(chunk, manifest);
-  }
-  async putChunk(sandbox: string, batchId: string, counts: ChunkCounts) {
-    this.chunks.set(`${sandbox}#${batchId}#${counts.chunk}`, counts);
-  }
-  async deleteChunk(sandbox: string, batchId: string, chunk: string) {
-    this.chunks.delete(`${sandbox}#${batchId}#${chunk}`);
-  }
-  async ensureBatch(batch: StreamingBatch) {
-    const key = `${batch.sandbox}#${batch.batchId}`;
-    if (!this.batches.has(key)) this.batches.set(key, batch);
-  }
-  async getBatch(sandbox: string, batchId: string) {
-    return this.batches.get(`${sandbox}#${batchId}`);
-  }
-  async chunksOf(sandbox: string, batchId: string) {
-    return [...this.chunks.entries()]
-      .filter(([key]) => key.startsWith(`${sandbox}#${batchId}#`))
-      .map(([, counts]) => counts);
-  }
-  async listBatches(
-    sandbox: string,
-    filter: BatchListFilter,
-    page: PageRequest,
-  ): Promise<Page<StreamingBatch>> {
-    const items = [...this.batches.values()]
-      .filter(
-        (batch) => batch.sandbox === sandbox && (!filter.datasetId || batch.datasetId === filter.datasetId),
-      )
-      .sort((a, b) => b.windowStart.localeCompare(a.windowStart))
-      .slice(0, page.limit);
-    return { items };
-  }
-}
+import { MemoryBatchStore, MemoryObjects } from '../../support/streaming-memory';
 
 const PERSON_SCHEMA = {
   type: 'object',
@@ -216,7 +129,7 @@ export function quarantineLines(quarantine: MemoryObjects): QuarantineLine[] {
 }
 
 export function totals(batches: MemoryBatchStore) {
-  const chunks = [...batches.chunks.values()];
+  const chunks = batches.allChunks();
   const sum = (pick: (chunk: ChunkCounts) => number) =>
     chunks.reduce((total, chunk) => total + pick(chunk), 0);
   return {
