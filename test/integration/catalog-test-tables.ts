@@ -3,6 +3,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { API_KEYS_KEYS, CATALOG_KEYS } from '../../lambdas/config/env-names';
 import { LOCAL_REGION } from '../../local/emulators';
+import { createTableWithGsi1 } from '../support/gsi1-tables';
 
 export const TEST_TABLES = { catalog: 'test-catalog', apiKeys: 'test-api-keys' } as const;
 
@@ -25,28 +26,7 @@ export async function createTestTables(endpoint: string): Promise<void> {
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const { partitionKey: pk, sortKey: sk, gsi1 } = CATALOG_KEYS;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: TEST_TABLES.catalog,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [string(pk), string(sk), string(gsi1.partitionKey), string(gsi1.sortKey)],
-      KeySchema: [
-        { AttributeName: pk, KeyType: 'HASH' },
-        { AttributeName: sk, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: gsi1.name,
-          KeySchema: [
-            { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
-            { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await createTableWithGsi1(dynamo, TEST_TABLES.catalog, CATALOG_KEYS);
   const { bySandbox } = API_KEYS_KEYS;
   await dynamo.send(
     new CreateTableCommand({

@@ -5,7 +5,7 @@ import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
 import { S3Objects } from '../../lambdas/adapters/s3-objects';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
 import { startEmulators } from '../../local/emulators';
-import { createBatchesTable } from '../support/batches-table';
+import { createBatchesTable } from '../support/gsi1-tables';
 import { testDocumentClient } from './catalog-test-tables';
 
 const TABLE = 'test-batches';

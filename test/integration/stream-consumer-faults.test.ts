@@ -31,7 +31,7 @@ import { startEmulators } from '../../local/emulators';
 import { deliverBatch, type FailureCondition } from '../../local/kinesis/batch-delivery';
 import type { KinesisEventSourceMapping } from '../../local/kinesis/event-source-mapping';
 import { CONSUMER_BATCH_SIZE, CONSUMER_RETRY_ATTEMPTS } from '../../lib/streaming-stack';
-import { createBatchesTable } from '../support/batches-table';
+import { createBatchesTable } from '../support/gsi1-tables';
 import { createProfilesTable } from '../support/profiles-table';
 import { readJsonLines, readLake, readOnFailureRecords } from '../support/streaming-lake';
 import { multiset, seededRandom, STREAM_EVENT_SCHEMA } from '../support/streaming-messages';

@@ -1,11 +1,24 @@
-/** Creates the batches table in an emulator, with the keys and the `gsi1` GSI that env-names.ts describes. */
+/**
+ * Creates, in an emulator, the tables whose keys are `pk`/`sk` with a `gsi1` index (the catalog and batches tables),
+ * from the key names env-names.ts describes.
+ */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BATCHES_KEYS } from '../../lambdas/config/env-names';
 
+interface KeysWithGsi1 {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly gsi1: { readonly name: string; readonly partitionKey: string; readonly sortKey: string };
+}
+
 const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
 
-export async function createBatchesTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey: pk, sortKey: sk, gsi1 } = BATCHES_KEYS;
+export async function createTableWithGsi1(
+  client: DynamoDBClient,
+  tableName: string,
+  keys: KeysWithGsi1,
+): Promise<void> {
+  const { partitionKey: pk, sortKey: sk, gsi1 } = keys;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -28,3 +41,6 @@ export async function createBatchesTable(client: DynamoDBClient, tableName: stri
     }),
   );
 }
+
+export const createBatchesTable = (client: DynamoDBClient, tableName: string): Promise<void> =>
+  createTableWithGsi1(client, tableName, BATCHES_KEYS);
