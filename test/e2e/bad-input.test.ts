@@ -3,7 +3,12 @@
  * application/problem+json with a reason, and the runtime keeps serving afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL_PLANE_ROUTES, type RouteDefinition } from '../../lambdas/http/route-table';
+import {
+  BATCH_ROUTES,
+  CONTROL_PLANE_ROUTES,
+  PROFILE_ROUTES,
+  type RouteDefinition,
+} from '../../lambdas/http/route-table';
 import { call, startRuntimeUnderTest, type HttpAnswer, type RuntimeUnderTest } from './local-runtime';
 
 const UNKNOWN_IDS: Record<string, string> = {
@@ -13,9 +18,13 @@ const UNKNOWN_IDS: Record<string, string> = {
   namespaceCode: 'NoSuchNamespace',
   datasetId: '0123456789abcdef01234567',
   inletId: 'f'.repeat(64),
+  mergePolicyId: 'no-such-policy',
+  batchId: 'stream-nope-20240101T0000',
 };
 
-const authenticated = CONTROL_PLANE_ROUTES.filter((route) => route.scope !== 'none');
+const authenticated = [...CONTROL_PLANE_ROUTES, ...PROFILE_ROUTES, ...BATCH_ROUTES].filter(
+  (route) => route.scope !== 'none',
+);
 const withBody = authenticated.filter((route) => ['POST', 'PUT', 'PATCH'].includes(route.method));
 const withId = authenticated.filter((route) => route.resource.includes('{'));
 
@@ -32,7 +41,7 @@ function expectProblem(answer: HttpAnswer, status: number): void {
   expect(typeof problem.detail).toBe('string');
 }
 
-describe('bad input to every route', () => {
+describe('bad input to every keyed route', () => {
   let subject: RuntimeUnderTest;
   let url: string;
   let admin: string;
