@@ -5,35 +5,21 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRuntime } from '../../local/runtime';
-import { recorder, resetRecorder } from '../fixtures/handlers/recorder';
+import { describe, expect, it } from 'vitest';
+import { recorder } from '../fixtures/handlers/recorder';
 import { eventually } from './eventually';
-import { batchesFrom, fixtureClients, putFixtureRecords, streamNamed } from './fixture-clients';
-import { freshDataDir, removeDataDir, startFixtureRuntime } from './fixture-runtime';
+import { batchesFrom, putFixtureRecords, streamNamed } from './fixture-clients';
+import { useFixtureRuntime } from './fixture-runtime';
 
 describe('event sources wired from the fixture template', () => {
-  let runtime: RunningRuntime;
-  let dataDir: string;
-  let clients: ReturnType<typeof fixtureClients>;
-
-  beforeAll(async () => {
-    resetRecorder();
-    dataDir = freshDataDir();
-    runtime = await startFixtureRuntime(dataDir);
-    clients = fixtureClients(runtime);
-  });
-  afterAll(async () => {
-    await runtime.stop();
-    removeDataDir(dataDir);
-  });
+  const fixture = useFixtureRuntime();
 
   it('retries a partially failed batch from the first failed record', async () => {
     // Prepare
-    const stream = await streamNamed(clients.kinesis, 'fixture-storage-orderedstream');
+    const stream = await streamNamed(fixture.clients.kinesis, 'fixture-storage-orderedstream');
 
     // Act
-    await putFixtureRecords(clients.kinesis, stream, [
+    await putFixtureRecords(fixture.clients.kinesis, stream, [
       { id: 'o1' },
       { id: 'o2', failTimes: 1, failKind: 'partial' },
       { id: 'o3' },
@@ -52,10 +38,10 @@ describe('event sources wired from the fixture template', () => {
 
   it('bisects a failing batch, retries the poison record a bounded number of times, then records it on S3', async () => {
     // Prepare
-    const stream = await streamNamed(clients.kinesis, 'fixture-storage-poisonstream');
+    const stream = await streamNamed(fixture.clients.kinesis, 'fixture-storage-poisonstream');
 
     // Act
-    const sequenceNumbers = await putFixtureRecords(clients.kinesis, stream, [
+    const sequenceNumbers = await putFixtureRecords(fixture.clients.kinesis, stream, [
       { id: 'p1' },
       { id: 'p2', failTimes: 99, failKind: 'throw' },
       { id: 'p3' },
@@ -68,14 +54,14 @@ describe('event sources wired from the fixture template', () => {
     const failureBucket = await bucketNamed('fixture-storage-failures');
     const listed = await eventually(async () => {
       const bucket =
-        (await clients.s3.send(new ListObjectsV2Command({ Bucket: failureBucket }))).Contents ?? [];
+        (await fixture.clients.s3.send(new ListObjectsV2Command({ Bucket: failureBucket }))).Contents ?? [];
       return bucket.length > 0 ? bucket : undefined;
     }, 'the on-failure record');
 
     // Assess
     expect(batches).toEqual([['p1', 'p2', 'p3', 'p4'], ['p1', 'p2'], ['p1'], ['p2'], ['p2'], ['p3', 'p4']]);
     expect(listed).toHaveLength(1);
-    const object = await clients.s3.send(
+    const object = await fixture.clients.s3.send(
       new GetObjectCommand({ Bucket: failureBucket, Key: listed[0]?.Key }),
     );
     const failure = JSON.parse((await object.Body?.transformToString()) ?? '{}') as Record<
@@ -100,9 +86,15 @@ describe('event sources wired from the fixture template', () => {
     const bucket = await bucketNamed('fixture-storage-landing');
 
     // Act
-    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'other/skipped.json', Body: '{}' }));
-    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/a b.json', Body: '{}' }));
-    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/flaky.json', Body: '{}' }));
+    await fixture.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'other/skipped.json', Body: '{}' }),
+    );
+    await fixture.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'landing/a b.json', Body: '{}' }),
+    );
+    await fixture.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'landing/flaky.json', Body: '{}' }),
+    );
     const keys = await eventually(() => {
       const seen = recorder()
         .calls.filter((call) => call.fn === 'object-listener')
@@ -126,7 +118,7 @@ describe('event sources wired from the fixture template', () => {
   });
 
   async function bucketNamed(prefix: string): Promise<string> {
-    const { Buckets = [] } = await clients.s3.send(new ListBucketsCommand({}));
+    const { Buckets = [] } = await fixture.clients.s3.send(new ListBucketsCommand({}));
     const name = Buckets.map((b) => b.Name ?? '').find((candidate) => candidate.startsWith(prefix));
     if (!name) throw new Error(`no bucket starting with ${prefix}`);
     return name;

@@ -72,3 +72,5 @@ export function batchesFrom(streamName: string): string[][] {
       ),
     );
 }
+
+export type FixtureClients = ReturnType<typeof fixtureClients>;

@@ -4,33 +4,17 @@ import {
   StartExecutionCommand,
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRuntime } from '../../local/runtime';
-import { resetRecorder } from '../fixtures/handlers/recorder';
+import { describe, expect, it } from 'vitest';
 import { eventually } from './eventually';
-import { fixtureClients } from './fixture-clients';
-import { freshDataDir, removeDataDir, startFixtureRuntime } from './fixture-runtime';
+import { useFixtureRuntime } from './fixture-runtime';
 
 const MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fixture-workflow';
 
 describe('the fixture state machine through the real SFNClient', () => {
-  let runtime: RunningRuntime;
-  let dataDir: string;
-  let clients: ReturnType<typeof fixtureClients>;
-
-  beforeAll(async () => {
-    resetRecorder();
-    dataDir = freshDataDir();
-    runtime = await startFixtureRuntime(dataDir);
-    clients = fixtureClients(runtime);
-  });
-  afterAll(async () => {
-    await runtime.stop();
-    removeDataDir(dataDir);
-  });
+  const fixture = useFixtureRuntime();
 
   const runSync = (mode: string, token: string) =>
-    clients.sfn.send(
+    fixture.clients.sfn.send(
       new StartSyncExecutionCommand({
         stateMachineArn: MACHINE_ARN,
         name: token,
@@ -90,7 +74,7 @@ describe('the fixture state machine through the real SFNClient', () => {
 
   it('runs asynchronous executions that DescribeExecution and ListExecutions report', async () => {
     // Act
-    const started = await clients.sfn.send(
+    const started = await fixture.clients.sfn.send(
       new StartExecutionCommand({
         stateMachineArn: MACHINE_ARN,
         name: 'run-async',
@@ -98,19 +82,21 @@ describe('the fixture state machine through the real SFNClient', () => {
       }),
     );
     const described = await eventually(async () => {
-      const execution = await clients.sfn.send(
+      const execution = await fixture.clients.sfn.send(
         new DescribeExecutionCommand({ executionArn: started.executionArn }),
       );
       return execution.status === 'RUNNING' ? undefined : execution;
     }, 'the execution to end');
-    const listed = await clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }));
+    const listed = await fixture.clients.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }),
+    );
 
     // Assess
     expect(described.status).toBe('SUCCEEDED');
     expect(described.startDate).toBeInstanceOf(Date);
     expect(listed.executions?.map((execution) => execution.name)).toContain('run-async');
     await expect(
-      clients.sfn.send(
+      fixture.clients.sfn.send(
         new DescribeExecutionCommand({
           executionArn: `${MACHINE_ARN.replace('stateMachine', 'execution')}:missing`,
         }),
