@@ -21,6 +21,7 @@ import {
   BATCH_ROUTES,
   COLLECTION_ROUTES,
   CONTROL_PLANE_ROUTES,
+  FILE_MEDIA_TYPES,
   PROFILE_ROUTES,
   type RouteDefinition,
 } from '../lambdas/http/route-table';
@@ -53,7 +54,6 @@ const EXECUTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
 const AUTHORIZER_TIMEOUT = Duration.seconds(5);
 
 /** Uploaded files arrive as bytes; everything else (JSON) stays text for the handlers. */
-const BINARY_MEDIA_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-parquet'];
 
 export interface ApiStackProps extends StackProps {
   readonly storage: TributaryStorage;
@@ -151,7 +151,7 @@ export class ApiStack extends Stack {
     this.api = new RestApi(this, 'TributaryApi', {
       description: 'Tributary HTTP API',
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
-      binaryMediaTypes: BINARY_MEDIA_TYPES,
+      binaryMediaTypes: [...FILE_MEDIA_TYPES],
       // Stage logging needs the account-level CloudWatch role; the role is retained because it is account-wide.
       cloudWatchRole: true,
       deployOptions: {

@@ -19,6 +19,14 @@ export const ENV = {
   lakeBucket: 'LAKE_BUCKET_NAME',
   quarantineBucket: 'QUARANTINE_BUCKET_NAME',
   ingestStream: 'INGEST_STREAM_NAME',
+  /** Guardrails of file batches (optional; defaults in core/batches/batch-guardrails.ts). */
+  batchMaxFiles: 'BATCH_MAX_FILES',
+  batchMaxBytes: 'BATCH_MAX_BYTES',
+  batchMaxFieldsPerRow: 'BATCH_MAX_FIELDS_PER_ROW',
+  /** Bytes of a line-format file read by one chunk of the ingest-batch workflow (optional). */
+  batchChunkBytes: 'BATCH_CHUNK_BYTES',
+  /** The ingest-batch state machine that COMPLETE and REVERT start. */
+  ingestBatchStateMachine: 'INGEST_BATCH_STATE_MACHINE_ARN',
   /** Set only by the local runtime: the S3 emulator needs path-style addressing. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

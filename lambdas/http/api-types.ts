@@ -17,8 +17,10 @@ export interface ApiRequest {
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
-  /** The parsed JSON body; `undefined` when the request had none. */
+  /** The parsed JSON body; `undefined` when the request had none or sent a file (see `FILE_MEDIA_TYPES`). */
   readonly body: unknown;
+  /** The body's bytes as sent (file uploads read these); `undefined` when there is none. */
+  readonly bodyBytes?: Buffer;
   /** The sandbox this request acts in: `x-sandbox-name`, default `prod`. */
   readonly sandbox: string;
   /** Undefined only on routes that take no key. */

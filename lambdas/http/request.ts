@@ -9,7 +9,7 @@ import { SANDBOX_NAME_PATTERN } from '../core/catalog/sandboxes';
 import type { ApiRequest, Caller } from './api-types';
 import { AUTH_CONTEXT, DEFAULT_SANDBOX, SANDBOX_HEADER } from './api-types';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from './problem';
-import type { Scope } from './route-table';
+import { FILE_MEDIA_TYPES, type Scope } from './route-table';
 
 /** The streaming API's message limit, applied to every JSON body of the API. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -57,9 +57,21 @@ function callerOf(event: APIGatewayProxyEvent): Caller | undefined {
   return { keyId, keySandbox, scopes };
 }
 
+const mediaTypeOf = (contentType: string | undefined) => contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+
 function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  const mediaType = mediaTypeOf(contentType);
   return mediaType === 'application/json' || mediaType.endsWith('+json');
+}
+
+/** File uploads send bytes that are never parsed as JSON. */
+export const isFileMediaType = (contentType: string | undefined) =>
+  (FILE_MEDIA_TYPES as readonly string[]).includes(mediaTypeOf(contentType));
+
+/** The body's bytes as the client sent them, undefined when there is none. */
+export function bodyBytesOf(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer | undefined {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
 const END_OF_INPUT = /end of JSON input|Unterminated string/i;
@@ -98,8 +110,8 @@ export function parseJsonBody(
   event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
   headers: Readonly<Record<string, string>>,
 ): unknown {
-  if (event.body === null || event.body === undefined || event.body === '') return undefined;
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  const raw = bodyBytesOf(event);
+  if (raw === undefined || isFileMediaType(headers['content-type'])) return undefined;
   if (raw.byteLength > MAX_BODY_BYTES) {
     throw payloadTooLarge(
       `the body is ${raw.byteLength} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`,
@@ -147,6 +159,7 @@ export function toApiRequest(event: APIGatewayProxyEvent, requestId: string): Ap
     headers,
     sandbox: sandboxOf(headers),
     body: parseJsonBody(event, headers),
+    bodyBytes: bodyBytesOf(event),
     caller: callerOf(event),
     requestId,
     baseUrl: baseUrlOf(event, headers),

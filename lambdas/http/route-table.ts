@@ -68,8 +68,19 @@ export const COLLECTION_ROUTES = [
 export type CollectionRouteKey =
   `${(typeof COLLECTION_ROUTES)[number]['method']} ${(typeof COLLECTION_ROUTES)[number]['resource']}`;
 
-/** Batches as the catalog shows them (streaming now, file batches later), failed-record export and replay. */
+/**
+ * Batches: file batches (create, upload files whole or in ranges, complete, abort, fail, revert, preview) and the
+ * catalog of file and streaming batches, their failed records, and the replay of a streaming batch's failures.
+ * `{filePath+}` is greedy: a file path may hold folders.
+ */
 export const BATCH_ROUTES = [
+  { method: 'POST', resource: '/batches', scope: 'ingest' },
+  { method: 'POST', resource: '/batches/{batchId}', scope: 'ingest' },
+  { method: 'PUT', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
+  { method: 'PATCH', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
+  { method: 'HEAD', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
+  { method: 'POST', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
+  { method: 'GET', resource: '/batches/{batchId}/datasets/{datasetId}/preview', scope: 'read' },
   { method: 'GET', resource: '/catalog/batches', scope: 'read' },
   { method: 'GET', resource: '/catalog/batches/{batchId}', scope: 'read' },
   { method: 'GET', resource: '/export/batches/{batchId}/failed', scope: 'read' },
@@ -83,6 +94,12 @@ export type ControlPlaneRoute = (typeof CONTROL_PLANE_ROUTES)[number];
 export type ControlPlaneRouteKey = `${ControlPlaneRoute['method']} ${ControlPlaneRoute['resource']}`;
 /** Every route of every API function; each function's route map covers its own table. */
 export type RouteKey = ControlPlaneRouteKey | ProfileRouteKey | CollectionRouteKey | BatchRouteKey;
+
+/**
+ * Media types of file uploads: the API declares them binary (API Gateway passes their bodies base64-encoded, bytes
+ * intact) and the handlers never parse them as JSON.
+ */
+export const FILE_MEDIA_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-parquet'] as const;
 
 export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
 

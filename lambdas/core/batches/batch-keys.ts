@@ -7,6 +7,9 @@
  *  - the sandbox's list: pk `{sandbox}#batches`, sk `{windowStart}#{batchId}` (one pointer per batch)
  *  - a dedup marker:     pk `{sandbox}#dedup#{datasetId}#{key}`, sk `dedup`
  *  - a chunk manifest:   pk `consumer#chunk#{chunk}`, sk `manifest`
+ *  - a file of a batch:  pk `{sandbox}#batch#{batchId}`, sk `file#{datasetId}#{encoded path}`
+ *  - a ranged part:      pk `{sandbox}#batch#{batchId}`, sk `part#{datasetId}#{encoded path}#{start}-{end}` (13 digits each)
+ * File paths are URI-encoded in keys, so a `#` in a path cannot make one file's key a prefix of another's.
  * Window starts are ISO 8601 UTC strings, so sort keys order batches by time and a newest-first query is a
  * backwards scan.
  */
@@ -23,3 +26,12 @@ export const batchOrderKey = (windowStart: string, batchId: string) => `${window
 export const dedupPk = (sandbox: string, datasetId: string, key: string) =>
   `${sandbox}#dedup#${datasetId}#${key}`;
 export const manifestPk = (chunk: string) => `consumer#chunk#${chunk}`;
+export const FILE_SK_PREFIX = 'file#';
+export const PART_SK_PREFIX = 'part#';
+const encodedPath = (path: string) => encodeURIComponent(path);
+const offset = (value: number) => String(value).padStart(13, '0');
+export const fileSk = (datasetId: string, path: string) => `${FILE_SK_PREFIX}${datasetId}#${encodedPath(path)}`;
+export const filePartsPrefix = (datasetId: string, path: string) =>
+  `${PART_SK_PREFIX}${datasetId}#${encodedPath(path)}#`;
+export const partSk = (datasetId: string, path: string, start: number, end: number) =>
+  `${filePartsPrefix(datasetId, path)}${offset(start)}-${offset(end)}`;

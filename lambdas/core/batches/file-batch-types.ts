@@ -1,0 +1,135 @@
+/**
+ * File batches as stored: the batch (its options, status and the execution running it), its files (whole uploads,
+ * ranged parts, presigned uploads, dropped objects) and the per-chunk outcome of the workflow, with the ports the
+ * batch API, the uploads and the workflow reach them through.
+ */
+import type { CodeCounts } from './batch-types';
+import type { InputFormat } from './formats/file-format-types';
+
+/**
+ * Experience Platform's lifecycle: `loading` (files being written) → `staging` (COMPLETE received: files read,
+ * validated and staged) → `processing` (outcome decided, promotion into the lake and profiles) → `success` or
+ * `failed`; `aborted` by ABORT; `inactive` once a replay superseded it; `deleted` after REVERT.
+ */
+export const FILE_BATCH_STATUSES = [
+  'loading',
+  'staging',
+  'processing',
+  'success',
+  'failed',
+  'aborted',
+  'inactive',
+  'deleted',
+] as const;
+export type FileBatchStatus = (typeof FILE_BATCH_STATUSES)[number];
+
+/** Statuses after which nothing about the batch changes except by REVERT (from success) or replay. */
+export const FINAL_FILE_BATCH_STATUSES: readonly FileBatchStatus[] = [
+  'success',
+  'failed',
+  'aborted',
+  'inactive',
+  'deleted',
+];
+
+export type BatchOrigin =
+  | { readonly kind: 'api' }
+  /** An object written under `landing/{sandbox}/{datasetId}/` in the landing bucket. */
+  | { readonly kind: 'file-drop'; readonly key: string }
+  | { readonly kind: 'dataflow'; readonly dataflowId: string; readonly runId: string };
+
+export interface BatchFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface FileBatch {
+  readonly batchId: string;
+  readonly sandbox: string;
+  readonly datasetId: string;
+  readonly type: 'file';
+  readonly status: FileBatchStatus;
+  readonly inputFormat: InputFormat;
+  /** The client's id for the batch; defaults to the batch id. */
+  readonly externalId: string;
+  readonly tags: Readonly<Record<string, unknown>>;
+  readonly enableErrorDiagnostics: boolean;
+  /** Failed rows allowed, as a percentage of the rows read, before the whole batch fails. */
+  readonly partialIngestionPercent: number;
+  /** Batches this one replaces: when it succeeds their data is removed and they become `inactive`. */
+  readonly replay?: { readonly predecessors: readonly string[]; readonly reason?: string };
+  readonly origin: BatchOrigin;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** When COMPLETE was first accepted. */
+  readonly startedAt?: string;
+  readonly completedAt?: string;
+  /** The workflow execution working on the batch (ingestion or revert), and how many have been started. */
+  readonly execution?: { readonly arn: string; readonly attempt: number };
+  /** Why the batch failed as a whole (threshold exceeded, unreadable file, guardrail, FAIL action). */
+  readonly failure?: BatchFailure;
+  /** Set while a REVERT is under way. */
+  readonly revertRequestedAt?: string;
+  /** Monotonic revision: every status change is conditional on the revision read. */
+  readonly revision: number;
+}
+
+/** One stored piece of a file: bytes `[start, end)` of the file are the whole object at `key` (landing bucket). */
+export interface FilePart {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A file of a batch. `uploading`: a ranged upload (INITIALIZE, then PATCHes) not yet completed; `presigned`: an
+ * upload URL was handed out and the object is expected at `parts[0].key`; `complete`: `parts` cover `[0, size)`
+ * exactly, in order.
+ */
+export interface BatchFile {
+  readonly datasetId: string;
+  /** The file path within the batch (folders allowed), as given in the upload URL. */
+  readonly path: string;
+  readonly state: 'uploading' | 'presigned' | 'complete';
+  readonly size: number;
+  readonly parts: readonly FilePart[];
+  readonly updatedAt: string;
+}
+
+/** What staging one chunk of one file produced (overwritten whole when the chunk is staged again). */
+export interface StagedChunk {
+  /** `{fileIndex}-{chunkIndex}`, zero-padded: chunk names sort in file order. */
+  readonly chunk: string;
+  readonly file: string;
+  /** Rows read: output + failed. */
+  readonly inputRecordCount: number;
+  readonly outputRecordCount: number;
+  readonly failedRecordCount: number;
+  readonly errors: CodeCounts;
+  /** Staged Parquet object (lake bucket), when the chunk has valid rows. */
+  readonly stagingKey?: string;
+  /** Failed rows (quarantine bucket), when the chunk has any. */
+  readonly quarantineKey?: string;
+  /** Set once the chunk's rows are in the lake and the profiles. */
+  readonly lakeKey?: string;
+  readonly promoted?: boolean;
+  /** Records the profile store did not take, by code (they are in the lake). */
+  readonly profileErrors?: CodeCounts;
+  /** Set once REVERT removed the chunk's rows from the lake and the profiles. */
+  readonly reverted?: boolean;
+  readonly writtenAt: string;
+}
+
+/** A failed row of a file batch in the quarantine (a line of JSON Lines), with every reason it failed. */
+export interface FailedRow {
+  readonly file: string;
+  /** 1-based physical line (line formats). */
+  readonly line?: number;
+  /** 1-based data row in the file. */
+  readonly row: number;
+  readonly code: string;
+  readonly record?: unknown;
+  /** The row's text when it could not be read as a record. */
+  readonly raw?: string;
+  readonly violations: readonly { readonly pointer: string; readonly keyword: string; readonly message: string }[];
+}
