@@ -28,6 +28,7 @@ import {
 import { AUTH_CONTEXT } from '../lambdas/http/api-types';
 import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
 import { TributaryFunction } from './constructs/tributary-function';
+import type { BatchStack } from './batch-stack';
 import type { TributaryStorage } from './storage-stack';
 
 /**
@@ -52,11 +53,15 @@ const EXECUTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /** A key check is one or two reads; failing fast beats holding the caller when DynamoDB is unreachable. */
 const AUTHORIZER_TIMEOUT = Duration.seconds(5);
+/** A whole-file PUT holds up to API Gateway's 10 MB body twice (base64 and bytes) while it is stored. */
+const BATCHES_MEMORY_MB = 1024;
 
 /** Uploaded files arrive as bytes; everything else (JSON) stays text for the handlers. */
 
 export interface ApiStackProps extends StackProps {
   readonly storage: TributaryStorage;
+  /** The batch stack: the batches function starts its ingest-batch state machine. */
+  readonly batch: Pick<BatchStack, 'ingestBatch'>;
 }
 
 /**
@@ -136,13 +141,18 @@ export class ApiStack extends Stack {
 
     this.batchesFunction = new TributaryFunction(this, 'BatchesFunction', {
       handlerPath: 'lambdas/handlers/batches-api.ts',
-      description: 'Streaming batches in the catalog, their failed records, and replays of those',
+      description: 'File batches (create, upload, complete, revert) and the batch catalog, failed records, replays',
       logKey: storage.dataKey,
+      // A whole-file PUT carries up to API Gateway's 10 MB; the function holds it once in memory.
+      memorySize: BATCHES_MEMORY_MB,
     })
-      // Replays record their new batches; failed records are read from the quarantine and put back on the stream.
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
+      .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
+      // Uploaded files and their parts are written to the landing bucket, and read for previews.
+      .bindBucket(storage.landingBucket, 'readWrite', ENV.landingBucket)
       .bindBucket(storage.quarantineBucket, 'read', ENV.quarantineBucket)
-      .bindStream(storage.ingestStream, 'write', ENV.ingestStream);
+      .bindStream(storage.ingestStream, 'write', ENV.ingestStream)
+      .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine);
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: ACCESS_LOG_RETENTION,

@@ -6,12 +6,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ENV } from '../config/env-names';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let kinesisClient: KinesisClient | undefined;
 let s3Client: S3Client | undefined;
+let sfnClient: SFNClient | undefined;
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -34,6 +36,11 @@ export function s3(): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   return s3Client;
+}
+
+export function stepFunctions(): SFNClient {
+  sfnClient ??= new SFNClient({});
+  return sfnClient;
 }
 
 /** Reads a required variable, failing at start-up with its name rather than later with an undefined table. */

@@ -17,6 +17,7 @@ import {
   sandboxBatchesPk,
 } from '../core/batches/batch-keys';
 import type {
+  AnyBatch,
   BatchListFilter,
   BatchStore,
   ChunkCounts,
@@ -26,6 +27,7 @@ import type {
 } from '../core/batches/batch-types';
 import type { Page, PageRequest } from '../core/page';
 import type { DynamoItems, Item } from './dynamo-items';
+import { toFileBatch } from './dynamo-file-batches';
 
 /**
  * A marker must outlive every way its message can come back: a redelivery (the stream keeps records 7 days) and a
@@ -42,7 +44,7 @@ const DAY_SECONDS = 86_400;
 
 const expiresAt = (now: Date, days: number) => Math.floor(now.getTime() / 1000) + days * DAY_SECONDS;
 
-const toBatch = (item: Item): StreamingBatch => ({
+const toStreamingBatch = (item: Item): StreamingBatch => ({
   batchId: item['batchId'] as string,
   sandbox: item['sandbox'] as string,
   datasetId: item['datasetId'] as string,
@@ -51,6 +53,9 @@ const toBatch = (item: Item): StreamingBatch => ({
   windowEnd: item['windowEnd'] as string,
   createdAt: item['createdAt'] as string,
 });
+
+const toBatch = (item: Item): AnyBatch =>
+  item['type'] === 'file' ? toFileBatch(item) : toStreamingBatch(item);
 
 const toChunk = (item: Item): ChunkCounts => ({
   chunk: item['chunk'] as string,
@@ -157,31 +162,24 @@ export class DynamoBatchStore implements BatchStore {
     );
   }
 
-  async getBatch(sandbox: string, batchId: string): Promise<StreamingBatch | undefined> {
+  async getBatch(sandbox: string, batchId: string): Promise<AnyBatch | undefined> {
     const item = await this.items.get({ [PK]: batchPk(sandbox, batchId), [SK]: BATCH_SK });
     return item ? toBatch(item) : undefined;
   }
 
   async chunksOf(sandbox: string, batchId: string): Promise<ChunkCounts[]> {
-    const chunks: ChunkCounts[] = [];
-    let start: string | undefined;
-    do {
-      const page = await this.items.queryPage(
-        { name: PK, value: batchPk(sandbox, batchId) },
-        { limit: CHUNK_PAGE_SIZE, ...(start ? { start } : {}) },
-        { sortKeyPrefix: { name: SK, value: CHUNK_SK_PREFIX } },
-      );
-      chunks.push(...page.items.map(toChunk));
-      start = page.next;
-    } while (start);
-    return chunks;
+    const items = await this.items.queryAll(
+      { name: PK, value: batchPk(sandbox, batchId) },
+      { sortKeyPrefix: { name: SK, value: CHUNK_SK_PREFIX }, pageSize: CHUNK_PAGE_SIZE },
+    );
+    return items.map(toChunk);
   }
 
   async listBatches(
     sandbox: string,
     filter: BatchListFilter,
     page: PageRequest,
-  ): Promise<Page<StreamingBatch>> {
+  ): Promise<Page<AnyBatch>> {
     const found = filter.datasetId
       ? await this.items.queryPage(
           { name: gsi1.partitionKey, value: datasetBatchesPk(sandbox, filter.datasetId) },
@@ -191,6 +189,24 @@ export class DynamoBatchStore implements BatchStore {
       : await this.items.queryPage({ name: PK, value: sandboxBatchesPk(sandbox) }, page, {
           newestFirst: true,
         });
-    return { items: found.items.map(toBatch), ...(found.next ? { next: found.next } : {}) };
+    return { items: await this.current(found.items), ...(found.next ? { next: found.next } : {}) };
+  }
+
+  /**
+   * The batches a list page names, in its order. A streaming batch's pointer is a copy of the batch (which never
+   * changes); a file batch's pointer only names it, so its current state is read from the batch item.
+   */
+  private async current(listed: readonly Item[]): Promise<AnyBatch[]> {
+    const fileKeys = listed
+      .filter((item) => item['type'] === 'file' && item[SK] !== BATCH_SK)
+      .map((item) => ({ [PK]: batchPk(item['sandbox'] as string, item['batchId'] as string), [SK]: BATCH_SK }));
+    const fresh = new Map(
+      (await this.items.batchGet(fileKeys)).map((item) => [item['batchId'] as string, toFileBatch(item)]),
+    );
+    return listed.flatMap((item) => {
+      if (item['type'] !== 'file' || item[SK] === BATCH_SK) return [toBatch(item)];
+      const batch = fresh.get(item['batchId'] as string);
+      return batch ? [batch] : [];
+    });
   }
 }

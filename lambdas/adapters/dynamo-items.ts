@@ -92,6 +92,9 @@ export interface ConditionalWrite {
 
 type Consumed = ConsumedCapacity | ConsumedCapacity[] | undefined;
 
+/** Page size of `queryAll`: large pages, as every page is read anyway (DynamoDB caps a page at 1 MB). */
+const QUERY_ALL_PAGE_SIZE = 1000;
+
 export class DynamoItems {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -278,6 +281,25 @@ export class DynamoItems {
     this.report('Query', 'read', out.ConsumedCapacity);
     const next = encodePageToken(out.LastEvaluatedKey);
     return { items: (out.Items ?? []) as T[], ...(next ? { next } : {}) };
+  }
+
+  /** Every item under a partition key (optionally with a sort-key prefix), reading pages of `pageSize`. */
+  async queryAll<T extends Item>(
+    partition: { name: string; value: string },
+    options: { sortKeyPrefix?: { name: string; value: string }; pageSize?: number } = {},
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let start: string | undefined;
+    do {
+      const page = await this.queryPage<T>(
+        partition,
+        { limit: options.pageSize ?? QUERY_ALL_PAGE_SIZE, ...(start ? { start } : {}) },
+        options.sortKeyPrefix ? { sortKeyPrefix: options.sortKeyPrefix } : {},
+      );
+      items.push(...page.items);
+      start = page.next;
+    } while (start);
+    return items;
   }
 
   /** Runs one conditional write; a failed condition answers not written (and is counted as billed). */

@@ -6,8 +6,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PROFILES_KEYS } from '../config/env-names';
-import type { EventWrites } from '../core/profiles/events';
-import type { FragmentWrites, StoredFragment, WriteResult } from '../core/profiles/fragments';
+import type { EventRemovals, EventWrites } from '../core/profiles/events';
+import type {
+  FragmentRemovals,
+  FragmentWrites,
+  StoredFragment,
+  WriteResult,
+} from '../core/profiles/fragments';
 import { normalizeTimestamp } from '../core/profiles/fragments';
 import {
   identityKeyOf,
@@ -18,13 +23,22 @@ import {
   type ProfileDataStore,
   type ProfileEvent,
 } from '../core/profiles/profile-ports';
-import { DynamoItems, InvalidPageToken, type Item, type Key } from './dynamo-items';
+import { DynamoItems, InvalidPageToken, type Condition, type Item, type Key } from './dynamo-items';
 
 const { partitionKey: PK, sortKey: SK, byTime } = PROFILES_KEYS;
 const EVENT_TIME = byTime.sortKey;
 
 /** The item does not exist yet. */
 const ABSENT = { expression: 'attribute_not_exists(#pk)', names: { '#pk': PK } };
+/**
+ * The item was stored by this batch (a missing item fails it too). It makes a revert's delete safe against a
+ * concurrent write from another source landing between our decision and the delete.
+ */
+const storedByBatch = (batchId: string): Condition => ({
+  expression: '#source.#batchId = :batchId',
+  names: { '#source': 'source', '#batchId': 'batchId' },
+  values: { ':batchId': batchId },
+});
 /** Sorts after every character a timestamp, dataset id or event id can contain: the inclusive upper bound. */
 const HIGHEST = '\uffff';
 
@@ -108,7 +122,9 @@ function timeRange(startTime: string | undefined, endTime: string | undefined): 
   return [start ?? '', end ? `${end}#${HIGHEST}` : HIGHEST];
 }
 
-export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites, EventWrites {
+export class DynamoProfileDataStore
+  implements ProfileDataStore, FragmentWrites, EventWrites, FragmentRemovals, EventRemovals
+{
   private units = 0;
   private readonly items: DynamoItems;
 
@@ -213,6 +229,30 @@ export class DynamoProfileDataStore implements ProfileDataStore, FragmentWrites,
       source: event.source,
     };
     return this.items.putIf(item, ABSENT);
+  }
+
+  async removeFragmentOfBatch(
+    sandbox: string,
+    datasetId: string,
+    identity: IdentityRef,
+    batchId: string,
+  ): Promise<boolean> {
+    const key = { [PK]: fragmentPartition(sandbox, identity), [SK]: datasetId };
+    const outcome = await this.items.deleteIf(key, storedByBatch(batchId));
+    return outcome.written;
+  }
+
+  /** One delete: the `by-time` entry is a local secondary index, which DynamoDB removes with the item. */
+  async removeEventOfBatch(
+    sandbox: string,
+    datasetId: string,
+    identity: IdentityRef,
+    eventId: string,
+    batchId: string,
+  ): Promise<boolean> {
+    const key = { [PK]: eventPartition(sandbox, identity), [SK]: eventSort(datasetId, eventId) };
+    const outcome = await this.items.deleteIf(key, storedByBatch(batchId));
+    return outcome.written;
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
- * Objects of one bucket: the lake and quarantine writers of the stream consumer, and the quarantine reader of the
- * failed-records export. Writes are whole-object PUTs at deterministic keys, so a retry overwrites.
+ * Objects of one bucket: the lake and quarantine writers of the stream consumer and the batch workflow, the
+ * quarantine reader of the failed-records export, and the staging-to-lake copies of batch promotion. Writes are
+ * whole-object PUTs (or copies) at deterministic keys, so a retry overwrites.
  */
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   NoSuchKey,
@@ -10,9 +12,10 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectReader } from '../core/batches/batch-service';
+import type { LakeObjects } from '../core/batches/ingest/ingest-ports';
 import type { ObjectWriter } from '../core/streaming/consume-ports';
 
-export class S3Objects implements ObjectWriter, ObjectReader {
+export class S3Objects implements ObjectWriter, ObjectReader, LakeObjects {
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
@@ -28,10 +31,20 @@ export class S3Objects implements ObjectWriter, ObjectReader {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
+    await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }));
+  }
+
   async getText(key: string): Promise<string | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return (await out.Body?.transformToString('utf8')) ?? '';
+      return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (error) {
       if (error instanceof NoSuchKey) return undefined;
       throw error;

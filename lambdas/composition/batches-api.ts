@@ -1,8 +1,9 @@
 /**
- * The batches API function's composition root: the batch store, the quarantine bucket (for failed records) and the
- * ingest stream (for replays). Handlers call `batchRoutesFromEnvironment` once per container.
+ * The batches API function's composition root: file batches (create, upload, complete, abort, fail, revert,
+ * preview) and the catalog of file and streaming batches, their failed records (quarantine bucket) and replays of
+ * streaming failures (ingest stream). Handlers call `batchRoutesFromEnvironment` once per container.
  */
-import { BatchService, type BatchServiceDeps } from '../core/batches/batch-service';
+import { BatchService } from '../core/batches/batch-service';
 import { ENV } from '../config/env-names';
 import { dynamoDocumentClient, kinesis, requiredEnv, s3 } from '../adapters/aws-clients';
 import { DynamoBatchStore } from '../adapters/dynamo-batches';
@@ -10,16 +11,23 @@ import { DynamoItems } from '../adapters/dynamo-items';
 import { KinesisStreamWriter } from '../adapters/kinesis-stream-writer';
 import { S3Objects } from '../adapters/s3-objects';
 import type { RouteMap } from '../http/api-handler';
+import { batchFileRoutes } from '../http/routes/batch-file-routes';
 import { batchRoutes } from '../http/routes/batch-routes';
-
-export const buildBatchRoutes = (deps: BatchServiceDeps): RouteMap =>
-  batchRoutes({ batches: new BatchService(deps) });
+import { fileBatchRoutes } from '../http/routes/file-batch-routes';
+import { fileBatchPartsFromEnvironment } from './file-batches';
 
 export function batchRoutesFromEnvironment(): RouteMap {
-  return buildBatchRoutes({
+  const parts = fileBatchPartsFromEnvironment();
+  const batches = new BatchService({
     store: new DynamoBatchStore(new DynamoItems(dynamoDocumentClient(), requiredEnv(ENV.batchesTable))),
+    fileBatches: parts.batches,
     quarantine: new S3Objects(s3(), requiredEnv(ENV.quarantineBucket)),
     stream: new KinesisStreamWriter({ client: kinesis(), streamName: requiredEnv(ENV.ingestStream) }),
     now: () => new Date(),
   });
+  return {
+    ...batchRoutes({ batches }),
+    ...fileBatchRoutes({ fileBatches: parts.fileBatches }),
+    ...batchFileRoutes({ uploads: parts.uploads }),
+  };
 }

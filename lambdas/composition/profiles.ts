@@ -3,6 +3,7 @@
  * the catalog parts (namespaces, datasets) the routes run on. Handlers call `profileRoutesFromEnvironment` once per
  * container; tests may call `buildProfileRoutes` with their own parts.
  */
+import { positiveIntegerEnv } from './positive-integer-env';
 import { lazyIdentityNormalizer } from './identity-normalizer';
 import { DatasetService } from '../core/catalog/datasets';
 import { NamespaceService } from '../core/catalog/identity-namespaces';
@@ -58,24 +59,14 @@ export function buildProfileRoutes(parts: ProfileParts): RouteMap {
   };
 }
 
-/** A guardrail from its variable, else the default; a value that is not a positive integer stops the start-up. */
-function guardrail(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1)
-    throw new Error(`${name} must be a positive integer, not '${value}'`);
-  return parsed;
-}
-
 export function profileGuardrailsFromEnvironment(): ProfileGuardrails {
   return {
     ...DEFAULT_PROFILE_GUARDRAILS,
-    maxIdentitiesPerGraph: guardrail(
+    maxIdentitiesPerGraph: positiveIntegerEnv(
       ENV.profileMaxIdentitiesPerGraph,
       DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerGraph,
     ),
-    maxIdentitiesPerRecord: guardrail(
+    maxIdentitiesPerRecord: positiveIntegerEnv(
       ENV.profileMaxIdentitiesPerRecord,
       DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerRecord,
     ),

@@ -1,13 +1,14 @@
 import path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { ENV } from '../../lambdas/config/env-names';
 import { PROJECT_ROOT } from '../project-paths';
@@ -91,6 +92,16 @@ export interface TributaryFunctionProps {
  * `bindTable` / `bindBucket` / `bindStream`, which set the environment variable naming the resource and grant
  * the matching least-privilege access (including the KMS key) in one call.
  */
+/** The ARN prefix of a state machine's executions (`...:execution:<name>`); append `:<execution name>` or `:*`. */
+export function executionsArnOf(machine: StateMachine): string {
+  return Stack.of(machine).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: machine.stateMachineName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
 export class TributaryFunction extends NodejsFunction {
   readonly handlerPath: string;
   private readonly executionRole: Role;
@@ -195,6 +206,22 @@ export class TributaryFunction extends NodejsFunction {
       stream.grantWrite(this);
       this.acknowledgeKeyUse();
     }
+    return this;
+  }
+
+  /**
+   * Names `machine` in `envName` and grants starting its executions and describing them (to tell whether an
+   * execution the function started earlier still runs).
+   */
+  bindStateMachine(machine: StateMachine, envName: ResourceEnvName): this {
+    this.addEnvironment(envName, machine.stateMachineArn);
+    machine.grantStartExecution(this);
+    const executions = executionsArnOf(machine);
+    this.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [`${executions}:*`] }));
+    acknowledgeGrantWildcards(this.executionRole, {
+      resources: [{ arn: executions, suffix: ':*' }],
+      reason: 'Describing the executions of this one state machine: execution names are chosen at start time.',
+    });
     return this;
   }
 

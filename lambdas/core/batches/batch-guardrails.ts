@@ -9,9 +9,14 @@ export interface BatchGuardrails {
   readonly maxFieldsPerRow: number;
 }
 
-/** Experience Platform's enforced maximums: 25,000 files and 1 TB per batch, 10,000 fields per row. */
+/**
+ * Experience Platform's enforced maximums of 1 TB per batch and 10,000 fields per row. Files per batch: 1,500, the
+ * limit Experience Platform documented before raising it to 25,000 — the workflow hands its chunk list to a Map
+ * state through Step Functions' 256 KB payload, which holds about 3,000 chunks (see ingest/chunk-plan.ts), and
+ * every file is at least one chunk.
+ */
 export const DEFAULT_BATCH_GUARDRAILS: BatchGuardrails = {
-  maxFilesPerBatch: 25_000,
+  maxFilesPerBatch: 1_500,
   maxBytesPerBatch: 1_099_511_627_776,
   maxFieldsPerRow: 10_000,
 };

@@ -7,8 +7,10 @@ import { badRequest, HttpProblem, notFound, unprocessable } from '../../http/pro
 import type { Page, PageRequest } from '../page';
 import type { StreamEntry, StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
-import type { BatchStore, ChunkCounts, QuarantineLine } from './batch-types';
+import type { AnyBatch, BatchStore, QuarantineLine } from './batch-types';
 import { batchView, type BatchView, type StreamingBatchStatus } from './batch-view';
+import type { FailedRow, FileBatchStatus, FileBatchStore } from './file-batch-types';
+import { fileBatchView, type FileBatchView } from './file-batch-view';
 
 export interface ObjectReader {
   /** The object's text, or undefined when there is none. */
@@ -17,14 +19,25 @@ export interface ObjectReader {
 
 export interface BatchServiceDeps {
   readonly store: BatchStore;
+  readonly fileBatches: Pick<FileBatchStore, 'stagedChunksOf'>;
   readonly quarantine: ObjectReader;
   readonly stream: StreamWriter;
   readonly now: () => Date;
 }
 
+export type AnyBatchStatus = StreamingBatchStatus | FileBatchStatus;
+
 export interface BatchListQuery {
   readonly datasetId?: string;
-  readonly status?: StreamingBatchStatus;
+  readonly status?: AnyBatchStatus;
+}
+
+export type AnyBatchView = BatchView | FileBatchView;
+
+/** Where a chunk's failed records are, whichever kind of batch it belongs to. */
+interface QuarantinedChunk {
+  readonly chunk: string;
+  readonly quarantineKey?: string;
 }
 
 /** A replay is one API request: this many records put to the stream stay well inside its 10-second timeout. */
@@ -46,25 +59,21 @@ const chunkToken = (chunk: string) => Buffer.from(chunk, 'utf8').toString('base6
 export class BatchService {
   constructor(private readonly deps: BatchServiceDeps) {}
 
-  async get(sandbox: string, batchId: string): Promise<BatchView> {
+  async get(sandbox: string, batchId: string): Promise<AnyBatchView> {
     const batch = await this.deps.store.getBatch(sandbox, batchId);
     if (!batch) throw notFound('batch', batchId);
-    return batchView(batch, await this.deps.store.chunksOf(sandbox, batchId), this.deps.now());
+    return this.view(batch, this.deps.now());
   }
 
   /** Newest first; a status filter applies to the page read, so a page may hold fewer than `limit` items. */
-  async list(sandbox: string, query: BatchListQuery, page: PageRequest): Promise<Page<BatchView>> {
+  async list(sandbox: string, query: BatchListQuery, page: PageRequest): Promise<Page<AnyBatchView>> {
     const found = await this.deps.store.listBatches(
       sandbox,
       query.datasetId ? { datasetId: query.datasetId } : {},
       page,
     );
     const now = this.deps.now();
-    const views = await Promise.all(
-      found.items.map(async (batch) =>
-        batchView(batch, await this.deps.store.chunksOf(sandbox, batch.batchId), now),
-      ),
-    );
+    const views = await Promise.all(found.items.map((batch) => this.view(batch, now)));
     const items = query.status ? views.filter((view) => view.status === query.status) : views;
     return { items, ...(found.next ? { next: found.next } : {}) };
   }
@@ -73,25 +82,37 @@ export class BatchService {
    * The failed records, whole chunks at a time (in chunk order) until `limit` records are reached: `next` names the
    * chunk to continue from.
    */
-  async failed(sandbox: string, batchId: string, page: PageRequest): Promise<Page<QuarantineLine>> {
+  async failed(
+    sandbox: string,
+    batchId: string,
+    page: PageRequest,
+  ): Promise<Page<QuarantineLine | FailedRow>> {
     const chunks = await this.failedChunks(sandbox, batchId);
     let from = 0;
     if (page.start !== undefined) {
       from = chunks.findIndex((chunk) => chunkToken(chunk.chunk) === page.start);
       if (from < 0) throw badRequest('invalid-page-token', 'the start token is not one this API issued');
     }
-    const items: QuarantineLine[] = [];
+    const items: (QuarantineLine | FailedRow)[] = [];
     let index = from;
     for (; index < chunks.length && items.length < page.limit; index += 1) {
-      items.push(...(await this.linesOf(chunks[index] as ChunkCounts)));
+      items.push(...(await this.linesOf<QuarantineLine | FailedRow>(chunks[index] as QuarantinedChunk)));
     }
     const next = chunks[index];
     return { items, ...(next ? { next: chunkToken(next.chunk) } : {}) };
   }
 
   async replay(sandbox: string, batchId: string, fixes: readonly ReplayFix[]): Promise<ReplayOutcome> {
+    const batch = await this.deps.store.getBatch(sandbox, batchId);
+    if (batch?.type === 'file') {
+      throw unprocessable(
+        'not-a-streaming-batch',
+        `${batchId} is a file batch: replay it by creating a batch with replay.predecessors ["${batchId}"]`,
+      );
+    }
     const lines: QuarantineLine[] = [];
-    for (const chunk of await this.failedChunks(sandbox, batchId)) lines.push(...(await this.linesOf(chunk)));
+    for (const chunk of await this.failedChunks(sandbox, batchId))
+      lines.push(...(await this.linesOf<QuarantineLine>(chunk)));
     const replayable = lines.filter((line) => line.inletId !== null && line.schemaId !== null);
     const byId = new Map(replayable.map((line) => [line.messageId, line]));
     fixes.forEach((fix, index) => {
@@ -150,19 +171,29 @@ export class BatchService {
     return { replayBatchIds, messages: messages.length };
   }
 
-  private async failedChunks(sandbox: string, batchId: string): Promise<ChunkCounts[]> {
-    if (!(await this.deps.store.getBatch(sandbox, batchId))) throw notFound('batch', batchId);
-    const chunks = await this.deps.store.chunksOf(sandbox, batchId);
+  private async view(batch: AnyBatch, now: Date): Promise<AnyBatchView> {
+    const { sandbox, batchId } = batch;
+    if (batch.type === 'file') return fileBatchView(batch, await this.deps.fileBatches.stagedChunksOf(sandbox, batchId));
+    return batchView(batch, await this.deps.store.chunksOf(sandbox, batchId), now);
+  }
+
+  private async failedChunks(sandbox: string, batchId: string): Promise<QuarantinedChunk[]> {
+    const batch = await this.deps.store.getBatch(sandbox, batchId);
+    if (!batch) throw notFound('batch', batchId);
+    const chunks: readonly QuarantinedChunk[] =
+      batch.type === 'file'
+        ? await this.deps.fileBatches.stagedChunksOf(sandbox, batchId)
+        : await this.deps.store.chunksOf(sandbox, batchId);
     return chunks
       .filter((chunk) => chunk.quarantineKey !== undefined)
       .sort((a, b) => a.chunk.localeCompare(b.chunk));
   }
 
-  private async linesOf(chunk: ChunkCounts): Promise<QuarantineLine[]> {
+  private async linesOf<Line>(chunk: QuarantinedChunk): Promise<Line[]> {
     const text = (await this.deps.quarantine.getText(chunk.quarantineKey as string)) ?? '';
     return text
       .split('\n')
       .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as QuarantineLine);
+      .map((line) => JSON.parse(line) as Line);
   }
 }

@@ -3,6 +3,7 @@
  * sum of, and the port the consumer and the batches API use to reach them.
  */
 import type { Page, PageRequest } from '../page';
+import type { FileBatch } from './file-batch-types';
 
 export interface StreamingBatch {
   readonly batchId: string;
@@ -14,6 +15,9 @@ export interface StreamingBatch {
   readonly windowEnd: string;
   readonly createdAt: string;
 }
+
+/** A batch of either kind, as the catalog lists them. */
+export type AnyBatch = StreamingBatch | FileBatch;
 
 /** Record counts by code: quarantine codes for failed records, profile codes for records the profile skipped. */
 export type CodeCounts = Readonly<Record<string, number>>;
@@ -83,10 +87,10 @@ export interface BatchStore {
   deleteChunk(sandbox: string, batchId: string, chunk: string): Promise<void>;
   /** Creates the batch (and its place in the sandbox's list) unless it exists. */
   ensureBatch(batch: StreamingBatch): Promise<void>;
-  getBatch(sandbox: string, batchId: string): Promise<StreamingBatch | undefined>;
+  getBatch(sandbox: string, batchId: string): Promise<AnyBatch | undefined>;
   chunksOf(sandbox: string, batchId: string): Promise<ChunkCounts[]>;
   /** Newest window first. */
-  listBatches(sandbox: string, filter: BatchListFilter, page: PageRequest): Promise<Page<StreamingBatch>>;
+  listBatches(sandbox: string, filter: BatchListFilter, page: PageRequest): Promise<Page<AnyBatch>>;
 }
 
 /** One failed record in the quarantine (a line of JSON Lines), with every reason it failed. */

@@ -23,6 +23,11 @@ export const QUARANTINE_CODES = {
 
 const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [QUARANTINE_CODES.invalid]: 'records that do not conform to the dataset schema',
+  'malformed-json': 'rows that are not valid JSON',
+  'malformed-csv': 'rows that are not valid CSV or do not have the header\'s number of fields',
+  'not-an-object': 'rows that are not a JSON object',
+  'too-many-fields': 'rows with more fields than the batch guardrail allows',
+  'column-conflict': 'rows whose dotted column names give one field two values',
   [QUARANTINE_CODES.undecodable]: 'stream records that are not a readable message',
   [QUARANTINE_CODES.datasetNotFound]: 'records of a dataset that no longer exists',
   [QUARANTINE_CODES.schemaNotFound]: 'records whose dataset schema version no longer exists',
@@ -63,7 +68,8 @@ export interface BatchView {
 const sum = (chunks: readonly ChunkCounts[], pick: (chunk: ChunkCounts) => number) =>
   chunks.reduce((total, chunk) => total + pick(chunk), 0);
 
-function addCounts(chunks: readonly ChunkCounts[], pick: (chunk: ChunkCounts) => CodeCounts): BatchError[] {
+/** Counts by code summed over chunks of either kind, sorted by code, each with its description. */
+export function addCodeCounts<Chunk>(chunks: readonly Chunk[], pick: (chunk: Chunk) => CodeCounts): BatchError[] {
   const totals = new Map<string, number>();
   for (const chunk of chunks) {
     for (const [code, count] of Object.entries(pick(chunk)))
@@ -112,8 +118,8 @@ export function batchView(batch: StreamingBatch, chunks: readonly ChunkCounts[],
     windowStart: batch.windowStart,
     windowEnd: batch.windowEnd,
     metrics,
-    errors: addCounts(chunks, (chunk) => chunk.errors),
-    profileErrors: addCounts(chunks, (chunk) => chunk.profileErrors),
+    errors: addCodeCounts(chunks, (chunk) => chunk.errors),
+    profileErrors: addCodeCounts(chunks, (chunk) => chunk.profileErrors),
     relatedObjects: [{ type: 'dataSet', id: batch.datasetId }],
   };
 }

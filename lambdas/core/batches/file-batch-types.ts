@@ -66,10 +66,15 @@ export interface FileBatch {
   readonly completedAt?: string;
   /** The workflow execution working on the batch (ingestion or revert), and how many have been started. */
   readonly execution?: { readonly arn: string; readonly attempt: number };
+  /** Counted when the workflow starts: the files it reads and their bytes. */
+  readonly inputFileCount?: number;
+  readonly inputByteSize?: number;
   /** Why the batch failed as a whole (threshold exceeded, unreadable file, guardrail, FAIL action). */
   readonly failure?: BatchFailure;
   /** Set while a REVERT is under way. */
   readonly revertRequestedAt?: string;
+  /** The replay batch that superseded this one: its revert ends in `inactive` rather than `deleted`. */
+  readonly replacedBy?: string;
   /** Monotonic revision: every status change is conditional on the revision read. */
   readonly revision: number;
 }
@@ -117,6 +122,8 @@ export interface StagedChunk {
   readonly profileErrors?: CodeCounts;
   /** Set once REVERT removed the chunk's rows from the lake and the profiles. */
   readonly reverted?: boolean;
+  /** The byte or row-group range the counts are of: a chunk staged again from another plan is staged anew. */
+  readonly range: string;
   readonly writtenAt: string;
 }
 
@@ -132,4 +139,30 @@ export interface FailedRow {
   /** The row's text when it could not be read as a record. */
   readonly raw?: string;
   readonly violations: readonly { readonly pointer: string; readonly keyword: string; readonly message: string }[];
+}
+
+/** How the workflow reads one file of a batch: where its bytes are and what planning learnt about it. */
+export interface StoredFilePlan {
+  /** The file's place in the batch (files sorted by dataset and path). */
+  readonly fileIndex: number;
+  readonly datasetId: string;
+  readonly path: string;
+  readonly size: number;
+  readonly parts: readonly FilePart[];
+  readonly compression: 'gzip' | 'none';
+  readonly columns?: readonly string[];
+}
+
+/** File batches and their staged chunks on the batches table. */
+export interface FileBatchStore {
+  putFilePlan(sandbox: string, batchId: string, plan: StoredFilePlan): Promise<void>;
+  getFilePlan(sandbox: string, batchId: string, fileIndex: number): Promise<StoredFilePlan | undefined>;
+  /** Creates the batch and its place in the sandbox's and the dataset's lists. */
+  createFileBatch(batch: FileBatch): Promise<void>;
+  getFileBatch(sandbox: string, batchId: string): Promise<FileBatch | undefined>;
+  /** Stores `next` if the stored batch still has `next.revision - 1`; false when another writer got there first. */
+  replaceFileBatch(next: FileBatch): Promise<boolean>;
+  getStagedChunk(sandbox: string, batchId: string, chunk: string): Promise<StagedChunk | undefined>;
+  putStagedChunk(sandbox: string, batchId: string, chunk: StagedChunk): Promise<void>;
+  stagedChunksOf(sandbox: string, batchId: string): Promise<StagedChunk[]>;
 }

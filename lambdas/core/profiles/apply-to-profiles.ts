@@ -24,6 +24,7 @@ import {
   type UpsertOperation,
 } from './fragments';
 import type { IdentityNormalizer } from './identity-normalizer';
+import { forEachLimited, PARALLEL_CALLS } from './parallel-calls';
 import {
   identityKeyOf,
   type IdentityGraph,
@@ -90,11 +91,6 @@ export const APPLY_CODES = {
   storeError: 'profile-store-error',
 } as const;
 
-/**
- * DynamoDB calls in flight per call: enough to hide round trips over a batch chunk, few enough to leave the SDK's
- * sockets (50 by default) to the rest of the function.
- */
-const PARALLEL_CALLS = 8;
 /** Times a fragment is re-read and re-folded when another writer changed it between our read and our write. */
 const MAX_CONFLICT_ROUNDS = 5;
 
@@ -109,7 +105,7 @@ interface Prepared {
 
 type Preparation = Prepared | ApplyResult;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const failed = (index: number, code: string, reason: string): ApplyResult => ({
@@ -123,6 +119,38 @@ const describe = (problems: readonly Violation[]) =>
   problems
     .map((problem) => (problem.pointer ? `${problem.pointer}: ${problem.message}` : problem.message))
     .join('; ');
+
+/** The identities a record links and the primary one its fragment or event is stored under. */
+export interface RecordKey {
+  readonly primary: IdentityRef;
+  /** Every distinct identity of the record, the primary first. */
+  readonly identities: IdentityRef[];
+}
+
+/** Why a record cannot be keyed, with the code its apply result carries. */
+export interface KeyFailure {
+  readonly code: string;
+  readonly reason: string;
+}
+
+/**
+ * How applying keys a record: its identities, normalised, and the primary one; any invalid identity or no primary
+ * fails it. Reverting a batch keys its records the same way, to find what applying stored for them.
+ */
+export function keyOfRecord(
+  deps: Pick<ApplyDeps, 'normalizer' | 'guardrails'>,
+  schema: ApplyInput['schema'],
+  record: Readonly<Record<string, unknown>>,
+): RecordKey | KeyFailure {
+  const found = identitiesOfRecord(schema, record, deps.normalizer, deps.guardrails);
+  if (found.problems.length > 0) {
+    return { code: APPLY_CODES.identityInvalid, reason: describe(found.problems) };
+  }
+  if (!found.primary) {
+    return { code: APPLY_CODES.primaryMissing, reason: 'the record has no primary identity to key it by' };
+  }
+  return { primary: found.primary, identities: found.identities };
+}
 
 function prepare(deps: ApplyDeps, input: ApplyInput, item: ApplyItem, index: number): Preparation {
   const { schema, dataset } = input;
@@ -145,11 +173,8 @@ function prepare(deps: ApplyDeps, input: ApplyInput, item: ApplyItem, index: num
       `the ${isEvent ? 'event' : 'record'} is ${bytes} bytes; the profile store takes at most ${limit}`,
     );
   }
-  const found = identitiesOfRecord(schema, record, deps.normalizer, deps.guardrails);
-  if (found.problems.length > 0) return failed(index, APPLY_CODES.identityInvalid, describe(found.problems));
-  if (!found.primary) {
-    return failed(index, APPLY_CODES.primaryMissing, 'the record has no primary identity to key it by');
-  }
+  const keyed = keyOfRecord(deps, schema, record);
+  if ('code' in keyed) return failed(index, keyed.code, keyed.reason);
   const timestamp = isEvent ? normalizeTimestamp(record.timestamp) : recordTimestamp(record, item.receivedAt);
   if (!timestamp) {
     return failed(
@@ -159,7 +184,7 @@ function prepare(deps: ApplyDeps, input: ApplyInput, item: ApplyItem, index: num
     );
   }
   const source: LinkSource = { datasetId: dataset.id, ...item.source, at: timestamp };
-  const prepared = { index, primary: found.primary, identities: found.identities, source };
+  const prepared = { index, primary: keyed.primary, identities: keyed.identities, source };
   if (!isEvent) return { ...prepared, change: { operation, attributes: record, timestamp, source } };
   if (operation !== 'create') {
     return failed(
@@ -172,7 +197,7 @@ function prepare(deps: ApplyDeps, input: ApplyInput, item: ApplyItem, index: num
   if (idProblem) return failed(index, APPLY_CODES.eventInvalid, idProblem);
   const event: ProfileEvent = {
     datasetId: dataset.id,
-    identity: found.primary,
+    identity: keyed.primary,
     eventId: record._id as string,
     timestamp,
     body: record,
@@ -192,19 +217,6 @@ function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Group<T>
     else groups.set(key, [value]);
   }
   return [...groups.values()];
-}
-
-/** Runs `work` on every value, at most `limit` at a time. */
-async function forEachLimited<T>(values: readonly T[], limit: number, work: (value: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < values.length) {
-      const value = values[next] as T;
-      next += 1;
-      await work(value);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
 }
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

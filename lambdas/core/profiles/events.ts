@@ -14,6 +14,18 @@ export interface EventWrites {
   putEventIfAbsent(sandbox: string, event: ProfileEvent): Promise<WriteResult>;
 }
 
+/** Removal of what one batch stored, for reverting it; the DynamoDB profile data store implements it. */
+export interface EventRemovals {
+  /** Deletes the event only if its stored source is this batch; false when there is none or another source's. */
+  removeEventOfBatch(
+    sandbox: string,
+    datasetId: string,
+    identity: IdentityRef,
+    eventId: string,
+    batchId: string,
+  ): Promise<boolean>;
+}
+
 /**
  * Longest accepted `_id`: it becomes part of two sort keys (DynamoDB allows 1,024 bytes), next to the dataset id
  * and the timestamp; Experience Platform builds ids as SHA-256 hex (64 characters), so this is generous.

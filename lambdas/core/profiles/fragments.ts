@@ -49,6 +49,20 @@ export interface FragmentWrites {
   ): Promise<WriteResult>;
 }
 
+/** Removal of what one batch stored, for reverting it; the DynamoDB profile data store implements it. */
+export interface FragmentRemovals {
+  /**
+   * Deletes the fragment of (dataset, identity) only if its stored source is this batch, leaving no tombstone;
+   * false when there is none or another batch or stream wrote it last.
+   */
+  removeFragmentOfBatch(
+    sandbox: string,
+    datasetId: string,
+    identity: IdentityRef,
+    batchId: string,
+  ): Promise<boolean>;
+}
+
 /** Digest length in hex characters: 128 bits, enough that two different contents never tie. */
 const DIGEST_HEX_LENGTH = 32;
 

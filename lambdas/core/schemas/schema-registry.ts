@@ -22,7 +22,7 @@ import { checkRecordRules } from './record-rules';
 import { parseEvolution, parseRegistration, type SchemaDefinition } from './schema-input';
 import { scanSchema, type ExternalRef, type SchemaScan } from './schema-scan';
 import type { SchemaStore } from './schema-store';
-import type { SchemaDocuments } from './schema-structure';
+import { fieldAt, type SchemaDocuments } from './schema-structure';
 import type {
   IdentityDescriptor,
   SchemaDialect,
@@ -440,6 +440,29 @@ export class SchemaRegistry {
     const stored = await this.store.get(sandbox, id, version);
     if (stored) this.versions.set(key, stored);
     return stored;
+  }
+
+  /**
+   * The JSON types a version allows at each field path (through `$ref` and `allOf`), for readers that must turn
+   * text into typed values (CSV): undefined where the schema does not restrict the type or declares no such field.
+   */
+  async fieldTypesFor(
+    sandbox: string,
+    schemaId: string,
+    version?: number,
+  ): Promise<(path: readonly string[]) => ReadonlySet<string> | undefined> {
+    const schema = await this.get(sandbox, schemaId, version);
+    const documents = documentsOf(schema, await this.pinnedDependencies(schema));
+    const root = { schema: schema.schema, documentUri: schema.id };
+    const known = new Map<string, ReadonlySet<string> | undefined>();
+    return (path) => {
+      const key = path.join('\u0000');
+      if (!known.has(key)) {
+        const found = fieldAt(root, path, documents);
+        known.set(key, 'view' in found ? found.view.types : undefined);
+      }
+      return known.get(key);
+    };
   }
 
   private async pinnedDependencies(schema: StoredSchema): Promise<StoredSchema[]> {

@@ -4,7 +4,7 @@
  * nullable typed column per top-level scalar property the schema declares, so queries can filter without parsing
  * JSON. Nested objects and arrays, and properties reached only through `$ref`, live in `record` alone.
  */
-import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 
 export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean';
 
@@ -70,8 +70,14 @@ function cell(record: unknown, column: TypedColumn): unknown {
   }
 }
 
-export function lakeParquetFile(rows: readonly LakeRow[], columns: readonly TypedColumn[]): Uint8Array {
-  const columnData: ColumnSource[] = [
+/**
+ * Rows per row group. A row group is what a reader fetches at once and what the writer holds before encoding it:
+ * ten thousand rows keep both bounded (a few MB) while leaving few enough groups for readers to skip by statistics.
+ */
+export const LAKE_ROW_GROUP_ROWS = 10_000;
+
+function columnDataOf(rows: readonly LakeRow[], columns: readonly TypedColumn[]): ColumnSource[] {
+  return [
     { name: 'message_id', data: rows.map((row) => row.messageId), type: 'STRING', nullable: false },
     {
       name: 'received_at',
@@ -86,5 +92,52 @@ export function lakeParquetFile(rows: readonly LakeRow[], columns: readonly Type
       type: PARQUET_TYPES[column.kind],
     })),
   ];
-  return new Uint8Array(parquetWriteBuffer({ columnData }));
+}
+
+/**
+ * A lake file written a row group at a time: only the rows of the group being filled are held as objects, the
+ * rest is already encoded (and compressed) in the output buffer.
+ */
+export class LakeParquetWriter {
+  private readonly output = new ByteWriter();
+  private readonly parquet: ParquetWriter;
+  private pending: LakeRow[] = [];
+  private count = 0;
+
+  constructor(
+    private readonly columns: readonly TypedColumn[],
+    private readonly rowGroupRows = LAKE_ROW_GROUP_ROWS,
+  ) {
+    const schema = schemaFromColumnData({ columnData: columnDataOf([], columns) });
+    this.parquet = new ParquetWriter({ writer: this.output, schema });
+  }
+
+  get rows(): number {
+    return this.count;
+  }
+
+  add(row: LakeRow): void {
+    this.pending.push(row);
+    this.count += 1;
+    if (this.pending.length >= this.rowGroupRows) this.flush();
+  }
+
+  finish(): Uint8Array {
+    this.flush();
+    this.parquet.finish();
+    return new Uint8Array(this.output.getBuffer());
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const columnData = columnDataOf(this.pending, this.columns).map(({ name, data }) => ({ name, data }));
+    void this.parquet.write({ columnData, rowGroupSize: this.pending.length });
+    this.pending = [];
+  }
+}
+
+export function lakeParquetFile(rows: readonly LakeRow[], columns: readonly TypedColumn[]): Uint8Array {
+  const writer = new LakeParquetWriter(columns, Math.max(rows.length, 1));
+  for (const row of rows) writer.add(row);
+  return writer.finish();
 }

@@ -40,6 +40,7 @@ async function consumedBatch(): Promise<{ world: Fakes; service: BatchService; s
   const stream = new MemoryStream();
   const service = new BatchService({
     store: world.batches,
+    fileBatches: { stagedChunksOf: () => Promise.resolve([]) },
     quarantine: world.quarantine,
     stream,
     now: () => REPLAYED_AT,
@@ -87,7 +88,7 @@ describe('BatchService', () => {
     const failed = await service.failed('prod', BATCH_ID, { limit: 100 });
 
     // Assess
-    expect(failed.items.map((line) => line.messageId).sort()).toEqual(['bad-1', 'bad-2']);
+    expect(failed.items.map((line) => ('messageId' in line ? line.messageId : line.row)).sort()).toEqual(['bad-1', 'bad-2']);
     expect(failed.items.every((line) => line.violations.length > 0)).toBe(true);
     expect(failed.next).toBeUndefined();
     await expect(service.failed('prod', BATCH_ID, { limit: 10, start: 'bogus' })).rejects.toMatchObject({

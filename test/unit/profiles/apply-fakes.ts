@@ -51,9 +51,9 @@ export class MemoryGraph implements IdentityGraph {
   }
 }
 
-const fragmentKey = (sandbox: string, datasetId: string, identity: IdentityRef) =>
+export const fragmentKey = (sandbox: string, datasetId: string, identity: IdentityRef) =>
   `${sandbox}|${datasetId}|${identityKeyOf(identity)}`;
-const eventKey = (sandbox: string, datasetId: string, identity: IdentityRef, eventId: string) =>
+export const eventKey = (sandbox: string, datasetId: string, identity: IdentityRef, eventId: string) =>
   `${sandbox}|${datasetId}|${identityKeyOf(identity)}|${eventId}`;
 
 export class MemoryProfileData implements FragmentWrites, EventWrites {

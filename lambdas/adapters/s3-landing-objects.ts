@@ -1,0 +1,108 @@
+/**
+ * The uploads' objects in the landing bucket: whole files and ranged parts written by the API, presigned PUT URLs
+ * for files too large for it, and the bytes of a file read across its parts. Reads stream one part at a time with
+ * ranged GETs, so a file of any size passes through in the SDK's chunks, never a whole part in memory.
+ */
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { FilePart } from '../core/batches/file-batch-types';
+import type { ByteSource } from '../core/batches/formats/file-format-types';
+import { checkReadRange, slicesOf, type PartSlice } from '../core/batches/uploads/byte-ranges';
+import type { LandingObjects } from '../core/batches/uploads/upload-ports';
+
+const UPLOAD_CONTENT_TYPE = 'application/octet-stream';
+
+/** Where a body starts in its object: `Content-Range: bytes {first}-{last}/{size}`, absent for a whole object. */
+const bodyStartOf = (contentRange: string | undefined) => {
+  const first = /^bytes (\d+)-/.exec(contentRange ?? '')?.[1];
+  return first === undefined ? undefined : Number(first);
+};
+
+export class S3LandingObjects implements LandingObjects {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: UPLOAD_CONTENT_TYPE }),
+    );
+  }
+
+  async head(key: string): Promise<{ size: number } | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: out.ContentLength ?? 0 };
+    } catch (error) {
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Signs only the host: the client may send any content type, and needs no header from us. The S3 client must
+   * compute checksums only when required (as aws-clients.ts builds it): otherwise the URL carries the CRC32 of an
+   * empty body and S3 refuses every real upload to it.
+   */
+  presignPut(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  byteSource(parts: readonly FilePart[], size: number): ByteSource {
+    return {
+      size,
+      read: async (start, end) => {
+        checkReadRange(start, end, size);
+        return Readable.from(this.streamSlices(slicesOf(parts, start, end)), { objectMode: false });
+      },
+    };
+  }
+
+  /**
+   * Each slice in turn: the next GET is sent only once the previous body has been read. A server may answer more
+   * than the range asked for (HTTP lets it ignore `Range`; s3rver answers `bytes=0-0` with the whole object), so the
+   * body is cut to the slice by where `Content-Range` says it starts.
+   */
+  private async *streamSlices(slices: readonly PartSlice[]): AsyncGenerator<Uint8Array> {
+    for (const slice of slices) {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: slice.key,
+          Range: `bytes=${slice.from}-${slice.to - 1}`,
+        }),
+      );
+      if (!(out.Body instanceof Readable)) throw new Error(`object ${slice.key} has no readable body`);
+      let skip = slice.from - (bodyStartOf(out.ContentRange) ?? 0);
+      let remaining = slice.to - slice.from;
+      if (skip < 0) throw new Error(`object ${slice.key} answered a range after byte ${slice.from}`);
+      // Only a body longer than the slice is left unread (closing its connection); an exact one is read to its end.
+      const surplus = (out.ContentLength ?? Infinity) > skip + remaining;
+      for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
+        const dropped = Math.min(skip, chunk.length);
+        skip -= dropped;
+        const piece = chunk.subarray(dropped, dropped + remaining);
+        remaining -= piece.length;
+        if (piece.length > 0) yield piece;
+        if (remaining === 0 && surplus) break;
+      }
+      // A part shorter than its item says would shift every byte after it: fail rather than read a corrupt file.
+      if (remaining > 0) throw new Error(`object ${slice.key} ended ${remaining} bytes short of its part`);
+    }
+  }
+}

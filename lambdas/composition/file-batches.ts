@@ -1,0 +1,45 @@
+/**
+ * The parts file batches are made of, for the functions that create and complete them (the batches API and the
+ * file-drop function): the batch and file stores, the landing bucket, the upload service and the state machine.
+ */
+import { ENV } from '../config/env-names';
+import { dynamoDocumentClient, requiredEnv, s3, stepFunctions } from '../adapters/aws-clients';
+import { DynamoBatchFileStore } from '../adapters/dynamo-batch-files';
+import { DynamoFileBatchStore } from '../adapters/dynamo-file-batches';
+import { DynamoDatasetStore } from '../adapters/dynamo-catalog-datasets';
+import { DynamoItems } from '../adapters/dynamo-items';
+import { S3LandingObjects } from '../adapters/s3-landing-objects';
+import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
+import { FileBatchService } from '../core/batches/file-batches';
+import { previewFile } from '../core/batches/formats/preview-file';
+import { UploadService } from '../core/batches/uploads/upload-service';
+import { batchGuardrailsFromEnvironment } from './batch-guardrails';
+
+export function fileBatchPartsFromEnvironment() {
+  const client = dynamoDocumentClient();
+  const batchesTable = new DynamoItems(client, requiredEnv(ENV.batchesTable));
+  const batches = new DynamoFileBatchStore(batchesTable);
+  const files = new DynamoBatchFileStore(batchesTable);
+  const landing = new S3LandingObjects(s3(), requiredEnv(ENV.landingBucket));
+  const now = () => new Date();
+  const uploads = new UploadService({
+    store: files,
+    objects: landing,
+    batches,
+    guardrails: batchGuardrailsFromEnvironment(),
+    now,
+  });
+  const fileBatches = new FileBatchService({
+    batches,
+    datasets: new DynamoDatasetStore(new DynamoItems(client, requiredEnv(ENV.catalogTable))),
+    files: {
+      listFiles: (sandbox, batchId) => files.listFiles(sandbox, batchId),
+      filesForCompletion: (sandbox, batchId) => uploads.filesForCompletion(sandbox, batchId),
+    },
+    sources: landing,
+    preview: previewFile,
+    workflow: new SfnWorkflowStarter(stepFunctions(), requiredEnv(ENV.ingestBatchStateMachine)),
+    now,
+  });
+  return { batches, files, landing, uploads, fileBatches };
+}

@@ -1,0 +1,92 @@
+/**
+ * File drops: an object written under `landing/{sandbox}/{datasetId}/` in the landing bucket becomes a file batch
+ * of its own — one batch per file — read in place (no copy), and completed at once, through the same workflow as
+ * batches of the API. The format comes from the file name: `.csv`, `.tsv`, `.parquet`, `.json` / `.jsonl` /
+ * `.ndjson` (a `.json` file whose first character is `[` is one JSON array), each optionally `.gz`. The batch id is
+ * derived from the object's key and version (its S3 sequencer), so a redelivered notification completes the same
+ * batch instead of making a second one.
+ */
+import { createHash } from 'node:crypto';
+import type { BatchFile, FilePart } from './file-batch-types';
+import type { FileBatchService } from './file-batches';
+import { droppedFileOf } from './file-drop-key';
+import type { ByteSource, InputFormat } from './formats/file-format-types';
+
+export interface DroppedObject {
+  readonly key: string;
+  readonly size: number;
+  /** S3's sequencer of the write: two writes of one key differ in it. */
+  readonly sequencer: string;
+  /** ISO 8601 time of the write. */
+  readonly eventTime: string;
+}
+
+export interface FileDropDeps {
+  readonly fileBatches: Pick<FileBatchService, 'create' | 'complete' | 'rejectDrop'>;
+  readonly files: { putFile(sandbox: string, batchId: string, file: BatchFile): Promise<void> };
+  readonly sources: { byteSource(parts: readonly FilePart[], size: number): ByteSource };
+}
+
+export type DropOutcome =
+  | { readonly batchId: string; readonly status: string }
+  | { readonly ignored: string };
+
+const FORMATS: readonly [RegExp, InputFormat][] = [
+  [/\.csv$/i, { format: 'csv' }],
+  [/\.tsv$/i, { format: 'csv', delimiter: '\t' }],
+  [/\.parquet$/i, { format: 'parquet' }],
+  [/\.(jsonl|ndjson)$/i, { format: 'json' }],
+  [/\.json$/i, { format: 'json' }],
+];
+
+/** The format a file name names, or undefined; a `.gz` suffix is looked through (the readers detect gzip). */
+export function formatOfName(path: string): InputFormat | undefined {
+  const name = path.replace(/\.gz$/i, '');
+  return FORMATS.find(([pattern]) => pattern.test(name))?.[1];
+}
+
+/** Id of the batch of one write of one key: 26 characters of Crockford base32, like the API's ULIDs. */
+export function dropBatchId(key: string, sequencer: string): string {
+  const digest = createHash('sha256').update(`${key}\n${sequencer}`).digest();
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  return Array.from(digest.subarray(0, 26), (byte) => alphabet[byte % 32]).join('');
+}
+
+async function startsWithBracket(source: ByteSource): Promise<boolean> {
+  const stream = await source.read(0, Math.min(source.size, 1024));
+  let text = '';
+  for await (const chunk of stream) text += Buffer.from(chunk as Uint8Array).toString('utf8');
+  return text.replace(/^\uFEFF/, '').trimStart().startsWith('[');
+}
+
+export async function ingestDroppedFile(deps: FileDropDeps, object: DroppedObject): Promise<DropOutcome> {
+  const dropped = droppedFileOf(object.key);
+  if (!dropped) return { ignored: `${object.key} is not under landing/{sandbox}/{datasetId}/` };
+  const { sandbox, datasetId, path } = dropped;
+  const identity = { batchId: dropBatchId(object.key, object.sequencer), createdAt: object.eventTime };
+  const parts = [{ key: object.key, start: 0, end: object.size }];
+  const named = formatOfName(path);
+  const source = deps.sources.byteSource(parts, object.size);
+  const multiLine =
+    named?.format === 'json' && /\.json$/i.test(path) && object.size > 0 && (await startsWithBracket(source));
+  const inputFormat: InputFormat = named ? { ...named, ...(multiLine ? { isMultiLineJson: true } : {}) } : { format: 'json' };
+  const origin = { kind: 'file-drop', key: object.key } as const;
+  await deps.fileBatches.create(sandbox, { datasetId, inputFormat }, origin, identity);
+  if (!named) {
+    const rejected = await deps.fileBatches.rejectDrop(sandbox, identity.batchId, {
+      code: 'unsupported-file-type',
+      message: `${path}: the file name names no format (.csv, .tsv, .parquet, .json, .jsonl, .ndjson, each optionally .gz)`,
+    });
+    return { batchId: identity.batchId, status: rejected.status };
+  }
+  await deps.files.putFile(sandbox, identity.batchId, {
+    datasetId,
+    path,
+    state: 'complete',
+    size: object.size,
+    parts,
+    updatedAt: object.eventTime,
+  });
+  const completed = await deps.fileBatches.complete(sandbox, identity.batchId);
+  return { batchId: identity.batchId, status: completed.status };
+}

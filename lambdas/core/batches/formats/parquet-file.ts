@@ -1,0 +1,77 @@
+/**
+ * Opening a Parquet file for hyparquet: an `AsyncBuffer` that reads byte ranges of the `ByteSource` (a big file is
+ * never loaded whole), or, for a gzip-compressed Parquet file (which cannot be read by range), a temporary file it
+ * is decompressed into, streaming, and removed afterwards.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { asyncBufferFromFile, parquetMetadataAsync, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { FileFormatError, type ByteSource, type FilePlan } from './file-format-types';
+import { asCorruptGzip, readRange } from './source-bytes';
+
+export interface OpenParquet {
+  readonly file: AsyncBuffer;
+  readonly metadata: FileMetaData;
+}
+
+/**
+ * Yields what `iterate` yields over the opened file (gunzipped to a temporary file first when compressed); the
+ * temporary file lives until the iteration ends, however it ends (done, failed, or stopped early by the consumer).
+ */
+export async function* iterateParquetFile<T>(
+  source: ByteSource,
+  compression: FilePlan['compression'],
+  iterate: (parquet: OpenParquet) => AsyncGenerator<T>,
+): AsyncGenerator<T> {
+  if (compression === 'none') {
+    yield* iterate(await openParquet(rangeReader(source)));
+    return;
+  }
+  const directory = await mkdtemp(join(tmpdir(), 'tributary-parquet-'));
+  try {
+    const path = join(directory, 'file.parquet');
+    try {
+      await pipeline(await source.read(0, source.size), createGunzip(), createWriteStream(path));
+    } catch (error) {
+      throw asCorruptGzip(error);
+    }
+    yield* iterate(await openParquet(await asyncBufferFromFile(path)));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/** Runs `use` on the opened file and cleans up after it. */
+export async function withParquetFile<T>(
+  source: ByteSource,
+  compression: FilePlan['compression'],
+  use: (parquet: OpenParquet) => Promise<T>,
+): Promise<T> {
+  const results = iterateParquetFile(source, compression, async function* (parquet) {
+    yield await use(parquet);
+  });
+  for await (const result of results) return result;
+  throw new Error('The Parquet file was not opened');
+}
+
+async function openParquet(file: AsyncBuffer): Promise<OpenParquet> {
+  try {
+    return { file, metadata: await parquetMetadataAsync(file) };
+  } catch (error) {
+    throw new FileFormatError('unreadable-parquet', `Not a readable Parquet file: ${(error as Error).message}`);
+  }
+}
+
+function rangeReader(source: ByteSource): AsyncBuffer {
+  return {
+    byteLength: source.size,
+    slice: async (start, end) => {
+      const bytes = await readRange(source, start, end ?? source.size);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The decision of Experience Platform's partial ingestion: the batch is promoted while its failed rows stay within
+ * `partialIngestionPercent` of the rows read; beyond it the whole batch fails and what staging wrote is removed, so
+ * nothing of it reaches the lake or the profiles. The failed rows stay in the quarantine either way.
+ */
+import { batchForStep, changeBatch } from '../batch-transitions';
+import type { StagedChunk } from '../file-batch-types';
+import { INGESTING, type StepInput } from './check-guardrails';
+import { discardStaging } from './discard-staging';
+import type { IngestDeps } from './ingest-ports';
+
+export const THRESHOLD_EXCEEDED = 'partial-ingestion-threshold-exceeded';
+
+export interface Decision {
+  readonly promote: boolean;
+  /** The chunks with staged rows still to promote. */
+  readonly chunks: string[];
+}
+
+const toPromote = (chunks: readonly StagedChunk[]) =>
+  chunks.filter((chunk) => chunk.stagingKey !== undefined && !chunk.promoted).map((chunk) => chunk.chunk);
+
+export async function decide(deps: IngestDeps, input: StepInput): Promise<Decision> {
+  const { sandbox, batchId } = input;
+  const batch = await batchForStep(deps.batches, sandbox, batchId);
+  if (!INGESTING.includes(batch.status)) return { promote: false, chunks: [] };
+  const chunks = await deps.batches.stagedChunksOf(sandbox, batchId);
+  const read = chunks.reduce((total, chunk) => total + chunk.inputRecordCount, 0);
+  const failed = chunks.reduce((total, chunk) => total + chunk.failedRecordCount, 0);
+  const allowed = batch.partialIngestionPercent;
+  const exceeded = batch.status === 'staging' && failed * 100 > allowed * read;
+  const completedAt = deps.now().toISOString();
+  if (exceeded) {
+    await discardStaging(deps, sandbox, batchId);
+    const percent = ((failed * 100) / read).toFixed(2);
+    await changeBatch(deps.batches, sandbox, batchId, deps.now, (current) =>
+      current.status === 'staging'
+        ? {
+            status: 'failed',
+            completedAt,
+            failure: {
+              code: THRESHOLD_EXCEEDED,
+              message: `${failed} of ${read} rows failed (${percent}%), over the batch's partialIngestionPercent of ${allowed}; nothing was ingested`,
+            },
+          }
+        : undefined,
+    );
+    return { promote: false, chunks: [] };
+  }
+  const decided = await changeBatch(deps.batches, sandbox, batchId, deps.now, (current) =>
+    current.status === 'staging' ? { status: 'processing' } : undefined,
+  );
+  if (decided?.status !== 'processing') return { promote: false, chunks: [] };
+  return { promote: true, chunks: toPromote(chunks) };
+}

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArnFormat, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/config/env-names';
+import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrails';
+import { FILE_DROP_PREFIX } from '../lambdas/core/batches/file-drop-key';
+import { DEFAULT_CHUNK_BYTES } from '../lambdas/core/batches/ingest/chunk-plan';
+import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { TributaryFunction } from './constructs/tributary-function';
+import { PROJECT_ROOT } from './project-paths';
+import type { TributaryStorage } from './storage-stack';
+
+/** The ingest-batch definition, as the local runtime also runs it (DESIGN §7). */
+export const INGEST_BATCH_DEFINITION = join(PROJECT_ROOT, 'lib/workflows/ingest-batch.asl.json');
+/** A chunk reads up to 8 MB and a promotion applies its rows to the profiles: minutes at worst, within Lambda's 15. */
+export const BATCH_WORKER_TIMEOUT = Duration.minutes(15);
+/** Parsing, validation and Parquet encoding are CPU-bound: 2 GB buys more than one vCPU. */
+export const BATCH_WORKER_MEMORY_MB = 2048;
+/** Executions, each of its Map runs and child executions, are kept in the logs for this long. */
+export const WORKFLOW_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+export interface BatchStackProps extends StackProps {
+  readonly storage: TributaryStorage;
+}
+
+/**
+ * File batches: the ingest-batch state machine and its worker (stage, decide, promote, revert), and the file-drop
+ * function that turns an object written under `landing/{sandbox}/{datasetId}/` into a batch of its own.
+ */
+export class BatchStack extends Stack {
+  readonly worker: TributaryFunction;
+  readonly fileDrop: TributaryFunction;
+  readonly ingestBatch: StateMachine;
+
+  constructor(scope: Construct, id: string, props: BatchStackProps) {
+    super(scope, id, props);
+    const { storage } = props;
+
+    this.worker = new TributaryFunction(this, 'BatchWorker', {
+      handlerPath: 'lambdas/handlers/batch-worker.ts',
+      description: 'Tributary batch workflow steps: plan, stage, decide, promote and revert file batches',
+      logKey: storage.dataKey,
+      memorySize: BATCH_WORKER_MEMORY_MB,
+      timeout: BATCH_WORKER_TIMEOUT,
+    })
+      .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
+      .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)
+      .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
+      .bindBucket(storage.landingBucket, 'read', ENV.landingBucket)
+      // readWrite: staged files are copied into the lake and removed; REVERT removes lake files.
+      .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
+      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket);
+    this.worker.addEnvironment(ENV.batchChunkBytes, String(DEFAULT_CHUNK_BYTES));
+    this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
+    this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
+    this.worker.addEnvironment(ENV.batchMaxFieldsPerRow, String(DEFAULT_BATCH_GUARDRAILS.maxFieldsPerRow));
+
+    const name = `${this.stackName}-ingest-batch`;
+    const logs = new LogGroup(this, 'IngestBatchLogs', {
+      retention: WORKFLOW_LOG_RETENTION,
+      encryptionKey: storage.dataKey,
+    });
+    this.ingestBatch = new StateMachine(this, 'IngestBatch', {
+      stateMachineName: name,
+      comment: 'Stages, decides and promotes (or reverts) a file batch',
+      definitionBody: DefinitionBody.fromString(readFileSync(INGEST_BATCH_DEFINITION, 'utf8')),
+      definitionSubstitutions: { BatchWorkerFunctionArn: this.worker.functionArn },
+      tracingEnabled: true,
+      // Execution data holds file paths and error messages of customer data: levels and timings only.
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    this.worker.grantInvoke(this.ingestBatch);
+    acknowledgeGrantWildcards(this.ingestBatch.role, {
+      resources: [{ arn: this.worker.functionArn, suffix: ':*' }],
+      reason: "CDK's invoke grant on this one function: <function ARN>:* names its versions and aliases only.",
+    });
+    // A distributed Map runs its items as child executions of this state machine, which it starts and watches.
+    const machineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.ingestBatch.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn] }));
+    // By name, not by the machine's attribute: the machine's own policy cannot reference the machine.
+    const executions = this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.ingestBatch.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [`${executions}/*`, `${executions}:*`],
+      }),
+    );
+    acknowledgeGrantWildcards(this.ingestBatch.role, {
+      resources: [
+        { arn: executions, suffix: '/*' },
+        { arn: executions, suffix: ':*' },
+      ],
+      reason:
+        'A distributed Map watches and stops the child executions it starts; their names are generated, under ' +
+        'this one state machine.',
+    });
+
+    this.fileDrop = new TributaryFunction(this, 'FileDrop', {
+      handlerPath: 'lambdas/handlers/file-drop.ts',
+      description: 'Turns an object written under landing/{sandbox}/{datasetId}/ into a file batch',
+      logKey: storage.dataKey,
+    })
+      .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
+      .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
+      .bindBucket(storage.landingBucket, 'read', ENV.landingBucket)
+      .bindStateMachine(this.ingestBatch, ENV.ingestBatchStateMachine);
+    // The notification is set from this stack on the storage stack's bucket (as an imported bucket, CDK manages
+    // only this configuration): a notification owned by the storage stack would make it depend on this one.
+    const landing = Bucket.fromBucketAttributes(this, 'Landing', {
+      bucketArn: storage.landingBucket.bucketArn,
+      bucketName: storage.landingBucket.bucketName,
+    });
+    landing.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.fileDrop), {
+      prefix: FILE_DROP_PREFIX,
+    });
+
+    Validations.of(this.ingestBatch.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery ' +
+        '(logs:CreateLogDelivery and friends) support no resource-level scoping.',
+    });
+    // CDK's singleton that writes the notification configuration of an imported bucket.
+    const notificationsHandler = this.node.children.find((child) =>
+      child.node.id.startsWith('BucketNotificationsHandler'),
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's bucket-notifications handler runs only at deployment to write the landing bucket's notification " +
+          'configuration; its basic execution role is what it needs to log.',
+      });
+    }
+
+    new Alarm(this, 'IngestBatchFailures', {
+      alarmDescription: 'ingest-batch executions failed (a batch failed for a reason other than its data)',
+      metric: this.ingestBatch.metricFailed({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
