@@ -2,15 +2,19 @@
  * Batch file reader throughput, measured in one run on generated files in the OS temp folder: each candidate CSV
  * library parsing the CSV bare (rows counted, nothing else), Tributary's CSV path (planFile's scan + readChunk of
  * every chunk, with schema coercion), JSON Lines bare (split + JSON.parse) against Tributary's path, and Parquet
- * (a file written with hyparquet-writer) read by hyparquet, by Tributary's path and by DuckDB. Prints MB/s, rows/s
- * and the peak heap of each measurement, then the process's peak RSS.
+ * (a file written with hyparquet-writer) read by hyparquet, by Tributary's path and by DuckDB. Each measurement runs
+ * in a process of its own (run after the others in one process, a reader was measured up to twice as slow: the JIT
+ * state they leave behind), which also gives each its own peak RSS. Prints MB/s, rows/s, peak heap and peak RSS.
  *
  *   NODE_OPTIONS=--openssl-legacy-provider npx tsx bench/file-parsers.bench.ts      (BENCH_CSV_MB=200 by default)
  */
+import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { parse as fastCsvParse } from '@fast-csv/parse';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -86,10 +90,11 @@ async function writeFiles(csvPath: string, jsonPath: string): Promise<number> {
       jsonText += jsonLine(row);
     }
     bytes += Buffer.byteLength(csvText);
-    const csvOk = csv.write(csvText);
-    const jsonOk = json.write(jsonText);
-    if (!csvOk) await once(csv, 'drain');
-    if (!jsonOk) await once(json, 'drain');
+    // Both listeners are set before waiting: one stream may drain while the other is awaited.
+    const drains: Promise<unknown>[] = [];
+    if (!csv.write(csvText)) drains.push(once(csv, 'drain'));
+    if (!json.write(jsonText)) drains.push(once(json, 'drain'));
+    await Promise.all(drains);
   }
   csv.end();
   json.end();
@@ -118,45 +123,24 @@ function writeParquet(path: string): void {
   });
 }
 
-/** Peak heap while a measurement runs, sampled on a timer (the readers all yield to the event loop on I/O). */
-class HeapPeak {
-  peak = 0;
+/**
+ * Peak heap and RSS while a measurement runs, sampled on a timer (the readers all yield to the event loop on I/O);
+ * `resourceUsage().maxRSS` would not do: Linux carries the parent's peak into a spawned child.
+ */
+class MemoryPeak {
+  heap = 0;
+  rss = 0;
   private readonly timer = setInterval(() => this.sample(), 20);
   sample(): void {
-    this.peak = Math.max(this.peak, process.memoryUsage().heapUsed);
+    const usage = process.memoryUsage();
+    this.heap = Math.max(this.heap, usage.heapUsed);
+    this.rss = Math.max(this.rss, usage.rss);
   }
-  stop(): number {
+  stop(): { heapBytes: number; rssBytes: number } {
     clearInterval(this.timer);
     this.sample();
-    return this.peak;
+    return { heapBytes: this.heap, rssBytes: this.rss };
   }
-}
-
-interface Result {
-  readonly name: string;
-  readonly mbPerSecond: number;
-  readonly rowsPerSecond: number;
-  readonly rows: number;
-  readonly heapMb: number;
-}
-
-const results: Result[] = [];
-
-async function measure(name: string, bytes: number, run: () => Promise<number>): Promise<Result> {
-  const heap = new HeapPeak();
-  const started = performance.now();
-  const rows = await run();
-  const seconds = (performance.now() - started) / 1000;
-  const result = {
-    name,
-    mbPerSecond: bytes / 1e6 / seconds,
-    rowsPerSecond: rows / seconds,
-    rows,
-    heapMb: heap.stop() / 1e6,
-  };
-  results.push(result);
-  console.log(`  ${name}: ${result.mbPerSecond.toFixed(1)} MB/s, ${rows} rows`);
-  return result;
 }
 
 async function countStream(stream: Readable): Promise<number> {
@@ -171,7 +155,9 @@ async function countStream(stream: Readable): Promise<number> {
 const csvLibraries: Record<string, (path: string) => Promise<number>> = {
   'csv-parse 7.0.3': (path) =>
     countStream(
-      createReadStream(path).pipe(csvParse({ relax_quotes: true, relax_column_count: true, skip_empty_lines: true })),
+      createReadStream(path).pipe(
+        csvParse({ relax_quotes: true, relax_column_count: true, skip_empty_lines: true }),
+      ),
     ),
   'papaparse 5.7.1': (path) =>
     new Promise((resolve, reject) => {
@@ -185,7 +171,8 @@ const csvLibraries: Record<string, (path: string) => Promise<number>> = {
         error: reject,
       });
     }),
-  '@fast-csv/parse 5.0.8': (path) => countStream(createReadStream(path).pipe(fastCsvParse({ ignoreEmpty: true }))),
+  '@fast-csv/parse 5.0.8': (path) =>
+    countStream(createReadStream(path).pipe(fastCsvParse({ ignoreEmpty: true }))),
   'csv-parser 3.2.1': (path) => countStream(createReadStream(path).pipe(csvParser({ headers: false }))),
 };
 
@@ -197,14 +184,21 @@ const COERCED: Record<string, ReadonlySet<string>> = {
 const fieldTypes: FieldTypes = (path) => COERCED[path.join('.')];
 
 /** Tributary's path: plan (one scan), then every chunk read in turn; `phases` records the plan's share. */
-async function tributaryRows(path: string, format: InputFormat, phases?: { planSeconds: number }): Promise<number> {
+async function tributaryRows(
+  path: string,
+  format: InputFormat,
+  phases?: { planSeconds: number },
+): Promise<number> {
   const source = fileByteSource(path);
   const started = performance.now();
   const plan = await planFile(source, format, { targetChunkBytes: TARGET_CHUNK_BYTES });
   if (phases) phases.planSeconds = (performance.now() - started) / 1000;
   let rows = 0;
   for (const chunk of plan.chunks) {
-    for await (const row of readChunk(source, format, plan, chunk, { maxFieldsPerRow: MAX_FIELDS_PER_ROW, fieldTypes })) {
+    for await (const row of readChunk(source, format, plan, chunk, {
+      maxFieldsPerRow: MAX_FIELDS_PER_ROW,
+      fieldTypes,
+    })) {
       if (row.record !== undefined || row.error !== undefined) rows += 1;
     }
   }
@@ -246,70 +240,132 @@ async function duckDbRows(path: string): Promise<number> {
   }
 }
 
-function table(): void {
+type FileKind = 'csv' | 'json' | 'parquet';
+
+const MEASUREMENTS: Record<
+  string,
+  { readonly file: FileKind; readonly run: (path: string) => Promise<number> }
+> = {
+  ...Object.fromEntries(
+    Object.entries(csvLibraries).map(([name, run]) => [name, { file: 'csv' as const, run }]),
+  ),
+  'Tributary CSV (plan + read, coercion)': {
+    file: 'csv',
+    run: (path) => tributaryRows(path, { format: 'csv' }),
+  },
+  'JSON Lines bare (split + JSON.parse)': { file: 'json', run: jsonLinesBare },
+  'Tributary JSON Lines (plan + read)': {
+    file: 'json',
+    run: (path) => tributaryRows(path, { format: 'json' }),
+  },
+  'hyparquet bare (parquetReadObjects)': { file: 'parquet', run: hyparquetBare },
+  'Tributary Parquet (plan + read)': {
+    file: 'parquet',
+    run: (path) => tributaryRows(path, { format: 'parquet' }),
+  },
+  'DuckDB read_parquet → JS rows': { file: 'parquet', run: duckDbRows },
+};
+
+interface Measured {
+  readonly rows: number;
+  readonly seconds: number;
+  readonly heapBytes: number;
+  readonly rssBytes: number;
+}
+
+interface Result extends Measured {
+  readonly name: string;
+  readonly bytes: number;
+}
+
+/** In the child process: one measurement, answered as a JSON line on stdout. */
+async function measureHere(name: string, path: string): Promise<void> {
+  const memory = new MemoryPeak();
+  const started = performance.now();
+  const rows = await MEASUREMENTS[name]!.run(path);
+  const seconds = (performance.now() - started) / 1000;
+  const measured: Measured = { rows, seconds, ...memory.stop() };
+  console.log(JSON.stringify(measured));
+}
+
+async function measureInChild(name: string, path: string): Promise<Result> {
+  const script = fileURLToPath(import.meta.url);
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [...process.execArgv, script, 'measure', name, path],
+    { maxBuffer: 1024 * 1024 },
+  );
+  if (stderr.length > 0) process.stdout.write(stderr);
+  const measured = JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured;
+  const result = { name, bytes: statSync(path).size, ...measured };
+  console.log(`  ${name}: ${(result.bytes / 1e6 / result.seconds).toFixed(1)} MB/s, ${result.rows} rows`);
+  return result;
+}
+
+function table(results: readonly Result[]): void {
   const rows = results.map((result) => [
     result.name,
-    result.mbPerSecond.toFixed(1),
-    Math.round(result.rowsPerSecond).toLocaleString('en-US'),
-    result.heapMb.toFixed(0),
+    (result.bytes / 1e6 / result.seconds).toFixed(1),
+    Math.round(result.rows / result.seconds).toLocaleString('en-US'),
+    (result.heapBytes / 1e6).toFixed(0),
+    (result.rssBytes / 1e6).toFixed(0),
   ]);
-  const header = ['reader', 'MB/s', 'rows/s', 'peak heap MB'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  const header = ['reader', 'MB/s', 'rows/s', 'peak heap MB', 'peak RSS MB'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   console.log(line(header));
   console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
   for (const row of rows) console.log(line(row));
 }
 
+const mbPerSecond = (result: Result) => result.bytes / 1e6 / result.seconds;
+
 async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
   try {
-    const csvPath = join(folder, 'rows.csv');
-    const jsonPath = join(folder, 'rows.jsonl');
-    const parquetPath = join(folder, 'rows.parquet');
-    console.log(`Writing ${CSV_MB} MB of CSV and the same rows as JSON Lines…`);
-    const rowCount = await writeFiles(csvPath, jsonPath);
-    const csvBytes = statSync(csvPath).size;
-    const jsonBytes = statSync(jsonPath).size;
-    console.log(`  ${rowCount} rows: CSV ${(csvBytes / 1e6).toFixed(0)} MB, JSON Lines ${(jsonBytes / 1e6).toFixed(0)} MB`);
+    const paths: Record<FileKind, string> = {
+      csv: join(folder, 'rows.csv'),
+      json: join(folder, 'rows.jsonl'),
+      parquet: join(folder, 'rows.parquet'),
+    };
+    console.log(
+      `Writing ${CSV_MB} MB of CSV, the same rows as JSON Lines, and ${PARQUET_ROWS} rows as Parquet…`,
+    );
+    const rowCount = await writeFiles(paths.csv, paths.json);
+    writeParquet(paths.parquet);
+    const sizes = Object.entries(paths).map(
+      ([kind, path]) => `${kind} ${(statSync(path).size / 1e6).toFixed(0)} MB`,
+    );
+    console.log(`  ${rowCount} rows: ${sizes.join(', ')}`);
 
-    console.log('CSV, each library bare:');
-    const bare: Record<string, Result> = {};
-    for (const [name, run] of Object.entries(csvLibraries)) bare[name] = await measure(name, csvBytes, () => run(csvPath));
-    console.log('CSV, Tributary (plan scan + read, coercion on):');
-    const phases = { planSeconds: 0 };
-    const ours = await measure('Tributary CSV (plan + read)', csvBytes, () =>
-      tributaryRows(csvPath, { format: 'csv' }, phases),
-    );
-    console.log('JSON Lines:');
-    const jsonBare = await measure('JSON Lines bare (split + JSON.parse)', jsonBytes, () => jsonLinesBare(jsonPath));
-    const jsonOurs = await measure('Tributary JSON Lines (plan + read)', jsonBytes, () =>
-      tributaryRows(jsonPath, { format: 'json' }),
-    );
-
-    console.log(`Parquet (${PARQUET_ROWS} rows, hyparquet-writer, snappy):`);
-    writeParquet(parquetPath);
-    const parquetBytes = statSync(parquetPath).size;
-    await measure('hyparquet bare (parquetReadObjects)', parquetBytes, () => hyparquetBare(parquetPath));
-    await measure('Tributary Parquet (plan + read)', parquetBytes, () =>
-      tributaryRows(parquetPath, { format: 'parquet' }),
-    );
-    await measure('DuckDB read_parquet → JS rows', parquetBytes, () => duckDbRows(parquetPath));
+    const results: Result[] = [];
+    for (const [name, { file }] of Object.entries(MEASUREMENTS))
+      results.push(await measureInChild(name, paths[file]));
 
     console.log('');
-    table();
-    const fastest = Object.entries(bare).sort(([, a], [, b]) => b.mbPerSecond - a.mbPerSecond)[0]!;
+    table(results);
+    const byName = Object.fromEntries(results.map((result) => [result.name, result]));
+    const bareCsv = results.filter((result) => result.name in csvLibraries);
+    const fastest = bareCsv.reduce((best, result) =>
+      mbPerSecond(result) > mbPerSecond(best) ? result : best,
+    );
+    const ours = byName['Tributary CSV (plan + read, coercion)']!;
     console.log('');
     console.log(
-      `Tributary CSV: ${(csvBytes / 1e6 / phases.planSeconds).toFixed(0)} MB/s for the plan scan alone; whole path ` +
-        `${(ours.mbPerSecond / fastest[1].mbPerSecond).toFixed(2)}× the fastest bare library (${fastest[0]}), ` +
-        `${(ours.mbPerSecond / bare['csv-parse 7.0.3']!.mbPerSecond).toFixed(2)}× csv-parse.`,
+      `Tributary CSV: ${(mbPerSecond(ours) / mbPerSecond(fastest)).toFixed(2)}× the fastest bare library ` +
+        `(${fastest.name}), ${(mbPerSecond(ours) / mbPerSecond(byName['csv-parse 7.0.3']!)).toFixed(2)}× csv-parse.`,
     );
-    console.log(`Tributary JSON Lines: ${(jsonOurs.mbPerSecond / jsonBare.mbPerSecond).toFixed(2)}× bare.`);
-    console.log(`Peak RSS of the run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    const jsonRatio =
+      mbPerSecond(byName['Tributary JSON Lines (plan + read)']!) /
+      mbPerSecond(byName['JSON Lines bare (split + JSON.parse)']!);
+    console.log(`Tributary JSON Lines: ${jsonRatio.toFixed(2)}× bare.`);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
 }
 
-await main();
+if (process.argv[2] === 'measure') await measureHere(process.argv[3]!, process.argv[4]!);
+else await main();

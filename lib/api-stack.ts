@@ -141,7 +141,8 @@ export class ApiStack extends Stack {
 
     this.batchesFunction = new TributaryFunction(this, 'BatchesFunction', {
       handlerPath: 'lambdas/handlers/batches-api.ts',
-      description: 'File batches (create, upload, complete, revert) and the batch catalog, failed records, replays',
+      description:
+        'File batches (create, upload, complete, revert) and the batch catalog, failed records, replays',
       logKey: storage.dataKey,
       // A whole-file PUT carries up to API Gateway's 10 MB; the function holds it once in memory.
       memorySize: BATCHES_MEMORY_MB,

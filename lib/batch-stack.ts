@@ -79,7 +79,8 @@ export class BatchStack extends Stack {
     this.worker.grantInvoke(this.ingestBatch);
     acknowledgeGrantWildcards(this.ingestBatch.role, {
       resources: [{ arn: this.worker.functionArn, suffix: ':*' }],
-      reason: "CDK's invoke grant on this one function: <function ARN>:* names its versions and aliases only.",
+      reason:
+        "CDK's invoke grant on this one function: <function ARN>:* names its versions and aliases only.",
     });
     // A distributed Map runs its items as child executions of this state machine, which it starts and watches.
     const machineArn = this.formatArn({
@@ -88,7 +89,9 @@ export class BatchStack extends Stack {
       resourceName: name,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    this.ingestBatch.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn] }));
+    this.ingestBatch.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn] }),
+    );
     // By name, not by the machine's attribute: the machine's own policy cannot reference the machine.
     const executions = this.formatArn({
       service: 'states',

@@ -36,7 +36,8 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
       'Tributary stateful resources: data key, buckets, ingest stream, catalog, API key and profile tables',
   });
   const batch = new BatchStack(app, BATCH_STACK_NAME, {
-    description: 'Tributary file batches: the ingest-batch state machine, its worker and landing-folder file drops',
+    description:
+      'Tributary file batches: the ingest-batch state machine, its worker and landing-folder file drops',
     storage,
   });
   const api = new ApiStack(app, API_STACK_NAME, {

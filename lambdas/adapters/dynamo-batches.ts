@@ -175,11 +175,7 @@ export class DynamoBatchStore implements BatchStore {
     return items.map(toChunk);
   }
 
-  async listBatches(
-    sandbox: string,
-    filter: BatchListFilter,
-    page: PageRequest,
-  ): Promise<Page<AnyBatch>> {
+  async listBatches(sandbox: string, filter: BatchListFilter, page: PageRequest): Promise<Page<AnyBatch>> {
     const found = filter.datasetId
       ? await this.items.queryPage(
           { name: gsi1.partitionKey, value: datasetBatchesPk(sandbox, filter.datasetId) },
@@ -199,7 +195,10 @@ export class DynamoBatchStore implements BatchStore {
   private async current(listed: readonly Item[]): Promise<AnyBatch[]> {
     const fileKeys = listed
       .filter((item) => item['type'] === 'file' && item[SK] !== BATCH_SK)
-      .map((item) => ({ [PK]: batchPk(item['sandbox'] as string, item['batchId'] as string), [SK]: BATCH_SK }));
+      .map((item) => ({
+        [PK]: batchPk(item['sandbox'] as string, item['batchId'] as string),
+        [SK]: BATCH_SK,
+      }));
     const fresh = new Map(
       (await this.items.batchGet(fileKeys)).map((item) => [item['batchId'] as string, toFileBatch(item)]),
     );

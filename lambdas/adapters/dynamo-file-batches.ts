@@ -25,11 +25,11 @@ import type { DynamoItems, Item } from './dynamo-items';
 
 const { partitionKey: PK, sortKey: SK, gsi1 } = BATCHES_KEYS;
 
+const KEY_ATTRIBUTES: readonly string[] = [PK, SK, gsi1.partitionKey, gsi1.sortKey];
+
 /** The item's attributes without the table's key attributes. */
-function withoutKeys(item: Item): Item {
-  const { [PK]: _pk, [SK]: _sk, [gsi1.partitionKey]: _gpk, [gsi1.sortKey]: _gsk, ...rest } = item;
-  return rest;
-}
+const withoutKeys = (item: Item): Item =>
+  Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.includes(name)));
 
 export const toFileBatch = (item: Item): FileBatch => withoutKeys(item) as unknown as FileBatch;
 
@@ -87,7 +87,11 @@ export class DynamoFileBatchStore implements FileBatchStore {
     await this.items.put({ [PK]: batchPk(sandbox, batchId), [SK]: planSk(plan.fileIndex), ...plan });
   }
 
-  async getFilePlan(sandbox: string, batchId: string, fileIndex: number): Promise<StoredFilePlan | undefined> {
+  async getFilePlan(
+    sandbox: string,
+    batchId: string,
+    fileIndex: number,
+  ): Promise<StoredFilePlan | undefined> {
     const item = await this.items.get({ [PK]: batchPk(sandbox, batchId), [SK]: planSk(fileIndex) });
     return item ? (withoutKeys(item) as unknown as StoredFilePlan) : undefined;
   }
@@ -102,9 +106,12 @@ export class DynamoFileBatchStore implements FileBatchStore {
   }
 
   async stagedChunksOf(sandbox: string, batchId: string): Promise<StagedChunk[]> {
-    const items = await this.items.queryAll({ name: PK, value: batchPk(sandbox, batchId) }, {
-      sortKeyPrefix: { name: SK, value: STAGED_SK_PREFIX },
-    });
+    const items = await this.items.queryAll(
+      { name: PK, value: batchPk(sandbox, batchId) },
+      {
+        sortKeyPrefix: { name: SK, value: STAGED_SK_PREFIX },
+      },
+    );
     return items.map((item) => withoutKeys(item) as unknown as StagedChunk);
   }
 }

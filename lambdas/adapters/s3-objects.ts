@@ -32,7 +32,8 @@ export class S3Objects implements ObjectWriter, ObjectReader, LakeObjects {
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
-    const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
+    // URL-encoded as S3 requires; encodeURI keeps `/` and the `=` of partition folders as they are.
+    const source = encodeURI(`${this.bucket}/${fromKey}`);
     await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }));
   }
 

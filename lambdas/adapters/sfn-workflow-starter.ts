@@ -20,7 +20,11 @@ export class SfnWorkflowStarter implements WorkflowStarter {
   async start(name: string, input: WorkflowInput): Promise<{ executionArn: string }> {
     try {
       const out = await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name,
+          input: JSON.stringify(input),
+        }),
       );
       return { executionArn: out.executionArn ?? this.executionArnOf(name) };
     } catch (error) {

@@ -25,12 +25,19 @@ export const InputFormatInput = z
       .transform((value) => value.toLowerCase())
       .pipe(z.enum(FILE_FORMATS, { message: `must be one of ${FILE_FORMATS.join(', ')}` })),
     isMultiLineJson: z.boolean().optional(),
-    delimiter: oneCharacter.refine((value) => value !== '\n' && value !== '\r', 'must not be a line break').optional(),
+    delimiter: oneCharacter
+      .refine((value) => value !== '\n' && value !== '\r', 'must not be a line break')
+      .optional(),
     quote: oneCharacter.optional(),
     escape: oneCharacter.optional(),
     header: z.boolean().optional(),
     nullMarker: z.string().max(64).optional(),
-    charset: z.string().min(1).max(64).refine(isKnownCharset, 'is not a charset this platform can decode').optional(),
+    charset: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine(isKnownCharset, 'is not a charset this platform can decode')
+      .optional(),
   })
   .superRefine((format, context) => {
     const delimiter = format.delimiter ?? ',';

@@ -57,7 +57,8 @@ function callerOf(event: APIGatewayProxyEvent): Caller | undefined {
   return { keyId, keySandbox, scopes };
 }
 
-const mediaTypeOf = (contentType: string | undefined) => contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+const mediaTypeOf = (contentType: string | undefined) =>
+  contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
 
 function isJsonMediaType(contentType: string | undefined): boolean {
   const mediaType = mediaTypeOf(contentType);
@@ -69,7 +70,9 @@ export const isFileMediaType = (contentType: string | undefined) =>
   (FILE_MEDIA_TYPES as readonly string[]).includes(mediaTypeOf(contentType));
 
 /** The body's bytes as the client sent them, undefined when there is none. */
-export function bodyBytesOf(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer | undefined {
+export function bodyBytesOf(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+): Buffer | undefined {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
@@ -119,7 +122,7 @@ export function parseJsonBody(
   }
   if (!isJsonMediaType(headers['content-type'])) {
     throw unsupportedMediaType(
-      `the body must be JSON (content-type application/json or a +json type), not ${headers['content-type'] ?? 'unspecified'}`,
+      `the body must be JSON (content-type application/json or a +json type), or a file upload (${FILE_MEDIA_TYPES.join(', ')}), not ${headers['content-type'] ?? 'unspecified'}`,
     );
   }
   const text = raw.toString('utf8');

@@ -99,7 +99,11 @@ export type RouteKey = ControlPlaneRouteKey | ProfileRouteKey | CollectionRouteK
  * Media types of file uploads: the API declares them binary (API Gateway passes their bodies base64-encoded, bytes
  * intact) and the handlers never parse them as JSON.
  */
-export const FILE_MEDIA_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-parquet'] as const;
+export const FILE_MEDIA_TYPES = [
+  'application/octet-stream',
+  'application/gzip',
+  'application/x-parquet',
+] as const;
 
 export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
 

@@ -217,10 +217,13 @@ export class TributaryFunction extends NodejsFunction {
     this.addEnvironment(envName, machine.stateMachineArn);
     machine.grantStartExecution(this);
     const executions = executionsArnOf(machine);
-    this.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [`${executions}:*`] }));
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [`${executions}:*`] }),
+    );
     acknowledgeGrantWildcards(this.executionRole, {
       resources: [{ arn: executions, suffix: ':*' }],
-      reason: 'Describing the executions of this one state machine: execution names are chosen at start time.',
+      reason:
+        'Describing the executions of this one state machine: execution names are chosen at start time.',
     });
     return this;
   }

@@ -228,7 +228,7 @@ describe('ApiStack', () => {
     expect(document).not.toContain('dynamodb:DeleteItem');
   });
 
-  it('binds the batches function to the batches table, the quarantine (read) and the ingest stream (write)', () => {
+  it('binds the batches function to its tables, the landing bucket (write), the quarantine (read), the stream and the workflow', () => {
     // Act
     const variables = (
       resources[logicalIdOf(tributary.api.batchesFunction)]?.Properties.Environment as {
@@ -251,10 +251,20 @@ describe('ApiStack', () => {
     expect(storageExport(variables[ENV.ingestStream])).toEqual({
       Ref: logicalIdOf(tributary.storage.ingestStream),
     });
+    const statements = JSON.parse(document) as {
+      Statement: { Action: string | string[]; Resource: unknown }[];
+    };
+    const writesObjects = statements.Statement.filter((statement) =>
+      ([] as string[]).concat(statement.Action).includes('s3:PutObject'),
+    );
     expect(document).toContain('dynamodb:PutItem');
     expect(document).toContain('s3:GetObject*');
-    expect(document).not.toContain('s3:PutObject');
+    // Only uploads write objects: the landing bucket; the quarantine is only read.
+    expect(writesObjects).toHaveLength(1);
+    expect(JSON.stringify(writesObjects[0]?.Resource)).toContain('LandingBucket');
     expect(document).toContain('kinesis:PutRecords');
+    expect(document).toContain('states:StartExecution');
+    expect(variables[ENV.ingestBatchStateMachine]).toBeDefined();
   });
 
   it('creates exactly one method per API route, keyless only where the scope is none', () => {

@@ -35,7 +35,8 @@ export const FILE_SK_PREFIX = 'file#';
 export const PART_SK_PREFIX = 'part#';
 const encodedPath = (path: string) => encodeURIComponent(path);
 const offset = (value: number) => String(value).padStart(13, '0');
-export const fileSk = (datasetId: string, path: string) => `${FILE_SK_PREFIX}${datasetId}#${encodedPath(path)}`;
+export const fileSk = (datasetId: string, path: string) =>
+  `${FILE_SK_PREFIX}${datasetId}#${encodedPath(path)}`;
 export const filePartsPrefix = (datasetId: string, path: string) =>
   `${PART_SK_PREFIX}${datasetId}#${encodedPath(path)}#`;
 export const partSk = (datasetId: string, path: string, start: number, end: number) =>

@@ -173,7 +173,8 @@ export class BatchService {
 
   private async view(batch: AnyBatch, now: Date): Promise<AnyBatchView> {
     const { sandbox, batchId } = batch;
-    if (batch.type === 'file') return fileBatchView(batch, await this.deps.fileBatches.stagedChunksOf(sandbox, batchId));
+    if (batch.type === 'file')
+      return fileBatchView(batch, await this.deps.fileBatches.stagedChunksOf(sandbox, batchId));
     return batchView(batch, await this.deps.store.chunksOf(sandbox, batchId), now);
   }
 

@@ -43,14 +43,23 @@ export async function changeBatch(
     if (!batch) return undefined;
     const change = decide(batch);
     if (!change) return batch;
-    const next: FileBatch = { ...batch, ...change, updatedAt: now().toISOString(), revision: batch.revision + 1 };
+    const next: FileBatch = {
+      ...batch,
+      ...change,
+      updatedAt: now().toISOString(),
+      revision: batch.revision + 1,
+    };
     if (await store.replaceFileBatch(next)) return next;
   }
   throw new BatchContentionError(batchId);
 }
 
 /** The batch, or a BatchStateError for a step of a workflow whose batch is gone. */
-export async function batchForStep(store: FileBatchStore, sandbox: string, batchId: string): Promise<FileBatch> {
+export async function batchForStep(
+  store: FileBatchStore,
+  sandbox: string,
+  batchId: string,
+): Promise<FileBatch> {
   const batch = await store.getFileBatch(sandbox, batchId);
   if (!batch) throw new BatchStateError(`there is no file batch ${batchId} in sandbox ${sandbox}`);
   return batch;

@@ -24,7 +24,7 @@ export const QUARANTINE_CODES = {
 const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [QUARANTINE_CODES.invalid]: 'records that do not conform to the dataset schema',
   'malformed-json': 'rows that are not valid JSON',
-  'malformed-csv': 'rows that are not valid CSV or do not have the header\'s number of fields',
+  'malformed-csv': "rows that are not valid CSV or do not have the header's number of fields",
   'not-an-object': 'rows that are not a JSON object',
   'too-many-fields': 'rows with more fields than the batch guardrail allows',
   'column-conflict': 'rows whose dotted column names give one field two values',
@@ -69,7 +69,10 @@ const sum = (chunks: readonly ChunkCounts[], pick: (chunk: ChunkCounts) => numbe
   chunks.reduce((total, chunk) => total + pick(chunk), 0);
 
 /** Counts by code summed over chunks of either kind, sorted by code, each with its description. */
-export function addCodeCounts<Chunk>(chunks: readonly Chunk[], pick: (chunk: Chunk) => CodeCounts): BatchError[] {
+export function addCodeCounts<Chunk>(
+  chunks: readonly Chunk[],
+  pick: (chunk: Chunk) => CodeCounts,
+): BatchError[] {
   const totals = new Map<string, number>();
   for (const chunk of chunks) {
     for (const [code, count] of Object.entries(pick(chunk)))

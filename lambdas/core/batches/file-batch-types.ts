@@ -138,7 +138,11 @@ export interface FailedRow {
   readonly record?: unknown;
   /** The row's text when it could not be read as a record. */
   readonly raw?: string;
-  readonly violations: readonly { readonly pointer: string; readonly keyword: string; readonly message: string }[];
+  readonly violations: readonly {
+    readonly pointer: string;
+    readonly keyword: string;
+    readonly message: string;
+  }[];
 }
 
 /** How the workflow reads one file of a batch: where its bytes are and what planning learnt about it. */

@@ -12,6 +12,8 @@ export interface FileBatchMetrics {
   readonly inputRecordCount: number;
   readonly outputRecordCount: number;
   readonly failedRecordCount: number;
+  /** Valid rows of a batch that failed as a whole: read and valid, but not ingested. input = output + failed + discarded. */
+  readonly discardedRecordCount: number;
 }
 
 export interface FileBatchView {
@@ -40,12 +42,15 @@ const sum = (chunks: readonly StagedChunk[], pick: (chunk: StagedChunk) => numbe
   chunks.reduce((total, chunk) => total + pick(chunk), 0);
 
 export function fileBatchMetrics(batch: FileBatch, chunks: readonly StagedChunk[]): FileBatchMetrics {
+  const valid = sum(chunks, (chunk) => chunk.outputRecordCount);
+  const failedWhole = batch.status === 'failed';
   return {
     inputFileCount: batch.inputFileCount ?? 0,
     inputByteSize: batch.inputByteSize ?? 0,
     inputRecordCount: sum(chunks, (chunk) => chunk.inputRecordCount),
-    outputRecordCount: sum(chunks, (chunk) => chunk.outputRecordCount),
+    outputRecordCount: failedWhole ? 0 : valid,
     failedRecordCount: sum(chunks, (chunk) => chunk.failedRecordCount),
+    discardedRecordCount: failedWhole ? valid : 0,
   };
 }
 

@@ -48,7 +48,11 @@ export interface FileBatchServiceDeps {
     filesForCompletion(sandbox: string, batchId: string): Promise<BatchFile[]>;
   };
   readonly sources: { byteSource(parts: readonly FilePart[], size: number): ByteSource };
-  readonly preview: (source: ByteSource, format: InputFormat, options: { rows: number }) => Promise<PreviewRows>;
+  readonly preview: (
+    source: ByteSource,
+    format: InputFormat,
+    options: { rows: number },
+  ) => Promise<PreviewRows>;
   readonly workflow: WorkflowStarter;
   readonly now: () => Date;
   readonly newId?: () => string;
@@ -158,7 +162,10 @@ export class FileBatchService {
     datasetId: string,
     format: InputFormat | undefined,
     rows: number,
-  ): Promise<{ formatParams: InputFormat; preview: { columns: { cid: number; name: string }[]; rows: unknown[] } }> {
+  ): Promise<{
+    formatParams: InputFormat;
+    preview: { columns: { cid: number; name: string }[]; rows: unknown[] };
+  }> {
     const batch = await this.existing(sandbox, batchId);
     if (batch.datasetId !== datasetId) throw notFound('dataset of the batch', datasetId);
     const files = (await this.deps.files.listFiles(sandbox, batchId))
@@ -166,12 +173,19 @@ export class FileBatchService {
       .sort((a, b) => a.path.localeCompare(b.path));
     const first = files[0];
     if (!first) {
-      throw unprocessable('no-files', `batch ${batchId} has no complete file of dataset ${datasetId} to preview`);
+      throw unprocessable(
+        'no-files',
+        `batch ${batchId} has no complete file of dataset ${datasetId} to preview`,
+      );
     }
     const formatParams = format ?? batch.inputFormat;
-    const found = await this.deps.preview(this.deps.sources.byteSource(first.parts, first.size), formatParams, {
-      rows,
-    });
+    const found = await this.deps.preview(
+      this.deps.sources.byteSource(first.parts, first.size),
+      formatParams,
+      {
+        rows,
+      },
+    );
     return {
       formatParams,
       preview: { columns: found.columns.map((name, cid) => ({ cid, name })), rows: found.rows },
@@ -211,7 +225,11 @@ export class FileBatchService {
       const pointer = `/replay/predecessors/${index}`;
       if (!predecessor) violations.push({ pointer, keyword: 'exists', message: `no file batch ${id}` });
       else if (predecessor.datasetId !== datasetId) {
-        violations.push({ pointer, keyword: 'dataset', message: `batch ${id} is of dataset ${predecessor.datasetId}` });
+        violations.push({
+          pointer,
+          keyword: 'dataset',
+          message: `batch ${id} is of dataset ${predecessor.datasetId}`,
+        });
       } else if (predecessor.status !== 'success') {
         violations.push({
           pointer,
@@ -221,7 +239,11 @@ export class FileBatchService {
       }
     }
     if (violations.length > 0) {
-      throw unprocessable('invalid-replay', 'the batches to replay cannot be replaced by this batch', violations);
+      throw unprocessable(
+        'invalid-replay',
+        'the batches to replay cannot be replaced by this batch',
+        violations,
+      );
     }
   }
 }

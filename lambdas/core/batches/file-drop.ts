@@ -2,11 +2,12 @@
  * File drops: an object written under `landing/{sandbox}/{datasetId}/` in the landing bucket becomes a file batch
  * of its own — one batch per file — read in place (no copy), and completed at once, through the same workflow as
  * batches of the API. The format comes from the file name: `.csv`, `.tsv`, `.parquet`, `.json` / `.jsonl` /
- * `.ndjson` (a `.json` file whose first character is `[` is one JSON array), each optionally `.gz`. The batch id is
+ * `.ndjson` (a `.json` or `.json.gz` file whose first character is `[` is one JSON array), each optionally `.gz`. The batch id is
  * derived from the object's key and version (its S3 sequencer), so a redelivered notification completes the same
  * batch instead of making a second one.
  */
 import { createHash } from 'node:crypto';
+import { constants, gunzipSync } from 'node:zlib';
 import type { BatchFile, FilePart } from './file-batch-types';
 import type { FileBatchService } from './file-batches';
 import { droppedFileOf } from './file-drop-key';
@@ -28,8 +29,7 @@ export interface FileDropDeps {
 }
 
 export type DropOutcome =
-  | { readonly batchId: string; readonly status: string }
-  | { readonly ignored: string };
+  { readonly batchId: string; readonly status: string } | { readonly ignored: string };
 
 const FORMATS: readonly [RegExp, InputFormat][] = [
   [/\.csv$/i, { format: 'csv' }],
@@ -52,11 +52,28 @@ export function dropBatchId(key: string, sequencer: string): string {
   return Array.from(digest.subarray(0, 26), (byte) => alphabet[byte % 32]).join('');
 }
 
+/** Bytes read to find a file's first character: enough for a BOM, indentation and a gzip header. */
+const SNIFF_BYTES = 64 * 1024;
+
+/** Whether the text starts (after a BOM and white space) with `[`, looking through gzip; false when unreadable. */
 async function startsWithBracket(source: ByteSource): Promise<boolean> {
-  const stream = await source.read(0, Math.min(source.size, 1024));
-  let text = '';
-  for await (const chunk of stream) text += Buffer.from(chunk as Uint8Array).toString('utf8');
-  return text.replace(/^\uFEFF/, '').trimStart().startsWith('[');
+  const pieces: Buffer[] = [];
+  for await (const piece of await source.read(0, Math.min(source.size, SNIFF_BYTES))) {
+    pieces.push(Buffer.from(piece as Uint8Array));
+  }
+  const head = Buffer.concat(pieces);
+  let text: string;
+  try {
+    const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+    // Only the head of a gzip member: inflate what is there, without insisting on the end of the stream.
+    text = (gzipped ? gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH }) : head).toString('utf8');
+  } catch {
+    return false;
+  }
+  return text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('[');
 }
 
 export async function ingestDroppedFile(deps: FileDropDeps, object: DroppedObject): Promise<DropOutcome> {
@@ -68,8 +85,13 @@ export async function ingestDroppedFile(deps: FileDropDeps, object: DroppedObjec
   const named = formatOfName(path);
   const source = deps.sources.byteSource(parts, object.size);
   const multiLine =
-    named?.format === 'json' && /\.json$/i.test(path) && object.size > 0 && (await startsWithBracket(source));
-  const inputFormat: InputFormat = named ? { ...named, ...(multiLine ? { isMultiLineJson: true } : {}) } : { format: 'json' };
+    named?.format === 'json' &&
+    /\.json(\.gz)?$/i.test(path) &&
+    object.size > 0 &&
+    (await startsWithBracket(source));
+  const inputFormat: InputFormat = named
+    ? { ...named, ...(multiLine ? { isMultiLineJson: true } : {}) }
+    : { format: 'json' };
   const origin = { kind: 'file-drop', key: object.key } as const;
   await deps.fileBatches.create(sandbox, { datasetId, inputFormat }, origin, identity);
   if (!named) {

@@ -124,7 +124,8 @@ export class LakeParquetWriter {
 
   finish(): Uint8Array {
     this.flush();
-    this.parquet.finish();
+    // Both calls return a promise only for writers with an asynchronous flush; a ByteWriter completes at once.
+    void this.parquet.finish();
     return new Uint8Array(this.output.getBuffer());
   }
 

@@ -5,6 +5,7 @@
  * confirm what was stored.
  */
 import { inclusiveText } from '../../core/batches/uploads/byte-ranges';
+import { invalidFilePath } from '../../core/batches/uploads/file-path';
 import type { UploadProgress, UploadService } from '../../core/batches/uploads/upload-service';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest, ApiResult } from '../api-types';
@@ -30,11 +31,21 @@ interface FileTarget {
 }
 
 /** The file the URL names; the upload service checks the path itself. */
+/** The file path as the client meant it: path parameters arrive as they appear in the URL, percent-encoded. */
+function filePathOf(request: ApiRequest): string {
+  const raw = request.pathParameters['filePath'] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw invalidFilePath('is not validly percent-encoded');
+  }
+}
+
 const targetOf = (request: ApiRequest): FileTarget => ({
   sandbox: request.sandbox,
   batchId: pathId(request, 'batchId', 'batch'),
   datasetId: pathId(request, 'datasetId', 'dataset'),
-  path: request.pathParameters['filePath'] ?? '',
+  path: filePathOf(request),
 });
 
 /** The body of an upload, which must be sent as one of the file media types. */

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { MAX_REPLAY_RECORDS, type BatchService } from '../../core/batches/batch-service';
+import { FILE_BATCH_STATUSES } from '../../core/batches/file-batch-types';
 import type { RouteMap } from '../api-handler';
 import { badRequest } from '../problem';
 import { pageRequest, parseInput, pathId } from '../input';
 
-const STATUSES = ['processing', 'success', 'failed'] as const;
+/** Statuses of either kind of batch: streaming batches are processing, success or failed. */
+const STATUSES = FILE_BATCH_STATUSES;
 
 const ReplayBody = z.strictObject({
   records: z

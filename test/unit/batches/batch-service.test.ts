@@ -88,7 +88,10 @@ describe('BatchService', () => {
     const failed = await service.failed('prod', BATCH_ID, { limit: 100 });
 
     // Assess
-    expect(failed.items.map((line) => ('messageId' in line ? line.messageId : line.row)).sort()).toEqual(['bad-1', 'bad-2']);
+    expect(failed.items.map((line) => ('messageId' in line ? line.messageId : line.row)).sort()).toEqual([
+      'bad-1',
+      'bad-2',
+    ]);
     expect(failed.items.every((line) => line.violations.length > 0)).toBe(true);
     expect(failed.next).toBeUndefined();
     await expect(service.failed('prod', BATCH_ID, { limit: 10, start: 'bogus' })).rejects.toMatchObject({

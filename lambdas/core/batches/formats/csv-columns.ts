@@ -14,7 +14,10 @@ export function csvColumns(firstRecordFields: readonly string[], header: boolean
   const seen = new Set<string>();
   for (const column of columns) {
     if (seen.has(column)) {
-      throw new FileFormatError('duplicate-column', `The CSV header names the column "${column}" more than once`);
+      throw new FileFormatError(
+        'duplicate-column',
+        `The CSV header names the column "${column}" more than once`,
+      );
     }
     seen.add(column);
   }

@@ -50,7 +50,9 @@ class QuotedFieldReader {
         if (escapeAt !== -1 && (quoteAt === -1 || escapeAt < quoteAt)) {
           const escaped = text[escapeAt + 1];
           if (escaped === undefined) return this.unterminated(value, from);
-          value += text.slice(from, escapeAt) + (escaped === quote || escaped === escape ? escaped : escape + escaped);
+          value +=
+            text.slice(from, escapeAt) +
+            (escaped === quote || escaped === escape ? escaped : escape + escaped);
           from = escapeAt + 2;
           continue;
         }
@@ -67,7 +69,8 @@ class QuotedFieldReader {
   }
 
   private nextEscape(from: number): number {
-    if (this.escapeAt !== -1 && this.escapeAt < from) this.escapeAt = this.text.indexOf(this.syntax.escape, from);
+    if (this.escapeAt !== -1 && this.escapeAt < from)
+      this.escapeAt = this.text.indexOf(this.syntax.escape, from);
     return this.escapeAt;
   }
 

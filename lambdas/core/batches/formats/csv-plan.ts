@@ -26,11 +26,18 @@ export async function planCsv(
     return scanAndCut(source, format, syntax, charset, targetChunkBytes);
   }
   const bytes = asUtf8(rangeBytes(source, 0, source.size, compression), charset);
-  for await (const records of scanRecords(bytes, new CsvRecordScanner(syntax), { firstLine: 1, skipBom: true })) {
+  for await (const records of scanRecords(bytes, new CsvRecordScanner(syntax), {
+    firstLine: 1,
+    skipBom: true,
+  })) {
     const first = records.find((record) => !record.empty);
     if (first !== undefined) {
       const fields = splitCsvFields(first.buf.toString('utf8', first.start, first.contentEnd), syntax);
-      return { compression, columns: csvColumns(fields, format.header), chunks: [wholeFileChunk(source.size)] };
+      return {
+        compression,
+        columns: csvColumns(fields, format.header),
+        chunks: [wholeFileChunk(source.size)],
+      };
     }
   }
   throw emptyFile();
@@ -50,7 +57,10 @@ async function scanAndCut(
     return csvColumns(splitCsvFields(text, syntax), format.header);
   };
   const bytes = rangeBytes(source, 0, source.size, 'none');
-  for await (const records of scanRecords(bytes, new CsvRecordScanner(syntax), { firstLine: 1, skipBom: true })) {
+  for await (const records of scanRecords(bytes, new CsvRecordScanner(syntax), {
+    firstLine: 1,
+    skipBom: true,
+  })) {
     for (const record of records) {
       let isRow = !record.empty;
       if (isRow && columns === undefined) {

@@ -34,7 +34,11 @@ export async function* readCsv(
       const text = record.buf.toString('utf8', record.start, record.contentEnd);
       const line = record.line;
       if (record.unterminated) {
-        const error = { code: 'malformed-csv', message: 'A quoted field is never closed', raw: rawText(text) };
+        const error = {
+          code: 'malformed-csv',
+          message: 'A quoted field is never closed',
+          raw: rawText(text),
+        };
         rows.push({ line, row, error });
       } else {
         const built = builder.build(splitCsvFields(text, syntax));

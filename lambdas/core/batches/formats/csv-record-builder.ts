@@ -7,6 +7,7 @@ import { columnPath } from './csv-columns';
 import { coercionFor, type Coercion } from './field-coercion';
 import type { FieldTypes, RowError } from './file-format-types';
 import { tooManyFieldsMessage } from './leaf-fields';
+import { setOwn } from './own-property';
 
 interface ColumnPlan {
   readonly name: string;
@@ -34,7 +35,9 @@ export class CsvRecordBuilder {
     private readonly options: CsvRecordOptions,
   ) {
     const paths = columns.map(columnPath);
-    const prefixes = new Set(paths.flatMap((path) => path.slice(1).map((_, end) => path.slice(0, end + 1).join('.'))));
+    const prefixes = new Set(
+      paths.flatMap((path) => path.slice(1).map((_, end) => path.slice(0, end + 1).join('.'))),
+    );
     this.columns = columns.map((name, index) => {
       const path = paths[index]!;
       return {
@@ -103,13 +106,4 @@ function placeAt(record: Record<string, unknown>, path: readonly string[], value
   if (Object.hasOwn(node, leaf)) return false;
   setOwn(node, leaf, value);
   return true;
-}
-
-/** A column named `__proto__` is an ordinary key, never the object's prototype. */
-function setOwn(node: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    node[key] = value;
-  }
 }

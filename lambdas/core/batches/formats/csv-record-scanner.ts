@@ -106,7 +106,14 @@ export class CsvRecordScanner implements RecordScanner {
   }
 }
 
-function emit(buf: Buffer, start: number, end: number, sawQuote: boolean, unterminated: boolean, onRecord: RecordSink) {
+function emit(
+  buf: Buffer,
+  start: number,
+  end: number,
+  sawQuote: boolean,
+  unterminated: boolean,
+  onRecord: RecordSink,
+) {
   let contentEnd = end;
   if (contentEnd > start && buf[contentEnd - 1] === LF) contentEnd -= 1;
   if (contentEnd > start && buf[contentEnd - 1] === CR) contentEnd -= 1;

@@ -20,7 +20,10 @@ export function csvSyntax(format: ResolvedInputFormat): CsvSyntax {
   const quote = syntaxCharacter('quote', format.quote);
   const escape = syntaxCharacter('escape', format.escape);
   if (delimiter === quote || delimiter === escape) {
-    throw new FileFormatError('unsupported-csv-option', 'The delimiter must differ from the quote and the escape');
+    throw new FileFormatError(
+      'unsupported-csv-option',
+      'The delimiter must differ from the quote and the escape',
+    );
   }
   return {
     delimiter,

@@ -11,7 +11,10 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 
 /** The conversion for one column, or undefined when its values stay strings. */
-export function coercionFor(fieldTypes: FieldTypes | undefined, path: readonly string[]): Coercion | undefined {
+export function coercionFor(
+  fieldTypes: FieldTypes | undefined,
+  path: readonly string[],
+): Coercion | undefined {
   const types = fieldTypes?.(path);
   if (types === undefined || types.has('string')) return undefined;
   const number = types.has('number');

@@ -14,7 +14,10 @@ import { withoutUtf8Bom } from './utf8-bom';
 
 const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
-export async function* readJsonArray(utf8: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<ParsedRow[]> {
+export async function* readJsonArray(
+  utf8: AsyncIterable<Buffer>,
+  options: ReadOptions,
+): AsyncGenerator<ParsedRow[]> {
   const pending: ParsedRow[] = [];
   let row = 1;
   const onValue = (value: unknown) => {
@@ -27,15 +30,22 @@ export async function* readJsonArray(utf8: AsyncIterable<Buffer>, options: ReadO
     row += 1;
   };
   let stream: JsonValueStream | undefined;
+  // Pieces of only whitespace before the first value: written once the kind of document is known, so that byte
+  // positions in error messages count them.
+  const leading: Buffer[] = [];
   try {
     for await (const bytes of withoutUtf8Bom(utf8)) {
       if (stream === undefined) {
         const first = bytes.findIndex((byte) => !JSON_WHITESPACE.has(byte));
-        if (first === -1) continue;
+        if (first === -1) {
+          leading.push(bytes);
+          continue;
+        }
         stream = new JsonValueStream(
           bytes[first] === 0x5b ? { paths: ['$.*'] } : { paths: ['$'], separator: '' },
           onValue,
         );
+        for (const whitespace of leading.splice(0)) stream.write(whitespace);
       }
       stream.write(bytes);
       if (pending.length > 0) yield pending.splice(0);

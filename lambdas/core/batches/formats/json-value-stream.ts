@@ -63,7 +63,8 @@ export class JsonValueStream {
   private describe(error: unknown): unknown {
     if (!(error instanceof Error)) return error;
     const message = error.message;
-    if (message.includes('ended in')) return new JsonSyntaxError(this.bytesWritten, 'unexpected end of input');
+    if (message.includes('ended in'))
+      return new JsonSyntaxError(this.bytesWritten, 'unexpected end of input');
     if (error instanceof TokenizerError) {
       const position = TOKENIZER_POSITION.exec(message)?.[1];
       const character = UNEXPECTED_CHARACTER.exec(message)?.[1];

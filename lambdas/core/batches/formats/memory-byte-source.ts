@@ -15,5 +15,6 @@ export function memoryByteSource(bytes: Uint8Array, options: { pieceBytes?: numb
 }
 
 function* pieces(bytes: Buffer, pieceBytes: number): Generator<Buffer> {
-  for (let offset = 0; offset < bytes.length; offset += pieceBytes) yield bytes.subarray(offset, offset + pieceBytes);
+  for (let offset = 0; offset < bytes.length; offset += pieceBytes)
+    yield bytes.subarray(offset, offset + pieceBytes);
 }

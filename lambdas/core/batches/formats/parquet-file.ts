@@ -62,7 +62,10 @@ async function openParquet(file: AsyncBuffer): Promise<OpenParquet> {
   try {
     return { file, metadata: await parquetMetadataAsync(file) };
   } catch (error) {
-    throw new FileFormatError('unreadable-parquet', `Not a readable Parquet file: ${(error as Error).message}`);
+    throw new FileFormatError(
+      'unreadable-parquet',
+      `Not a readable Parquet file: ${(error as Error).message}`,
+    );
   }
 }
 

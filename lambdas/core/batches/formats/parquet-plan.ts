@@ -42,7 +42,10 @@ function rowGroupChunks(metadata: FileMetaData, targetChunkBytes: number | undef
 
 function compressedSize(group: FileMetaData['row_groups'][number]): number {
   if (group.total_compressed_size !== undefined) return Number(group.total_compressed_size);
-  return group.columns.reduce((sum, column) => sum + Number(column.meta_data?.total_compressed_size ?? 0n), 0);
+  return group.columns.reduce(
+    (sum, column) => sum + Number(column.meta_data?.total_compressed_size ?? 0n),
+    0,
+  );
 }
 
 /** The 0-based row where row group `index` begins. */

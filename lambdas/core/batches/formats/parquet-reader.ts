@@ -13,8 +13,13 @@ import { jsonRecord } from './parquet-values';
 const MILLIS_PER_DAY = 86_400_000;
 const BATCH_ROWS = 1024;
 
-/** A Parquet DATE is a calendar day: `2024-05-01`, the form JSON Schema's `date` format expects. */
-const parsers = { dateFromDays: (days: number) => new Date(days * MILLIS_PER_DAY).toISOString().slice(0, 10) };
+/**
+ * A Parquet DATE is a calendar day: `2024-05-01`, the form JSON Schema's `date` format expects. Byte arrays are
+ * decoded as text only when the schema says they are text (`utf8: false`); other bytes become base64.
+ */
+const parsers = {
+  dateFromDays: (days: number) => new Date(days * MILLIS_PER_DAY).toISOString().slice(0, 10),
+};
 
 export async function* readParquetRows(
   { file, metadata }: OpenParquet,
@@ -29,14 +34,27 @@ export async function* readParquetRows(
     const rowEnd = rowStart + Math.min(groupRows, remaining);
     let rows: Record<string, unknown>[];
     try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, parsers });
+      rows = await parquetReadObjects({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        compressors,
+        parsers,
+        utf8: false,
+      });
     } catch (error) {
-      throw new FileFormatError('unreadable-parquet', `Row group ${group} cannot be read: ${(error as Error).message}`);
+      throw new FileFormatError(
+        'unreadable-parquet',
+        `Row group ${group} cannot be read: ${(error as Error).message}`,
+      );
     }
     // Converted a slice at a time, so that a big row group is not held twice over.
     for (let first = 0; first < rows.length; first += BATCH_ROWS) {
       const batch = rows.slice(first, first + BATCH_ROWS);
-      yield batch.map((values, index) => parquetRow(values, rowStart + first + index + 1, options.maxFieldsPerRow));
+      yield batch.map((values, index) =>
+        parquetRow(values, rowStart + first + index + 1, options.maxFieldsPerRow),
+      );
     }
     remaining -= rowEnd - rowStart;
     rowStart += groupRows;

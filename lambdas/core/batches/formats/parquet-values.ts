@@ -4,11 +4,13 @@
  * null in a struct means "no value" and is left out, as an empty CSV field is; a null list element stays (the
  * position is data).
  */
+import { setOwn } from './own-property';
+
 export function jsonRecord(row: Record<string, unknown>): Record<string, unknown> {
   const record: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (value === null || value === undefined) continue;
-    Object.defineProperty(record, key, { value: jsonValue(value), enumerable: true, writable: true, configurable: true });
+  for (const key of Object.keys(row)) {
+    const value = row[key];
+    if (value !== null && value !== undefined) setOwn(record, key, jsonValue(value));
   }
   return record;
 }
@@ -31,9 +33,9 @@ function jsonValue(value: unknown): unknown {
   }
   if (value === null) return null;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (Array.isArray(value)) return value.map(jsonValue);
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, jsonValue);
-  if (typeof value === 'object') return jsonRecord(value as Record<string, unknown>);
-  return String(value);
+  return typeof value === 'object' ? jsonRecord(value as Record<string, unknown>) : null;
 }

@@ -33,7 +33,12 @@ async function planWith(
     case 'csv':
       return planCsv(source, resolved, compression, targetChunkBytes);
     case 'json':
-      return planJsonLines(source, resolved, compression, resolved.isMultiLineJson ? undefined : targetChunkBytes);
+      return planJsonLines(
+        source,
+        resolved,
+        compression,
+        resolved.isMultiLineJson ? undefined : targetChunkBytes,
+      );
     case 'parquet':
       return planParquet(source, compression, targetChunkBytes);
   }

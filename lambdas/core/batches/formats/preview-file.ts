@@ -25,7 +25,9 @@ export async function previewFile(
   let read = 0;
   if (options.rows > 0) {
     const readOptions = { maxFieldsPerRow: DEFAULT_BATCH_GUARDRAILS.maxFieldsPerRow };
-    for await (const row of oneByOne(readRowBatches(source, format, plan, plan.chunks[0]!, readOptions, options.rows))) {
+    for await (const row of oneByOne(
+      readRowBatches(source, format, plan, plan.chunks[0]!, readOptions, options.rows),
+    )) {
       if (row.record !== undefined) {
         rows.push(row.record);
         for (const key of Object.keys(row.record)) keys.add(key);

@@ -6,7 +6,6 @@
 import { readCsv } from './csv-reader';
 import { csvSyntax } from './csv-syntax';
 import {
-  FileFormatError,
   type ByteSource,
   type FileChunk,
   type FilePlan,
@@ -55,6 +54,7 @@ export async function* readRowBatches(
     yield* resolved.isMultiLineJson ? readJsonArray(utf8, options) : readJsonLines(utf8, chunk, options);
     return;
   }
-  if (plan.columns === undefined) throw new FileFormatError('empty-header', 'The CSV plan has no columns');
+  if (plan.columns === undefined)
+    throw new Error('A CSV file plan carries the columns, and this one has none');
   yield* readCsv(utf8, chunk, plan.columns, resolved, csvSyntax(resolved), options);
 }

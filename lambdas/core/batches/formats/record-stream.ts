@@ -4,10 +4,11 @@
  * its end offset in the stream, and a record that grows past `MAX_RECORD_BYTES` (an unclosed quote, a file that is
  * one huge line) stops the read rather than the memory.
  */
+import { CarriedBytes } from './carried-bytes';
 import { FileFormatError } from './file-format-types';
-import { withoutUtf8Bom } from './utf8-bom';
+import { UTF8_BOM, withoutUtf8Bom } from './utf8-bom';
 
-/** Calls `onRecord` for each record found; `contentEnd` excludes the line end, `lineBreaks` counts `\n`s inside. */
+/** Receives each record found: `contentEnd` excludes the line end; `lineBreaks` counts its `\n`s, the last included. */
 export type RecordSink = (
   start: number,
   contentEnd: number,
@@ -56,7 +57,7 @@ export async function* scanRecords(
   options: ScanOptions,
 ): AsyncGenerator<ScannedRecord[]> {
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  let carry: Buffer | undefined;
+  const carried = new CarriedBytes();
   let carryOffset = 0;
   let line = options.firstLine;
 
@@ -64,7 +65,16 @@ export async function* scanRecords(
     const records: ScannedRecord[] = [];
     const tail = scanner.scan(buf, final, (start, contentEnd, end, lineBreaks, empty, unterminated) => {
       const nextLine = line + lineBreaks;
-      records.push({ buf, start, contentEnd, line, nextLine, endOffset: carryOffset + end, empty, unterminated });
+      records.push({
+        buf,
+        start,
+        contentEnd,
+        line,
+        nextLine,
+        endOffset: carryOffset + end,
+        empty,
+        unterminated,
+      });
       line = nextLine;
     });
     return { records, tail };
@@ -72,11 +82,11 @@ export async function* scanRecords(
 
   const content = options.skipBom
     ? withoutUtf8Bom(bytes, () => {
-        carryOffset = 3;
+        carryOffset = UTF8_BOM.length;
       })
     : bytes;
   for await (const piece of content) {
-    const buf = carry === undefined || carry.length === 0 ? piece : Buffer.concat([carry, piece]);
+    const buf = carried.join(piece);
     const { records, tail } = scan(buf, false);
     if (buf.length - tail > maxRecordBytes) {
       throw new FileFormatError(
@@ -85,11 +95,11 @@ export async function* scanRecords(
       );
     }
     carryOffset += tail;
-    carry = buf.subarray(tail);
+    carried.carry(buf.subarray(tail));
     if (records.length > 0) yield records;
   }
-  if (carry !== undefined && carry.length > 0) {
-    const { records } = scan(carry, true);
+  if (carried.length > 0) {
+    const { records } = scan(carried.bytes, true);
     if (records.length > 0) yield records;
   }
 }

@@ -35,7 +35,7 @@ export async function* rangeBytes(
   yield* gunzipped(raw);
 }
 
-export async function* gunzipped(raw: Readable): AsyncGenerator<Buffer> {
+async function* gunzipped(raw: Readable): AsyncGenerator<Buffer> {
   const gunzip = createGunzip();
   // Errors of either stream surface in the iteration below; stopping early destroys both.
   pipeline(raw, gunzip, () => undefined);
@@ -50,7 +50,10 @@ export async function* gunzipped(raw: Readable): AsyncGenerator<Buffer> {
 export function asCorruptGzip(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new FileFormatError('corrupt-gzip', `The file is not a readable gzip: ${(error as Error).message}`);
+    return new FileFormatError(
+      'corrupt-gzip',
+      `The file is not a readable gzip: ${(error as Error).message}`,
+    );
   }
   return error;
 }

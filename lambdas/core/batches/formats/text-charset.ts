@@ -19,7 +19,10 @@ export function resolveCharset(label: string): TextCharset {
   try {
     encoding = new TextDecoder(label).encoding;
   } catch {
-    throw new FileFormatError('unsupported-charset', `Unknown charset "${label}" (use a WHATWG encoding label)`);
+    throw new FileFormatError(
+      'unsupported-charset',
+      `Unknown charset "${label}" (use a WHATWG encoding label)`,
+    );
   }
   return { encoding, asciiCompatible: encoding === 'utf-8' || SINGLE_BYTE.test(encoding) };
 }
@@ -41,5 +44,7 @@ export async function* asUtf8(bytes: AsyncIterable<Buffer>, charset: TextCharset
 
 /** Decodes one record's bytes as they are in the file (the planner reads the header before any transcoding). */
 export function decodeText(bytes: Buffer, charset: TextCharset): string {
-  return charset.encoding === 'utf-8' ? bytes.toString('utf8') : new TextDecoder(charset.encoding).decode(bytes);
+  return charset.encoding === 'utf-8'
+    ? bytes.toString('utf8')
+    : new TextDecoder(charset.encoding).decode(bytes);
 }

@@ -1,7 +1,10 @@
 /** A UTF-8 byte order mark at the start of a file is not content. */
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-export async function* withoutUtf8Bom(bytes: AsyncIterable<Buffer>, onSkipped?: () => void): AsyncGenerator<Buffer> {
+export async function* withoutUtf8Bom(
+  bytes: AsyncIterable<Buffer>,
+  onSkipped?: () => void,
+): AsyncGenerator<Buffer> {
   let head: Buffer | undefined = Buffer.alloc(0);
   for await (const piece of bytes) {
     if (head === undefined) {

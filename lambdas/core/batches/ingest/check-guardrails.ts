@@ -23,7 +23,9 @@ export async function checkGuardrails(deps: IngestDeps, input: StepInput): Promi
   const bytes = files.reduce((total, file) => total + file.size, 0);
   const { maxFilesPerBatch, maxBytesPerBatch } = deps.guardrails;
   const hits = [
-    ...(files.length > maxFilesPerBatch ? [`${files.length} files (over the ${maxFilesPerBatch} threshold)`] : []),
+    ...(files.length > maxFilesPerBatch
+      ? [`${files.length} files (over the ${maxFilesPerBatch} threshold)`]
+      : []),
     ...(bytes > maxBytesPerBatch ? [`${bytes} bytes (over the ${maxBytesPerBatch} threshold)`] : []),
   ];
   const now = deps.now().toISOString();

@@ -18,7 +18,8 @@ export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 
 const pad = (value: number) => String(value).padStart(5, '0');
 
-export const chunkNameOf = (item: Pick<ChunkItem, 'file' | 'index'>) => `${pad(item.file)}-${pad(item.index)}`;
+export const chunkNameOf = (item: Pick<ChunkItem, 'file' | 'index'>) =>
+  `${pad(item.file)}-${pad(item.index)}`;
 
 export const chunkRangeOf = (item: ChunkItem) => `${item.start}-${item.end}`;
 

@@ -1,7 +1,9 @@
 /**
  * The decision of Experience Platform's partial ingestion: the batch is promoted while its failed rows stay within
  * `partialIngestionPercent` of the rows read; beyond it the whole batch fails and what staging wrote is removed, so
- * nothing of it reaches the lake or the profiles. The failed rows stay in the quarantine either way.
+ * nothing of it reaches the lake or the profiles. The failed rows stay in the quarantine either way. A replay that
+ * will be promoted names the batches it replaces: they are reverted first, so an event or record the replay
+ * carries again ends as the replay's (a revert afterwards would remove what both hold).
  */
 import { batchForStep, changeBatch } from '../batch-transitions';
 import type { StagedChunk } from '../file-batch-types';
@@ -15,6 +17,8 @@ export interface Decision {
   readonly promote: boolean;
   /** The chunks with staged rows still to promote. */
   readonly chunks: string[];
+  /** Batches this replay replaces: reverted before it is promoted, so what it rewrites is its own. */
+  readonly predecessors: readonly string[];
 }
 
 const toPromote = (chunks: readonly StagedChunk[]) =>
@@ -23,7 +27,7 @@ const toPromote = (chunks: readonly StagedChunk[]) =>
 export async function decide(deps: IngestDeps, input: StepInput): Promise<Decision> {
   const { sandbox, batchId } = input;
   const batch = await batchForStep(deps.batches, sandbox, batchId);
-  if (!INGESTING.includes(batch.status)) return { promote: false, chunks: [] };
+  if (!INGESTING.includes(batch.status)) return { promote: false, chunks: [], predecessors: [] };
   const chunks = await deps.batches.stagedChunksOf(sandbox, batchId);
   const read = chunks.reduce((total, chunk) => total + chunk.inputRecordCount, 0);
   const failed = chunks.reduce((total, chunk) => total + chunk.failedRecordCount, 0);
@@ -45,11 +49,11 @@ export async function decide(deps: IngestDeps, input: StepInput): Promise<Decisi
           }
         : undefined,
     );
-    return { promote: false, chunks: [] };
+    return { promote: false, chunks: [], predecessors: [] };
   }
   const decided = await changeBatch(deps.batches, sandbox, batchId, deps.now, (current) =>
     current.status === 'staging' ? { status: 'processing' } : undefined,
   );
-  if (decided?.status !== 'processing') return { promote: false, chunks: [] };
-  return { promote: true, chunks: toPromote(chunks) };
+  if (decided?.status !== 'processing') return { promote: false, chunks: [], predecessors: [] };
+  return { promote: true, chunks: toPromote(chunks), predecessors: batch.replay?.predecessors ?? [] };
 }

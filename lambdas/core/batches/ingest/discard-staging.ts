@@ -12,7 +12,8 @@ export async function discardStaging(
 ): Promise<void> {
   const chunks = await deps.batches.stagedChunksOf(sandbox, batchId);
   const staged = chunks.filter(
-    (chunk): chunk is StagedChunk & { stagingKey: string } => chunk.stagingKey !== undefined && !chunk.promoted,
+    (chunk): chunk is StagedChunk & { stagingKey: string } =>
+      chunk.stagingKey !== undefined && !chunk.promoted,
   );
   for (const chunk of staged) await deps.lake.delete(chunk.stagingKey);
 }

@@ -1,12 +1,7 @@
-/**
- * The batch is in the lake and the profiles: it becomes `success`. A replay batch then supersedes the batches it
- * names: each is marked as replaced and its revert is started (its data leaves the lake and the profiles, and it
- * ends `inactive`).
- */
+/** The batch is in the lake and the profiles (and the batches it replays were reverted): it becomes `success`. */
 import { changeBatch } from '../batch-transitions';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
-import { startRevert } from './start-workflow';
 
 export async function finishPromotion(deps: IngestDeps, input: StepInput): Promise<{ done: boolean }> {
   const { sandbox, batchId } = input;
@@ -14,9 +9,5 @@ export async function finishPromotion(deps: IngestDeps, input: StepInput): Promi
   const batch = await changeBatch(deps.batches, sandbox, batchId, deps.now, (current) =>
     current.status === 'processing' ? { status: 'success', completedAt } : undefined,
   );
-  if (batch?.status !== 'success') return { done: false };
-  for (const predecessor of batch.replay?.predecessors ?? []) {
-    await startRevert(deps, sandbox, predecessor, batchId);
-  }
-  return { done: true };
+  return { done: batch?.status === 'success' };
 }

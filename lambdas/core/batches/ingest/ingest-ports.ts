@@ -30,7 +30,9 @@ export interface LakeObjects extends ObjectWriter {
 export interface WorkflowStarter {
   start(name: string, input: WorkflowInput): Promise<{ readonly executionArn: string }>;
   /** The execution's status, or undefined when there is no such execution. */
-  status(executionArn: string): Promise<'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | undefined>;
+  status(
+    executionArn: string,
+  ): Promise<'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | undefined>;
 }
 
 export interface WorkflowInput {

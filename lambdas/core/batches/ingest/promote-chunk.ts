@@ -44,9 +44,9 @@ export async function promoteChunk(deps: IngestDeps, input: ChunkNameInput): Pro
   if (typeof dataset !== 'string' && dataset.profileEnabled) {
     for await (const records of recordsOfParquet(bytes)) {
       for (let start = 0; start < records.length; start += PROFILE_SLICE) {
-        const items = records.slice(start, start + PROFILE_SLICE).map(
-          (record): ApplyItem => ({ record, source: { batchId }, receivedAt }),
-        );
+        const items = records
+          .slice(start, start + PROFILE_SLICE)
+          .map((record): ApplyItem => ({ record, source: { batchId }, receivedAt }));
         const outcome = await deps.applyToProfiles({
           sandbox,
           dataset: { id: dataset.datasetId, profileEnabled: true },

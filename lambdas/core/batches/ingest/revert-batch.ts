@@ -2,7 +2,7 @@
  * Reverting a promoted batch, chunk by chunk: each chunk's records are taken out of the profiles (only what this
  * batch wrote and nothing newer: see docs/profiles.md), then its lake file is removed, then the chunk is marked
  * reverted — so a retry after any step redoes only what is left. The batch ends `deleted`, or `inactive` when a
- * replay superseded it.
+ * replay superseded it (the replay's workflow reverts it, before promoting itself).
  */
 import { BatchStateError, batchForStep, changeBatch } from '../batch-transitions';
 import type { StepInput } from './check-guardrails';
@@ -10,9 +10,24 @@ import type { IngestDeps } from './ingest-ports';
 import type { ChunkNameInput } from './promote-chunk';
 import { recordsOfParquet } from './staged-records';
 
-export async function planRevert(deps: IngestDeps, input: StepInput): Promise<{ chunks: string[] }> {
-  const batch = await batchForStep(deps.batches, input.sandbox, input.batchId);
-  if (batch.status !== 'success' || batch.revertRequestedAt === undefined) return { chunks: [] };
+/**
+ * The chunks to revert. With `replacedBy` (a replay replacing this batch) the revert is requested here, once: a
+ * batch already reverted, or never promoted, has nothing to revert.
+ */
+export async function planRevert(
+  deps: IngestDeps,
+  input: StepInput & { readonly replacedBy?: string },
+): Promise<{ chunks: string[] }> {
+  const { replacedBy } = input;
+  const requestedAt = deps.now().toISOString();
+  const batch = replacedBy
+    ? await changeBatch(deps.batches, input.sandbox, input.batchId, deps.now, (current) =>
+        current.status === 'success' && current.revertRequestedAt === undefined
+          ? { revertRequestedAt: requestedAt, replacedBy }
+          : undefined,
+      )
+    : await batchForStep(deps.batches, input.sandbox, input.batchId);
+  if (batch?.status !== 'success' || batch.revertRequestedAt === undefined) return { chunks: [] };
   const chunks = await deps.batches.stagedChunksOf(input.sandbox, input.batchId);
   return {
     chunks: chunks.filter((chunk) => chunk.promoted && !chunk.reverted).map((chunk) => chunk.chunk),

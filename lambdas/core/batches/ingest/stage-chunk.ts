@@ -24,7 +24,11 @@ const JSON_LINES = 'application/x-ndjson';
 /** The stable id of a file row in the lake: batch, file and row. */
 export const rowMessageId = (batchId: string, file: number, row: number) => `${batchId}:${file}:${row}`;
 
-function failedRowOf(path: string, row: ParsedRow, failure: Pick<FailedRow, 'code' | 'violations'>): FailedRow {
+function failedRowOf(
+  path: string,
+  row: ParsedRow,
+  failure: Pick<FailedRow, 'code' | 'violations'>,
+): FailedRow {
   return {
     file: path,
     ...(row.line !== undefined ? { line: row.line } : {}),
@@ -91,7 +95,10 @@ async function stageRows(
   for await (const row of rows) {
     if (row.error || row.record === undefined) {
       const error = row.error ?? { code: 'unreadable-row', message: 'the row could not be read' };
-      fail(row, { code: error.code, violations: [{ pointer: '', keyword: error.code, message: error.message }] });
+      fail(row, {
+        code: error.code,
+        violations: [{ pointer: '', keyword: error.code, message: error.message }],
+      });
       continue;
     }
     const violations = target.validate(row.record);

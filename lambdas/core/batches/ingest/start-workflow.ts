@@ -45,17 +45,14 @@ export async function startWorkflow(
   );
 }
 
-/** REVERT of a promoted batch (or its resumption); `replacedBy` names the replay batch that superseded it. */
+/** REVERT of a promoted batch (or its resumption). */
 export function startRevert(
   deps: WorkflowDeps,
   sandbox: string,
   batchId: string,
-  replacedBy?: string,
 ): Promise<FileBatch | undefined> {
   const requestedAt = deps.now().toISOString();
   return startWorkflow(deps, sandbox, batchId, 'revert', (batch) =>
-    batch.status === 'success'
-      ? { revertRequestedAt: batch.revertRequestedAt ?? requestedAt, ...(replacedBy ? { replacedBy } : {}) }
-      : undefined,
+    batch.status === 'success' ? { revertRequestedAt: batch.revertRequestedAt ?? requestedAt } : undefined,
   );
 }

@@ -16,16 +16,12 @@ import { stageChunk } from './stage-chunk';
 export type WorkerEvent =
   | (StepInput & {
       readonly task:
-        | 'check-guardrails'
-        | 'plan-chunks'
-        | 'decide'
-        | 'finish-promotion'
-        | 'plan-revert'
-        | 'finish-revert';
+        'check-guardrails' | 'plan-chunks' | 'decide' | 'finish-promotion' | 'plan-revert' | 'finish-revert';
     })
   | (StepInput & { readonly task: 'stage-chunk'; readonly chunk: ChunkItem })
   | (StepInput & { readonly task: 'promote-chunk' | 'revert-chunk'; readonly chunk: string })
-  | (StepInput & { readonly task: 'record-failure'; readonly error?: CaughtError });
+  | (StepInput & { readonly task: 'record-failure'; readonly error?: CaughtError })
+  | (StepInput & { readonly task: 'plan-revert'; readonly replacedBy?: string });
 
 export function runWorkerTask(deps: IngestDeps, event: WorkerEvent): Promise<unknown> {
   switch (event.task) {

@@ -8,6 +8,8 @@ export function fileByteSource(path: string): ByteSource {
   return {
     size,
     read: async (start, end) =>
-      end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }),
+      end <= start
+        ? Readable.from([])
+        : createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }),
   };
 }

@@ -1,0 +1,414 @@
+/**
+ * Batch ingestion end to end: a generated CSV of BENCH_BATCH_MB MiB (1024 by default: 1.07 GB) dropped into the landing bucket
+ * of the local runtime and ingested by the ingest-batch workflow — plan, stage chunks (parse, coerce, validate, write
+ * Parquet and the quarantine), decide, promote — against the bare parse of the same file in the same run: our CSV
+ * record scanner with the field split alone (what the CSV path is built on), and csv-parse. One row in a thousand
+ * breaks the schema, so the failed-row path runs and the batch still succeeds (5% allowed, the default).
+ *
+ * The ingest is timed from the object landing (the PutObject answered) to the batch's `success`; the upload is timed
+ * apart. RSS and heapUsed are sampled every 50 ms over the ingest: the emulators (S3, DynamoDB, Step Functions) run
+ * in this process, as the handlers do, so the peak is the whole platform's.
+ *
+ * BENCH_BATCH_CHUNK_BYTES sets the worker's BATCH_CHUNK_BYTES (the CDK app's 8 MB otherwise), for experiments.
+ *
+ *   npm run bench:batch      (BENCH_BATCH_MB=1024 MiB by default)
+ */
+import '../local/polyfills';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { parse as csvParse } from 'csv-parse';
+import { CsvRecordScanner } from '../lambdas/core/batches/formats/csv-record-scanner';
+import { splitCsvFields } from '../lambdas/core/batches/formats/csv-fields';
+import { csvSyntax } from '../lambdas/core/batches/formats/csv-syntax';
+import { withDefaults } from '../lambdas/core/batches/formats/input-format-defaults';
+import { scanRecords } from '../lambdas/core/batches/formats/record-stream';
+import { startRuntime, type RunningRuntime } from '../local/runtime';
+import { call } from '../test/e2e/local-runtime';
+
+const BATCH_MB = Number(process.env['BENCH_BATCH_MB'] ?? 1024);
+/** csv-parse runs at a fraction of our scanner's rate: it parses the file's first MiBs only, to keep the run short. */
+const LIBRARY_MB = Number(process.env['BENCH_LIBRARY_MB'] ?? 128);
+const CHUNK_BYTES = process.env['BENCH_BATCH_CHUNK_BYTES'];
+/** One row in a thousand is invalid: the failed-row path runs, far below the 5% that would fail the batch. */
+const INVALID_EVERY = 1000;
+const SAMPLE_MS = 50;
+const POLL_MS = 250;
+const INGEST_TIMEOUT_MS = 15 * 60 * 1000;
+const SANDBOX = 'prod';
+const MEMORY_LIMIT_MIB = 512;
+
+const SCHEMA = {
+  title: 'Bench customer',
+  class: 'profile',
+  schema: {
+    $id: 'https://example.com/schemas/bench-customer',
+    type: 'object',
+    properties: {
+      customerId: { type: 'string' },
+      email: { type: 'string', format: 'email' },
+      firstName: { type: 'string' },
+      lastName: { type: 'string' },
+      age: { type: 'integer', minimum: 0 },
+      score: { type: 'number' },
+      active: { type: 'boolean' },
+      signedUpAt: { type: 'string', format: 'date-time' },
+      city: { type: 'string' },
+      note: { type: 'string' },
+    },
+    required: ['customerId', 'email', 'signedUpAt'],
+  },
+  identities: [{ path: '/email', namespace: 'Email', primary: true }],
+} as const;
+
+const CSV_HEADER = `${Object.keys(SCHEMA.schema.properties).join(',')}\n`;
+const CITIES = ['Lyon', 'Paris', '"Portland, OR"', 'Berlin', '"Austin, TX"', 'Porto', 'Osaka'];
+
+/** A flat customer row; invalid ones alternate a non-integer age and a malformed timestamp. */
+function csvLine(i: number): string {
+  const invalid = i % INVALID_EVERY === INVALID_EVERY - 1;
+  const age = invalid && i % 2 === 0 ? 'unknown' : String(18 + (i % 70));
+  const day = String(1 + (i % 28)).padStart(2, '0');
+  const signedUpAt =
+    invalid && i % 2 === 1 ? `yesterday ${day}` : `2024-03-${day}T08:${String(i % 60).padStart(2, '0')}:00Z`;
+  const note = i % 9 === 0 ? '"said ""hi"", then left"' : `plain note ${i % 10_000}`;
+  return (
+    `C-${String(i).padStart(10, '0')},user${i}@example.com,Name${i % 5003},Last${i % 977},${age},` +
+    `${(i % 100_000) / 100},${i % 3 === 0},${signedUpAt},${CITIES[i % CITIES.length]},${note}\n`
+  );
+}
+
+interface GeneratedCsv {
+  readonly rows: number;
+  /** The first rows (a prefix that ends at a row's end), for the slow library parser. */
+  readonly prefix: { readonly bytes: number; readonly rows: number };
+}
+
+/** Written in slices with back-pressure, so memory stays flat whatever the size. */
+async function writeCsv(path: string, bytes: number, prefixBytes: number): Promise<GeneratedCsv> {
+  const out = createWriteStream(path);
+  out.write(CSV_HEADER);
+  let written = CSV_HEADER.length;
+  let rows = 0;
+  let prefix: GeneratedCsv['prefix'] | undefined;
+  while (written < bytes) {
+    let text = '';
+    for (let k = 0; k < 2000; k += 1, rows += 1) text += csvLine(rows);
+    written += Buffer.byteLength(text);
+    if (!prefix && written >= prefixBytes) prefix = { bytes: written, rows };
+    if (!out.write(text)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return { rows, prefix: prefix ?? { bytes: written, rows } };
+}
+
+/** Peak RSS and heap, sampled on a timer; a busy event loop delays samples, so the true peak may be a bit higher. */
+class MemoryPeak {
+  rss = 0;
+  heapUsed = 0;
+  private readonly timer = setInterval(() => this.sample(), SAMPLE_MS);
+  sample(): void {
+    const { rss, heapUsed } = process.memoryUsage();
+    this.rss = Math.max(this.rss, rss);
+    this.heapUsed = Math.max(this.heapUsed, heapUsed);
+  }
+  stop(): this {
+    clearInterval(this.timer);
+    this.sample();
+    return this;
+  }
+}
+
+interface Measured {
+  readonly path: string;
+  readonly bytes: number;
+  readonly seconds: number;
+  /** CPU time of the whole process (user + system): steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
+  readonly rows: number;
+  readonly memory: MemoryPeak;
+}
+
+interface Clock {
+  readonly at: number;
+  readonly cpu: NodeJS.CpuUsage;
+}
+
+const clock = (): Clock => ({ at: performance.now(), cpu: process.cpuUsage() });
+
+function since(start: Clock): { seconds: number; cpuSeconds: number } {
+  const cpu = process.cpuUsage(start.cpu);
+  return { seconds: (performance.now() - start.at) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+async function measure(path: string, bytes: number, run: () => Promise<number>): Promise<Measured> {
+  const memory = new MemoryPeak();
+  const started = clock();
+  const rows = await run();
+  return { path, bytes, ...since(started), rows, memory: memory.stop() };
+}
+
+const mbPerSecond = (result: Measured) => result.bytes / 1e6 / result.seconds;
+const mbPerCpuSecond = (result: Measured) => result.bytes / 1e6 / result.cpuSeconds;
+
+/** The bare parser under the CSV path: records cut by our scanner, decoded and split into fields, nothing else. */
+async function scannerRows(path: string): Promise<number> {
+  const syntax = csvSyntax(withDefaults({ format: 'csv' }));
+  let rows = -1;
+  let fields = 0;
+  const bytes = createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
+  for await (const records of scanRecords(bytes, new CsvRecordScanner(syntax), {
+    firstLine: 1,
+    skipBom: true,
+  })) {
+    for (const record of records) {
+      if (record.empty) continue;
+      fields += splitCsvFields(record.buf.toString('utf8', record.start, record.contentEnd), syntax).length;
+      rows += 1;
+    }
+  }
+  if (fields === 0) throw new Error('the scanner found no fields');
+  return rows;
+}
+
+async function csvParseRows(path: string, bytes: number): Promise<number> {
+  let rows = -1;
+  for await (const record of createReadStream(path, { end: bytes - 1 }).pipe(csvParse()))
+    if (record) rows += 1;
+  return rows;
+}
+
+interface BatchState {
+  readonly id: string;
+  readonly status: string;
+  readonly origin?: { readonly kind: string };
+  readonly metrics: { inputRecordCount: number; outputRecordCount: number; failedRecordCount: number };
+}
+
+async function json<T>(
+  runtime: RunningRuntime,
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
+  const answer = await call(`${runtime.url}${path}`, {
+    key: runtime.adminKey,
+    ...(init.method ? { method: init.method } : {}),
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  if (answer.status >= 300)
+    throw new Error(`${init.method ?? 'GET'} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body as T;
+}
+
+async function createDataset(runtime: RunningRuntime): Promise<string> {
+  await json(runtime, '/schemas', { method: 'POST', body: SCHEMA });
+  const dataset = await json<{ id: string }>(runtime, '/datasets', {
+    method: 'POST',
+    body: { name: 'bench-customers', schemaId: SCHEMA.schema.$id, profileEnabled: false },
+  });
+  return dataset.id;
+}
+
+function landingClient(runtime: RunningRuntime): S3Client {
+  return new S3Client({
+    endpoint: runtime.endpoints.s3,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    // A streamed body would otherwise be sent aws-chunked with a trailing checksum, which the emulator stores as is.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+}
+
+async function landingBucket(s3: S3Client): Promise<string> {
+  const names = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map(
+    (bucket) => bucket.Name ?? '',
+  );
+  const landing = names.find((name) => name.includes('landing'));
+  if (!landing) throw new Error(`no landing bucket among ${names.join(', ')}`);
+  return landing;
+}
+
+const PROGRESS_EVERY_MS = 15_000;
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+/** Memory in MiB, as Lambda sizes it: stricter than MB against the 512 target. */
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+interface IngestTimeline {
+  /** performance.now() when the batch was first seen in `processing`: staging done, promotion under way. */
+  processingAt?: number;
+}
+
+/** Polls the dataset's batches until the drop's batch is final, printing progress and memory now and then. */
+async function awaitDropBatch(
+  runtime: RunningRuntime,
+  datasetId: string,
+  timeline: IngestTimeline,
+): Promise<BatchState> {
+  const started = performance.now();
+  const deadline = Date.now() + INGEST_TIMEOUT_MS;
+  let reportedAt = started;
+  while (Date.now() < deadline) {
+    const { items } = await json<{ items: BatchState[] }>(runtime, `/catalog/batches?datasetId=${datasetId}`);
+    const drop = items.find((batch) => batch.origin?.kind === 'file-drop');
+    if (drop?.status === 'processing') timeline.processingAt ??= performance.now();
+    if (drop && ['success', 'failed', 'aborted'].includes(drop.status)) {
+      return json<BatchState>(runtime, `/catalog/batches/${drop.id}`);
+    }
+    if (performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
+      reportedAt = performance.now();
+      const { rss, heapUsed } = process.memoryUsage();
+      console.log(
+        `  ${((reportedAt - started) / 1000).toFixed(0)} s: ${drop?.status ?? 'no batch yet'}, ` +
+          `${drop?.metrics.inputRecordCount ?? 0} rows staged, rss ${mib(rss)} MiB, heap ${mib(heapUsed)} MiB`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new Error(`the batch did not finish in ${INGEST_TIMEOUT_MS / 60_000} minutes`);
+}
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
+
+async function main(): Promise<void> {
+  const folder = mkdtempSync(join(tmpdir(), 'tributary-bench-batch-'));
+  try {
+    const csvPath = join(folder, 'customers.csv');
+    console.log(`Writing ${BATCH_MB} MiB of CSV to ${csvPath}…`);
+    const { rows, prefix } = await writeCsv(csvPath, BATCH_MB * 2 ** 20, LIBRARY_MB * 2 ** 20);
+    const bytes = statSync(csvPath).size;
+    const invalidRows = Math.floor(rows / INVALID_EVERY);
+    console.log(`  ${rows.toLocaleString('en-US')} rows, ${mb(bytes)} MB, ${invalidRows} invalid`);
+
+    console.log('Bare parse of the same file:');
+    const scanner = await measure('bare: Tributary scanner + field split', bytes, () => scannerRows(csvPath));
+    console.log(`  scanner: ${mbPerSecond(scanner).toFixed(1)} MB/s`);
+    const library = await measure(`bare: csv-parse 7.0.3 (first ${mb(prefix.bytes)} MB)`, prefix.bytes, () =>
+      csvParseRows(csvPath, prefix.bytes),
+    );
+    console.log(`  csv-parse: ${mbPerSecond(library).toFixed(1)} MB/s`);
+    if (scanner.rows !== rows) throw new Error(`the scanner read ${scanner.rows} rows, not ${rows}`);
+    if (library.rows !== prefix.rows)
+      throw new Error(`csv-parse read ${library.rows} rows, not ${prefix.rows}`);
+
+    console.log('Starting the local runtime…');
+    const runtime = await startRuntime({ port: 0, dataDir: join(folder, '.tributary'), quiet: true });
+    // The worker reads its environment on its first event: a value set now is the one it uses.
+    if (CHUNK_BYTES) process.env['BATCH_CHUNK_BYTES'] = CHUNK_BYTES;
+    const s3 = landingClient(runtime);
+    try {
+      const datasetId = await createDataset(runtime);
+      const bucket = await landingBucket(s3);
+      const key = `landing/${SANDBOX}/${datasetId}/bench/customers.csv`;
+      const idle = process.memoryUsage();
+
+      console.log('Uploading (not counted in the ingest)…');
+      let landed = clock();
+      const upload = await measure('upload: PutObject into the landing bucket', bytes, async () => {
+        // The notification fires as the emulator stores the object: the ingest clock starts when the PUT answers.
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: createReadStream(csvPath),
+            ContentLength: bytes,
+          }),
+        );
+        landed = clock();
+        return rows;
+      });
+      console.log(`  ${upload.seconds.toFixed(1)} s`);
+
+      console.log('Ingesting…');
+      const ingestMemory = new MemoryPeak();
+      const timeline: IngestTimeline = {};
+      const batch = await awaitDropBatch(runtime, datasetId, timeline);
+      const ingest: Measured = {
+        path: 'ingest: file drop → success',
+        bytes,
+        ...since(landed),
+        rows,
+        memory: ingestMemory.stop(),
+      };
+
+      const { inputRecordCount, outputRecordCount, failedRecordCount } = batch.metrics;
+      console.log(`  batch ${batch.id}: ${batch.status}, ${JSON.stringify(batch.metrics)}`);
+      const reconciled =
+        batch.status === 'success' &&
+        inputRecordCount === rows &&
+        outputRecordCount + failedRecordCount === inputRecordCount &&
+        failedRecordCount === invalidRows;
+
+      console.log('');
+      console.log(
+        `${mb(bytes)} MB, ${rows.toLocaleString('en-US')} rows; chunk bytes ${CHUNK_BYTES ?? 'the app default (8 MiB)'}; ` +
+          `peaks sampled every ${SAMPLE_MS} ms. Ratios: MB/s (wall, and per CPU-second of the process) over the bare ` +
+          "Tributary scanner's.",
+      );
+      table(
+        [
+          'path',
+          'seconds',
+          'MB/s',
+          'ratio',
+          'CPU s',
+          'MB/CPU-s',
+          'CPU ratio',
+          'rows/s',
+          'peak RSS MiB',
+          'peak heap MiB',
+        ],
+        [scanner, library, upload, ingest].map((result) => [
+          result.path,
+          result.seconds.toFixed(1),
+          mbPerSecond(result).toFixed(1),
+          (mbPerSecond(result) / mbPerSecond(scanner)).toFixed(3),
+          result.cpuSeconds.toFixed(1),
+          mbPerCpuSecond(result).toFixed(1),
+          (mbPerCpuSecond(result) / mbPerCpuSecond(scanner)).toFixed(3),
+          Math.round(result.rows / result.seconds).toLocaleString('en-US'),
+          mib(result.memory.rss),
+          mib(result.memory.heapUsed),
+        ]),
+      );
+      console.log('');
+      if (timeline.processingAt !== undefined) {
+        console.log(
+          `Ingest phases: plan + stage ${((timeline.processingAt - landed.at) / 1000).toFixed(1)} s, ` +
+            `decide + promote ${(ingest.seconds - (timeline.processingAt - landed.at) / 1000).toFixed(1)} s (to within a poll).`,
+        );
+      }
+      console.log(
+        `Counts ${reconciled ? 'reconcile' : 'DO NOT reconcile'}: input ${inputRecordCount} (rows ${rows}), ` +
+          `output ${outputRecordCount} + failed ${failedRecordCount} (invalid rows ${invalidRows}).`,
+      );
+      const peakMib = ingest.memory.rss / 2 ** 20;
+      console.log(
+        `Peak RSS over the ingest: ${peakMib.toFixed(0)} MiB — ${peakMib < MEMORY_LIMIT_MIB ? 'under' : 'OVER'} the ` +
+          `${MEMORY_LIMIT_MIB} MiB target; the idle runtime before the upload: rss ${mib(idle.rss)} MiB, heap ` +
+          `${mib(idle.heapUsed)} MiB. Peak RSS of the whole run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB.`,
+      );
+      if (!reconciled) process.exitCode = 1;
+    } finally {
+      s3.destroy();
+      await runtime.stop();
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,287 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { FILE_DROP_PREFIX, droppedFileOf } from '../../../../lambdas/core/batches/file-drop-key';
+import {
+  dropBatchId,
+  formatOfName,
+  ingestDroppedFile,
+  type DroppedObject,
+  type FileDropDeps,
+} from '../../../../lambdas/core/batches/file-drop';
+import {
+  executionArnOf,
+  fileBatchServiceOf,
+  ingestWorld,
+  runIngestion,
+  type IngestWorld,
+} from '../../../support/memory-file-batches';
+import { DATASET_ID, SANDBOX } from '../../../support/memory-uploads';
+
+const EVENT_TIME = '2024-06-01T11:00:00.000Z';
+
+function dropWorld(): { world: IngestWorld; deps: FileDropDeps } {
+  const world = ingestWorld();
+  const deps: FileDropDeps = {
+    fileBatches: fileBatchServiceOf(world),
+    files: world.files,
+    sources: world.deps.sources,
+  };
+  return { world, deps };
+}
+
+/** Writes the object to the landing bucket and answers its notification. */
+async function dropped(
+  world: IngestWorld,
+  path: string,
+  content: string | Uint8Array,
+  sequencer = '0055AED6DCD90281E5',
+): Promise<DroppedObject> {
+  const key = `${FILE_DROP_PREFIX}${SANDBOX}/${DATASET_ID}/${path}`;
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  await world.landing.put(key, bytes);
+  return { key, size: bytes.length, sequencer, eventTime: EVENT_TIME };
+}
+
+describe('formatOfName', () => {
+  it.each([
+    ['people.csv', { format: 'csv' }],
+    ['PEOPLE.CSV', { format: 'csv' }],
+    ['people.tsv', { format: 'csv', delimiter: '\t' }],
+    ['people.parquet', { format: 'parquet' }],
+    ['people.json', { format: 'json' }],
+    ['people.jsonl', { format: 'json' }],
+    ['people.ndjson', { format: 'json' }],
+    ['people.csv.gz', { format: 'csv' }],
+    ['people.jsonl.GZ', { format: 'json' }],
+    ['2024/06/people.tsv.gz', { format: 'csv', delimiter: '\t' }],
+  ])('reads %s as %j', (name, format) => {
+    // Act
+    const found = formatOfName(name);
+
+    // Assess
+    expect(found).toEqual(format);
+  });
+
+  it.each(['people.xml', 'people.gz', 'people.json.txt', 'people', 'csv'])(
+    'names no format in %s',
+    (name) => {
+      // Act
+      const found = formatOfName(name);
+
+      // Assess
+      expect(found).toBeUndefined();
+    },
+  );
+});
+
+describe('droppedFileOf and dropBatchId', () => {
+  it('finds the sandbox, dataset and path (folders kept) of a landing key, and nothing outside the layout', () => {
+    // Act
+    const found = droppedFileOf('landing/prod/ds-1/2024/06/people.csv');
+    const outside = [
+      'uploads/prod/ds-1/a.csv',
+      'landing/prod/ds-1/',
+      'landing/prod/ds-1/folder/',
+      'landing/prod/a.csv',
+      'landing//ds-1/a.csv',
+    ].map(droppedFileOf);
+
+    // Assess
+    expect(found).toEqual({ sandbox: 'prod', datasetId: 'ds-1', path: '2024/06/people.csv' });
+    expect(outside).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('derives one id per write of a key, shaped like a ULID', () => {
+    // Act
+    const id = dropBatchId('landing/prod/ds-1/a.csv', '01');
+
+    // Assess
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(dropBatchId('landing/prod/ds-1/a.csv', '01')).toBe(id);
+    expect(dropBatchId('landing/prod/ds-1/a.csv', '02')).not.toBe(id);
+    expect(dropBatchId('landing/prod/ds-1/b.csv', '01')).not.toBe(id);
+  });
+});
+
+describe('ingestDroppedFile', () => {
+  it('makes the dropped file a batch of its own, read in place, and completes it', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = await dropped(world, '2024/people.csv', 'email\na@x.io\n');
+    const batchId = dropBatchId(object.key, object.sequencer);
+
+    // Act
+    const outcome = await ingestDroppedFile(deps, object);
+
+    // Assess
+    expect(outcome).toEqual({ batchId, status: 'staging' });
+    expect(world.batches.stored(batchId)).toMatchObject({
+      datasetId: DATASET_ID,
+      status: 'staging',
+      inputFormat: { format: 'csv' },
+      origin: { kind: 'file-drop', key: object.key },
+      createdAt: EVENT_TIME,
+      execution: { arn: executionArnOf(`${batchId}-ingest-1`), attempt: 1 },
+    });
+    expect(await world.files.listFiles(SANDBOX, batchId)).toEqual([
+      {
+        datasetId: DATASET_ID,
+        path: '2024/people.csv',
+        state: 'complete',
+        size: object.size,
+        parts: [{ key: object.key, start: 0, end: object.size }],
+        updatedAt: EVENT_TIME,
+      },
+    ]);
+  });
+
+  it('completes the same batch once when the notification is delivered again', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = await dropped(world, 'people.jsonl', '{"email":"a@x.io"}\n');
+    const first = await ingestDroppedFile(deps, object);
+
+    // Act
+    const again = await ingestDroppedFile(deps, object);
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(again).toEqual({ batchId: dropBatchId(object.key, object.sequencer), status: 'staging' });
+    expect(world.workflow.starts).toHaveLength(1);
+    expect(await world.files.listFiles(SANDBOX, dropBatchId(object.key, object.sequencer))).toHaveLength(1);
+  });
+
+  it('makes a new batch of a new write of the same key', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const first = await ingestDroppedFile(deps, await dropped(world, 'a.csv', 'email\na@x.io\n', '01'));
+
+    // Act
+    const second = await ingestDroppedFile(deps, await dropped(world, 'a.csv', 'email\nb@x.io\n', '02'));
+
+    // Assess
+    expect(second).not.toEqual(first);
+    expect(world.workflow.starts.map((start) => start.input.batchId)).toEqual([
+      dropBatchId(`landing/${SANDBOX}/${DATASET_ID}/a.csv`, '01'),
+      dropBatchId(`landing/${SANDBOX}/${DATASET_ID}/a.csv`, '02'),
+    ]);
+  });
+
+  it.each([
+    [
+      'a .json file that starts with [',
+      'people.json',
+      '\uFEFF \n [{"email":"a@x.io"}]',
+      { format: 'json', isMultiLineJson: true },
+    ],
+    ['a .json file of JSON Lines', 'people.json', '{"email":"a@x.io"}\n', { format: 'json' }],
+    ['an empty .json file', 'people.json', '', { format: 'json' }],
+    ['a .jsonl file, whatever it starts with', 'people.jsonl', '[1]\n', { format: 'json' }],
+    [
+      'a gzipped .json file that starts with [',
+      'people.json.gz',
+      gzipSync(' [{"email":"a@x.io"}]'),
+      { format: 'json', isMultiLineJson: true },
+    ],
+    [
+      'a gzipped .json file of JSON Lines',
+      'people.json.GZ',
+      gzipSync('{"email":"a@x.io"}\n'),
+      { format: 'json' },
+    ],
+    [
+      'a .json.gz file that is not a readable gzip',
+      'people.json.gz',
+      Buffer.from([0x1f, 0x8b, 0xff, 0xff]),
+      { format: 'json' },
+    ],
+  ])('reads %s as %j', async (_what, path, content, inputFormat) => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = await dropped(world, path, content);
+
+    // Act
+    await ingestDroppedFile(deps, object);
+
+    // Assess
+    expect(world.batches.stored(dropBatchId(object.key, object.sequencer)).inputFormat).toEqual(inputFormat);
+  });
+
+  it('ingests a gzipped JSON array it was given as .json.gz', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = await dropped(
+      world,
+      'people.json.gz',
+      gzipSync('[\n  {"email":"a@x.io"},\n  {"email":"b@x.io"}\n]\n'),
+    );
+    const batchId = dropBatchId(object.key, object.sequencer);
+    await ingestDroppedFile(deps, object);
+
+    // Act
+    await runIngestion(world, 'finished', batchId);
+
+    // Assess
+    expect(world.batches.stored(batchId).status).toBe('success');
+    expect(world.profiles.appliedRecords()).toEqual([{ email: 'a@x.io' }, { email: 'b@x.io' }]);
+  });
+
+  it('fails the batch of a file whose name names no format', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = await dropped(world, 'people.xml', '<people/>');
+    const batchId = dropBatchId(object.key, object.sequencer);
+
+    // Act
+    const outcome = await ingestDroppedFile(deps, object);
+
+    // Assess
+    expect(outcome).toEqual({ batchId, status: 'failed' });
+    expect(world.batches.stored(batchId).failure).toEqual({
+      code: 'unsupported-file-type',
+      message:
+        'people.xml: the file name names no format (.csv, .tsv, .parquet, .json, .jsonl, .ndjson, each optionally .gz)',
+    });
+    expect(await world.files.listFiles(SANDBOX, batchId)).toEqual([]);
+    expect(world.workflow.starts).toEqual([]);
+  });
+
+  it('answers the same failed batch when the notification of an unreadable name is delivered again', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = await dropped(world, 'people.xml', '<people/>');
+    const first = await ingestDroppedFile(deps, object);
+
+    // Act
+    const again = await ingestDroppedFile(deps, object);
+
+    // Assess
+    expect(again).toEqual(first);
+  });
+
+  it('ignores a key outside the landing layout', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = { key: 'landing/prod/ds-1/', size: 0, sequencer: '01', eventTime: EVENT_TIME };
+
+    // Act
+    const outcome = await ingestDroppedFile(deps, object);
+
+    // Assess
+    expect(outcome).toEqual({ ignored: 'landing/prod/ds-1/ is not under landing/{sandbox}/{datasetId}/' });
+    expect(world.workflow.starts).toEqual([]);
+  });
+
+  it('passes on the 422 of a dataset that does not exist', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const object = await dropped(world, 'a.csv', 'email\na@x.io\n');
+    const elsewhere = { ...object, key: object.key.replace(DATASET_ID, 'ds-nope') };
+
+    // Act
+    const outcome = ingestDroppedFile(deps, elsewhere);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ status: 422, code: 'dataset-not-found' });
+  });
+});
