@@ -19,6 +19,8 @@ export const INGESTING: readonly string[] = ['staging', 'processing'];
 export async function checkGuardrails(deps: IngestDeps, input: StepInput): Promise<{ proceed: boolean }> {
   const batch = await batchForStep(deps.batches, input.sandbox, input.batchId);
   if (!INGESTING.includes(batch.status)) return { proceed: false };
+  // A decided batch is being promoted: its files were counted and checked when it was staged.
+  if (batch.status === 'processing') return { proceed: true };
   const files = await deps.files.listFiles(input.sandbox, input.batchId);
   const bytes = files.reduce((total, file) => total + file.size, 0);
   const { maxFilesPerBatch, maxBytesPerBatch } = deps.guardrails;

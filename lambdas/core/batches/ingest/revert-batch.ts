@@ -22,8 +22,9 @@ export async function planRevert(
   const requestedAt = deps.now().toISOString();
   const batch = replacedBy
     ? await changeBatch(deps.batches, input.sandbox, input.batchId, deps.now, (current) =>
-        current.status === 'success' && current.revertRequestedAt === undefined
-          ? { revertRequestedAt: requestedAt, replacedBy }
+        // Also over a client's REVERT under way: the batch was superseded, so it ends inactive either way.
+        current.status === 'success' && current.replacedBy === undefined
+          ? { revertRequestedAt: current.revertRequestedAt ?? requestedAt, replacedBy }
           : undefined,
       )
     : await batchForStep(deps.batches, input.sandbox, input.batchId);

@@ -8,7 +8,7 @@ import { quarantineKey } from '../../streaming/stream-message';
 import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../streaming/parquet-lake-file';
 import { QUARANTINE_CODES } from '../batch-view';
 import { BatchStateError, batchForStep } from '../batch-transitions';
-import type { FailedRow, FileBatch, StoredFilePlan } from '../file-batch-types';
+import type { FailedRow, FileBatch, StagedChunk, StoredFilePlan } from '../file-batch-types';
 import { FileFormatError, type ParsedRow } from '../formats/file-format-types';
 import { chunkNameOf, chunkRangeOf, stagingKey, type ChunkItem } from './chunk-plan';
 import { INGESTING, type StepInput } from './check-guardrails';
@@ -50,7 +50,7 @@ export async function stageChunk(deps: IngestDeps, input: ChunkStepInput): Promi
   const plan = await deps.batches.getFilePlan(sandbox, batchId, chunk.file);
   if (!plan) throw new BatchStateError(`batch ${batchId} has no plan for file ${chunk.file}; plan it again`);
   try {
-    await stageRows(deps, batch, plan, input);
+    await stageRows(deps, batch, plan, input, existing);
   } catch (error) {
     if (!(error instanceof FileFormatError)) throw error;
     await failUnreadable(deps, input, plan.path, error);
@@ -64,6 +64,7 @@ async function stageRows(
   batch: FileBatch,
   plan: StoredFilePlan,
   input: ChunkStepInput,
+  previous: StagedChunk | undefined,
 ): Promise<void> {
   const { sandbox, batchId, chunk } = input;
   const target = await deps.targets.target(sandbox, plan.datasetId);
@@ -113,6 +114,9 @@ async function stageRows(
   if (staged) await deps.lake.put(staged, writer.finish(), PARQUET_CONTENT_TYPE);
   const quarantined = failed.length > 0 ? quarantineKey(sandbox, plan.datasetId, batchId, name) : undefined;
   if (quarantined) await deps.quarantine.put(quarantined, Buffer.from(`${failed.join('\n')}\n`), JSON_LINES);
+  // A chunk staged before from another range (a resumed batch planned anew) may have written what this one does not.
+  if (previous?.stagingKey && !staged) await deps.lake.delete(previous.stagingKey);
+  if (previous?.quarantineKey && !quarantined) await deps.quarantine.delete(previous.quarantineKey);
   await deps.batches.putStagedChunk(sandbox, batchId, {
     chunk: name,
     file: plan.path,

@@ -95,6 +95,23 @@ describe('planRevert for a replay replacing the batch', () => {
     });
   });
 
+  it('takes over a client REVERT under way: the superseded batch ends inactive', async () => {
+    // Prepare: a REVERT requested by a client (promotedBatch), then a replay naming the batch
+    const world = await promotedBatch();
+
+    // Act
+    const plan = await planRevert(world.deps, { ...STEP, replacedBy: 'replay-1' });
+    await finishRevert(world.deps, STEP);
+
+    // Assess
+    expect(plan.chunks).toHaveLength(3);
+    expect(world.batches.stored()).toMatchObject({
+      status: 'inactive',
+      revertRequestedAt: REQUESTED_AT,
+      replacedBy: 'replay-1',
+    });
+  });
+
   it('lists what is left when the replay resumes', async () => {
     // Prepare
     const world = await promotedBatch();

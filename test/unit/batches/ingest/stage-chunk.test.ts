@@ -175,6 +175,27 @@ describe('stageChunk', () => {
     expect(jsonLinesOf(world.quarantine.objects.get(QUARANTINE_KEY))).toHaveLength(1);
   });
 
+  it('removes the objects an earlier staging from another range wrote and this one does not', async () => {
+    // Prepare: the whole file staged first (a failed row quarantined), then only its valid first line
+    const lines = personLines([{ email: 'a@x.io' }, { age: 2 }, { email: 'c@x.io' }]);
+    const world = ingestWorld({ chunkBytes: 1 });
+    addBatch(world);
+    await addFile(world, 'people.json', lines);
+    const [firstLine] = await planned(world);
+    await stageChunk(world.deps, { ...STEP, chunk: { ...firstLine!, end: lines.length } });
+    expect(world.quarantine.objects.has(QUARANTINE_KEY)).toBe(true);
+
+    // Act
+    await stageChunk(world.deps, { ...STEP, chunk: firstLine! });
+
+    // Assess
+    expect(world.quarantine.objects.has(QUARANTINE_KEY)).toBe(false);
+    expect(await world.batches.getStagedChunk(SANDBOX, BATCH_ID, '00000-00000')).toMatchObject({
+      inputRecordCount: 1,
+      failedRecordCount: 0,
+    });
+  });
+
   it('stages Parquet rows, quarantining failed ones by row (Parquet has no lines)', async () => {
     // Prepare
     const world = ingestWorld();
