@@ -183,16 +183,15 @@ const COERCED: Record<string, ReadonlySet<string>> = {
 };
 const fieldTypes: FieldTypes = (path) => COERCED[path.join('.')];
 
-/** Tributary's path: plan (one scan), then every chunk read in turn; `phases` records the plan's share. */
-async function tributaryRows(
-  path: string,
-  format: InputFormat,
-  phases?: { planSeconds: number },
-): Promise<number> {
+/** Tributary's path: plan (one scan), then every chunk read in turn; the plan's own speed goes to stderr. */
+async function tributaryRows(path: string, format: InputFormat): Promise<number> {
   const source = fileByteSource(path);
   const started = performance.now();
   const plan = await planFile(source, format, { targetChunkBytes: TARGET_CHUNK_BYTES });
-  if (phases) phases.planSeconds = (performance.now() - started) / 1000;
+  const planSeconds = (performance.now() - started) / 1000;
+  console.error(
+    `    plan alone: ${(source.size / 1e6 / planSeconds).toFixed(0)} MB/s, ${plan.chunks.length} chunks`,
+  );
   let rows = 0;
   for (const chunk of plan.chunks) {
     for await (const row of readChunk(source, format, plan, chunk, {

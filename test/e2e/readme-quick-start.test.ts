@@ -57,6 +57,8 @@ function answers(output: string): unknown[] {
 describe('README quick start', () => {
   let subject: RuntimeUnderTest;
 
+  let batchId = '';
+
   beforeAll(async () => {
     subject = await startRuntimeUnderTest();
   });
@@ -73,16 +75,19 @@ describe('README quick start', () => {
     // Act
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', pointed], { cwd: subject.workDir });
 
-    // Assess: health, schema, validation, dataset, inlet, the producer's message — in that order
-    const [health, schema, validation, datasetLine, inletLine, collected, ...extra] = answers(stdout) as [
-      { status: string },
-      { id: string; version: number },
-      { valid: boolean; violations: { pointer: string; keyword: string }[] },
-      string,
-      string,
-      { inletId: string; xactionId: string; receivedTimeMs: number },
-      ...unknown[],
-    ];
+    // Assess: health, schema, validation, dataset, inlet, the producer's message, the file, the batch — in order
+    const [health, schema, validation, datasetLine, inletLine, collected, uploaded, completed, ...extra] =
+      answers(stdout) as [
+        { status: string },
+        { id: string; version: number },
+        { valid: boolean; violations: { pointer: string; keyword: string }[] },
+        string,
+        string,
+        { inletId: string; xactionId: string; receivedTimeMs: number },
+        { path: string; sizeInBytes: number },
+        { id: string; status: string },
+        ...unknown[],
+      ];
     expect(extra).toEqual([]);
     expect(health).toEqual({ status: 'ok' });
     expect(schema).toMatchObject({ id: 'https://example.com/schemas/customer', version: 1 });
@@ -95,6 +100,40 @@ describe('README quick start', () => {
     expect(inletUrl).toBe(`${subject.runtime.url}/collection/${collected.inletId}`);
     expect(collected.xactionId).toEqual(expect.any(String));
     expect(collected.receivedTimeMs).toEqual(expect.any(Number));
+    expect(uploaded).toEqual({ path: 'customers.csv', sizeInBytes: 84 });
+    expect(completed.status).toBe('staging');
+    batchId = completed.id;
+  });
+
+  it('ends with the CSV batch ingested and its failed row explained, as the text after the commands says', async () => {
+    // Act: the workflow runs asynchronously; ask until the batch is decided (bounded)
+    const read = async (path: string) =>
+      (await fetch(`${subject.runtime.url}${path}`, {
+        headers: { authorization: `Bearer ${subject.runtime.adminKey}` },
+      }).then((response) => response.json())) as Record<string, unknown>;
+    let batch = await read(`/catalog/batches/${batchId}`);
+    for (
+      let attempt = 0;
+      attempt < 60 && ['staging', 'processing'].includes(String(batch.status));
+      attempt += 1
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      batch = await read(`/catalog/batches/${batchId}`);
+    }
+    const failed = await read(`/export/batches/${batchId}/failed`);
+
+    // Assess
+    expect(batch).toMatchObject({
+      status: 'success',
+      metrics: { inputRecordCount: 2, outputRecordCount: 1, failedRecordCount: 1 },
+    });
+    expect(failed.items).toEqual([
+      expect.objectContaining({
+        file: 'customers.csv',
+        line: 3,
+        violations: [expect.objectContaining({ pointer: '/loyaltyPoints', keyword: 'minimum' })],
+      }),
+    ]);
   });
 
   it('ends with the record in the profile store, as the text after the commands says', async () => {
