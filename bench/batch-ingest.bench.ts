@@ -283,129 +283,169 @@ function table(header: string[], rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
+interface GeneratedFile extends GeneratedCsv {
+  readonly path: string;
+  readonly bytes: number;
+  readonly invalidRows: number;
+}
+
+interface IngestRun {
+  readonly upload: Measured;
+  readonly ingest: Measured;
+  readonly batch: BatchState;
+  /** Memory of the started runtime with its dataset, before the upload. */
+  readonly idle: NodeJS.MemoryUsage;
+  /** Seconds from the landing to `processing` (plan + stage), when a poll saw that status. */
+  readonly stagedSeconds?: number;
+}
+
+async function ingestOnRuntime(file: GeneratedFile, dataDir: string): Promise<IngestRun> {
+  console.log('Starting the local runtime…');
+  const runtime = await startRuntime({ port: 0, dataDir, quiet: true });
+  // The worker reads its environment on its first event: a value set now is the one it uses.
+  if (CHUNK_BYTES) process.env['BATCH_CHUNK_BYTES'] = CHUNK_BYTES;
+  const s3 = landingClient(runtime);
+  try {
+    const datasetId = await createDataset(runtime);
+    const bucket = await landingBucket(s3);
+    const key = `landing/${SANDBOX}/${datasetId}/bench/customers.csv`;
+    const idle = process.memoryUsage();
+
+    console.log('Uploading (not counted in the ingest)…');
+    let landed = clock();
+    const upload = await measure('upload: PutObject into the landing bucket', file.bytes, async () => {
+      // The notification fires as the emulator stores the object: the ingest clock starts when the PUT answers.
+      const body = createReadStream(file.path);
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: file.bytes }),
+      );
+      landed = clock();
+      return file.rows;
+    });
+    console.log(`  ${upload.seconds.toFixed(1)} s`);
+
+    console.log('Ingesting…');
+    const memory = new MemoryPeak();
+    const timeline: IngestTimeline = {};
+    const batch = await awaitDropBatch(runtime, datasetId, timeline);
+    const ingest = {
+      path: 'ingest: file drop → success',
+      bytes: file.bytes,
+      ...since(landed),
+      rows: file.rows,
+    };
+    console.log(`  batch ${batch.id}: ${batch.status}, ${JSON.stringify(batch.metrics)}`);
+    return {
+      upload,
+      ingest: { ...ingest, memory: memory.stop() },
+      batch,
+      idle,
+      ...(timeline.processingAt === undefined
+        ? {}
+        : { stagedSeconds: (timeline.processingAt - landed.at) / 1000 }),
+    };
+  } finally {
+    s3.destroy();
+    await runtime.stop();
+  }
+}
+
+async function bareParses(file: GeneratedFile): Promise<{ scanner: Measured; library: Measured }> {
+  console.log('Bare parse of the same file:');
+  const scanner = await measure('bare: Tributary scanner + field split', file.bytes, () =>
+    scannerRows(file.path),
+  );
+  console.log(`  scanner: ${mbPerSecond(scanner).toFixed(1)} MB/s`);
+  const { prefix } = file;
+  const library = await measure(`bare: csv-parse 7.0.3 (first ${mb(prefix.bytes)} MB)`, prefix.bytes, () =>
+    csvParseRows(file.path, prefix.bytes),
+  );
+  console.log(`  csv-parse: ${mbPerSecond(library).toFixed(1)} MB/s`);
+  if (scanner.rows !== file.rows) throw new Error(`the scanner read ${scanner.rows} rows, not ${file.rows}`);
+  if (library.rows !== prefix.rows)
+    throw new Error(`csv-parse read ${library.rows} rows, not ${prefix.rows}`);
+  return { scanner, library };
+}
+
+/** Prints the table and the checks; false when the counts do not reconcile. */
+function report(file: GeneratedFile, run: IngestRun, scanner: Measured, library: Measured): boolean {
+  const { inputRecordCount, outputRecordCount, failedRecordCount } = run.batch.metrics;
+  const reconciled =
+    run.batch.status === 'success' &&
+    inputRecordCount === file.rows &&
+    outputRecordCount + failedRecordCount === inputRecordCount &&
+    failedRecordCount === file.invalidRows;
+  console.log('');
+  console.log(
+    `${mb(file.bytes)} MB, ${file.rows.toLocaleString('en-US')} rows; chunk bytes ` +
+      `${CHUNK_BYTES ?? 'the app default (8 MiB)'}; peaks sampled every ${SAMPLE_MS} ms. Ratios: MB/s (wall, and ` +
+      "per CPU-second of the process) over the bare Tributary scanner's.",
+  );
+  table(
+    [
+      'path',
+      'seconds',
+      'MB/s',
+      'ratio',
+      'CPU s',
+      'MB/CPU-s',
+      'CPU ratio',
+      'rows/s',
+      'peak RSS MiB',
+      'peak heap MiB',
+    ],
+    [scanner, library, run.upload, run.ingest].map((result) => [
+      result.path,
+      result.seconds.toFixed(1),
+      mbPerSecond(result).toFixed(1),
+      (mbPerSecond(result) / mbPerSecond(scanner)).toFixed(3),
+      result.cpuSeconds.toFixed(1),
+      mbPerCpuSecond(result).toFixed(1),
+      (mbPerCpuSecond(result) / mbPerCpuSecond(scanner)).toFixed(3),
+      Math.round(result.rows / result.seconds).toLocaleString('en-US'),
+      mib(result.memory.rss),
+      mib(result.memory.heapUsed),
+    ]),
+  );
+  console.log('');
+  if (run.stagedSeconds !== undefined) {
+    console.log(
+      `Ingest phases: plan + stage ${run.stagedSeconds.toFixed(1)} s, decide + promote ` +
+        `${(run.ingest.seconds - run.stagedSeconds).toFixed(1)} s (to within a poll).`,
+    );
+  }
+  console.log(
+    `Counts ${reconciled ? 'reconcile' : 'DO NOT reconcile'}: input ${inputRecordCount} (rows ${file.rows}), ` +
+      `output ${outputRecordCount} + failed ${failedRecordCount} (invalid rows ${file.invalidRows}).`,
+  );
+  const peakMib = run.ingest.memory.rss / 2 ** 20;
+  console.log(
+    `Peak RSS over the ingest: ${peakMib.toFixed(0)} MiB — ${peakMib < MEMORY_LIMIT_MIB ? 'under' : 'OVER'} the ` +
+      `${MEMORY_LIMIT_MIB} MiB target; the idle runtime before the upload: rss ${mib(run.idle.rss)} MiB, heap ` +
+      `${mib(run.idle.heapUsed)} MiB.`,
+  );
+  return reconciled;
+}
+
 async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'tributary-bench-batch-'));
   try {
-    const csvPath = join(folder, 'customers.csv');
-    console.log(`Writing ${BATCH_MB} MiB of CSV to ${csvPath}…`);
-    const { rows, prefix } = await writeCsv(csvPath, BATCH_MB * 2 ** 20, LIBRARY_MB * 2 ** 20);
-    const bytes = statSync(csvPath).size;
-    const invalidRows = Math.floor(rows / INVALID_EVERY);
-    console.log(`  ${rows.toLocaleString('en-US')} rows, ${mb(bytes)} MB, ${invalidRows} invalid`);
-
-    console.log('Bare parse of the same file:');
-    const scanner = await measure('bare: Tributary scanner + field split', bytes, () => scannerRows(csvPath));
-    console.log(`  scanner: ${mbPerSecond(scanner).toFixed(1)} MB/s`);
-    const library = await measure(`bare: csv-parse 7.0.3 (first ${mb(prefix.bytes)} MB)`, prefix.bytes, () =>
-      csvParseRows(csvPath, prefix.bytes),
+    const path = join(folder, 'customers.csv');
+    console.log(`Writing ${BATCH_MB} MiB of CSV to ${path}…`);
+    const generated = await writeCsv(path, BATCH_MB * 2 ** 20, LIBRARY_MB * 2 ** 20);
+    const file = {
+      ...generated,
+      path,
+      bytes: statSync(path).size,
+      invalidRows: Math.floor(generated.rows / INVALID_EVERY),
+    };
+    console.log(
+      `  ${file.rows.toLocaleString('en-US')} rows, ${mb(file.bytes)} MB, ${file.invalidRows} invalid`,
     );
-    console.log(`  csv-parse: ${mbPerSecond(library).toFixed(1)} MB/s`);
-    if (scanner.rows !== rows) throw new Error(`the scanner read ${scanner.rows} rows, not ${rows}`);
-    if (library.rows !== prefix.rows)
-      throw new Error(`csv-parse read ${library.rows} rows, not ${prefix.rows}`);
-
-    console.log('Starting the local runtime…');
-    const runtime = await startRuntime({ port: 0, dataDir: join(folder, '.tributary'), quiet: true });
-    // The worker reads its environment on its first event: a value set now is the one it uses.
-    if (CHUNK_BYTES) process.env['BATCH_CHUNK_BYTES'] = CHUNK_BYTES;
-    const s3 = landingClient(runtime);
-    try {
-      const datasetId = await createDataset(runtime);
-      const bucket = await landingBucket(s3);
-      const key = `landing/${SANDBOX}/${datasetId}/bench/customers.csv`;
-      const idle = process.memoryUsage();
-
-      console.log('Uploading (not counted in the ingest)…');
-      let landed = clock();
-      const upload = await measure('upload: PutObject into the landing bucket', bytes, async () => {
-        // The notification fires as the emulator stores the object: the ingest clock starts when the PUT answers.
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: createReadStream(csvPath),
-            ContentLength: bytes,
-          }),
-        );
-        landed = clock();
-        return rows;
-      });
-      console.log(`  ${upload.seconds.toFixed(1)} s`);
-
-      console.log('Ingesting…');
-      const ingestMemory = new MemoryPeak();
-      const timeline: IngestTimeline = {};
-      const batch = await awaitDropBatch(runtime, datasetId, timeline);
-      const ingest: Measured = {
-        path: 'ingest: file drop → success',
-        bytes,
-        ...since(landed),
-        rows,
-        memory: ingestMemory.stop(),
-      };
-
-      const { inputRecordCount, outputRecordCount, failedRecordCount } = batch.metrics;
-      console.log(`  batch ${batch.id}: ${batch.status}, ${JSON.stringify(batch.metrics)}`);
-      const reconciled =
-        batch.status === 'success' &&
-        inputRecordCount === rows &&
-        outputRecordCount + failedRecordCount === inputRecordCount &&
-        failedRecordCount === invalidRows;
-
-      console.log('');
-      console.log(
-        `${mb(bytes)} MB, ${rows.toLocaleString('en-US')} rows; chunk bytes ${CHUNK_BYTES ?? 'the app default (8 MiB)'}; ` +
-          `peaks sampled every ${SAMPLE_MS} ms. Ratios: MB/s (wall, and per CPU-second of the process) over the bare ` +
-          "Tributary scanner's.",
-      );
-      table(
-        [
-          'path',
-          'seconds',
-          'MB/s',
-          'ratio',
-          'CPU s',
-          'MB/CPU-s',
-          'CPU ratio',
-          'rows/s',
-          'peak RSS MiB',
-          'peak heap MiB',
-        ],
-        [scanner, library, upload, ingest].map((result) => [
-          result.path,
-          result.seconds.toFixed(1),
-          mbPerSecond(result).toFixed(1),
-          (mbPerSecond(result) / mbPerSecond(scanner)).toFixed(3),
-          result.cpuSeconds.toFixed(1),
-          mbPerCpuSecond(result).toFixed(1),
-          (mbPerCpuSecond(result) / mbPerCpuSecond(scanner)).toFixed(3),
-          Math.round(result.rows / result.seconds).toLocaleString('en-US'),
-          mib(result.memory.rss),
-          mib(result.memory.heapUsed),
-        ]),
-      );
-      console.log('');
-      if (timeline.processingAt !== undefined) {
-        console.log(
-          `Ingest phases: plan + stage ${((timeline.processingAt - landed.at) / 1000).toFixed(1)} s, ` +
-            `decide + promote ${(ingest.seconds - (timeline.processingAt - landed.at) / 1000).toFixed(1)} s (to within a poll).`,
-        );
-      }
-      console.log(
-        `Counts ${reconciled ? 'reconcile' : 'DO NOT reconcile'}: input ${inputRecordCount} (rows ${rows}), ` +
-          `output ${outputRecordCount} + failed ${failedRecordCount} (invalid rows ${invalidRows}).`,
-      );
-      const peakMib = ingest.memory.rss / 2 ** 20;
-      console.log(
-        `Peak RSS over the ingest: ${peakMib.toFixed(0)} MiB — ${peakMib < MEMORY_LIMIT_MIB ? 'under' : 'OVER'} the ` +
-          `${MEMORY_LIMIT_MIB} MiB target; the idle runtime before the upload: rss ${mib(idle.rss)} MiB, heap ` +
-          `${mib(idle.heapUsed)} MiB. Peak RSS of the whole run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB.`,
-      );
-      if (!reconciled) process.exitCode = 1;
-    } finally {
-      s3.destroy();
-      await runtime.stop();
-    }
+    // The ingest runs first, so that its memory peak holds nothing of the bare parses' heap.
+    const run = await ingestOnRuntime(file, join(folder, '.tributary'));
+    const { scanner, library } = await bareParses(file);
+    if (!report(file, run, scanner, library)) process.exitCode = 1;
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

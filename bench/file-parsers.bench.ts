@@ -24,9 +24,14 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteFile } from 'hyparquet-writer';
 import Papa from 'papaparse';
+import { splitCsvFields } from '../lambdas/core/batches/formats/csv-fields';
+import { CsvRecordScanner } from '../lambdas/core/batches/formats/csv-record-scanner';
+import { csvSyntax } from '../lambdas/core/batches/formats/csv-syntax';
 import type { FieldTypes, InputFormat } from '../lambdas/core/batches/formats/file-format-types';
+import { withDefaults } from '../lambdas/core/batches/formats/input-format-defaults';
 import { planFile } from '../lambdas/core/batches/formats/plan-file';
 import { readChunk } from '../lambdas/core/batches/formats/read-chunk';
+import { scanRecords } from '../lambdas/core/batches/formats/record-stream';
 import { fileByteSource } from '../test/unit/batches/formats/file-byte-source';
 
 const CSV_MB = Number(process.env.BENCH_CSV_MB ?? 200);
@@ -204,6 +209,24 @@ async function tributaryRows(path: string, format: InputFormat): Promise<number>
   return rows;
 }
 
+/** Tributary's CSV tokenizer alone, on the same footing as the libraries: records cut and split into fields. */
+async function tributaryTokenizer(path: string): Promise<number> {
+  const syntax = csvSyntax(withDefaults({ format: 'csv' }));
+  const bytes = createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>;
+  let rows = 0;
+  for await (const records of scanRecords(bytes, new CsvRecordScanner(syntax), {
+    firstLine: 1,
+    skipBom: true,
+  })) {
+    for (const record of records) {
+      if (record.empty) continue;
+      splitCsvFields(record.buf.toString('utf8', record.start, record.contentEnd), syntax);
+      rows += 1;
+    }
+  }
+  return rows;
+}
+
 async function jsonLinesBare(path: string): Promise<number> {
   let rows = 0;
   let carry = '';
@@ -248,6 +271,7 @@ const MEASUREMENTS: Record<
   ...Object.fromEntries(
     Object.entries(csvLibraries).map(([name, run]) => [name, { file: 'csv' as const, run }]),
   ),
+  'Tributary CSV tokenizer bare (scan + split)': { file: 'csv', run: tributaryTokenizer },
   'Tributary CSV (plan + read, coercion)': {
     file: 'csv',
     run: (path) => tributaryRows(path, { format: 'csv' }),
@@ -348,6 +372,7 @@ async function main(): Promise<void> {
     table(results);
     const byName = Object.fromEntries(results.map((result) => [result.name, result]));
     const bareCsv = results.filter((result) => result.name in csvLibraries);
+    const tokenizer = byName['Tributary CSV tokenizer bare (scan + split)']!;
     const fastest = bareCsv.reduce((best, result) =>
       mbPerSecond(result) > mbPerSecond(best) ? result : best,
     );
@@ -360,6 +385,9 @@ async function main(): Promise<void> {
     const jsonRatio =
       mbPerSecond(byName['Tributary JSON Lines (plan + read)']!) /
       mbPerSecond(byName['JSON Lines bare (split + JSON.parse)']!);
+    console.log(
+      `Tributary CSV tokenizer bare: ${(mbPerSecond(tokenizer) / mbPerSecond(fastest)).toFixed(2)}× ${fastest.name}.`,
+    );
     console.log(`Tributary JSON Lines: ${jsonRatio.toFixed(2)}× bare.`);
   } finally {
     rmSync(folder, { recursive: true, force: true });

@@ -27,6 +27,7 @@ import type {
 } from '../core/batches/batch-types';
 import type { Page, PageRequest } from '../core/page';
 import type { DynamoItems, Item } from './dynamo-items';
+import { batchItem } from './batch-items';
 import { toFileBatch } from './dynamo-file-batches';
 
 /**
@@ -150,16 +151,7 @@ export class DynamoBatchStore implements BatchStore {
     const order = batchOrderKey(batch.windowStart, batch.batchId);
     // The pointer first: a batch item without its pointer would be missing from the sandbox's list until retried.
     await this.items.createIfAbsent({ [PK]: sandboxBatchesPk(batch.sandbox), [SK]: order, ...batch }, PK);
-    await this.items.createIfAbsent(
-      {
-        [PK]: batchPk(batch.sandbox, batch.batchId),
-        [SK]: BATCH_SK,
-        [gsi1.partitionKey]: datasetBatchesPk(batch.sandbox, batch.datasetId),
-        [gsi1.sortKey]: order,
-        ...batch,
-      },
-      PK,
-    );
+    await this.items.createIfAbsent(batchItem(batch, batch.windowStart), PK);
   }
 
   async getBatch(sandbox: string, batchId: string): Promise<AnyBatch | undefined> {

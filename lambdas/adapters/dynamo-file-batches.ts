@@ -9,7 +9,6 @@ import {
   BATCH_SK,
   batchOrderKey,
   batchPk,
-  datasetBatchesPk,
   planSk,
   sandboxBatchesPk,
   STAGED_SK_PREFIX,
@@ -21,6 +20,7 @@ import type {
   StagedChunk,
   StoredFilePlan,
 } from '../core/batches/file-batch-types';
+import { batchItem } from './batch-items';
 import type { DynamoItems, Item } from './dynamo-items';
 
 const { partitionKey: PK, sortKey: SK, gsi1 } = BATCHES_KEYS;
@@ -48,16 +48,7 @@ export class DynamoFileBatchStore implements FileBatchStore {
       datasetId: batch.datasetId,
       type: batch.type,
     });
-    await this.items.createIfAbsent(
-      {
-        [PK]: batchPk(batch.sandbox, batch.batchId),
-        [SK]: BATCH_SK,
-        [gsi1.partitionKey]: datasetBatchesPk(batch.sandbox, batch.datasetId),
-        [gsi1.sortKey]: order,
-        ...batch,
-      },
-      PK,
-    );
+    await this.items.createIfAbsent(batchItem(batch, batch.createdAt), PK);
   }
 
   async getFileBatch(sandbox: string, batchId: string): Promise<FileBatch | undefined> {
@@ -66,20 +57,11 @@ export class DynamoFileBatchStore implements FileBatchStore {
   }
 
   async replaceFileBatch(next: FileBatch): Promise<boolean> {
-    const outcome = await this.items.putIf(
-      {
-        [PK]: batchPk(next.sandbox, next.batchId),
-        [SK]: BATCH_SK,
-        [gsi1.partitionKey]: datasetBatchesPk(next.sandbox, next.datasetId),
-        [gsi1.sortKey]: batchOrderKey(next.createdAt, next.batchId),
-        ...next,
-      },
-      {
-        expression: '#revision = :expected',
-        names: { '#revision': 'revision' },
-        values: { ':expected': next.revision - 1 },
-      },
-    );
+    const outcome = await this.items.putIf(batchItem(next, next.createdAt), {
+      expression: '#revision = :expected',
+      names: { '#revision': 'revision' },
+      values: { ':expected': next.revision - 1 },
+    });
     return outcome.written;
   }
 
