@@ -78,7 +78,7 @@ async function tributaryAppFactory(): Promise<AppFactory> {
  * Emulator ports of the previous runtime in this process: a restart listens on them again, so SDK clients that
  * handler modules created once (and cached) keep reaching the emulators.
  */
-let previousEmulatorPorts: Partial<Record<keyof EmulatorEndpoints, number>> | undefined;
+let previousEmulatorPorts: Partial<Record<keyof EmulatorEndpoints | 'sfn', number>> | undefined;
 /** Runtimes alive in this process: only a lone runtime may take the previous one's ports. */
 let activeRuntimes = 0;
 
@@ -168,12 +168,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
   try {
+    const reusedSfnPort = previousEmulatorPorts?.sfn;
+    const stepFunctions = await startStepFunctions({
+      resolver,
+      dataDir,
+      log,
+      ...(activeRuntimes === 1 && reusedSfnPort ? { port: reusedSfnPort } : {}),
+    });
     previousEmulatorPorts = {
       dynamodb: portOf(emulators.endpoints.dynamodb),
       kinesis: portOf(emulators.endpoints.kinesis),
       s3: portOf(emulators.endpoints.s3),
+      sfn: portOf(stepFunctions.url),
     };
-    const stepFunctions = await startStepFunctions({ resolver, dataDir, log });
     cleanups.push(() => stepFunctions.stop());
     const restoreEnvironment = applyEnvironment({
       ...functionEnvironment,

@@ -34,6 +34,8 @@ export interface StepFunctionsOptions {
   readonly resolver: TemplateResolver;
   readonly dataDir: string;
   readonly log: RuntimeLog;
+  /** Listen on this port (0 or absent: a free one), so a restart keeps the endpoint clients already hold. */
+  readonly port?: number;
 }
 
 export interface RunningStepFunctions {
@@ -198,7 +200,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -32,7 +32,7 @@ const batchFolder = (batchId: string) => `/batch=${batchId}/`;
 export class BatchStorage {
   private readonly clients: EmulatorClients;
 
-  constructor(subject: RuntimeUnderTest) {
+  constructor(subject: { readonly runtime: Pick<RuntimeUnderTest['runtime'], 'endpoints'> }) {
     this.clients = createEmulatorClients(subject.runtime.endpoints);
   }
 
