@@ -234,6 +234,38 @@ describe('uploads, file drops and bad requests of the batch API on the local run
     }
   });
 
+  it('previews the first rows of a loading batch, in its own format or in one the query names', async () => {
+    // Prepare
+    const datasetId = await newDataset();
+    const batchId = await api.createBatch({ datasetId, inputFormat: { format: 'csv', delimiter: ';' } });
+    await api.putFile(batchId, datasetId, {
+      path: 'orders.csv',
+      bytes: 'orderId;quantity\np-1;1\np-2;2\np-3;3\n',
+    });
+    const preview = (query: string) => api.send(`/batches/${batchId}/datasets/${datasetId}/preview${query}`);
+    type Preview = { formatParams: unknown; preview: { columns: unknown; rows: unknown } };
+
+    // Act
+    const own = await preview('?nrow=2');
+    const asComma = await preview('?format=csv');
+    const tooMany = await preview('?nrow=1000');
+
+    // Assess
+    expect(own.status).toBe(200);
+    expect((own.body as Preview).formatParams).toEqual({ format: 'csv', delimiter: ';' });
+    expect((own.body as Preview).preview.columns).toEqual([
+      { cid: 0, name: 'orderId' },
+      { cid: 1, name: 'quantity' },
+    ]);
+    expect((own.body as Preview).preview.rows).toEqual([
+      { orderId: 'p-1', quantity: '1' },
+      { orderId: 'p-2', quantity: '2' },
+    ]);
+    expect((asComma.body as Preview).preview.columns).toEqual([{ cid: 0, name: 'orderId;quantity' }]);
+    expectProblem(tooMany, 400, 'invalid-query', ['/nrow']);
+    expect((await api.batch(batchId)).status).toBe('loading');
+  });
+
   it('answers bad requests with problem+json', async () => {
     // Prepare
     const datasetId = await newDataset();
