@@ -76,16 +76,28 @@ function cell(record: unknown, column: TypedColumn): unknown {
  */
 export const LAKE_ROW_GROUP_ROWS = 10_000;
 
+/**
+ * Columns whose every value differs: a dictionary would be as large as the data and min/max statistics filter
+ * nothing, while both cost the writer memory (measured: a chunk's buffers at finish 26 → 16 MB) and time.
+ */
+const UNIQUE_VALUES = { encoding: 'PLAIN', statistics: false } as const;
+
 function columnDataOf(rows: readonly LakeRow[], columns: readonly TypedColumn[]): ColumnSource[] {
   return [
-    { name: 'message_id', data: rows.map((row) => row.messageId), type: 'STRING', nullable: false },
+    {
+      name: 'message_id',
+      data: rows.map((row) => row.messageId),
+      type: 'STRING',
+      nullable: false,
+      ...UNIQUE_VALUES,
+    },
     {
       name: 'received_at',
       data: rows.map((row) => new Date(row.receivedAt)),
       type: 'TIMESTAMP',
       nullable: false,
     },
-    { name: 'record', data: rows.map((row) => row.record), type: 'JSON', nullable: false },
+    { name: 'record', data: rows.map((row) => row.record), type: 'JSON', nullable: false, ...UNIQUE_VALUES },
     ...columns.map((column): ColumnSource => ({
       name: column.name,
       data: rows.map((row) => cell(row.record, column)),
@@ -131,7 +143,10 @@ export class LakeParquetWriter {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const columnData = columnDataOf(this.pending, this.columns).map(({ name, data }) => ({ name, data }));
+    // The schema is fixed at construction; each group gives only the values and how to encode them.
+    const columnData = columnDataOf(this.pending, this.columns).map(
+      ({ type: _type, nullable: _nullable, ...rest }) => rest,
+    );
     void this.parquet.write({ columnData, rowGroupSize: this.pending.length });
     this.pending = [];
   }
