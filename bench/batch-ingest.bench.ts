@@ -29,6 +29,7 @@ import { withDefaults } from '../lambdas/core/batches/formats/input-format-defau
 import { scanRecords } from '../lambdas/core/batches/formats/record-stream';
 import { startRuntime, type RunningRuntime } from '../local/runtime';
 import { call } from '../test/e2e/local-runtime';
+import { printTable } from './markdown-table';
 
 const BATCH_MB = Number(process.env['BENCH_BATCH_MB'] ?? 1024);
 /** csv-parse runs at a fraction of our scanner's rate: it parses the file's first MiBs only, to keep the run short. */
@@ -290,17 +291,6 @@ async function awaitDropBatch(
   throw new Error(`the batch did not finish in ${INGEST_TIMEOUT_MS / 60_000} minutes`);
 }
 
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
-}
-
 interface GeneratedFile extends GeneratedCsv {
   readonly path: string;
   readonly bytes: number;
@@ -399,7 +389,7 @@ function report(file: GeneratedFile, run: IngestRun, scanner: Measured, library:
       `${CHUNK_BYTES ?? 'the app default (8 MiB)'}; peaks sampled every ${SAMPLE_MS} ms. Ratios: MB/s (wall, and ` +
       "per CPU-second of the process) over the bare Tributary scanner's.",
   );
-  table(
+  printTable(
     [
       'path',
       'seconds',

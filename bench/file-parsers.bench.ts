@@ -33,6 +33,7 @@ import { planFile } from '../lambdas/core/batches/formats/plan-file';
 import { readChunk } from '../lambdas/core/batches/formats/read-chunk';
 import { scanRecords } from '../lambdas/core/batches/formats/record-stream';
 import { fileByteSource } from '../test/unit/batches/formats/file-byte-source';
+import { printTable } from './markdown-table';
 
 const CSV_MB = Number(process.env.BENCH_CSV_MB ?? 200);
 const PARQUET_ROWS = 500_000;
@@ -334,14 +335,7 @@ function table(results: readonly Result[]): void {
     (result.rssBytes / 1e6).toFixed(0),
   ]);
   const header = ['reader', 'MB/s', 'rows/s', 'peak heap MB', 'peak RSS MB'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
+  printTable(header, rows);
 }
 
 const mbPerSecond = (result: Result) => result.bytes / 1e6 / result.seconds;
