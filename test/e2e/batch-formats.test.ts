@@ -7,6 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_GUARDRAILS } from '../../lambdas/core/batches/batch-guardrails';
+import type { FileBatchView } from '../../lambdas/core/batches/file-batch-view';
 import { BatchApi, errorCounts, inFileOrder, type UploadedFile } from '../support/batch-api';
 import { ORDER_SCHEMA, ORDER_SCHEMA_ID, jsonLines, parquetFile, utf8 } from '../support/batch-files';
 import { BatchStorage, sortedValues } from '../support/batch-lake';
@@ -22,6 +23,23 @@ const plainAndGzip = (path: string, text: string | Uint8Array): UploadedFile[] =
   { path: `${path}.gz`, bytes: gzipSync(text), contentType: GZIP },
 ];
 
+/** A batch that kept its good rows: a success whose metrics count every file, byte and row exactly. */
+function expectKeptGoodRows(
+  batch: FileBatchView,
+  files: readonly UploadedFile[],
+  rows: { input: number; output: number; failed: number },
+): void {
+  expect(batch.status).toBe('success');
+  expect(batch.metrics).toEqual({
+    inputFileCount: files.length,
+    inputByteSize: sizeOf(files),
+    inputRecordCount: rows.input,
+    outputRecordCount: rows.output,
+    failedRecordCount: rows.failed,
+    discardedRecordCount: 0,
+  });
+}
+
 const sizeOf = (files: readonly UploadedFile[]) =>
   files.reduce(
     (total, file) => total + (typeof file.bytes === 'string' ? utf8(file.bytes) : file.bytes).length,
@@ -35,6 +53,12 @@ describe('file batches of every format on the local runtime', () => {
   let datasetCount = 0;
 
   const newDataset = () => api.createDataset(`orders ${(datasetCount += 1)}`, ORDER_SCHEMA_ID);
+
+  /** What a test reads back of an ingested batch: its failed rows in file order, and its rows in the lake. */
+  const readBack = async (datasetId: string, batchId: string) => ({
+    failed: inFileOrder(await api.failedRows(batchId)),
+    lake: await storage.lakeRows(datasetId, batchId),
+  });
 
   beforeAll(async () => {
     subject = await startRuntimeUnderTest();
@@ -79,20 +103,11 @@ describe('file batches of every format on the local runtime', () => {
       { datasetId, inputFormat: { format: 'json' }, partialIngestionPercent: KEEP_GOOD_ROWS },
       files,
     );
-    const failed = inFileOrder(await api.failedRows(batch.id));
-    const lake = await storage.lakeRows(datasetId, batch.id);
+    const { failed, lake } = await readBack(datasetId, batch.id);
     const preview = await api.send(`/batches/${batch.id}/datasets/${datasetId}/preview?nrow=2`);
 
     // Assess
-    expect(batch.status).toBe('success');
-    expect(batch.metrics).toEqual({
-      inputFileCount: 2,
-      inputByteSize: sizeOf(files),
-      inputRecordCount: 16,
-      outputRecordCount: 6,
-      failedRecordCount: 10,
-      discardedRecordCount: 0,
-    });
+    expectKeptGoodRows(batch, files, { input: 16, output: 6, failed: 10 });
     expect(errorCounts(batch)).toEqual({
       'schema-validation': 4,
       'malformed-json': 2,
@@ -155,19 +170,10 @@ describe('file batches of every format on the local runtime', () => {
       },
       files,
     );
-    const failed = inFileOrder(await api.failedRows(batch.id));
-    const lake = await storage.lakeRows(datasetId, batch.id);
+    const { failed, lake } = await readBack(datasetId, batch.id);
 
     // Assess
-    expect(batch.status).toBe('success');
-    expect(batch.metrics).toEqual({
-      inputFileCount: 3,
-      inputByteSize: sizeOf(files),
-      inputRecordCount: 13,
-      outputRecordCount: 6,
-      failedRecordCount: 7,
-      discardedRecordCount: 0,
-    });
+    expectKeptGoodRows(batch, files, { input: 13, output: 6, failed: 7 });
     expect(errorCounts(batch)).toEqual({ 'schema-validation': 4, 'not-an-object': 2, 'malformed-json': 1 });
     const expectedFailures = (file: string) => [
       { file, row: 2, code: 'schema-validation', pointers: ['/quantity'] },
@@ -222,19 +228,10 @@ describe('file batches of every format on the local runtime', () => {
       { datasetId, inputFormat, partialIngestionPercent: KEEP_GOOD_ROWS },
       files,
     );
-    const failed = inFileOrder(await api.failedRows(batch.id));
-    const lake = await storage.lakeRows(datasetId, batch.id);
+    const { failed, lake } = await readBack(datasetId, batch.id);
 
     // Assess
-    expect(batch.status).toBe('success');
-    expect(batch.metrics).toEqual({
-      inputFileCount: 2,
-      inputByteSize: sizeOf(files),
-      inputRecordCount: 16,
-      outputRecordCount: 8,
-      failedRecordCount: 8,
-      discardedRecordCount: 0,
-    });
+    expectKeptGoodRows(batch, files, { input: 16, output: 8, failed: 8 });
     expect(errorCounts(batch)).toEqual({ 'schema-validation': 6, 'malformed-csv': 2 });
     const expectedFailures = (file: string) => [
       { file, line: 4, row: 3, code: 'schema-validation', pointers: ['/quantity'] },
@@ -350,19 +347,10 @@ describe('file batches of every format on the local runtime', () => {
       { datasetId, inputFormat: { format: 'parquet' }, partialIngestionPercent: KEEP_GOOD_ROWS },
       files,
     );
-    const failed = inFileOrder(await api.failedRows(batch.id));
-    const lake = await storage.lakeRows(datasetId, batch.id);
+    const { failed, lake } = await readBack(datasetId, batch.id);
 
     // Assess
-    expect(batch.status).toBe('success');
-    expect(batch.metrics).toEqual({
-      inputFileCount: 2,
-      inputByteSize: sizeOf(files),
-      inputRecordCount: 10,
-      outputRecordCount: 6,
-      failedRecordCount: 4,
-      discardedRecordCount: 0,
-    });
+    expectKeptGoodRows(batch, files, { input: 10, output: 6, failed: 4 });
     expect(errorCounts(batch)).toEqual({ 'schema-validation': 4 });
     const expectedFailures = (file: string) => [
       { file, row: 2, pointers: ['/quantity'] },
