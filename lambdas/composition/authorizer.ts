@@ -7,10 +7,15 @@ import { dynamoDocumentClient, requiredEnv } from '../adapters/aws-clients';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoSandboxStore } from '../adapters/dynamo-catalog-sandboxes';
 import { DynamoItems } from '../adapters/dynamo-items';
-import { BATCH_ROUTES, CONTROL_PLANE_ROUTES, PROFILE_ROUTES } from '../http/route-table';
+import { BATCH_ROUTES, CONTROL_PLANE_ROUTES, DATAFLOW_ROUTES, PROFILE_ROUTES } from '../http/route-table';
 
 /** Every route the authorizer guards, with its scope; later route tables join this list. */
-export const AUTHORIZED_ROUTES = [...CONTROL_PLANE_ROUTES, ...PROFILE_ROUTES, ...BATCH_ROUTES];
+export const AUTHORIZED_ROUTES = [
+  ...CONTROL_PLANE_ROUTES,
+  ...PROFILE_ROUTES,
+  ...BATCH_ROUTES,
+  ...DATAFLOW_ROUTES,
+];
 
 export function authorizerDepsFromEnvironment(): AuthorizationDeps {
   const client = dynamoDocumentClient();

@@ -27,6 +27,18 @@ export const ENV = {
   batchChunkBytes: 'BATCH_CHUNK_BYTES',
   /** The ingest-batch state machine that COMPLETE and REVERT start. */
   ingestBatchStateMachine: 'INGEST_BATCH_STATE_MACHINE_ARN',
+  /** The dataflow-run state machine that run-now, re-trigger and the schedule dispatcher start. */
+  dataflowRunStateMachine: 'DATAFLOW_RUN_STATE_MACHINE_ARN',
+  /** Connection secrets: the name prefix their Secrets Manager secrets are created under, and the key encrypting them. */
+  connectionSecretPrefix: 'CONNECTION_SECRET_PREFIX',
+  connectionSecretKey: 'CONNECTION_SECRET_KMS_KEY_ARN',
+  /** The EventBridge bus flow-run success and failure events are put on. */
+  dataflowEventBus: 'DATAFLOW_EVENT_BUS_NAME',
+  /**
+   * `true` lets HTTP sources and webhooks reach loopback and private addresses (the local runtime sets it; in AWS
+   * they are refused so a connection cannot probe the VPC or the instance metadata endpoint).
+   */
+  httpSourceAllowPrivateHosts: 'HTTP_SOURCE_ALLOW_PRIVATE_HOSTS',
   /** Set only by the local runtime: the S3 emulator needs path-style addressing. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

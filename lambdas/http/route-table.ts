@@ -40,6 +40,13 @@ export const CONTROL_PLANE_ROUTES = [
   { method: 'GET', resource: '/inlets', scope: 'read' },
   { method: 'GET', resource: '/inlets/{inletId}', scope: 'read' },
   { method: 'DELETE', resource: '/inlets/{inletId}', scope: 'admin' },
+  // Data Prep mapping sets (Experience Platform's conversion service): versioned; preview and validate write nothing.
+  { method: 'POST', resource: '/mappingSets', scope: 'admin' },
+  { method: 'GET', resource: '/mappingSets', scope: 'read' },
+  { method: 'POST', resource: '/mappingSets/preview', scope: 'read' },
+  { method: 'POST', resource: '/mappingSets/validate', scope: 'read' },
+  { method: 'GET', resource: '/mappingSets/{mappingSetId}', scope: 'read' },
+  { method: 'PUT', resource: '/mappingSets/{mappingSetId}', scope: 'admin' },
 ] as const satisfies readonly RouteDefinition[];
 
 /** The routes of the profiles function: lookups, the timeline, the identity graph, privacy deletes, merge policies. */
@@ -90,10 +97,38 @@ export const BATCH_ROUTES = [
 export type BatchRouteKey =
   `${(typeof BATCH_ROUTES)[number]['method']} ${(typeof BATCH_ROUTES)[number]['resource']}`;
 
+/**
+ * Sources: connections (their secrets are written to Secrets Manager and never answered), dataflows with their
+ * schedules, and flow runs (run now, re-trigger a failed run). Testing and exploring a connection reach outside
+ * with its secret, so they need the admin scope like the connection itself.
+ */
+export const DATAFLOW_ROUTES = [
+  { method: 'POST', resource: '/connections', scope: 'admin' },
+  { method: 'GET', resource: '/connections', scope: 'read' },
+  { method: 'GET', resource: '/connections/{connectionId}', scope: 'read' },
+  { method: 'PATCH', resource: '/connections/{connectionId}', scope: 'admin' },
+  { method: 'DELETE', resource: '/connections/{connectionId}', scope: 'admin' },
+  { method: 'POST', resource: '/connections/{connectionId}/test', scope: 'admin' },
+  { method: 'GET', resource: '/connections/{connectionId}/explore', scope: 'admin' },
+  { method: 'POST', resource: '/dataflows', scope: 'admin' },
+  { method: 'GET', resource: '/dataflows', scope: 'read' },
+  { method: 'GET', resource: '/dataflows/{dataflowId}', scope: 'read' },
+  { method: 'PATCH', resource: '/dataflows/{dataflowId}', scope: 'admin' },
+  { method: 'DELETE', resource: '/dataflows/{dataflowId}', scope: 'admin' },
+  { method: 'POST', resource: '/dataflows/{dataflowId}/runs', scope: 'ingest' },
+  { method: 'GET', resource: '/dataflows/{dataflowId}/runs', scope: 'read' },
+  { method: 'GET', resource: '/dataflows/{dataflowId}/runs/{runId}', scope: 'read' },
+  { method: 'POST', resource: '/dataflows/{dataflowId}/runs/{runId}', scope: 'ingest' },
+] as const satisfies readonly RouteDefinition[];
+
+export type DataflowRouteKey =
+  `${(typeof DATAFLOW_ROUTES)[number]['method']} ${(typeof DATAFLOW_ROUTES)[number]['resource']}`;
+
 export type ControlPlaneRoute = (typeof CONTROL_PLANE_ROUTES)[number];
 export type ControlPlaneRouteKey = `${ControlPlaneRoute['method']} ${ControlPlaneRoute['resource']}`;
 /** Every route of every API function; each function's route map covers its own table. */
-export type RouteKey = ControlPlaneRouteKey | ProfileRouteKey | CollectionRouteKey | BatchRouteKey;
+export type RouteKey =
+  ControlPlaneRouteKey | ProfileRouteKey | CollectionRouteKey | BatchRouteKey | DataflowRouteKey;
 
 /**
  * Media types of file uploads: the API declares them binary (API Gateway passes their bodies base64-encoded, bytes

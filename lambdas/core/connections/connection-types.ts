@@ -1,0 +1,167 @@
+/**
+ * Source connections (Experience Platform's Flow Service base connections): an S3 bucket and prefix, or a paginated
+ * HTTP JSON API. Their secrets live in a SecretStore (Secrets Manager in AWS) and only a reference to them is kept
+ * with the connection; no answer, log line or error ever carries a secret value.
+ *
+ * This file is also the contract between the connection and source code (reading S3 objects and HTTP pages) and
+ * the dataflow runs that pull from them.
+ */
+import type { Readable } from 'node:stream';
+import type { InputFormat } from '../batches/formats/file-format-types';
+
+export const CONNECTION_TYPES = ['s3', 'http'] as const;
+export type ConnectionType = (typeof CONNECTION_TYPES)[number];
+
+export interface S3SourceParams {
+  readonly bucket: string;
+  /** Folder to read, without a leading `/`; default the whole bucket. */
+  readonly prefix?: string;
+  /** Glob on the key below the prefix (`*.csv`, `**\/orders-*.json.gz`); default every object. */
+  readonly filePattern?: string;
+  /** Read sub-folders of the prefix too. Default true. */
+  readonly recursive?: boolean;
+  /** How the files read; gzip is detected from the bytes, as for batches. */
+  readonly inputFormat: InputFormat;
+  /** In AWS: a role in the bucket owner's account to assume for reading (cross-account). */
+  readonly roleArn?: string;
+  /** The bucket's region when it differs from the deployment's. */
+  readonly region?: string;
+}
+
+export type HttpPagination =
+  | { readonly type: 'cursor'; readonly cursorPath: string; readonly cursorParam: string }
+  | { readonly type: 'page'; readonly pageParam: string; readonly sizeParam?: string; readonly size?: number }
+  /** The `Link: <...>; rel="next"` header. */
+  | { readonly type: 'link' };
+
+export interface HttpSourceParams {
+  readonly url: string;
+  /** Dot path of the records array in each page's JSON; absent: the page itself is the array. */
+  readonly recordsPath?: string;
+  readonly pagination: HttpPagination;
+  /**
+   * Incremental pulls: the watermark (the largest `deltaColumn` value ingested) is sent as `deltaParam` when given,
+   * and records at or below it are skipped either way.
+   */
+  readonly incremental?: { readonly deltaColumn: string; readonly deltaParam?: string };
+}
+
+/** A secret header sent with every request of an HTTP source (e.g. `Authorization: Bearer …`). */
+export interface HeaderAuth {
+  readonly type: 'header';
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A connection as stored and answered: the auth header's name only, the value behind `secretRef`. */
+export interface Connection {
+  readonly id: string;
+  readonly sandbox: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly type: ConnectionType;
+  readonly params: S3SourceParams | HttpSourceParams;
+  readonly auth?: { readonly type: 'header'; readonly name: string };
+  /** The SecretStore's reference (an ARN in AWS); never answered. */
+  readonly secretRef?: string;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+}
+
+export interface SecretStore {
+  /** Stores a new secret under `name`; returns its reference. */
+  create(name: string, value: string): Promise<string>;
+  /** Replaces the value of an existing secret. */
+  update(reference: string, value: string): Promise<void>;
+  read(reference: string): Promise<string>;
+  /** Deletes the secret; deleting one that is gone is not an error. */
+  remove(reference: string): Promise<void>;
+}
+
+/** An object of an S3 source. `lastModified` is ISO 8601. */
+export interface SourceObject {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: string;
+  readonly etag: string;
+}
+
+/**
+ * How far an S3 dataflow has read: objects are taken in `(lastModified, key)` order, so objects modified in the
+ * same second are neither skipped nor read twice.
+ */
+export interface S3Watermark {
+  readonly lastModified: string;
+  readonly key: string;
+}
+
+export interface S3SourceListing {
+  /** Objects after the watermark, oldest first, at most `maxObjects` (and `maxBytes` in total, at least one). */
+  readonly objects: readonly SourceObject[];
+  /** More objects after the watermark remain than were returned. */
+  readonly more: boolean;
+}
+
+export interface S3SourceReader {
+  /**
+   * Objects matching the connection's prefix and pattern, strictly after `after` (all when absent) and modified no
+   * earlier than `notBefore` (a schedule without backfill starts at its start time).
+   */
+  listAfter(
+    params: S3SourceParams,
+    options: {
+      readonly after?: S3Watermark;
+      readonly notBefore?: string;
+      readonly maxObjects: number;
+      readonly maxBytes: number;
+    },
+  ): Promise<S3SourceListing>;
+  /** The object's bytes as a stream (for copying it into a batch). */
+  open(params: S3SourceParams, key: string): Promise<Readable>;
+}
+
+/** Where the next page of an HTTP source is: its full URL and 1-based page number. */
+export interface PagePosition {
+  readonly url: string;
+  readonly page: number;
+}
+
+export interface HttpPage {
+  /** Records of this page newer than the watermark (all when no incremental column), in the page's order. */
+  readonly records: readonly Record<string, unknown>[];
+  /** Records the page held before the watermark filter. */
+  readonly recordsRead: number;
+  /** Largest delta value among this page's records (numbers compare as numbers, strings as ISO text). */
+  readonly maxDelta?: string | number;
+  /** The page after this one; absent on the last page. */
+  readonly next?: PagePosition;
+  readonly bytes: number;
+}
+
+export interface HttpSourceReader {
+  /** The first page's position for a pull since `watermark` (the delta parameter set when configured). */
+  firstPage(params: HttpSourceParams, watermark?: string | number): PagePosition;
+  /**
+   * Fetches one page with the auth header (retrying 429 and 5xx with backoff, honouring Retry-After); a page that
+   * cannot be fetched or read throws SourceError.
+   */
+  fetchPage(
+    params: HttpSourceParams,
+    position: PagePosition,
+    options: { readonly auth?: HeaderAuth; readonly watermark?: string | number },
+  ): Promise<HttpPage>;
+}
+
+/** A source that could not be read: its code and a message that never carries a secret. */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(
+    readonly code: string,
+    message: string,
+    /** Whether trying again later may succeed (a 5xx, a timeout) rather than never (a 404, bad JSON). */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
