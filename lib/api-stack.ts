@@ -21,6 +21,7 @@ import {
   BATCH_ROUTES,
   COLLECTION_ROUTES,
   CONTROL_PLANE_ROUTES,
+  DATAFLOW_ROUTES,
   FILE_MEDIA_TYPES,
   PROFILE_ROUTES,
   type RouteDefinition,
@@ -29,6 +30,8 @@ import { AUTH_CONTEXT } from '../lambdas/http/api-types';
 import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
 import { TributaryFunction } from './constructs/tributary-function';
 import type { BatchStack } from './batch-stack';
+import { grantSourceAccess } from './constructs/source-access';
+import { CONNECTION_SECRET_PREFIX, type DataflowStack } from './dataflow-stack';
 import type { TributaryStorage } from './storage-stack';
 
 /**
@@ -56,12 +59,17 @@ const AUTHORIZER_TIMEOUT = Duration.seconds(5);
 /** A whole-file PUT holds up to API Gateway's 10 MB body twice (base64 and bytes) while it is stored. */
 const BATCHES_MEMORY_MB = 1024;
 
+/** Connection tests and explores wait on an outside source; API Gateway's integration timeout is 29 s. */
+const DATAFLOWS_TIMEOUT = Duration.seconds(25);
+
 /** Uploaded files arrive as bytes; everything else (JSON) stays text for the handlers. */
 
 export interface ApiStackProps extends StackProps {
   readonly storage: TributaryStorage;
   /** The batch stack: the batches function starts its ingest-batch state machine. */
   readonly batch: Pick<BatchStack, 'ingestBatch'>;
+  /** The dataflow stack: the dataflows function starts dataflow-run executions and explores the same sources. */
+  readonly dataflows: Pick<DataflowStack, 'dataflowRun' | 'sources'>;
 }
 
 /**
@@ -89,6 +97,7 @@ export class ApiStack extends Stack {
   readonly profilesFunction: TributaryFunction;
   readonly collectFunction: TributaryFunction;
   readonly batchesFunction: TributaryFunction;
+  readonly dataflowsFunction: TributaryFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -155,6 +164,20 @@ export class ApiStack extends Stack {
       .bindStream(storage.ingestStream, 'write', ENV.ingestStream)
       .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine);
 
+    this.dataflowsFunction = new TributaryFunction(this, 'DataflowsFunction', {
+      handlerPath: 'lambdas/handlers/dataflows-api.ts',
+      description: 'Source connections (secrets in Secrets Manager), dataflows, schedules and flow runs',
+      logKey: storage.dataKey,
+      // Testing or exploring a connection waits on the source (retries with backoff) within API Gateway's 29 s.
+      timeout: DATAFLOWS_TIMEOUT,
+    })
+      .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
+      // Flow runs are kept with the batches they fed.
+      .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
+      .bindStateMachine(props.dataflows.dataflowRun, ENV.dataflowRunStateMachine)
+      .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'manage');
+    grantSourceAccess(this.dataflowsFunction, props.dataflows.sources);
+
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: ACCESS_LOG_RETENTION,
       encryptionKey: storage.dataKey,
@@ -202,6 +225,7 @@ export class ApiStack extends Stack {
     this.addRoutes(PROFILE_ROUTES, this.profilesFunction, authorizer, validator);
     this.addRoutes(COLLECTION_ROUTES, this.collectFunction, authorizer, validator);
     this.addRoutes(BATCH_ROUTES, this.batchesFunction, authorizer, validator);
+    this.addRoutes(DATAFLOW_ROUTES, this.dataflowsFunction, authorizer, validator);
 
     Validations.of(this.api).acknowledge(
       {

@@ -2,6 +2,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { BatchStack } from './batch-stack';
+import type { SourceAccess } from './constructs/source-access';
+import { DataflowStack } from './dataflow-stack';
 import { StorageStack } from './storage-stack';
 import { StreamingStack } from './streaming-stack';
 
@@ -9,12 +11,15 @@ export const STORAGE_STACK_NAME = 'Tributary-Storage';
 export const API_STACK_NAME = 'Tributary-Api';
 export const STREAMING_STACK_NAME = 'Tributary-Streaming';
 export const BATCH_STACK_NAME = 'Tributary-Batch';
+export const DATAFLOW_STACK_NAME = 'Tributary-Dataflows';
 
 export interface TributaryAppProps {
   /** The app to build into; the local runtime and the tests pass one with bundling skipped. @default new App() */
   readonly app?: App;
   /** Check the app with the cdk-nag AwsSolutions pack during synthesis. @default true */
   readonly nag?: boolean;
+  /** Which buckets S3 dataflows may read and which roles they may assume. @default context `tributary:sources` */
+  readonly sources?: SourceAccess;
 }
 
 export interface TributaryApp {
@@ -23,6 +28,7 @@ export interface TributaryApp {
   readonly api: ApiStack;
   readonly streaming: StreamingStack;
   readonly batch: BatchStack;
+  readonly dataflows: DataflowStack;
 }
 
 /**
@@ -40,15 +46,48 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
       'Tributary file batches: the ingest-batch state machine, its worker and landing-folder file drops',
     storage,
   });
-  const api = new ApiStack(app, API_STACK_NAME, {
-    description: 'Tributary HTTP API: API Gateway, API key authorizer, control plane, profiles and batches',
+  const dataflows = new DataflowStack(app, DATAFLOW_STACK_NAME, {
+    description:
+      'Tributary dataflows: the dataflow-run state machine, its worker and the schedule dispatcher',
     storage,
     batch,
+    sources: props.sources ?? sourcesFromContext(app),
+  });
+  const api = new ApiStack(app, API_STACK_NAME, {
+    description:
+      'Tributary HTTP API: API Gateway, API key authorizer, control plane, profiles, batches and dataflows',
+    storage,
+    batch,
+    dataflows,
   });
   const streaming = new StreamingStack(app, STREAMING_STACK_NAME, {
     description: 'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
     storage,
   });
   if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, storage, api, streaming, batch };
+  return { app, storage, api, streaming, batch, dataflows };
+}
+
+/**
+ * `cdk deploy -c tributary:sources='{"bucketNames":["partner-drop"],"roleNamePrefix":"tributary-source-"}'` or the
+ * same object under `context` in cdk.json: the deployment names what its S3 dataflows may read.
+ */
+function sourcesFromContext(app: App): SourceAccess {
+  const value: unknown = app.node.tryGetContext('tributary:sources');
+  if (value === undefined) return {};
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (parsed === null || typeof parsed !== 'object')
+    throw new Error('context tributary:sources must be an object');
+  const { bucketNames, roleNamePrefix } = parsed as Record<string, unknown>;
+  if (
+    bucketNames !== undefined &&
+    !(Array.isArray(bucketNames) && bucketNames.every((n) => typeof n === 'string'))
+  )
+    throw new Error('context tributary:sources.bucketNames must be a list of bucket names');
+  if (roleNamePrefix !== undefined && typeof roleNamePrefix !== 'string')
+    throw new Error('context tributary:sources.roleNamePrefix must be a string');
+  return {
+    ...(bucketNames ? { bucketNames } : {}),
+    ...(roleNamePrefix !== undefined ? { roleNamePrefix } : {}),
+  };
 }

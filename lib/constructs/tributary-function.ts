@@ -10,7 +10,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { ENV } from '../../lambdas/config/env-names';
+import { ENV } from '../../lambdas/config/env-names';
 import { PROJECT_ROOT } from '../project-paths';
 import { acknowledgeGrantWildcards } from './grant-wildcards';
 
@@ -104,7 +104,8 @@ export function executionsArnOf(machine: StateMachine): string {
 
 export class TributaryFunction extends NodejsFunction {
   readonly handlerPath: string;
-  private readonly executionRole: Role;
+  /** The function's own role; grants made outside the binders acknowledge their wildcards on it. */
+  readonly executionRole: Role;
 
   constructor(scope: Construct, id: string, props: TributaryFunctionProps) {
     // Own role instead of the default one: AWSLambdaBasicExecutionRole would allow writing to every log group.
@@ -225,6 +226,45 @@ export class TributaryFunction extends NodejsFunction {
       reason:
         'Describing the executions of this one state machine: execution names are chosen at start time.',
     });
+    return this;
+  }
+
+  /**
+   * Names the secrets under `namePrefix` (and the key that encrypts them) in the connection-secret variables and
+   * grants reading them, or — `manage` — creating, rotating and deleting them too. Secrets Manager encrypts with the
+   * key on the caller's behalf, so the caller holds the matching key permissions.
+   */
+  bindSecrets(namePrefix: string, key: IKey, access: 'read' | 'manage'): this {
+    this.addEnvironment(ENV.connectionSecretPrefix, namePrefix);
+    this.addEnvironment(ENV.connectionSecretKey, key.keyArn);
+    const secrets = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: namePrefix,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const actions =
+      access === 'read'
+        ? ['secretsmanager:GetSecretValue']
+        : [
+            'secretsmanager:CreateSecret',
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecret',
+            'secretsmanager:DeleteSecret',
+            'secretsmanager:TagResource',
+          ];
+    this.addToRolePolicy(new PolicyStatement({ actions, resources: [`${secrets}*`] }));
+    if (access === 'read') key.grantDecrypt(this);
+    else key.grantEncryptDecrypt(this);
+    acknowledgeGrantWildcards(this.executionRole, {
+      resources: [{ arn: secrets, suffix: '*' }],
+      reason:
+        'Connection secrets are created at run time, one per connection, under this one name prefix; Secrets ' +
+        'Manager appends a random suffix to every secret ARN, so the prefix is the narrowest resource there is.',
+    });
+    if (access === 'manage') this.acknowledgeKeyUse();
     return this;
   }
 

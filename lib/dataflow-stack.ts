@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/config/env-names';
+import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrails';
+import type { BatchStack } from './batch-stack';
+import { WORKFLOW_LOG_RETENTION } from './batch-stack';
+import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { grantSourceAccess, type SourceAccess } from './constructs/source-access';
+import { TributaryFunction } from './constructs/tributary-function';
+import { PROJECT_ROOT } from './project-paths';
+import type { TributaryStorage } from './storage-stack';
+
+/** The dataflow-run definition, as the local runtime also runs it (DESIGN §7). */
+export const DATAFLOW_RUN_DEFINITION = join(PROJECT_ROOT, 'lib/workflows/dataflow-run.asl.json');
+
+/**
+ * Connection secrets live under this name prefix in Secrets Manager: the functions' grants are confined to it, and
+ * an operator can tell Tributary's secrets from the account's others at a glance.
+ */
+export const CONNECTION_SECRET_PREFIX = 'tributary/connections/';
+
+/** A pull slice copies objects or pages for minutes at most; within Lambda's 15, with room for a slow source. */
+export const DATAFLOW_WORKER_TIMEOUT = Duration.minutes(15);
+/** Copies stream through; 1 GB buys a full vCPU share for gzip and JSON work without holding files in memory. */
+export const DATAFLOW_WORKER_MEMORY_MB = 1024;
+
+/**
+ * Dataflow schedules have minute granularity (Experience Platform's finest frequency), so the dispatcher that starts
+ * due runs ticks every minute: one schedule for the deployment instead of one per dataflow keeps AWS and the local
+ * runtime on the same code path, and leaves no per-flow resources to drift from the catalog.
+ */
+export const SCHEDULER_RATE = Duration.minutes(1);
+
+/** Flow-run notifications go to the account's default bus, where rules of the team's choosing pick them up. */
+export const DATAFLOW_EVENT_BUS = 'default';
+
+export interface DataflowStackProps extends StackProps {
+  readonly storage: TributaryStorage;
+  /** The batch stack: a run feeds its pull into a file batch and starts the ingest-batch state machine. */
+  readonly batch: Pick<BatchStack, 'ingestBatch'>;
+  /** Which buckets S3 connections may read, and which roles they may assume. @default no bucket of this account */
+  readonly sources?: SourceAccess;
+}
+
+/**
+ * Dataflows: the dataflow-run state machine and its worker (pull from S3 or HTTP into a batch, wait for it, advance
+ * the watermark, notify), and the scheduler function EventBridge Scheduler invokes every minute to start due runs.
+ */
+export class DataflowStack extends Stack {
+  readonly worker: TributaryFunction;
+  readonly scheduler: TributaryFunction;
+  readonly dataflowRun: StateMachine;
+  readonly sources: SourceAccess;
+
+  constructor(scope: Construct, id: string, props: DataflowStackProps) {
+    super(scope, id, props);
+    const { storage } = props;
+    this.sources = props.sources ?? {};
+
+    this.worker = new TributaryFunction(this, 'DataflowWorker', {
+      handlerPath: 'lambdas/handlers/dataflow-worker.ts',
+      description: 'Tributary dataflow-run steps: pull sources into a batch, follow it, finish and notify',
+      logKey: storage.dataKey,
+      memorySize: DATAFLOW_WORKER_MEMORY_MB,
+      timeout: DATAFLOW_WORKER_TIMEOUT,
+    })
+      // Dataflows carry their watermark and active run: written at the end of every run.
+      .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
+      .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
+      .bindBucket(storage.landingBucket, 'readWrite', ENV.landingBucket)
+      .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine)
+      .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'read');
+    this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
+    this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
+    grantSourceAccess(this.worker, this.sources);
+    const bus = EventBus.fromEventBusName(this, 'DefaultBus', DATAFLOW_EVENT_BUS);
+    bus.grantPutEventsTo(this.worker);
+    this.worker.addEnvironment(ENV.dataflowEventBus, DATAFLOW_EVENT_BUS);
+
+    const name = `${this.stackName}-dataflow-run`;
+    const logs = new LogGroup(this, 'DataflowRunLogs', {
+      retention: WORKFLOW_LOG_RETENTION,
+      encryptionKey: storage.dataKey,
+    });
+    this.dataflowRun = new StateMachine(this, 'DataflowRun', {
+      stateMachineName: name,
+      comment: 'Pulls a dataflow source into a file batch, follows the batch and records the run',
+      definitionBody: DefinitionBody.fromString(readFileSync(DATAFLOW_RUN_DEFINITION, 'utf8')),
+      definitionSubstitutions: { DataflowWorkerFunctionArn: this.worker.functionArn },
+      tracingEnabled: true,
+      // Execution data holds source paths and error messages: levels and timings only.
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    this.worker.grantInvoke(this.dataflowRun);
+    acknowledgeGrantWildcards(this.dataflowRun.role, {
+      resources: [{ arn: this.worker.functionArn, suffix: ':*' }],
+      reason:
+        "CDK's invoke grant on this one function: <function ARN>:* names its versions and aliases only.",
+    });
+    Validations.of(this.dataflowRun.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery ' +
+        '(logs:CreateLogDelivery and friends) support no resource-level scoping.',
+    });
+
+    this.scheduler = new TributaryFunction(this, 'DataflowScheduler', {
+      handlerPath: 'lambdas/handlers/dataflow-scheduler.ts',
+      description: 'Starts the dataflow runs whose schedule is due',
+      logKey: storage.dataKey,
+    })
+      .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
+      .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
+      .bindStateMachine(this.dataflowRun, ENV.dataflowRunStateMachine);
+    new Schedule(this, 'SchedulerTick', {
+      description: 'Every minute: start the dataflow runs that are due',
+      schedule: ScheduleExpression.rate(SCHEDULER_RATE),
+      // A missed tick is covered by the next one: due slots coalesce, so retrying an old tick adds nothing.
+      target: new LambdaInvoke(this.scheduler, {
+        input: ScheduleTargetInput.fromObject({ source: 'tributary.scheduler' }),
+        retryAttempts: 0,
+      }),
+    });
+
+    new Alarm(this, 'DataflowRunFailures', {
+      alarmDescription: 'dataflow-run executions failed (a step failed beyond its retries and its catch)',
+      metric: this.dataflowRun.metricFailed({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'SchedulerErrors', {
+      alarmDescription: 'the dataflow scheduler failed: scheduled runs are not being started',
+      metric: this.scheduler.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 3,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
