@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole platform in this process, on the emulators, from the synthesized CDK app.
- * TRIBUTARY_PORT (default 4100), TRIBUTARY_DATA_DIR (default .tributary), TRIBUTARY_ADMIN_KEY.
+ * TRIBUTARY_PORT (default 4100), TRIBUTARY_DATA_DIR (default .tributary), TRIBUTARY_ADMIN_KEY,
+ * TRIBUTARY_SCHEDULE_TICK_MS (replaces the period of every rate schedule).
  */
 import './polyfills';
 import { ADMIN_KEY_FILE } from './admin-key';
@@ -18,8 +19,22 @@ function portFromEnvironment(): number {
   return port;
 }
 
+function scheduleTickFromEnvironment(): number | undefined {
+  const text = process.env['TRIBUTARY_SCHEDULE_TICK_MS'];
+  if (text === undefined || text === '') return undefined;
+  const tickMs = Number(text);
+  if (!Number.isInteger(tickMs) || tickMs <= 0) {
+    console.error(
+      `TRIBUTARY_SCHEDULE_TICK_MS must be a positive whole number of milliseconds, not '${text}'`,
+    );
+    process.exit(1);
+  }
+  return tickMs;
+}
+
 async function main(): Promise<void> {
   const port = portFromEnvironment();
+  const scheduleTickMs = scheduleTickFromEnvironment();
   const dataDir = process.env['TRIBUTARY_DATA_DIR'] || DEFAULT_DATA_DIR;
   let runtime: RunningRuntime;
   try {
@@ -27,6 +42,7 @@ async function main(): Promise<void> {
       port,
       dataDir,
       adminKey: process.env['TRIBUTARY_ADMIN_KEY'] || undefined,
+      scheduleTickMs,
     });
   } catch (error) {
     if (error instanceof PortInUseError) {

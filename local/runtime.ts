@@ -1,7 +1,8 @@
 /**
  * The local runtime: synthesizes the CDK app, starts the emulators, creates the template's tables, streams and
  * buckets, loads the template's functions into this process with their resolved environments, and serves the
- * REST API; Kinesis event source mappings, S3 notifications and state machines are wired from the same template.
+ * REST API; Kinesis event source mappings, S3 notifications, state machines and Scheduler schedules are wired from
+ * the same template, and Secrets Manager and EventBridge PutEvents answer on one local endpoint.
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -28,6 +29,12 @@ import { startKinesisPollers } from './kinesis/event-source-poller';
 import { readEventSourceMappings } from './kinesis/event-source-mapping';
 import { startS3Notifications } from './s3-notifications';
 import { startStepFunctions } from './step-functions/step-functions-service';
+import { readSchedules } from './scheduler/schedules';
+import { startSchedules } from './scheduler/schedule-runner';
+import {
+  secretsAndEventsEnvironment,
+  startSecretsAndEvents,
+} from './secrets-and-events/secrets-and-events-service';
 
 export const DEFAULT_PORT = 4100;
 export const DEFAULT_DATA_DIR = '.tributary';
@@ -46,6 +53,11 @@ export interface RuntimeOptions {
   readonly quiet?: boolean;
   /** Where `tributary:handler` paths are relative to. @default the project root */
   readonly projectRoot?: string;
+  /**
+   * Milliseconds between the runs of every enabled rate schedule, replacing each schedule's own period (for tests
+   * and demos: a `rate(1 hour)` dataflow runs every few seconds). @default each schedule's rate
+   */
+  readonly scheduleTickMs?: number;
 }
 
 export interface RunningRuntime {
@@ -53,8 +65,15 @@ export interface RunningRuntime {
   readonly adminKey: string;
   readonly adminKeyGenerated: boolean;
   readonly adminKeySource: AdminKeySource;
-  /** The emulators' and the Step Functions endpoint's URLs, for tests that look behind the API. */
-  readonly endpoints: EmulatorEndpoints & { readonly sfn: string };
+  /**
+   * The emulators' and the local services' URLs, for tests that look behind the API (`secretsManager` and
+   * `eventBridge` are one endpoint).
+   */
+  readonly endpoints: EmulatorEndpoints & {
+    readonly sfn: string;
+    readonly secretsManager: string;
+    readonly eventBridge: string;
+  };
   readonly dataDir: string;
   /** Milliseconds from the call to a serving API. */
   readonly startupMs: number;
@@ -78,7 +97,8 @@ async function tributaryAppFactory(): Promise<AppFactory> {
  * Emulator ports of the previous runtime in this process: a restart listens on them again, so SDK clients that
  * handler modules created once (and cached) keep reaching the emulators.
  */
-let previousEmulatorPorts: Partial<Record<keyof EmulatorEndpoints | 'sfn', number>> | undefined;
+let previousEmulatorPorts:
+  Partial<Record<keyof EmulatorEndpoints | 'sfn' | 'secretsAndEvents', number>> | undefined;
 /** Runtimes alive in this process: only a lone runtime may take the previous one's ports. */
 let activeRuntimes = 0;
 
@@ -130,6 +150,11 @@ function applyEnvironment(variables: Readonly<Record<string, string>>): () => vo
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<RunningRuntime> {
   const started = performance.now();
+  const { scheduleTickMs } = options;
+  if (scheduleTickMs !== undefined && !(Number.isInteger(scheduleTickMs) && scheduleTickMs > 0))
+    throw new RangeError(
+      `scheduleTickMs must be a positive whole number of milliseconds, not ${scheduleTickMs}`,
+    );
   const log = createRuntimeLog(options.quiet ?? false);
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
@@ -143,6 +168,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const apis = readRestApis(resolver);
   const mappings = readEventSourceMappings(resolver, resources.streams);
   for (const api of apis) for (const problem of api.unsupported) log.info(`not emulated: ${problem}`);
+  const schedules = readSchedules(resolver, log);
 
   const adminKey = resolveAdminKey(dataDir, options.adminKey);
   const releaseDataDir = lockDataDir(dataDir);
@@ -175,19 +201,32 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       log,
       ...(activeRuntimes === 1 && reusedSfnPort ? { port: reusedSfnPort } : {}),
     });
+    cleanups.push(() => stepFunctions.stop());
+    const reusedSecretsAndEventsPort = previousEmulatorPorts?.secretsAndEvents;
+    const secretsAndEvents = await startSecretsAndEvents({
+      dataDir,
+      log,
+      region: resolver.region,
+      account: resolver.account,
+      ...(activeRuntimes === 1 && reusedSecretsAndEventsPort ? { port: reusedSecretsAndEventsPort } : {}),
+    });
+    cleanups.push(() => secretsAndEvents.stop());
     previousEmulatorPorts = {
       dynamodb: portOf(emulators.endpoints.dynamodb),
       kinesis: portOf(emulators.endpoints.kinesis),
       s3: portOf(emulators.endpoints.s3),
       sfn: portOf(stepFunctions.url),
+      secretsAndEvents: portOf(secretsAndEvents.url),
     };
-    cleanups.push(() => stepFunctions.stop());
     const restoreEnvironment = applyEnvironment({
       ...functionEnvironment,
       ...emulatorEnvironment(emulators.endpoints),
       AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+      ...secretsAndEventsEnvironment(secretsAndEvents.url),
       // No X-Ray daemon locally: Powertools Tracer would otherwise try to send segments.
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // Locally the sources and webhooks a developer points at run on this machine: loopback must be reachable.
+      [ENV.httpSourceAllowPrivateHosts]: 'true',
     });
     cleanups.push(restoreEnvironment);
     const clients = createEmulatorClients(emulators.endpoints);
@@ -219,6 +258,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     cleanups.push(() => pollers.stop());
     const notifications = startS3Notifications({ resolver, host, s3Server: emulators.s3Server, log });
     cleanups.push(() => notifications.stop());
+    const scheduler = startSchedules({
+      schedules,
+      host,
+      log,
+      ...(scheduleTickMs === undefined ? {} : { tickMs: scheduleTickMs }),
+    });
+    cleanups.push(() => scheduler.stop());
 
     const startupMs = Math.round(performance.now() - started);
     log.info(`started in ${startupMs} ms (synthesis ${Math.round(synthesizedMs)} ms), data in ${dataDir}`);
@@ -227,7 +273,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       adminKey: adminKey.key,
       adminKeyGenerated: adminKey.source === 'generated',
       adminKeySource: adminKey.source,
-      endpoints: { ...emulators.endpoints, sfn: stepFunctions.url },
+      endpoints: {
+        ...emulators.endpoints,
+        sfn: stepFunctions.url,
+        secretsManager: secretsAndEvents.url,
+        eventBridge: secretsAndEvents.url,
+      },
       dataDir,
       startupMs,
       stop: cleanUp,

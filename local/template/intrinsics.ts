@@ -149,6 +149,12 @@ export class TemplateResolver {
         return arn('states', `stateMachine:${name}`);
       case 'AWS::StepFunctions::StateMachine.Name':
         return name;
+      case 'AWS::Events::EventBus.Arn':
+        return arn('events', `event-bus/${name}`);
+      case 'AWS::Events::EventBus.Name':
+        return name;
+      case 'AWS::Scheduler::Schedule.Arn':
+        return arn('scheduler', `schedule/${this.scheduleGroup(stackName, logicalId)}/${name}`);
       case 'AWS::Logs::LogGroup.Arn':
         return arn('logs', `log-group:${name}:*`);
       case 'AWS::ApiGateway::RestApi.RootResourceId':
@@ -164,6 +170,12 @@ export class TemplateResolver {
     const expression = this.template(stackName).Conditions?.[name];
     if (expression === undefined) throw new TemplateError(`${stackName}: no condition ${name}`);
     return this.resolve(stackName, expression) === true;
+  }
+
+  /** The group a schedule belongs to: its GroupName, else Scheduler's `default` group. */
+  scheduleGroup(stackName: string, logicalId: string): string {
+    const group = this.resource(stackName, logicalId).Properties?.['GroupName'];
+    return group === undefined ? 'default' : this.resolveString(stackName, group, `${logicalId}.GroupName`);
   }
 
   private template(stackName: string): CfnTemplate {

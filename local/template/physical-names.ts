@@ -18,6 +18,8 @@ export const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::IAM::Role': 'RoleName',
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::ApiGateway::Stage': 'StageName',
+  'AWS::Events::EventBus': 'Name',
+  'AWS::Scheduler::Schedule': 'Name',
 };
 
 /** S3 bucket names are DNS labels: 3 to 63 lower-case letters, digits and hyphens. */

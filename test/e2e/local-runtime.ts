@@ -11,9 +11,21 @@ export interface RuntimeUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startRuntimeUnderTest(): Promise<RuntimeUnderTest> {
+export interface RuntimeUnderTestOptions {
+  /** Replaces the period of every rate schedule (see RuntimeOptions.scheduleTickMs). */
+  readonly scheduleTickMs?: number;
+}
+
+export async function startRuntimeUnderTest(
+  options: RuntimeUnderTestOptions = {},
+): Promise<RuntimeUnderTest> {
   const workDir = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
-  const runtime = await startRuntime({ port: 0, dataDir: join(workDir, '.tributary'), quiet: true });
+  const runtime = await startRuntime({
+    port: 0,
+    dataDir: join(workDir, '.tributary'),
+    quiet: true,
+    ...options,
+  });
   return {
     runtime,
     workDir,

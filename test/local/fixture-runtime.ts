@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { startRuntime, type RunningRuntime } from '../../local/runtime';
+import { startRuntime, type RunningRuntime, type RuntimeOptions } from '../../local/runtime';
 import { resetRecorder } from '../fixtures/handlers/recorder';
 import { createFixtureApp } from '../fixtures/fixture-app';
 import { fixtureClients, type FixtureClients } from './fixture-clients';
@@ -12,8 +12,12 @@ export function freshDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'tributary-runtime-'));
 }
 
-export function startFixtureRuntime(dataDir: string, adminKey?: string): Promise<RunningRuntime> {
-  return startRuntime({ port: 0, dataDir, adminKey, appFactory: createFixtureApp, quiet: true });
+export function startFixtureRuntime(
+  dataDir: string,
+  adminKey?: string,
+  options: Pick<RuntimeOptions, 'scheduleTickMs'> = {},
+): Promise<RunningRuntime> {
+  return startRuntime({ port: 0, dataDir, adminKey, appFactory: createFixtureApp, quiet: true, ...options });
 }
 
 export function removeDataDir(dataDir: string): void {

@@ -33,6 +33,8 @@ const api: StackTemplate = {
     Resources: {
       Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
       Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { StateMachineName: 'ingest-batch' } },
+      Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'tributary-dataflows' } },
+      Schedule: { Type: 'AWS::Scheduler::Schedule', Properties: { GroupName: 'tributary' } },
     },
   },
 };
@@ -41,6 +43,18 @@ const resolver = new TemplateResolver([storage, api]);
 const resolve = (value: unknown, stack = 'Tributary-Api'): unknown => resolver.resolve(stack, value);
 
 describe('the intrinsic function resolver', () => {
+  it('names event buses and schedules as EventBridge and Scheduler do', () => {
+    // Act & Assess
+    expect(resolve({ Ref: 'Bus' })).toBe('tributary-dataflows');
+    expect(resolve({ 'Fn::GetAtt': ['Bus', 'Arn'] })).toBe(
+      'arn:aws:events:us-east-1:000000000000:event-bus/tributary-dataflows',
+    );
+    expect(resolve({ 'Fn::GetAtt': ['Bus', 'Name'] })).toBe('tributary-dataflows');
+    expect(resolve({ 'Fn::GetAtt': ['Schedule', 'Arn'] })).toBe(
+      'arn:aws:scheduler:us-east-1:000000000000:schedule/tributary/tributary-api-schedule',
+    );
+  });
+
   it('resolves Ref to explicit names, generated names, ids and pseudo parameters', () => {
     // Act & Assess
     expect(resolve({ Ref: 'CatalogTable' }, 'Tributary-Storage')).toBe('catalog');
