@@ -1,12 +1,14 @@
 /**
- * The collect function's composition root: the catalog stores (inlets, datasets, schemas, namespaces), the key
- * store behind the per-container cache, the identity normaliser, and the Kinesis writer. Handlers call
+ * The collect function's composition root: the catalog stores (inlets, datasets, schemas, namespaces, mapping sets
+ * compiled once per version), the key store behind the per-container cache, the identity normaliser, and the
+ * Kinesis writer. Handlers call
  * `collectRoutesFromEnvironment` once per container; tests may call `buildCollectRoutes` with their own parts.
  */
 import { lazyIdentityNormalizer } from './identity-normalizer';
 import type { ApiKeyStore } from '../core/api-keys/api-key';
 import { CachedApiKeyStore } from '../core/api-keys/key-cache';
 import { NamespaceService } from '../core/catalog/identity-namespaces';
+import { CachedMappingSetLoader } from '../core/mapping-sets/mapping-set-loader';
 import type { IdentityNormalizer } from '../core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../core/profiles/profile-ports';
 import { SchemaRegistry } from '../core/schemas/schema-registry';
@@ -19,6 +21,7 @@ import { DynamoDatasetStore } from '../adapters/dynamo-catalog-datasets';
 import { DynamoInletStore } from '../adapters/dynamo-catalog-inlets';
 import { DynamoNamespaceStore } from '../adapters/dynamo-catalog-namespaces';
 import { DynamoItems } from '../adapters/dynamo-items';
+import { DynamoMappingSetStore } from '../adapters/dynamo-mapping-sets';
 import { DynamoSchemaStore } from '../adapters/dynamo-schema-store';
 import { KinesisStreamWriter } from '../adapters/kinesis-stream-writer';
 import type { RouteMap } from '../http/api-handler';
@@ -42,6 +45,7 @@ export function buildCollectRoutes(parts: CollectParts): RouteMap {
     normalizer: parts.normalizer,
     guardrails: DEFAULT_PROFILE_GUARDRAILS,
     stream: parts.stream,
+    mappings: new CachedMappingSetLoader(new DynamoMappingSetStore(parts.catalog)),
   });
   return collectionRoutes({ collect });
 }

@@ -9,6 +9,7 @@ import { ApiKeyService } from '../core/api-keys/api-keys';
 import { DatasetService } from '../core/catalog/datasets';
 import { NamespaceService } from '../core/catalog/identity-namespaces';
 import { InletService } from '../core/catalog/inlets';
+import { MappingSetService } from '../core/mapping-sets/mapping-sets';
 import { SandboxService } from '../core/catalog/sandboxes';
 import { SchemaRegistry } from '../core/schemas/schema-registry';
 import type { SchemaStore } from '../core/schemas/schema-store';
@@ -20,12 +21,14 @@ import { DynamoInletStore } from '../adapters/dynamo-catalog-inlets';
 import { DynamoNamespaceStore } from '../adapters/dynamo-catalog-namespaces';
 import { DynamoSandboxStore } from '../adapters/dynamo-catalog-sandboxes';
 import { DynamoItems } from '../adapters/dynamo-items';
+import { DynamoMappingSetStore } from '../adapters/dynamo-mapping-sets';
 import { DynamoSchemaStore } from '../adapters/dynamo-schema-store';
 import type { RouteMap } from '../http/api-handler';
 import { apiKeyRoutes } from '../http/routes/api-key-routes';
 import { datasetRoutes } from '../http/routes/dataset-routes';
 import { healthRoutes } from '../http/routes/health-routes';
 import { inletRoutes } from '../http/routes/inlet-routes';
+import { mappingSetRoutes } from '../http/routes/mapping-set-routes';
 import { namespaceRoutes } from '../http/routes/namespace-routes';
 import { sandboxRoutes } from '../http/routes/sandbox-routes';
 import { schemaRoutes } from '../http/routes/schema-routes';
@@ -41,7 +44,8 @@ export function buildControlPlaneRoutes(parts: ControlPlaneParts): RouteMap {
   const namespaces = new NamespaceService({ store: new DynamoNamespaceStore(parts.catalog) });
   const registry = new SchemaRegistry({ store: parts.schemas, namespaces });
   const datasets = new DatasetService({ store: new DynamoDatasetStore(parts.catalog), schemas: registry });
-  const inlets = new InletService({ store: new DynamoInletStore(parts.catalog), datasets });
+  const mappingSets = new MappingSetService({ store: new DynamoMappingSetStore(parts.catalog) });
+  const inlets = new InletService({ store: new DynamoInletStore(parts.catalog), datasets, mappingSets });
   // Through the shared cache, so that deleting a key here stops it at once in an authorizer of the same process.
   const apiKeys = new ApiKeyService({ store: new CachedApiKeyStore(parts.apiKeys), sandboxes });
   return {
@@ -52,6 +56,7 @@ export function buildControlPlaneRoutes(parts: ControlPlaneParts): RouteMap {
     ...schemaRoutes({ registry }),
     ...datasetRoutes({ datasets }),
     ...inletRoutes({ inlets }),
+    ...mappingSetRoutes({ mappingSets }),
   };
 }
 

@@ -30,6 +30,8 @@ import type {
 } from '../../lambdas/core/batches/ingest/ingest-ports';
 import { runWorkerTask } from '../../lambdas/core/batches/ingest/worker-tasks';
 import { UploadService } from '../../lambdas/core/batches/uploads/upload-service';
+import { CachedMappingSetLoader } from '../../lambdas/core/mapping-sets/mapping-set-loader';
+import { MappingSetService } from '../../lambdas/core/mapping-sets/mapping-sets';
 import type { ApplyInput, ApplyOutcome, ApplyResult } from '../../lambdas/core/profiles/apply-to-profiles';
 import type { RevertInput, RevertOutcome } from '../../lambdas/core/profiles/revert-from-profiles';
 import type { DatasetTarget, TargetMiss } from '../../lambdas/core/streaming/consume-ports';
@@ -43,6 +45,7 @@ import {
   NOW,
   SANDBOX,
 } from './memory-uploads';
+import { MemoryMappingSetStore } from './memory-mapping-sets';
 import { MemoryObjects } from './streaming-memory';
 
 const batchKey = (sandbox: string, batchId: string) => JSON.stringify([sandbox, batchId]);
@@ -238,6 +241,8 @@ export interface IngestWorld {
   readonly targets: Record<string, DatasetTarget | TargetMiss>;
   /** Schema lookups for CSV coercion, as `schemaId@version`. */
   readonly fieldTypeLookups: string[];
+  /** The catalog's mapping sets, which mapped batches pin and the steps apply. */
+  readonly mappingSets: MemoryMappingSetStore;
 }
 
 export interface IngestWorldOptions {
@@ -257,6 +262,7 @@ export function ingestWorld(options: IngestWorldOptions = {}): IngestWorld {
   const profiles = new MemoryProfiles();
   const targets = options.targets ?? { [DATASET_ID]: target(DATASET_ID) };
   const fieldTypeLookups: string[] = [];
+  const mappingSets = new MemoryMappingSetStore();
   const deps: IngestDeps = {
     reader: fileReader,
     batches,
@@ -274,6 +280,7 @@ export function ingestWorld(options: IngestWorldOptions = {}): IngestWorld {
       if (!found) throw new Error(`no schema ${schemaId} version ${version}`);
       return topLevelFieldTypes(found.schema.schema);
     },
+    mappings: new CachedMappingSetLoader(mappingSets),
     lake,
     quarantine,
     applyToProfiles: profiles.applyToProfiles,
@@ -283,7 +290,19 @@ export function ingestWorld(options: IngestWorldOptions = {}): IngestWorld {
     chunkBytes: options.chunkBytes ?? 1024 * 1024,
     now: () => NOW,
   };
-  return { deps, batches, files, landing, lake, quarantine, workflow, profiles, targets, fieldTypeLookups };
+  return {
+    deps,
+    batches,
+    files,
+    landing,
+    lake,
+    quarantine,
+    workflow,
+    profiles,
+    targets,
+    fieldTypeLookups,
+    mappingSets,
+  };
 }
 
 /** The world's ports with some of the lake bucket's operations replaced, to fail them or to watch them. */
@@ -453,6 +472,7 @@ export function fileBatchServiceOf(
       get: async (sandbox, id) =>
         sandbox === SANDBOX && datasets.includes(id) ? catalogDataset(id) : undefined,
     },
+    mappingSets: new MappingSetService({ store: world.mappingSets, now: world.deps.now }),
     files: {
       listFiles: (sandbox, batchId) => world.files.listFiles(sandbox, batchId),
       filesForCompletion: (sandbox, batchId) => uploads.filesForCompletion(sandbox, batchId),

@@ -3,6 +3,7 @@
  * ranged parts, presigned uploads, dropped objects) and the per-chunk outcome of the workflow, with the ports the
  * batch API, the uploads and the workflow reach them through.
  */
+import type { MappingReference } from '../mapping/mapping-types';
 import type { CodeCounts } from './batch-types';
 import type { InputFormat } from './formats/file-format-types';
 
@@ -58,6 +59,8 @@ export interface FileBatch {
   readonly partialIngestionPercent: number;
   /** Batches this one replaces: when it succeeds their data is removed and they become `inactive`. */
   readonly replay?: { readonly predecessors: readonly string[]; readonly reason?: string };
+  /** The mapping set version every row is mapped with before it is typed and validated (pinned at creation). */
+  readonly mapping?: MappingReference;
   readonly origin: BatchOrigin;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -111,6 +114,11 @@ export interface StagedChunk {
   readonly outputRecordCount: number;
   readonly failedRecordCount: number;
   readonly errors: CodeCounts;
+  /**
+   * Mapped batches: warnings (fields the mapping could not produce) on the chunk's valid rows — a count of
+   * warnings, not of rows. A failed row's warnings are among its violations in the quarantine instead.
+   */
+  readonly mappingWarningCount?: number;
   /** Staged Parquet object (lake bucket), when the chunk has valid rows. */
   readonly stagingKey?: string;
   /** Failed rows (quarantine bucket), when the chunk has any. */
@@ -135,7 +143,10 @@ export interface FailedRow {
   /** 1-based data row in the file. */
   readonly row: number;
   readonly code: string;
+  /** The row as read from the file. */
   readonly record?: unknown;
+  /** Mapped batches: the record the mapping made of the row, which the violations' pointers point into. */
+  readonly mappedRecord?: Record<string, unknown>;
   /** The row's text when it could not be read as a record. */
   readonly raw?: string;
   readonly violations: readonly {

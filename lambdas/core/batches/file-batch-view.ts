@@ -3,6 +3,7 @@
  * (each chunk is written once per staging of the same bytes, so a sum never double counts), errors by code, and the
  * batch-level failure when there is one.
  */
+import type { MappingReference } from '../mapping/mapping-types';
 import { addCodeCounts, type BatchError } from './batch-view';
 import type { FileBatch, FileBatchStatus, StagedChunk } from './file-batch-types';
 
@@ -14,6 +15,11 @@ export interface FileBatchMetrics {
   readonly failedRecordCount: number;
   /** Valid rows of a batch that failed as a whole: read and valid, but not ingested. input = output + failed + discarded. */
   readonly discardedRecordCount: number;
+  /**
+   * Mapped batches only: warnings the mapping raised on rows that passed validation (a field left out because its
+   * rule failed). A count of warnings, not of rows, so it takes no part in the row counts' reconciliation.
+   */
+  readonly mappingWarningCount?: number;
 }
 
 export interface FileBatchView {
@@ -30,6 +36,7 @@ export interface FileBatchView {
   readonly inputFormat: FileBatch['inputFormat'];
   readonly tags: Readonly<Record<string, unknown>>;
   readonly replay?: FileBatch['replay'];
+  readonly mapping?: MappingReference;
   readonly origin: FileBatch['origin'];
   readonly metrics: FileBatchMetrics;
   readonly errors: BatchError[];
@@ -51,6 +58,7 @@ export function fileBatchMetrics(batch: FileBatch, chunks: readonly StagedChunk[
     outputRecordCount: failedWhole ? 0 : valid,
     failedRecordCount: sum(chunks, (chunk) => chunk.failedRecordCount),
     discardedRecordCount: failedWhole ? valid : 0,
+    ...(batch.mapping ? { mappingWarningCount: sum(chunks, (chunk) => chunk.mappingWarningCount ?? 0) } : {}),
   };
 }
 
@@ -80,6 +88,7 @@ export function fileBatchView(batch: FileBatch, chunks: readonly StagedChunk[]):
       acp_partialIngestionPercent: batch.partialIngestionPercent,
     },
     ...(batch.replay ? { replay: batch.replay } : {}),
+    ...(batch.mapping ? { mapping: batch.mapping } : {}),
     origin: batch.origin,
     metrics: fileBatchMetrics(batch, chunks),
     errors: [...failure, ...errors],

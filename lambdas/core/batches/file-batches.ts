@@ -6,6 +6,7 @@
 import { ulid } from 'ulid';
 import { conflict, notFound, unprocessable, type Violation } from '../../http/problem';
 import type { Dataset } from '../catalog/datasets';
+import type { MappingSetReferences, WantedMapping } from '../mapping-sets/mapping-sets';
 import { changeBatch } from './batch-transitions';
 import type {
   BatchFailure,
@@ -32,6 +33,12 @@ export interface NewFileBatch {
   readonly partialIngestionPercent?: number;
   readonly replay?: { readonly predecessors: readonly string[]; readonly reason?: string };
   readonly tags?: Readonly<Record<string, unknown>>;
+  /**
+   * The mapping set to map every row with: a MappingReference, or a set id alone for its latest version. The
+   * version is pinned when the batch is created; a set or version that does not exist is a 422 pointing at
+   * `/mappingSetId` or `/mappingSetVersion`.
+   */
+  readonly mapping?: WantedMapping;
 }
 
 export interface PreviewRows {
@@ -42,6 +49,7 @@ export interface PreviewRows {
 export interface FileBatchServiceDeps {
   readonly batches: FileBatchStore;
   readonly datasets: { get(sandbox: string, id: string): Promise<Dataset | undefined> };
+  readonly mappingSets: MappingSetReferences;
   readonly files: {
     listFiles(sandbox: string, batchId: string): Promise<BatchFile[]>;
     /** The batch's files, all complete, or a 400 naming what is missing. */
@@ -87,6 +95,7 @@ export class FileBatchService {
       ]);
     }
     if (input.replay) await this.checkPredecessors(sandbox, input.datasetId, input.replay.predecessors);
+    const mapping = input.mapping ? await this.deps.mappingSets.reference(sandbox, input.mapping) : undefined;
     const batchId = identity?.batchId ?? this.newId();
     const now = identity?.createdAt ?? this.deps.now().toISOString();
     const batch: FileBatch = {
@@ -101,6 +110,7 @@ export class FileBatchService {
       enableErrorDiagnostics: input.enableErrorDiagnostics ?? true,
       partialIngestionPercent: input.partialIngestionPercent ?? DEFAULT_PARTIAL_INGESTION_PERCENT,
       ...(input.replay ? { replay: input.replay } : {}),
+      ...(mapping ? { mapping } : {}),
       origin,
       createdAt: now,
       updatedAt: now,

@@ -1,9 +1,13 @@
 /**
  * Inlets: streaming endpoints. The id alone addresses an inlet (producers post to `/collection/{inletId}` without
- * naming a sandbox), so the store can find an inlet by id across sandboxes.
+ * naming a sandbox), so the store can find an inlet by id across sandboxes. An inlet bound to a dataset may map its
+ * raw messages with a mapping set; the version is pinned when the inlet is created, so a later edit of the set
+ * never changes what an inlet already in use does.
  */
 import { randomBytes } from 'node:crypto';
-import { conflict, notFound } from '../../http/problem';
+import { badRequest, conflict, notFound } from '../../http/problem';
+import type { MappingReference } from '../mapping/mapping-types';
+import type { MappingSetReferences } from '../mapping-sets/mapping-sets';
 import type { Page, PageRequest } from '../page';
 
 /** Experience Platform's inlet ids are 64 hex digits; 256 random bits also make them unguessable. */
@@ -16,7 +20,8 @@ export interface Inlet {
   readonly description?: string;
   readonly authenticated: boolean;
   readonly datasetId?: string;
-  readonly mappingSetId?: string;
+  /** The mapping set and version raw messages are mapped with before they are checked and written. */
+  readonly mapping?: MappingReference;
   readonly sourceName?: string;
   readonly createdAt: string;
   readonly createdBy: string;
@@ -37,6 +42,8 @@ export interface NewInlet {
   readonly authenticated?: boolean;
   readonly datasetId?: string;
   readonly mappingSetId?: string;
+  /** Without it, the latest version when the inlet is created. */
+  readonly mappingSetVersion?: number;
   readonly sourceName?: string;
 }
 
@@ -44,6 +51,8 @@ export interface InletServiceDeps {
   readonly store: InletStore;
   /** Fails with a problem naming `pointer` when the dataset does not exist in the sandbox. */
   readonly datasets: { require(sandbox: string, id: string, pointer: string): Promise<unknown> };
+  /** Pins the version of a mapping set, or fails with a 422 naming the field when it does not exist. */
+  readonly mappingSets: MappingSetReferences;
   readonly now?: () => Date;
 }
 
@@ -58,6 +67,7 @@ export class InletService {
   async create(sandbox: string, input: NewInlet, createdBy: string): Promise<Inlet> {
     if (input.datasetId !== undefined)
       await this.deps.datasets.require(sandbox, input.datasetId, '/datasetId');
+    const mapping = await this.mappingOf(sandbox, input);
     const inlet: Inlet = {
       inletId: randomBytes(INLET_ID_BYTES).toString('hex'),
       sandbox,
@@ -65,7 +75,7 @@ export class InletService {
       authenticated: input.authenticated ?? true,
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.datasetId !== undefined ? { datasetId: input.datasetId } : {}),
-      ...(input.mappingSetId !== undefined ? { mappingSetId: input.mappingSetId } : {}),
+      ...(mapping ? { mapping } : {}),
       ...(input.sourceName !== undefined ? { sourceName: input.sourceName } : {}),
       createdAt: (this.deps.now?.() ?? new Date()).toISOString(),
       createdBy,
@@ -73,6 +83,31 @@ export class InletService {
     if (!(await this.deps.store.create(inlet)))
       throw conflict('inlet-id-conflict', 'an inlet with this id already exists');
     return inlet;
+  }
+
+  /**
+   * The pinned mapping, if one is asked for. Only raw messages are mapped, and a raw message is the record of the
+   * inlet's dataset: a mapping on an inlet without a dataset would never apply.
+   */
+  private async mappingOf(sandbox: string, input: NewInlet): Promise<MappingReference | undefined> {
+    if (input.mappingSetId === undefined) {
+      if (input.mappingSetVersion === undefined) return undefined;
+      const message = 'mappingSetVersion needs a mappingSetId';
+      throw badRequest('invalid-mapping', message, [
+        { pointer: '/mappingSetVersion', keyword: 'dependentRequired', message },
+      ]);
+    }
+    if (input.datasetId === undefined) {
+      const message =
+        'a mapping applies to raw messages, which need the inlet bound to a dataset: give datasetId';
+      throw badRequest('mapping-needs-dataset', message, [
+        { pointer: '/mappingSetId', keyword: 'dependentRequired', message },
+      ]);
+    }
+    return this.deps.mappingSets.reference(sandbox, {
+      mappingSetId: input.mappingSetId,
+      ...(input.mappingSetVersion !== undefined ? { version: input.mappingSetVersion } : {}),
+    });
   }
 
   async get(sandbox: string, inletId: string): Promise<Inlet> {

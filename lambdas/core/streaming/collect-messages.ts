@@ -22,6 +22,8 @@ export interface ParsedMessage {
   readonly record: Record<string, unknown>;
   /** Where the record sits in the message, so violations point into what the producer sent. */
   readonly recordPointer: string;
+  /** The message is the record itself (no envelope): what an inlet's mapping applies to. */
+  readonly raw: boolean;
 }
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -117,7 +119,7 @@ function parseEnvelope(inlet: Inlet, message: Record<string, unknown>): ParsedMe
       'required',
     );
   }
-  return { datasetId, schemaId, record: body.xdmEntity, recordPointer: '/body/xdmEntity' };
+  return { datasetId, schemaId, record: body.xdmEntity, recordPointer: '/body/xdmEntity', raw: false };
 }
 
 export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | MessageError {
@@ -140,7 +142,7 @@ export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | Me
       'required',
     );
   }
-  return { datasetId: inlet.datasetId, record: message, recordPointer: '' };
+  return { datasetId: inlet.datasetId, record: message, recordPointer: '', raw: true };
 }
 
 export const isMessageError = (value: object): value is MessageError => 'statusCode' in value;

@@ -1,8 +1,9 @@
 /**
  * The collect service behind `POST /collection/{inletId}` and `POST /collection/batch/{inletId}`: finds the inlet,
- * checks the key of an authenticated inlet, reads each message (envelope or raw), checks it against its dataset
- * (and, on request, the dataset's schema), and writes the accepted ones to the ingest stream. A message is
- * acknowledged only when the stream stored it; each message of a batch succeeds or fails on its own.
+ * checks the key of an authenticated inlet, reads each message (envelope or raw), maps a raw message with the
+ * inlet's mapping set, checks it against its dataset (and, on request, the dataset's schema), and writes the
+ * accepted ones to the ingest stream. A message is acknowledged only when the stream stored it; each message of a
+ * batch succeeds or fails on its own.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -18,6 +19,16 @@ import { accessDenial } from '../api-keys/access';
 import { authenticate } from '../api-keys/api-keys';
 import type { Dataset, DatasetStore } from '../catalog/datasets';
 import type { Inlet, InletStore } from '../catalog/inlets';
+import type {
+  CompiledMappingSet,
+  MappedRow,
+  MappingSetLoader,
+  MappingWarning,
+} from '../mapping/mapping-types';
+import { warningViolations } from '../mapping-sets/mapping-warnings';
+import { typeMappedRecord, type RecordTyping } from '../mapping-sets/typed-record';
+import { RecordCoercion } from '../batches/formats/field-coercion';
+import type { FieldTypes } from '../batches/formats/file-format-types';
 import type { IdentityNormalizer } from '../profiles/identity-normalizer';
 import type { ProfileGuardrails } from '../profiles/profile-ports';
 import type { IdentitySchema } from '../profiles/record-identities';
@@ -49,6 +60,8 @@ export const STREAM_RETRY_AFTER_SECONDS = 1;
 export interface CollectSchemas {
   get(sandbox: string, schemaId: string, version?: number): Promise<IdentitySchema & { readonly id: string }>;
   validatorFor(sandbox: string, schemaId: string, version?: number): Promise<RecordValidator>;
+  /** The JSON types of the schema's fields, to convert what a mapping made to them. */
+  fieldTypesFor(sandbox: string, schemaId: string, version?: number): Promise<FieldTypes>;
 }
 
 export interface CollectDeps {
@@ -60,6 +73,8 @@ export interface CollectDeps {
   readonly normalizer: () => Promise<IdentityNormalizer>;
   readonly guardrails: Pick<ProfileGuardrails, 'maxIdentitiesPerRecord'>;
   readonly stream: StreamWriter;
+  /** Inlets' mapping sets, compiled once per version. */
+  readonly mappings: MappingSetLoader;
   readonly now?: () => Date;
   readonly randomId?: () => string;
 }
@@ -78,9 +93,12 @@ export interface SingleAnswer {
   readonly xactionId: string;
   readonly receivedTimeMs: number;
   readonly syncValidation: { readonly skipped: true } | { readonly status: 'pass' };
+  /** Fields the inlet's mapping could not produce (left out of the record); absent when there were none. */
+  readonly warnings?: readonly MappingWarning[];
 }
 
-export type BatchEntryAnswer = { readonly xactionId: string } | MessageError;
+export type BatchEntryAnswer =
+  { readonly xactionId: string; readonly warnings?: readonly MappingWarning[] } | MessageError;
 
 export interface BatchAnswer {
   readonly inletId: string;
@@ -93,8 +111,10 @@ export interface BatchAnswer {
 interface DatasetContext {
   readonly dataset: Dataset;
   readonly schema: IdentitySchema & { readonly id: string };
-  /** Only under syncValidation; compiled (or taken from the registry's cache) once per request. */
+  /** Under syncValidation or for mapped messages; compiled (or taken from the registry's cache) once per request. */
   readonly validator?: RecordValidator;
+  /** On a mapped inlet: how a mapped record is converted to the schema's types and validated. */
+  readonly typing?: RecordTyping;
 }
 
 /** Everything one request needs once: the inlet, the clock, and its datasets and validators as they are met. */
@@ -104,9 +124,13 @@ interface RequestScope {
   readonly syncValidation: boolean;
   readonly normalizer: IdentityNormalizer;
   readonly datasets: Map<string, Promise<DatasetContext | undefined>>;
+  /** The inlet's mapping, loaded when the request's first raw message needs it. */
+  mapping?: Promise<CompiledMappingSet>;
 }
 
-type Prepared = { readonly entry: StreamEntry } | MessageError;
+type Prepared = { readonly entry: StreamEntry; readonly warnings: readonly MappingWarning[] } | MessageError;
+
+const withWarnings = (warnings: readonly MappingWarning[]) => (warnings.length > 0 ? { warnings } : {});
 
 const withPrefix = (prefix: string, violations: readonly Violation[]): Violation[] =>
   violations.map((violation) => ({ ...violation, pointer: prefix + violation.pointer }));
@@ -142,6 +166,7 @@ export class CollectService {
       xactionId,
       receivedTimeMs: received,
       syncValidation: request.syncValidation ? { status: 'pass' } : { skipped: true },
+      ...withWarnings(prepared.warnings),
     };
   }
 
@@ -160,7 +185,7 @@ export class CollectService {
     );
     const outcomes = toWrite.length > 0 ? await this.deps.stream.put(toWrite.map((item) => item.entry)) : [];
     const responses: BatchEntryAnswer[] = prepared.map((item, index) =>
-      isMessageError(item) ? item : { xactionId: `${batchId}:${index}` },
+      isMessageError(item) ? item : { xactionId: `${batchId}:${index}`, ...withWarnings(item.warnings) },
     );
     toWrite.forEach((item, position) => {
       const outcome = outcomes[position];
@@ -205,15 +230,45 @@ export class CollectService {
       found = this.deps.datasets.get(scope.inlet.sandbox, datasetId).then(async (dataset) => {
         if (!dataset) return undefined;
         const { sandbox, schemaId, schemaVersion } = dataset;
-        const [schema, validator] = await Promise.all([
+        // A mapped record is typed with Data Prep's implicit conversions, and dates among them are recognised by
+        // the validator's verdict: a mapped inlet validates every raw message, whether or not it was asked to.
+        const mapped = scope.inlet.mapping !== undefined;
+        const [schema, validator, fieldTypes] = await Promise.all([
           this.deps.schemas.get(sandbox, schemaId, schemaVersion),
-          scope.syncValidation ? this.deps.schemas.validatorFor(sandbox, schemaId, schemaVersion) : undefined,
+          scope.syncValidation || mapped
+            ? this.deps.schemas.validatorFor(sandbox, schemaId, schemaVersion)
+            : undefined,
+          mapped ? this.deps.schemas.fieldTypesFor(sandbox, schemaId, schemaVersion) : undefined,
         ]);
-        return { dataset, schema, ...(validator ? { validator } : {}) };
+        const typing =
+          validator && fieldTypes
+            ? { coercion: new RecordCoercion(fieldTypes), validate: validator }
+            : undefined;
+        return { dataset, schema, ...(validator ? { validator } : {}), ...(typing ? { typing } : {}) };
       });
       scope.datasets.set(datasetId, found);
     }
     return found;
+  }
+
+  /** A raw message mapped with the inlet's mapping set; undefined when there is nothing to map. */
+  private async mapped(scope: RequestScope, record: Record<string, unknown>): Promise<MappedRow | undefined> {
+    const { mapping } = scope.inlet;
+    if (!mapping) return undefined;
+    scope.mapping ??= this.deps.mappings.compiled(scope.inlet.sandbox, mapping).then((compiled) => {
+      // The set was checked when the inlet was created and versions are never deleted: the catalog is damaged.
+      if (!compiled) {
+        throw new HttpProblem(
+          500,
+          'mapping-set-missing',
+          'Internal Server Error',
+          `version ${mapping.version} of mapping set '${mapping.mappingSetId}', which this inlet maps with, is missing`,
+        );
+      }
+      return compiled;
+    });
+    const compiled = await scope.mapping;
+    return compiled.apply(record, { now: () => new Date(scope.receivedAt) });
   }
 
   /** One message checked and turned into its stream entry, or the reason it is refused. */
@@ -254,6 +309,10 @@ export class CollectService {
       ]);
     }
     const { dataset, schema } = context;
+    const mapped = parsed.raw ? await this.mapped(scope, parsed.record) : undefined;
+    const typed = mapped && context.typing ? typeMappedRecord(mapped.record, context.typing) : undefined;
+    const record = typed?.record ?? mapped?.record ?? parsed.record;
+    const warnings = mapped?.warnings ?? [];
     if (parsed.schemaId !== undefined && parsed.schemaId !== dataset.schemaId) {
       return messageError(
         inlet,
@@ -269,15 +328,19 @@ export class CollectService {
         ],
       );
     }
-    if (context.validator) {
-      const violations = context.validator(parsed.record);
+    if (scope.syncValidation && context.validator) {
+      const violations = typed?.violations ?? context.validator(record);
       if (violations.length > 0) {
+        // A mapped record's pointers are into the record the mapping made; its warnings say which fields it left out.
         return messageError(
           inlet,
           400,
           'validation-failed',
           `Message is invalid: ${violations.length} schema violation(s) found`,
-          withPrefix(pointer + parsed.recordPointer, violations),
+          [
+            ...withPrefix(pointer + parsed.recordPointer, violations),
+            ...withPrefix(pointer, warningViolations(warnings)),
+          ],
         );
       }
     }
@@ -290,10 +353,10 @@ export class CollectService {
       messageId,
       receivedAt: scope.receivedAt,
       origin: 'collection',
-      record: parsed.record,
+      record,
     };
     const entry: StreamEntry = {
-      partitionKey: partitionKeyOf(schema, parsed.record, messageId, scope.normalizer, this.deps.guardrails),
+      partitionKey: partitionKeyOf(schema, record, messageId, scope.normalizer, this.deps.guardrails),
       data: Buffer.from(JSON.stringify(message), 'utf8'),
     };
     if (entryBytes(entry) > MAX_STREAM_RECORD_BYTES) {
@@ -311,7 +374,7 @@ export class CollectService {
         ],
       );
     }
-    return { entry };
+    return { entry, warnings };
   }
 
   private streamError(inlet: Inlet, outcome: StreamPutOutcome | undefined): MessageError {

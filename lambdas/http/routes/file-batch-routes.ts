@@ -29,6 +29,8 @@ const NewBatchBody = z.strictObject({
     })
     .optional(),
   tags: z.record(z.string(), z.unknown()).optional(),
+  mappingSetId: z.string().min(1).max(128).optional(),
+  mappingSetVersion: z.number().int().positive().optional(),
 });
 
 function actionOf(query: Readonly<Record<string, string>>): (typeof BATCH_ACTIONS)[number] {
@@ -54,8 +56,26 @@ function rowsOf(query: Readonly<Record<string, string>>): number {
 export function fileBatchRoutes(deps: { readonly fileBatches: FileBatchService }): RouteMap {
   return {
     'POST /batches': async (request) => {
-      const body = parseInput(NewBatchBody, request.body);
-      return { status: 201, body: await deps.fileBatches.create(request.sandbox, body, { kind: 'api' }) };
+      const { mappingSetId, mappingSetVersion, ...body } = parseInput(NewBatchBody, request.body);
+      if (mappingSetVersion !== undefined && mappingSetId === undefined) {
+        const message = 'mappingSetVersion needs a mappingSetId';
+        throw badRequest('invalid-mapping', message, [
+          { pointer: '/mappingSetVersion', keyword: 'dependentRequired', message },
+        ]);
+      }
+      const mapping =
+        mappingSetId === undefined
+          ? {}
+          : {
+              mapping: {
+                mappingSetId,
+                ...(mappingSetVersion !== undefined ? { version: mappingSetVersion } : {}),
+              },
+            };
+      return {
+        status: 201,
+        body: await deps.fileBatches.create(request.sandbox, { ...body, ...mapping }, { kind: 'api' }),
+      };
     },
     'POST /batches/{batchId}': async (request) => {
       const batchId = pathId(request, 'batchId', 'batch');

@@ -10,6 +10,7 @@ const NewInletBody = z.strictObject({
   authenticated: z.boolean().optional(),
   datasetId: z.string().min(1).max(128).optional(),
   mappingSetId: z.string().min(1).max(128).optional(),
+  mappingSetVersion: z.number().int().positive().optional(),
   sourceName: displayText(256).optional(),
 });
 

@@ -5,7 +5,9 @@ import { NamespaceService } from '../../../lambdas/core/catalog/identity-namespa
 import { InletService, inletUrl } from '../../../lambdas/core/catalog/inlets';
 import { SandboxService } from '../../../lambdas/core/catalog/sandboxes';
 import { STANDARD_NAMESPACES } from '../../../lambdas/core/catalog/standard-namespaces';
+import { MappingSetService } from '../../../lambdas/core/mapping-sets/mapping-sets';
 import { HttpProblem } from '../../../lambdas/http/problem';
+import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import {
   FakeSchemas,
   MemoryDatasetStore,
@@ -277,7 +279,11 @@ describe('InletService', () => {
     const datasets = new DatasetService({ store: new MemoryDatasetStore(), schemas });
     const people = await datasets.create('prod', { name: 'people', schemaId: PROFILE_WITH_PRIMARY.id }, 'k');
     const store = new MemoryInletStore();
-    const inlets = new InletService({ store, datasets });
+    const inlets = new InletService({
+      store,
+      datasets,
+      mappingSets: new MappingSetService({ store: new MemoryMappingSetStore() }),
+    });
 
     // Act
     const inlet = await inlets.create('prod', { name: 'web', datasetId: people.id }, 'k');

@@ -5,6 +5,7 @@ import type { Dataset } from '../../../lambdas/core/catalog/datasets';
 import type { Inlet } from '../../../lambdas/core/catalog/inlets';
 import { IdentityNormalizer } from '../../../lambdas/core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../../lambdas/core/profiles/profile-ports';
+import { CachedMappingSetLoader } from '../../../lambdas/core/mapping-sets/mapping-set-loader';
 import { CollectService } from '../../../lambdas/core/streaming/collect-service';
 import type {
   StreamEntry,
@@ -16,6 +17,7 @@ import { createApiHandler } from '../../../lambdas/http/api-handler';
 import { COLLECTION_ROUTES } from '../../../lambdas/http/route-table';
 import { collectionRoutes, declaredSizeLimit } from '../../../lambdas/http/routes/collection-routes';
 import { MemoryApiKeyStore } from '../api-keys/memory-api-key-store';
+import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import { MemoryDatasetStore, MemoryInletStore } from '../catalog/memory-catalog-stores';
 import { newRegistry, personSchema, SANDBOX } from '../schemas/registry-fixture';
 
@@ -68,7 +70,9 @@ const inlet = (inletId: string, authenticated: boolean, datasetId?: string): Inl
   createdBy: 'test',
 });
 
-export async function collectFixture(options: { hashedNamespaces?: string[] } = {}) {
+export async function collectFixture(
+  options: { hashedNamespaces?: string[]; mappingSets?: MemoryMappingSetStore } = {},
+) {
   const { registry } = newRegistry();
   const schema = await registry.register(SANDBOX, {
     title: 'Person',
@@ -117,6 +121,7 @@ export async function collectFixture(options: { hashedNamespaces?: string[] } = 
       }),
     guardrails: DEFAULT_PROFILE_GUARDRAILS,
     stream,
+    mappings: new CachedMappingSetLoader(options.mappingSets ?? new MemoryMappingSetStore()),
     now: () => NOW,
     randomId: () => `r${(ids += 1)}`,
   });
@@ -125,7 +130,7 @@ export async function collectFixture(options: { hashedNamespaces?: string[] } = 
     definitions: COLLECTION_ROUTES,
     logger: new Logger({ serviceName: 'collect-test', logLevel: 'SILENT' }),
   }).use(declaredSizeLimit);
-  return { service, stream, handler, dataset };
+  return { service, stream, handler, dataset, inlets };
 }
 
 /** An XDM envelope for the person dataset. */

@@ -1,9 +1,10 @@
 /**
  * What the ingest-batch workflow's steps need from the outside, injected by the batch worker's composition root
- * (or by tests): the batch and file stores, the bytes of uploaded files, the dataset a batch targets, the lake
- * and quarantine buckets, the profile store, and the workflow itself (a replay starts the revert of the batches it
+ * (or by tests): the batch and file stores, the bytes of uploaded files, the dataset a batch targets, the mapping
+ * sets batches map with, the lake and quarantine buckets, the profile store, and the workflow itself (a replay starts the revert of the batches it
  * replaces).
  */
+import type { MappingSetLoader } from '../../mapping/mapping-types';
 import type { ApplyInput, ApplyOutcome } from '../../profiles/apply-to-profiles';
 import type { RevertInput, RevertOutcome } from '../../profiles/revert-from-profiles';
 import type { ObjectWriter, TargetLookup } from '../../streaming/consume-ports';
@@ -60,6 +61,8 @@ export interface IngestDeps {
   readonly sources: { byteSource(parts: readonly FilePart[], size: number): ByteSource };
   readonly targets: TargetLookup;
   readonly fieldTypes: (sandbox: string, schemaId: string, version: number) => Promise<FieldTypes>;
+  /** The mapping sets batches pin, compiled once per version. */
+  readonly mappings: MappingSetLoader;
   readonly lake: LakeObjects;
   readonly quarantine: ObjectWriter;
   readonly applyToProfiles: (input: ApplyInput) => Promise<ApplyOutcome>;

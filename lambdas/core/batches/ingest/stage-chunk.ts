@@ -1,14 +1,24 @@
 /**
- * Stages one chunk: reads its rows, validates each against the dataset's schema, writes the valid ones as one
- * Parquet file under the staging prefix and the failed ones — with file, line or row, and every violation — to the
- * quarantine, and records the chunk's counts. Staging the same range again overwrites the same objects and counts,
- * and a chunk already staged from the same range is not read twice (a resumed batch skips what is done).
+ * Stages one chunk: reads its rows, maps each with the batch's mapping set when it has one, validates each against
+ * the dataset's schema, writes the valid ones as one Parquet file under the staging prefix and the failed ones —
+ * with file, line or row, and every violation — to the quarantine, and records the chunk's counts. Staging the same
+ * range again overwrites the same objects and counts, and a chunk already staged from the same range is not read
+ * twice (a resumed batch skips what is done).
+ *
+ * A mapped batch reads its rows as they are (CSV text stays text), maps them, and only then converts the mapped
+ * record to the schema's types with Data Prep's implicit conversions: the rules apply to what the file holds, and
+ * the schema's types to what the rules made. A field the mapping could not produce is left out with a warning; a
+ * row that then fails validation is quarantined with its warnings among its violations (keyword `mapping`).
  */
+import type { CompiledMappingSet } from '../../mapping/mapping-types';
+import { warningViolations } from '../../mapping-sets/mapping-warnings';
+import { typeMappedRecord, type RecordTyping } from '../../mapping-sets/typed-record';
 import { quarantineKey } from '../../streaming/stream-message';
 import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../streaming/parquet-lake-file';
 import { QUARANTINE_CODES } from '../batch-view';
 import { BatchStateError, batchForStep } from '../batch-transitions';
 import type { FailedRow, FileBatch, StagedChunk, StoredFilePlan } from '../file-batch-types';
+import { RecordCoercion } from '../formats/field-coercion';
 import { FileFormatError, type ParsedRow } from '../formats/file-format-types';
 import { chunkNameOf, chunkRangeOf, stagingKey, type ChunkItem } from './chunk-plan';
 import { INGESTING, type StepInput } from './check-guardrails';
@@ -24,11 +34,9 @@ const JSON_LINES = 'application/x-ndjson';
 /** The stable id of a file row in the lake: batch, file and row. */
 export const rowMessageId = (batchId: string, file: number, row: number) => `${batchId}:${file}:${row}`;
 
-function failedRowOf(
-  path: string,
-  row: ParsedRow,
-  failure: Pick<FailedRow, 'code' | 'violations'>,
-): FailedRow {
+type Failure = Pick<FailedRow, 'code' | 'violations' | 'mappedRecord'>;
+
+function failedRowOf(path: string, row: ParsedRow, failure: Failure): FailedRow {
   return {
     file: path,
     ...(row.line !== undefined ? { line: row.line } : {}),
@@ -37,6 +45,20 @@ function failedRowOf(
     ...(row.record !== undefined ? { record: row.record } : {}),
     ...(row.error?.raw !== undefined ? { raw: row.error.raw } : {}),
   };
+}
+
+/** The batch's compiled mapping; a batch whose pinned version is gone cannot be read, and fails saying so. */
+async function mappingOf(deps: IngestDeps, batch: FileBatch): Promise<CompiledMappingSet | undefined> {
+  if (!batch.mapping) return undefined;
+  const { mappingSetId, version } = batch.mapping;
+  const compiled = await deps.mappings.compiled(batch.sandbox, batch.mapping);
+  if (!compiled) {
+    throw new FileFormatError(
+      'mapping-set-not-found',
+      `version ${version} of mapping set ${mappingSetId}, which the batch maps with, does not exist`,
+    );
+  }
+  return compiled;
 }
 
 export async function stageChunk(deps: IngestDeps, input: ChunkStepInput): Promise<{ done: boolean }> {
@@ -71,9 +93,14 @@ async function stageRows(
   if (typeof target === 'string') {
     throw new FileFormatError(target, `the batch's dataset ${plan.datasetId} cannot be read (${target})`);
   }
+  const mapping = await mappingOf(deps, batch);
   const fieldTypes =
-    batch.inputFormat.format === 'csv'
+    batch.inputFormat.format === 'csv' || mapping
       ? await deps.fieldTypes(sandbox, target.schema.id, target.schema.version)
+      : undefined;
+  const typing: RecordTyping | undefined =
+    mapping && fieldTypes
+      ? { coercion: new RecordCoercion(fieldTypes), validate: target.validate }
       : undefined;
   const source = deps.sources.byteSource(plan.parts, plan.size);
   const filePlan = {
@@ -85,13 +112,17 @@ async function stageRows(
   const receivedAt = batch.startedAt ?? batch.createdAt;
   const failed: string[] = [];
   const errors = new Map<string, number>();
-  const fail = (row: ParsedRow, failure: Pick<FailedRow, 'code' | 'violations'>) => {
+  let mappingWarningCount = 0;
+  // Expressions asking for the time (`now()`) see the batch's, so staging a chunk again maps it the same way.
+  const mappingContext = { now: () => new Date(receivedAt) };
+  const fail = (row: ParsedRow, failure: Failure) => {
     failed.push(JSON.stringify(failedRowOf(plan.path, row, failure)));
     errors.set(failure.code, (errors.get(failure.code) ?? 0) + 1);
   };
   const rows = deps.reader.read(source, batch.inputFormat, filePlan, chunk, {
     maxFieldsPerRow: deps.guardrails.maxFieldsPerRow,
-    ...(fieldTypes ? { fieldTypes } : {}),
+    // A mapped batch's rows are typed after mapping, not as they are read.
+    ...(fieldTypes && !mapping ? { fieldTypes } : {}),
   });
   for await (const row of rows) {
     if (row.error || row.record === undefined) {
@@ -102,12 +133,28 @@ async function stageRows(
       });
       continue;
     }
-    const violations = target.validate(row.record);
-    if (violations.length > 0) {
-      fail(row, { code: QUARANTINE_CODES.invalid, violations });
-      continue;
+    let record = row.record;
+    if (mapping && typing) {
+      const mapped = mapping.apply(row.record, mappingContext);
+      const typed = typeMappedRecord(mapped.record, typing);
+      if (typed.violations.length > 0) {
+        fail(row, {
+          code: QUARANTINE_CODES.invalid,
+          violations: [...typed.violations, ...warningViolations(mapped.warnings)],
+          mappedRecord: typed.record,
+        });
+        continue;
+      }
+      mappingWarningCount += mapped.warnings.length;
+      record = typed.record;
+    } else {
+      const violations = target.validate(record);
+      if (violations.length > 0) {
+        fail(row, { code: QUARANTINE_CODES.invalid, violations });
+        continue;
+      }
     }
-    writer.add({ messageId: rowMessageId(batchId, chunk.file, row.row), receivedAt, record: row.record });
+    writer.add({ messageId: rowMessageId(batchId, chunk.file, row.row), receivedAt, record });
   }
   const name = chunkNameOf(chunk);
   const staged = writer.rows > 0 ? stagingKey(sandbox, plan.datasetId, batchId, name) : undefined;
@@ -125,6 +172,7 @@ async function stageRows(
     outputRecordCount: writer.rows,
     failedRecordCount: failed.length,
     errors: Object.fromEntries(errors),
+    ...(mapping ? { mappingWarningCount } : {}),
     ...(staged ? { stagingKey: staged } : {}),
     ...(quarantined ? { quarantineKey: quarantined } : {}),
     writtenAt: deps.now().toISOString(),
