@@ -1,4 +1,4 @@
-/** The control-plane Lambda: sandboxes, API keys, identity namespaces, schemas, datasets and inlets. */
+/** The control-plane Lambda: sandboxes, API keys, identity namespaces, schemas, datasets, inlets and mapping sets. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { controlPlaneRoutesFromEnvironment } from '../composition/control-plane';
 import { createApiHandler } from '../http/api-handler';
