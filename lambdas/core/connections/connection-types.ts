@@ -7,7 +7,7 @@
  * the dataflow runs that pull from them.
  */
 import type { Readable } from 'node:stream';
-import type { InputFormat } from '../batches/formats/file-format-types';
+import type { ByteSource, InputFormat } from '../batches/formats/file-format-types';
 
 export const CONNECTION_TYPES = ['s3', 'http'] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
@@ -113,12 +113,47 @@ export interface S3SourceReader {
     options: {
       readonly after?: S3Watermark;
       readonly notBefore?: string;
+      /**
+       * Objects modified after this are left for a later pull. S3 stamps LastModified to the second, when a PUT
+       * starts: an object listed now may be followed by another of the same second, or an earlier one still being
+       * written, that would then sort before the watermark. A pull that passes its start time minus a margin never
+       * reads past a second that is still filling.
+       */
+      readonly notAfter?: string;
       readonly maxObjects: number;
       readonly maxBytes: number;
     },
   ): Promise<S3SourceListing>;
   /** The object's bytes as a stream (for copying it into a batch). */
   open(params: S3SourceParams, key: string): Promise<Readable>;
+}
+
+/** One entry of a folder of an S3 source, as Experience Platform's explore answers it (plus size and time). */
+export interface S3FolderEntry {
+  readonly type: 'file' | 'folder';
+  /** The last component of the path (a folder's without its trailing `/`). */
+  readonly name: string;
+  /** The object key; a folder's ends with `/`. */
+  readonly path: string;
+  /** Only non-empty files can be previewed (a zero-byte file is never read). */
+  readonly canPreview: boolean;
+  readonly canFetchSchema: boolean;
+  readonly size?: number;
+  readonly lastModified?: string;
+  /** A file a dataflow on this connection would read: non-empty, matching the pattern, within `recursive`. */
+  readonly selected?: boolean;
+}
+
+/** What exploring an S3 source needs beyond reading it: a folder's entries and an object's bytes by range. */
+export interface S3SourceExplorer {
+  /** The folders and files directly in `folder` (a key prefix ending in `/`, or `''`), in key order. */
+  listFolder(
+    params: S3SourceParams,
+    folder: string,
+    options: { readonly maxEntries: number },
+  ): Promise<{ readonly entries: readonly S3FolderEntry[]; readonly truncated: boolean }>;
+  /** The object's bytes, readable by range (for a preview); SourceError `object-not-found` when it is missing. */
+  byteSource(params: S3SourceParams, key: string): Promise<ByteSource>;
 }
 
 /** Where the next page of an HTTP source is: its full URL and 1-based page number. */

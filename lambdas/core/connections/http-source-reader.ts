@@ -1,0 +1,374 @@
+/**
+ * Reads a paginated JSON API one page at a time, for HTTP source dataflows and for testing and exploring their
+ * connections. Every request (and every redirect hop) passes the outbound URL guard first; transient failures
+ * (429, 5xx, a dropped connection, a timeout) are retried with exponential backoff and jitter, honouring
+ * Retry-After; everything else fails at once with a SourceError.
+ *
+ * Secrets: the auth header is sent only to the URL's own origin (a redirect elsewhere drops it), and error messages
+ * name a URL by host and path only — never its query, which may carry a key — and never quote a response body,
+ * which may echo the request's headers.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type {
+  HeaderAuth,
+  HttpPage,
+  HttpSourceParams,
+  HttpSourceReader,
+  PagePosition,
+} from './connection-types';
+import { SourceError } from './connection-types';
+import { checkOutboundUrl } from './outbound-url-guard';
+
+/**
+ * Largest page body read. A page is parsed whole and its records held until the run writes them, and parsed JSON
+ * takes several times its bytes in memory; paginated APIs answer pages of kilobytes to a few megabytes.
+ */
+export const MAX_PAGE_BYTES = 10 * 1024 * 1024;
+/** Attempts per page (the first and three retries): enough to ride out a restart or a burst of throttling. */
+export const DEFAULT_MAX_ATTEMPTS = 4;
+/** Per attempt, headers and body together: a slow API is still answering well within this. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** First retry pause, doubled per attempt up to the ceiling; half of it fixed and half random (jitter). */
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 8_000;
+/**
+ * A Retry-After beyond this is not waited out in the function (that would bill the wait): the page fails as
+ * retryable, and the run is retried later.
+ */
+export const MAX_RETRY_AFTER_MS = 60_000;
+/** Redirect hops followed per request, each checked by the outbound guard; more means a loop. */
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export interface HttpSourceReaderOptions {
+  readonly fetch?: typeof fetch;
+  /** Let requests reach loopback and private addresses (the local runtime; never in AWS). */
+  readonly allowPrivateHosts: boolean;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly maxAttempts?: number;
+  readonly timeoutMs?: number;
+  /** Jitter source in [0, 1). */
+  readonly random?: () => number;
+}
+
+type Delta = string | number;
+
+/** A URL as error messages show it: host and path, without the query (which may hold a key). */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
+/** The value at a dot path (`data.items`); the empty path is the value itself. */
+function valueAt(value: unknown, path: string | undefined): unknown {
+  if (path === undefined || path === '') return value;
+  let current = value;
+  for (const name of path.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[name];
+  }
+  return current;
+}
+
+/** A record's delta value: a finite number or a non-empty string; anything else has none. */
+function deltaOf(record: Record<string, unknown>, column: string): Delta | undefined {
+  const value = valueAt(record, column);
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value !== '') return value;
+  return undefined;
+}
+
+/** Numbers compare as numbers; anything else as text (ISO 8601 timestamps of one format order that way). */
+export function compareDelta(a: Delta, b: Delta): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const left = String(a);
+  const right = String(b);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+const withParam = (url: string, name: string, value: string): string => {
+  const parsed = new URL(url);
+  parsed.searchParams.set(name, value);
+  return parsed.toString();
+};
+
+/** The target of a `Link` header's `rel="next"`, resolved against the URL that answered. */
+export function nextLinkOf(header: string | null, base: string): string | undefined {
+  if (!header) return undefined;
+  for (const match of header.matchAll(/<([^>]*)>([^,<]*)/g)) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2] ?? '');
+    const relations = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
+    if (relations.includes('next')) {
+      try {
+        return new URL(match[1] ?? '', base).toString();
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+interface Fetched {
+  readonly body: Buffer;
+  readonly headers: Headers;
+  /** The URL that answered, after redirects. */
+  readonly url: string;
+}
+
+/** A transient failure worth another attempt, with the pause the server asked for, if any. */
+class Transient extends Error {
+  constructor(
+    readonly failure: SourceError,
+    readonly retryAfter?: number,
+  ) {
+    super(failure.message);
+  }
+}
+
+export class FetchHttpSourceReader implements HttpSourceReader {
+  private readonly fetch: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: HttpSourceReaderOptions) {
+    this.fetch = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? ((ms) => delay(ms));
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.random = options.random ?? Math.random;
+  }
+
+  firstPage(params: HttpSourceParams, watermark?: string | number): PagePosition {
+    let url = params.url;
+    const deltaParam = params.incremental?.deltaParam;
+    if (deltaParam !== undefined && watermark !== undefined)
+      url = withParam(url, deltaParam, String(watermark));
+    const { pagination } = params;
+    if (pagination.type === 'page') {
+      url = withParam(url, pagination.pageParam, '1');
+      if (pagination.sizeParam !== undefined && pagination.size !== undefined) {
+        url = withParam(url, pagination.sizeParam, String(pagination.size));
+      }
+    }
+    return { url, page: 1 };
+  }
+
+  async fetchPage(
+    params: HttpSourceParams,
+    position: PagePosition,
+    options: { readonly auth?: HeaderAuth; readonly watermark?: string | number },
+  ): Promise<HttpPage> {
+    const fetched = await this.fetchWithRetries(position.url, options.auth);
+    const where = describeUrl(position.url);
+    let page: unknown;
+    try {
+      // A byte order mark is not JSON, but some servers send one.
+      page = JSON.parse(fetched.body.toString('utf8').replace(/^\uFEFF/, ''));
+    } catch {
+      throw new SourceError('invalid-json', `the page from ${where} is not JSON`, false);
+    }
+    const all = recordsOf(page, params.recordsPath, where);
+    const { records, maxDelta } = newerThan(all, params.incremental?.deltaColumn, options.watermark);
+    const next = nextPosition(params, position, page, fetched, all.length);
+    return {
+      records,
+      recordsRead: all.length,
+      ...(maxDelta !== undefined ? { maxDelta } : {}),
+      ...(next ? { next } : {}),
+      bytes: fetched.body.length,
+    };
+  }
+
+  private async fetchWithRetries(url: string, auth: HeaderAuth | undefined): Promise<Fetched> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.fetchOnce(url, auth);
+      } catch (error) {
+        if (!(error instanceof Transient)) throw error;
+        if (attempt >= this.maxAttempts) {
+          const { failure } = error;
+          throw new SourceError(failure.code, `${failure.message} (after ${attempt} attempts)`, true);
+        }
+        if (error.retryAfter !== undefined && error.retryAfter > MAX_RETRY_AFTER_MS) {
+          const seconds = Math.ceil(error.retryAfter / 1000);
+          throw new SourceError(
+            error.failure.code,
+            `${error.message}; it asked to retry after ${seconds} s`,
+            true,
+          );
+        }
+        await this.sleep(error.retryAfter ?? this.backoff(attempt));
+      }
+    }
+  }
+
+  /** Exponential, capped, with "equal jitter": half the pause fixed, half random, so retries do not align. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (ceiling / 2) * this.random());
+  }
+
+  /** One attempt: the request, its redirects (each hop guarded) and the body, all within the timeout. */
+  private async fetchOnce(url: string, auth: HeaderAuth | undefined): Promise<Fetched> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let origin: string | undefined;
+    let current = url;
+    try {
+      for (let hop = 0; ; hop += 1) {
+        await checkOutboundUrl(current, this.options.allowPrivateHosts);
+        origin ??= new URL(current).origin;
+        const headers: Record<string, string> = { accept: 'application/json' };
+        // Browsers drop credentials on a redirect to another origin; so do we.
+        if (auth && new URL(current).origin === origin) headers[auth.name] = auth.value;
+        const response = await this.fetch(current, { headers, redirect: 'manual', signal });
+        const where = describeUrl(current);
+        const location = response.headers.get('location');
+        if (REDIRECT_STATUSES.has(response.status) && location) {
+          await response.body?.cancel();
+          if (hop >= MAX_REDIRECTS) {
+            throw new SourceError(
+              'too-many-redirects',
+              `${where} redirected more than ${MAX_REDIRECTS} times`,
+              false,
+            );
+          }
+          current = new URL(location, current).toString();
+          continue;
+        }
+        if (response.status === 429 || response.status >= 500) {
+          await response.body?.cancel();
+          const failure = new SourceError(
+            `http-${response.status}`,
+            `GET ${where} answered ${response.status}`,
+            true,
+          );
+          throw new Transient(failure, retryAfterMs(response.headers.get('retry-after'), Date.now()));
+        }
+        if (response.status < 200 || response.status >= 300) {
+          await response.body?.cancel();
+          throw new SourceError(`http-${response.status}`, `GET ${where} answered ${response.status}`, false);
+        }
+        return { body: await readCapped(response, where), headers: response.headers, url: current };
+      }
+    } catch (error) {
+      if (error instanceof SourceError) {
+        if (error.retryable) throw new Transient(error);
+        throw error;
+      }
+      if (error instanceof Transient) throw error;
+      const where = describeUrl(current);
+      if ((error as { name?: unknown }).name === 'TimeoutError') {
+        throw new Transient(
+          new SourceError('timeout', `GET ${where} took more than ${this.timeoutMs} ms`, true),
+        );
+      }
+      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+      const reason = typeof cause === 'string' ? cause : 'the connection failed';
+      throw new Transient(new SourceError('unreachable', `GET ${where} failed: ${reason}`, true));
+    }
+  }
+}
+
+/** The body, refused as soon as it is known to exceed MAX_PAGE_BYTES (by its length header or while reading). */
+async function readCapped(response: Response, where: string): Promise<Buffer> {
+  const tooLarge = () =>
+    new SourceError('page-too-large', `the page from ${where} is larger than ${MAX_PAGE_BYTES} bytes`, false);
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_PAGE_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Leaving the loop early (by the throw) cancels the body, closing the connection.
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_PAGE_BYTES) throw tooLarge();
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** The records at `recordsPath`: an array of objects, else SourceError `records-not-found`. */
+function recordsOf(page: unknown, recordsPath: string | undefined, where: string): Record<string, unknown>[] {
+  const found = valueAt(page, recordsPath);
+  const at = recordsPath ? `at '${recordsPath}'` : 'at its top level';
+  if (!Array.isArray(found)) {
+    throw new SourceError('records-not-found', `the page from ${where} has no array of records ${at}`, false);
+  }
+  const index = found.findIndex((item) => item === null || typeof item !== 'object' || Array.isArray(item));
+  if (index >= 0) {
+    throw new SourceError(
+      'records-not-found',
+      `the records ${at} of the page from ${where} are not all objects (item ${index} is not)`,
+      false,
+    );
+  }
+  return found as Record<string, unknown>[];
+}
+
+/**
+ * The records newer than the watermark, and the largest delta among them (so it is never at or below the
+ * watermark). A record without a usable delta value is kept: ingestion is keyed, so reading it again costs a
+ * rewrite, while skipping it could lose it for good.
+ */
+function newerThan(
+  records: Record<string, unknown>[],
+  deltaColumn: string | undefined,
+  watermark: Delta | undefined,
+): { records: Record<string, unknown>[]; maxDelta?: Delta } {
+  if (deltaColumn === undefined) return { records };
+  let maxDelta: Delta | undefined;
+  const kept = records.filter((record) => {
+    const delta = deltaOf(record, deltaColumn);
+    if (delta === undefined) return true;
+    if (watermark !== undefined && compareDelta(delta, watermark) <= 0) return false;
+    if (maxDelta === undefined || compareDelta(delta, maxDelta) > 0) maxDelta = delta;
+    return true;
+  });
+  return maxDelta === undefined ? { records: kept } : { records: kept, maxDelta };
+}
+
+/** The page after this one, or undefined on the last page (or when the API would send us round in a loop). */
+function nextPosition(
+  params: HttpSourceParams,
+  position: PagePosition,
+  page: unknown,
+  fetched: Fetched,
+  recordsRead: number,
+): PagePosition | undefined {
+  const { pagination } = params;
+  let url: string | undefined;
+  if (pagination.type === 'cursor') {
+    const cursor = valueAt(page, pagination.cursorPath);
+    const value =
+      typeof cursor === 'string'
+        ? cursor
+        : typeof cursor === 'number' && Number.isFinite(cursor)
+          ? String(cursor)
+          : '';
+    const current = new URL(position.url).searchParams.get(pagination.cursorParam);
+    if (value !== '' && value !== current) url = withParam(position.url, pagination.cursorParam, value);
+  } else if (pagination.type === 'page') {
+    if (recordsRead > 0) url = withParam(position.url, pagination.pageParam, String(position.page + 1));
+  } else {
+    const link = nextLinkOf(fetched.headers.get('link'), fetched.url);
+    if (link !== undefined && link !== position.url && link !== fetched.url) url = link;
+  }
+  return url === undefined ? undefined : { url, page: position.page + 1 };
+}
