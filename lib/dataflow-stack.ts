@@ -129,6 +129,16 @@ export class DataflowStack extends Stack {
         retryAttempts: 0,
       }),
     });
+    // The schedule's role (created by the target) holds CDK's invoke grant on the scheduler function.
+    const tickRole = this.node.children.find((child) => child.node.id.startsWith('SchedulerRoleForTarget'));
+    if (tickRole) {
+      acknowledgeGrantWildcards(tickRole, {
+        resources: [{ arn: this.scheduler.functionArn, suffix: ':*' }],
+        reason:
+          "CDK's invoke grant for the schedule on this one function: <function ARN>:* names its versions and " +
+          'aliases only.',
+      });
+    }
 
     new Alarm(this, 'DataflowRunFailures', {
       alarmDescription: 'dataflow-run executions failed (a step failed beyond its retries and its catch)',

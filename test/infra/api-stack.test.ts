@@ -6,6 +6,7 @@ import { ENV } from '../../lambdas/config/env-names';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
 import {
   BATCH_ROUTES,
+  DATAFLOW_ROUTES,
   COLLECTION_ROUTES,
   CONTROL_PLANE_ROUTES,
   PROFILE_ROUTES,
@@ -62,7 +63,7 @@ describe('ApiStack', () => {
 
   it('runs every function on nodejs22.x, arm64, traced, with the shared service name and source maps', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -87,6 +88,7 @@ describe('ApiStack', () => {
       'lambdas/handlers/batches-api.ts',
       'lambdas/handlers/collect.ts',
       'lambdas/handlers/control-plane.ts',
+      'lambdas/handlers/dataflows-api.ts',
       'lambdas/handlers/profiles.ts',
     ]);
     for (const metadata of handlers) {
@@ -284,7 +286,13 @@ describe('ApiStack', () => {
     }));
 
     // Assess
-    const routes = [...CONTROL_PLANE_ROUTES, ...PROFILE_ROUTES, ...COLLECTION_ROUTES, ...BATCH_ROUTES];
+    const routes = [
+      ...CONTROL_PLANE_ROUTES,
+      ...PROFILE_ROUTES,
+      ...COLLECTION_ROUTES,
+      ...BATCH_ROUTES,
+      ...DATAFLOW_ROUTES,
+    ];
     expect(methods.map((method) => method.key).sort()).toEqual(
       routes.map((route) => `${route.method} ${route.resource}`).sort(),
     );
