@@ -1,0 +1,49 @@
+/**
+ * What the dataflow functions share: the flow and run stores (catalog and batches tables) and the connections with
+ * their secrets and source readers. HTTP sources and webhooks may reach private addresses only where
+ * HTTP_SOURCE_ALLOW_PRIVATE_HOSTS is `true` (the local runtime).
+ */
+import { ENV } from '../config/env-names';
+import { dynamoDocumentClient, requiredEnv, secretsManager, sourceS3 } from '../adapters/aws-clients';
+import { DynamoConnectionStore } from '../adapters/dynamo-connections';
+import { DynamoDataflowStore } from '../adapters/dynamo-dataflows';
+import { DynamoFlowRunStore } from '../adapters/dynamo-flow-runs';
+import { DynamoItems } from '../adapters/dynamo-items';
+import { S3SourceObjects } from '../adapters/s3-source-reader';
+import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store';
+import { ConnectionService } from '../core/connections/connections';
+import { FetchHttpSourceReader } from '../core/connections/http-source-reader';
+
+export const allowPrivateHostsFromEnvironment = (): boolean =>
+  process.env[ENV.httpSourceAllowPrivateHosts] === 'true';
+
+export function dataflowPartsFromEnvironment() {
+  const client = dynamoDocumentClient();
+  const catalog = new DynamoItems(client, requiredEnv(ENV.catalogTable));
+  const flows = new DynamoDataflowStore(catalog);
+  const runs = new DynamoFlowRunStore(new DynamoItems(client, requiredEnv(ENV.batchesTable)));
+  const connectionStore = new DynamoConnectionStore(catalog);
+  const allowPrivateHosts = allowPrivateHostsFromEnvironment();
+  const kmsKeyId = process.env[ENV.connectionSecretKey];
+  const s3Source = new S3SourceObjects(sourceS3);
+  const httpSource = new FetchHttpSourceReader({ allowPrivateHosts });
+  const connections = new ConnectionService({
+    store: connectionStore,
+    secrets: new SecretsManagerSecretStore(secretsManager(), kmsKeyId ? { kmsKeyId } : {}),
+    secretPrefix: requiredEnv(ENV.connectionSecretPrefix),
+    s3: s3Source,
+    http: httpSource,
+    inUse: async (sandbox, connectionId) => (await flows.usingConnection(sandbox, connectionId)).length > 0,
+  });
+  return {
+    catalog,
+    flows,
+    runs,
+    connectionStore,
+    connections,
+    s3Source,
+    httpSource,
+    allowPrivateHosts,
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The end of a run. `finish-run`: the run takes its batch's outcome — success moves the flow's watermark past what
+ * the run pulled (a conditional write on the flow; a watermark never moves back), anything else leaves it where it
+ * was — and its metrics from the batch. `fail-run`: a step failed after its retries; the run fails with the error,
+ * keeping its progress (and its batch, which a re-trigger continues). Either way the flow's claim is released.
+ * Both are safe to repeat: an ended run is answered as it is.
+ */
+import { fileBatchMetrics, fileBatchView } from '../batches/file-batch-view';
+import type { FileBatch, StagedChunk } from '../batches/file-batch-types';
+import { changeFlow, changeRun, stateChange } from './dataflow-changes';
+import {
+  FINAL_RUN_STATUSES,
+  pulledMetrics,
+  type DataflowWatermark,
+  type FlowRun,
+  type RunError,
+  type RunMetrics,
+  type RunStatus,
+} from './dataflow-types';
+import { RUN_ERROR_CODES, runErrorOf, type CaughtError } from './run-errors';
+import { laterWatermark, runForStep, watermarkAfter } from './run-context';
+import type { RunStep, RunWorkerDeps } from './run-worker-ports';
+
+export type EndStatus = Extract<RunStatus, 'success' | 'failed'>;
+
+interface Outcome {
+  readonly status: EndStatus;
+  readonly metrics: RunMetrics;
+  readonly errors: readonly RunError[];
+}
+
+function outcomeOf(run: FlowRun, batch: FileBatch | undefined, chunks: readonly StagedChunk[]): Outcome {
+  if (!batch) return { status: 'success', metrics: pulledMetrics(run.progress), errors: [] };
+  const counts = fileBatchMetrics(batch, chunks);
+  const metrics: RunMetrics = {
+    recordsRead: counts.inputRecordCount,
+    recordsIngested: counts.outputRecordCount,
+    recordsFailed: counts.failedRecordCount,
+    filesRead: run.progress.files,
+    bytesRead: run.progress.bytes,
+    batch: counts,
+  };
+  // As Experience Platform does, a run lists its batch's errors (failed rows by code) whether it succeeded or not.
+  const batchErrors: RunError[] = fileBatchView(batch, chunks).errors.map((error) => ({
+    code: error.code,
+    message:
+      error.recordCount > 0 ? `${error.description} (${error.recordCount} records)` : error.description,
+  }));
+  if (batch.status === 'success') return { status: 'success', metrics, errors: batchErrors };
+  // The batch's own errors (its failure first) follow and say why.
+  const why =
+    batch.status === 'failed'
+      ? `batch ${batch.batchId} failed`
+      : ['loading', 'staging', 'processing'].includes(batch.status)
+        ? `the ingestion of batch ${batch.batchId} stopped while it was ${batch.status}; re-trigger the run to resume it`
+        : `batch ${batch.batchId} was ${batch.status} before it was ingested`;
+  return {
+    status: 'failed',
+    metrics,
+    errors: [
+      { code: RUN_ERROR_CODES.promotion, message: `Error occurred at promotion activity: ${why}` },
+      ...batchErrors,
+    ],
+  };
+}
+
+/**
+ * Releases the flow's claim if this run holds it and, for a run whose batch succeeded, moves the watermark to `to`
+ * and remembers the run as the latest success.
+ */
+async function settleFlow(
+  deps: Pick<RunWorkerDeps, 'flows' | 'now'>,
+  run: FlowRun,
+  success: { readonly to: DataflowWatermark | undefined } | undefined,
+): Promise<void> {
+  await changeFlow(deps.flows, run.sandbox, run.dataflowId, deps.now, (flow) => {
+    const holds = flow.state.activeRunId === run.id;
+    const latest = flow.state.lastSuccessRunId;
+    const newer = success !== undefined && (latest === undefined || latest < run.id);
+    const watermark = success ? laterWatermark(flow.state.watermark, success.to) : flow.state.watermark;
+    const moved = JSON.stringify(watermark) !== JSON.stringify(flow.state.watermark);
+    if (!holds && !newer && !moved) return undefined;
+    return stateChange(flow, {
+      ...(holds ? { activeRunId: undefined, activeRunSince: undefined } : {}),
+      ...(newer ? { lastSuccessRunId: run.id } : {}),
+      ...(moved ? { watermark } : {}),
+    });
+  });
+}
+
+const ended = (run: FlowRun): EndStatus | undefined =>
+  FINAL_RUN_STATUSES.includes(run.status) ? (run.status as EndStatus) : undefined;
+
+export async function finishRun(deps: RunWorkerDeps, step: RunStep): Promise<{ status: EndStatus }> {
+  const run = await runForStep(deps, step);
+  const already = ended(run);
+  if (already) return { status: already };
+  const batch = run.batchId ? await deps.batches.getFileBatch(run.sandbox, run.batchId) : undefined;
+  const chunks = batch ? await deps.batches.stagedChunksOf(run.sandbox, batch.batchId) : [];
+  const outcome = outcomeOf(run, batch, chunks);
+  const to = outcome.status === 'success' ? watermarkAfter(run) : undefined;
+  // The flow first: once the run reads `success`, its watermark must already be where the run left it.
+  await settleFlow(deps, run, outcome.status === 'success' ? { to } : undefined);
+  const completedAt = deps.now().toISOString();
+  const finished = await changeRun(deps.runs, step, deps.now, (current) =>
+    ended(current)
+      ? undefined
+      : {
+          status: outcome.status,
+          completedAt,
+          durationMs: Date.parse(completedAt) - Date.parse(current.startedAt),
+          metrics: outcome.metrics,
+          errors: [...current.errors, ...outcome.errors],
+          window: { ...current.window, ...(to ? { to } : {}) },
+        },
+  );
+  return { status: (finished && ended(finished)) ?? outcome.status };
+}
+
+export async function failRun(
+  deps: RunWorkerDeps,
+  step: RunStep & { readonly error?: CaughtError },
+): Promise<{ status: EndStatus }> {
+  const run = await runForStep(deps, step);
+  await settleFlow(deps, run, undefined);
+  const already = ended(run);
+  if (already) return { status: already };
+  const error = runErrorOf(step.error);
+  const completedAt = deps.now().toISOString();
+  const failed = await changeRun(deps.runs, step, deps.now, (current) =>
+    ended(current)
+      ? undefined
+      : {
+          status: 'failed',
+          completedAt,
+          durationMs: Date.parse(completedAt) - Date.parse(current.startedAt),
+          metrics: pulledMetrics(current.progress),
+          errors: [...current.errors, error],
+        },
+  );
+  return { status: (failed && ended(failed)) ?? 'failed' };
+}

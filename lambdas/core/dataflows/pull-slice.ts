@@ -1,0 +1,208 @@
+/**
+ * One slice of a run's pull into its batch; the state machine repeats the step until the pull is done. What a
+ * slice stores is recorded on the run right after it is stored, so a retried step (or a re-triggered run) goes on
+ * from there: nothing is pulled twice and a file stored again replaces itself.
+ *
+ * - S3: the objects after the watermark (or the last one copied), oldest first, are streamed into the landing
+ *   bucket under the batch and added to it as files, one at a time. The batch stays within the batch guardrails:
+ *   when more objects remain than fit, the run takes the oldest that fit and the rest go to the next run.
+ * - HTTP: pages from the last position (or the first page since the watermark) until about 8 MB of records, a page
+ *   count or a time budget, written as ONE JSON Lines file of the batch. A page that fails after the reader's
+ *   retries does not lose the pages before it: they are written and recorded first, then the error goes on.
+ */
+import { createHash } from 'node:crypto';
+import { storageKeysFit, wholeFileKey } from '../batches/uploads/upload-keys';
+import type {
+  Connection,
+  HttpSourceParams,
+  PagePosition,
+  S3SourceParams,
+} from '../connections/connection-types';
+import { DataflowStateError } from './dataflow-changes';
+import type { Dataflow, FlowRun } from './dataflow-types';
+import { asStepError } from './run-errors';
+import {
+  connectionForStep,
+  deltaOf,
+  ensureRunBatch,
+  flowForStep,
+  laterDelta,
+  recordProgress,
+  runForStep,
+  s3WatermarkOf,
+} from './run-context';
+import type { RunStep, RunWorkerDeps } from './run-worker-ports';
+
+/**
+ * Objects modified this close to the run's start are left for the next run. S3 stamps LastModified to the second
+ * when a write begins, so an object of the second the pull reads up to may still be coming, and would then sort
+ * before the watermark and never be read; five seconds also covers the clocks of S3 and the function differing.
+ */
+export const SOURCE_SETTLE_MS = 5_000;
+
+/**
+ * A slice stops starting copies (or fetching pages) after this long. The worker may run 15 minutes: the object or
+ * page in flight when the budget runs out has ten more, and the next slice goes on.
+ */
+export const SLICE_TIME_BUDGET_MS = 5 * 60_000;
+
+/** Records written per HTTP slice: about the ingest workflow's chunk size, so one file is about one chunk to stage. */
+export const HTTP_SLICE_TARGET_BYTES = 8 * 1024 * 1024;
+
+/** Pages per HTTP slice at most, for APIs with small pages: each slice is one state transition loop of the run. */
+export const HTTP_SLICE_MAX_PAGES = 500;
+
+interface SliceContext {
+  readonly step: RunStep;
+  readonly flow: Dataflow;
+  readonly run: FlowRun;
+  readonly connection: Connection;
+}
+
+/** The file's path in the batch: the object's key, unless the keys made of it would be too long for S3 or DynamoDB. */
+function batchPathOf(context: SliceContext, batchId: string, key: string): string {
+  const ref = { sandbox: context.run.sandbox, batchId, datasetId: context.flow.datasetId, path: key };
+  return storageKeysFit(ref, 0) ? key : `object-${createHash('sha256').update(key).digest('hex')}`;
+}
+
+const markDone = (deps: RunWorkerDeps, step: RunStep) => recordProgress(deps, step, () => ({ done: true }));
+
+async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boolean> {
+  const { step, flow, run, connection } = context;
+  const params = connection.params as S3SourceParams;
+  const { maxFilesPerBatch, maxBytesPerBatch } = deps.guardrails;
+  const files = maxFilesPerBatch - run.progress.files;
+  const bytes = maxBytesPerBatch - run.progress.bytes;
+  if (files <= 0 || bytes <= 0) return true;
+  const after = run.progress.after ?? s3WatermarkOf(run.window.from);
+  const listing = await deps.s3Source.listAfter(params, {
+    ...(after ? { after } : {}),
+    ...(run.notBefore ? { notBefore: run.notBefore } : {}),
+    notAfter: new Date(Date.parse(run.startedAt) - SOURCE_SETTLE_MS).toISOString(),
+    maxObjects: files,
+    maxBytes: bytes,
+  });
+  const deadline = deps.now().getTime() + SLICE_TIME_BUDGET_MS;
+  let current = run;
+  for (const object of listing.objects) {
+    // The listing gives at least one object even past the byte budget: one that does not fit waits for the next run.
+    if (current.progress.files > 0 && current.progress.bytes + object.size > maxBytesPerBatch) return true;
+    if (deps.now().getTime() > deadline) return false;
+    const batchId = await ensureRunBatch(deps, flow, current, connection);
+    const path = batchPathOf(context, batchId, object.key);
+    const key = wholeFileKey({ sandbox: run.sandbox, batchId, datasetId: flow.datasetId, path });
+    const size = await deps.landing.upload(key, await deps.s3Source.open(params, object.key));
+    await deps.batchFiles.putFile(run.sandbox, batchId, {
+      datasetId: flow.datasetId,
+      path,
+      state: 'complete',
+      size,
+      parts: [{ key, start: 0, end: size }],
+      updatedAt: deps.now().toISOString(),
+    });
+    current = await recordProgress(
+      deps,
+      step,
+      (progress) => ({
+        files: progress.files + 1,
+        bytes: progress.bytes + size,
+        after: { lastModified: object.lastModified, key: object.key },
+      }),
+      batchId,
+    );
+  }
+  return !listing.more || current.progress.files >= maxFilesPerBatch;
+}
+
+async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boolean> {
+  const { step, flow, run, connection } = context;
+  const params = connection.params as HttpSourceParams;
+  const auth = await deps.connections.authOf(connection);
+  const watermark = params.incremental ? deltaOf(run.window.from) : undefined;
+  const first: PagePosition = run.progress.next ?? deps.httpSource.firstPage(params, watermark);
+  const deadline = deps.now().getTime() + SLICE_TIME_BUDGET_MS;
+  const lines: string[] = [];
+  let textBytes = 0;
+  let pages = 0;
+  let sourceBytes = 0;
+  let records = 0;
+  let maxDelta = run.progress.maxDelta;
+  let next: PagePosition | undefined = first;
+  let failure: Error | undefined;
+  try {
+    while (
+      next &&
+      textBytes < HTTP_SLICE_TARGET_BYTES &&
+      pages < HTTP_SLICE_MAX_PAGES &&
+      deps.now().getTime() <= deadline
+    ) {
+      const page = await deps.httpSource.fetchPage(params, next, {
+        ...(auth ? { auth } : {}),
+        ...(watermark === undefined ? {} : { watermark }),
+      });
+      for (const record of page.records) {
+        const line = `${JSON.stringify(record)}\n`;
+        lines.push(line);
+        textBytes += Buffer.byteLength(line, 'utf8');
+      }
+      pages += 1;
+      sourceBytes += page.bytes;
+      records += page.records.length;
+      maxDelta = laterDelta(maxDelta, page.maxDelta);
+      next = page.next;
+    }
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+  }
+  if (pages > 0) {
+    let batchId: string | undefined;
+    if (lines.length > 0) {
+      batchId = await ensureRunBatch(deps, flow, run, connection);
+      // Named by the page the slice started at, which only recorded progress decides: a retried slice replaces it.
+      const path = `pages-from-${String(first.page).padStart(7, '0')}.jsonl`;
+      const key = wholeFileKey({ sandbox: run.sandbox, batchId, datasetId: flow.datasetId, path });
+      const body = Buffer.from(lines.join(''), 'utf8');
+      await deps.landing.put(key, body);
+      await deps.batchFiles.putFile(run.sandbox, batchId, {
+        datasetId: flow.datasetId,
+        path,
+        state: 'complete',
+        size: body.length,
+        parts: [{ key, start: 0, end: body.length }],
+        updatedAt: deps.now().toISOString(),
+      });
+    }
+    await recordProgress(
+      deps,
+      step,
+      (progress) => ({
+        files: progress.files + (lines.length > 0 ? 1 : 0),
+        bytes: progress.bytes + sourceBytes,
+        pages: progress.pages + pages,
+        records: progress.records + records,
+        slices: progress.slices + 1,
+        next,
+        ...(maxDelta === undefined ? {} : { maxDelta }),
+      }),
+      batchId,
+    );
+  }
+  if (failure !== undefined) throw failure;
+  return next === undefined;
+}
+
+export async function pullSlice(deps: RunWorkerDeps, step: RunStep): Promise<{ done: boolean }> {
+  const run = await runForStep(deps, step);
+  if (run.status !== 'pulling') throw new DataflowStateError(`run ${run.id} is ${run.status}, not pulling`);
+  if (run.progress.done) return { done: true };
+  const flow = await flowForStep(deps, step);
+  const connection = await connectionForStep(deps, flow);
+  const context = { step, flow, run, connection };
+  try {
+    const done = connection.type === 's3' ? await pullS3(deps, context) : await pullHttp(deps, context);
+    if (done) await markDone(deps, step);
+    return { done };
+  } catch (error) {
+    throw asStepError(error);
+  }
+}

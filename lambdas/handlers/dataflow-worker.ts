@@ -1,0 +1,37 @@
+/**
+ * The dataflow worker Lambda: runs the dataflow-run step the state machine names in `task`. Errors propagate to
+ * Step Functions by name — the definition retries transient ones (`SourceError` a little later) and does not retry
+ * `DataflowStateError`, `SourceRejectedError` or `HttpProblem`. Only the error's name is logged: a source's message
+ * is the run's to record.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { dataflowWorkerFromEnvironment } from '../composition/dataflow-worker';
+import type { NotifyOutcome } from '../core/dataflows/notify-run';
+import type { RunWorkerDeps } from '../core/dataflows/run-worker-ports';
+import { runDataflowTask, type RunWorkerEvent } from '../core/dataflows/run-tasks';
+
+const logger = new Logger({ serviceName: 'dataflow-worker' });
+
+let deps: RunWorkerDeps | undefined;
+
+async function run(event: RunWorkerEvent): Promise<unknown> {
+  logger.appendKeys({ task: event.task, dataflowId: event.dataflowId, runId: event.runId });
+  try {
+    deps ??= dataflowWorkerFromEnvironment();
+    const result = await runDataflowTask(deps, event);
+    if (event.task === 'notify-run' && (result as NotifyOutcome).failed.length > 0) {
+      // Recorded on the run too (with why); the run's outcome does not change.
+      logger.warn('run notification failed', { channels: (result as NotifyOutcome).failed });
+    }
+    return result;
+  } catch (error) {
+    logger.warn('dataflow step failed', { error: error instanceof Error ? error.name : 'unknown' });
+    throw error;
+  }
+}
+
+export const handler = middy<RunWorkerEvent, unknown>()
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .handler(run);
