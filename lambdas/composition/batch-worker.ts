@@ -11,7 +11,8 @@ import { DynamoItems } from '../adapters/dynamo-items';
 import { DynamoMappingSetStore } from '../adapters/dynamo-mapping-sets';
 import { S3LandingObjects } from '../adapters/s3-landing-objects';
 import { S3Objects } from '../adapters/s3-objects';
-import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
+import { SfnExecutions } from '../adapters/sfn-executions';
+import type { WorkflowInput } from '../core/batches/ingest/ingest-ports';
 import { fileReader } from '../core/batches/formats/file-reader';
 import type { IngestDeps } from '../core/batches/ingest/ingest-ports';
 import { CachedMappingSetLoader } from '../core/mapping-sets/mapping-set-loader';
@@ -38,7 +39,7 @@ export async function batchWorkerFromEnvironment(): Promise<IngestDeps> {
     quarantine: new S3Objects(s3(), requiredEnv(ENV.quarantineBucket)),
     applyToProfiles: (input) => applyToProfiles(profileDeps, input),
     revertFromProfiles: (input) => revertFromProfiles(profileDeps, input),
-    workflow: new SfnWorkflowStarter(stepFunctions(), requiredEnv(ENV.ingestBatchStateMachine)),
+    workflow: new SfnExecutions<WorkflowInput>(stepFunctions(), requiredEnv(ENV.ingestBatchStateMachine)),
     guardrails: batchGuardrailsFromEnvironment(),
     chunkBytes: chunkBytesFromEnvironment(),
     now: () => new Date(),

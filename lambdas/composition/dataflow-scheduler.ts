@@ -4,7 +4,8 @@ import { dynamoDocumentClient, requiredEnv, stepFunctions } from '../adapters/aw
 import { DynamoDataflowStore } from '../adapters/dynamo-dataflows';
 import { DynamoFlowRunStore } from '../adapters/dynamo-flow-runs';
 import { DynamoItems } from '../adapters/dynamo-items';
-import { SfnDataflowRuns } from '../adapters/sfn-dataflow-runs';
+import { SfnExecutions } from '../adapters/sfn-executions';
+import type { RunInput } from '../core/dataflows/dataflow-types';
 import type { RunStartDeps } from '../core/dataflows/run-start';
 
 export function dataflowSchedulerFromEnvironment(): RunStartDeps {
@@ -12,7 +13,7 @@ export function dataflowSchedulerFromEnvironment(): RunStartDeps {
   return {
     flows: new DynamoDataflowStore(new DynamoItems(client, requiredEnv(ENV.catalogTable))),
     runs: new DynamoFlowRunStore(new DynamoItems(client, requiredEnv(ENV.batchesTable))),
-    workflow: new SfnDataflowRuns(stepFunctions(), requiredEnv(ENV.dataflowRunStateMachine)),
+    workflow: new SfnExecutions<RunInput>(stepFunctions(), requiredEnv(ENV.dataflowRunStateMachine)),
     now: () => new Date(),
   };
 }

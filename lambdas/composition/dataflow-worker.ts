@@ -7,7 +7,8 @@ import { ENV } from '../config/env-names';
 import { eventBridge, requiredEnv, s3, stepFunctions } from '../adapters/aws-clients';
 import { EventBridgeRunEvents } from '../adapters/eventbridge-run-notifier';
 import { S3LandingUploads } from '../adapters/s3-landing-uploads';
-import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
+import { SfnExecutions } from '../adapters/sfn-executions';
+import type { WorkflowInput } from '../core/batches/ingest/ingest-ports';
 import type { RunWorkerDeps } from '../core/dataflows/run-worker-ports';
 import { FetchWebhookSender } from '../core/dataflows/webhook-sender';
 import { batchGuardrailsFromEnvironment } from './batch-guardrails';
@@ -30,7 +31,10 @@ export function dataflowWorkerFromEnvironment(): RunWorkerDeps {
     batches: batchParts.batches,
     batchFiles: batchParts.files,
     landing: new S3LandingUploads(s3(), requiredEnv(ENV.landingBucket)),
-    batchExecutions: new SfnWorkflowStarter(stepFunctions(), requiredEnv(ENV.ingestBatchStateMachine)),
+    batchExecutions: new SfnExecutions<WorkflowInput>(
+      stepFunctions(),
+      requiredEnv(ENV.ingestBatchStateMachine),
+    ),
     events: new EventBridgeRunEvents(eventBridge(), requiredEnv(ENV.dataflowEventBus)),
     webhooks: new FetchWebhookSender({ allowPrivateHosts: parts.allowPrivateHosts }),
     guardrails: batchGuardrailsFromEnvironment(),

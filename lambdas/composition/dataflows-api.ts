@@ -7,7 +7,8 @@ import { ENV } from '../config/env-names';
 import { requiredEnv, stepFunctions } from '../adapters/aws-clients';
 import { DynamoDatasetStore } from '../adapters/dynamo-catalog-datasets';
 import { DynamoMappingSetStore } from '../adapters/dynamo-mapping-sets';
-import { SfnDataflowRuns } from '../adapters/sfn-dataflow-runs';
+import { SfnExecutions } from '../adapters/sfn-executions';
+import type { RunInput } from '../core/dataflows/dataflow-types';
 import { DataflowService } from '../core/dataflows/dataflows';
 import { FlowRunService } from '../core/dataflows/flow-runs';
 import { MappingSetService } from '../core/mapping-sets/mapping-sets';
@@ -18,7 +19,7 @@ import { dataflowPartsFromEnvironment } from './dataflow-parts';
 
 export function dataflowRoutesFromEnvironment(): RouteMap {
   const parts = dataflowPartsFromEnvironment();
-  const workflow = new SfnDataflowRuns(stepFunctions(), requiredEnv(ENV.dataflowRunStateMachine));
+  const workflow = new SfnExecutions<RunInput>(stepFunctions(), requiredEnv(ENV.dataflowRunStateMachine));
   const dataflows = new DataflowService({
     flows: parts.flows,
     runs: parts.runs,

@@ -11,7 +11,8 @@ import { DynamoDatasetStore } from '../adapters/dynamo-catalog-datasets';
 import { DynamoItems } from '../adapters/dynamo-items';
 import { DynamoMappingSetStore } from '../adapters/dynamo-mapping-sets';
 import { S3LandingObjects } from '../adapters/s3-landing-objects';
-import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
+import { SfnExecutions } from '../adapters/sfn-executions';
+import type { WorkflowInput } from '../core/batches/ingest/ingest-ports';
 import { FileBatchService } from '../core/batches/file-batches';
 import { previewFile } from '../core/batches/formats/preview-file';
 import { UploadService } from '../core/batches/uploads/upload-service';
@@ -43,7 +44,7 @@ export function fileBatchPartsFromEnvironment() {
     },
     sources: landing,
     preview: previewFile,
-    workflow: new SfnWorkflowStarter(stepFunctions(), requiredEnv(ENV.ingestBatchStateMachine)),
+    workflow: new SfnExecutions<WorkflowInput>(stepFunctions(), requiredEnv(ENV.ingestBatchStateMachine)),
     now,
   });
   return { batches, files, landing, uploads, fileBatches };

@@ -10,7 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBridgeRunEvents, RUN_EVENT_SOURCE } from '../../../lambdas/adapters/eventbridge-run-notifier';
-import { SfnDataflowRuns } from '../../../lambdas/adapters/sfn-dataflow-runs';
+import { SfnExecutions } from '../../../lambdas/adapters/sfn-executions';
+import type { RunInput } from '../../../lambdas/core/dataflows/dataflow-types';
 import { NO_METRICS, NO_PROGRESS, type FlowRun } from '../../../lambdas/core/dataflows/dataflow-types';
 import { runEvent } from '../../../lambdas/core/dataflows/run-view';
 import { failureOf } from '../../support/memory-uploads';
@@ -86,7 +87,7 @@ describe('dataflow-run executions', () => {
       .on(StartExecutionCommand)
       .resolvesOnce({ executionArn: EXECUTION, startDate: START })
       .rejectsOnce(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    const runs = new SfnDataflowRuns(new SFNClient({}), MACHINE);
+    const runs = new SfnExecutions<RunInput>(new SFNClient({}), MACHINE);
     const input = { sandbox: 'prod', dataflowId: 'flow-1', runId: 'run-1' };
 
     // Act
@@ -108,7 +109,7 @@ describe('dataflow-run executions', () => {
       .on(DescribeExecutionCommand)
       .resolvesOnce({ status: 'PENDING_REDRIVE' } as never)
       .rejectsOnce(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
-    const runs = new SfnDataflowRuns(new SFNClient({}), MACHINE);
+    const runs = new SfnExecutions<RunInput>(new SFNClient({}), MACHINE);
 
     // Act
     const redrivable = await runs.status(EXECUTION);

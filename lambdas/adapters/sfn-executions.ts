@@ -1,6 +1,6 @@
 /**
- * The ingest-batch state machine through Step Functions: executions are named by the caller, and starting a name
- * that already exists (a retried request) answers that execution rather than failing.
+ * Executions of one state machine through Step Functions (ingest-batch, dataflow-run): executions are named by the
+ * caller, and starting a name that already exists (a retried request) answers that execution rather than failing.
  */
 import {
   DescribeExecutionCommand,
@@ -9,15 +9,16 @@ import {
   StartExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { WorkflowInput, WorkflowStarter } from '../core/batches/ingest/ingest-ports';
 
-export class SfnWorkflowStarter implements WorkflowStarter {
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export class SfnExecutions<Input extends object> {
   constructor(
     private readonly client: SFNClient,
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(name: string, input: WorkflowInput): Promise<{ executionArn: string }> {
+  async start(name: string, input: Input): Promise<{ executionArn: string }> {
     try {
       const out = await this.client.send(
         new StartExecutionCommand({
@@ -33,7 +34,8 @@ export class SfnWorkflowStarter implements WorkflowStarter {
     }
   }
 
-  async status(executionArn: string): ReturnType<WorkflowStarter['status']> {
+  /** The execution's status (a failed execution awaiting redrive counts as failed), or undefined when unknown. */
+  async status(executionArn: string): Promise<ExecutionStatus | undefined> {
     if (executionArn === '') return undefined;
     try {
       const out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
