@@ -3,18 +3,15 @@
  * aws-local-stepfunctions (as the local runtime runs it), every Task answered by the batch worker over in-memory
  * fakes, or by a scripted stand-in where a path needs an error the worker would not raise on its own.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { aslValidator, runWorkflow, statesOf, workflowDefinition } from '../../support/asl-harness';
 import { FileFormatError } from '../../../lambdas/core/batches/formats/file-format-types';
 import { THRESHOLD_EXCEEDED } from '../../../lambdas/core/batches/ingest/decide';
 import { WORKFLOW_ERROR } from '../../../lambdas/core/batches/ingest/record-failure';
 import { startRevert } from '../../../lambdas/core/batches/ingest/start-workflow';
 import { runWorkerTask, type WorkerEvent } from '../../../lambdas/core/batches/ingest/worker-tasks';
 import { APPLY_CODES } from '../../../lambdas/core/profiles/apply-to-profiles';
-import { allStates, type StateDefinition } from '../../../local/step-functions/state-machines';
 import {
   addBatch,
   addFile,
@@ -26,29 +23,8 @@ import {
 } from '../../support/memory-file-batches';
 import { BATCH_ID, SANDBOX } from '../../support/memory-uploads';
 
-type AslValidator = (
-  definition: unknown,
-  options?: { readonly checkArn?: boolean; readonly checkPaths?: boolean },
-) => { isValid: boolean; errors: unknown[]; errorsText: (separator?: string) => string };
-const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
-
 const WORKER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:tributary-batch-worker';
-const DEFINITION_TEXT = readFileSync(
-  new URL('../../../lib/workflows/ingest-batch.asl.json', import.meta.url),
-  'utf8',
-);
-
-/** The definition with its substitution applied, as CDK's DefinitionSubstitutions deploy it. */
-const definition = () =>
-  JSON.parse(DEFINITION_TEXT.replaceAll('${BatchWorkerFunctionArn}', WORKER_ARN)) as StateMachineDefinition;
-
-/** What the tests read of a state beyond what the local runtime's helper types. */
-type WorkerState = StateDefinition & {
-  readonly Parameters?: { readonly FunctionName?: string; readonly Payload?: { readonly task?: string } };
-  readonly ItemSelector?: { readonly task?: string };
-};
-
-const statesOf = (machine: StateMachineDefinition) => allStates(machine) as [string, WorkerState][];
+const definition = workflowDefinition('ingest-batch.asl.json', 'BatchWorkerFunctionArn', WORKER_ARN);
 
 const WORKER_TASKS = [
   'check-guardrails',
@@ -65,58 +41,8 @@ const WORKER_TASKS = [
 
 type Worker = (event: WorkerEvent) => Promise<unknown>;
 
-interface Run {
-  /** The Task states entered, in order (a retry enters the state again). */
-  readonly calls: string[];
-  readonly output?: unknown;
-  readonly error?: Error;
-}
-
-/** A Lambda function's failure as Step Functions sees it: the error's name, and its JSON as the cause. */
-function lambdaError(error: unknown): Error {
-  const failure = error instanceof Error ? error : new Error(String(error));
-  const seen = new Error(JSON.stringify({ errorType: failure.name, errorMessage: failure.message }));
-  seen.name = failure.name;
-  return seen;
-}
-
-async function runMachine(input: Record<string, unknown>, worker: Worker): Promise<Run> {
-  const machine = definition();
-  const calls: string[] = [];
-  const taskStates = statesOf(machine).filter(([, state]) => state.Type === 'Task');
-  const handlers = Object.fromEntries(
-    taskStates.map(([name]) => [
-      name,
-      async (request: unknown) => {
-        calls.push(name);
-        const { FunctionName, Payload } = request as { FunctionName: string; Payload: WorkerEvent };
-        if (FunctionName !== WORKER_ARN) throw new Error(`${name} invoked ${FunctionName}`);
-        try {
-          return { Payload: (await worker(Payload)) ?? null } as never;
-        } catch (error) {
-          throw lambdaError(error);
-        }
-      },
-    ]),
-  );
-  const retryIntervalOverrides = Object.fromEntries(
-    statesOf(machine)
-      .filter(([, state]) => state.Retry !== undefined)
-      .map(([name]) => [name, 0]),
-  );
-  const execution = new StateMachine(machine, { validationOptions: { noValidate: true } }).run(
-    input as never,
-    {
-      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
-    },
-  );
-  try {
-    return { calls, output: await execution.result };
-  } catch (error) {
-    const cause = (error as Error).cause;
-    return { calls, error: cause instanceof Error ? cause : (error as Error) };
-  }
-}
+const runMachine = (input: Record<string, unknown>, worker: Worker) =>
+  runWorkflow(definition(), { functionArn: WORKER_ARN, input, worker });
 
 const realWorker =
   (world: IngestWorld): Worker =>

@@ -4,16 +4,13 @@
  * fakes — the batch a run completes is ingested by the batch worker's own steps while the run waits — or by a
  * scripted stand-in where a path needs an error the worker would not raise on its own.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { aslValidator, runWorkflow, statesOf, workflowDefinition } from '../../support/asl-harness';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
 import { SLICE_TIME_BUDGET_MS } from '../../../lambdas/core/dataflows/pull-slice';
 import { runDataflowTask, type RunWorkerEvent } from '../../../lambdas/core/dataflows/run-tasks';
 import { RUN_EVENT_CODES } from '../../../lambdas/core/dataflows/run-view';
 import type { RunWorkerDeps } from '../../../lambdas/core/dataflows/run-worker-ports';
-import { allStates, type StateDefinition } from '../../../local/step-functions/state-machines';
 import { target } from '../streaming/consume-fakes';
 import {
   DATASET_ID,
@@ -28,29 +25,8 @@ import {
   type DataflowWorld,
 } from '../../support/dataflow-world';
 
-type AslValidator = (
-  definition: unknown,
-  options?: { readonly checkArn?: boolean; readonly checkPaths?: boolean },
-) => { isValid: boolean; errors: unknown[]; errorsText: (separator?: string) => string };
-const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
-
 const WORKER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:tributary-dataflow-worker';
-const DEFINITION_TEXT = readFileSync(
-  new URL('../../../lib/workflows/dataflow-run.asl.json', import.meta.url),
-  'utf8',
-);
-
-/** The definition with its substitution applied, as CDK's DefinitionSubstitutions deploy it. */
-const definition = () =>
-  JSON.parse(
-    DEFINITION_TEXT.replaceAll('${DataflowWorkerFunctionArn}', WORKER_ARN),
-  ) as StateMachineDefinition;
-
-type WorkerState = StateDefinition & {
-  readonly Parameters?: { readonly FunctionName?: string; readonly Payload?: { readonly task?: string } };
-};
-
-const statesOf = (machine: StateMachineDefinition) => allStates(machine) as [string, WorkerState][];
+const definition = workflowDefinition('dataflow-run.asl.json', 'DataflowWorkerFunctionArn', WORKER_ARN);
 
 const WORKER_TASKS = [
   'begin-run',
@@ -64,63 +40,13 @@ const WORKER_TASKS = [
 
 type Worker = (event: RunWorkerEvent) => Promise<unknown>;
 
-interface Run {
-  /** The Task states entered, in order (a retry enters the state again). */
-  readonly calls: string[];
-  readonly error?: Error;
-}
-
-/** A Lambda function's failure as Step Functions sees it: the error's name, and its JSON as the cause. */
-function lambdaError(error: unknown): Error {
-  const failure = error instanceof Error ? error : new Error(String(error));
-  const seen = new Error(JSON.stringify({ errorType: failure.name, errorMessage: failure.message }));
-  seen.name = failure.name;
-  return seen;
-}
-
-async function runMachine(input: Record<string, unknown>, worker: Worker): Promise<Run> {
-  const machine = definition();
-  const calls: string[] = [];
-  const handlers = Object.fromEntries(
-    statesOf(machine)
-      .filter(([, state]) => state.Type === 'Task')
-      .map(([name]) => [
-        name,
-        async (request: unknown) => {
-          calls.push(name);
-          const { FunctionName, Payload } = request as { FunctionName: string; Payload: RunWorkerEvent };
-          if (FunctionName !== WORKER_ARN) throw new Error(`${name} invoked ${FunctionName}`);
-          try {
-            return { Payload: (await worker(Payload)) ?? null } as never;
-          } catch (error) {
-            throw lambdaError(error);
-          }
-        },
-      ]),
-  );
-  const retryIntervalOverrides = Object.fromEntries(
-    statesOf(machine)
-      .filter(([, state]) => state.Retry !== undefined)
-      .map(([name]) => [name, 0]),
-  );
-  const execution = new StateMachine(machine, { validationOptions: { noValidate: true } }).run(
-    input as never,
-    {
-      overrides: {
-        taskResourceLocalHandlers: handlers,
-        retryIntervalOverrides,
-        waitTimeOverrides: { WaitForBatch: 0 },
-      },
-    },
-  );
-  try {
-    await execution.result;
-    return { calls };
-  } catch (error) {
-    const cause = (error as Error).cause;
-    return { calls, error: cause instanceof Error ? cause : (error as Error) };
-  }
-}
+const runMachine = (input: Record<string, unknown>, worker: Worker) =>
+  runWorkflow(definition(), {
+    functionArn: WORKER_ARN,
+    input,
+    worker,
+    waitTimeOverrides: { WaitForBatch: 0 },
+  });
 
 /** The dataflow worker; while the run waits for its batch, the batch workflow's steps ingest it. */
 const realWorker =
