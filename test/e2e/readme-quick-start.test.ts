@@ -75,19 +75,31 @@ describe('README quick start', () => {
     // Act
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', pointed], { cwd: subject.workDir });
 
-    // Assess: health, schema, validation, dataset, inlet, the producer's message, the file, the batch — in order
-    const [health, schema, validation, datasetLine, inletLine, collected, uploaded, completed, ...extra] =
-      answers(stdout) as [
-        { status: string },
-        { id: string; version: number },
-        { valid: boolean; violations: { pointer: string; keyword: string }[] },
-        string,
-        string,
-        { inletId: string; xactionId: string; receivedTimeMs: number },
-        { path: string; sizeInBytes: number },
-        { id: string; status: string },
-        ...unknown[],
-      ];
+    // Assess: health, schema, validation, dataset, inlet, the producer's message, the file, the batch, the mapping
+    // preview — in order
+    const [
+      health,
+      schema,
+      validation,
+      datasetLine,
+      inletLine,
+      collected,
+      uploaded,
+      completed,
+      previewed,
+      ...extra
+    ] = answers(stdout) as [
+      { status: string },
+      { id: string; version: number },
+      { valid: boolean; violations: { pointer: string; keyword: string }[] },
+      string,
+      string,
+      { inletId: string; xactionId: string; receivedTimeMs: number },
+      { path: string; sizeInBytes: number },
+      { id: string; status: string },
+      { rows: unknown[]; warnings: unknown[] },
+      ...unknown[],
+    ];
     expect(extra).toEqual([]);
     expect(health).toEqual({ status: 'ok' });
     expect(schema).toMatchObject({ id: 'https://example.com/schemas/customer', version: 1 });
@@ -102,6 +114,10 @@ describe('README quick start', () => {
     expect(collected.receivedTimeMs).toEqual(expect.any(Number));
     expect(uploaded).toEqual({ path: 'customers.csv', sizeInBytes: 84 });
     expect(completed.status).toBe('staging');
+    expect(previewed).toEqual({
+      rows: [{ email: 'ada@example.com', firstName: 'Ada', tier: 'gold' }],
+      warnings: [],
+    });
     batchId = completed.id;
   });
 
