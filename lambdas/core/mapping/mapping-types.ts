@@ -91,3 +91,6 @@ export interface MappingSetLoader {
   /** Undefined when the set or version does not exist in the sandbox. */
   compiled(sandbox: string, reference: MappingReference): Promise<CompiledMappingSet | undefined>;
 }
+
+/** `MappingWarning.mapping` of a warning about the whole row (a row that is not an object) rather than one rule. */
+export const WHOLE_ROW = -1;
