@@ -234,9 +234,10 @@ function compileSource(rule: MappingRule): CompiledSource {
 }
 
 function compileExpressionSource(source: unknown): CompiledSource {
-  if (typeof source !== 'string' || source.trim() === '') {
-    throw new RuleProblem('source', 'invalid-expression', 'the expression is empty');
+  if (typeof source !== 'string') {
+    throw new RuleProblem('source', 'invalid-expression', 'an expression is text');
   }
+  if (source.trim() === '') throw new RuleProblem('source', 'invalid-expression', 'the expression is empty');
   if (source.length > MAX_EXPRESSION_LENGTH) {
     throw new RuleProblem(
       'source',

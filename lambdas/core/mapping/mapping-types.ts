@@ -14,8 +14,11 @@ export type MappingSourceType = (typeof MAPPING_SOURCE_TYPES)[number];
 
 export interface MappingRule {
   readonly sourceType: MappingSourceType;
-  /** A source path (ATTRIBUTE), the constant (STATIC) or the expression text (EXPRESSION, at most 4,096 characters). */
-  readonly source: string;
+  /**
+   * A source path (ATTRIBUTE), the constant (STATIC: text, or a JSON number or boolean) or the expression text
+   * (EXPRESSION, at most 4,096 characters).
+   */
+  readonly source: string | number | boolean;
   /** The destination path in the record the mapping builds. */
   readonly destination: string;
   readonly name?: string;

@@ -29,7 +29,8 @@ const sourceType = z
 
 const ruleFields = {
   sourceType,
-  source: z.string().max(MAX_SOURCE_CHARS),
+  // Only a constant may be a JSON number or boolean; the engine refuses one elsewhere with a pointer.
+  source: z.union([z.string().max(MAX_SOURCE_CHARS), z.number(), z.boolean()]),
   destination: z.string().min(1).max(MAX_DESTINATION_CHARS),
   name: z.string().max(256).optional(),
   description: z.string().max(4096).optional(),

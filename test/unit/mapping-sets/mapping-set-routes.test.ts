@@ -158,6 +158,25 @@ describe('mapping-set routes', () => {
     expect(aepBad.json.violations?.[0]?.pointer).toBe('/mappingSet/mappings/0/source');
   });
 
+  it('takes a number or boolean only as a constant, and names the rule that gives one elsewhere', async () => {
+    // Prepare
+    const { post } = await setup();
+    const constants = [
+      { sourceType: 'STATIC', source: 42, destination: 'points' },
+      { sourceType: 'STATIC', source: false, destination: 'optedIn' },
+    ];
+
+    // Act
+    const previewed = await post('/mappingSets/preview', { mappings: constants, rows: [{}] });
+    const misplaced = await post('/mappingSets', {
+      mappings: [{ sourceType: 'EXPRESSION', source: 7, destination: 'x' }],
+    });
+
+    // Assess
+    expect(previewed.json).toEqual({ rows: [{ points: 42, optedIn: false }], warnings: [] });
+    expect([misplaced.status, misplaced.json.violations?.[0]?.pointer]).toEqual([400, '/mappings/0/source']);
+  });
+
   it('validates a set as Experience Platform answers it', async () => {
     // Prepare
     const { post } = await setup();
