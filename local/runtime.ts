@@ -253,6 +253,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       await host.drain();
       server.closeAllConnections();
     });
+    // Runs last-in first-out: executions are aborted before the functions drain, so a Task in flight is the last one
+    // (a drained invocation must not let its execution go on to the next state while the runtime stops).
+    cleanups.push(() => stepFunctions.stopExecutions());
 
     const pollers = startKinesisPollers({ mappings, host, clients, dataDir, log });
     cleanups.push(() => pollers.stop());

@@ -42,6 +42,8 @@ export interface RunningStepFunctions {
   readonly url: string;
   /** Task states call these functions; until attached, executions cannot start. */
   attach(host: FunctionHost): void;
+  /** Aborts every running execution (no new Task starts) and waits until each has ended; the endpoint stays up. */
+  stopExecutions(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -208,6 +210,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       executions.attach(host);
       attached = true;
     },
+    stopExecutions: () => executions.stop(),
     async stop() {
       await executions.stop();
       await new Promise<void>((resolve) => {
