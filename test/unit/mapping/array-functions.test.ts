@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from './mapping-fixture';
+import { evaluate, expectValue } from './mapping-fixture';
 
 const ROW = { emails: [null, 'a@b.co', 'c@d.co'], empty: [], text: 'hello', person: { a: 1, b: 2 } };
 
@@ -26,15 +26,7 @@ describe('array functions', () => {
     ['size_of(person)', 2],
     ['size_of(missing)', undefined],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = ROW;
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, ROW);
   });
 
   it.each([

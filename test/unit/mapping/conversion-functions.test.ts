@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileMappingSet } from '../../../lambdas/core/mapping/compile-mapping-set';
-import { FIXED_UUID, evaluate } from './mapping-fixture';
+import { FIXED_UUID, evaluate, expectValue } from './mapping-fixture';
 
 describe('type conversion, JSON and special functions', () => {
   it.each([
@@ -24,15 +24,7 @@ describe('type conversion, JSON and special functions', () => {
     ['uuid()', FIXED_UUID],
     ['guid()', FIXED_UUID],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = { payload: '{"info":{"firstName":"John"}}' };
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, { payload: '{"info":{"firstName":"John"}}' });
   });
 
   it.each([

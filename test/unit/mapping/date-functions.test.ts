@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXED_NOW, evaluate } from './mapping-fixture';
+import { FIXED_NOW, evaluate, expectValue } from './mapping-fixture';
 
 const OCTOBER_17 = 'date("2019-10-17 23:55:12.345")';
 const IN_LOS_ANGELES = 'zone_date_to_zone(date("2019-10-17T11:55:12Z"), "America/Los_Angeles")';
@@ -81,15 +81,7 @@ describe('date and time functions', () => {
     ['zone_date_to_utc(missing)', undefined],
     ['zone_date_to_zone(missing, "Europe/Paris")', undefined],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = {};
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, {});
   });
 
   it('reads and writes dates the same whatever the time zone of the machine', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { crc32Of } from '../../../lambdas/core/mapping/functions/hashing-functions';
-import { evaluate } from './mapping-fixture';
+import { evaluate, expectValue } from './mapping-fixture';
 
 const md5 = (bytes: number[]) => createHash('md5').update(Buffer.from(bytes)).digest('hex');
 
@@ -28,15 +28,7 @@ describe('hashing functions', () => {
     ['sha256(missing)', undefined],
     ['crc32(missing)', undefined],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = {};
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, {});
   });
 
   it('computes the standard CRC-32 (the check value of "123456789" is cbf43926)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from './mapping-fixture';
+import { evaluate, expectValue } from './mapping-fixture';
 
 const ADDRESSES = [
   { line1: '345 park ave', type: 'home' },
@@ -51,15 +51,7 @@ describe('map functions', () => {
     ['array_to_map(missing, "type")', undefined],
     ['to_map("firstName", "John", "lastName", "Doe")', { firstName: 'John', lastName: 'Doe' }],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = ROW;
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, ROW);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 /** Shared helpers of the mapping tests: one expression applied to one row, with a fixed clock and fixed ids. */
+import { expect } from 'vitest';
 import { compileMappingSet, validateMappingSet } from '../../../lambdas/core/mapping/compile-mapping-set';
 import type {
   MappingContext,
@@ -22,6 +23,16 @@ export function evaluate(expression: string, row: Record<string, unknown> = {}):
   const set = compileMappingSet([{ sourceType: 'EXPRESSION', source: expression, destination: 'out' }]);
   const { record, warnings } = set.apply(row, CONTEXT);
   return { value: record.out, warnings };
+}
+
+/** The expression, applied to the row, writes `expected` and warns nothing. */
+export function expectValue(expression: string, expected: unknown, row: Record<string, unknown> = {}): void {
+  // Act
+  const { value, warnings } = evaluate(expression, row);
+
+  // Assess
+  expect(value).toEqual(expected);
+  expect(warnings).toEqual([]);
 }
 
 /** The problems of a set whose only rule is the expression. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, expressionProblems } from './mapping-fixture';
+import { evaluate, expressionProblems, expectValue } from './mapping-fixture';
 
 const ROW = {
   a: 7,
@@ -78,15 +78,7 @@ describe('expression operators', () => {
     ['{k: 1}.get("k")', 1],
     ['UPPER(name)', 'ADA'],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = ROW;
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, ROW);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from './mapping-fixture';
+import { evaluate, expectValue } from './mapping-fixture';
 
 const ROW = {
   evars: { evar: { field1: 'x', empty: null } },
@@ -58,15 +58,7 @@ describe('object functions', () => {
     ['get_values("a:1", "zzz", ":")', undefined],
     ['get_values(missing, "a", ":")', undefined],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = ROW;
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, ROW);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REGEX_INPUT_LIMIT } from '../../../lambdas/core/mapping/functions/bounded-regex';
-import { evaluate } from './mapping-fixture';
+import { evaluate, expectValue } from './mapping-fixture';
 
 describe('regular expression functions', () => {
   it.each([
@@ -14,15 +14,7 @@ describe('regular expression functions', () => {
     ['matches_regex("abc", "[a-z]+")', true],
     ['matches_regex(missing, "a")', undefined],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = {};
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, {});
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REGEX_INPUT_LIMIT } from '../../../lambdas/core/mapping/functions/bounded-regex';
-import { evaluate } from './mapping-fixture';
+import { evaluate, expectValue } from './mapping-fixture';
 
 const ROW = {
   first: 'Ada',
@@ -62,15 +62,7 @@ describe('string functions', () => {
     ['equals(first, "Ada")', true],
     ['equalsIgnoreCase(first, "ADA")', true],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = ROW;
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, ROW);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from './mapping-fixture';
+import { evaluate, expectValue } from './mapping-fixture';
 
 const ANCHORED = 'foo://example.com:8042/over/there?name=ferret#nose';
 
@@ -40,15 +40,7 @@ describe('URL functions', () => {
     ['get_url_encoded(missing)', undefined],
     ['get_url_decoded(missing)', undefined],
   ])('%s gives %j', (expression, expected) => {
-    // Prepare
-    const row = {};
-
-    // Act
-    const { value, warnings } = evaluate(expression, row);
-
-    // Assess
-    expect(value).toEqual(expected);
-    expect(warnings).toEqual([]);
+    expectValue(expression, expected, {});
   });
 
   it.each([
