@@ -177,6 +177,19 @@ export class ApiStack extends Stack {
       .bindStateMachine(props.dataflows.dataflowRun, ENV.dataflowRunStateMachine)
       .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'manage');
     grantSourceAccess(this.dataflowsFunction, props.dataflows.sources);
+    for (const fn of [
+      this.authorizerFunction,
+      this.controlPlaneFunction,
+      this.profilesFunction,
+      this.collectFunction,
+      this.batchesFunction,
+      this.dataflowsFunction,
+    ]) {
+      fn.acknowledgeNoDeadLetterQueue(
+        'Invoked only synchronously by API Gateway: a failure is answered to the caller as a problem, and ' +
+          'nothing is queued for a later retry.',
+      );
+    }
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: ACCESS_LOG_RETENTION,

@@ -6,6 +6,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
@@ -25,6 +26,8 @@ export const BATCH_WORKER_TIMEOUT = Duration.minutes(15);
 export const BATCH_WORKER_MEMORY_MB = 2048;
 /** Executions, each of its Map runs and child executions, are kept in the logs for this long. */
 export const WORKFLOW_LOG_RETENTION = RetentionDays.ONE_MONTH;
+/** SQS's longest retention: a file-drop event Lambda gave up on stays long enough to be noticed and redriven. */
+export const FILE_DROP_DLQ_RETENTION = Duration.days(14);
 
 export interface BatchStackProps extends StackProps {
   readonly storage: TributaryStorage;
@@ -56,7 +59,10 @@ export class BatchStack extends Stack {
       .bindBucket(storage.landingBucket, 'read', ENV.landingBucket)
       // readWrite: staged files are copied into the lake and removed; REVERT removes lake files.
       .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
-      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket);
+      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket)
+      .acknowledgeNoDeadLetterQueue(
+        'Invoked synchronously by the ingest-batch state machine, whose Retry and Catch handle a failed step.',
+      );
     this.worker.addEnvironment(ENV.batchChunkBytes, String(DEFAULT_CHUNK_BYTES));
     this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
@@ -115,10 +121,31 @@ export class BatchStack extends Stack {
         'this one state machine.',
     });
 
+    // S3 invokes the file drop asynchronously: an event Lambda gives up on (after its two retries) would leave a
+    // dropped file without a batch and nobody told. The queue keeps it; the alarm below tells.
+    const fileDropFailures = new Queue(this, 'FileDropFailures', {
+      retentionPeriod: FILE_DROP_DLQ_RETENTION,
+      // The messages are S3 event records (bucket, object key, size), not file contents.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(fileDropFailures).acknowledge(
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          "This queue is the file drop function's dead-letter queue; a queue for it would hold nothing more.",
+      },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason:
+          "This queue is the file drop function's dead-letter queue; it is the end of the redrive chain.",
+      },
+    );
     this.fileDrop = new TributaryFunction(this, 'FileDrop', {
       handlerPath: 'lambdas/handlers/file-drop.ts',
       description: 'Turns an object written under landing/{sandbox}/{datasetId}/ into a file batch',
       logKey: storage.dataKey,
+      deadLetterQueue: fileDropFailures,
     })
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
@@ -153,6 +180,15 @@ export class BatchStack extends Stack {
       });
     }
 
+    new Alarm(this, 'FileDropFailuresQueued', {
+      alarmDescription:
+        'a dropped file did not become a batch: its S3 event is in the file drop dead-letter queue',
+      metric: fileDropFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     new Alarm(this, 'IngestBatchFailures', {
       alarmDescription: 'ingest-batch executions failed (a batch failed for a reason other than its data)',
       metric: this.ingestBatch.metricFailed({ period: Duration.minutes(5) }),

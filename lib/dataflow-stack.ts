@@ -77,7 +77,10 @@ export class DataflowStack extends Stack {
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       .bindBucket(storage.landingBucket, 'readWrite', ENV.landingBucket)
       .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine)
-      .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'read');
+      .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'read')
+      .acknowledgeNoDeadLetterQueue(
+        'Invoked synchronously by the dataflow-run state machine, whose Retry and Catch handle a failed step.',
+      );
     this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
     grantSourceAccess(this.worker, this.sources);
@@ -119,7 +122,11 @@ export class DataflowStack extends Stack {
     })
       .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
-      .bindStateMachine(this.dataflowRun, ENV.dataflowRunStateMachine);
+      .bindStateMachine(this.dataflowRun, ENV.dataflowRunStateMachine)
+      .acknowledgeNoDeadLetterQueue(
+        'A tick carries nothing but the time: a lost tick is covered by the next one a minute later, since due ' +
+          'slots coalesce, so a queue of lost ticks would hold nothing to redo. Errors raise SchedulerErrors.',
+      );
     new Schedule(this, 'SchedulerTick', {
       description: 'Every minute: start the dataflow runs that are due',
       schedule: ScheduleExpression.rate(SCHEDULER_RATE),

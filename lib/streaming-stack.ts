@@ -62,7 +62,11 @@ export class StreamingStack extends Stack {
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       // readWrite: a re-run that writes less removes the objects of its earlier, larger run (chunk manifests).
       .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
-      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket);
+      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket)
+      .acknowledgeNoDeadLetterQueue(
+        'Invoked synchronously by the Kinesis event source mapping, whose on-failure destination (the quarantine ' +
+          'bucket) receives what it gives up on; a function dead-letter queue applies only to async invokes.',
+      );
 
     this.consumer.addEventSource(
       new KinesisEventSource(storage.ingestStream, {

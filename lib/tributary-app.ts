@@ -1,5 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { BatchStack } from './batch-stack';
 import type { SourceAccess } from './constructs/source-access';
@@ -16,7 +16,7 @@ export const DATAFLOW_STACK_NAME = 'Tributary-Dataflows';
 export interface TributaryAppProps {
   /** The app to build into; the local runtime and the tests pass one with bundling skipped. @default new App() */
   readonly app?: App;
-  /** Check the app with the cdk-nag AwsSolutions pack during synthesis. @default true */
+  /** Check the app with the cdk-nag AwsSolutions and Serverless packs during synthesis. @default true */
   readonly nag?: boolean;
   /** Which buckets S3 dataflows may read and which roles they may assume. @default context `tributary:sources` */
   readonly sources?: SourceAccess;
@@ -64,7 +64,9 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
     description: 'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
     storage,
   });
-  if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (props.nag ?? true) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  }
   return { app, storage, api, streaming, batch, dataflows };
 }
 

@@ -8,6 +8,7 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/config/env-names';
@@ -84,6 +85,11 @@ export interface TributaryFunctionProps {
   readonly memorySize?: number;
   /** @default DEFAULT_TIMEOUT */
   readonly timeout?: Duration;
+  /**
+   * Where Lambda puts an asynchronous event it gave up on. Without one the function must say why it needs none
+   * (`acknowledgeNoDeadLetterQueue`), or the Serverless nag pack fails the app.
+   */
+  readonly deadLetterQueue?: IQueue;
 }
 
 /**
@@ -128,6 +134,7 @@ export class TributaryFunction extends NodejsFunction {
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
       tracing: Tracing.ACTIVE,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       role,
       logGroup,
       environment: {
@@ -156,17 +163,28 @@ export class TributaryFunction extends NodejsFunction {
     cfnFunction.addMetadata(HANDLER_METADATA.entry, props.handlerPath);
     cfnFunction.addMetadata(HANDLER_METADATA.exportName, HANDLER_EXPORT);
 
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x: middy 6, Powertools 2.35 and the pinned AWS SDK are tested on Node 20 and 22, ' +
-        'and the local runtime runs the same code on them; a runtime upgrade is a tested change, not a default.',
-    });
+    const runtimeReason =
+      'Pinned to nodejs22.x: middy 6, Powertools 2.35 and the pinned AWS SDK are tested on Node 20 and 22, ' +
+      'and the local runtime runs the same code on them; a runtime upgrade is a tested change, not a default.';
+    Validations.of(this).acknowledge(
+      { id: 'AwsSolutions-L1', reason: runtimeReason },
+      { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
+    );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level scoping.',
     });
+  }
+
+  /**
+   * For a function nothing invokes asynchronously (API Gateway, Step Functions and event source mappings invoke
+   * synchronously and handle failures themselves), or whose lost events need no redelivery: says which, instead
+   * of a dead-letter queue that would never receive anything useful.
+   */
+  acknowledgeNoDeadLetterQueue(reason: string): this {
+    Validations.of(this).acknowledge({ id: 'Serverless-LambdaDLQ', reason });
+    return this;
   }
 
   /** Names `table` in `envName` and grants read or read-write item access, including the table's key. */

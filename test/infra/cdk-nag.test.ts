@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
 import { TributaryFunction } from '../../lib/constructs/tributary-function';
@@ -29,6 +29,19 @@ describe('cdk-nag AwsSolutions', () => {
 
     // Act
     const report = new AwsSolutionsChecks().validateScope(tributary.app);
+
+    // Assess
+    expect(report.violations).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('passes the Serverless pack too (function settings, dead-letter queues, stage throttling and logs)', () => {
+    // Prepare
+    const tributary = synthesizeTributary({ nag: true });
+    disposables.push(tributary);
+
+    // Act
+    const report = new ServerlessChecks().validateScope(tributary.app);
 
     // Assess
     expect(report.violations).toEqual([]);
