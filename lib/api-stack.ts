@@ -48,6 +48,20 @@ export const API_STAGE_NAME = 'v1';
 export const STAGE_RATE_LIMIT = 1_000;
 export const STAGE_BURST_LIMIT = 2_000;
 
+/**
+ * Routes that reach outside (a connection's source) or start a workflow: each call costs seconds of a function and
+ * a source's patience, so they get their own low ceiling within the stage's. Ten a second is far above any human or
+ * scheduler use and keeps a runaway client from hammering a partner's API through us.
+ */
+export const COSTLY_ROUTE_RATE_LIMIT = 10;
+export const COSTLY_ROUTE_BURST_LIMIT = 20;
+export const COSTLY_ROUTES = [
+  'POST /connections/{connectionId}/test',
+  'GET /connections/{connectionId}/explore',
+  'POST /dataflows/{dataflowId}/runs',
+  'POST /dataflows/{dataflowId}/runs/{runId}',
+] as const;
+
 /** Access logs answer "who called what"; those questions come within a quarter. */
 const ACCESS_LOG_RETENTION = RetentionDays.THREE_MONTHS;
 
@@ -210,6 +224,18 @@ export class ApiStack extends Stack {
         dataTraceEnabled: false,
         throttlingRateLimit: STAGE_RATE_LIMIT,
         throttlingBurstLimit: STAGE_BURST_LIMIT,
+        methodOptions: Object.fromEntries(
+          COSTLY_ROUTES.map((route) => {
+            const [method, resource] = route.split(' ') as [string, string];
+            return [
+              `${resource}/${method}`,
+              {
+                throttlingRateLimit: COSTLY_ROUTE_RATE_LIMIT,
+                throttlingBurstLimit: COSTLY_ROUTE_BURST_LIMIT,
+              },
+            ];
+          }),
+        ),
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: ACCESS_LOG_FORMAT,
       },

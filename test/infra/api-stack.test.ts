@@ -11,7 +11,14 @@ import {
   CONTROL_PLANE_ROUTES,
   PROFILE_ROUTES,
 } from '../../lambdas/http/route-table';
-import { API_STAGE_NAME, STAGE_BURST_LIMIT, STAGE_RATE_LIMIT } from '../../lib/api-stack';
+import {
+  API_STAGE_NAME,
+  COSTLY_ROUTE_BURST_LIMIT,
+  COSTLY_ROUTE_RATE_LIMIT,
+  COSTLY_ROUTES,
+  STAGE_BURST_LIMIT,
+  STAGE_RATE_LIMIT,
+} from '../../lib/api-stack';
 import {
   PROBLEM_GATEWAY_RESPONSES,
   THROTTLED_RETRY_AFTER_SECONDS,
@@ -344,14 +351,24 @@ describe('ApiStack', () => {
         DestinationArn: Match.anyValue(),
         Format: Match.stringLikeRegexp('\\$context\\.requestId'),
       },
-      MethodSettings: [
+      MethodSettings: Match.arrayWith([
         Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
           LoggingLevel: 'ERROR',
           DataTraceEnabled: false,
           ThrottlingRateLimit: STAGE_RATE_LIMIT,
           ThrottlingBurstLimit: STAGE_BURST_LIMIT,
         }),
-      ],
+        ...COSTLY_ROUTES.map((route) =>
+          Match.objectLike({
+            HttpMethod: route.split(' ')[0],
+            ResourcePath: `/${route.split(' ')[1]!.replaceAll('/', '~1')}`,
+            ThrottlingRateLimit: COSTLY_ROUTE_RATE_LIMIT,
+            ThrottlingBurstLimit: COSTLY_ROUTE_BURST_LIMIT,
+          }),
+        ),
+      ]),
     });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       BinaryMediaTypes: Match.arrayWith(['application/octet-stream']),
