@@ -33,6 +33,7 @@ import { planFile } from '../lambdas/core/batches/formats/plan-file';
 import { readChunk } from '../lambdas/core/batches/formats/read-chunk';
 import { scanRecords } from '../lambdas/core/batches/formats/record-stream';
 import { fileByteSource } from '../test/unit/batches/formats/file-byte-source';
+import { isEntryPoint, type SummaryRow } from './bench-summary';
 import { printTable } from './markdown-table';
 
 const CSV_MB = Number(process.env.BENCH_CSV_MB ?? 200);
@@ -81,30 +82,31 @@ function jsonLine(row: BenchRow): string {
   return `${JSON.stringify({ ...rest, person: { name: { first, last } } })}\n`;
 }
 
-async function writeFiles(csvPath: string, jsonPath: string): Promise<number> {
+/** Writes `csvBytes` of CSV and, given a path, the same rows as JSON Lines; answers the row count. */
+async function writeFiles(csvBytes: number, csvPath: string, jsonPath?: string): Promise<number> {
   const csv = createWriteStream(csvPath);
-  const json = createWriteStream(jsonPath);
+  const json = jsonPath === undefined ? undefined : createWriteStream(jsonPath);
   csv.write(CSV_HEADER);
   let bytes = CSV_HEADER.length;
   let rows = 0;
-  while (bytes < CSV_MB * 1e6) {
+  while (bytes < csvBytes) {
     let csvText = '';
     let jsonText = '';
     for (let k = 0; k < 2000; k += 1, rows += 1) {
       const row = benchRow(rows);
       csvText += csvLine(row);
-      jsonText += jsonLine(row);
+      if (json) jsonText += jsonLine(row);
     }
     bytes += Buffer.byteLength(csvText);
     // Both listeners are set before waiting: one stream may drain while the other is awaited.
     const drains: Promise<unknown>[] = [];
     if (!csv.write(csvText)) drains.push(once(csv, 'drain'));
-    if (!json.write(jsonText)) drains.push(once(json, 'drain'));
+    if (json && !json.write(jsonText)) drains.push(once(json, 'drain'));
     await Promise.all(drains);
   }
-  csv.end();
-  json.end();
-  await Promise.all([once(csv, 'finish'), once(json, 'finish')]);
+  const streams = json ? [csv, json] : [csv];
+  for (const stream of streams) stream.end();
+  await Promise.all(streams.map((stream) => once(stream, 'finish')));
   return rows;
 }
 
@@ -351,7 +353,7 @@ async function main(): Promise<void> {
     console.log(
       `Writing ${CSV_MB} MB of CSV, the same rows as JSON Lines, and ${PARQUET_ROWS} rows as Parquet…`,
     );
-    const rowCount = await writeFiles(paths.csv, paths.json);
+    const rowCount = await writeFiles(CSV_MB * 1e6, paths.csv, paths.json);
     writeParquet(paths.parquet);
     const sizes = Object.entries(paths).map(
       ([kind, path]) => `${kind} ${(statSync(path).size / 1e6).toFixed(0)} MB`,
@@ -388,5 +390,68 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'measure') await measureHere(process.argv[3]!, process.argv[4]!);
-else await main();
+const PAPAPARSE = 'papaparse 5.7.1';
+const TRIBUTARY_CSV = 'Tributary CSV (plan + read, coercion)';
+const JSON_LINES_BARE = 'JSON Lines bare (split + JSON.parse)';
+const TRIBUTARY_JSON_LINES = 'Tributary JSON Lines (plan + read)';
+
+export interface ReaderSummaryOptions {
+  /** Size of the CSV (and, in the same rows, JSON Lines) file the rates are measured on, in MB. */
+  readonly moderateMb: number;
+  /** Size of the CSV file the peak RSS is measured on, in MiB. */
+  readonly largeMib: number;
+}
+
+/**
+ * The readers' rows of `npm run bench`: Tributary's CSV path (plan + read, coercion) against papaparse bare (the
+ * fastest library above) and its JSON Lines path against split + JSON.parse, on a moderate file; then the peak RSS of
+ * Tributary's CSV path against papaparse's over a large file. Each measurement runs in a process of its own.
+ */
+export async function readerSummary(options: ReaderSummaryOptions): Promise<SummaryRow[]> {
+  const folder = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  try {
+    const csv = join(folder, 'rows.csv');
+    const json = join(folder, 'rows.jsonl');
+    await writeFiles(options.moderateMb * 1e6, csv, json);
+    const papaparse = await measureInChild(PAPAPARSE, csv);
+    const ours = await measureInChild(TRIBUTARY_CSV, csv);
+    const jsonBare = await measureInChild(JSON_LINES_BARE, json);
+    const jsonOurs = await measureInChild(TRIBUTARY_JSON_LINES, json);
+    rmSync(json);
+    const csvMb = (ours.bytes / 1e6).toFixed(0);
+    const jsonMb = (jsonOurs.bytes / 1e6).toFixed(0);
+    await writeFiles(options.largeMib * 2 ** 20, csv);
+    const largeBare = await measureInChild(PAPAPARSE, csv);
+    const largeOurs = await measureInChild(TRIBUTARY_CSV, csv);
+    const largeMb = (largeOurs.bytes / 1e6).toFixed(0);
+    return [
+      {
+        row: `batch CSV reader (plan + read + coercion) vs papaparse bare, ${csvMb} MB file`,
+        measured: mbPerSecond(ours),
+        baseline: mbPerSecond(papaparse),
+        unit: 'MB/s',
+        digits: 1,
+      },
+      {
+        row: `batch JSON Lines reader (plan + read) vs split + JSON.parse, ${jsonMb} MB file`,
+        measured: mbPerSecond(jsonOurs),
+        baseline: mbPerSecond(jsonBare),
+        unit: 'MB/s',
+        digits: 1,
+      },
+      {
+        row: `batch CSV reader, peak RSS of its process over a ${largeMb} MB file, vs papaparse bare`,
+        measured: largeOurs.rssBytes / 2 ** 20,
+        baseline: largeBare.rssBytes / 2 ** 20,
+        unit: 'MiB',
+      },
+    ];
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+if (isEntryPoint(import.meta.url)) {
+  if (process.argv[2] === 'measure') await measureHere(process.argv[3]!, process.argv[4]!);
+  else await main();
+}

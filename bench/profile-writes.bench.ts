@@ -18,6 +18,7 @@ import { IdentityNormalizer } from '../lambdas/core/profiles/identity-normalizer
 import { DEFAULT_PROFILE_GUARDRAILS } from '../lambdas/core/profiles/profile-ports';
 import { startProfilesEmulator } from '../test/support/profiles-emulator';
 import { EVENT_SCHEMA, emailProfileSchema } from '../test/support/profile-schemas';
+import { isEntryPoint, type SummaryRow } from './bench-summary';
 
 /** Profiles per case: enough that the per-record average is steady, few enough to run in seconds. */
 const PROFILES = 200;
@@ -30,42 +31,6 @@ const WRITE_COMMANDS = new Set([
   'TransactWriteItemsCommand',
 ]);
 
-const profiles = await startProfilesEmulator(TABLE);
-const { client, documents } = profiles;
-
-let writeUnits = 0;
-let writeRequests = 0;
-client.middlewareStack.add(
-  (next, context) => async (args) => {
-    if (!WRITE_COMMANDS.has(context.commandName ?? '')) return next(args);
-    writeRequests += 1;
-    const input = args.input as { ReturnConsumedCapacity?: string };
-    input.ReturnConsumedCapacity = 'TOTAL';
-    try {
-      const result = await next(args);
-      const consumed = (
-        result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
-      ).ConsumedCapacity;
-      for (const entry of [consumed ?? []].flat()) writeUnits += entry.CapacityUnits ?? 0;
-      return result;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') writeUnits += 1;
-      throw error;
-    }
-  },
-  { step: 'initialize', name: 'countWriteUnits' },
-);
-
-const graph = new DynamoIdentityGraph({
-  store: new DynamoGraphStore(documents, TABLE),
-  guardrails: DEFAULT_PROFILE_GUARDRAILS,
-});
-const deps = {
-  graph,
-  data: new DynamoProfileDataStore(documents, TABLE),
-  guardrails: DEFAULT_PROFILE_GUARDRAILS,
-  normalizer: new IdentityNormalizer({ maxIdentityLength: DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength }),
-};
 const profileSchema = emailProfileSchema({ path: '/crmId', namespace: 'CRMID' });
 
 /** A realistic profile record of about 0.6 KB: a name, an address, loyalty, consents. */
@@ -87,98 +52,159 @@ const item = (record: Record<string, unknown>): ApplyItem => ({
   receivedAt: '2024-06-01T00:00:00Z',
 });
 
-interface Row {
+export interface Row {
   readonly case: string;
   readonly unitsPerRecord: number;
   readonly requestsPerRecord: number;
 }
 
-/** Runs one record per call (the streaming worst case: nothing to coalesce) and answers the average cost. */
-async function measure(
-  name: string,
-  schema: ApplyInput['schema'],
-  records: Record<string, unknown>[],
-): Promise<Row> {
-  const unitsBefore = writeUnits;
-  const requestsBefore = writeRequests;
-  for (const record of records) {
-    const outcome = await applyToProfiles(deps, {
-      sandbox: 'prod',
-      dataset: { id: schema.class === 'event' ? 'ds-web' : 'ds-crm', profileEnabled: true },
-      schema,
-      items: [item(record)],
+/**
+ * Write units per record of each case, with the baseline first; starts the embedded DynamoDB and stops it.
+ */
+export async function measureProfileWrites(): Promise<Row[]> {
+  const profiles = await startProfilesEmulator(TABLE);
+  const { client, documents } = profiles;
+
+  let writeUnits = 0;
+  let writeRequests = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!WRITE_COMMANDS.has(context.commandName ?? '')) return next(args);
+      writeRequests += 1;
+      const input = args.input as { ReturnConsumedCapacity?: string };
+      input.ReturnConsumedCapacity = 'TOTAL';
+      try {
+        const result = await next(args);
+        const consumed = (
+          result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
+        ).ConsumedCapacity;
+        for (const entry of [consumed ?? []].flat()) writeUnits += entry.CapacityUnits ?? 0;
+        return result;
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') writeUnits += 1;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'countWriteUnits' },
+  );
+
+  try {
+    const graph = new DynamoIdentityGraph({
+      store: new DynamoGraphStore(documents, TABLE),
+      guardrails: DEFAULT_PROFILE_GUARDRAILS,
     });
-    const failed = outcome.results.find((result) => result.status === 'failed');
-    if (failed) throw new Error(`${name}: ${failed.reason}`);
+    const deps = {
+      graph,
+      data: new DynamoProfileDataStore(documents, TABLE),
+      guardrails: DEFAULT_PROFILE_GUARDRAILS,
+      normalizer: new IdentityNormalizer({ maxIdentityLength: DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength }),
+    };
+    /** Runs one record per call (the streaming worst case: nothing to coalesce) and answers the average cost. */
+    async function measure(
+      name: string,
+      schema: ApplyInput['schema'],
+      records: Record<string, unknown>[],
+    ): Promise<Row> {
+      const unitsBefore = writeUnits;
+      const requestsBefore = writeRequests;
+      for (const record of records) {
+        const outcome = await applyToProfiles(deps, {
+          sandbox: 'prod',
+          dataset: { id: schema.class === 'event' ? 'ds-web' : 'ds-crm', profileEnabled: true },
+          schema,
+          items: [item(record)],
+        });
+        const failed = outcome.results.find((result) => result.status === 'failed');
+        if (failed) throw new Error(`${name}: ${failed.reason}`);
+      }
+      return {
+        case: name,
+        unitsPerRecord: (writeUnits - unitsBefore) / records.length,
+        requestsPerRecord: (writeRequests - requestsBefore) / records.length,
+      };
+    }
+
+    const range = Array.from({ length: PROFILES }, (_, i) => i);
+    const baselineBefore = writeUnits;
+    for (const i of range) {
+      await documents.send(
+        new PutCommand({
+          TableName: TABLE,
+          Item: { pk: `prod#baseline#${i}`, sk: 'ds-crm', ...customer(`base${i}@b.co`, `B${i}`, 'gold', 1) },
+        }),
+      );
+    }
+    const baseline: Row = {
+      case: 'baseline: bare PutItem',
+      unitsPerRecord: (writeUnits - baselineBefore) / PROFILES,
+      requestsPerRecord: 1,
+    };
+
+    /** The profiles' second record: one attribute changed (sent twice, the second time a redelivery). */
+    const goldOnDay2 = (i: number) => customer(`a${i}@b.co`, `A${i}`, 'gold', 2);
+    /** A page view of the first profiles (sent twice, the second time a redelivery). */
+    const pageView = (i: number) => ({
+      _id: `e${i}`,
+      timestamp: '2024-05-01T00:00:00Z',
+      eventType: 'web.webpagedetails.pageViews',
+      web: { webPageDetails: { URL: 'https://example.com/products/1', name: 'product' } },
+      identityMap: { Email: [{ id: `a${i}@b.co`, primary: true }] },
+    });
+
+    const rows: Row[] = [baseline];
+    rows.push(
+      await measure(
+        'new profile',
+        profileSchema,
+        range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'silver', 1)),
+      ),
+    );
+    rows.push(await measure('update of one attribute', profileSchema, range.map(goldOnDay2)));
+    rows.push(await measure('unchanged record (redelivery)', profileSchema, range.map(goldOnDay2)));
+    await measure(
+      '(setup: second profiles)',
+      profileSchema,
+      range.map((i) => customer(`z${i}@b.co`, `Z${i}`, 'silver', 1)),
+    );
+    rows.push(
+      await measure(
+        'two-graph merge',
+        profileSchema,
+        range.map((i) => customer(`a${i}@b.co`, `Z${i}`, 'gold', 3)),
+      ),
+    );
+    rows.push(await measure('new event', EVENT_SCHEMA, range.map(pageView)));
+    rows.push(await measure('redelivered event', EVENT_SCHEMA, range.map(pageView)));
+
+    return rows;
+  } finally {
+    await profiles.stop();
   }
-  return {
-    case: name,
-    unitsPerRecord: (writeUnits - unitsBefore) / records.length,
-    requestsPerRecord: (writeRequests - requestsBefore) / records.length,
-  };
 }
 
-const range = Array.from({ length: PROFILES }, (_, i) => i);
-const baselineBefore = writeUnits;
-for (const i of range) {
-  await documents.send(
-    new PutCommand({
-      TableName: TABLE,
-      Item: { pk: `prod#baseline#${i}`, sk: 'ds-crm', ...customer(`base${i}@b.co`, `B${i}`, 'gold', 1) },
-    }),
+export function profileWritesSummary(rows: readonly Row[]): SummaryRow[] {
+  const [baseline, ...cases] = rows;
+  return cases.map((row) => ({
+    row: `profile store: ${row.case} vs bare PutItem`,
+    measured: row.unitsPerRecord,
+    baseline: baseline!.unitsPerRecord,
+    unit: 'write units/record',
+    digits: 2,
+  }));
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const rows = await measureProfileWrites();
+  const baseline = rows[0]!;
+  console.log(
+    `${PROFILES} records per case, one record per call, real adapters and graph on the embedded DynamoDB`,
+  );
+  console.table(
+    rows.map((row) => ({
+      case: row.case,
+      'write units / record': row.unitsPerRecord.toFixed(2),
+      'write requests / record': row.requestsPerRecord.toFixed(2),
+      'ratio to baseline': (row.unitsPerRecord / baseline.unitsPerRecord).toFixed(2),
+    })),
   );
 }
-const baseline: Row = {
-  case: 'baseline: bare PutItem',
-  unitsPerRecord: (writeUnits - baselineBefore) / PROFILES,
-  requestsPerRecord: 1,
-};
-
-/** The profiles' second record: one attribute changed (sent twice, the second time a redelivery). */
-const goldOnDay2 = (i: number) => customer(`a${i}@b.co`, `A${i}`, 'gold', 2);
-/** A page view of the first profiles (sent twice, the second time a redelivery). */
-const pageView = (i: number) => ({
-  _id: `e${i}`,
-  timestamp: '2024-05-01T00:00:00Z',
-  eventType: 'web.webpagedetails.pageViews',
-  web: { webPageDetails: { URL: 'https://example.com/products/1', name: 'product' } },
-  identityMap: { Email: [{ id: `a${i}@b.co`, primary: true }] },
-});
-
-const rows: Row[] = [baseline];
-rows.push(
-  await measure(
-    'new profile',
-    profileSchema,
-    range.map((i) => customer(`a${i}@b.co`, `A${i}`, 'silver', 1)),
-  ),
-);
-rows.push(await measure('update of one attribute', profileSchema, range.map(goldOnDay2)));
-rows.push(await measure('unchanged record (redelivery)', profileSchema, range.map(goldOnDay2)));
-await measure(
-  '(setup: second profiles)',
-  profileSchema,
-  range.map((i) => customer(`z${i}@b.co`, `Z${i}`, 'silver', 1)),
-);
-rows.push(
-  await measure(
-    'two-graph merge',
-    profileSchema,
-    range.map((i) => customer(`a${i}@b.co`, `Z${i}`, 'gold', 3)),
-  ),
-);
-rows.push(await measure('new event', EVENT_SCHEMA, range.map(pageView)));
-rows.push(await measure('redelivered event', EVENT_SCHEMA, range.map(pageView)));
-
-console.log(
-  `${PROFILES} records per case, one record per call, real adapters and graph on the embedded DynamoDB`,
-);
-console.table(
-  rows.map((row) => ({
-    case: row.case,
-    'write units / record': row.unitsPerRecord.toFixed(2),
-    'write requests / record': row.requestsPerRecord.toFixed(2),
-    'ratio to baseline': (row.unitsPerRecord / baseline.unitsPerRecord).toFixed(2),
-  })),
-);
-await profiles.stop();

@@ -24,6 +24,7 @@ import { MemoryBatchStore, MemoryObjects } from '../test/support/streaming-memor
 import { kinesisRecords, plannedRecords, toStreamRecords } from '../test/support/streaming-records';
 import { MemoryGraph, MemoryProfileData } from '../test/unit/profiles/apply-fakes';
 import { InMemorySchemaStore } from '../test/unit/schemas/in-memory-schema-store';
+import { isEntryPoint, type SummaryRow } from './bench-summary';
 
 const RECORDS = 20_000;
 /** One record in ten breaks the schema and one in fifty is a producer duplicate: a messy but plausible stream. */
@@ -33,53 +34,6 @@ const DUPLICATE_EVERY = 50;
 const PEOPLE = 2_000;
 const ROUNDS = 3;
 const SANDBOX = 'prod';
-
-const registry = new SchemaRegistry({
-  store: new InMemorySchemaStore(),
-  namespaces: { canonicalCode: async (_sandbox, code) => code },
-});
-const schema = await registry.register(SANDBOX, STREAM_EVENT_SCHEMA);
-const validate = await registry.validatorFor(SANDBOX, schema.id, schema.version);
-
-const planned = plannedRecords({
-  seed: 7,
-  sandbox: SANDBOX,
-  datasetId: 'bench-events',
-  schemaId: schema.id,
-  count: RECORDS,
-  people: PEOPLE,
-  invalidEvery: INVALID_EVERY,
-  duplicateEvery: DUPLICATE_EVERY,
-  receivedAt: '2024-06-01T10:03:00.000Z',
-});
-const records: StreamRecord[] = toStreamRecords(
-  kinesisRecords(
-    planned.map((record) => record.message),
-    'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
-  ),
-);
-const batches: StreamRecord[][] = [];
-for (let i = 0; i < records.length; i += CONSUMER_BATCH_SIZE)
-  batches.push(records.slice(i, i + CONSUMER_BATCH_SIZE));
-
-/** Fresh stores per round: a second round on the same markers would see every record as a duplicate. */
-function consumerDeps(profileEnabled: boolean): ConsumeDeps {
-  const guardrails = DEFAULT_PROFILE_GUARDRAILS;
-  const profileDeps = {
-    graph: new MemoryGraph(),
-    data: new MemoryProfileData(),
-    guardrails,
-    normalizer: new IdentityNormalizer({ maxIdentityLength: guardrails.maxIdentityLength }),
-  };
-  return {
-    targets: { target: async (_sandbox, datasetId) => ({ datasetId, profileEnabled, schema, validate }) },
-    applyToProfiles: (input) => applyToProfiles(profileDeps, input),
-    lake: new MemoryObjects(),
-    quarantine: new MemoryObjects(),
-    batches: new MemoryBatchStore(),
-    now: () => new Date(),
-  };
-}
 
 /** Best of a few rounds, in records per CPU-second: the least disturbed by the other work on a shared machine. */
 async function rate(run: () => Promise<number>): Promise<{ perCpuSecond: number; checksum: number }> {
@@ -94,55 +48,130 @@ async function rate(run: () => Promise<number>): Promise<{ perCpuSecond: number;
   return { perCpuSecond: best, checksum };
 }
 
-const bare = new Ajv2020({ allErrors: true });
-addFormats(bare);
-const bareValidate = bare.compile(STREAM_EVENT_SCHEMA.schema);
-
-const baseline = await rate(async () => {
-  let invalid = 0;
-  for (const record of records) {
-    const message = JSON.parse(record.data.toString('utf8')) as { record: unknown };
-    if (!bareValidate(message.record)) invalid += 1;
-  }
-  return invalid;
-});
-
-async function consumer(profileEnabled: boolean) {
-  return rate(async () => {
-    const deps = consumerDeps(profileEnabled);
-    let retried = 0;
-    for (const batch of batches) retried += (await consumeRecords(deps, batch)).batchItemFailures.length;
-    if (retried > 0) throw new Error(`${retried} records were left for a retry: the fakes never fail`);
-    return [...(deps.lake as MemoryObjects).objects.values()].reduce(
-      (bytes, body) => bytes + body.byteLength,
-      0,
-    );
-  });
+interface Rate {
+  readonly perCpuSecond: number;
+  readonly checksum: number;
 }
 
-const lakeOnly = await consumer(false);
-const withProfiles = await consumer(true);
+export interface StreamingResult {
+  readonly baseline: Rate;
+  readonly lakeOnly: Rate;
+  readonly withProfiles: Rate;
+}
 
-console.log(
-  `${RECORDS} records in batches of ${CONSUMER_BATCH_SIZE}, one in ${INVALID_EVERY} invalid, one in ${DUPLICATE_EVERY} a duplicate; ` +
-    `${baseline.checksum} invalid by bare Ajv; lake bytes per run ${lakeOnly.checksum}. ` +
-    'S3 and DynamoDB ports are in-memory fakes: this measures our code, not the emulators. Best of ' +
-    `${ROUNDS} rounds, records per CPU-second (one core).`,
-);
-console.table([
-  {
-    path: 'bare JSON.parse + Ajv (baseline)',
-    'records/s/core': Math.round(baseline.perCpuSecond),
-    ratio: '1.00',
-  },
-  {
-    path: 'consumer, dataset not profile-enabled',
-    'records/s/core': Math.round(lakeOnly.perCpuSecond),
-    ratio: (lakeOnly.perCpuSecond / baseline.perCpuSecond).toFixed(3),
-  },
-  {
-    path: 'consumer, profile-enabled',
-    'records/s/core': Math.round(withProfiles.perCpuSecond),
-    ratio: (withProfiles.perCpuSecond / baseline.perCpuSecond).toFixed(3),
-  },
-]);
+export async function measureStreaming(): Promise<StreamingResult> {
+  const registry = new SchemaRegistry({
+    store: new InMemorySchemaStore(),
+    namespaces: { canonicalCode: async (_sandbox, code) => code },
+  });
+  const schema = await registry.register(SANDBOX, STREAM_EVENT_SCHEMA);
+  const validate = await registry.validatorFor(SANDBOX, schema.id, schema.version);
+
+  const planned = plannedRecords({
+    seed: 7,
+    sandbox: SANDBOX,
+    datasetId: 'bench-events',
+    schemaId: schema.id,
+    count: RECORDS,
+    people: PEOPLE,
+    invalidEvery: INVALID_EVERY,
+    duplicateEvery: DUPLICATE_EVERY,
+    receivedAt: '2024-06-01T10:03:00.000Z',
+  });
+  const records: StreamRecord[] = toStreamRecords(
+    kinesisRecords(
+      planned.map((record) => record.message),
+      'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    ),
+  );
+  const batches: StreamRecord[][] = [];
+  for (let i = 0; i < records.length; i += CONSUMER_BATCH_SIZE)
+    batches.push(records.slice(i, i + CONSUMER_BATCH_SIZE));
+
+  /** Fresh stores per round: a second round on the same markers would see every record as a duplicate. */
+  function consumerDeps(profileEnabled: boolean): ConsumeDeps {
+    const guardrails = DEFAULT_PROFILE_GUARDRAILS;
+    const profileDeps = {
+      graph: new MemoryGraph(),
+      data: new MemoryProfileData(),
+      guardrails,
+      normalizer: new IdentityNormalizer({ maxIdentityLength: guardrails.maxIdentityLength }),
+    };
+    return {
+      targets: { target: async (_sandbox, datasetId) => ({ datasetId, profileEnabled, schema, validate }) },
+      applyToProfiles: (input) => applyToProfiles(profileDeps, input),
+      lake: new MemoryObjects(),
+      quarantine: new MemoryObjects(),
+      batches: new MemoryBatchStore(),
+      now: () => new Date(),
+    };
+  }
+
+  const bare = new Ajv2020({ allErrors: true });
+  addFormats(bare);
+  const bareValidate = bare.compile(STREAM_EVENT_SCHEMA.schema);
+
+  const baseline = await rate(async () => {
+    let invalid = 0;
+    for (const record of records) {
+      const message = JSON.parse(record.data.toString('utf8')) as { record: unknown };
+      if (!bareValidate(message.record)) invalid += 1;
+    }
+    return invalid;
+  });
+
+  async function consumer(profileEnabled: boolean) {
+    return rate(async () => {
+      const deps = consumerDeps(profileEnabled);
+      let retried = 0;
+      for (const batch of batches) retried += (await consumeRecords(deps, batch)).batchItemFailures.length;
+      if (retried > 0) throw new Error(`${retried} records were left for a retry: the fakes never fail`);
+      return [...(deps.lake as MemoryObjects).objects.values()].reduce(
+        (bytes, body) => bytes + body.byteLength,
+        0,
+      );
+    });
+  }
+
+  const lakeOnly = await consumer(false);
+  const withProfiles = await consumer(true);
+
+  return { baseline, lakeOnly, withProfiles };
+}
+
+export function streamConsumerSummary({ baseline, lakeOnly, withProfiles }: StreamingResult): SummaryRow[] {
+  const row = (path: string, rate: Rate): SummaryRow => ({
+    row: `streaming consumer, ${path}, vs bare JSON.parse + Ajv`,
+    measured: rate.perCpuSecond,
+    baseline: baseline.perCpuSecond,
+    unit: 'records/s/core',
+  });
+  return [row('lake only', lakeOnly), row('profile-enabled', withProfiles)];
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const { baseline, lakeOnly, withProfiles } = await measureStreaming();
+  console.log(
+    `${RECORDS} records in batches of ${CONSUMER_BATCH_SIZE}, one in ${INVALID_EVERY} invalid, one in ${DUPLICATE_EVERY} a duplicate; ` +
+      `${baseline.checksum} invalid by bare Ajv; lake bytes per run ${lakeOnly.checksum}. ` +
+      'S3 and DynamoDB ports are in-memory fakes: this measures our code, not the emulators. Best of ' +
+      `${ROUNDS} rounds, records per CPU-second (one core).`,
+  );
+  console.table([
+    {
+      path: 'bare JSON.parse + Ajv (baseline)',
+      'records/s/core': Math.round(baseline.perCpuSecond),
+      ratio: '1.00',
+    },
+    {
+      path: 'consumer, dataset not profile-enabled',
+      'records/s/core': Math.round(lakeOnly.perCpuSecond),
+      ratio: (lakeOnly.perCpuSecond / baseline.perCpuSecond).toFixed(3),
+    },
+    {
+      path: 'consumer, profile-enabled',
+      'records/s/core': Math.round(withProfiles.perCpuSecond),
+      ratio: (withProfiles.perCpuSecond / baseline.perCpuSecond).toFixed(3),
+    },
+  ]);
+}
