@@ -136,11 +136,20 @@ async function ensureStream(clients: EmulatorClients, stream: StreamDefinition):
   while ((await status()) !== 'ACTIVE') await sleep(STREAM_ACTIVE_POLL_MS);
 }
 
+/** S3's answers that the bucket is there already: another start (or a slow HeadBucket) got there first. */
+const BUCKET_EXISTS = new Set(['BucketAlreadyExists', 'BucketAlreadyOwnedByYou']);
+
 async function ensureBucket(clients: EmulatorClients, bucket: BucketDefinition): Promise<void> {
   try {
     await clients.s3.send(new HeadBucketCommand({ Bucket: bucket.name }));
+    return;
   } catch {
+    // Absent, or the emulator could not answer: creating it tells which.
+  }
+  try {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
+  } catch (error) {
+    if (!(error instanceof Error && BUCKET_EXISTS.has(error.name))) throw error;
   }
 }
 

@@ -64,13 +64,17 @@ export function pageRequest(query: Readonly<Record<string, string>>): PageReques
   return start === undefined ? { limit: parsedLimit } : { limit: parsedLimit, start };
 }
 
-/** Ids in paths are at most this long; longer ones cannot exist, and a key that long would be refused by the table. */
-const MAX_PATH_ID_LENGTH = 512;
+/**
+ * Ids in paths are at most this many UTF-8 bytes: longer ones cannot exist, and a key that long (with its prefixes)
+ * would pass DynamoDB's 1,024-byte limit on a sort key, which the table refuses with an error rather than a miss.
+ * Counted in bytes, not characters, because 512 characters of non-ASCII text are up to 2,048 bytes.
+ */
+const MAX_PATH_ID_BYTES = 512;
 
 /** A path parameter naming a thing; a value that cannot be an id answers the same 404 as an unknown id. */
 export function pathId(request: ApiRequest, name: string, what: string): string {
   const value = request.pathParameters[name] ?? '';
-  if (value === '' || value.length > MAX_PATH_ID_LENGTH) throw notFound(what, value.slice(0, 64));
+  if (value === '' || Buffer.byteLength(value) > MAX_PATH_ID_BYTES) throw notFound(what, value.slice(0, 64));
   return value;
 }
 

@@ -35,11 +35,13 @@ function serviceError(name: string, status: number): Error {
   });
 }
 
-/**
- * The writes that put data in place. A failed delete of a promoted chunk's staging object is not retried (the
- * retried promote-chunk sees the chunk promoted and returns): docs/reliability.md lists that gap.
- */
-const S3_WRITES = new Set(['PutObjectCommand', 'CopyObjectCommand', 'CreateMultipartUploadCommand']);
+/** The writes that put data in place or clean it up (a retried promote-chunk finishes a failed staging delete). */
+const S3_WRITES = new Set([
+  'PutObjectCommand',
+  'CopyObjectCommand',
+  'CreateMultipartUploadCommand',
+  'DeleteObjectCommand',
+]);
 const DYNAMO_WRITES = new Set([
   'PutCommand',
   'UpdateCommand',

@@ -4,6 +4,7 @@ import type { CollectRequest, CollectService } from '../../core/streaming/collec
 import { presentedKeyOf } from '../request';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
+import { pathId } from '../input';
 import { badRequest, payloadTooLarge } from '../problem';
 import { lowerCaseHeaders, MAX_BODY_BYTES } from '../request';
 
@@ -19,7 +20,7 @@ function syncValidationOf(request: ApiRequest): boolean {
 }
 
 const collectRequest = (request: ApiRequest): CollectRequest => ({
-  inletId: request.pathParameters.inletId ?? '',
+  inletId: pathId(request, 'inletId', 'inlet'),
   sandboxHint: request.sandbox,
   presentedKey: presentedKeyOf(request.headers),
   syncValidation: syncValidationOf(request),

@@ -33,7 +33,12 @@ export async function promoteChunk(deps: IngestDeps, input: ChunkNameInput): Pro
   if (batch.status !== 'processing') return { done: false };
   const staged = await deps.batches.getStagedChunk(sandbox, batchId, chunk);
   if (!staged) throw new BatchStateError(`batch ${batchId} has no staged chunk ${chunk}`);
-  if (staged.promoted || staged.stagingKey === undefined) return { done: true };
+  if (staged.promoted) {
+    // The staging copy is removed after the chunk is marked promoted: a retry after a failed delete finishes it.
+    if (staged.stagingKey !== undefined) await deps.lake.delete(staged.stagingKey);
+    return { done: true };
+  }
+  if (staged.stagingKey === undefined) return { done: true };
   const receivedAt = batch.startedAt ?? batch.createdAt;
   const target = lakeKey(sandbox, batch.datasetId, batchId, receivedAt, chunk);
   const bytes = await deps.lake.getBytes(staged.stagingKey);
