@@ -12,6 +12,7 @@ import { ORDER_SCHEMA, ORDER_SCHEMA_ID } from '../support/batch-files';
 import { BatchStorage, sortedValues } from '../support/batch-lake';
 import { DataflowApi } from '../support/dataflow-api';
 import { startRuntimeUnderTest, type RuntimeUnderTest } from './local-runtime';
+import { captureOutput } from '../support/captured-output';
 
 const TOKEN = 'tok-7d1c9a52e4b0f3a6-never-to-be-seen';
 const PAGE_SIZE = 2;
@@ -82,30 +83,6 @@ class OrdersApi {
     const next = cursor + PAGE_SIZE < newer.length ? String(cursor + PAGE_SIZE) : undefined;
     reply(200, { data: newer.slice(cursor, cursor + PAGE_SIZE), ...(next ? { next } : {}) });
   }
-}
-
-/** Everything written to stdout and stderr while the runtime runs in this process. */
-function captureOutput(): { text: () => string; restore: () => void } {
-  const chunks: string[] = [];
-  const original = {
-    out: process.stdout.write.bind(process.stdout),
-    err: process.stderr.write.bind(process.stderr),
-  };
-  const tap =
-    (write: typeof process.stdout.write): typeof process.stdout.write =>
-    (chunk: unknown, ...rest: unknown[]) => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    };
-  process.stdout.write = tap(original.out);
-  process.stderr.write = tap(original.err);
-  return {
-    text: () => chunks.join(''),
-    restore: () => {
-      process.stdout.write = original.out;
-      process.stderr.write = original.err;
-    },
-  };
 }
 
 describe('HTTP dataflows on the local runtime', () => {

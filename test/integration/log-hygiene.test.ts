@@ -13,36 +13,13 @@ import { ENV } from '../../lambdas/config/env-names';
 import { hashKey } from '../../lambdas/core/api-keys/api-key';
 import { call, startRuntimeUnderTest, type HttpAnswer, type RuntimeUnderTest } from '../e2e/local-runtime';
 import { eventually } from '../local/eventually';
+import { captureOutput } from '../support/captured-output';
 
 const CONNECTION_SECRET = 'conn-secret-93b1f0a7d2c4e8-do-not-log';
 const IDENTITY_HASH_KEY = 'identity-hash-key-5e0c2a91f7b3-do-not-log';
 /** Mixed case and padded: the normaliser lower-cases and trims it, so both spellings must stay out. */
 const RAW_EMAIL = ' Hygiene.Check.7c41@Example.com ';
 const SCHEMA_ID = 'https://example.com/schemas/log-hygiene-person';
-
-/** Everything written to stdout and stderr while the runtime runs in this process. */
-function captureOutput(): { text: () => string; restore: () => void } {
-  const chunks: string[] = [];
-  const original = {
-    out: process.stdout.write.bind(process.stdout),
-    err: process.stderr.write.bind(process.stderr),
-  };
-  const tap =
-    (write: typeof process.stdout.write): typeof process.stdout.write =>
-    (chunk: unknown, ...rest: unknown[]) => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    };
-  process.stdout.write = tap(original.out);
-  process.stderr.write = tap(original.err);
-  return {
-    text: () => chunks.join(''),
-    restore: () => {
-      process.stdout.write = original.out;
-      process.stderr.write = original.err;
-    },
-  };
-}
 
 /** A source that refuses every request and, carelessly, quotes the credentials it was sent in its error. */
 async function startEchoingSource(): Promise<{ url: string; server: Server }> {
