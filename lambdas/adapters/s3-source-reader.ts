@@ -19,7 +19,7 @@ import type {
   S3SourceListing,
   S3SourceParams,
   S3SourceReader,
-  S3Watermark,
+  S3ListOptions,
   SourceObject,
 } from '../core/connections/connection-types';
 import { SourceError } from '../core/connections/connection-types';
@@ -69,16 +69,7 @@ export class S3SourceObjects implements S3SourceReader, S3SourceExplorer {
     private readonly options: { readonly listPageSize?: number } = {},
   ) {}
 
-  async listAfter(
-    params: S3SourceParams,
-    options: {
-      readonly after?: S3Watermark;
-      readonly notBefore?: string;
-      readonly notAfter?: string;
-      readonly maxObjects: number;
-      readonly maxBytes: number;
-    },
-  ): Promise<S3SourceListing> {
+  async listAfter(params: S3SourceParams, options: S3ListOptions): Promise<S3SourceListing> {
     const folder = folderOf(params.prefix);
     const selected = sourceSelector(params);
     const oldest = new OldestObjects(Math.max(1, options.maxObjects));

@@ -14,6 +14,7 @@ import type {
   S3SourceListing,
   S3SourceParams,
   S3SourceReader,
+  S3ListOptions,
   S3Watermark,
   SourceObject,
 } from '../../lambdas/core/connections/connection-types';
@@ -224,16 +225,7 @@ export class MemoryS3Source implements S3SourceReader {
     });
   }
 
-  async listAfter(
-    params: S3SourceParams,
-    options: {
-      readonly after?: S3Watermark;
-      readonly notBefore?: string;
-      readonly notAfter?: string;
-      readonly maxObjects: number;
-      readonly maxBytes: number;
-    },
-  ): Promise<S3SourceListing> {
+  async listAfter(params: S3SourceParams, options: S3ListOptions): Promise<S3SourceListing> {
     this.listings.push({
       ...(options.after ? { after: options.after } : {}),
       ...(options.notBefore ? { notBefore: options.notBefore } : {}),

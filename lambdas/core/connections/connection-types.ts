@@ -103,27 +103,27 @@ export interface S3SourceListing {
   readonly more: boolean;
 }
 
+/** Which objects after the watermark a listing returns. */
+export interface S3ListOptions {
+  readonly after?: S3Watermark;
+  readonly notBefore?: string;
+  /**
+   * Objects modified after this are left for a later pull. S3 stamps LastModified to the second, when a PUT
+   * starts: an object listed now may be followed by another of the same second, or an earlier one still being
+   * written, that would then sort before the watermark. A pull that passes its start time minus a margin never
+   * reads past a second that is still filling.
+   */
+  readonly notAfter?: string;
+  readonly maxObjects: number;
+  readonly maxBytes: number;
+}
+
 export interface S3SourceReader {
   /**
    * Objects matching the connection's prefix and pattern, strictly after `after` (all when absent) and modified no
    * earlier than `notBefore` (a schedule without backfill starts at its start time).
    */
-  listAfter(
-    params: S3SourceParams,
-    options: {
-      readonly after?: S3Watermark;
-      readonly notBefore?: string;
-      /**
-       * Objects modified after this are left for a later pull. S3 stamps LastModified to the second, when a PUT
-       * starts: an object listed now may be followed by another of the same second, or an earlier one still being
-       * written, that would then sort before the watermark. A pull that passes its start time minus a margin never
-       * reads past a second that is still filling.
-       */
-      readonly notAfter?: string;
-      readonly maxObjects: number;
-      readonly maxBytes: number;
-    },
-  ): Promise<S3SourceListing>;
+  listAfter(params: S3SourceParams, options: S3ListOptions): Promise<S3SourceListing>;
   /** The object's bytes as a stream (for copying it into a batch). */
   open(params: S3SourceParams, key: string): Promise<Readable>;
 }
