@@ -4,7 +4,7 @@
  */
 import { printTable } from './markdown-table';
 
-/** us-east-1, first tier, no free tier (/work/shared/reference/aws-limits-costs-security.md §2.1). */
+/** us-east-1, first tier, no free tier: the public AWS pricing pages of API Gateway, Lambda, DynamoDB, S3 and Kinesis. */
 export const PRICES_AS_OF = '2026-11-28';
 export const API_GATEWAY_REST_PER_MILLION_REQUESTS = 3.5;
 export const LAMBDA_PER_MILLION_REQUESTS = 0.2;

@@ -1,5 +1,5 @@
 /**
- * The schema registry against Adobe's XDM corpus (../shared/conformance/xdm, see its README): every schema
+ * The schema registry against Adobe's XDM corpus (vendored in test/fixtures/xdm, see NOTICE): every schema
  * registers, every example validates against the schema beside it except two that break their own `format`, every
  * `invalid` instance and every deliberately broken copy is rejected with a pointer to the field.
  *

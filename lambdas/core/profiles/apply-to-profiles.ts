@@ -54,6 +54,11 @@ export interface ApplyItem {
   readonly source: { readonly batchId?: string; readonly messageId?: string };
   /** ISO 8601 arrival time: the record's time when it carries none of its own. */
   readonly receivedAt: string;
+  /**
+   * Where the record stands in the order records arrived (`arrivalOrder`: the request's index of a streamed
+   * message, the file and row of a batch record). Among records of equal time the later arrival wins.
+   */
+  readonly arrival?: string;
 }
 
 export interface ApplyInput {
@@ -61,6 +66,11 @@ export interface ApplyInput {
   readonly dataset: { readonly id: string; readonly profileEnabled: boolean };
   readonly schema: Pick<StoredSchema, 'class' | 'identities' | 'hasIdentityMap' | 'primaryIdentity'>;
   readonly items: readonly ApplyItem[];
+  /**
+   * Batches that the items' batch replays: what they stored with a version equal to an item's is re-sourced to the
+   * item's batch, so that reverting them afterwards leaves it in place.
+   */
+  readonly replaces?: readonly string[];
 }
 
 export type ApplyStatus = 'applied' | 'unchanged' | 'skipped' | 'failed';

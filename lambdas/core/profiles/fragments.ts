@@ -63,6 +63,18 @@ export interface FragmentRemovals {
   ): Promise<boolean>;
 }
 
+/** Digits of each position in an arrival order: fixed width, so text order is numeric order. */
+const ARRIVAL_POSITION_DIGITS = 12;
+
+/**
+ * Text that sorts in the order records arrived: the arrival time (UTC millisecond ISO 8601), then positions within
+ * it — a message's index in its request; a batch record's chunk and row. Compared as text, like versions.
+ */
+export function arrivalOrder(at: string, ...positions: readonly number[]): string {
+  const time = normalizeTimestamp(at) ?? at;
+  return [time, ...positions.map((position) => String(position).padStart(ARRIVAL_POSITION_DIGITS, '0'))].join('#');
+}
+
 /** Digest length in hex characters: 128 bits, enough that two different contents never tie. */
 const DIGEST_HEX_LENGTH = 32;
 
