@@ -72,7 +72,9 @@ const ARRIVAL_POSITION_DIGITS = 12;
  */
 export function arrivalOrder(at: string, ...positions: readonly number[]): string {
   const time = normalizeTimestamp(at) ?? at;
-  return [time, ...positions.map((position) => String(position).padStart(ARRIVAL_POSITION_DIGITS, '0'))].join('#');
+  return [time, ...positions.map((position) => String(position).padStart(ARRIVAL_POSITION_DIGITS, '0'))].join(
+    '#',
+  );
 }
 
 /** Digest length in hex characters: 128 bits, enough that two different contents never tie. */

@@ -1,3 +1,5 @@
+import type { UpsertOperation } from '../profiles/fragments';
+
 /**
  * The contract between the collect function (producer side) and the stream consumer: what one Kinesis record
  * carries, how streaming batches are cut, and where their records land.
@@ -19,6 +21,14 @@ export interface StreamMessage {
   readonly replayOf?: string;
   /** The XDM entity (`body.xdmEntity`) of an envelope, or the whole body of a raw inlet's message. */
   readonly record: unknown;
+  /** The producer's own id of the message (an envelope's `header.msgId`): a resend of it is a duplicate. */
+  readonly producerMessageId?: string;
+  /** The message's index in its request (`/collection/batch`): of two records of equal time, the later one wins. */
+  readonly requestIndex?: number;
+  /** For replays: when the original message was accepted. Profiles order a replayed record by it. */
+  readonly originalReceivedAt?: string;
+  /** Experience Platform's `header.operations.data` for a profile record: `create` (the default), `merge`, `delete`. */
+  readonly operation?: UpsertOperation;
 }
 
 /**
