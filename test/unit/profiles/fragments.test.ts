@@ -121,18 +121,21 @@ describe('fragments under last-writer-wins', () => {
 
 describe('fragments under out-of-order and equal-time arrivals', () => {
   it('keeps the later arrival of two records of one instant, whatever order they are folded in', () => {
-    // Prepare
-    const earlier = change('create', T1, { tier: 'silver' }, arrivalOrder(T1, 0));
-    const later = change('create', T1, { tier: 'gold' }, arrivalOrder(T1, 1));
-    const laterTier = (changes: FragmentChange[]) => fold(changes)?.attributes.tier;
+    // Prepare: twenty pairs, so that content cannot pick the later one by chance
+    const pairs = Array.from({ length: 20 }, (_, n) => [
+      change('create', T1, { tier: `earlier-${n}` }, arrivalOrder(T1, 0)),
+      change('create', T1, { tier: `later-${n}` }, arrivalOrder(T1, 1)),
+    ]);
+    const tierOf = (changes: FragmentChange[]) => fold(changes)?.attributes.tier;
 
     // Act
-    const inOrder = laterTier([earlier, later]);
-    const reversed = laterTier([later, earlier]);
+    const inOrder = pairs.map(([earlier, later]) => tierOf([earlier!, later!]));
+    const reversed = pairs.map(([earlier, later]) => tierOf([later!, earlier!]));
 
     // Assess
-    expect(inOrder).toBe('gold');
-    expect(reversed).toBe('gold');
+    const expected = pairs.map((_, n) => `later-${n}`);
+    expect(inOrder).toEqual(expected);
+    expect(reversed).toEqual(expected);
   });
 
   it('patches a create with a newer merge that was stored before it', () => {
