@@ -59,7 +59,7 @@ const eventSort = (datasetId: string, eventId: string) => `${datasetId}#${eventI
 const eventTimeOf = (timestamp: string, datasetId: string, eventId: string) =>
   `${timestamp}#${datasetId}#${eventId}`;
 
-interface FragmentItem extends Item {
+export interface FragmentItem extends Item {
   datasetId: string;
   namespace: string;
   id: string;
@@ -86,7 +86,8 @@ interface EventItem extends Item {
 /** Per identity: where its timeline continues (the last key returned), or that it is exhausted. */
 type TimelineCursor = Record<string, { after?: Record<string, string>; done?: true }>;
 
-const toFragment = (item: FragmentItem): StoredFragment =>
+/** The fragment a stored fragment item holds (its history unpacked and folded). */
+export const toFragment = (item: FragmentItem): StoredFragment =>
   fragmentOf(
     { datasetId: item.datasetId, identity: { namespace: item.namespace, id: item.id } },
     gunzipJson<FragmentHistory>(item.history),
