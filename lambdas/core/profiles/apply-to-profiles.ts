@@ -18,10 +18,13 @@ import { eventIdProblem, type EventWrites } from './events';
 import {
   foldChanges,
   normalizeTimestamp,
+  squashed,
   UPSERT_OPERATIONS,
   type FragmentChange,
   type FragmentWrites,
+  type StoredFragment,
   type UpsertOperation,
+  type WriteResult,
 } from './fragments';
 import type { IdentityNormalizer } from './identity-normalizer';
 import { forEachLimited, PARALLEL_CALLS } from './parallel-calls';
@@ -353,13 +356,30 @@ async function upsertFragment(
     const folded = foldChanges(current, changes, key, input.replaces);
     const applied = group.filter((_, at) => folded.applied[at]).map((item) => item.index);
     if (!folded.fragment) return { applied: [], writeUnits };
-    const written = await data.putFragment(input.sandbox, folded.fragment, current?.version);
+    const written = await putFragment(data, input.sandbox, folded.fragment, current?.version);
     writeUnits += written.writeUnits;
     if (written.written) return { applied, writeUnits };
   }
   throw new Error(
     `the fragment of ${identityKeyOf(key.identity)} kept changing under concurrent writers; retry the record`,
   );
+}
+
+/** Writes the fragment; when the store cannot hold its history, the fragment squashed to its base alone. */
+async function putFragment(
+  data: FragmentWrites,
+  sandbox: string,
+  fragment: StoredFragment,
+  expectedVersion: string | undefined,
+): Promise<WriteResult> {
+  try {
+    return await data.putFragment(sandbox, fragment, expectedVersion);
+  } catch (error) {
+    const smaller =
+      error instanceof StoreRefusal && error.kind === 'too-large' ? squashed(fragment) : undefined;
+    if (!smaller) throw error;
+    return data.putFragment(sandbox, smaller, expectedVersion);
+  }
 }
 
 /**

@@ -176,13 +176,13 @@ export function mergePatch(target: Attributes, patch: Attributes): Record<string
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The order of the file comment: time, then arrival, then digest. */
-export const compareChanges = (a: KeptChange, b: KeptChange): number =>
+const compareChanges = (a: KeptChange, b: KeptChange): number =>
   compareText(a.timestamp, b.timestamp) ||
   compareText(a.arrival, b.arrival) ||
   compareText(a.digest, b.digest);
 
 /** The change as the fragment keeps it. */
-export function keptChange(change: FragmentChange): KeptChange {
+function keptChange(change: FragmentChange): KeptChange {
   const attributes = change.operation === 'delete' ? {} : change.attributes;
   return {
     operation: change.operation,
@@ -194,7 +194,7 @@ export function keptChange(change: FragmentChange): KeptChange {
   };
 }
 
-export const EMPTY_HISTORY: FragmentHistory = { merges: [] };
+const EMPTY_HISTORY: FragmentHistory = { merges: [] };
 
 const isEmptyHistory = (history: FragmentHistory) => !history.base && history.merges.length === 0;
 
@@ -202,7 +202,7 @@ const isEmptyHistory = (history: FragmentHistory) => !history.base && history.me
  * The history with the change in its place, or undefined when the change leaves it as it is: behind the base (an
  * older record, or one a newer create or delete replaced) or there already (a redelivery).
  */
-export function withChange(history: FragmentHistory, change: KeptChange): FragmentHistory | undefined {
+function withChange(history: FragmentHistory, change: KeptChange): FragmentHistory | undefined {
   const { base, merges } = history;
   if (base && compareChanges(change, base) <= 0) return undefined;
   if (change.operation !== 'merge') {
@@ -215,7 +215,7 @@ export function withChange(history: FragmentHistory, change: KeptChange): Fragme
 }
 
 /** The history without the changes these batches stored: what it would hold had they never been applied. */
-export function withoutBatches(history: FragmentHistory, batchIds: readonly string[]): FragmentHistory {
+function withoutBatches(history: FragmentHistory, batchIds: readonly string[]): FragmentHistory {
   const kept = (change: KeptChange) => !batchIds.includes(change.source.batchId ?? '');
   return {
     ...(history.base && kept(history.base) ? { base: history.base } : {}),
@@ -235,28 +235,38 @@ function fold(
 
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
+/** The history with its first `count` merges folded into the base, which takes the place of the last of them. */
+function foldedInto(history: FragmentHistory, count: number): FragmentHistory {
+  if (count === 0) return history;
+  const last = history.merges[count - 1] as KeptChange;
+  const { attributes } = fold(history.base, history.merges.slice(0, count));
+  return { base: { ...last, operation: 'create', attributes }, merges: history.merges.slice(count) };
+}
+
 /** The history within the bound of the file comment: its oldest merges folded into the base while beyond it. */
-export function compacted(history: FragmentHistory): FragmentHistory {
+function compacted(history: FragmentHistory): FragmentHistory {
   const newest = history.merges.at(-1)?.timestamp;
   if (newest === undefined) return history;
   const horizon = new Date(Date.parse(newest) - MERGE_HORIZON_MS).toISOString();
-  let kept = [...history.merges];
-  let bytes = kept.reduce((sum, merge) => sum + jsonBytes(merge), 0);
+  let bytes = history.merges.reduce((sum, merge) => sum + jsonBytes(merge), 0);
   let folded = 0;
-  while (
-    kept.length > 0 &&
-    ((kept[0] as KeptChange).timestamp < horizon ||
-      kept.length > MAX_PENDING_MERGES ||
-      bytes > MAX_PENDING_MERGE_BYTES)
-  ) {
-    bytes -= jsonBytes(kept[0]);
-    kept = kept.slice(1);
+  for (const merge of history.merges) {
+    const left = history.merges.length - folded;
+    if (merge.timestamp >= horizon && left <= MAX_PENDING_MERGES && bytes <= MAX_PENDING_MERGE_BYTES) break;
+    bytes -= jsonBytes(merge);
     folded += 1;
   }
-  if (folded === 0) return history;
-  const last = history.merges[folded - 1] as KeptChange;
-  const { attributes } = fold(history.base, history.merges.slice(0, folded));
-  return { base: { ...last, operation: 'create', attributes }, merges: kept };
+  return foldedInto(history, folded);
+}
+
+/**
+ * The fragment with every merge folded into its base: the same attributes in the smallest item, for when the store
+ * cannot hold its history. A change arriving behind its newest change is then ignored (see Bound).
+ */
+export function squashed(fragment: StoredFragment): StoredFragment | undefined {
+  const { history } = fragment;
+  if (history.merges.length === 0) return undefined;
+  return fragmentOf(fragment, foldedInto(history, history.merges.length));
 }
 
 /** The fragment a history holds: its fold, its newest change's time and source, and a version of every change. */
@@ -288,8 +298,9 @@ export function fragmentOf(
 }
 
 /**
- * The fragment after the changes, in the order given — any order ends the same — or undefined when they leave it
- * as it is. Before them, the changes of the `replaces` batches are taken out.
+ * The fragment after the changes, taken in the order given (any order ends the same); no `fragment` when they leave
+ * it as it is. `applied` tells, per change, whether it found a place. The changes of the `replaces` batches are
+ * taken out first.
  */
 export function foldChanges(
   current: StoredFragment | undefined,

@@ -63,6 +63,8 @@ export class MemoryProfileData implements FragmentWrites, EventWrites {
   failOn?: string;
   /** Refuses, as too large, every write of a fragment whose attributes hold this field. */
   refuseField?: string;
+  /** Refuses, as too large, every write of a fragment whose history holds more changes than this. */
+  maxChanges?: number;
   /** Runs once, between the next fragment read and its write: a concurrent writer's change. */
   interleave?: () => void;
 
@@ -83,6 +85,10 @@ export class MemoryProfileData implements FragmentWrites, EventWrites {
     const key = fragmentKey(sandbox, fragment.datasetId, fragment.identity);
     if (this.refuseField && Object.hasOwn(fragment.attributes, this.refuseField)) {
       throw new StoreRefusal('too-large', `the fragment holds ${this.refuseField}`);
+    }
+    const changes = fragment.history.merges.length + (fragment.history.base ? 1 : 0);
+    if (changes > (this.maxChanges ?? Infinity)) {
+      throw new StoreRefusal('too-large', `the fragment holds ${changes} changes`);
     }
     this.writes += 1;
     if (this.fragments.get(key)?.version !== expected) return { written: false, writeUnits: 1 };

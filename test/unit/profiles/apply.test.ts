@@ -226,7 +226,7 @@ describe('applying records to profiles', () => {
       who: fc.constantFrom('a@b.co', 'c@d.co'),
       tier: fc.constantFrom('gold', 'silver'),
       second: fc.integer({ min: 0, max: 3 }),
-      operation: fc.constantFrom<UpsertOperation>('create', 'delete'),
+      operation: fc.constantFrom<UpsertOperation>('create', 'merge', 'delete'),
     });
     const toItem = (d: { who: string; tier: string; second: number; operation: UpsertOperation }) =>
       record({ email: d.who, tier: d.tier, timestamp: `2024-01-01T00:00:0${d.second}Z` }, d.operation);
@@ -423,5 +423,28 @@ describe('applying records the profile store cannot hold', () => {
       timestamp: '2024-01-03T00:00:00Z',
     });
     expect(attributes).toContainEqual({ email: 'b@b.co', tier: 'silver' });
+  });
+
+  it('stores the fragment without its pending merges when the store cannot hold them', async () => {
+    // Prepare
+    const { data, apply } = setup();
+    data.maxChanges = 1;
+    await apply([record({ email: 'a@b.co', tier: 'gold', timestamp: '2024-01-01T00:00:00Z' })]);
+
+    // Act
+    const outcome = await apply([
+      record({ email: 'a@b.co', points: 3, timestamp: '2024-01-02T00:00:00Z' }, 'merge'),
+    ]);
+
+    // Assess
+    expect(outcome.results).toEqual([{ index: 0, status: 'applied' }]);
+    const [stored] = [...data.fragments.values()];
+    expect(stored?.attributes).toEqual({
+      email: 'a@b.co',
+      tier: 'gold',
+      points: 3,
+      timestamp: '2024-01-02T00:00:00Z',
+    });
+    expect(stored?.history.merges).toEqual([]);
   });
 });
