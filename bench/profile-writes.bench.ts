@@ -13,6 +13,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoGraphStore } from '../lambdas/adapters/dynamo-graph-store';
 import { DynamoProfileDataStore } from '../lambdas/adapters/dynamo-profile-data-store';
 import { applyToProfiles, type ApplyInput, type ApplyItem } from '../lambdas/core/profiles/apply-to-profiles';
+import type { UpsertOperation } from '../lambdas/core/profiles/fragments';
 import { DynamoIdentityGraph } from '../lambdas/core/profiles/identity-graph';
 import { IdentityNormalizer } from '../lambdas/core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../lambdas/core/profiles/profile-ports';
@@ -46,10 +47,22 @@ function customer(email: string, crmId: string, tier: string, day: number): Reco
   };
 }
 
-const item = (record: Record<string, unknown>): ApplyItem => ({
+/** The same customer with 60 past orders: about 6 KB of JSON, where storing it compressed tells. */
+function customerWithOrders(email: string, crmId: string, day: number): Record<string, unknown> {
+  const orders = Array.from({ length: 60 }, (_, n) => ({
+    orderId: `${crmId}-${1000 + n}`,
+    date: `2023-${String((n % 12) + 1).padStart(2, '0')}-15`,
+    total: 20 + n,
+    currency: 'EUR',
+  }));
+  return { ...customer(email, crmId, 'gold', day), orders };
+}
+
+const item = (record: Record<string, unknown>, operation?: UpsertOperation): ApplyItem => ({
   record,
   source: { batchId: 'bench' },
   receivedAt: '2024-06-01T00:00:00Z',
+  ...(operation ? { operation } : {}),
 });
 
 export interface Row {
@@ -104,6 +117,7 @@ export async function measureProfileWrites(): Promise<Row[]> {
       name: string,
       schema: ApplyInput['schema'],
       records: Record<string, unknown>[],
+      operation?: UpsertOperation,
     ): Promise<Row> {
       const unitsBefore = writeUnits;
       const requestsBefore = writeRequests;
@@ -112,7 +126,7 @@ export async function measureProfileWrites(): Promise<Row[]> {
           sandbox: 'prod',
           dataset: { id: schema.class === 'event' ? 'ds-web' : 'ds-crm', profileEnabled: true },
           schema,
-          items: [item(record)],
+          items: [item(record, operation)],
         });
         const failed = outcome.results.find((result) => result.status === 'failed');
         if (failed) throw new Error(`${name}: ${failed.reason}`);
@@ -161,6 +175,15 @@ export async function measureProfileWrites(): Promise<Row[]> {
     );
     rows.push(await measure('update of one attribute', profileSchema, range.map(goldOnDay2)));
     rows.push(await measure('unchanged record (redelivery)', profileSchema, range.map(goldOnDay2)));
+    /** A partial update of the loyalty points at an hour of day 2 (a `merge` upsert). */
+    const pointsAt = (hour: number) => (i: number) => ({
+      email: `a${i}@b.co`,
+      crmId: `A${i}`,
+      timestamp: `2024-01-02T${String(hour).padStart(2, '0')}:00:00Z`,
+      loyalty: { points: 1200 + hour },
+    });
+    rows.push(await measure('merge of one attribute', profileSchema, range.map(pointsAt(1)), 'merge'));
+    rows.push(await measure('second merge of one attribute', profileSchema, range.map(pointsAt(2)), 'merge'));
     await measure(
       '(setup: second profiles)',
       profileSchema,
@@ -171,6 +194,13 @@ export async function measureProfileWrites(): Promise<Row[]> {
         'two-graph merge',
         profileSchema,
         range.map((i) => customer(`a${i}@b.co`, `Z${i}`, 'gold', 3)),
+      ),
+    );
+    rows.push(
+      await measure(
+        'update of a 6 KB record',
+        profileSchema,
+        range.map((i) => customerWithOrders(`a${i}@b.co`, `A${i}`, 4)),
       ),
     );
     rows.push(await measure('new event', EVENT_SCHEMA, range.map(pageView)));

@@ -2,18 +2,25 @@
  * Fragments and events in the ProfilesTable (layout in core/profiles/profile-ports.ts). Every write asks DynamoDB
  * for the capacity it consumed and adds it to `writeUnitsUsed`, so the pipeline and the benchmark can report the
  * cost of a record without estimating it.
+ *
+ * What records hold — a fragment's history of changes, an event's body — is stored as gzipped JSON (gzip-json.ts),
+ * so DynamoDB's number range and nesting limits never apply to it. Keys, times, the version and the source stay
+ * plain attributes: queries, conditions and a revert's `source.batchId` read them. An item DynamoDB still refuses
+ * (over 400 KB even compressed) is answered with a `StoreRefusal` (dynamo-refusals.ts), not a retryable error.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PROFILES_KEYS } from '../config/env-names';
 import type { EventRemovals, EventWrites } from '../core/profiles/events';
-import type {
-  FragmentRemovals,
-  FragmentWrites,
-  StoredFragment,
-  WriteResult,
+import {
+  fragmentOf,
+  normalizeTimestamp,
+  type FragmentHistory,
+  type FragmentRemovals,
+  type FragmentWrites,
+  type StoredFragment,
+  type WriteResult,
 } from '../core/profiles/fragments';
-import { normalizeTimestamp } from '../core/profiles/fragments';
 import {
   identityKeyOf,
   type EventPage,
@@ -24,6 +31,8 @@ import {
   type ProfileEvent,
 } from '../core/profiles/profile-ports';
 import { DynamoItems, InvalidPageToken, type Condition, type Item, type Key } from './dynamo-items';
+import { refusing } from './dynamo-refusals';
+import { gunzipJson, gzipJson } from './gzip-json';
 
 const { partitionKey: PK, sortKey: SK, byTime } = PROFILES_KEYS;
 const EVENT_TIME = byTime.sortKey;
@@ -50,11 +59,12 @@ const eventSort = (datasetId: string, eventId: string) => `${datasetId}#${eventI
 const eventTimeOf = (timestamp: string, datasetId: string, eventId: string) =>
   `${timestamp}#${datasetId}#${eventId}`;
 
-interface FragmentItem extends Item {
+export interface FragmentItem extends Item {
   datasetId: string;
   namespace: string;
   id: string;
-  attributes: Record<string, unknown>;
+  /** The fragment's `FragmentHistory`, gzipped JSON: the attributes are its fold. */
+  history: Uint8Array;
   timestamp: string;
   version: string;
   source: LinkSource;
@@ -68,31 +78,33 @@ interface EventItem extends Item {
   id: string;
   eventId: string;
   timestamp: string;
-  body: Record<string, unknown>;
+  /** The event record, gzipped JSON. */
+  body: Uint8Array;
   source: LinkSource;
 }
 
 /** Per identity: where its timeline continues (the last key returned), or that it is exhausted. */
 type TimelineCursor = Record<string, { after?: Record<string, string>; done?: true }>;
 
-const toFragment = (item: FragmentItem): StoredFragment => ({
-  datasetId: item.datasetId,
-  identity: { namespace: item.namespace, id: item.id },
-  attributes: item.attributes,
-  timestamp: item.timestamp,
-  source: item.source,
-  version: item.version,
-  ...(item.deleted ? { deleted: true } : {}),
-});
+/** The fragment a stored fragment item holds (its history unpacked and folded). */
+export const toFragment = (item: FragmentItem): StoredFragment =>
+  fragmentOf(
+    { datasetId: item.datasetId, identity: { namespace: item.namespace, id: item.id } },
+    gunzipJson<FragmentHistory>(item.history),
+  );
 
 const toEvent = (item: EventItem): ProfileEvent => ({
   datasetId: item.datasetId,
   identity: { namespace: item.namespace, id: item.id },
   eventId: item.eventId,
   timestamp: item.timestamp,
-  body: item.body,
+  body: gunzipJson<Record<string, unknown>>(item.body),
   source: item.source,
 });
+
+const fragmentName = (fragment: Pick<Fragment, 'datasetId' | 'identity'>) =>
+  `the fragment of ${identityKeyOf(fragment.identity)} in dataset ${fragment.datasetId}`;
+const eventName = (event: ProfileEvent) => `event ${event.eventId} of dataset ${event.datasetId}`;
 
 function encodeCursor(cursor: TimelineCursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
@@ -148,13 +160,10 @@ export class DynamoProfileDataStore
     return perIdentity
       .flat()
       .filter((item) => !item.deleted)
-      .map((item): Fragment => ({
-        datasetId: item.datasetId,
-        identity: { namespace: item.namespace, id: item.id },
-        attributes: item.attributes,
-        timestamp: item.timestamp,
-        source: item.source,
-      }));
+      .map((item): Fragment => {
+        const { datasetId, identity, attributes, timestamp, source } = toFragment(item);
+        return { datasetId, identity, attributes, timestamp, source };
+      });
   }
 
   async getFragment(
@@ -180,42 +189,51 @@ export class DynamoProfileDataStore
       datasetId: fragment.datasetId,
       namespace: fragment.identity.namespace,
       id: fragment.identity.id,
-      attributes: { ...fragment.attributes },
+      history: gzipJson(fragment.history),
       timestamp: fragment.timestamp,
       version: fragment.version,
       source: fragment.source,
       ...(fragment.deleted ? { deleted: true } : {}),
     };
-    return this.items.putIf(
-      item,
+    const condition =
       expectedVersion === undefined
         ? ABSENT
         : {
             expression: '#version = :expected',
             names: { '#version': 'version' },
             values: { ':expected': expectedVersion },
-          },
-    );
+          };
+    return refusing(fragmentName(fragment), () => this.items.putIf(item, condition));
   }
 
-  async hasEvent(
+  /** A strongly consistent read of the source alone: a replay must see the event a predecessor just stored. */
+  async storedEventSource(
     sandbox: string,
     datasetId: string,
     identity: IdentityRef,
     eventId: string,
-  ): Promise<boolean> {
+  ): Promise<LinkSource | undefined> {
     const out = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
         Key: { [PK]: eventPartition(sandbox, identity), [SK]: eventSort(datasetId, eventId) },
-        ProjectionExpression: '#pk',
-        ExpressionAttributeNames: { '#pk': PK },
+        ProjectionExpression: '#source',
+        ExpressionAttributeNames: { '#source': 'source' },
+        ConsistentRead: true,
       }),
     );
-    return out.Item !== undefined;
+    return (out.Item as Pick<EventItem, 'source'> | undefined)?.source;
   }
 
   putEventIfAbsent(sandbox: string, event: ProfileEvent): Promise<WriteResult> {
+    return this.putEvent(sandbox, event, ABSENT);
+  }
+
+  putEventOverBatch(sandbox: string, event: ProfileEvent, batchId: string): Promise<WriteResult> {
+    return this.putEvent(sandbox, event, storedByBatch(batchId));
+  }
+
+  private putEvent(sandbox: string, event: ProfileEvent, condition: Condition): Promise<WriteResult> {
     const item: EventItem = {
       [PK]: eventPartition(sandbox, event.identity),
       [SK]: eventSort(event.datasetId, event.eventId),
@@ -225,10 +243,10 @@ export class DynamoProfileDataStore
       id: event.identity.id,
       eventId: event.eventId,
       timestamp: event.timestamp,
-      body: { ...event.body },
+      body: gzipJson(event.body),
       source: event.source,
     };
-    return this.items.putIf(item, ABSENT);
+    return refusing(eventName(event), () => this.items.putIf(item, condition));
   }
 
   async removeFragmentOfBatch(

@@ -5,13 +5,13 @@
  * ever moves forward. The schema document is stored gzipped: XDM schemas reach 0.5 MB of JSON, a schema may nest
  * deeper than the 32 levels a DynamoDB map allows, and compressed they sit far below the 400 KB item limit.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { CATALOG_KEYS } from '../config/env-names';
 import type { Page, PageRequest } from '../core/page';
 import type { SchemaStore } from '../core/schemas/schema-store';
 import { summarize, type SchemaSummary, type StoredSchema } from '../core/schemas/schema-types';
 import { catalogKey, catalogPartition, partitionOf, withoutKeys } from './dynamo-catalog-keys';
 import type { DynamoItems, Item } from './dynamo-items';
+import { gunzipJson, gzipJson } from './gzip-json';
 
 /** Six digits sort correctly up to 999,999 versions of one schema, more than any schema will see. */
 const VERSION_DIGITS = 6;
@@ -26,8 +26,7 @@ interface VersionItem extends Item {
   readonly document: Uint8Array;
 }
 
-const fromItem = (item: VersionItem): StoredSchema =>
-  JSON.parse(gunzipSync(Buffer.from(item.document)).toString('utf8')) as StoredSchema;
+const fromItem = (item: VersionItem): StoredSchema => gunzipJson<StoredSchema>(item.document);
 
 export class DynamoSchemaStore implements SchemaStore {
   constructor(private readonly items: DynamoItems) {}
@@ -38,7 +37,7 @@ export class DynamoSchemaStore implements SchemaStore {
         ...catalogKey(versions(schema.sandbox), versionSort(schema.id, schema.version)),
         id: schema.id,
         version: schema.version,
-        document: gzipSync(JSON.stringify(schema)),
+        document: gzipJson(schema),
       },
       CATALOG_KEYS.partitionKey,
     );

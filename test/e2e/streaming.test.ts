@@ -7,6 +7,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toFragment, type FragmentItem } from '../../lambdas/adapters/dynamo-profile-data-store';
 import { ENV } from '../../lambdas/config/env-names';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
 import { queryWithDuckDb } from '../support/streaming-duckdb';
@@ -397,12 +398,12 @@ describe('streaming ingestion on the local runtime', () => {
     );
     for (const message of ofKinds('large-event'))
       expect(jsonBytes(message.message)).toBeGreaterThan(10 * 1024);
-    const storedFragments = items.filter(
-      (item) => item.datasetId === datasets.profiles && 'attributes' in item,
+    const storedFragments = items
+      .filter((item) => item.datasetId === datasets.profiles && 'history' in item)
+      .map((item) => toFragment(item as FragmentItem));
+    expect(multiset(storedFragments.map((fragment) => String(fragment.attributes.crmId)))).toEqual(
+      multiset(ofKinds('profile').map((message) => message.key!)),
     );
-    expect(
-      multiset(storedFragments.map((item) => String((item.attributes as { crmId: string }).crmId))),
-    ).toEqual(multiset(ofKinds('profile').map((message) => message.key!)));
     for (const { email, ids } of timelines) {
       const expected = ofKinds('event').filter((message) => message.email === email);
       expect(multiset(ids)).toEqual(multiset(expected.map((message) => message.key!)));

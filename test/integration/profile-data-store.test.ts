@@ -92,23 +92,38 @@ describe('DynamoDB profile data store', () => {
     expect((await store.getFragment('prod', 'ds1', email))?.deleted).toBe(true);
   });
 
-  it('stores an event once and tells whether it is there', async () => {
+  it('stores an event once, tells whose it is, and lets only a replay of its batch replace it', async () => {
     // Prepare
     const { store } = await freshStore();
     const e1 = event(email, 'e1', 1);
+    const ofBatch = (batchId: string, body: Record<string, unknown>): ProfileEvent => ({
+      ...event(email, 'e2', 2),
+      body,
+      source: { datasetId: 'ds1', batchId, at: '2024-05-01T00:00:00.000Z' },
+    });
 
     // Act
-    const before = await store.hasEvent('prod', 'ds1', email, 'e1');
+    const before = await store.storedEventSource('prod', 'ds1', email, 'e1');
     const first = await store.putEventIfAbsent('prod', e1);
     const again = await store.putEventIfAbsent('prod', { ...e1, body: { changed: true } });
-    const after = await store.hasEvent('prod', 'ds1', email, 'e1');
+    const after = await store.storedEventSource('prod', 'ds1', email, 'e1');
+    const overStream = await store.putEventOverBatch('prod', { ...e1, body: { changed: true } }, 'P');
+    await store.putEventIfAbsent('prod', ofBatch('P', { broken: true }));
+    const overPredecessor = await store.putEventOverBatch('prod', ofBatch('R', { fixed: true }), 'P');
+    const overReplay = await store.putEventOverBatch('prod', ofBatch('S', { other: true }), 'P');
 
     // Assess
-    expect(before).toBe(false);
+    expect(before).toBeUndefined();
     expect(first.written).toBe(true);
     expect(again.written).toBe(false);
-    expect(after).toBe(true);
-    expect((await store.eventsOf('prod', [email], { limit: 10 })).items).toEqual([e1]);
+    expect(after).toEqual(e1.source);
+    expect(overStream.written).toBe(false);
+    expect(overPredecessor.written).toBe(true);
+    expect(overReplay.written).toBe(false);
+    expect((await store.eventsOf('prod', [email], { limit: 10 })).items).toEqual([
+      ofBatch('R', { fixed: true }),
+      e1,
+    ]);
   });
 
   it('pages the merged timeline of several identities newest first, within time bounds', async () => {

@@ -19,6 +19,7 @@ export const QUARANTINE_CODES = {
   undecodable: 'undecodable',
   datasetNotFound: 'dataset-not-found',
   schemaNotFound: 'schema-not-found',
+  timestampSkew: 'timestamp-skew',
 } as const;
 
 const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -31,6 +32,7 @@ const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [QUARANTINE_CODES.undecodable]: 'stream records that are not a readable message',
   [QUARANTINE_CODES.datasetNotFound]: 'records of a dataset that no longer exists',
   [QUARANTINE_CODES.schemaNotFound]: 'records whose dataset schema version no longer exists',
+  [QUARANTINE_CODES.timestampSkew]: 'records stamped more than a day after they arrived',
 };
 
 export interface BatchMetrics {

@@ -5,23 +5,26 @@
  *  - identities seen together are linked once per distinct set in the call (the graph writes nothing when it
  *    already holds them);
  *  - all records of one primary identity become one fragment write: the stored fragment is read, every change is
- *    folded onto it in order under last-writer-wins, and the outcome is written only if it differs — with a
+ *    put in its place (time, then arrival; fragments.ts), and the outcome is written only if it differs — with a
  *    condition on the version read, so a concurrent writer makes us fold again rather than lose its change;
  *  - an event is read before it is written, so a redelivered one costs a read and no write.
- * One bad item never fails the others; a store error fails only the items it touched, with a retryable code.
+ * One bad item never fails the others. A store error fails only the items it touched: retryable
+ * (`profile-store-error`) for throttling, server, network errors and contention; not retryable when the store
+ * refuses what the record makes (a `StoreRefusal` of the adapter), which then fails that record alone.
  */
 import type { Violation } from '../../http/problem';
 import type { StoredSchema } from '../schemas/schema-types';
 import { eventIdProblem, type EventWrites } from './events';
 import {
-  applyChange,
+  foldChanges,
   normalizeTimestamp,
-  recordTimestamp,
+  squashed,
   UPSERT_OPERATIONS,
   type FragmentChange,
   type FragmentWrites,
   type StoredFragment,
   type UpsertOperation,
+  type WriteResult,
 } from './fragments';
 import type { IdentityNormalizer } from './identity-normalizer';
 import { forEachLimited, PARALLEL_CALLS } from './parallel-calls';
@@ -32,8 +35,10 @@ import {
   type LinkSource,
   type ProfileEvent,
   type ProfileGuardrails,
+  StoreRefusal,
 } from './profile-ports';
 import { identitiesOfRecord } from './record-identities';
+import { recordTimestamp, timestampSkewViolation } from './record-time';
 
 export interface ApplyDeps {
   readonly graph: IdentityGraph;
@@ -52,11 +57,15 @@ export interface ApplyItem {
   /** Upsert operation of a profile record (default `create`); events are only ever created. */
   readonly operation?: UpsertOperation;
   readonly source: { readonly batchId?: string; readonly messageId?: string };
-  /** ISO 8601 arrival time: the record's time when it carries none of its own. */
+  /**
+   * ISO 8601 arrival time: the record's time when it carries none of its own, and the time its own may stand at
+   * most MAX_TIMESTAMP_SKEW_MS ahead of.
+   */
   readonly receivedAt: string;
   /**
    * Where the record stands in the order records arrived (`arrivalOrder`: the request's index of a streamed
-   * message, the file and row of a batch record). Among records of equal time the later arrival wins.
+   * message, the file and row of a batch record). Among records of equal time the later arrival wins; without it,
+   * records of equal time are ordered by content only.
    */
   readonly arrival?: string;
 }
@@ -67,8 +76,9 @@ export interface ApplyInput {
   readonly schema: Pick<StoredSchema, 'class' | 'identities' | 'hasIdentityMap' | 'primaryIdentity'>;
   readonly items: readonly ApplyItem[];
   /**
-   * Batches that the items' batch replays: what they stored with a version equal to an item's is re-sourced to the
-   * item's batch, so that reverting them afterwards leaves it in place.
+   * Batches that the items' batch replays. Their changes to the fragments the items touch are taken out before the
+   * items are folded in, and their events of the items' ids are replaced by the items', even when not older, so
+   * that reverting them afterwards leaves the replay's data in place: as if they had never been applied.
    */
   readonly replaces?: readonly string[];
 }
@@ -88,7 +98,7 @@ export interface ApplyOutcome {
   readonly writeUnits: number;
 }
 
-/** Machine codes of the results; only `storeError` is worth retrying. */
+/** Machine codes of the results; only `storeError` is worth retrying (docs/profiles.md describes each). */
 export const APPLY_CODES = {
   profileDisabled: 'profile-disabled',
   notProfileClass: 'profile-schema-class',
@@ -98,6 +108,9 @@ export const APPLY_CODES = {
   eventInvalid: 'profile-event-invalid',
   identityInvalid: 'profile-identity-invalid',
   primaryMissing: 'profile-primary-identity-missing',
+  timestampSkew: 'profile-timestamp-skew',
+  itemTooLarge: 'profile-item-too-large',
+  storeRefused: 'profile-store-refused',
   storeError: 'profile-store-error',
 } as const;
 
@@ -115,6 +128,8 @@ interface Prepared {
 
 type Preparation = Prepared | ApplyResult;
 
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -124,6 +139,17 @@ const failed = (index: number, code: string, reason: string): ApplyResult => ({
   code,
   reason,
 });
+
+const REFUSAL_CODES = {
+  'too-large': APPLY_CODES.itemTooLarge,
+  refused: APPLY_CODES.storeRefused,
+} as const;
+
+/** The result of an item the store failed on: not retryable when the store refused what it makes. */
+const storeFailure = (index: number, error: unknown): ApplyResult =>
+  error instanceof StoreRefusal
+    ? failed(index, REFUSAL_CODES[error.kind], error.message)
+    : failed(index, APPLY_CODES.storeError, reasonOf(error));
 
 const describe = (problems: readonly Violation[]) =>
   problems
@@ -193,9 +219,15 @@ function prepare(deps: ApplyDeps, input: ApplyInput, item: ApplyItem, index: num
       isEvent ? 'an event needs a date-time timestamp' : `receivedAt is not a date-time: ${item.receivedAt}`,
     );
   }
+  // The pipelines quarantine such a record before it comes here; this keeps the bound for any other caller.
+  const skew = timestampSkewViolation(schema.class, record, item.receivedAt);
+  if (skew) return failed(index, APPLY_CODES.timestampSkew, describe([skew]));
   const source: LinkSource = { datasetId: dataset.id, ...item.source, at: timestamp };
   const prepared = { index, primary: keyed.primary, identities: keyed.identities, source };
-  if (!isEvent) return { ...prepared, change: { operation, attributes: record, timestamp, source } };
+  if (!isEvent) {
+    const arrival = item.arrival === undefined ? {} : { arrival: item.arrival };
+    return { ...prepared, change: { operation, attributes: record, timestamp, source, ...arrival } };
+  }
   if (operation !== 'create') {
     return failed(
       index,
@@ -229,8 +261,6 @@ function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Group<T>
   return [...groups.values()];
 }
 
-const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export async function applyToProfiles(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
   if (!input.dataset.profileEnabled) {
     return {
@@ -253,9 +283,7 @@ export async function applyToProfiles(deps: ApplyDeps, input: ApplyInput): Promi
     else prepared.push(preparation);
   });
   const fail = (items: readonly Prepared[], error: unknown) => {
-    for (const item of items) {
-      results.set(item.index, failed(item.index, APPLY_CODES.storeError, reasonOf(error)));
-    }
+    for (const item of items) results.set(item.index, storeFailure(item.index, error));
   };
 
   const linking = prepared.filter((item) => item.change?.operation !== 'delete');
@@ -272,32 +300,32 @@ export async function applyToProfiles(deps: ApplyDeps, input: ApplyInput): Promi
   const live = prepared.filter((item) => !results.has(item.index));
 
   let writeUnits = 0;
-  const fragmentGroups = groupBy(
-    live.filter((item) => item.change),
-    (item) => identityKeyOf(item.primary),
-  );
-  await forEachLimited(fragmentGroups, PARALLEL_CALLS, async (group) => {
+  const upsert = async (group: Group<Prepared>): Promise<void> => {
     try {
       const outcome = await upsertFragment(deps.data, input, group);
       writeUnits += outcome.writeUnits;
       outcome.applied.forEach((index) => changed.add(index));
     } catch (error) {
-      fail(group, error);
+      if (!(error instanceof StoreRefusal) || group.length === 1) return fail(group, error);
+      // The store refused what the records make together: one at a time, only those it cannot hold fail.
+      for (const item of group) await upsert([item]);
     }
-  });
+  };
+  const fragmentGroups = groupBy(
+    live.filter((item) => item.change),
+    (item) => identityKeyOf(item.primary),
+  );
+  await forEachLimited(fragmentGroups, PARALLEL_CALLS, upsert);
 
   const eventGroups = groupBy(
     live.filter((item) => item.event),
     (item) => `${identityKeyOf(item.primary)}\n${item.event?.eventId}`,
   );
   await forEachLimited(eventGroups, PARALLEL_CALLS, async (group) => {
-    const [first] = group;
-    const event = first.event as ProfileEvent;
     try {
-      if (await deps.data.hasEvent(input.sandbox, event.datasetId, event.identity, event.eventId)) return;
-      const written = await deps.data.putEventIfAbsent(input.sandbox, event);
-      writeUnits += written.writeUnits;
-      if (written.written) changed.add(first.index);
+      const outcome = await putEvent(deps.data, input, group[0].event as ProfileEvent);
+      writeUnits += outcome.writeUnits;
+      if (outcome.written) changed.add(group[0].index);
     } catch (error) {
       fail(group, error);
     }
@@ -311,31 +339,57 @@ export async function applyToProfiles(deps: ApplyDeps, input: ApplyInput): Promi
   return { results: ordered, writeUnits: writeUnits + graphUnits };
 }
 
-/** Folds a group's changes onto the stored fragment and writes the outcome once, re-folding on a conflict. */
+/**
+ * Folds a group's changes into the stored fragment and writes the outcome once, re-folding on a conflict. The
+ * changes of the batches the items replay are taken out first.
+ */
 async function upsertFragment(
   data: FragmentWrites,
   input: ApplyInput,
   group: Readonly<Group<Prepared>>,
 ): Promise<{ applied: number[]; writeUnits: number }> {
   const key = { datasetId: input.dataset.id, identity: group[0].primary };
+  const changes = group.map((item) => item.change as FragmentChange);
   let writeUnits = 0;
   for (let round = 0; round < MAX_CONFLICT_ROUNDS; round += 1) {
     const current = await data.getFragment(input.sandbox, key.datasetId, key.identity);
-    let state: StoredFragment | undefined = current;
-    const applied: number[] = [];
-    for (const item of group) {
-      const next = applyChange(state, item.change as FragmentChange, key);
-      if (next) {
-        state = next;
-        applied.push(item.index);
-      }
-    }
-    if (!state || state === current) return { applied: [], writeUnits };
-    const written = await data.putFragment(input.sandbox, state, current?.version);
+    const folded = foldChanges(current, changes, key, input.replaces);
+    const applied = group.filter((_, at) => folded.applied[at]).map((item) => item.index);
+    if (!folded.fragment) return { applied: [], writeUnits };
+    const written = await putFragment(data, input.sandbox, folded.fragment, current?.version);
     writeUnits += written.writeUnits;
     if (written.written) return { applied, writeUnits };
   }
   throw new Error(
     `the fragment of ${identityKeyOf(key.identity)} kept changing under concurrent writers; retry the record`,
   );
+}
+
+/** Writes the fragment; when the store cannot hold its history, the fragment squashed to its base alone. */
+async function putFragment(
+  data: FragmentWrites,
+  sandbox: string,
+  fragment: StoredFragment,
+  expectedVersion: string | undefined,
+): Promise<WriteResult> {
+  try {
+    return await data.putFragment(sandbox, fragment, expectedVersion);
+  } catch (error) {
+    const smaller =
+      error instanceof StoreRefusal && error.kind === 'too-large' ? squashed(fragment) : undefined;
+    if (!smaller) throw error;
+    return data.putFragment(sandbox, smaller, expectedVersion);
+  }
+}
+
+/**
+ * Stores the event unless its `_id` is stored already (read first: a redelivery costs no write); over an event of a
+ * batch the items replay, the replay's takes its place.
+ */
+async function putEvent(data: EventWrites, input: ApplyInput, event: ProfileEvent) {
+  const stored = await data.storedEventSource(input.sandbox, event.datasetId, event.identity, event.eventId);
+  if (!stored) return data.putEventIfAbsent(input.sandbox, event);
+  const replaced = stored.batchId;
+  if (replaced === undefined || !input.replaces?.includes(replaced)) return { written: false, writeUnits: 0 };
+  return data.putEventOverBatch(input.sandbox, event, replaced);
 }

@@ -1,17 +1,28 @@
 /**
  * Events in the profile store: immutable facts keyed by (dataset, `_id`) under their primary identity. The first
  * delivery of an `_id` is kept and every later one — a redelivery, or a different body reusing the id — changes
- * nothing, as Experience Platform de-duplicates events on `_id`.
+ * nothing, as Experience Platform de-duplicates events on `_id`. One exception: a replay takes over the events of
+ * the batches it replays (`ApplyInput.replaces`), with its own body, so reverting those batches leaves its events.
  */
-import type { IdentityRef, ProfileEvent } from './profile-ports';
+import type { IdentityRef, LinkSource, ProfileEvent } from './profile-ports';
 import type { WriteResult } from './fragments';
 
-/** The write side of events; the DynamoDB profile data store implements it. */
+/**
+ * The write side of events; the DynamoDB profile data store implements it. A write of an item the store cannot
+ * hold throws a `StoreRefusal`.
+ */
 export interface EventWrites {
-  /** Whether the event is stored already (a read, so a redelivery costs no write unit). */
-  hasEvent(sandbox: string, datasetId: string, identity: IdentityRef, eventId: string): Promise<boolean>;
+  /** The source of the stored event, or undefined when there is none (a read: a redelivery costs no write unit). */
+  storedEventSource(
+    sandbox: string,
+    datasetId: string,
+    identity: IdentityRef,
+    eventId: string,
+  ): Promise<LinkSource | undefined>;
   /** Stores the event unless one with its key exists. */
   putEventIfAbsent(sandbox: string, event: ProfileEvent): Promise<WriteResult>;
+  /** Replaces the stored event with this one only while the stored one's source is still batch `batchId`. */
+  putEventOverBatch(sandbox: string, event: ProfileEvent, batchId: string): Promise<WriteResult>;
 }
 
 /** Removal of what one batch stored, for reverting it; the DynamoDB profile data store implements it. */

@@ -5,8 +5,9 @@
  * Storage (one ProfilesTable, keys in config/env-names.ts PROFILES_KEYS, every key starting with the sandbox):
  *   identity  pk `{sandbox}#identity#{namespace}#{id}`  sk `identity`   → which graph the identity belongs to
  *   graph     pk `{sandbox}#graph#{graphId}`            sk `graph`      → members, links with sources, evictions
- *   fragment  pk `{sandbox}#fragment#{namespace}#{id}`  sk `{datasetId}` → a record's attributes, last writer wins
- *   event     pk `{sandbox}#event#{namespace}#{id}`     sk `{datasetId}#{eventId}`; LSI `by-time` on `eventTime`
+ *   fragment  pk `{sandbox}#fragment#{namespace}#{id}`  sk `{datasetId}` → a record's changes (gzipped JSON)
+ *   event     pk `{sandbox}#event#{namespace}#{id}`     sk `{datasetId}#{eventId}` → the event (gzipped JSON);
+ *             LSI `by-time` on `eventTime`
  * Fragments and events are keyed by identity, never by graph, so merging graphs moves nothing but pointers.
  */
 
@@ -105,6 +106,24 @@ export interface ProfileEvent {
 export interface EventPage {
   readonly items: ProfileEvent[];
   readonly next?: string;
+}
+
+/** Why a store cannot hold an item, whatever the retries: its size, or any other refusal of its content. */
+export type RefusalKind = 'too-large' | 'refused';
+
+/**
+ * Thrown by a store's adapter when the store refuses an item for what it holds (DynamoDB's 400 KB item limit, or
+ * another refusal of the item's content), as opposed to throttling, server and network errors, which a retry may
+ * cure. The pipeline fails the record that made the item, without retrying it, instead of blocking the records after it.
+ */
+export class StoreRefusal extends Error {
+  constructor(
+    readonly kind: RefusalKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreRefusal';
+  }
 }
 
 /** Fragments and events, keyed by identity. */

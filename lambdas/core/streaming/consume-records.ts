@@ -13,6 +13,7 @@ import type { Violation } from '../../http/problem';
 import type { ChunkCounts, ChunkManifest, QuarantineLine } from '../batches/batch-types';
 import { QUARANTINE_CODES } from '../batches/batch-view';
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
+import { timestampSkewViolation } from '../profiles/record-time';
 import type { ConsumeBatchResponse, ConsumeDeps, DatasetTarget, StreamRecord } from './consume-ports';
 import { decodeStreamMessage } from './consume-decode';
 import { lakeParquetFile, PARQUET_CONTENT_TYPE, typedColumnsOf, type LakeRow } from './parquet-lake-file';
@@ -127,6 +128,10 @@ async function classify(deps: ConsumeDeps, source: StreamRecord, index: number):
   }
   const violations = target.validate(message.record);
   if (violations.length > 0) return failedEntry(index, source, message, QUARANTINE_CODES.invalid, violations);
+  // Bounded by the first arrival: a replay of last week's record is not from the future.
+  const arrivedAt = message.originalReceivedAt ?? message.receivedAt;
+  const skew = timestampSkewViolation(target.schema.class, message.record, arrivedAt);
+  if (skew) return failedEntry(index, source, message, QUARANTINE_CODES.timestampSkew, [skew]);
   return {
     ...place(index, source, message.sandbox, message.datasetId, message.receivedAt),
     kind: 'valid',

@@ -14,7 +14,7 @@ import type {
   LinkSource,
   ProfileEvent,
 } from '../../../lambdas/core/profiles/profile-ports';
-import { identityKeyOf } from '../../../lambdas/core/profiles/profile-ports';
+import { identityKeyOf, StoreRefusal } from '../../../lambdas/core/profiles/profile-ports';
 
 export class MemoryGraph implements IdentityGraph {
   /** Identity key → graph id. */
@@ -61,6 +61,10 @@ export class MemoryProfileData implements FragmentWrites, EventWrites {
   readonly events = new Map<string, ProfileEvent>();
   writes = 0;
   failOn?: string;
+  /** Refuses, as too large, every write of a fragment whose attributes hold this field. */
+  refuseField?: string;
+  /** Refuses, as too large, every write of a fragment whose history holds more changes than this. */
+  maxChanges?: number;
   /** Runs once, between the next fragment read and its write: a concurrent writer's change. */
   interleave?: () => void;
 
@@ -79,20 +83,35 @@ export class MemoryProfileData implements FragmentWrites, EventWrites {
     expected: string | undefined,
   ): Promise<WriteResult> {
     const key = fragmentKey(sandbox, fragment.datasetId, fragment.identity);
+    if (this.refuseField && Object.hasOwn(fragment.attributes, this.refuseField)) {
+      throw new StoreRefusal('too-large', `the fragment holds ${this.refuseField}`);
+    }
+    const changes = fragment.history.merges.length + (fragment.history.base ? 1 : 0);
+    if (changes > (this.maxChanges ?? Infinity)) {
+      throw new StoreRefusal('too-large', `the fragment holds ${changes} changes`);
+    }
     this.writes += 1;
     if (this.fragments.get(key)?.version !== expected) return { written: false, writeUnits: 1 };
     this.fragments.set(key, fragment);
     return { written: true, writeUnits: 1 };
   }
 
-  async hasEvent(sandbox: string, datasetId: string, identity: IdentityRef, eventId: string) {
-    return this.events.has(eventKey(sandbox, datasetId, identity, eventId));
+  async storedEventSource(sandbox: string, datasetId: string, identity: IdentityRef, eventId: string) {
+    return this.events.get(eventKey(sandbox, datasetId, identity, eventId))?.source;
   }
 
   async putEventIfAbsent(sandbox: string, event: ProfileEvent): Promise<WriteResult> {
+    return this.putEvent(sandbox, event, (stored) => stored === undefined);
+  }
+
+  async putEventOverBatch(sandbox: string, event: ProfileEvent, batchId: string): Promise<WriteResult> {
+    return this.putEvent(sandbox, event, (stored) => stored?.source.batchId === batchId);
+  }
+
+  private putEvent(sandbox: string, event: ProfileEvent, condition: (stored?: ProfileEvent) => boolean) {
     const key = eventKey(sandbox, event.datasetId, event.identity, event.eventId);
     this.writes += 1;
-    if (this.events.has(key)) return { written: false, writeUnits: 1 };
+    if (!condition(this.events.get(key))) return { written: false, writeUnits: 1 };
     this.events.set(key, event);
     return { written: true, writeUnits: 1 };
   }

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { applyToProfiles, type ApplyItem } from '../../../lambdas/core/profiles/apply-to-profiles';
 import { IdentityNormalizer } from '../../../lambdas/core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../../lambdas/core/profiles/profile-ports';
-import type { UpsertOperation } from '../../../lambdas/core/profiles/fragments';
+import {
+  applyChange,
+  arrivalOrder,
+  type FragmentChange,
+  type UpsertOperation,
+} from '../../../lambdas/core/profiles/fragments';
 import { MemoryGraph, MemoryProfileData } from './apply-fakes';
 import { EVENT_SCHEMA, emailProfileSchema } from '../../support/profile-schemas';
 
@@ -140,11 +145,14 @@ describe('applying records to profiles', () => {
     await apply([record({ email: 'a@b.co', tier: 'gold', points: 1, timestamp: '2024-01-01T00:00:00Z' })]);
     data.interleave = () => {
       const [key, stored] = [...data.fragments.entries()][0]!;
-      data.fragments.set(key, {
-        ...stored,
-        attributes: { ...stored.attributes, points: 5 },
-        version: `${stored.timestamp}#other`,
-      });
+      const at = '2024-01-01T12:00:00.000Z';
+      const other: FragmentChange = {
+        operation: 'merge',
+        attributes: { points: 5 },
+        timestamp: at,
+        source: { datasetId: 'ds1', at },
+      };
+      data.fragments.set(key, applyChange(stored, other, stored)!);
     };
 
     // Act
@@ -218,7 +226,7 @@ describe('applying records to profiles', () => {
       who: fc.constantFrom('a@b.co', 'c@d.co'),
       tier: fc.constantFrom('gold', 'silver'),
       second: fc.integer({ min: 0, max: 3 }),
-      operation: fc.constantFrom<UpsertOperation>('create', 'delete'),
+      operation: fc.constantFrom<UpsertOperation>('create', 'merge', 'delete'),
     });
     const toItem = (d: { who: string; tier: string; second: number; operation: UpsertOperation }) =>
       record({ email: d.who, tier: d.tier, timestamp: `2024-01-01T00:00:0${d.second}Z` }, d.operation);
@@ -309,5 +317,134 @@ describe('applying events to profiles', () => {
       'profile-event-too-large',
     ]);
     expect(data.writes).toBe(0);
+  });
+});
+
+describe('applying records in arrival order', () => {
+  const customers = Array.from({ length: 40 }, (_, n) => `c${n}@b.co`);
+
+  it('keeps the later of two updates of one customer of one instant in one call, for every customer', async () => {
+    // Prepare: the later update first in the call, so neither position nor content can decide
+    const { data, apply } = setup();
+    const update = (email: string, tier: string, position: number): ApplyItem => ({
+      ...record({ email, tier, timestamp: '2024-01-01T00:00:00Z' }),
+      arrival: arrivalOrder(RECEIVED, position),
+    });
+
+    // Act
+    await apply(customers.flatMap((email) => [update(email, 'later', 1), update(email, 'earlier', 0)]));
+
+    // Assess
+    expect([...data.fragments.values()].map((fragment) => fragment.attributes.tier)).toEqual(
+      customers.map(() => 'later'),
+    );
+  });
+
+  it('ends gold after gold, silver, gold records without their own time, received one after another', async () => {
+    // Prepare: received within one millisecond, one request each, in this order
+    const { data, apply } = setup();
+    const tiers = ['gold', 'silver', 'gold'];
+
+    // Act
+    for (const [position, tier] of tiers.entries()) {
+      await apply(
+        customers.map((email) => ({ ...record({ email, tier }), arrival: arrivalOrder(RECEIVED, position) })),
+      );
+    }
+    const redelivered = await apply(
+      customers.map((email) => ({ ...record({ email, tier: 'gold' }), arrival: arrivalOrder(RECEIVED, 2) })),
+    );
+
+    // Assess
+    expect([...data.fragments.values()].map((fragment) => fragment.attributes.tier)).toEqual(
+      customers.map(() => 'gold'),
+    );
+    expect(redelivered.writeUnits).toBe(0);
+  });
+
+  it('refuses a record stamped more than a day after its arrival, and applies the others', async () => {
+    // Prepare
+    const { data, apply } = setup();
+
+    // Act
+    const outcome = await apply([
+      record({ email: 'future@b.co', tier: 'gold', timestamp: '2099-01-01T00:00:00Z' }),
+      record({ email: 'now@b.co', tier: 'gold', timestamp: RECEIVED }),
+    ]);
+
+    // Assess
+    expect(outcome.results).toEqual([
+      {
+        index: 0,
+        status: 'failed',
+        code: 'profile-timestamp-skew',
+        reason: expect.stringMatching(
+          /^\/timestamp: 2099-01-01T00:00:00.000Z is more than 24 hours after/,
+        ) as string,
+      },
+      { index: 1, status: 'applied' },
+    ]);
+    expect(data.fragments.size).toBe(1);
+  });
+});
+
+describe('applying records the profile store cannot hold', () => {
+  it('fails a record the store refuses without retry, and applies the records before and after it', async () => {
+    // Prepare
+    const { data, apply } = setup();
+    data.refuseField = 'huge';
+
+    // Act
+    const outcome = await apply([
+      record({ email: 'a@b.co', tier: 'gold', timestamp: '2024-01-01T00:00:00Z' }),
+      record({ email: 'a@b.co', huge: 'x', timestamp: '2024-01-02T00:00:00Z' }, 'merge'),
+      record({ email: 'a@b.co', points: 3, timestamp: '2024-01-03T00:00:00Z' }, 'merge'),
+      record({ email: 'b@b.co', tier: 'silver' }),
+    ]);
+
+    // Assess
+    expect(outcome.results).toEqual([
+      { index: 0, status: 'applied' },
+      {
+        index: 1,
+        status: 'failed',
+        code: 'profile-item-too-large',
+        reason: 'the fragment holds huge',
+      },
+      { index: 2, status: 'applied' },
+      { index: 3, status: 'applied' },
+    ]);
+    const attributes = [...data.fragments.values()].map((fragment) => fragment.attributes);
+    expect(attributes).toHaveLength(2);
+    expect(attributes).toContainEqual({
+      email: 'a@b.co',
+      tier: 'gold',
+      points: 3,
+      timestamp: '2024-01-03T00:00:00Z',
+    });
+    expect(attributes).toContainEqual({ email: 'b@b.co', tier: 'silver' });
+  });
+
+  it('stores the fragment without its pending merges when the store cannot hold them', async () => {
+    // Prepare
+    const { data, apply } = setup();
+    data.maxChanges = 1;
+    await apply([record({ email: 'a@b.co', tier: 'gold', timestamp: '2024-01-01T00:00:00Z' })]);
+
+    // Act
+    const outcome = await apply([
+      record({ email: 'a@b.co', points: 3, timestamp: '2024-01-02T00:00:00Z' }, 'merge'),
+    ]);
+
+    // Assess
+    expect(outcome.results).toEqual([{ index: 0, status: 'applied' }]);
+    const [stored] = [...data.fragments.values()];
+    expect(stored?.attributes).toEqual({
+      email: 'a@b.co',
+      tier: 'gold',
+      points: 3,
+      timestamp: '2024-01-02T00:00:00Z',
+    });
+    expect(stored?.history.merges).toEqual([]);
   });
 });

@@ -1,8 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyChange,
+  arrivalOrder,
+  MAX_PENDING_MERGES,
+  MERGE_HORIZON_MS,
   mergePatch,
-  recordTimestamp,
   type FragmentChange,
   type StoredFragment,
   type UpsertOperation,
@@ -17,7 +20,14 @@ const change = (
   operation: UpsertOperation,
   timestamp: string,
   attributes: Record<string, unknown> = {},
-): FragmentChange => ({ operation, timestamp, attributes, source: { datasetId: 'ds1', at: timestamp } });
+  arrival?: string,
+): FragmentChange => ({
+  operation,
+  timestamp,
+  attributes,
+  source: { datasetId: 'ds1', at: timestamp },
+  ...(arrival === undefined ? {} : { arrival }),
+});
 
 /** Applies changes in order, keeping the last written state, as the store would. */
 function fold(changes: readonly FragmentChange[], start?: StoredFragment): StoredFragment | undefined {
@@ -107,16 +117,146 @@ describe('fragments under last-writer-wins', () => {
     expect(recreated?.attributes).toEqual({ tier: 'new' });
     expect(recreated?.deleted).toBeUndefined();
   });
+});
 
-  it('orders profile records by their timestamp, then _repo.modifyDate, then arrival', () => {
+describe('fragments under out-of-order and equal-time arrivals', () => {
+  it('keeps the later arrival of two records of one instant, whatever order they are folded in', () => {
+    // Prepare: twenty pairs, so that content cannot pick the later one by chance
+    const pairs = Array.from({ length: 20 }, (_, n) => [
+      change('create', T1, { tier: `earlier-${n}` }, arrivalOrder(T1, 0)),
+      change('create', T1, { tier: `later-${n}` }, arrivalOrder(T1, 1)),
+    ]);
+    const tierOf = (changes: FragmentChange[]) => fold(changes)?.attributes.tier;
+
     // Act
-    const own = recordTimestamp({ timestamp: '2024-01-01T01:00:00+01:00' }, T3);
-    const repo = recordTimestamp({ _repo: { modifyDate: T2 } }, T3);
-    const arrival = recordTimestamp({ timestamp: 'soon' }, T3);
+    const inOrder = pairs.map(([earlier, later]) => tierOf([earlier!, later!]));
+    const reversed = pairs.map(([earlier, later]) => tierOf([later!, earlier!]));
 
     // Assess
-    expect(own).toBe('2024-01-01T00:00:00.000Z');
-    expect(repo).toBe(T2);
-    expect(arrival).toBe(T3);
+    const expected = pairs.map((_, n) => `later-${n}`);
+    expect(inOrder).toEqual(expected);
+    expect(reversed).toEqual(expected);
+  });
+
+  it('patches a create with a newer merge that was stored before it', () => {
+    // Prepare
+    const merge = change('merge', T2, { tier: 'gold' });
+    const create = change('create', T1, { tier: 'silver', name: 'Ann' });
+
+    // Act
+    const fragment = fold([merge, create]);
+
+    // Assess
+    expect(fragment?.attributes).toEqual({ tier: 'gold', name: 'Ann' });
+    expect(fragment?.timestamp).toBe(T2);
+  });
+
+  it('stays deleted when a merge older than the delete arrives after it', () => {
+    // Prepare
+    const created = fold([change('create', T1, { tier: 'silver' })]);
+    const deleted = applyChange(created, change('delete', T3), key);
+
+    // Act
+    const lateMerge = applyChange(deleted, change('merge', T2, { tier: 'gold' }), key);
+
+    // Assess
+    expect(deleted).toMatchObject({ deleted: true, attributes: {} });
+    expect(lateMerge).toBeUndefined();
+  });
+
+  it('converges to the in-order fold for any permutation and repetition of the changes', () => {
+    // Prepare: changes at a few instants and arrivals, so ties are common
+    const anyChange = fc.record({
+      operation: fc.constantFrom<UpsertOperation>('create', 'merge', 'merge', 'delete'),
+      second: fc.integer({ min: 1, max: 4 }),
+      arrival: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      attributes: fc.dictionary(
+        fc.constantFrom('tier', 'points', 'name'),
+        fc.oneof(fc.constantFrom('gold', 'silver', null), fc.integer({ min: 0, max: 3 })),
+        { maxKeys: 2 },
+      ),
+    });
+    const toChange = (c: {
+      operation: UpsertOperation;
+      second: number;
+      arrival?: number;
+      attributes: object;
+    }) =>
+      change(
+        c.operation,
+        `2024-01-01T00:00:0${c.second}.000Z`,
+        c.attributes as Record<string, unknown>,
+        c.arrival === undefined ? undefined : arrivalOrder('2024-01-01T00:00:00Z', c.arrival),
+      );
+    /** Time, then arrival; `!` sorts below every character of an arrival order, so none sorts first. */
+    const placeOf = (c: FragmentChange) => `${c.timestamp}!${c.arrival ?? ''}`;
+    /** The reference: every distinct change once, in (time, arrival) order, folded by the rules. */
+    const inOrderFold = (changes: FragmentChange[]) => {
+      const ordered = changes
+        .map((c) => ({ c, place: applyChange(undefined, c, key)!.version }))
+        .filter((entry, at, all) => all.findIndex((other) => other.place === entry.place) === at)
+        .sort((a, b) => (placeOf(a.c) < placeOf(b.c) ? -1 : 1));
+      let attributes: Record<string, unknown> | undefined;
+      for (const { c } of ordered) {
+        if (c.operation === 'create') attributes = { ...c.attributes };
+        else if (c.operation === 'delete') attributes = undefined;
+        else attributes = mergePatch(attributes ?? {}, c.attributes);
+      }
+      return attributes;
+    };
+
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(anyChange, {
+          minLength: 1,
+          maxLength: 8,
+          selector: (c) => `${c.second}#${c.arrival ?? ''}`,
+        }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.array(fc.nat(), { minLength: 18, maxLength: 18 }),
+        (drawn, repeats, shuffle) => {
+          // Act: the changes with repetitions, shuffled
+          const changes = drawn.map(toChange);
+          const delivered = [...changes, ...repeats.map((pick) => changes[pick % changes.length]!)]
+            .map((c, at) => ({ c, order: shuffle[at] ?? 0 }))
+            .sort((a, b) => a.order - b.order)
+            .map(({ c }) => c);
+          const fragment = fold(delivered);
+
+          // Assess
+          const expected = inOrderFold(changes);
+          if (expected === undefined) expect(fragment?.deleted).toBe(true);
+          else expect(fragment?.attributes).toEqual(expected);
+          expect(fragment?.version).toBe(fold(changes)?.version);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('folds merges beyond the bound into the base, and then ignores a change arriving behind them', () => {
+    // Prepare
+    const second = (n: number) => new Date(Date.parse(T1) + n * 1000).toISOString();
+    const merges = Array.from({ length: MAX_PENDING_MERGES + 1 }, (_, n) =>
+      change('merge', second(n + 1), { [`field${n}`]: n }),
+    );
+    const afterHorizon = new Date(Date.parse(T1) + MERGE_HORIZON_MS + 60_000).toISOString();
+
+    // Act
+    const bounded = fold([change('create', T1, { tier: 'gold' }), ...merges]);
+    const lateBehindBase = applyChange(bounded, change('merge', second(0.5), { late: true }), key);
+    const horizonPassed = applyChange(bounded, change('merge', afterHorizon, { tier: 'platinum' }), key);
+
+    // Assess
+    expect(bounded?.history.merges).toHaveLength(MAX_PENDING_MERGES);
+    expect(bounded?.history.base).toMatchObject({ operation: 'create', timestamp: second(1) });
+    expect(bounded?.attributes).toMatchObject({
+      tier: 'gold',
+      field0: 0,
+      [`field${MAX_PENDING_MERGES}`]: MAX_PENDING_MERGES,
+    });
+    expect(lateBehindBase).toBeUndefined();
+    expect(horizonPassed?.history.merges).toHaveLength(1);
+    expect(horizonPassed?.attributes).toMatchObject({ tier: 'platinum', field0: 0 });
   });
 });

@@ -13,6 +13,7 @@
 import type { CompiledMappingSet } from '../../mapping/mapping-types';
 import { warningViolations } from '../../mapping-sets/mapping-warnings';
 import { typeMappedRecord, type RecordTyping } from '../../mapping-sets/typed-record';
+import { timestampSkewViolation } from '../../profiles/record-time';
 import { quarantineKey } from '../../streaming/stream-message';
 import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../streaming/parquet-lake-file';
 import { QUARANTINE_CODES } from '../batch-view';
@@ -153,6 +154,11 @@ async function stageRows(
         fail(row, { code: QUARANTINE_CODES.invalid, violations });
         continue;
       }
+    }
+    const skew = timestampSkewViolation(target.schema.class, record, receivedAt);
+    if (skew) {
+      fail(row, { code: QUARANTINE_CODES.timestampSkew, violations: [skew] });
+      continue;
     }
     writer.add({ messageId: rowMessageId(batchId, chunk.file, row.row), receivedAt, record });
   }
