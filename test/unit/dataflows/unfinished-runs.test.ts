@@ -18,6 +18,7 @@ import {
   FLOW_ID,
   ingestStartedBatches,
   lakeEmails,
+  retriggerRun,
   runNow,
   SANDBOX,
   type DataflowWorld,
@@ -170,6 +171,31 @@ describe('the run after one whose batch stopped mid-promotion', () => {
       metrics: { recordsIngested: 2 },
     });
     expect(world.s3.opened).toEqual(['people/a.jsonl']);
+    expect(await lakeEmails(world)).toEqual(['a@x.io', 'b@x.io']);
+  });
+});
+
+describe('re-triggering a run that failed before it began', () => {
+  it('reads from the watermark, as a new run would, rather than from the beginning', async () => {
+    // Prepare: a run succeeds, then one fails before it begins (its connection is gone for a while)
+    const world = dataflowWorld();
+    await world.flows.create(dataflow());
+    world.s3.put('people/a.jsonl', emailLines('a@x.io'), ago(world, 3 * MINUTE));
+    await runNow(world);
+    const connection = world.connections.get('conn-s3')!;
+    world.connections.delete('conn-s3');
+    world.clock.advance(MINUTE);
+    const failed = await runNow(world);
+    world.connections.set('conn-s3', connection);
+    world.s3.put('people/b.jsonl', emailLines('b@x.io'), ago(world, MINUTE));
+
+    // Act
+    const retriggered = await retriggerRun(world, failed.id);
+
+    // Assess
+    expect(failed).toMatchObject({ status: 'failed', window: {} });
+    expect(retriggered).toMatchObject({ status: 'success', metrics: { filesRead: 1, recordsIngested: 1 } });
+    expect(world.s3.opened).toEqual(['people/a.jsonl', 'people/b.jsonl']);
     expect(await lakeEmails(world)).toEqual(['a@x.io', 'b@x.io']);
   });
 });
