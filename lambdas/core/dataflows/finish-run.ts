@@ -55,7 +55,7 @@ function outcomeOf(run: FlowRun, batch: FileBatch | undefined, chunks: readonly 
     batch.status === 'failed'
       ? `batch ${batch.batchId} failed`
       : ['loading', 'staging', 'processing'].includes(batch.status)
-        ? `the ingestion of batch ${batch.batchId} stopped while it was ${batch.status}; re-trigger the run to resume it`
+        ? `the ingestion of batch ${batch.batchId} stopped while it was ${batch.status}; the next run resumes it (or re-trigger this one)`
         : `batch ${batch.batchId} was ${batch.status} before it was ingested`;
   return {
     status: 'failed',

@@ -7,7 +7,8 @@
  * - A pull reads again from its watermark's look-back (for instants HTTP_DELTA_OVERLAP_SECONDS before the
  *   watermark; for numbers and text, the watermark's value itself) and skips the records it took there before: a
  *   record is known by its key — its `_id` when it has one, else its whole JSON — and its delta value, so a record
- *   changed again (a new delta value) is new data, and the same record served again is not.
+ *   changed again (a new delta value) is new data, and the same record served again is not — nor one served twice
+ *   within the run (an API paged by offset shifts its pages when records change under it).
  * - A record without a usable delta value (absent, empty, or not of the column's type) is kept, and moves nothing:
  *   skipping it could lose it for good.
  */
@@ -39,6 +40,7 @@ export class DeltaFilter {
   private type: DeltaType | undefined;
   private max: DeltaValue | undefined;
   private readonly taken: TakenItem<DeltaValue>[] = [];
+  private readonly takenIds = new Set<string>();
 
   /** `since`: the watermark the run started from; `progress`: what the run kept before this slice. */
   constructor(
@@ -65,6 +67,9 @@ export class DeltaFilter {
     } else if (since && order.compare(value, since.delta) <= 0) {
       return false;
     }
+    const pulled = this.progress.lookBack?.taken;
+    if (this.takenIds.has(item.id) || (pulled && Object.hasOwn(pulled, item.id))) return false;
+    this.takenIds.add(item.id);
     this.taken.push(item);
     if (this.max === undefined || order.compare(value, this.max) > 0) this.max = value;
     return true;

@@ -122,6 +122,30 @@ describe('an HTTP delta column compared by its type', () => {
   });
 });
 
+describe('records served twice within one pull', () => {
+  it('are kept once, as an API paged by offset serves a record again when records change under it', async () => {
+    // Prepare
+    const world = dataflowWorld();
+    await httpFlow(world, HTTP_PARAMS.incremental);
+    world.api.records.push(
+      person('a@x.io', { _id: 'a', updatedAt: '2026-03-01T10:00:10Z', servedAt: 'page 1' }),
+      person('b@x.io', { _id: 'b', updatedAt: '2026-03-01T10:00:20Z' }),
+      person('a@x.io', { _id: 'a', updatedAt: '2026-03-01T10:00:10Z', servedAt: 'page 2' }),
+    );
+
+    // Act
+    const run = await runNow(world);
+
+    // Assess
+    expect(run).toMatchObject({
+      status: 'success',
+      progress: { records: 2 },
+      metrics: { recordsIngested: 2 },
+    });
+    expect(await lakeEmails(world)).toEqual(['a@x.io', 'b@x.io']);
+  });
+});
+
 describe('an S3 flow reading again within its look-back', () => {
   let world: DataflowWorld;
 
