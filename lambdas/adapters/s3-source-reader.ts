@@ -22,7 +22,7 @@ import type {
   S3ListOptions,
   SourceObject,
 } from '../core/connections/connection-types';
-import { SourceError } from '../core/connections/connection-types';
+import { OBJECT_CHANGED, SourceError } from '../core/connections/connection-types';
 import {
   folderOf,
   inTimeWindow,
@@ -45,6 +45,9 @@ export function sourceErrorOf(error: unknown, where: string): SourceError {
     return new SourceError('bucket-not-found', `${where}: the bucket does not exist`, false);
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return new SourceError('object-not-found', `${where}: no such object`, false);
+  }
+  if (status === 412 || name === 'PreconditionFailed') {
+    return new SourceError(OBJECT_CHANGED, `${where}: the object changed since it was listed`, true);
   }
   if (status === 403 || name === 'AccessDenied') {
     return new SourceError('access-denied', `${where}: access denied (${name})`, false);
@@ -91,10 +94,10 @@ export class S3SourceObjects implements S3SourceReader, S3SourceExplorer {
     return oldest.take(options.maxBytes);
   }
 
-  async open(params: S3SourceParams, key: string): Promise<Readable> {
+  async open(params: S3SourceParams, key: string, etag?: string): Promise<Readable> {
     try {
       const out = await this.clientFor(params).send(
-        new GetObjectCommand({ Bucket: params.bucket, Key: key }),
+        new GetObjectCommand({ Bucket: params.bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }),
       );
       if (!(out.Body instanceof Readable)) throw new Error(`object ${key} has no readable body`);
       return out.Body;

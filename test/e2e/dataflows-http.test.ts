@@ -136,7 +136,7 @@ describe('HTTP dataflows on the local runtime', () => {
     output.restore();
   });
 
-  it('pulls every page, then only the records after the largest delta, with exact counts', async () => {
+  it('pulls every page, then only the records after the largest delta (asking from its overlap), with exact counts', async () => {
     // Prepare
     const { datasetId, flowId } = await flowOf('orders');
     source.add('orders', 5);
@@ -155,18 +155,29 @@ describe('HTTP dataflows on the local runtime', () => {
       metrics: { recordsRead: 5, recordsIngested: 5, recordsFailed: 0, filesRead: 1 },
       window: { to: { delta: '2026-03-01T10:00:04Z' } },
     });
+    // The second run asks from five minutes before the watermark, reads all seven again and keeps the two new ones.
     expect(second).toMatchObject({
       status: 'success',
-      progress: { pages: 1, records: 2 },
+      progress: { pages: 4, records: 2 },
       metrics: { recordsRead: 2, recordsIngested: 2, recordsFailed: 0 },
-      window: { from: { delta: '2026-03-01T10:00:04Z' }, to: { delta: '2026-03-01T10:00:06Z' } },
+      window: {
+        from: {
+          delta: '2026-03-01T10:00:04Z',
+          deltaType: 'instant',
+          lookBack: { from: '2026-03-01T09:55:04Z', inclusive: true, items: 5 },
+        },
+        to: { delta: '2026-03-01T10:00:06Z' },
+      },
     });
     const requests = source.seen.filter((request) => request.path === 'orders');
     expect(requests.map((request) => [request.page, request.since])).toEqual([
       [1, null],
       [2, null],
       [3, null],
-      [1, '2026-03-01T10:00:04Z'],
+      [1, '2026-03-01T09:55:04Z'],
+      [2, '2026-03-01T09:55:04Z'],
+      [3, '2026-03-01T09:55:04Z'],
+      [4, '2026-03-01T09:55:04Z'],
     ]);
     const lake = [
       ...(await storage.lakeRows(datasetId, first.batchId!)),

@@ -198,6 +198,38 @@ describe('connection store and S3 source objects on the emulators', () => {
     expect(batches).toEqual([true, true, false, false]);
   });
 
+  it('lists again within a look-back the objects not taken, by key and ETag, and an overwritten one', async () => {
+    // Prepare: b was ingested; c became visible late; a was ingested, then overwritten with new content
+    await putAt('late/a.csv', 'id\n1\n', '2024-03-01T10:00:00Z');
+    await putAt('late/b.csv', 'id\n2\n', '2024-03-01T10:00:10Z');
+    await putAt('late/c.csv', 'id\n3\n', '2024-03-01T09:59:50Z');
+    const params: S3SourceParams = { bucket: TIMED_BUCKET, prefix: 'late', inputFormat: { format: 'csv' } };
+    const listed = await objects.listAfter(params, { maxObjects: 10, maxBytes: 1e9 });
+    const taken = new Set(
+      listed.objects.filter((object) => object.key !== 'late/c.csv').map(({ key, etag }) => `${key} ${etag}`),
+    );
+    await putAt('late/a.csv', 'id\n1\n4\n', '2024-03-01T10:00:00Z');
+    const keys = async (from: string, inclusive: boolean) => {
+      const listing = await objects.listAfter(params, {
+        lookBack: { from, inclusive, taken: ({ key, etag }) => taken.has(`${key} ${etag}`) },
+        maxObjects: 10,
+        maxBytes: 1e9,
+      });
+      return listing.objects.map((object) => object.key);
+    };
+
+    // Act
+    const wide = await keys('2024-03-01T09:59:00.000Z', true);
+    const fromC = await keys('2024-03-01T09:59:50.000Z', true);
+    const afterC = await keys('2024-03-01T09:59:50.000Z', false);
+
+    // Assess
+    expect(listed.objects.map((object) => object.key)).toEqual(['late/c.csv', 'late/a.csv', 'late/b.csv']);
+    expect(wide).toEqual(['late/c.csv', 'late/a.csv']);
+    expect(fromC).toEqual(['late/c.csv', 'late/a.csv']);
+    expect(afterC).toEqual(['late/a.csv']);
+  });
+
   it('respects notBefore and notAfter, and limits by count and bytes, always taking one object', async () => {
     // Prepare
     const params: S3SourceParams = { bucket: TIMED_BUCKET, prefix: 'in', inputFormat: { format: 'csv' } };

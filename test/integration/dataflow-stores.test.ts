@@ -7,8 +7,10 @@ import {
   NO_METRICS,
   NO_PROGRESS,
   type Dataflow,
+  type DeltaWatermark,
   type FlowRun,
 } from '../../lambdas/core/dataflows/dataflow-types';
+import { itemId, MAX_LOOK_BACK_ITEMS } from '../../lambdas/core/dataflows/look-back';
 import { createEmulatorClients } from '../../local/emulator-clients';
 import { startEmulators, type RunningEmulators } from '../../local/emulators';
 import { createBatchesTable, createTableWithGsi1 } from '../support/gsi1-tables';
@@ -162,5 +164,34 @@ describe('dataflow stores on the emulator', () => {
     expect(second.items.at(-1)?.status).toBe('pulling');
     expect((await runs.list('prod', 'flow-1', { limit: 10 })).items).toEqual([]);
     expect(await runs.get('prod', 'flow-2', 'other-flow-run')).toMatchObject({ id: 'other-flow-run' });
+  });
+
+  it('keeps a flow and a run whose watermarks hold look-backs as full as they get, within the item size', async () => {
+    // Prepare: the longest positions an HTTP source writes (an instant to the microsecond, with an offset)
+    const position = (index: number) =>
+      `2026-03-01T10:${String(Math.floor(index / 60) % 60).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}.123456+02:00`;
+    const taken = Object.fromEntries(
+      Array.from({ length: MAX_LOOK_BACK_ITEMS }, (_, index) => [itemId(String(index)), position(index)]),
+    );
+    const watermark: DeltaWatermark = {
+      delta: position(MAX_LOOK_BACK_ITEMS),
+      deltaType: 'instant',
+      lookBack: { from: position(0), inclusive: true, taken },
+    };
+    const full = flow('flow-full', 'prod', { state: { watermark } });
+    const fullRun = run('01JRUN000000000000000000F1', {
+      dataflowId: 'flow-full',
+      window: { from: watermark, to: watermark },
+      progress: { ...NO_PROGRESS, lookBack: watermark.lookBack! },
+    });
+
+    // Act
+    const created = await flows.create(full);
+    const runCreated = await runs.create(fullRun);
+
+    // Assess
+    expect([created, runCreated]).toEqual([true, true]);
+    expect(await flows.get('prod', 'flow-full')).toEqual(full);
+    expect(await runs.get('prod', 'flow-full', fullRun.id)).toEqual(fullRun);
   });
 });

@@ -5,18 +5,20 @@
  * machine, an S3 source over D1's selection rules, a paginated HTTP API behind the real HTTP source reader, the
  * event bus and a webhook receiver, and a clock tests move.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { monotonicFactory } from 'ulid';
-import type {
-  Connection,
-  HeaderAuth,
-  HttpSourceParams,
-  S3SourceListing,
-  S3SourceParams,
-  S3SourceReader,
-  S3ListOptions,
-  S3Watermark,
-  SourceObject,
+import {
+  OBJECT_CHANGED,
+  SourceError,
+  type Connection,
+  type HeaderAuth,
+  type HttpSourceParams,
+  type S3SourceListing,
+  type S3SourceParams,
+  type S3SourceReader,
+  type S3ListOptions,
+  type SourceObject,
 } from '../../lambdas/core/connections/connection-types';
 import { recordsOfParquet } from '../../lambdas/core/batches/ingest/staged-records';
 import { FetchHttpSourceReader } from '../../lambdas/core/connections/http-source-reader';
@@ -34,6 +36,7 @@ import type {
   RunInput,
   RunWorkflow,
 } from '../../lambdas/core/dataflows/dataflow-types';
+import { FlowRunService } from '../../lambdas/core/dataflows/flow-runs';
 import type { RunStartDeps } from '../../lambdas/core/dataflows/run-start';
 import { runDataflowTask, type RunWorkerEvent } from '../../lambdas/core/dataflows/run-tasks';
 import type { RunEvent } from '../../lambdas/core/dataflows/run-view';
@@ -208,11 +211,13 @@ interface StoredSourceObject extends SourceObject {
   readonly body: Buffer;
 }
 
-/** An S3 source in memory, selected and ordered by the same rules as the real reader. */
+/**
+ * An S3 source in memory, selected and ordered by the same rules as the real reader; an object's ETag is its
+ * content's MD5, as S3's is for a single-part upload.
+ */
 export class MemoryS3Source implements S3SourceReader {
   readonly objects = new Map<string, StoredSourceObject>();
   readonly opened: string[] = [];
-  readonly listings: { after?: S3Watermark; notBefore?: string; notAfter?: string }[] = [];
 
   put(objectKey: string, body: string, lastModified: Date): void {
     const bytes = Buffer.from(body, 'utf8');
@@ -220,17 +225,12 @@ export class MemoryS3Source implements S3SourceReader {
       key: objectKey,
       size: bytes.length,
       lastModified: lastModified.toISOString(),
-      etag: `"${objectKey}"`,
+      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
       body: bytes,
     });
   }
 
   async listAfter(params: S3SourceParams, options: S3ListOptions): Promise<S3SourceListing> {
-    this.listings.push({
-      ...(options.after ? { after: options.after } : {}),
-      ...(options.notBefore ? { notBefore: options.notBefore } : {}),
-      ...(options.notAfter ? { notAfter: options.notAfter } : {}),
-    });
     const selected = sourceSelector(params);
     const oldest = new OldestObjects(options.maxObjects);
     for (const { key: objectKey, size, lastModified, etag } of this.objects.values()) {
@@ -240,10 +240,13 @@ export class MemoryS3Source implements S3SourceReader {
     return oldest.take(options.maxBytes);
   }
 
-  async open(_params: S3SourceParams, objectKey: string): Promise<Readable> {
+  async open(_params: S3SourceParams, objectKey: string, etag?: string): Promise<Readable> {
     this.opened.push(objectKey);
     const object = this.objects.get(objectKey);
     if (!object) throw new Error(`NoSuchKey ${objectKey}`);
+    if (etag !== undefined && etag !== object.etag) {
+      throw new SourceError(OBJECT_CHANGED, `s3://source/${objectKey}: changed since it was listed`, true);
+    }
     return Readable.from([object.body]);
   }
 }
@@ -502,9 +505,31 @@ export async function driveRun(world: DataflowWorld, runId: string): Promise<Flo
   return world.runs.stored(runId, step.dataflowId);
 }
 
+/** Starts a run of the flow through the API's service (run now) and drives it to its end. */
+export async function runNow(world: DataflowWorld, dataflowId = FLOW_ID): Promise<FlowRun> {
+  const run = await new FlowRunService(world.startDeps).runNow(SANDBOX, dataflowId);
+  return driveRun(world, run.id);
+}
+
+/** Re-triggers a failed run through the API's service and drives the new run to its end. */
+export async function retriggerRun(
+  world: DataflowWorld,
+  runId: string,
+  dataflowId = FLOW_ID,
+): Promise<FlowRun> {
+  const run = await new FlowRunService(world.startDeps).retrigger(SANDBOX, dataflowId, runId);
+  return driveRun(world, run.id);
+}
+
+/** The time `ms` before the world's clock. */
+export const ago = (world: DataflowWorld, ms: number) => new Date(world.clock.now().getTime() - ms);
+
 /** JSON Lines of people. */
 export const peopleLines = (people: readonly Partial<Person>[]) =>
   people.map((person) => `${JSON.stringify(person)}\n`).join('');
+
+/** JSON Lines of people with these emails. */
+export const emailLines = (...emails: string[]) => peopleLines(emails.map((email) => ({ email })));
 
 /** The emails of every record in the lake, sorted: what the dataset holds, each record as often as it is there. */
 export async function lakeEmails(world: DataflowWorld): Promise<string[]> {

@@ -40,8 +40,9 @@ export interface HttpSourceParams {
   readonly recordsPath?: string;
   readonly pagination: HttpPagination;
   /**
-   * Incremental pulls: the watermark (the largest `deltaColumn` value ingested) is sent as `deltaParam` when given,
-   * and records at or below it are skipped either way.
+   * Incremental pulls: where the pull starts (the watermark, the largest `deltaColumn` value ingested, less its
+   * overlap) is sent as `deltaParam` when given, and records before it are skipped either way (see
+   * docs/dataflows.md).
    */
   readonly incremental?: { readonly deltaColumn: string; readonly deltaParam?: string };
 }
@@ -97,15 +98,26 @@ export interface S3Watermark {
 }
 
 export interface S3SourceListing {
-  /** Objects after the watermark, oldest first, at most `maxObjects` (and `maxBytes` in total, at least one). */
+  /** The objects listed, oldest first, at most `maxObjects` (and `maxBytes` in total, at least one). */
   readonly objects: readonly SourceObject[];
-  /** More objects after the watermark remain than were returned. */
+  /** More objects remain than were returned. */
   readonly more: boolean;
 }
 
-/** Which objects after the watermark a listing returns. */
+/** Which objects a listing returns. */
 export interface S3ListOptions {
+  /** Only objects strictly after this position (the last object a pull copied, or a watermark without look-back). */
   readonly after?: S3Watermark;
+  /**
+   * Only objects modified at or after `from` (after it, unless `inclusive`) that were not taken already. An object
+   * can become visible long after its LastModified (a multipart upload carries the time it began), so a pull lists
+   * again below its watermark and skips what it took before.
+   */
+  readonly lookBack?: {
+    readonly from: string;
+    readonly inclusive: boolean;
+    readonly taken: (object: SourceObject) => boolean;
+  };
   readonly notBefore?: string;
   /**
    * Objects modified after this are left for a later pull. S3 stamps LastModified to the second, when a PUT
@@ -120,12 +132,15 @@ export interface S3ListOptions {
 
 export interface S3SourceReader {
   /**
-   * Objects matching the connection's prefix and pattern, strictly after `after` (all when absent) and modified no
-   * earlier than `notBefore` (a schedule without backfill starts at its start time).
+   * Objects matching the connection's prefix and pattern, within the options' position and look-back, and
+   * modified no earlier than `notBefore` (a schedule without backfill starts at its start time).
    */
   listAfter(params: S3SourceParams, options: S3ListOptions): Promise<S3SourceListing>;
-  /** The object's bytes as a stream (for copying it into a batch). */
-  open(params: S3SourceParams, key: string): Promise<Readable>;
+  /**
+   * The object's bytes as a stream (for copying it into a batch). With `etag`, only that content: SourceError
+   * `object-changed` when the object was overwritten since it was listed.
+   */
+  open(params: S3SourceParams, key: string, etag?: string): Promise<Readable>;
 }
 
 /** One entry of a folder of an S3 source, as Experience Platform's explore answers it (plus size and time). */
@@ -163,20 +178,17 @@ export interface PagePosition {
 }
 
 export interface HttpPage {
-  /** Records of this page newer than the watermark (all when no incremental column), in the page's order. */
+  /** The page's records, in its order (a pull decides which are new). */
   readonly records: readonly Record<string, unknown>[];
-  /** Records the page held before the watermark filter. */
   readonly recordsRead: number;
-  /** Largest delta value among this page's records (numbers compare as numbers, strings as ISO text). */
-  readonly maxDelta?: string | number;
   /** The page after this one; absent on the last page. */
   readonly next?: PagePosition;
   readonly bytes: number;
 }
 
 export interface HttpSourceReader {
-  /** The first page's position for a pull since `watermark` (the delta parameter set when configured). */
-  firstPage(params: HttpSourceParams, watermark?: string | number): PagePosition;
+  /** The first page's position for a pull since `since` (the delta parameter set when configured). */
+  firstPage(params: HttpSourceParams, since?: string | number): PagePosition;
   /**
    * Fetches one page with the auth header (retrying 429 and 5xx with backoff, honouring Retry-After); a page that
    * cannot be fetched or read throws SourceError.
@@ -184,9 +196,12 @@ export interface HttpSourceReader {
   fetchPage(
     params: HttpSourceParams,
     position: PagePosition,
-    options: { readonly auth?: HeaderAuth; readonly watermark?: string | number },
+    options: { readonly auth?: HeaderAuth },
   ): Promise<HttpPage>;
 }
+
+/** The SourceError code of an object overwritten between its listing and its read. */
+export const OBJECT_CHANGED = 'object-changed';
 
 /** A source that could not be read: its code and a message that never carries a secret. */
 export class SourceError extends Error {

@@ -51,8 +51,6 @@ export interface HttpSourceReaderOptions {
   readonly random?: () => number;
 }
 
-type Delta = string | number;
-
 /** A URL as error messages show it: host and path, without the query (which may hold a key). */
 export function describeUrl(url: string): string {
   try {
@@ -64,7 +62,7 @@ export function describeUrl(url: string): string {
 }
 
 /** The value at a dot path (`data.items`); the empty path is the value itself. */
-function valueAt(value: unknown, path: string | undefined): unknown {
+export function valueAt(value: unknown, path: string | undefined): unknown {
   if (path === undefined || path === '') return value;
   let current = value;
   for (const name of path.split('.')) {
@@ -72,22 +70,6 @@ function valueAt(value: unknown, path: string | undefined): unknown {
     current = (current as Record<string, unknown>)[name];
   }
   return current;
-}
-
-/** A record's delta value: a finite number or a non-empty string; anything else has none. */
-function deltaOf(record: Record<string, unknown>, column: string): Delta | undefined {
-  const value = valueAt(record, column);
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value !== '') return value;
-  return undefined;
-}
-
-/** Numbers compare as numbers; anything else as text (ISO 8601 timestamps of one format order that way). */
-export function compareDelta(a: Delta, b: Delta): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const left = String(a);
-  const right = String(b);
-  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 const withParam = (url: string, name: string, value: string): string => {
@@ -153,11 +135,10 @@ export class FetchHttpSourceReader implements HttpSourceReader {
     this.random = options.random ?? Math.random;
   }
 
-  firstPage(params: HttpSourceParams, watermark?: string | number): PagePosition {
+  firstPage(params: HttpSourceParams, since?: string | number): PagePosition {
     let url = params.url;
     const deltaParam = params.incremental?.deltaParam;
-    if (deltaParam !== undefined && watermark !== undefined)
-      url = withParam(url, deltaParam, String(watermark));
+    if (deltaParam !== undefined && since !== undefined) url = withParam(url, deltaParam, String(since));
     const { pagination } = params;
     if (pagination.type === 'page') {
       url = withParam(url, pagination.pageParam, '1');
@@ -171,7 +152,7 @@ export class FetchHttpSourceReader implements HttpSourceReader {
   async fetchPage(
     params: HttpSourceParams,
     position: PagePosition,
-    options: { readonly auth?: HeaderAuth; readonly watermark?: string | number },
+    options: { readonly auth?: HeaderAuth },
   ): Promise<HttpPage> {
     const fetched = await this.fetchWithRetries(position.url, options.auth);
     const where = describeUrl(position.url);
@@ -183,12 +164,10 @@ export class FetchHttpSourceReader implements HttpSourceReader {
       throw new SourceError('invalid-json', `the page from ${where} is not JSON`, false);
     }
     const all = recordsOf(page, params.recordsPath, where);
-    const { records, maxDelta } = newerThan(all, params.incremental?.deltaColumn, options.watermark);
     const next = nextPosition(params, position, page, fetched, all.length);
     return {
-      records,
+      records: all,
       recordsRead: all.length,
-      ...(maxDelta !== undefined ? { maxDelta } : {}),
       ...(next ? { next } : {}),
       bytes: fetched.body.length,
     };
@@ -320,28 +299,6 @@ function recordsOf(page: unknown, recordsPath: string | undefined, where: string
     );
   }
   return found as Record<string, unknown>[];
-}
-
-/**
- * The records newer than the watermark, and the largest delta among them (so it is never at or below the
- * watermark). A record without a usable delta value is kept: ingestion is keyed, so reading it again costs a
- * rewrite, while skipping it could lose it for good.
- */
-function newerThan(
-  records: Record<string, unknown>[],
-  deltaColumn: string | undefined,
-  watermark: Delta | undefined,
-): { records: Record<string, unknown>[]; maxDelta?: Delta } {
-  if (deltaColumn === undefined) return { records };
-  let maxDelta: Delta | undefined;
-  const kept = records.filter((record) => {
-    const delta = deltaOf(record, deltaColumn);
-    if (delta === undefined) return true;
-    if (watermark !== undefined && compareDelta(delta, watermark) <= 0) return false;
-    if (maxDelta === undefined || compareDelta(delta, maxDelta) > 0) maxDelta = delta;
-    return true;
-  });
-  return maxDelta === undefined ? { records: kept } : { records: kept, maxDelta };
 }
 
 /** The page after this one, or undefined on the last page (or when the API would send us round in a loop). */

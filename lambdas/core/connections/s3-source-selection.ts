@@ -7,11 +7,12 @@
  *   depth (`*.csv`), one with `/` the whole relative key (`2024/*\/orders-*.json`).
  * - `recursive: false` keeps only the prefix's direct children.
  * - Zero-byte objects are never read (Experience Platform rejects them), nor folder markers (`x/`, `x_$folder$`).
- * - Objects are taken oldest first by `(lastModified, key)`, strictly after the watermark, so that objects of the
- *   same second are neither skipped nor read twice.
+ * - Objects are taken oldest first by `(lastModified, key)`, strictly after a position, so that objects of the
+ *   same second are neither skipped nor read twice; and within a look-back below the watermark, those not taken
+ *   already (an object may become visible long after its LastModified).
  */
 import picomatch from 'picomatch';
-import type { S3SourceParams, S3Watermark, SourceObject } from './connection-types';
+import type { S3ListOptions, S3SourceParams, S3Watermark, SourceObject } from './connection-types';
 
 /** Marker objects some tools (Hadoop, EMR, older consoles) write for folders. */
 const FOLDER_MARKER_SUFFIX = '_$folder$';
@@ -46,17 +47,17 @@ export function compareSourceObjects(a: S3Watermark, b: S3Watermark): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-export interface TimeWindow {
-  readonly after?: S3Watermark;
-  readonly notBefore?: string;
-  readonly notAfter?: string;
-}
+export type TimeWindow = Pick<S3ListOptions, 'after' | 'lookBack' | 'notBefore' | 'notAfter'>;
 
 export function inTimeWindow(object: SourceObject, window: TimeWindow): boolean {
   const time = Date.parse(object.lastModified);
   if (window.notBefore !== undefined && time < Date.parse(window.notBefore)) return false;
   if (window.notAfter !== undefined && time > Date.parse(window.notAfter)) return false;
-  return window.after === undefined || compareSourceObjects(object, window.after) > 0;
+  if (window.after !== undefined && compareSourceObjects(object, window.after) <= 0) return false;
+  const { lookBack } = window;
+  if (lookBack === undefined) return true;
+  const from = Date.parse(lookBack.from);
+  return (time > from || (time === from && lookBack.inclusive)) && !lookBack.taken(object);
 }
 
 /**

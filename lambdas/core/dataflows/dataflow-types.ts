@@ -10,6 +10,8 @@ import type { FileBatchMetrics } from '../batches/file-batch-view';
 import type { ConnectionType, PagePosition, S3Watermark } from '../connections/connection-types';
 import type { MappingReference } from '../mapping/mapping-types';
 import type { Page, PageRequest } from '../page';
+import type { DeltaType, DeltaValue } from './delta-values';
+import type { LookBack, Position } from './look-back';
 
 export const SCHEDULE_FREQUENCIES = ['once', 'minute', 'hour', 'day', 'week'] as const;
 export type ScheduleFrequency = (typeof SCHEDULE_FREQUENCIES)[number];
@@ -26,10 +28,27 @@ export interface DataflowSchedule {
 }
 
 /**
- * How far a flow has ingested: the last S3 object taken, in `(lastModified, key)` order, or the largest value of an
- * HTTP source's delta column (numbers compare as numbers, strings as ISO text).
+ * How far an S3 flow has ingested: the last object taken in `(lastModified, key)` order, and the look-back below it
+ * (objects modified up to S3_LOOK_BACK_MS before it are listed again, skipping those taken, by key and ETag).
+ * Without a look-back, only what is strictly after the position is read.
  */
-export type DataflowWatermark = S3Watermark | { readonly delta: string | number };
+export interface S3FlowWatermark extends S3Watermark {
+  readonly lookBack?: LookBack<string>;
+}
+
+/**
+ * How far an HTTP flow with a delta column has ingested: the largest delta value ingested (as the source wrote it),
+ * the column's type, and the look-back below it (records from HTTP_DELTA_OVERLAP_SECONDS before it, for instants,
+ * or at it, for numbers and text, are read again, skipping those taken, by record key and delta value).
+ */
+export interface DeltaWatermark {
+  readonly delta: DeltaValue;
+  /** Absent on a watermark stored before delta types: then the type of `delta` itself. */
+  readonly deltaType?: DeltaType;
+  readonly lookBack?: LookBack<DeltaValue>;
+}
+
+export type DataflowWatermark = S3FlowWatermark | DeltaWatermark;
 
 /** A slot the scheduler did not run because the flow's previous run was still going. */
 export interface SkippedSlot {
@@ -49,6 +68,11 @@ export interface DataflowState {
   readonly lastRunId?: string;
   /** The latest run whose batch succeeded: a failed run older than it was covered since and cannot be re-triggered. */
   readonly lastSuccessRunId?: string;
+  /**
+   * The latest failed run that holds a batch (still loading, stopped mid-ingestion, or ingested while the run's own
+   * finish failed): the next run of the flow resumes it instead of pulling anew beside it. Cleared by a success.
+   */
+  readonly unfinishedRunId?: string;
   readonly lastScheduledFor?: string;
   readonly lastSkippedSlot?: SkippedSlot;
 }
@@ -100,8 +124,11 @@ export interface RunProgress {
   readonly after?: S3Watermark;
   /** HTTP: the next page to fetch (absent before the first page and after the last). */
   readonly next?: PagePosition;
-  /** HTTP: the largest delta value among the records kept. */
-  readonly maxDelta?: string | number;
+  /** HTTP: the largest delta value among the records kept, and the delta column's type it was compared as. */
+  readonly maxDelta?: DeltaValue;
+  readonly deltaType?: DeltaType;
+  /** The items pulled near the largest position reached (see look-back.ts), for the watermark's next look-back. */
+  readonly lookBack?: LookBack<Position>;
   /** Nothing more is to be pulled by this run. */
   readonly done: boolean;
 }
@@ -135,6 +162,9 @@ export const pulledMetrics = (progress: RunProgress): RunMetrics => ({
   bytesRead: progress.bytes,
 });
 
+/** The later of two run ids (run ids are ULIDs: they sort by creation time). */
+export const laterRunId = (a: string | undefined, b: string): string => (a !== undefined && a > b ? a : b);
+
 /** `CONNECTOR-1001-500` (the source could not be read), `CONNECTOR-2001-500` (parsing, validation, promotion), ours. */
 export interface RunError {
   readonly code: string;
@@ -157,9 +187,11 @@ export interface FlowRun {
   readonly sandbox: string;
   readonly status: RunStatus;
   readonly trigger: RunTrigger;
-  /** The failed run this one continues. */
+  /** The failed run this re-trigger continues. */
   readonly retriggerOf?: string;
-  /** The run that continued this failed one (a run is re-triggered once). */
+  /** The failed run whose unfinished batch this (scheduled or on-demand) run resumed instead of pulling anew. */
+  readonly resumes?: string;
+  /** The run that continued this failed one: its re-trigger, or the next run that resumed it. */
   readonly retriggeredBy?: string;
   /** The schedule slot this run is for. */
   readonly scheduledFor?: string;

@@ -2,7 +2,8 @@
  * The end of a run. `finish-run`: the run takes its batch's outcome — success moves the flow's watermark past what
  * the run pulled (a conditional write on the flow; a watermark never moves back), anything else leaves it where it
  * was — and its metrics from the batch. `fail-run`: a step failed after its retries; the run fails with the error,
- * keeping its progress (and its batch, which a re-trigger continues). Either way the flow's claim is released.
+ * keeping its progress. Either way the flow's claim is released, and a failed run that holds a batch becomes the
+ * flow's unfinished run, which the next run (or a re-trigger) resumes rather than pulling anew beside it.
  * Both are safe to repeat: an ended run is answered as it is.
  */
 import { fileBatchMetrics, fileBatchView } from '../batches/file-batch-view';
@@ -10,6 +11,7 @@ import type { FileBatch, StagedChunk } from '../batches/file-batch-types';
 import { changeFlow, changeRun, stateChange } from './dataflow-changes';
 import {
   FINAL_RUN_STATUSES,
+  laterRunId,
   pulledMetrics,
   type DataflowWatermark,
   type FlowRun,
@@ -18,8 +20,9 @@ import {
   type RunStatus,
 } from './dataflow-types';
 import { RUN_ERROR_CODES, runErrorOf, type CaughtError } from './run-errors';
-import { laterWatermark, runForStep, watermarkAfter } from './run-context';
+import { runForStep } from './run-context';
 import type { RunStep, RunWorkerDeps } from './run-worker-ports';
+import { advancedWatermark, watermarkAfter } from './watermarks';
 
 export type EndStatus = Extract<RunStatus, 'success' | 'failed'>;
 
@@ -52,7 +55,7 @@ function outcomeOf(run: FlowRun, batch: FileBatch | undefined, chunks: readonly 
     batch.status === 'failed'
       ? `batch ${batch.batchId} failed`
       : ['loading', 'staging', 'processing'].includes(batch.status)
-        ? `the ingestion of batch ${batch.batchId} stopped while it was ${batch.status}; re-trigger the run to resume it`
+        ? `the ingestion of batch ${batch.batchId} stopped while it was ${batch.status}; the next run resumes it (or re-trigger this one)`
         : `batch ${batch.batchId} was ${batch.status} before it was ingested`;
   return {
     status: 'failed',
@@ -65,8 +68,18 @@ function outcomeOf(run: FlowRun, batch: FileBatch | undefined, chunks: readonly 
 }
 
 /**
- * Releases the flow's claim if this run holds it and, for a run whose batch succeeded, moves the watermark to `to`
- * and remembers the run as the latest success.
+ * The flow's unfinished run once `run` ended: a success covers any unfinished run before it (it resumed it, or that
+ * run's batch could not finish and the success pulled its data anew); a failure that holds a batch is the latest.
+ */
+function unfinishedAfter(current: string | undefined, run: FlowRun, succeeded: boolean): string | undefined {
+  if (succeeded) return current !== undefined && current > run.id ? current : undefined;
+  return run.batchId ? laterRunId(current, run.id) : current;
+}
+
+/**
+ * The flow's state once the run ended: its claim released if the run holds it; for a run whose batch succeeded, the
+ * watermark moved to `to`, the run remembered as the latest success and an unfinished run it covered forgotten; for
+ * a failed run that holds a batch, the run remembered as the flow's unfinished run.
  */
 async function settleFlow(
   deps: Pick<RunWorkerDeps, 'flows' | 'now'>,
@@ -74,16 +87,20 @@ async function settleFlow(
   success: { readonly to: DataflowWatermark | undefined } | undefined,
 ): Promise<void> {
   await changeFlow(deps.flows, run.sandbox, run.dataflowId, deps.now, (flow) => {
-    const holds = flow.state.activeRunId === run.id;
-    const latest = flow.state.lastSuccessRunId;
+    const { state } = flow;
+    const holds = state.activeRunId === run.id;
+    const latest = state.lastSuccessRunId;
     const newer = success !== undefined && (latest === undefined || latest < run.id);
-    const watermark = success ? laterWatermark(flow.state.watermark, success.to) : flow.state.watermark;
-    const moved = JSON.stringify(watermark) !== JSON.stringify(flow.state.watermark);
-    if (!holds && !newer && !moved) return undefined;
+    const watermark = success ? advancedWatermark(state.watermark, success.to) : state.watermark;
+    const moved = JSON.stringify(watermark) !== JSON.stringify(state.watermark);
+    const unfinished = unfinishedAfter(state.unfinishedRunId, run, success !== undefined);
+    const unfinishedChanged = unfinished !== state.unfinishedRunId;
+    if (!holds && !newer && !moved && !unfinishedChanged) return undefined;
     return stateChange(flow, {
       ...(holds ? { activeRunId: undefined, activeRunSince: undefined } : {}),
       ...(newer ? { lastSuccessRunId: run.id } : {}),
       ...(moved ? { watermark } : {}),
+      ...(unfinishedChanged ? { unfinishedRunId: unfinished } : {}),
     });
   });
 }

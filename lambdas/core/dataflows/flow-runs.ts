@@ -2,7 +2,7 @@
  * Flow runs through the API: run a flow now, re-trigger a failed run, list a flow's runs (newest first) and read
  * one. A re-trigger continues the failed run — the files it pulled are not pulled again — and is refused once a
  * later run succeeded (that run's window covered the failed one's: ingesting the failed one's data now would
- * ingest it twice).
+ * ingest it twice), or a later run holds the flow's unfinished batch (which covers it too: re-trigger that one).
  */
 import { conflict, notFound } from '../../http/problem';
 import type { Page, PageRequest } from '../page';
@@ -67,7 +67,7 @@ function checkRetriggerable(flow: Dataflow, run: FlowRun): void {
   if (run.retriggeredBy) {
     throw conflict(
       'run-already-retriggered',
-      `run ${run.id} was re-triggered as run ${run.retriggeredBy}; re-trigger that run instead`,
+      `run ${run.id} was continued by run ${run.retriggeredBy}; re-trigger that run instead`,
     );
   }
   // Run ids are ULIDs: they sort by creation time.
@@ -75,6 +75,13 @@ function checkRetriggerable(flow: Dataflow, run: FlowRun): void {
     throw conflict(
       'run-superseded',
       `run ${flow.state.lastSuccessRunId} succeeded after run ${run.id} and covered its window; the next run picks up what is left`,
+    );
+  }
+  const unfinished = flow.state.unfinishedRunId;
+  if (unfinished && unfinished > run.id) {
+    throw conflict(
+      'run-superseded',
+      `run ${unfinished}, after run ${run.id}, holds the flow's unfinished batch, which covers its window; re-trigger run ${unfinished}, or the next run resumes it`,
     );
   }
 }

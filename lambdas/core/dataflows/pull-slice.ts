@@ -3,35 +3,43 @@
  * slice stores is recorded on the run right after it is stored, so a retried step (or a re-triggered run) goes on
  * from there: nothing is pulled twice and a file stored again replaces itself.
  *
- * - S3: the objects after the watermark (or the last one copied), oldest first, are streamed into the landing
- *   bucket under the batch and added to it as files, one at a time. The batch stays within the batch guardrails:
- *   when more objects remain than fit, the run takes the oldest that fit and the rest go to the next run.
- * - HTTP: pages from the last position (or the first page since the watermark) until about 8 MB of records, a page
- *   count or a time budget, written as ONE JSON Lines file of the batch. A page that fails after the reader's
- *   retries does not lose the pages before it: they are written and recorded first, then the error goes on.
+ * - S3: the objects not taken yet within the watermark's look-back and after it (or after the last one copied),
+ *   oldest first, are streamed into the landing bucket under the batch — each as it was listed, by its ETag — and
+ *   added to it as files, one at a time. The batch stays within the batch guardrails: when more objects remain
+ *   than fit, the run takes the oldest that fit and the rest go to the next run.
+ * - HTTP: pages from the last position (or the first page since the watermark's look-back) until about 8 MB of
+ *   records, a page count or a time budget, the new records (http-delta-filter.ts) written as ONE JSON Lines file
+ *   of the batch. A page that fails after the reader's retries does not lose the pages before it: they are written
+ *   and recorded first, then the error goes on.
  */
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { storageKeysFit, wholeFileKey } from '../batches/uploads/upload-keys';
-import type {
-  Connection,
-  HttpSourceParams,
-  PagePosition,
-  S3SourceParams,
+import {
+  OBJECT_CHANGED,
+  SourceError,
+  type Connection,
+  type HttpSourceParams,
+  type PagePosition,
+  type S3ListOptions,
+  type S3SourceParams,
+  type SourceObject,
 } from '../connections/connection-types';
 import { DataflowStateError } from './dataflow-changes';
 import type { Dataflow, FlowRun } from './dataflow-types';
+import { DeltaFilter } from './http-delta-filter';
+import { withTaken } from './look-back';
 import { asStepError } from './run-errors';
-import {
-  connectionForStep,
-  deltaOf,
-  ensureRunBatch,
-  flowForStep,
-  laterDelta,
-  recordProgress,
-  runForStep,
-  s3WatermarkOf,
-} from './run-context';
+import { connectionForStep, ensureRunBatch, flowForStep, recordProgress, runForStep } from './run-context';
 import type { RunStep, RunWorkerDeps } from './run-worker-ports';
+import {
+  deltaSince,
+  deltaWatermarkOf,
+  S3_ORDER,
+  s3LookBackOf,
+  s3ObjectId,
+  s3WatermarkOf,
+} from './watermarks';
 
 /**
  * Objects modified this close to the run's start are left for the next run. S3 stamps LastModified to the second
@@ -67,6 +75,25 @@ function batchPathOf(context: SliceContext, batchId: string, key: string): strin
 
 const markDone = (deps: RunWorkerDeps, step: RunStep) => recordProgress(deps, step, () => ({ done: true }));
 
+/** What an S3 pull lists: after the object it copied last, within its watermark's look-back, or after it. */
+function s3ListWindow(run: FlowRun): Pick<S3ListOptions, 'after' | 'lookBack'> {
+  const watermark = s3WatermarkOf(run.window.from);
+  const lookBack = watermark?.lookBack;
+  const after = run.progress.after ?? (lookBack ? undefined : watermark);
+  return {
+    ...(after ? { after: { lastModified: after.lastModified, key: after.key } } : {}),
+    ...(lookBack
+      ? {
+          lookBack: {
+            from: lookBack.from,
+            inclusive: lookBack.inclusive,
+            taken: (object) => Object.hasOwn(lookBack.taken, s3ObjectId(object)),
+          },
+        }
+      : {}),
+  };
+}
+
 async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boolean> {
   const { step, flow, run, connection } = context;
   const params = connection.params as S3SourceParams;
@@ -74,9 +101,8 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
   const files = maxFilesPerBatch - run.progress.files;
   const bytes = maxBytesPerBatch - run.progress.bytes;
   if (files <= 0 || bytes <= 0) return true;
-  const after = run.progress.after ?? s3WatermarkOf(run.window.from);
   const listing = await deps.s3Source.listAfter(params, {
-    ...(after ? { after } : {}),
+    ...s3ListWindow(run),
     ...(run.notBefore ? { notBefore: run.notBefore } : {}),
     notAfter: new Date(Date.parse(run.startedAt) - SOURCE_SETTLE_MS).toISOString(),
     maxObjects: files,
@@ -88,10 +114,13 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
     // The listing gives at least one object even past the byte budget: one that does not fit waits for the next run.
     if (current.progress.files > 0 && current.progress.bytes + object.size > maxBytesPerBatch) return true;
     if (deps.now().getTime() > deadline) return false;
+    const body = await openListed(deps, params, object);
+    // Overwritten since the listing: its new content is stamped later and is listed after this.
+    if (!body) continue;
     const batchId = await ensureRunBatch(deps, flow, current, connection);
     const path = batchPathOf(context, batchId, object.key);
     const key = wholeFileKey({ sandbox: run.sandbox, batchId, datasetId: flow.datasetId, path });
-    const size = await deps.landing.upload(key, await deps.s3Source.open(params, object.key));
+    const size = await deps.landing.upload(key, body);
     await deps.batchFiles.putFile(run.sandbox, batchId, {
       datasetId: flow.datasetId,
       path,
@@ -100,6 +129,7 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
       parts: [{ key, start: 0, end: size }],
       updatedAt: deps.now().toISOString(),
     });
+    const taken = { id: s3ObjectId(object), position: object.lastModified };
     current = await recordProgress(
       deps,
       step,
@@ -107,6 +137,8 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
         files: progress.files + 1,
         bytes: progress.bytes + size,
         after: { lastModified: object.lastModified, key: object.key },
+        // Objects are copied oldest first: this one is the newest the run has copied.
+        lookBack: withTaken(S3_ORDER, s3LookBackOf(progress.lookBack), [taken], object.lastModified),
       }),
       batchId,
     );
@@ -114,19 +146,36 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
   return !listing.more || current.progress.files >= maxFilesPerBatch;
 }
 
+/** The listed object's content as listed (its ETag), or undefined when it was overwritten since. */
+async function openListed(
+  deps: RunWorkerDeps,
+  params: S3SourceParams,
+  object: SourceObject,
+): Promise<Readable | undefined> {
+  try {
+    return await deps.s3Source.open(params, object.key, object.etag || undefined);
+  } catch (error) {
+    if (error instanceof SourceError && error.code === OBJECT_CHANGED) return undefined;
+    throw error;
+  }
+}
+
 async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boolean> {
   const { step, flow, run, connection } = context;
   const params = connection.params as HttpSourceParams;
   const auth = await deps.connections.authOf(connection);
-  const watermark = params.incremental ? deltaOf(run.window.from) : undefined;
-  const first: PagePosition = run.progress.next ?? deps.httpSource.firstPage(params, watermark);
+  const watermark = params.incremental ? deltaWatermarkOf(run.window.from) : undefined;
+  const filter = params.incremental
+    ? new DeltaFilter(params.incremental.deltaColumn, watermark, run.progress)
+    : undefined;
+  const since = watermark ? deltaSince(watermark) : undefined;
+  const first: PagePosition = run.progress.next ?? deps.httpSource.firstPage(params, since);
   const deadline = deps.now().getTime() + SLICE_TIME_BUDGET_MS;
   const lines: string[] = [];
   let textBytes = 0;
   let pages = 0;
   let sourceBytes = 0;
   let records = 0;
-  let maxDelta = run.progress.maxDelta;
   let next: PagePosition | undefined = first;
   let failure: Error | undefined;
   try {
@@ -136,19 +185,17 @@ async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boo
       pages < HTTP_SLICE_MAX_PAGES &&
       deps.now().getTime() <= deadline
     ) {
-      const page = await deps.httpSource.fetchPage(params, next, {
-        ...(auth ? { auth } : {}),
-        ...(watermark === undefined ? {} : { watermark }),
-      });
+      const page = await deps.httpSource.fetchPage(params, next, auth ? { auth } : {});
       for (const record of page.records) {
-        const line = `${JSON.stringify(record)}\n`;
+        const json = JSON.stringify(record);
+        if (filter && !filter.keeps(record, json)) continue;
+        const line = `${json}\n`;
         lines.push(line);
         textBytes += Buffer.byteLength(line, 'utf8');
+        records += 1;
       }
       pages += 1;
       sourceBytes += page.bytes;
-      records += page.records.length;
-      maxDelta = laterDelta(maxDelta, page.maxDelta);
       next = page.next;
     }
   } catch (error) {
@@ -182,7 +229,7 @@ async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boo
         records: progress.records + records,
         slices: progress.slices + 1,
         next,
-        ...(maxDelta === undefined ? {} : { maxDelta }),
+        ...filter?.progressChange(),
       }),
       batchId,
     );

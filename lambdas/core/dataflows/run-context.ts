@@ -1,14 +1,12 @@
 /**
  * What the run's steps share: reading the run, its flow and its connection (a step whose run is gone fails with
  * DataflowStateError, which no retry helps), the run's batch (created when the first file is ready, with the run's
- * id, so a repeated step makes the same batch), and the watermark arithmetic.
+ * id, so a repeated step makes the same batch).
  */
 import type { InputFormat } from '../batches/formats/file-format-types';
-import type { Connection, S3SourceParams, S3Watermark } from '../connections/connection-types';
-import { compareDelta } from '../connections/http-source-reader';
-import { compareSourceObjects } from '../connections/s3-source-selection';
+import type { Connection, S3SourceParams } from '../connections/connection-types';
 import { changeRun, DataflowStateError, type RunChange } from './dataflow-changes';
-import type { Dataflow, DataflowWatermark, FlowRun, RunProgress } from './dataflow-types';
+import type { Dataflow, FlowRun, RunProgress } from './dataflow-types';
 import type { RunStep, RunWorkerDeps } from './run-worker-ports';
 
 export async function runForStep(deps: Pick<RunWorkerDeps, 'runs'>, step: RunStep): Promise<FlowRun> {
@@ -90,50 +88,4 @@ export async function ensureRunBatch(
     { batchId: run.id, createdAt: run.startedAt },
   );
   return run.id;
-}
-
-const isS3Watermark = (watermark: DataflowWatermark | undefined): watermark is S3Watermark =>
-  watermark !== undefined && 'key' in watermark;
-
-/** The flow's S3 watermark (a delta one belongs to another kind of source and is ignored). */
-export const s3WatermarkOf = (watermark: DataflowWatermark | undefined): S3Watermark | undefined =>
-  isS3Watermark(watermark) ? watermark : undefined;
-
-export const deltaOf = (watermark: DataflowWatermark | undefined): string | number | undefined =>
-  watermark !== undefined && 'delta' in watermark ? watermark.delta : undefined;
-
-/** The larger of two delta values (undefined counts as smallest). */
-export function laterDelta(
-  a: string | number | undefined,
-  b: string | number | undefined,
-): string | number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return compareDelta(a, b) >= 0 ? a : b;
-}
-
-function laterS3(a: S3Watermark | undefined, b: S3Watermark | undefined): S3Watermark | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return compareSourceObjects(a, b) >= 0 ? a : b;
-}
-
-/** The later of two watermarks of the same kind: a watermark never moves back. */
-export function laterWatermark(
-  a: DataflowWatermark | undefined,
-  b: DataflowWatermark | undefined,
-): DataflowWatermark | undefined {
-  if (isS3Watermark(a) || isS3Watermark(b)) return laterS3(s3WatermarkOf(a), s3WatermarkOf(b));
-  const delta = laterDelta(deltaOf(a), deltaOf(b));
-  return delta === undefined ? undefined : { delta };
-}
-
-/** Where a successful run leaves the watermark: past the last object copied, or at the largest delta pulled. */
-export function watermarkAfter(run: FlowRun): DataflowWatermark | undefined {
-  const { progress } = run;
-  if (run.source === 's3') return laterWatermark(run.window.from, progress.after);
-  return laterWatermark(
-    run.window.from,
-    progress.maxDelta === undefined ? undefined : { delta: progress.maxDelta },
-  );
 }

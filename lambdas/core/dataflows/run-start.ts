@@ -13,6 +13,7 @@ import { conflict, notFound } from '../../http/problem';
 import { changeFlow, changeRun, stateChange, type FlowChange } from './dataflow-changes';
 import {
   FINAL_RUN_STATUSES,
+  laterRunId,
   NO_METRICS,
   NO_PROGRESS,
   pulledMetrics,
@@ -82,14 +83,17 @@ export async function claimAlive(
   return (await deps.workflow.status(run.executionArn)) === 'RUNNING';
 }
 
-/** Marks a run whose execution died as failed (its progress is kept, so a re-trigger goes on from there). */
+/**
+ * Marks a run whose execution died as failed (its progress is kept, so a re-trigger goes on from there); answers it
+ * as stored.
+ */
 export async function failDeadRun(
   deps: Pick<RunStartDeps, 'runs' | 'now'>,
   flow: Dataflow,
   runId: string,
-): Promise<void> {
+): Promise<FlowRun | undefined> {
   const completedAt = deps.now().toISOString();
-  await changeRun(deps.runs, { sandbox: flow.sandbox, dataflowId: flow.id, runId }, deps.now, (run) =>
+  return changeRun(deps.runs, { sandbox: flow.sandbox, dataflowId: flow.id, runId }, deps.now, (run) =>
     FINAL_RUN_STATUSES.includes(run.status)
       ? undefined
       : {
@@ -136,8 +140,19 @@ async function claim(
       }
       continue;
     }
-    if (activeRunId) await failDeadRun(deps, flow, activeRunId);
-    change = stateChange(flow, { ...plan.state, activeRunId: runId, activeRunSince: now, lastRunId: runId });
+    const dead = activeRunId ? await failDeadRun(deps, flow, activeRunId) : undefined;
+    // A dead run that holds a batch is the flow's unfinished run: the run claimed now resumes it.
+    const unfinished =
+      dead?.status === 'failed' && dead.batchId
+        ? { unfinishedRunId: laterRunId(flow.state.unfinishedRunId, dead.id) }
+        : {};
+    change = stateChange(flow, {
+      ...plan.state,
+      ...unfinished,
+      activeRunId: runId,
+      activeRunSince: now,
+      lastRunId: runId,
+    });
     const claimed: Dataflow = { ...flow, ...change, updatedAt: now, revision: flow.revision + 1 };
     if (await deps.flows.replace(claimed)) return { flow: claimed, before: flow.state, plan };
   }

@@ -2,15 +2,32 @@
  * How flows and runs are answered (and put in notifications): the stored shapes, with the request's field names for
  * the mapping, Experience Platform's epoch seconds for the schedule's start, and a run's metrics both in our flat
  * form and in Experience Platform's summaries (`recordSummary`, `fileSummary`, `sizeSummary`, `durationSummary`,
- * `statusSummary`). The execution ARN and the revision stay inside.
+ * `statusSummary`). The execution ARN and the revision stay inside, and a look-back is answered by its bound and
+ * the number of items it remembers (their ids mean nothing outside).
  */
-import type { Dataflow, FlowRun, RunMetrics } from './dataflow-types';
+import type { Dataflow, DataflowWatermark, FlowRun, RunMetrics, RunProgress } from './dataflow-types';
+import type { LookBack } from './look-back';
 import { epochSeconds } from './schedule';
 
+const lookBackView = (lookBack: LookBack) => ({
+  from: lookBack.from,
+  inclusive: lookBack.inclusive,
+  items: Object.keys(lookBack.taken).length,
+});
+
+function withLookBackView<T extends DataflowWatermark | RunProgress>(value: T) {
+  const { lookBack, ...rest } = value;
+  return { ...rest, ...(lookBack ? { lookBack: lookBackView(lookBack) } : {}) };
+}
+
+const watermarkView = (watermark: DataflowWatermark | undefined) =>
+  watermark === undefined ? {} : { watermark: withLookBackView(watermark) };
+
 export function dataflowView(flow: Dataflow) {
-  const { mapping, schedule, ...rest } = flow;
+  const { mapping, schedule, state, ...rest } = flow;
   return {
     ...rest,
+    state: { ...state, ...watermarkView(state.watermark) },
     ...(mapping ? { mappingSetId: mapping.mappingSetId, mappingSetVersion: mapping.version } : {}),
     ...(schedule
       ? {
@@ -59,16 +76,20 @@ export function runView(run: FlowRun) {
     status: run.status,
     trigger: run.trigger,
     ...(run.retriggerOf ? { retriggerOf: run.retriggerOf } : {}),
+    ...(run.resumes ? { resumes: run.resumes } : {}),
     ...(run.retriggeredBy ? { retriggeredBy: run.retriggeredBy } : {}),
     ...(run.scheduledFor ? { scheduledFor: run.scheduledFor } : {}),
     ...(run.source ? { source: run.source } : {}),
     startedAt: run.startedAt,
     ...(run.completedAt ? { completedAt: run.completedAt } : {}),
     ...(run.durationMs === undefined ? {} : { durationMs: run.durationMs }),
-    window: run.window,
+    window: {
+      ...(run.window.from ? { from: withLookBackView(run.window.from) } : {}),
+      ...(run.window.to ? { to: withLookBackView(run.window.to) } : {}),
+    },
     ...(run.notBefore ? { notBefore: run.notBefore } : {}),
     ...(run.batchId ? { batchId: run.batchId } : {}),
-    progress: run.progress,
+    progress: withLookBackView(run.progress),
     metrics: metricsView(run, run.metrics),
     errors: run.errors,
     ...(run.notifications ? { notifications: run.notifications } : {}),

@@ -42,10 +42,10 @@ async function failure(promise: Promise<unknown>): Promise<SourceError> {
 async function allPages(
   http: FetchHttpSourceReader,
   params: HttpSourceParams,
-  options: { auth?: HeaderAuth; watermark?: string | number } = {},
+  options: { auth?: HeaderAuth } = {},
 ): Promise<HttpPage[]> {
   const pages: HttpPage[] = [];
-  let position: PagePosition | undefined = http.firstPage(params, options.watermark);
+  let position: PagePosition | undefined = http.firstPage(params);
   while (position) {
     const page = await http.fetchPage(params, position, options);
     pages.push(page);
@@ -191,16 +191,14 @@ describe('FetchHttpSourceReader', () => {
     expect(notArray.retryable).toBe(false);
   });
 
-  it('skips records at or below the watermark, keeps those without a delta, sends it as deltaParam', async () => {
+  it('sends where the pull starts as deltaParam, and answers every record of the page for the pull to filter', async () => {
     // Prepare
     server.answer((_url, _request, response) =>
       json(response, 200, {
         records: [
           { id: 'a', updatedAt: '2024-01-01T00:00:00Z' },
           { id: 'b', updatedAt: '2024-01-02T00:00:00Z' },
-          { id: 'c', updatedAt: '2024-01-03T00:00:00Z' },
           { id: 'd' },
-          { id: 'e', updatedAt: '2024-01-02T12:00:00Z' },
         ],
       }),
     );
@@ -213,45 +211,17 @@ describe('FetchHttpSourceReader', () => {
     };
 
     // Act
-    const position = http.firstPage(params, '2024-01-02T00:00:00Z');
-    const page = await http.fetchPage(params, position, { watermark: '2024-01-02T00:00:00Z' });
+    const page = await http.fetchPage(params, http.firstPage(params, '2024-01-02T00:00:00Z'), {});
     const first = await http.fetchPage(params, http.firstPage(params), {});
+    const numeric = http.firstPage(params, 10);
 
     // Assess
     expect(server.requests[0]?.url.searchParams.get('since')).toBe('2024-01-02T00:00:00Z');
     expect(server.requests[1]?.url.searchParams.has('since')).toBe(false);
-    expect(page.records.map((record) => record.id)).toEqual(['c', 'd', 'e']);
-    expect(page.recordsRead).toBe(5);
-    expect(page.maxDelta).toBe('2024-01-03T00:00:00Z');
-    expect(first.records).toHaveLength(5);
-  });
-
-  it('compares numeric deltas as numbers, filtering even when no deltaParam is sent', async () => {
-    // Prepare
-    server.answer((_url, _request, response) =>
-      json(response, 200, [
-        { id: 1, version: 9 },
-        { id: 2, version: 10 },
-        { id: 3, version: 100 },
-      ]),
-    );
-    const { http } = reader();
-    const params: HttpSourceParams = {
-      url: `${server.origin}/versions`,
-      pagination: { type: 'link' },
-      incremental: { deltaColumn: 'version' },
-    };
-
-    // Act
-    const page = await http.fetchPage(params, http.firstPage(params, 9), { watermark: 9 });
-    const none = await http.fetchPage(params, http.firstPage(params, 100), { watermark: 100 });
-
-    // Assess
-    expect(server.requests[0]?.url.search).toBe('');
-    expect(page.records.map((record) => record.id)).toEqual([2, 3]);
-    expect(page.maxDelta).toBe(100);
-    expect(none.records).toEqual([]);
-    expect(none.maxDelta).toBeUndefined();
+    expect(new URL(numeric.url).searchParams.get('since')).toBe('10');
+    expect(page.records.map((record) => record.id)).toEqual(['a', 'b', 'd']);
+    expect(page.recordsRead).toBe(3);
+    expect(first.records).toHaveLength(3);
   });
 
   it('retries a 500 with exponential backoff, then reads the page', async () => {

@@ -1,8 +1,11 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { s3, sourceS3 } from '../../../lambdas/adapters/aws-clients';
-import { SourceError } from '../../../lambdas/core/connections/connection-types';
+import { S3SourceObjects } from '../../../lambdas/adapters/s3-source-reader';
+import { OBJECT_CHANGED, SourceError } from '../../../lambdas/core/connections/connection-types';
 
 const ROLE = 'arn:aws:iam::123456789012:role/partner-read';
 
@@ -85,5 +88,41 @@ describe('sourceS3', () => {
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ code: 'assume-role-failed', retryable: false });
     expect((error as SourceError).message).toContain(`${ROLE}-other`);
+  });
+});
+
+describe('S3SourceObjects.open', () => {
+  const client = new S3Client({ region: 'us-east-1' });
+  const mock = mockClient(client);
+  const objects = new S3SourceObjects(() => client);
+  const params = { bucket: 'partner-exports', inputFormat: { format: 'json' } } as const;
+
+  afterEach(() => mock.reset());
+
+  it('reads the object as listed, by its ETag, and tells an object overwritten since from a missing one', async () => {
+    // Prepare
+    mock
+      .on(GetObjectCommand, { IfMatch: '"listed"' })
+      // The SDK answers a Node stream with helpers mixed in; the adapter needs only the stream.
+      .resolves({ Body: Readable.from([Buffer.from('{}\n')]) as never });
+    mock.on(GetObjectCommand, { IfMatch: '"stale"' }).rejects(
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
+
+    // Act
+    const listed = await objects.open(params, 'people/a.jsonl', '"listed"');
+    const stale = await objects.open(params, 'people/a.jsonl', '"stale"').catch((thrown: unknown) => thrown);
+
+    // Assess
+    expect(listed).toBeInstanceOf(Readable);
+    expect(stale).toBeInstanceOf(SourceError);
+    expect(stale).toMatchObject({ code: OBJECT_CHANGED, retryable: true });
+    expect(mock.commandCalls(GetObjectCommand).map((call) => call.args[0].input.IfMatch)).toEqual([
+      '"listed"',
+      '"stale"',
+    ]);
   });
 });
