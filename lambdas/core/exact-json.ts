@@ -9,7 +9,9 @@
  * `1e2` are exact; `0.1` is, as every JSON reader and writer shows it): the shortest decimal that reads back as the
  * double — JavaScript's `String(number)` — has the literal's value.
  */
+import { toPointer } from '../http/input';
 import { badRequest, type HttpProblem, type Violation } from '../http/problem';
+import { parsePointer } from './schemas/json-pointer';
 
 export const INEXACT_NUMBER = 'inexact-number';
 /** The violation keyword of a refused number. */
@@ -105,8 +107,6 @@ export function inexactNumbersProblem(found: readonly InexactNumberAt[], prefix 
   return badRequest(INEXACT_NUMBER, `${first.pointer || '/'}: ${first.message}${more}`, violations);
 }
 
-const escapePointerToken = (token: string): string => token.replaceAll('~', '~0').replaceAll('/', '~1');
-
 interface Frame {
   readonly array: boolean;
   key: string;
@@ -114,7 +114,7 @@ interface Frame {
 }
 
 const pointerOf = (stack: readonly Frame[]): string =>
-  stack.map((frame) => `/${frame.array ? String(frame.index) : escapePointerToken(frame.key)}`).join('');
+  toPointer(stack.map((frame) => (frame.array ? frame.index : frame.key)));
 
 /**
  * A literal can only be inexact with an exponent or with more than 15 digits; text without either is not scanned.
@@ -194,10 +194,6 @@ export function inexactNumbersIn(text: string): InexactNumberAt[] {
 const isContainer = (value: unknown): value is Record<string, unknown> | unknown[] =>
   value !== null && typeof value === 'object';
 
-function unescapePointerToken(token: string): string {
-  return token.replaceAll('~1', '/').replaceAll('~0', '~');
-}
-
 /**
  * The parsed value with an `InexactNumber` standing in place of each number `found` names, so the value can be
  * carried on and written back (`exactJsonText`) with the literal as it was sent.
@@ -209,7 +205,7 @@ export function markInexactNumbers<T>(value: T, found: readonly InexactNumberAt[
       root = new InexactNumber(literal);
       continue;
     }
-    const tokens = pointer.slice(1).split('/').map(unescapePointerToken);
+    const tokens = parsePointer(pointer) ?? [];
     let node: unknown = root;
     for (const token of tokens.slice(0, -1))
       node = isContainer(node) ? (node as Record<string, unknown>)[token] : undefined;
@@ -224,9 +220,7 @@ export function markInexactNumbers<T>(value: T, found: readonly InexactNumberAt[
 export function inexactNumbersOf(value: unknown, pointer = ''): InexactNumberAt[] {
   if (value instanceof InexactNumber) return [{ pointer, literal: value.literal }];
   if (!isContainer(value)) return [];
-  return Object.entries(value).flatMap(([key, item]) =>
-    inexactNumbersOf(item, `${pointer}/${escapePointerToken(key)}`),
-  );
+  return Object.entries(value).flatMap(([key, item]) => inexactNumbersOf(item, pointer + toPointer([key])));
 }
 
 /** JSON text of a value, with each `InexactNumber` written as its literal: the document as it was sent. */

@@ -9,6 +9,9 @@ import { leafFieldCount, tooManyFieldsMessage } from './leaf-fields';
 import type { OpenParquet } from './parquet-file';
 import { rowGroupStart } from './parquet-plan';
 import { jsonRecord } from './parquet-values';
+import { inexactNumberRowError } from './json-record';
+import { rawText } from './row-text';
+import type { InexactNumberAt } from '../../exact-json';
 
 const MILLIS_PER_DAY = 86_400_000;
 const BATCH_ROWS = 1024;
@@ -62,9 +65,11 @@ export async function* readParquetRows(
 }
 
 function parquetRow(values: Record<string, unknown>, row: number, maxFieldsPerRow: number): ParsedRow {
-  const record = jsonRecord(values);
+  const inexact: InexactNumberAt[] = [];
+  const record = jsonRecord(values, inexact);
   if (leafFieldCount(record, maxFieldsPerRow) > maxFieldsPerRow) {
     return { row, error: { code: 'too-many-fields', message: tooManyFieldsMessage(maxFieldsPerRow) } };
   }
-  return { row, record };
+  const error = inexactNumberRowError(inexact);
+  return error ? { row, error: { ...error, raw: rawText(JSON.stringify(record)) } } : { row, record };
 }
