@@ -163,7 +163,11 @@ export interface PagePosition {
 }
 
 export interface HttpPage {
-  /** Records of this page newer than the watermark (all when no incremental column), in the page's order. */
+  /**
+   * Records of this page newer than the watermark (all when no incremental column), in the page's order. A number
+   * a JavaScript number would change stands as an `InexactNumber` (core/exact-json.ts): write records out with
+   * `exactJsonText`, which keeps it as the source sent it.
+   */
   readonly records: readonly Record<string, unknown>[];
   /** Records the page held before the watermark filter. */
   readonly recordsRead: number;

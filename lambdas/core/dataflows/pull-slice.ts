@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { storageKeysFit, wholeFileKey } from '../batches/uploads/upload-keys';
+import { exactJsonText } from '../exact-json';
 import type {
   Connection,
   HttpSourceParams,
@@ -141,7 +142,7 @@ async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boo
         ...(watermark === undefined ? {} : { watermark }),
       });
       for (const record of page.records) {
-        const line = `${JSON.stringify(record)}\n`;
+        const line = `${exactJsonText(record)}\n`;
         lines.push(line);
         textBytes += Buffer.byteLength(line, 'utf8');
       }
