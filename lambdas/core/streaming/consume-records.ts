@@ -259,6 +259,7 @@ function groupWrites(entries: readonly Entry[], chunk: string, writtenAt: string
       messageId: entry.message.messageId,
       receivedAt: entry.receivedAt,
       record: entry.message.record,
+      ...(entry.message.operation ? { operation: entry.message.operation } : {}),
     }));
     const lake = valid[0]
       ? {

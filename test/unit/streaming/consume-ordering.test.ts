@@ -1,4 +1,3 @@
-import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { BatchService } from '../../../lambdas/core/batches/batch-service';
 import {
@@ -13,7 +12,7 @@ import type { StreamEntry, StreamWriter } from '../../../lambdas/core/streaming/
 import { consumeRecords } from '../../../lambdas/core/streaming/consume-records';
 import { streamingBatchId, type StreamMessage } from '../../../lambdas/core/streaming/stream-message';
 import { MemoryGraph, MemoryProfileData } from '../profiles/apply-fakes';
-import { fakes, quarantineLines, streamRecord, target } from './consume-fakes';
+import { fakes, lakeRowsOf, quarantineLines, streamRecord, target } from './consume-fakes';
 
 const DAY_1 = '2024-05-01T10:05:00.000Z';
 const DAY_3 = '2024-05-03T09:00:00.000Z';
@@ -90,10 +89,7 @@ describe('consume: the order in which profile records apply', () => {
     const replayFile = [...w.lake.objects.entries()].find(([key]) =>
       key.includes(outcome.replayBatchIds[0]!),
     );
-    const body = replayFile![1];
-    const rows = (await parquetReadObjects({
-      file: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
-    })) as { message_id: string; received_at: Date }[];
+    const rows = await lakeRowsOf<{ message_id: string; received_at: Date }>(replayFile![1]);
     expect(rows.map((row) => [row.message_id, row.received_at.toISOString()])).toEqual([
       ['old', DAY_8.toISOString()],
     ]);
@@ -192,5 +188,26 @@ describe('consume: the order in which profile records apply', () => {
 
     // Assess
     expect(quarantineLines(base.quarantine).map((line) => line.messageId)).toEqual(['c']);
+  });
+
+  it("marks a merge or delete in the lake's upsert_operation column, so a partial record is never read as whole", async () => {
+    // Prepare
+    const base = fakes({ 'ds-a': target('ds-a') });
+
+    // Act
+    await consumeRecords(base.deps, [
+      streamRecord({ messageId: 'c', record: { email: 'ada@x.io', age: 3 } }),
+      streamRecord({ messageId: 'm', operation: 'merge', record: { email: 'ada@x.io', age: 4 } }),
+      streamRecord({ messageId: 'd', operation: 'delete', record: { email: 'ada@x.io' } }),
+    ]);
+
+    // Assess
+    const [body] = [...base.lake.objects.values()];
+    const rows = await lakeRowsOf<{ message_id: string; upsert_operation: string | null }>(body!);
+    expect(rows.map((row) => [row.message_id, row.upsert_operation])).toEqual([
+      ['c', null],
+      ['m', 'merge'],
+      ['d', 'delete'],
+    ]);
   });
 });
