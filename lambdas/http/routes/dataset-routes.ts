@@ -68,7 +68,11 @@ const DatasetPatchBody = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'give at least one field to change');
 
-const ListQuery = z.object({ schemaId: schemaId.optional() });
+const ListQuery = z.strictObject({
+  schemaId: schemaId.optional(),
+  limit: z.string().optional(),
+  start: z.string().optional(),
+});
 
 /** What the API shows: everything but the concurrency revision. */
 function view(dataset: Dataset) {

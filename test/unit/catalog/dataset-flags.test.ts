@@ -20,13 +20,17 @@ function world() {
     schemas: new FakeSchemas([PERSON, { ...PERSON, version: 2 }, { ...PERSON, version: 3 }]),
   });
   const routes = datasetRoutes({ datasets });
-  const call = async (body: unknown) => {
+  const call = async (
+    body: unknown,
+    key: 'POST /datasets' | 'GET /datasets' = 'POST /datasets',
+    query = {},
+  ) => {
     const request: ApiRequest = {
-      method: 'POST',
+      method: key.slice(0, key.indexOf(' ')),
       resource: '/datasets',
       path: '/datasets',
       pathParameters: {},
-      query: {},
+      query,
       headers: {},
       body,
       sandbox: 'prod',
@@ -35,7 +39,7 @@ function world() {
       baseUrl: 'http://localhost',
     };
     try {
-      return (await routes['POST /datasets']!(request)).body as Record<string, unknown>;
+      return (await routes[key]!(request)).body as Record<string, unknown>;
     } catch (error) {
       if (error instanceof HttpProblem)
         return { problem: error.code, pointer: error.violations?.[0]?.pointer };
@@ -119,5 +123,13 @@ describe('datasets: flags and tags mean what Tributary does', () => {
     expect(odd).toEqual({ problem: 'validation-failed', pointer: '/schemaRef/contentType' });
     expect(extra).toEqual({ problem: 'validation-failed', pointer: '/schemaRef/version' });
     expect(clash).toEqual({ problem: 'validation-failed', pointer: '/schemaRef/id' });
+  });
+
+  it('refuses a list query parameter it does not read, rather than list as if it were absent', async () => {
+    // Act
+    const answer = await world().call(undefined, 'GET /datasets', { property: 'name==people' });
+
+    // Assess
+    expect(answer).toEqual({ problem: 'validation-failed', pointer: '/property' });
   });
 });
