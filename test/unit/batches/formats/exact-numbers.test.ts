@@ -96,4 +96,54 @@ describe('file rows: a number a JavaScript number would change fails its row, ne
       { code: 'inexact-number', pointers: ['/id'] },
     ]);
   });
+
+  it('Parquet: a DECIMAL is read as its exact decimal (19.99, not 19.990000000000002), or fails its row when no number holds it', async () => {
+    // Prepare
+    const bytes = parquetWriteBuffer({
+      columnData: [
+        { name: 'price', data: [1999n, -5n, 1n] },
+        { name: 'wide', data: [1005n, 12345678901234567890123n, -1n] },
+        { name: 'amount', data: [{ value: 7n }, { value: 1n }, { value: 12n }] },
+      ],
+      schema: [
+        { name: 'root', num_children: 3 },
+        {
+          name: 'price',
+          type: 'INT32',
+          converted_type: 'DECIMAL',
+          scale: 2,
+          precision: 9,
+          repetition_type: 'REQUIRED',
+        },
+        {
+          name: 'wide',
+          type: 'FIXED_LEN_BYTE_ARRAY',
+          type_length: 16,
+          converted_type: 'DECIMAL',
+          scale: 3,
+          precision: 38,
+          repetition_type: 'REQUIRED',
+        },
+        { name: 'amount', repetition_type: 'REQUIRED', num_children: 1 },
+        {
+          name: 'value',
+          type: 'INT64',
+          converted_type: 'DECIMAL',
+          scale: 1,
+          precision: 18,
+          repetition_type: 'REQUIRED',
+        },
+      ],
+    });
+
+    // Act
+    const { rows } = await readFile(new Uint8Array(bytes), { format: 'parquet' });
+
+    // Assess
+    expect(outcomes(rows)).toEqual([
+      { record: { price: 19.99, wide: 1.005, amount: { value: 0.7 } } },
+      { code: 'inexact-number', pointers: ['/wide'] },
+      { record: { price: 0.01, wide: -0.001, amount: { value: 1.2 } } },
+    ]);
+  });
 });
