@@ -14,4 +14,5 @@ export const handler = createApiHandler({
   routes: collectRoutesFromEnvironment,
   definitions: COLLECTION_ROUTES,
   logger,
+  inexactNumbersPerMessage: true,
 }).use(declaredSizeLimit);

@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { accessDenial } from '../core/api-keys/access';
+import { inexactNumbersProblem } from '../core/exact-json';
 import { InvalidPageToken } from '../adapters/dynamo-items';
 import type { RouteHandler } from './api-types';
 import { violationsOf } from './input';
@@ -26,6 +27,11 @@ export interface ApiHandlerOptions {
   readonly routes: () => RouteMap;
   readonly definitions: readonly RouteDefinition[];
   readonly logger: Logger;
+  /**
+   * The routes judge a body's inexact numbers themselves (`ApiRequest.inexactNumbers`): a batch of streamed messages
+   * fails only the messages that hold one. Otherwise any refuses the whole request.
+   */
+  readonly inexactNumbersPerMessage?: boolean;
 }
 
 const internalError = () =>
@@ -73,6 +79,8 @@ export function createApiHandler(options: ApiHandlerOptions) {
       const denial = accessDenial(request.caller, scope, request.sandbox);
       if (denial) throw forbidden(denial);
     }
+    if (!options.inexactNumbersPerMessage && request.inexactNumbers?.length)
+      throw inexactNumbersProblem(request.inexactNumbers);
     return jsonResponse(await route(request));
   };
 

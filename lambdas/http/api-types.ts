@@ -1,3 +1,4 @@
+import type { InexactNumberAt } from '../core/exact-json';
 import type { Scope } from './route-table';
 
 /** Who is calling, as the authorizer established it (passed through API Gateway's authorizer context). */
@@ -19,6 +20,11 @@ export interface ApiRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The parsed JSON body; `undefined` when the request had none or sent a file (see `FILE_MEDIA_TYPES`). */
   readonly body: unknown;
+  /**
+   * Numbers of the JSON body that a JavaScript number does not hold exactly; the API handler refuses a body with
+   * any, unless its routes judge them per message (the collection routes).
+   */
+  readonly inexactNumbers?: readonly InexactNumberAt[];
   /** The body's bytes as sent (file uploads read these); `undefined` when there is none. */
   readonly bodyBytes?: Buffer;
   /** The sandbox this request acts in: `x-sandbox-name`, default `prod`. */

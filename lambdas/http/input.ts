@@ -47,6 +47,22 @@ export function parseInput<T extends z.ZodType>(
 /** A required, trimmed-nonempty display string of bounded length. */
 export const displayText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
+/** The query parameters of a list: the page's. */
+export const PAGE_QUERY = ['limit', 'start'] as const;
+
+/**
+ * Refuses a query parameter the route does not read: a filter or an ordering dropped unread would answer something
+ * other than what was asked.
+ */
+export function onlyQuery(query: Readonly<Record<string, string>>, names: readonly string[]): void {
+  const unknown = Object.keys(query).find((name) => !names.includes(name));
+  if (unknown === undefined) return;
+  const message = `unknown query parameter '${unknown}': this route takes ${names.join(', ')}`;
+  throw badRequest('invalid-query', message, [
+    { pointer: `/${unknown}`, keyword: 'additionalProperties', message },
+  ]);
+}
+
 /** `?limit=` and `?start=` of a list request. */
 export function pageRequest(query: Readonly<Record<string, string>>): PageRequest {
   const { limit, start } = query;

@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SCOPES } from '../core/api-keys/api-key';
 import { SANDBOX_NAME_PATTERN } from '../core/catalog/sandboxes';
+import { inexactNumbersIn, type InexactNumberAt } from '../core/exact-json';
 import type { ApiRequest, Caller } from './api-types';
 import { AUTH_CONTEXT, DEFAULT_SANDBOX, SANDBOX_HEADER } from './api-types';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from './problem';
@@ -108,13 +109,22 @@ export function jsonErrorPosition(text: string, message: string): number {
   return invalid - 1;
 }
 
-/** The parsed JSON body, undefined when there is none. */
+export interface JsonBody {
+  /** The parsed JSON body, undefined when there is none. */
+  readonly value: unknown;
+  /** Numbers of the body that JSON.parse did not keep exactly (see core/exact-json.ts). */
+  readonly inexactNumbers: readonly InexactNumberAt[];
+}
+
+const NO_BODY: JsonBody = { value: undefined, inexactNumbers: [] };
+
+/** The parsed JSON body and where it holds numbers a JavaScript number would change. */
 export function parseJsonBody(
   event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
   headers: Readonly<Record<string, string>>,
-): unknown {
+): JsonBody {
   const raw = bodyBytesOf(event);
-  if (raw === undefined || isFileMediaType(headers['content-type'])) return undefined;
+  if (raw === undefined || isFileMediaType(headers['content-type'])) return NO_BODY;
   if (raw.byteLength > MAX_BODY_BYTES) {
     throw payloadTooLarge(
       `the body is ${raw.byteLength} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`,
@@ -126,9 +136,10 @@ export function parseJsonBody(
     );
   }
   const text = raw.toString('utf8');
-  if (text.trim() === '') return undefined;
+  if (text.trim() === '') return NO_BODY;
   try {
-    return JSON.parse(text) as unknown;
+    const value = JSON.parse(text) as unknown;
+    return { value, inexactNumbers: inexactNumbersIn(text) };
   } catch (error) {
     const { message } = error as Error;
     const position = jsonErrorPosition(text, message);
@@ -152,6 +163,7 @@ export function baseUrlOf(event: APIGatewayProxyEvent, headers: Readonly<Record<
 
 export function toApiRequest(event: APIGatewayProxyEvent, requestId: string): ApiRequest {
   const headers = lowerCaseHeaders(event.headers);
+  const body = parseJsonBody(event, headers);
   return {
     method: event.httpMethod,
     resource: event.resource,
@@ -161,7 +173,8 @@ export function toApiRequest(event: APIGatewayProxyEvent, requestId: string): Ap
     query: definedValues(event.queryStringParameters),
     headers,
     sandbox: sandboxOf(headers),
-    body: parseJsonBody(event, headers),
+    body: body.value,
+    inexactNumbers: body.inexactNumbers,
     bodyBytes: bodyBytesOf(event),
     caller: callerOf(event),
     requestId,

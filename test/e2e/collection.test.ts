@@ -142,6 +142,7 @@ describe('streaming collection on the local runtime', () => {
         receivedAt: new Date(accepted.receivedTimeMs).toISOString(),
         origin: 'collection',
         record: { email: 'Ada@Example.com', points: 3 },
+        requestIndex: 0,
       },
     });
     expect(byId.get(`${batchId}:0`)).toMatchObject({
@@ -150,7 +151,7 @@ describe('streaming collection on the local runtime', () => {
     });
     expect(byId.get(`${batchId}:2`)).toMatchObject({
       partitionKey: 'Email#raw@example.com',
-      message: { record: { email: 'raw@example.com', points: 7 } },
+      message: { record: { email: 'raw@example.com', points: 7 }, requestIndex: 2 },
     });
     expect(byId.has(`${batchId}:1`)).toBe(false);
   });

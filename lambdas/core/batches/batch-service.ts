@@ -138,6 +138,8 @@ export class BatchService {
     }
     const fixed = new Map(fixes.map((fix) => [fix.messageId, fix.record]));
     const receivedAt = this.deps.now().toISOString();
+    // The replay counts in the batch of its own receive window (`receivedAt`), but profiles order the record by
+    // when its first original was accepted: last week's fixed record must not overwrite this week's update.
     const messages = replayable.map((line): StreamMessage => ({
       v: 1,
       sandbox,
@@ -149,6 +151,9 @@ export class BatchService {
       origin: 'replay',
       replayOf: batchId,
       record: fixed.has(line.messageId) ? fixed.get(line.messageId) : line.record,
+      originalReceivedAt: line.originalReceivedAt ?? line.receivedAt,
+      ...(line.requestIndex !== undefined ? { requestIndex: line.requestIndex } : {}),
+      ...(line.operation !== undefined ? { operation: line.operation } : {}),
     }));
     // Keyed by message id: a replay is out of order with live traffic anyway, and profiles merge by timestamp.
     const entries = messages.map((message): StreamEntry => ({

@@ -2,6 +2,7 @@
  * Streaming batches as stored: the batch item (its identity and window), the per-chunk counts its metrics are the
  * sum of, and the port the consumer and the batches API use to reach them.
  */
+import type { UpsertOperation } from '../profiles/fragments';
 import type { Page, PageRequest } from '../page';
 import type { FileBatch } from './file-batch-types';
 
@@ -111,4 +112,10 @@ export interface QuarantineLine {
   readonly code: string;
   /** Where it was read from the stream. */
   readonly stream: { readonly shardId: string; readonly sequenceNumber: string };
+  /** A replayed message's: when its first original was accepted (a replay orders the record by it). */
+  readonly originalReceivedAt?: string;
+  /** The message's index in its collection request. */
+  readonly requestIndex?: number;
+  /** The message's upsert operation (`header.operations.data`); absent for a create. */
+  readonly operation?: UpsertOperation;
 }

@@ -2,6 +2,11 @@
  * Datasets: each binds data to one version of one schema. Profile use needs a way to tell whose record it is (a
  * primary identity or an identityMap), identity use needs at least one identity; both are checked against the bound
  * schema version whenever a flag or the version changes.
+ *
+ * The flags mean what Tributary does, nothing else: the records of a profile-enabled dataset feed the profile store
+ * and their identities are linked into the graph — both, or neither. So `identityEnabled` follows `profileEnabled`
+ * and one that differs is refused rather than stored and ignored. Experience Platform's tags for the same flags
+ * (`unifiedProfile: ["enabled:true"]`, `unifiedIdentity: ["enabled:true"]`) are read as the flags.
  */
 import { randomBytes } from 'node:crypto';
 import { badRequest, conflict, HttpProblem, notFound, unprocessable } from '../../http/problem';
@@ -57,6 +62,8 @@ export interface DatasetStore {
 export interface NewDataset {
   readonly name: string;
   readonly schemaId: string;
+  /** The schema version to bind (Experience Platform's `schemaRef.contentType` `;version=N`); default the latest. */
+  readonly schemaVersion?: number;
   readonly profileEnabled?: boolean;
   readonly identityEnabled?: boolean;
   readonly description?: string;
@@ -78,6 +85,91 @@ export function newDatasetId(now: Date): string {
     .toString(16)
     .padStart(8, '0');
   return seconds + randomBytes(8).toString('hex');
+}
+
+/** Experience Platform's tags that carry the dataset's flags; read as the flags, not kept as tags. */
+const PROFILE_TAG = 'unifiedProfile';
+const IDENTITY_TAG = 'unifiedIdentity';
+/** `isUpsert:true` marks a profile dataset that takes partial updates: every profile-enabled dataset does. */
+const TAG_VALUES: Readonly<Record<string, readonly string[]>> = {
+  [PROFILE_TAG]: ['enabled:true', 'enabled:false', 'isUpsert:true'],
+  [IDENTITY_TAG]: ['enabled:true', 'enabled:false'],
+};
+/** Experience Platform's tags that would change how records are judged, which Tributary does not do. */
+const REFUSED_TAGS: Readonly<Record<string, string>> = {
+  acp_validationContext:
+    'records are always validated against the dataset schema (a merge or delete on the fields it carries)',
+};
+
+const flagProblem = (pointer: string, detail: string): HttpProblem =>
+  badRequest('unsupported-flag', detail, [{ pointer, keyword: 'const', message: detail }]);
+
+/** The flag a tag sets (`enabled:true|false`), or a 400 naming the tag value Tributary cannot honour. */
+function flagOfTag(tags: DatasetTags, name: string): boolean | undefined {
+  const values = tags[name];
+  if (values === undefined) return undefined;
+  let flag: boolean | undefined;
+  values.forEach((value, index) => {
+    const pointer = `/tags/${name}/${index}`;
+    if (!(TAG_VALUES[name] ?? []).includes(value)) {
+      throw flagProblem(
+        pointer,
+        `tag ${name} value '${value}' is not one Tributary honours (${(TAG_VALUES[name] ?? []).join(', ')})`,
+      );
+    }
+    if (!value.startsWith('enabled:')) return;
+    const enabled = value === 'enabled:true';
+    if (flag !== undefined && flag !== enabled)
+      throw flagProblem(pointer, `tag ${name} says both enabled and not`);
+    flag = enabled;
+  });
+  return flag;
+}
+
+/** A body flag and the tag for it, which must agree when both are given. */
+function agreed(
+  flag: boolean | undefined,
+  tags: DatasetTags,
+  tag: string,
+  field: string,
+): boolean | undefined {
+  const fromTag = flagOfTag(tags, tag);
+  if (flag !== undefined && fromTag !== undefined && flag !== fromTag) {
+    throw flagProblem(`/tags/${tag}`, `tag ${tag} contradicts ${field}: ${String(flag)}`);
+  }
+  return flag ?? fromTag;
+}
+
+/**
+ * The dataset's flags and labels from what a request gave (and, for a PATCH, what is stored): the tags that are
+ * flags become flags, and identity linking follows profile use (see the file comment).
+ */
+export function flagsOf(
+  input: { profileEnabled?: boolean; identityEnabled?: boolean; tags?: DatasetTags },
+  current?: Pick<Dataset, 'profileEnabled' | 'tags'>,
+): { profileEnabled: boolean; identityEnabled: boolean; tags: DatasetTags } {
+  const tags = input.tags ?? {};
+  const refused = Object.keys(tags).find((name) => REFUSED_TAGS[name] !== undefined);
+  if (refused !== undefined) {
+    throw flagProblem(`/tags/${refused}`, `tag ${refused} is not supported: ${REFUSED_TAGS[refused]}`);
+  }
+  const profileEnabled =
+    agreed(input.profileEnabled, tags, PROFILE_TAG, 'profileEnabled') ?? current?.profileEnabled ?? false;
+  const identityEnabled = agreed(input.identityEnabled, tags, IDENTITY_TAG, 'identityEnabled');
+  if (identityEnabled !== undefined && identityEnabled !== profileEnabled) {
+    const pointer = input.identityEnabled !== undefined ? '/identityEnabled' : `/tags/${IDENTITY_TAG}`;
+    throw flagProblem(
+      pointer,
+      `identityEnabled must equal profileEnabled (${String(profileEnabled)}): Tributary links the identities of ` +
+        'exactly the records that feed profiles',
+    );
+  }
+  const labels = Object.fromEntries(
+    Object.entries(input.tags ?? current?.tags ?? {}).filter(
+      ([name]) => name !== PROFILE_TAG && name !== IDENTITY_TAG,
+    ),
+  );
+  return { profileEnabled, identityEnabled: profileEnabled, tags: labels };
 }
 
 const unknownReference = (pointer: string, detail: string): HttpProblem =>
@@ -125,11 +217,9 @@ export class DatasetService {
   }
 
   async create(sandbox: string, input: NewDataset, createdBy: string): Promise<Dataset> {
-    const schema = await this.schema(sandbox, input.schemaId, undefined, '/schemaId');
-    const flags = {
-      profileEnabled: input.profileEnabled ?? false,
-      identityEnabled: input.identityEnabled ?? false,
-    };
+    const { tags, ...flags } = flagsOf(input);
+    const pointer = input.schemaVersion === undefined ? '/schemaId' : '/schemaRef/contentType';
+    const schema = await this.schema(sandbox, input.schemaId, input.schemaVersion, pointer);
     checkSchema(schema, flags);
     const now = this.now();
     const dataset: Dataset = {
@@ -141,7 +231,7 @@ export class DatasetService {
       schemaVersion: schema.version,
       schemaClass: schema.class,
       ...flags,
-      tags: input.tags ?? {},
+      tags,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       createdBy,
@@ -183,9 +273,7 @@ export class DatasetService {
       ...current,
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
-      profileEnabled: patch.profileEnabled ?? current.profileEnabled,
-      identityEnabled: patch.identityEnabled ?? current.identityEnabled,
+      ...flagsOf(patch, current),
       schemaVersion: schema.version,
       updatedAt: this.now().toISOString(),
       revision: current.revision + 1,

@@ -178,7 +178,11 @@ export interface PagePosition {
 }
 
 export interface HttpPage {
-  /** The page's records, in its order (a pull decides which are new). */
+  /**
+   * The page's records, in its order (a pull decides which are new). A number a JavaScript number would change
+   * stands as an `InexactNumber` (core/exact-json.ts): write records out with `exactJsonText`, which keeps it as the
+   * source sent it.
+   */
   readonly records: readonly Record<string, unknown>[];
   readonly recordsRead: number;
   /** The page after this one; absent on the last page. */

@@ -17,6 +17,7 @@ import type {
   PagePosition,
 } from './connection-types';
 import { SourceError } from './connection-types';
+import { inexactNumbersIn, markInexactNumbers } from '../exact-json';
 import { checkOutboundUrl } from './outbound-url-guard';
 
 /**
@@ -157,12 +158,16 @@ export class FetchHttpSourceReader implements HttpSourceReader {
     const fetched = await this.fetchWithRetries(position.url, options.auth);
     const where = describeUrl(position.url);
     let page: unknown;
+    // A byte order mark is not JSON, but some servers send one.
+    const text = fetched.body.toString('utf8').replace(/^\uFEFF/, '');
     try {
-      // A byte order mark is not JSON, but some servers send one.
-      page = JSON.parse(fetched.body.toString('utf8').replace(/^\uFEFF/, ''));
+      page = JSON.parse(text);
     } catch {
       throw new SourceError('invalid-json', `the page from ${where} is not JSON`, false);
     }
+    // A number JSON.parse would change is kept as the literal the source sent (an InexactNumber), so the batch's
+    // reader refuses that row by name instead of ingesting another value.
+    page = markInexactNumbers(page, inexactNumbersIn(text));
     const all = recordsOf(page, params.recordsPath, where);
     const next = nextPosition(params, position, page, fetched, all.length);
     return {

@@ -2,6 +2,7 @@
  * What a preview of a source shows besides its rows: the columns and the JSON type of their values, and the rows
  * with the connection's secret blanked out wherever a source echoes it.
  */
+import { InexactNumber } from '../exact-json';
 
 export interface InferredColumn {
   readonly name: string;
@@ -14,6 +15,7 @@ export interface InferredColumn {
 
 function typeOf(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
+  if (value instanceof InexactNumber) return /[.eE]/.test(value.literal) ? 'number' : 'integer';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return typeof value;
@@ -38,7 +40,7 @@ export const REDACTED = '[redacted]';
  * would otherwise show the key in a preview.
  */
 export function redacted<T>(value: T, secret: string | undefined): T {
-  if (secret === undefined) return value;
+  if (secret === undefined || value instanceof InexactNumber) return value;
   if (typeof value === 'string') return value.split(secret).join(REDACTED) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => redacted(item, secret)) as T;
   if (value !== null && typeof value === 'object') {

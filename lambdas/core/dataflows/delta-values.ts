@@ -12,6 +12,7 @@
  * - `text`: anything else, compared as text.
  * A value of another type than the column's has no usable delta value (see the pull's delta filter).
  */
+import { compareDecimals, decimalOf } from '../decimal-text';
 
 export const DELTA_TYPES = ['number', 'instant', 'text'] as const;
 export type DeltaType = (typeof DELTA_TYPES)[number];
@@ -19,44 +20,8 @@ export type DeltaType = (typeof DELTA_TYPES)[number];
 /** A delta value as the source wrote it. */
 export type DeltaValue = string | number;
 
-const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:([Tt ])(\d{2}):(\d{2})(?::(\d{2})(?:([.,])(\d+))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
-
-/** A decimal as `±0.digits × 10^exponent`, digits without leading or trailing zeros; zero has no digits. */
-interface Decimal {
-  readonly negative: boolean;
-  readonly digits: string;
-  readonly exponent: number;
-}
-
-function decimalOf(text: string): Decimal | undefined {
-  const match = DECIMAL.exec(text.trim());
-  if (!match) return undefined;
-  const [, sign = '', whole = '', fraction = '', power = '0'] = match;
-  if (whole === '' && fraction === '') return undefined;
-  const all = `${whole}${fraction}`;
-  const leading = all.length - all.replace(/^0+/, '').length;
-  const digits = all.slice(leading).replace(/0+$/, '');
-  if (digits === '') return { negative: false, digits: '', exponent: 0 };
-  return { negative: sign === '-', digits, exponent: whole.length - leading + Number(power) };
-}
-
-function compareMagnitudes(a: Decimal, b: Decimal): number {
-  if (a.digits === '' || b.digits === '') return a.digits.length - b.digits.length;
-  if (a.exponent !== b.exponent) return a.exponent - b.exponent;
-  const width = Math.max(a.digits.length, b.digits.length);
-  const left = a.digits.padEnd(width, '0');
-  const right = b.digits.padEnd(width, '0');
-  return left < right ? -1 : left > right ? 1 : 0;
-}
-
-function compareDecimals(a: Decimal, b: Decimal): number {
-  const sign = (value: Decimal) => (value.digits === '' ? 0 : value.negative ? -1 : 1);
-  if (sign(a) !== sign(b)) return sign(a) - sign(b);
-  const magnitude = compareMagnitudes(a, b);
-  return sign(a) < 0 ? -magnitude : magnitude;
-}
 
 /** An instant as whole epoch seconds and the fraction's digits (without trailing zeros). */
 interface Instant {

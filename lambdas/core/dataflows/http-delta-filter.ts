@@ -13,16 +13,19 @@
  *   skipping it could lose it for good.
  */
 import { valueAt } from '../connections/http-source-reader';
+import { InexactNumber } from '../exact-json';
 import type { DeltaWatermark, RunProgress } from './dataflow-types';
 import { canonicalDelta, deltaTypeOf, isDeltaOfType, type DeltaType, type DeltaValue } from './delta-values';
 import { itemId, readsAgain, withTaken, type TakenItem } from './look-back';
 import { deltaOrder, deltaTypeOfWatermark } from './watermarks';
 
-/** A record's delta value: a finite number or a non-empty string; anything else has none. */
+/** A record's delta value: a finite number, a number held as its literal, or a non-empty string; else none. */
 function deltaValueOf(record: Record<string, unknown>, column: string): DeltaValue | undefined {
   const value = valueAt(record, column);
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && value !== '') return value;
+  // A number beyond a double's precision, held as the source wrote it: its literal is a numeric delta value.
+  if (value instanceof InexactNumber) return value.literal;
   return undefined;
 }
 

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { storageKeysFit, wholeFileKey } from '../batches/uploads/upload-keys';
+import { exactJsonText } from '../exact-json';
 import {
   OBJECT_CHANGED,
   SourceError,
@@ -187,7 +188,7 @@ async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boo
     ) {
       const page = await deps.httpSource.fetchPage(params, next, auth ? { auth } : {});
       for (const record of page.records) {
-        const json = JSON.stringify(record);
+        const json = exactJsonText(record);
         if (filter && !filter.keeps(record, json)) continue;
         const line = `${json}\n`;
         lines.push(line);

@@ -33,7 +33,8 @@ export function implicitDate(text: string, format: DateFormat): string | undefin
 }
 
 export function typeMappedRecord(mapped: Record<string, unknown>, typing: RecordTyping): TypedRecord {
-  const record = typing.coercion.apply(mapped);
+  const { record, violations: coercion } = typing.coercion.apply(mapped);
+  if (coercion.length > 0) return { record, violations: coercion };
   const violations = typing.validate(record);
   let converted = false;
   for (const violation of violations) {

@@ -2,6 +2,9 @@
  * Merge policies: how the fragments of one profile combine into its attributes. `timestamp` lets the newest
  * fragment win each attribute; `datasetPrecedence` lets the first listed dataset that has the attribute win.
  *
+ * `identityGraph` says which fragments and events make one profile: `pdg` (the default) those of every identity the
+ * graph links to the one looked up; `none` only those of the identity looked up itself, with no stitching.
+ *
  * One policy per sandbox is the default. Which one is held by a single pointer item rather than by a flag on each
  * policy, so switching the default is one write and can never leave two defaults (or none) half-way. With no policy
  * marked default, the implicit timestamp policy below applies.
@@ -12,6 +15,10 @@ import type { Page, PageRequest } from '../page';
 
 export type AttributeMerge = 'timestamp' | 'datasetPrecedence';
 
+/** Experience Platform's identity graph types: `pdg` (the private graph, i.e. stitching) or `none`. */
+export const IDENTITY_GRAPH_TYPES = ['pdg', 'none'] as const;
+export type IdentityGraphType = (typeof IDENTITY_GRAPH_TYPES)[number];
+
 export interface MergePolicy {
   readonly id: string;
   readonly sandbox: string;
@@ -19,12 +26,19 @@ export interface MergePolicy {
   readonly attributeMerge: AttributeMerge;
   /** For `datasetPrecedence`: dataset ids, the first has the highest precedence. */
   readonly datasets?: readonly string[];
+  /** Absent on policies stored before it existed: `pdg`. */
+  readonly identityGraph?: IdentityGraphType;
   readonly createdAt: string;
   readonly createdBy: string;
 }
 
+/** Whether a lookup under the policy stitches the identities of the graph (`pdg`) or reads one identity (`none`). */
+export const stitches = (policy: Pick<MergePolicy, 'identityGraph'>): boolean =>
+  policy.identityGraph !== 'none';
+
 /** A policy as answers show it: whether it is the sandbox's default is the pointer's to say. */
-export interface MergePolicyView extends Omit<MergePolicy, 'sandbox'> {
+export interface MergePolicyView extends Omit<MergePolicy, 'sandbox' | 'identityGraph'> {
+  readonly identityGraph: { readonly type: IdentityGraphType };
   readonly default: boolean;
 }
 
@@ -46,6 +60,7 @@ export interface NewMergePolicy {
   readonly name: string;
   readonly attributeMerge: AttributeMerge;
   readonly datasets?: readonly string[];
+  readonly identityGraph?: IdentityGraphType;
   readonly default?: boolean;
 }
 
@@ -117,6 +132,7 @@ export class MergePolicyService {
       name: input.name,
       attributeMerge: input.attributeMerge,
       ...(input.attributeMerge === 'datasetPrecedence' ? { datasets: [...(input.datasets ?? [])] } : {}),
+      identityGraph: input.identityGraph ?? 'pdg',
       createdAt: this.now().toISOString(),
       createdBy,
     };
@@ -164,6 +180,7 @@ function view(policy: MergePolicy, isDefault: boolean): MergePolicyView {
     name: policy.name,
     attributeMerge: policy.attributeMerge,
     ...(policy.datasets !== undefined ? { datasets: policy.datasets } : {}),
+    identityGraph: { type: policy.identityGraph ?? 'pdg' },
     default: isDefault,
     createdAt: policy.createdAt,
     createdBy: policy.createdBy,

@@ -4,17 +4,18 @@
  * caller looks a profile up by the value it sent.
  */
 import { notFound, unprocessable } from '../../http/problem';
-import type { MergePolicyService } from './merge-policies';
+import { stitches, type MergePolicy, type MergePolicyService } from './merge-policies';
 import type { MergedProfile } from './profile-read';
 import { mergeProfile, selectFields } from './profile-read';
-import type {
-  EventPage,
-  GraphEviction,
-  GraphView,
-  IdentityGraph,
-  IdentityRef,
-  LinkSource,
-  ProfileDataStore,
+import {
+  identityKeyOf,
+  type EventPage,
+  type GraphEviction,
+  type GraphView,
+  type IdentityGraph,
+  type IdentityRef,
+  type LinkSource,
+  type ProfileDataStore,
 } from './profile-ports';
 
 /** An identity as a caller names it: Experience Platform's `entityId` and `entityIdNS`. */
@@ -40,6 +41,8 @@ export interface GraphAnswer {
 }
 
 export interface EventQuery {
+  /** Whose events: under a policy with `identityGraph: none`, only the identity's own (default: the sandbox's). */
+  readonly mergePolicyId?: string;
   readonly limit: number;
   readonly start?: string;
   readonly startTime?: string;
@@ -64,15 +67,32 @@ export class ProfileReadService {
   ): Promise<MergedProfile> {
     // The policy first: an unknown policy is the caller's error whatever the identity.
     const policy = await this.deps.policies.forLookup(sandbox, options.mergePolicyId);
-    const graph = withinCap(sandbox, await this.resolve(sandbox, entity), this.deps.maxIdentitiesPerGraph);
+    const graph = await this.profileGraph(sandbox, entity, policy);
     const fragments = await this.deps.data.fragmentsOf(sandbox, identitiesOf(graph));
     const profile = mergeProfile(graph, fragments, policy);
     return options.fields ? selectFields(profile, options.fields) : profile;
   }
 
   async events(sandbox: string, entity: EntityRef, query: EventQuery): Promise<EventPage> {
-    const graph = withinCap(sandbox, await this.resolve(sandbox, entity), this.deps.maxIdentitiesPerGraph);
-    return this.deps.data.eventsOf(sandbox, identitiesOf(graph), query);
+    const { mergePolicyId, ...page } = query;
+    const policy = await this.deps.policies.forLookup(sandbox, mergePolicyId);
+    const graph = await this.profileGraph(sandbox, entity, policy);
+    return this.deps.data.eventsOf(sandbox, identitiesOf(graph), page);
+  }
+
+  /**
+   * The identities whose fragments and events make the profile under the policy: the whole graph (within the cap),
+   * or under `identityGraph: none` the identity looked up alone.
+   */
+  private async profileGraph(sandbox: string, entity: EntityRef, policy: MergePolicy): Promise<GraphView> {
+    const { identity, graph } = await this.located(sandbox, entity);
+    if (stitches(policy)) return withinCap(sandbox, graph, this.deps.maxIdentitiesPerGraph);
+    const own = identityKeyOf(identity);
+    return {
+      ...graph,
+      members: graph.members.filter((member) => identityKeyOf(member.identity) === own),
+      links: [],
+    };
   }
 
   async graph(sandbox: string, entity: EntityRef): Promise<GraphAnswer> {
@@ -87,10 +107,17 @@ export class ProfileReadService {
 
   /** The graph of the identity the caller named, or a 404 when no graph holds it. */
   async resolve(sandbox: string, entity: EntityRef): Promise<GraphView> {
+    return (await this.located(sandbox, entity)).graph;
+  }
+
+  private async located(
+    sandbox: string,
+    entity: EntityRef,
+  ): Promise<{ identity: IdentityRef; graph: GraphView }> {
     const identity = await this.deps.identities.identityOf(sandbox, entity);
     const graph = await this.deps.graph.resolve(sandbox, identity);
     if (!graph) throw notFound('profile of identity', `${entity.entityIdNS}:${entity.entityId}`);
-    return graph;
+    return { identity, graph };
   }
 }
 

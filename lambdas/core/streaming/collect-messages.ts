@@ -5,6 +5,8 @@
  */
 import type { Violation } from '../../http/problem';
 import type { Inlet } from '../catalog/inlets';
+import type { UpsertOperation } from '../profiles/fragments';
+import { operationOf, UNSUPPORTED_OPERATION, type OperationRefusal } from './upsert-operations';
 
 /** Why one message was not accepted: the body of a single message's problem, or one entry of a batch's 207. */
 export interface MessageError {
@@ -24,6 +26,8 @@ export interface ParsedMessage {
   readonly recordPointer: string;
   /** The message is the record itself (no envelope): what an inlet's mapping applies to. */
   readonly raw: boolean;
+  /** `header.operations.data` of an envelope; absent for a create. */
+  readonly operation?: UpsertOperation;
 }
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -44,6 +48,12 @@ export function messageError(
     ...(violations && violations.length > 0 ? { violations } : {}),
   };
 }
+
+/** A refused `header.operations`, its pointer placed under `prefix` (where the message sits in the request). */
+export const operationError = (inlet: Inlet, { refusal }: OperationRefusal, prefix = ''): MessageError =>
+  messageError(inlet, 400, UNSUPPORTED_OPERATION, refusal.message, [
+    { ...refusal, pointer: prefix + refusal.pointer },
+  ]);
 
 const badMessage = (inlet: Inlet, code: string, text: string, pointer: string, keyword: string) =>
   messageError(inlet, 400, code, text, [{ pointer, keyword, message: text }]);
@@ -119,7 +129,16 @@ function parseEnvelope(inlet: Inlet, message: Record<string, unknown>): ParsedMe
       'required',
     );
   }
-  return { datasetId, schemaId, record: body.xdmEntity, recordPointer: '/body/xdmEntity', raw: false };
+  const operation = operationOf(header);
+  if ('refusal' in operation) return operationError(inlet, operation);
+  return {
+    datasetId,
+    schemaId,
+    record: body.xdmEntity,
+    recordPointer: '/body/xdmEntity',
+    raw: false,
+    ...operation,
+  };
 }
 
 export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | MessageError {

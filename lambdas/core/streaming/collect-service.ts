@@ -18,6 +18,12 @@ import type { ApiKeyStore } from '../api-keys/api-key';
 import { accessDenial } from '../api-keys/access';
 import { authenticate } from '../api-keys/api-keys';
 import type { Dataset, DatasetStore } from '../catalog/datasets';
+import {
+  INEXACT_NUMBER,
+  inexactNumbersProblem,
+  inexactNumberViolations,
+  type InexactNumberAt,
+} from '../exact-json';
 import type { Inlet, InletStore } from '../catalog/inlets';
 import type {
   CompiledMappingSet,
@@ -33,7 +39,14 @@ import type { IdentityNormalizer } from '../profiles/identity-normalizer';
 import type { ProfileGuardrails } from '../profiles/profile-ports';
 import type { IdentitySchema } from '../profiles/record-identities';
 import type { RecordValidator } from '../schemas/schema-registry';
-import { isMessageError, isObject, messageError, parseMessage, type MessageError } from './collect-messages';
+import {
+  isMessageError,
+  isObject,
+  messageError,
+  operationError,
+  parseMessage,
+  type MessageError,
+} from './collect-messages';
 import { partitionKeyOf } from './collect-partition-key';
 import {
   entryBytes,
@@ -43,6 +56,7 @@ import {
   type StreamWriter,
 } from './collect-stream';
 import type { StreamMessage } from './stream-message';
+import { operationRefusal, presentFieldViolations } from './upsert-operations';
 
 /**
  * At most this many messages per batch request. Experience Platform bounds a request only by its 1 MB size; a
@@ -86,6 +100,8 @@ export interface CollectRequest {
   readonly presentedKey: string | undefined;
   readonly syncValidation: boolean;
   readonly body: unknown;
+  /** Numbers of the body a JavaScript number would change: the messages holding one are refused. */
+  readonly inexactNumbers?: readonly InexactNumberAt[];
 }
 
 export interface SingleAnswer {
@@ -157,7 +173,8 @@ export class CollectService {
     const received = new Date(scope.receivedAt).getTime();
     const xactionId = `${received}:${this.randomId()}`;
     if (request.body === undefined) throw badRequest('missing-body', 'the request has no message');
-    const prepared = await this.prepare(scope, request.body, xactionId, '');
+    if (request.inexactNumbers?.length) throw inexactNumbersProblem(request.inexactNumbers);
+    const prepared = await this.prepare(scope, request.body, { messageId: xactionId, pointer: '', index: 0 });
     if (isMessageError(prepared)) throw problemOfMessage(prepared);
     const [outcome] = await this.deps.stream.put([prepared.entry]);
     if (!outcome?.ok) throw this.refusal(scope.inlet, outcome);
@@ -173,12 +190,16 @@ export class CollectService {
   async collectBatch(request: CollectRequest): Promise<BatchAnswer> {
     const scope = await this.open(request);
     const messages = batchMessagesOf(request.body);
+    const inexact = inexactNumbersByMessage(request.inexactNumbers ?? []);
     const received = new Date(scope.receivedAt).getTime();
     const batchId = `${received}:${this.randomId()}`;
     const prepared = await Promise.all(
-      messages.map((message, index) =>
-        this.prepare(scope, message, `${batchId}:${index}`, `/messages/${index}`),
-      ),
+      messages.map(async (message, index): Promise<Prepared> => {
+        const numbers = inexact.get(index);
+        if (numbers) return inexactMessage(scope.inlet, numbers);
+        const pointer = `/messages/${index}`;
+        return this.prepare(scope, message, { messageId: `${batchId}:${index}`, pointer, index });
+      }),
     );
     const toWrite = prepared.flatMap((item, index) =>
       isMessageError(item) ? [] : [{ index, entry: item.entry }],
@@ -271,12 +292,14 @@ export class CollectService {
     return compiled.apply(record, { now: () => new Date(scope.receivedAt) });
   }
 
-  /** One message checked and turned into its stream entry, or the reason it is refused. */
+  /**
+   * One message checked and turned into its stream entry, or the reason it is refused. `pointer` is where the
+   * message sits in the request body, `index` its place in the request.
+   */
   private async prepare(
     scope: RequestScope,
     body: unknown,
-    messageId: string,
-    pointer: string,
+    { messageId, pointer, index }: { messageId: string; pointer: string; index: number },
   ): Promise<Prepared> {
     const { inlet } = scope;
     const parsed = parseMessage(inlet, body);
@@ -309,6 +332,8 @@ export class CollectService {
       ]);
     }
     const { dataset, schema } = context;
+    const refusal = operationRefusal(dataset, parsed.operation);
+    if (refusal) return operationError(inlet, refusal, pointer);
     const mapped = parsed.raw ? await this.mapped(scope, parsed.record) : undefined;
     const typed = mapped && context.typing ? typeMappedRecord(mapped.record, context.typing) : undefined;
     const record = typed?.record ?? mapped?.record ?? parsed.record;
@@ -329,7 +354,8 @@ export class CollectService {
       );
     }
     if (scope.syncValidation && context.validator) {
-      const violations = typed?.violations ?? context.validator(record);
+      const violations =
+        typed?.violations ?? presentFieldViolations(context.validator(record), parsed.operation);
       if (violations.length > 0) {
         // A mapped record's pointers are into the record the mapping made; its warnings say which fields it left out.
         return messageError(
@@ -354,6 +380,8 @@ export class CollectService {
       receivedAt: scope.receivedAt,
       origin: 'collection',
       record,
+      requestIndex: index,
+      ...(parsed.operation ? { operation: parsed.operation } : {}),
     };
     const entry: StreamEntry = {
       partitionKey: partitionKeyOf(schema, record, messageId, scope.normalizer, this.deps.guardrails),
@@ -397,6 +425,29 @@ export class CollectService {
     });
   }
 }
+
+const MESSAGE_POINTER = /^\/messages\/(\d+)(?:\/|$)/;
+
+/** A batch body's inexact numbers by the index of the message holding them (the body is `{messages}` only). */
+function inexactNumbersByMessage(found: readonly InexactNumberAt[]): Map<number, InexactNumberAt[]> {
+  const byMessage = new Map<number, InexactNumberAt[]>();
+  for (const number of found) {
+    const index = MESSAGE_POINTER.exec(number.pointer)?.[1];
+    if (index === undefined) throw inexactNumbersProblem([number]);
+    byMessage.set(Number(index), [...(byMessage.get(Number(index)) ?? []), number]);
+  }
+  return byMessage;
+}
+
+/** A message of a batch refused for its numbers; the pointers are into the request body. */
+const inexactMessage = (inlet: Inlet, numbers: readonly InexactNumberAt[]): MessageError =>
+  messageError(
+    inlet,
+    400,
+    INEXACT_NUMBER,
+    `Message holds ${numbers.length} number(s) that would change: ${inexactNumberViolations(numbers)[0]?.message ?? ''}`,
+    inexactNumberViolations(numbers),
+  );
 
 /** `{messages: [...]}` with 1 to MAX_BATCH_MESSAGES messages, or a 400 naming what is wrong. */
 function batchMessagesOf(body: unknown): unknown[] {

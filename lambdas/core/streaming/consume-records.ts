@@ -13,6 +13,7 @@ import type { Violation } from '../../http/problem';
 import type { ChunkCounts, ChunkManifest, QuarantineLine } from '../batches/batch-types';
 import { QUARANTINE_CODES } from '../batches/batch-view';
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
+import { arrivalOrder } from '../profiles/fragments';
 import { timestampSkewViolation } from '../profiles/record-time';
 import type { ConsumeBatchResponse, ConsumeDeps, DatasetTarget, StreamRecord } from './consume-ports';
 import { decodeStreamMessage } from './consume-decode';
@@ -26,6 +27,7 @@ import {
   windowStartOf,
   type StreamMessage,
 } from './stream-message';
+import { presentFieldViolations } from './upsert-operations';
 
 /** The dataset (and sandbox) under which undecodable stream records are quarantined. */
 export const UNKNOWN_DATASET = '_unknown';
@@ -84,9 +86,17 @@ function failedEntry(
       violations,
       code,
       stream: { shardId: source.shardId, sequenceNumber: source.sequenceNumber },
+      ...replayedFields(message),
     },
   };
 }
+
+/** What a replay of the line must carry on: the original time and request position, and the upsert operation. */
+const replayedFields = ({ originalReceivedAt, requestIndex, operation }: StreamMessage) => ({
+  ...(originalReceivedAt !== undefined ? { originalReceivedAt } : {}),
+  ...(requestIndex !== undefined ? { requestIndex } : {}),
+  ...(operation !== undefined ? { operation } : {}),
+});
 
 async function classify(deps: ConsumeDeps, source: StreamRecord, index: number): Promise<Entry> {
   const decoded = decodeStreamMessage(source.data);
@@ -126,7 +136,7 @@ async function classify(deps: ConsumeDeps, source: StreamRecord, index: number):
       },
     ]);
   }
-  const violations = target.validate(message.record);
+  const violations = presentFieldViolations(target.validate(message.record), message.operation);
   if (violations.length > 0) return failedEntry(index, source, message, QUARANTINE_CODES.invalid, violations);
   // Bounded by the first arrival: a replay of last week's record is not from the future.
   const arrivedAt = message.originalReceivedAt ?? message.receivedAt;
@@ -196,11 +206,18 @@ async function applyProfiles(deps: ConsumeDeps, entries: Entry[]): Promise<numbe
   let firstRetry = entries.length;
   for (const group of groups.values()) {
     const [{ sandbox, target }] = group as [Extract<Entry, { kind: 'valid' }>];
-    const items = group.map((entry): ApplyItem => ({
-      record: entry.message.record,
-      source: { batchId: entry.batchId, messageId: entry.message.messageId },
-      receivedAt: entry.receivedAt,
-    }));
+    // A replay is ordered by when its original was accepted, not by when it was replayed; of two records of the
+    // same time, the later in its request wins.
+    const items = group.map(({ message, batchId }): ApplyItem => {
+      const orderedAt = message.originalReceivedAt ?? message.receivedAt;
+      return {
+        record: message.record,
+        source: { batchId, messageId: message.messageId },
+        receivedAt: orderedAt,
+        arrival: arrivalOrder(orderedAt, message.requestIndex ?? 0),
+        ...(message.operation ? { operation: message.operation } : {}),
+      };
+    });
     const outcome = await deps.applyToProfiles({
       sandbox,
       dataset: { id: target.datasetId, profileEnabled: target.profileEnabled },
@@ -247,6 +264,7 @@ function groupWrites(entries: readonly Entry[], chunk: string, writtenAt: string
       messageId: entry.message.messageId,
       receivedAt: entry.receivedAt,
       record: entry.message.record,
+      ...(entry.message.operation ? { operation: entry.message.operation } : {}),
     }));
     const lake = valid[0]
       ? {

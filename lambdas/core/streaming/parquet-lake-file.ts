@@ -3,8 +3,13 @@
  * `received_at` (timestamp, milliseconds, UTC) and `record` (the whole record, JSON logical type) — then one
  * nullable typed column per top-level scalar property the schema declares, so queries can filter without parsing
  * JSON. Nested objects and arrays, and properties reached only through `$ref`, live in `record` alone.
+ *
+ * Streaming files also carry `upsert_operation`: null for a record that is whole (a create), `merge` for a partial
+ * record patched onto the stored one, `delete` for a record removed from the profile store — a reader of the lake
+ * must not take those for whole records.
  */
 import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
+import type { UpsertOperation } from '../profiles/fragments';
 
 export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean';
 
@@ -17,12 +22,15 @@ export interface LakeRow {
   readonly messageId: string;
   readonly receivedAt: string;
   readonly record: unknown;
+  /** Streaming: the message's upsert operation; absent for a create. */
+  readonly operation?: UpsertOperation;
 }
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
+const OPERATION_COLUMN = 'upsert_operation';
 /** The fixed columns; a schema property of the same name is only in `record`. */
-const FIXED_COLUMNS = ['message_id', 'received_at', 'record'];
+const FIXED_COLUMNS = ['message_id', 'received_at', 'record', OPERATION_COLUMN];
 const SCALAR_KINDS: readonly string[] = ['string', 'number', 'integer', 'boolean'];
 const PARQUET_TYPES = { string: 'STRING', number: 'DOUBLE', integer: 'INT64', boolean: 'BOOLEAN' } as const;
 
@@ -82,7 +90,14 @@ export const LAKE_ROW_GROUP_ROWS = 10_000;
  */
 const UNIQUE_VALUES = { encoding: 'PLAIN', statistics: false } as const;
 
-function columnDataOf(rows: readonly LakeRow[], columns: readonly TypedColumn[]): ColumnSource[] {
+function columnDataOf(
+  rows: readonly LakeRow[],
+  columns: readonly TypedColumn[],
+  withOperations: boolean,
+): ColumnSource[] {
+  const operation: ColumnSource[] = withOperations
+    ? [{ name: OPERATION_COLUMN, data: rows.map((row) => row.operation ?? null), type: 'STRING' }]
+    : [];
   return [
     {
       name: 'message_id',
@@ -98,6 +113,7 @@ function columnDataOf(rows: readonly LakeRow[], columns: readonly TypedColumn[])
       nullable: false,
     },
     { name: 'record', data: rows.map((row) => row.record), type: 'JSON', nullable: false, ...UNIQUE_VALUES },
+    ...operation,
     ...columns.map((column): ColumnSource => ({
       name: column.name,
       data: rows.map((row) => cell(row.record, column)),
@@ -119,8 +135,10 @@ export class LakeParquetWriter {
   constructor(
     private readonly columns: readonly TypedColumn[],
     private readonly rowGroupRows = LAKE_ROW_GROUP_ROWS,
+    /** Whether rows carry an upsert operation (streaming files). */
+    private readonly withOperations = false,
   ) {
-    const schema = schemaFromColumnData({ columnData: columnDataOf([], columns) });
+    const schema = schemaFromColumnData({ columnData: columnDataOf([], columns, withOperations) });
     this.parquet = new ParquetWriter({ writer: this.output, schema });
   }
 
@@ -144,7 +162,7 @@ export class LakeParquetWriter {
   private flush(): void {
     if (this.pending.length === 0) return;
     // The schema is fixed at construction; each group gives only the values and how to encode them.
-    const columnData = columnDataOf(this.pending, this.columns).map(
+    const columnData = columnDataOf(this.pending, this.columns, this.withOperations).map(
       ({ type: _type, nullable: _nullable, ...rest }) => rest,
     );
     void this.parquet.write({ columnData, rowGroupSize: this.pending.length });
@@ -152,8 +170,9 @@ export class LakeParquetWriter {
   }
 }
 
+/** A streaming lake file: every row at once, with the upsert operation column. */
 export function lakeParquetFile(rows: readonly LakeRow[], columns: readonly TypedColumn[]): Uint8Array {
-  const writer = new LakeParquetWriter(columns, Math.max(rows.length, 1));
+  const writer = new LakeParquetWriter(columns, Math.max(rows.length, 1), true);
   for (const row of rows) writer.add(row);
   return writer.finish();
 }

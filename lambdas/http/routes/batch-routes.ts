@@ -3,7 +3,7 @@ import { MAX_REPLAY_RECORDS, type BatchService } from '../../core/batches/batch-
 import { FILE_BATCH_STATUSES } from '../../core/batches/file-batch-types';
 import type { RouteMap } from '../api-handler';
 import { badRequest } from '../problem';
-import { pageRequest, parseInput, pathId } from '../input';
+import { onlyQuery, PAGE_QUERY, pageRequest, parseInput, pathId } from '../input';
 
 /** Statuses of either kind of batch: streaming batches are processing, success or failed. */
 const STATUSES = FILE_BATCH_STATUSES;
@@ -28,6 +28,7 @@ function statusOf(query: Readonly<Record<string, string>>) {
 export function batchRoutes(deps: { readonly batches: BatchService }): RouteMap {
   return {
     'GET /catalog/batches': async (request) => {
+      onlyQuery(request.query, ['datasetId', 'status', ...PAGE_QUERY]);
       const { datasetId } = request.query;
       const query = { ...(datasetId ? { datasetId } : {}), ...statusOf(request.query) };
       return {
@@ -39,14 +40,17 @@ export function batchRoutes(deps: { readonly batches: BatchService }): RouteMap 
       status: 200,
       body: await deps.batches.get(request.sandbox, pathId(request, 'batchId', 'batch')),
     }),
-    'GET /export/batches/{batchId}/failed': async (request) => ({
-      status: 200,
-      body: await deps.batches.failed(
-        request.sandbox,
-        pathId(request, 'batchId', 'batch'),
-        pageRequest(request.query),
-      ),
-    }),
+    'GET /export/batches/{batchId}/failed': async (request) => {
+      onlyQuery(request.query, PAGE_QUERY);
+      return {
+        status: 200,
+        body: await deps.batches.failed(
+          request.sandbox,
+          pathId(request, 'batchId', 'batch'),
+          pageRequest(request.query),
+        ),
+      };
+    },
     'POST /batches/{batchId}/replay': async (request) => {
       const body = parseInput(ReplayBody, request.body ?? {});
       const outcome = await deps.batches.replay(

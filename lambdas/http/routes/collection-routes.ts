@@ -8,15 +8,42 @@ import { pathId } from '../input';
 import { badRequest, payloadTooLarge } from '../problem';
 import { lowerCaseHeaders, MAX_BODY_BYTES } from '../request';
 
-/** `?syncValidation=true|false` (absent: false); anything else is a 400 rather than a silent default. */
+/** `synchronousValidation` is the older spelling of `syncValidation` in Experience Platform's docs. */
+const SYNC_VALIDATION_NAMES = ['syncValidation', 'synchronousValidation'];
+
+const invalidQuery = (name: string, keyword: string, message: string) =>
+  badRequest('invalid-query', message, [{ pointer: `/query/${name}`, keyword, message }]);
+
+/**
+ * `?syncValidation=true|false` (absent: false), also spelled `synchronousValidation`; anything else is a 400 rather
+ * than a silent default, and so is any other query parameter: the collection routes take no other, and one that
+ * would change what happens to the message (Experience Platform's `x-adobe-flow-id`, which picks a dataflow) must
+ * not be dropped unread.
+ */
 function syncValidationOf(request: ApiRequest): boolean {
-  const value = request.query.syncValidation;
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  const message = `syncValidation must be true or false, not '${value}'`;
-  throw badRequest('invalid-query', message, [
-    { pointer: '/query/syncValidation', keyword: 'enum', message },
-  ]);
+  const unknown = Object.keys(request.query).find((name) => !SYNC_VALIDATION_NAMES.includes(name));
+  if (unknown !== undefined) {
+    throw invalidQuery(
+      unknown,
+      'additionalProperties',
+      `unknown query parameter '${unknown}': the collection routes take only ${SYNC_VALIDATION_NAMES.join(' or ')}`,
+    );
+  }
+  const values = SYNC_VALIDATION_NAMES.flatMap((name) => {
+    const value = request.query[name];
+    if (value === undefined) return [];
+    if (value !== 'true' && value !== 'false')
+      throw invalidQuery(name, 'enum', `${name} must be true or false, not '${value}'`);
+    return [value === 'true'];
+  });
+  if (new Set(values).size > 1) {
+    throw invalidQuery(
+      'synchronousValidation',
+      'const',
+      'syncValidation and synchronousValidation (its older spelling) disagree',
+    );
+  }
+  return values[0] ?? false;
 }
 
 const collectRequest = (request: ApiRequest): CollectRequest => ({
@@ -25,6 +52,7 @@ const collectRequest = (request: ApiRequest): CollectRequest => ({
   presentedKey: presentedKeyOf(request.headers),
   syncValidation: syncValidationOf(request),
   body: request.body,
+  inexactNumbers: request.inexactNumbers ?? [],
 });
 
 /** Experience Platform's collection paths: one message (200) or a batch of messages (207, one entry each). */

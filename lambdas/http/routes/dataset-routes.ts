@@ -13,12 +13,26 @@ const tags = z
   .record(z.string().min(1).max(256), z.array(z.string().max(256)).max(MAX_TAG_VALUES))
   .refine((value) => Object.keys(value).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
 
-/** `schemaRef: {id}` is Experience Platform's spelling of `schemaId`; either is accepted. */
+/**
+ * Experience Platform's `schemaRef.contentType`: `application/vnd.adobe.xed[-variant]+json`, with the schema version
+ * to bind as `;version=N` (without it, the latest).
+ */
+const XED_CONTENT_TYPE = /^application\/vnd\.adobe\.xed(?:-[a-z-]+)?\+json(?:\s*;\s*version=(\d{1,9}))?$/i;
+
+/** `schemaRef: {id, contentType?}` is Experience Platform's spelling of `schemaId`; either is accepted. */
 const NewDatasetBody = z
   .strictObject({
     name: displayText(256),
     schemaId: schemaId.optional(),
-    schemaRef: z.object({ id: schemaId, contentType: z.string().optional() }).optional(),
+    schemaRef: z
+      .strictObject({
+        id: schemaId,
+        contentType: z
+          .string()
+          .regex(XED_CONTENT_TYPE, 'must be application/vnd.adobe.xed+json;version=N')
+          .optional(),
+      })
+      .optional(),
     profileEnabled: z.boolean().optional(),
     identityEnabled: z.boolean().optional(),
     description: z.string().max(4096).optional(),
@@ -27,7 +41,21 @@ const NewDatasetBody = z
   .refine((body) => body.schemaId !== undefined || body.schemaRef !== undefined, {
     message: 'schemaId is required',
     path: ['schemaId'],
-  });
+  })
+  .refine(
+    (body) =>
+      body.schemaId === undefined || body.schemaRef === undefined || body.schemaId === body.schemaRef.id,
+    {
+      message: 'schemaId and schemaRef.id name different schemas',
+      path: ['schemaRef', 'id'],
+    },
+  );
+
+/** The version a `schemaRef.contentType` names, if it names one. */
+const versionOfContentType = (contentType: string | undefined): number | undefined => {
+  const version = contentType === undefined ? undefined : XED_CONTENT_TYPE.exec(contentType)?.[1];
+  return version === undefined ? undefined : Number(version);
+};
 
 const DatasetPatchBody = z
   .strictObject({
@@ -40,7 +68,11 @@ const DatasetPatchBody = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'give at least one field to change');
 
-const ListQuery = z.object({ schemaId: schemaId.optional() });
+const ListQuery = z.strictObject({
+  schemaId: schemaId.optional(),
+  limit: z.string().optional(),
+  start: z.string().optional(),
+});
 
 /** What the API shows: everything but the concurrency revision. */
 function view(dataset: Dataset) {
@@ -51,9 +83,14 @@ export function datasetRoutes(deps: { readonly datasets: DatasetService }): Rout
   return {
     'POST /datasets': async (request) => {
       const { schemaRef, schemaId: id, ...input } = parseInput(NewDatasetBody, request.body);
+      const schemaVersion = versionOfContentType(schemaRef?.contentType);
       const dataset = await deps.datasets.create(
         request.sandbox,
-        { ...input, schemaId: id ?? schemaRef?.id ?? '' },
+        {
+          ...input,
+          schemaId: id ?? schemaRef?.id ?? '',
+          ...(schemaVersion !== undefined ? { schemaVersion } : {}),
+        },
         requireCaller(request).keyId,
       );
       return { status: 201, body: view(dataset) };

@@ -20,7 +20,10 @@ const NewBatchBody = z.strictObject({
   datasetId: z.string().min(1).max(128),
   inputFormat: InputFormatInput,
   externalId: z.string().min(1).max(256).optional(),
-  enableErrorDiagnostics: z.boolean().optional(),
+  // Failed rows are always kept with their reasons (GET /export/batches/{id}/failed): false cannot be honoured.
+  enableErrorDiagnostics: z
+    .literal(true, { error: 'failed rows are always kept with their reasons; false cannot be honoured' })
+    .optional(),
   partialIngestionPercent: z.number().min(0).max(100).optional(),
   replay: z
     .strictObject({

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import type { AttributeMerge, MergePolicyService } from '../../core/profiles/merge-policies';
-import { MAX_PRECEDENCE_DATASETS } from '../../core/profiles/merge-policies';
+import { IDENTITY_GRAPH_TYPES, MAX_PRECEDENCE_DATASETS } from '../../core/profiles/merge-policies';
 import type { RouteMap } from '../api-handler';
 import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
+import { badRequest } from '../problem';
+
+/** Experience Platform's XDM class of profiles, the one class merge policies apply to. */
+const PROFILE_CLASS = '_xdm.context.profile';
 
 /** Dataset ids are 24 hex digits; anything far longer cannot name one. */
 const MAX_DATASET_ID_LENGTH = 64;
@@ -24,12 +28,31 @@ const NewMergePolicyBody = z.strictObject({
   ]),
   datasets: z.array(z.string().min(1).max(MAX_DATASET_ID_LENGTH)).max(MAX_PRECEDENCE_DATASETS).optional(),
   default: z.boolean().optional(),
-  // Experience Platform's other fields, accepted so its clients work unchanged: Tributary has one identity graph
-  // (the linked identities) and one profile class, and no edge.
-  schema: z.object({ name: z.string().max(256) }).optional(),
-  identityGraph: z.object({ type: z.enum(['pdg', 'none']) }).optional(),
-  isActiveOnEdge: z.boolean().optional(),
+  identityGraph: z.strictObject({ type: z.enum(IDENTITY_GRAPH_TYPES) }).optional(),
+  // Experience Platform's other fields, accepted where they say what Tributary does: policies merge the one profile
+  // class, and there is no edge to activate them on.
+  schema: z
+    .strictObject({
+      name: z.literal(PROFILE_CLASS, { error: `merge policies apply to ${PROFILE_CLASS} only` }),
+    })
+    .optional(),
+  isActiveOnEdge: z
+    .literal(false, { error: 'Tributary has no edge to activate a merge policy on' })
+    .optional(),
 });
+
+/** Two lists of precedence (ours and Experience Platform's) would leave one of them unread. */
+function datasetsOf(body: z.output<typeof NewMergePolicyBody>): readonly string[] | undefined {
+  const merge = body.attributeMerge;
+  const order = typeof merge === 'string' ? undefined : merge.order;
+  if (body.datasets !== undefined && order !== undefined) {
+    const message = 'give the precedence once: datasets or attributeMerge.order';
+    throw badRequest('invalid-merge-policy', message, [
+      { pointer: '/attributeMerge/order', keyword: 'oneOf', message },
+    ]);
+  }
+  return body.datasets ?? order;
+}
 
 export function mergePolicyRoutes(deps: { readonly policies: MergePolicyService }): RouteMap {
   return {
@@ -37,13 +60,14 @@ export function mergePolicyRoutes(deps: { readonly policies: MergePolicyService 
       const body = parseInput(NewMergePolicyBody, request.body);
       const merge = body.attributeMerge;
       const attributeMerge = typeof merge === 'string' ? merge : AEP_ATTRIBUTE_MERGE[merge.type]!;
-      const datasets = body.datasets ?? (typeof merge === 'string' ? undefined : merge.order);
+      const datasets = datasetsOf(body);
       const policy = await deps.policies.create(
         request.sandbox,
         {
           name: body.name,
           attributeMerge,
           ...(datasets !== undefined ? { datasets } : {}),
+          ...(body.identityGraph !== undefined ? { identityGraph: body.identityGraph.type } : {}),
           ...(body.default !== undefined ? { default: body.default } : {}),
         },
         requireCaller(request).keyId,

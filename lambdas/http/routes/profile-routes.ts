@@ -15,15 +15,28 @@ const FIELD_PATH = /^[^.,\s]+(\.[^.,\s]+)*$/;
 /** Merge policy ids are UUIDs (or the implicit default's name); a longer value cannot name one. */
 const MAX_MERGE_POLICY_ID_LENGTH = 128;
 
-// Extra query parameters (Experience Platform's `schema.name`, `relatedSchema.name`) are accepted and ignored.
-const EntityQuery = z.object({
+/** Experience Platform's XDM classes, as its access API names them in `schema.name` and `relatedSchema.name`. */
+const PROFILE_CLASS = '_xdm.context.profile';
+const EVENT_CLASS = '_xdm.context.experienceevent';
+
+/** `schema.name=<class>`: what a lookup reads; accepted when it names what the route answers, refused otherwise. */
+const classParameter = (name: string) => z.literal(name, { error: `this route answers ${name}` }).optional();
+
+const entityFields = {
   entityId: z.string().min(1, 'is required').max(DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength),
   entityIdNS: z.string().min(1, 'is required').max(64),
-});
+};
+const pageFields = { limit: z.string().optional(), start: z.string().optional() };
 
-const ProfileQuery = EntityQuery.extend({
+// Every route names its query parameters: one it does not know (Experience Platform's `orderby`, say) is refused,
+// never dropped unread.
+const EntityQuery = z.strictObject(entityFields);
+
+const ProfileQuery = z.strictObject({
+  ...entityFields,
   mergePolicyId: z.string().min(1).max(MAX_MERGE_POLICY_ID_LENGTH).optional(),
   fields: z.string().optional(),
+  'schema.name': classParameter(PROFILE_CLASS),
 });
 
 /** A time bound as ISO 8601 or, as Experience Platform sends it, milliseconds since the epoch; NaN when neither. */
@@ -37,15 +50,22 @@ const timeBound = z
   })
   .transform((value) => new Date(epochOrIso(value)).toISOString());
 
-const EventsQuery = EntityQuery.extend({
+const EventsQuery = z.strictObject({
+  ...entityFields,
+  ...pageFields,
   startTime: timeBound.optional(),
   endTime: timeBound.optional(),
+  mergePolicyId: z.string().min(1).max(MAX_MERGE_POLICY_ID_LENGTH).optional(),
+  'schema.name': classParameter(EVENT_CLASS),
+  'relatedSchema.name': classParameter(PROFILE_CLASS),
 });
 
-function entityOf(request: ApiRequest): EntityRef {
-  const { entityId, entityIdNS } = parseInput(EntityQuery, request.query, 'the query');
-  return { entityId, entityIdNS };
+function entityOf(query: { readonly entityId: string; readonly entityIdNS: string }): EntityRef {
+  return { entityId: query.entityId, entityIdNS: query.entityIdNS };
 }
+
+const entityQueryOf = (request: ApiRequest): EntityRef =>
+  entityOf(parseInput(EntityQuery, request.query, 'the query'));
 
 function fieldsOf(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -72,22 +92,24 @@ export function profileRoutes(deps: {
     'GET /profiles': async (request) => {
       const query = parseInput(ProfileQuery, request.query, 'the query');
       const fields = fieldsOf(query.fields);
-      const profile = await deps.reads.profile(request.sandbox, entityOf(request), {
+      const profile = await deps.reads.profile(request.sandbox, entityOf(query), {
         ...(query.mergePolicyId !== undefined ? { mergePolicyId: query.mergePolicyId } : {}),
         ...(fields !== undefined ? { fields } : {}),
       });
       return { status: 200, body: profile };
     },
     'GET /profiles/events': async (request) => {
-      const { startTime, endTime } = parseInput(EventsQuery, request.query, 'the query');
+      const query = parseInput(EventsQuery, request.query, 'the query');
+      const { startTime, endTime, mergePolicyId } = query;
       if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
         const message = 'startTime must not be after endTime';
         throw badRequest('invalid-time-range', message, [
           { pointer: '/startTime', keyword: 'range', message },
         ]);
       }
-      const page = await deps.reads.events(request.sandbox, entityOf(request), {
+      const page = await deps.reads.events(request.sandbox, entityOf(query), {
         ...pageRequest(request.query),
+        ...(mergePolicyId !== undefined ? { mergePolicyId } : {}),
         ...(startTime !== undefined ? { startTime } : {}),
         ...(endTime !== undefined ? { endTime } : {}),
       });
@@ -95,11 +117,11 @@ export function profileRoutes(deps: {
     },
     'GET /identities/graph': async (request) => ({
       status: 200,
-      body: await deps.reads.graph(request.sandbox, entityOf(request)),
+      body: await deps.reads.graph(request.sandbox, entityQueryOf(request)),
     }),
     'DELETE /profiles': async (request) => ({
       status: 200,
-      body: await privacyDelete(deps, request.sandbox, entityOf(request)),
+      body: await privacyDelete(deps, request.sandbox, entityQueryOf(request)),
     }),
   };
 }

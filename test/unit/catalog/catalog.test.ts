@@ -188,7 +188,7 @@ describe('DatasetService', () => {
       schemaVersion: 2,
       schemaClass: 'profile',
       profileEnabled: true,
-      identityEnabled: false,
+      identityEnabled: true,
       tags: {},
     });
     expect(dataset.id).toMatch(/^[0-9a-f]{24}$/);
@@ -231,7 +231,8 @@ describe('DatasetService', () => {
     // Assess
     expect(onCreate).toMatchObject({ status: 422, code: 'profile-needs-identity' });
     expect(onCreate.detail).toContain('neither a primary identity nor an identityMap');
-    expect(identity).toMatchObject({ status: 422, code: 'identity-needs-identities' });
+    expect(identity).toMatchObject({ status: 400, code: 'unsupported-flag' });
+    expect(identity.violations?.[0]?.pointer).toBe('/identityEnabled');
     expect(onPatch).toMatchObject({ profileEnabled: true, schemaVersion: 2, revision: 2 });
   });
 

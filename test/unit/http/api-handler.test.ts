@@ -192,6 +192,28 @@ describe('createApiHandler', () => {
     expect(malformed.json?.detail).toMatch(/position 5/);
   });
 
+  it('refuses a body holding a number JSON.parse would change (400 naming it) before any route sees it', async () => {
+    // Prepare
+    seen.length = 0;
+
+    // Act
+    const response = await setup(echo).call({
+      method: 'POST',
+      resource: '/datasets',
+      rawBody: '{"name":"x","limits":[1,9007199254740993]}',
+      headers: { 'content-type': 'application/json' },
+      ...admin,
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toMatchObject({
+      code: 'inexact-number',
+      violations: [{ pointer: '/limits/1', keyword: 'exactNumber' }],
+    });
+    expect(seen).toEqual([]);
+  });
+
   it('answers 404 for routes it does not serve', async () => {
     // Act
     const unknown = await setup(echo).call({ method: 'GET', resource: '/nowhere', ...admin });

@@ -53,7 +53,8 @@ describe('typing a mapped record', () => {
     });
 
     // Assess
-    expect(typed).toEqual({
+    expect(typed.violations).toEqual([]);
+    expect(typed.record).toEqual({
       orderId: '42',
       quantity: 3,
       price: 9.5,

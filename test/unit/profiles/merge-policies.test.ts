@@ -177,6 +177,44 @@ describe('MergePolicyService', () => {
 });
 
 describe('POST /merge-policies', () => {
+  it.each([
+    [{ schema: { name: '_xdm.context.experienceevent' } }, '/schema/name'],
+    [{ isActiveOnEdge: true }, '/isActiveOnEdge'],
+    [{ identityGraph: { type: 'coop' } }, '/identityGraph/type'],
+    [
+      { attributeMerge: { type: 'dataSetPrecedence', order: ['ds-crm'] }, datasets: ['ds-web'] },
+      '/attributeMerge/order',
+    ],
+  ])('refuses %j, naming %s, rather than ignore a field it cannot honour', async (fields, pointer) => {
+    // Prepare
+    const { policies, store } = service();
+    const route = mergePolicyRoutes({ policies })['POST /merge-policies']!;
+
+    // Act
+    const problem = await problemOf(route(request({ name: 'p', attributeMerge: 'timestamp', ...fields })));
+
+    // Assess
+    expect(problem.status).toBe(400);
+    expect(problem.violations?.[0]?.pointer).toBe(pointer);
+    expect(store.policies).toEqual([]);
+  });
+
+  it('keeps identityGraph none on the policy, and pdg by default', async () => {
+    // Prepare
+    const { policies } = service();
+    const route = mergePolicyRoutes({ policies })['POST /merge-policies']!;
+
+    // Act
+    const none = await route(
+      request({ name: 'a', attributeMerge: 'timestamp', identityGraph: { type: 'none' } }),
+    );
+    const plain = await route(request({ name: 'b', attributeMerge: 'timestamp', isActiveOnEdge: false }));
+
+    // Assess
+    expect(none.body).toMatchObject({ identityGraph: { type: 'none' } });
+    expect(plain.body).toMatchObject({ identityGraph: { type: 'pdg' } });
+  });
+
   it("accepts Experience Platform's {type, order} spelling", async () => {
     // Prepare
     const { policies } = service();

@@ -5,7 +5,11 @@ import {
   MergePolicyService,
   type MergePolicy,
 } from '../../../lambdas/core/profiles/merge-policies';
-import { DEFAULT_PROFILE_GUARDRAILS } from '../../../lambdas/core/profiles/profile-ports';
+import {
+  DEFAULT_PROFILE_GUARDRAILS,
+  type IdentityRef,
+  type ProfileEvent,
+} from '../../../lambdas/core/profiles/profile-ports';
 import { mergeProfile, selectFields } from '../../../lambdas/core/profiles/profile-read';
 import { NormalizingIdentityLookup } from '../../../lambdas/core/profiles/profile-read-identities';
 import { ProfileReadService } from '../../../lambdas/core/profiles/profile-read-service';
@@ -222,7 +226,9 @@ describe('selectFields', () => {
 });
 
 describe('ProfileReadService', () => {
-  const build = (options: { cap?: number; graphs?: ReturnType<typeof graphOf>[] } = {}) => {
+  const build = (
+    options: { cap?: number; graphs?: ReturnType<typeof graphOf>[]; events?: ProfileEvent[] } = {},
+  ) => {
     const policyStore = new MemoryMergePolicyStore();
     const policies = new MergePolicyService({ store: policyStore, datasets: new KnownDatasets(['ds-crm']) });
     const normalizer = new IdentityNormalizer({
@@ -238,7 +244,7 @@ describe('ProfileReadService', () => {
     const reads = new ProfileReadService({
       identities,
       graph: new FixedGraph(options.graphs ?? [GRAPH]),
-      data: new MemoryProfileData(FRAGMENTS),
+      data: new MemoryProfileData(FRAGMENTS, options.events),
       policies,
       maxIdentitiesPerGraph: options.cap ?? DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerGraph,
     });
@@ -277,6 +283,40 @@ describe('ProfileReadService', () => {
     // Assess
     expect(profile.attributes).toEqual({ person: { name: { first: 'Alice' } } });
     expect(profile.mergePolicy).toEqual({ id: policy.id, attributeMerge: 'datasetPrecedence' });
+  });
+
+  it('builds the profile of a policy with identityGraph none from the identity looked up alone, events too', async () => {
+    // Prepare
+    const event = (identity: IdentityRef, eventId: string): ProfileEvent => ({
+      datasetId: 'ds-web',
+      identity,
+      eventId,
+      timestamp: '2024-05-02T00:00:00.000Z',
+      body: {},
+      source: { datasetId: 'ds-web', at: '2024-05-02T00:00:00.000Z' },
+    });
+    const { reads, policies } = build({ events: [event(ALICE, 'web-1'), event(ALICE_CRM, 'crm-1')] });
+    const own = await policies.create(
+      SANDBOX,
+      { name: 'no stitching', attributeMerge: 'timestamp', identityGraph: 'none' },
+      'k',
+    );
+    const crmId = { entityId: 'C-1', entityIdNS: 'CRMID' };
+
+    // Act
+    const profile = await reads.profile(SANDBOX, crmId, { mergePolicyId: own.id });
+    const events = await reads.events(SANDBOX, crmId, { mergePolicyId: own.id, limit: 10 });
+    const stitchedEvents = await reads.events(SANDBOX, crmId, { limit: 10 });
+
+    // Assess
+    expect(own.identityGraph).toEqual({ type: 'none' });
+    expect(profile.identities).toEqual([ALICE_CRM]);
+    expect(profile.attributes).toEqual({
+      person: { name: { first: 'Alice', last: 'Smith' } },
+      loyalty: { tier: 'gold' },
+    });
+    expect(events.items.map((item) => item.eventId)).toEqual(['crm-1']);
+    expect(stitchedEvents.items.map((item) => item.eventId).sort()).toEqual(['crm-1', 'web-1']);
   });
 
   it.each([

@@ -17,6 +17,7 @@ import { createApiHandler } from '../../../lambdas/http/api-handler';
 import { COLLECTION_ROUTES } from '../../../lambdas/http/route-table';
 import { collectionRoutes, declaredSizeLimit } from '../../../lambdas/http/routes/collection-routes';
 import { MemoryApiKeyStore } from '../api-keys/memory-api-key-store';
+import { lambdaContext, proxyEvent } from '../http/proxy-events';
 import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import { MemoryDatasetStore, MemoryInletStore } from '../catalog/memory-catalog-stores';
 import { newRegistry, personSchema, SANDBOX } from '../schemas/registry-fixture';
@@ -129,8 +130,48 @@ export async function collectFixture(
     routes: () => collectionRoutes({ collect: service }),
     definitions: COLLECTION_ROUTES,
     logger: new Logger({ serviceName: 'collect-test', logLevel: 'SILENT' }),
+    inexactNumbersPerMessage: true,
   }).use(declaredSizeLimit);
-  return { service, stream, handler, dataset, inlets };
+  return { service, stream, handler, dataset, inlets, datasets, registry };
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, unknown>;
+  readonly body: Record<string, unknown>;
+}
+
+export interface PostOptions {
+  readonly batch?: boolean;
+  readonly headers?: Record<string, string>;
+  readonly query?: Record<string, string>;
+  readonly rawBody?: string;
+}
+
+/** POSTs a body to an inlet's single (or, with `batch`, batch) collection route through the handler. */
+export async function postToInlet(
+  handler: Awaited<ReturnType<typeof collectFixture>>['handler'],
+  inletId: string,
+  body: unknown,
+  options: PostOptions = {},
+): Promise<Answer> {
+  const resource = options.batch ? '/collection/batch/{inletId}' : '/collection/{inletId}';
+  const event = proxyEvent({
+    method: 'POST',
+    resource,
+    path: resource.replace('{inletId}', inletId),
+    pathParameters: { inletId },
+    body,
+    ...(options.rawBody !== undefined ? { rawBody: options.rawBody } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.query ? { query: options.query } : {}),
+  });
+  const result = await handler(event, lambdaContext());
+  return {
+    status: result.statusCode,
+    headers: result.headers ?? {},
+    body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {},
+  };
 }
 
 /** An XDM envelope for the person dataset. */

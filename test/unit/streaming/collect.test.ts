@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_BATCH_MESSAGES } from '../../../lambdas/core/streaming/collect-service';
-import { lambdaContext, proxyEvent } from '../http/proxy-events';
 import {
   collectFixture,
   DATASET_ID,
@@ -11,17 +10,14 @@ import {
   OPEN_INLET,
   OTHER_SANDBOX_KEY,
   PERSON_SCHEMA_ID,
+  postToInlet,
   RAW_INLET,
   READ_KEY,
+  type Answer,
+  type PostOptions,
 } from './collect-fixture';
 
 type Fixture = Awaited<ReturnType<typeof collectFixture>>;
-
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, unknown>;
-  readonly body: Record<string, unknown>;
-}
 
 const RECEIVED_MS = NOW.getTime();
 
@@ -32,34 +28,8 @@ describe('collect: POST /collection/{inletId} and /collection/batch/{inletId}', 
     fixture = await collectFixture();
   });
 
-  async function post(
-    inletId: string,
-    body: unknown,
-    options: {
-      batch?: boolean;
-      headers?: Record<string, string>;
-      query?: Record<string, string>;
-      rawBody?: string;
-    } = {},
-  ): Promise<Answer> {
-    const resource = options.batch ? '/collection/batch/{inletId}' : '/collection/{inletId}';
-    const event = proxyEvent({
-      method: 'POST',
-      resource,
-      path: resource.replace('{inletId}', inletId),
-      pathParameters: { inletId },
-      body,
-      ...(options.rawBody !== undefined ? { rawBody: options.rawBody } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.query ? { query: options.query } : {}),
-    });
-    const result = await fixture.handler(event, lambdaContext());
-    return {
-      status: result.statusCode,
-      headers: result.headers ?? {},
-      body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {},
-    };
-  }
+  const post = (inletId: string, body: unknown, options: PostOptions = {}): Promise<Answer> =>
+    postToInlet(fixture.handler, inletId, body, options);
 
   describe('one message', () => {
     it('accepts an envelope on an unauthenticated inlet and writes its StreamMessage keyed by the primary identity', async () => {
@@ -89,6 +59,7 @@ describe('collect: POST /collection/{inletId} and /collection/batch/{inletId}', 
           receivedAt: NOW.toISOString(),
           origin: 'collection',
           record: { email: ' Jane@Example.COM ', person: { name: 'Jane' } },
+          requestIndex: 0,
         },
       ]);
     });

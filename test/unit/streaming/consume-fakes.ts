@@ -107,12 +107,17 @@ export function streamRecord(
   };
 }
 
+/** The rows of one lake file, read back with hyparquet. */
+export async function lakeRowsOf<Row>(body: Uint8Array): Promise<Row[]> {
+  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  return (await parquetReadObjects({ file })) as Row[];
+}
+
 /** Every lake row (message ids) across every Parquet file, read back with hyparquet. */
 export async function lakeMessageIds(lake: MemoryObjects): Promise<string[]> {
   const ids: string[] = [];
   for (const body of lake.objects.values()) {
-    const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-    const rows = (await parquetReadObjects({ file })) as { message_id: string }[];
+    const rows = await lakeRowsOf<{ message_id: string }>(body);
     ids.push(...rows.map((row) => row.message_id));
   }
   return ids.sort();

@@ -3,9 +3,12 @@
  * the null marker are left out, values are coerced where the schema says so, and the record is checked for its field
  * count and for a value that would have to be both a value and an object (`a` and `a.b` both given).
  */
+import { toPointer } from '../../../http/input';
+import { InexactNumber, type InexactNumberAt } from '../../exact-json';
 import { columnPath } from './csv-columns';
 import { coercionFor, type Coercion } from './field-coercion';
 import type { FieldTypes, RowError } from './file-format-types';
+import { inexactNumberRowError } from './json-record';
 import { tooManyFieldsMessage } from './leaf-fields';
 import { setOwn } from './own-property';
 
@@ -61,6 +64,7 @@ export class CsvRecordBuilder {
     }
     const { nullMarker, maxFieldsPerRow } = this.options;
     const record: Record<string, unknown> = {};
+    const inexact: InexactNumberAt[] = [];
     let fieldCount = 0;
     for (let index = 0; index < columns.length; index += 1) {
       const text = fields[index]!;
@@ -68,7 +72,9 @@ export class CsvRecordBuilder {
       fieldCount += 1;
       const column = columns[index]!;
       const value = column.coerce === undefined ? text : column.coerce(text);
-      if (!column.nested) {
+      if (value instanceof InexactNumber) {
+        inexact.push({ pointer: toPointer(column.path), literal: value.literal });
+      } else if (!column.nested) {
         setOwn(record, column.path[0]!, value);
       } else if (!placeAt(record, column.path, value)) {
         return {
@@ -82,7 +88,8 @@ export class CsvRecordBuilder {
     if (fieldCount > maxFieldsPerRow) {
       return { error: { code: 'too-many-fields', message: tooManyFieldsMessage(maxFieldsPerRow) } };
     }
-    return { record };
+    const error = inexactNumberRowError(inexact);
+    return error ? { error } : { record };
   }
 }
 

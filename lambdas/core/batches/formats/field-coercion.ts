@@ -1,12 +1,17 @@
 /**
  * Text to the schema's types. CSV values are text; where the schema allows a number, an integer or a boolean but not
  * a string, the text is converted when it reads as one (surrounding spaces ignored). Text that does not convert
- * stays a string, so that validation reports the field with the type the schema expected.
+ * stays a string, so that validation reports the field with the type the schema expected. Number text that a
+ * JavaScript number would not hold exactly (`9007199254740993`, `1e400`, `1e-400`) becomes an `InexactNumber`, which
+ * the CSV reader and `RecordCoercion` turn into an `inexact-number` failure naming the field: never a changed value.
  *
  * A record a mapping made (`RecordCoercion`) is converted the same way, field by field, with Data Prep's implicit
  * conversions: its wider boolean words (`yes`, `on`, `y`…), and numbers or booleans written where the schema wants
  * text become text. Dates are the validator's to recognise (core/mapping-sets/implicit-dates.ts).
  */
+import { toPointer } from '../../../http/input';
+import type { Violation } from '../../../http/problem';
+import { InexactNumber, inexactNumberViolations, isExactNumberLiteral } from '../../exact-json';
 import type { FieldTypes } from './file-format-types';
 import { setOwn } from './own-property';
 
@@ -44,13 +49,8 @@ export function coercionFor(
   if (!number && !integer && !boolean) return undefined;
   return (text) => {
     const trimmed = hasOuterSpace(text) ? text.trim() : text;
-    if (number && NUMBER.test(trimmed)) {
-      const value = Number(trimmed);
-      if (Number.isFinite(value)) return value;
-    } else if (integer && INTEGER.test(trimmed)) {
-      // Beyond 2^53 a number would silently change the value; the string lets validation say so instead.
-      const value = Number(trimmed);
-      if (Number.isSafeInteger(value)) return value;
+    if ((number && NUMBER.test(trimmed)) || (integer && INTEGER.test(trimmed))) {
+      return isExactNumberLiteral(trimmed) ? Number(trimmed) : new InexactNumber(trimmed);
     }
     if (boolean) {
       const lower = trimmed.toLowerCase();
@@ -80,16 +80,29 @@ export class RecordCoercion {
 
   constructor(private readonly fieldTypes: FieldTypes) {}
 
-  /** A converted copy of the record; fields the schema does not type stay as they are. */
-  apply(record: Record<string, unknown>): Record<string, unknown> {
-    return this.object(record, []);
+  /**
+   * A converted copy of the record; fields the schema does not type stay as they are. Number text a JavaScript
+   * number would change stays text, with a violation naming it.
+   */
+  apply(record: Record<string, unknown>): { record: Record<string, unknown>; violations: Violation[] } {
+    const violations: Violation[] = [];
+    return { record: this.object(record, [], violations), violations };
   }
 
-  private object(record: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  private object(
+    record: Record<string, unknown>,
+    path: readonly string[],
+    violations: Violation[],
+  ): Record<string, unknown> {
     const converted: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(record)) {
       const at = [...path, name];
-      setOwn(converted, name, isPlainObject(value) ? this.object(value, at) : this.scalar(value, at));
+      let next = isPlainObject(value) ? this.object(value, at, violations) : this.scalar(value, at);
+      if (next instanceof InexactNumber) {
+        violations.push(...inexactNumberViolations([{ pointer: toPointer(at), literal: next.literal }]));
+        next = value;
+      }
+      setOwn(converted, name, next);
     }
     return converted;
   }

@@ -4,6 +4,7 @@
  * cut into chunks that can be read independently (`FilePlan`), and what reading a chunk yields (`ParsedRow`).
  */
 import type { Readable } from 'node:stream';
+import type { Violation } from '../../../http/problem';
 
 export const FILE_FORMATS = ['json', 'csv', 'parquet'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
@@ -62,6 +63,8 @@ export interface RowError {
   readonly message: string;
   /** The row's text as read (truncated to a few KB), when there is text. */
   readonly raw?: string;
+  /** Where in the row it went wrong, when the fault is in fields (`inexact-number`); else the row as a whole. */
+  readonly violations?: readonly Violation[];
 }
 
 /** One row of a file: a record to validate, or an error. */

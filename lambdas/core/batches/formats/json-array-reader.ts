@@ -7,7 +7,8 @@
  * file's good rows still count and the failure is reported where it happened.
  */
 import type { ParsedRow, ReadOptions } from './file-format-types';
-import { jsonRecordError } from './json-record';
+import { exactJsonText, inexactNumbersOf } from '../../exact-json';
+import { inexactNumberRowError, jsonRecordError } from './json-record';
 import { rawText } from './row-text';
 import { JsonSyntaxError, JsonValueStream } from './json-value-stream';
 import { withoutUtf8Bom } from './utf8-bom';
@@ -20,12 +21,14 @@ export async function* readJsonArray(
 ): AsyncGenerator<ParsedRow[]> {
   const pending: ParsedRow[] = [];
   let row = 1;
-  const onValue = (value: unknown) => {
-    const error = jsonRecordError(value, options.maxFieldsPerRow);
+  const onValue = (value: unknown, holdsInexactNumber: boolean) => {
+    const error =
+      jsonRecordError(value, options.maxFieldsPerRow) ??
+      (holdsInexactNumber ? inexactNumberRowError(inexactNumbersOf(value)) : undefined);
     pending.push(
       error === undefined
         ? { row, record: value as Record<string, unknown> }
-        : { row, error: { ...error, raw: rawText(JSON.stringify(value) ?? '') } },
+        : { row, error: { ...error, raw: rawText(exactJsonText(value)) } },
     );
     row += 1;
   };

@@ -1,6 +1,7 @@
 /** Reads a chunk of a JSON Lines file: one JSON object per non-blank line. */
 import type { FileChunk, ParsedRow, ReadOptions } from './file-format-types';
-import { jsonRecordError } from './json-record';
+import { inexactNumbersIn } from '../../exact-json';
+import { inexactNumberRowError, jsonRecordError } from './json-record';
 import { JsonLineScanner } from './json-line-scanner';
 import { describeJsonSyntaxError } from './json-value-stream';
 import { scanRecords } from './record-stream';
@@ -40,7 +41,7 @@ function jsonLineRow(text: string, line: number, row: number, maxFieldsPerRow: n
       },
     };
   }
-  const error = jsonRecordError(value, maxFieldsPerRow);
+  const error = jsonRecordError(value, maxFieldsPerRow) ?? inexactNumberRowError(inexactNumbersIn(text));
   return error === undefined
     ? { line, row, record: value as Record<string, unknown> }
     : { line, row, error: { ...error, raw: rawText(text) } };

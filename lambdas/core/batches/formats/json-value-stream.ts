@@ -1,8 +1,27 @@
 /**
  * A streaming JSON parser (@streamparser/json: pure JS, no dependencies, typed, emits each element of a top-level
- * array as it completes and forgets it) that reports a syntax error with the byte offset where it was found.
+ * array as it completes and forgets it) that reports a syntax error with the byte offset where it was found, and
+ * leaves an `InexactNumber` where a number literal would not be held exactly (core/exact-json.ts), so the reader
+ * can refuse the row instead of storing a changed value.
  */
-import { JSONParser, TokenizerError } from '@streamparser/json';
+import { TokenParser, Tokenizer, TokenizerError, type TokenizerOptions } from '@streamparser/json';
+import { InexactNumber, isExactNumberLiteral } from '../../exact-json';
+
+/** A tokenizer that keeps a literal a JavaScript number would change as an `InexactNumber`, and counts them. */
+class ExactNumberTokenizer extends Tokenizer {
+  inexact = 0;
+
+  constructor(options: TokenizerOptions) {
+    super(options);
+  }
+
+  protected override parseNumber(literal: string): number {
+    if (isExactNumberLiteral(literal)) return Number(literal);
+    this.inexact += 1;
+    // The token parser places the value as given; the reader finds it with inexactNumbersOf.
+    return new InexactNumber(literal) as unknown as number;
+  }
+}
 
 export class JsonSyntaxError extends Error {
   constructor(
@@ -24,32 +43,49 @@ export interface JsonValueStreamOptions {
 const TOKENIZER_POSITION = /absolute position "(\d+)"/;
 const UNEXPECTED_CHARACTER = /^Unexpected "(.*)" at chunk/s;
 
+/** A value as parsed, and whether it holds an `InexactNumber` (only then is it worth searching). */
+export type ParsedValue = (value: unknown, holdsInexactNumber: boolean) => void;
+
 export class JsonValueStream {
-  private readonly parser: JSONParser;
+  private readonly tokenizer: ExactNumberTokenizer;
+  private readonly tokens: TokenParser;
   private bytesWritten = 0;
   private lastTokenOffset: number | undefined;
   private lastTokenValue: unknown;
 
-  constructor(options: JsonValueStreamOptions, onValue: (value: unknown) => void) {
-    this.parser = new JSONParser({ ...options, keepStack: false });
-    this.parser.onValue = ({ value }) => onValue(value);
-    this.parser.onToken = ({ offset, value }) => {
-      this.lastTokenOffset = offset;
-      this.lastTokenValue = value;
+  constructor(options: JsonValueStreamOptions, onValue: ParsedValue) {
+    // Wired as @streamparser/json's JSONParser wires its own tokenizer and token parser.
+    this.tokenizer = new ExactNumberTokenizer(options);
+    this.tokens = new TokenParser({ ...options, keepStack: false });
+    this.tokenizer.onToken = (token) => {
+      this.lastTokenOffset = token.offset;
+      this.lastTokenValue = token.value;
+      this.tokens.write(token);
+    };
+    this.tokenizer.onEnd = () => {
+      if (!this.tokens.isEnded) this.tokens.end();
+    };
+    this.tokens.onError = this.tokenizer.error.bind(this.tokenizer);
+    this.tokens.onEnd = () => {
+      if (!this.tokenizer.isEnded) this.tokenizer.end();
+    };
+    this.tokens.onValue = ({ value }) => {
+      onValue(value, this.tokenizer.inexact > 0);
+      this.tokenizer.inexact = 0;
     };
   }
 
   get isEnded(): boolean {
-    return this.parser.isEnded;
+    return this.tokenizer.isEnded && this.tokens.isEnded;
   }
 
   write(bytes: Uint8Array): void {
-    this.guard(() => this.parser.write(bytes));
+    this.guard(() => this.tokenizer.write(bytes));
     this.bytesWritten += bytes.length;
   }
 
   end(): void {
-    if (!this.parser.isEnded) this.guard(() => this.parser.end());
+    if (!this.isEnded) this.guard(() => this.tokenizer.end());
   }
 
   private guard(step: () => void): void {

@@ -8,7 +8,11 @@ import { FileFormatError, type FileChunk, type ParsedRow, type ReadOptions } fro
 import { leafFieldCount, tooManyFieldsMessage } from './leaf-fields';
 import type { OpenParquet } from './parquet-file';
 import { rowGroupStart } from './parquet-plan';
+import { decimalColumns } from './parquet-decimals';
 import { jsonRecord } from './parquet-values';
+import { inexactNumberRowError } from './json-record';
+import { rawText } from './row-text';
+import type { InexactNumberAt } from '../../exact-json';
 
 const MILLIS_PER_DAY = 86_400_000;
 const BATCH_ROWS = 1024;
@@ -29,6 +33,7 @@ export async function* readParquetRows(
 ): AsyncGenerator<ParsedRow[]> {
   let rowStart = rowGroupStart(metadata, chunk.start);
   let remaining = rowLimit;
+  const decimals = decimalColumns(metadata);
   for (let group = chunk.start; group < chunk.end && remaining > 0; group += 1) {
     const groupRows = Number(metadata.row_groups[group]!.num_rows);
     const rowEnd = rowStart + Math.min(groupRows, remaining);
@@ -36,7 +41,7 @@ export async function* readParquetRows(
     try {
       rows = await parquetReadObjects({
         file,
-        metadata,
+        metadata: decimals.metadata,
         rowStart,
         rowEnd,
         compressors,
@@ -53,7 +58,7 @@ export async function* readParquetRows(
     for (let first = 0; first < rows.length; first += BATCH_ROWS) {
       const batch = rows.slice(first, first + BATCH_ROWS);
       yield batch.map((values, index) =>
-        parquetRow(values, rowStart + first + index + 1, options.maxFieldsPerRow),
+        parquetRow(values, rowStart + first + index + 1, options.maxFieldsPerRow, decimals.scales),
       );
     }
     remaining -= rowEnd - rowStart;
@@ -61,10 +66,17 @@ export async function* readParquetRows(
   }
 }
 
-function parquetRow(values: Record<string, unknown>, row: number, maxFieldsPerRow: number): ParsedRow {
-  const record = jsonRecord(values);
+function parquetRow(
+  values: Record<string, unknown>,
+  row: number,
+  maxFieldsPerRow: number,
+  decimals: ReadonlyMap<string, number>,
+): ParsedRow {
+  const inexact: InexactNumberAt[] = [];
+  const record = jsonRecord(values, { inexact, decimals });
   if (leafFieldCount(record, maxFieldsPerRow) > maxFieldsPerRow) {
     return { row, error: { code: 'too-many-fields', message: tooManyFieldsMessage(maxFieldsPerRow) } };
   }
-  return { row, record };
+  const error = inexactNumberRowError(inexact);
+  return error ? { row, error: { ...error, raw: rawText(JSON.stringify(record)) } } : { row, record };
 }

@@ -130,7 +130,7 @@ async function stageRows(
       const error = row.error ?? { code: 'unreadable-row', message: 'the row could not be read' };
       fail(row, {
         code: error.code,
-        violations: [{ pointer: '', keyword: error.code, message: error.message }],
+        violations: error.violations ?? [{ pointer: '', keyword: error.code, message: error.message }],
       });
       continue;
     }

@@ -108,6 +108,36 @@ describe('stageChunk', () => {
     });
   });
 
+  it('quarantines a row holding a number that would change, pointing at it, and stages nothing rounded', async () => {
+    // Prepare
+    const world = ingestWorld();
+    addBatch(world);
+    await addFile(world, 'people.json', '{"email":"a@x.io","age":9007199254740993}\n');
+    const [chunk] = await planned(world);
+
+    // Act
+    await stageChunk(world.deps, { ...STEP, chunk: chunk! });
+
+    // Assess
+    expect(world.lake.objects.has(STAGING_KEY)).toBe(false);
+    expect(jsonLinesOf(world.quarantine.objects.get(QUARANTINE_KEY))).toEqual([
+      {
+        file: 'people.json',
+        line: 1,
+        row: 1,
+        code: 'inexact-number',
+        violations: [
+          {
+            pointer: '/age',
+            keyword: 'exactNumber',
+            message: expect.stringContaining('9007199254740992') as string,
+          },
+        ],
+        raw: '{"email":"a@x.io","age":9007199254740993}',
+      },
+    ]);
+  });
+
   it('writes no staging object for a chunk without valid rows, and no quarantine object without failed ones', async () => {
     // Prepare
     const world = ingestWorld();
