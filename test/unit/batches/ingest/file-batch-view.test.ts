@@ -120,6 +120,36 @@ describe('fileBatchView', () => {
       outputRecordCount: 0,
       failedRecordCount: 0,
       discardedRecordCount: 0,
+      profileErrorCount: 0,
+    });
+  });
+
+  it('counts the records the profile store refused in profileErrorCount, apart from the failed records', () => {
+    // Prepare
+    const batch = fileBatch({ status: 'success' });
+    const chunks = [
+      chunk('00000-00000', {
+        inputRecordCount: 5,
+        outputRecordCount: 4,
+        failedRecordCount: 1,
+        profileErrors: { 'profile-record-too-large': 2, 'profile-identity-invalid': 1 },
+      }),
+      chunk('00000-00001', {
+        inputRecordCount: 2,
+        outputRecordCount: 2,
+        profileErrors: { 'profile-record-too-large': 1 },
+      }),
+    ];
+
+    // Act
+    const metrics = fileBatchMetrics(batch, chunks);
+
+    // Assess
+    expect(metrics).toMatchObject({
+      inputRecordCount: 7,
+      outputRecordCount: 6,
+      failedRecordCount: 1,
+      profileErrorCount: 4,
     });
   });
 });

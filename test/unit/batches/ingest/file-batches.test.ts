@@ -56,6 +56,7 @@ describe('FileBatchService.create', () => {
         outputRecordCount: 0,
         failedRecordCount: 0,
         discardedRecordCount: 0,
+        profileErrorCount: 0,
       },
       errors: [],
       profileErrors: [],
