@@ -165,6 +165,23 @@ describe('planRevert for a replay replacing the batch', () => {
     expect(world.batches.stored()).toEqual(replaced);
   });
 
+  it('leaves alone a batch another replay reserved', async () => {
+    // Prepare
+    const world = await promotedBatch();
+    const reserved = world.batches.put({
+      ...world.batches.stored(),
+      revertRequestedAt: undefined,
+      reservedBy: { batchId: 'replay-0', at: REQUESTED_AT },
+    });
+
+    // Act
+    const plan = await revertPlan(world, { ...STEP, replacedBy: 'replay-1' });
+
+    // Assess
+    expect(plan).toEqual({ chunks: [] });
+    expect(world.batches.stored()).toEqual(reserved);
+  });
+
   it('lists nothing of a batch that is gone', async () => {
     // Prepare
     const world = ingestWorld();
