@@ -355,7 +355,7 @@ export function withLake(
  * they would on a network stream (smaller pieces make the larger test files slow to read).
  */
 function landingSource(landing: MemoryLandingObjects, parts: readonly FilePart[], size: number) {
-  const bytes = Buffer.concat(parts.map((part) => landing.objects.get(part.key) ?? Buffer.alloc(0)));
+  const bytes = Buffer.concat(parts.map((part) => landing.bytesOf(part)));
   return memoryByteSource(bytes.subarray(0, size), { pieceBytes: 1024 });
 }
 
@@ -387,8 +387,8 @@ export async function addFile(
   for (let start = 0; start < bytes.length || parts.length === 0; start += partBytes) {
     const end = Math.min(start + partBytes, bytes.length);
     const key = `uploads/${SANDBOX}/${batchId}/${datasetId}/${path}/${start}-${end}`;
-    await world.landing.put(key, bytes.subarray(start, end));
-    parts.push({ key, start, end });
+    const { versionId } = await world.landing.put(key, bytes.subarray(start, end));
+    parts.push({ key, start, end, ...(versionId ? { versionId } : {}) });
   }
   const file: BatchFile = {
     datasetId,

@@ -99,6 +99,12 @@ export interface FilePart {
   readonly key: string;
   readonly start: number;
   readonly end: number;
+  /**
+   * The version of the object that was written (the landing bucket keeps versions): every read of the part asks for
+   * it, so a later write to the same key changes nothing of the batch. Absent only for parts written before parts
+   * recorded their version.
+   */
+  readonly versionId?: string;
 }
 
 /**

@@ -81,7 +81,7 @@ export class FileBatchService {
 
   /**
    * `identity` fixes the batch's id and creation time for callers that must create the same batch when asked twice
-   * (a redelivered file-drop notification); creating an existing batch again changes nothing.
+   * (a redelivered file-drop notification); creating an existing batch again changes nothing and answers it.
    */
   async create(
     sandbox: string,
@@ -120,7 +120,9 @@ export class FileBatchService {
       revision: 1,
     };
     await this.deps.batches.createFileBatch(batch);
-    return fileBatchView(batch, []);
+    // A batch with this identity may exist already: it is answered as it stands.
+    const stored = identity ? await this.deps.batches.getFileBatch(sandbox, batchId) : undefined;
+    return fileBatchView(stored ?? batch, []);
   }
 
   /** Accepts the batch for processing (or resumes it); answering again later is safe and changes nothing. */
