@@ -84,22 +84,28 @@ export interface ObjectVersions {
 /** Keeps object versions for s3rver's versioned buckets, under `dir` (kept across restarts when it is). */
 export function keepObjectVersions(s3Server: S3rver, dir: string): ObjectVersions {
   const statePath = join(dir, 'versioning.json');
-  let versioned: Record<string, 'Enabled'> | undefined;
+  // One state object, loaded once and changed in place; its saves are chained so that none overtakes another.
+  let versioning: Promise<Record<string, 'Enabled'>> | undefined;
+  let saved = Promise.resolve();
   const histories = new Map<string, VersionRecord[]>();
   const writes = new Map<string, Promise<void>>();
 
-  const versioningOf = async (): Promise<Record<string, 'Enabled'>> => {
-    versioned ??= JSON.parse(await readFile(statePath, 'utf8').catch(() => '{}')) as Record<
-      string,
-      'Enabled'
-    >;
-    return versioned;
+  const versioningOf = (): Promise<Record<string, 'Enabled'>> => {
+    versioning ??= readFile(statePath, 'utf8')
+      .catch(() => '{}')
+      .then((text) => JSON.parse(text) as Record<string, 'Enabled'>);
+    return versioning;
   };
-  const saveVersioning = async (state: Record<string, 'Enabled'>) => {
-    versioned = state;
-    await mkdir(dir, { recursive: true });
-    await writeFile(`${statePath}.tmp`, JSON.stringify(state));
-    await rename(`${statePath}.tmp`, statePath);
+  const saveVersioning = async (change: (state: Record<string, 'Enabled'>) => void) => {
+    const state = await versioningOf();
+    change(state);
+    const save = saved.then(async () => {
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${statePath}.tmp`, JSON.stringify(state));
+      await rename(`${statePath}.tmp`, statePath);
+    });
+    saved = save.catch(() => undefined);
+    await save;
   };
   const keyDir = (bucket: string, key: string) =>
     join(dir, 'buckets', bucket, createHash('sha256').update(key).digest('hex'));
@@ -285,7 +291,9 @@ export function keepObjectVersions(s3Server: S3rver, dir: string): ObjectVersion
       );
       return;
     }
-    await saveVersioning({ ...state, [bucket]: 'Enabled' });
+    await saveVersioning((current) => {
+      current[bucket] = 'Enabled';
+    });
     ctx.status = 200;
     ctx.body = '';
   };
@@ -302,8 +310,9 @@ export function keepObjectVersions(s3Server: S3rver, dir: string): ObjectVersion
       }
       await next();
       if (ctx.method === 'DELETE' && ctx.status === 204 && (await versioningOf())[bucket]) {
-        const rest = Object.entries(await versioningOf()).filter(([name]) => name !== bucket);
-        await saveVersioning(Object.fromEntries(rest));
+        await saveVersioning((current) => {
+          delete current[bucket];
+        });
         await rm(join(dir, 'buckets', bucket), { recursive: true, force: true });
       }
       return;

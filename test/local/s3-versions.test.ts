@@ -129,6 +129,27 @@ describe('object versions on the local S3 emulator', () => {
     expect(unknown).toBe('NoSuchVersion');
   });
 
+  it('keeps the versioning of every bucket when many are enabled at once, as the runtime does at start-up', async () => {
+    // Prepare
+    const buckets = Array.from({ length: 20 }, (_, i) => `many-${i}`);
+    await Promise.all(buckets.map((name) => clients.s3.send(new CreateBucketCommand({ Bucket: name }))));
+
+    // Act
+    await Promise.all(
+      buckets.map((name) =>
+        clients.s3.send(
+          new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }),
+        ),
+      ),
+    );
+    const states = await Promise.all(
+      buckets.map((name) => clients.s3.send(new GetBucketVersioningCommand({ Bucket: name }))),
+    );
+
+    // Assess
+    expect(states.map((state) => state.Status)).toEqual(buckets.map(() => 'Enabled'));
+  });
+
   it('answers versioning only for the buckets that asked for it, and refuses what it does not emulate', async () => {
     // Act
     const versioned = await clients.s3.send(new GetBucketVersioningCommand({ Bucket: BUCKET }));
