@@ -132,7 +132,7 @@ describe('batch stack', () => {
     expect(landingWrites).toEqual([]);
   });
 
-  it('sends objects created under the landing prefix to the file-drop function, which may start the workflow', () => {
+  it('sends objects created under the landing prefix of the versioned landing bucket to the file-drop function, which may start the workflow', () => {
     // Act
     const [[, notifications]] = ofType('Custom::S3BucketNotifications') as [[string, Resource]];
     const configuration = notifications.Properties['NotificationConfiguration'] as {
@@ -149,6 +149,10 @@ describe('batch stack', () => {
       },
     ]);
     expect(notifications.Properties['Managed']).toBe(false);
+    // Drops are read at the version their notification names: the landing bucket must keep versions.
+    const storage = tributary.storageTemplate.toJSON() as { Resources: Record<string, Resource> };
+    const landing = storage.Resources[logicalIdOf(tributary.storage.landingBucket)] as Resource;
+    expect(landing.Properties['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
     const variables = (fileDrop.Properties['Environment'] as { Variables: Record<string, unknown> })
       .Variables;
     expect(variables[ENV.ingestBatchStateMachine]).toEqual({ Ref: logicalIdOf(tributary.batch.ingestBatch) });
