@@ -35,7 +35,7 @@ import { CachedMappingSetLoader } from '../../lambdas/core/mapping-sets/mapping-
 import { MappingSetService } from '../../lambdas/core/mapping-sets/mapping-sets';
 import type { ApplyInput, ApplyOutcome, ApplyResult } from '../../lambdas/core/profiles/apply-to-profiles';
 import type { RevertInput, RevertOutcome } from '../../lambdas/core/profiles/revert-from-profiles';
-import type { ChunkPage } from '../../lambdas/core/batches/ingest/plan-chunks';
+import type { ChunkPage } from '../../lambdas/core/batches/ingest/chunk-pages';
 import type { Page, PageRequest } from '../../lambdas/core/page';
 import type { DatasetTarget, TargetMiss } from '../../lambdas/core/streaming/consume-ports';
 import { target } from '../unit/streaming/consume-fakes';

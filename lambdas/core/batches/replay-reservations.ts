@@ -30,7 +30,7 @@ export interface ReservationDeps {
 type Reservation = NonNullable<FileBatch['reservedBy']>;
 
 /** Whether the reservation still keeps other replays away from its batch. */
-export async function reservationHolds(
+async function reservationHolds(
   deps: ReservationDeps,
   sandbox: string,
   reservation: Reservation,
@@ -76,8 +76,8 @@ async function reserveOne(
   throw new BatchContentionError(predecessorId);
 }
 
-/** Releases what the replay reserved (a replay refused at creation, or one that ended without replacing). */
-export async function releasePredecessors(
+/** Releases what the replay reserved, when it is refused at creation. */
+async function releasePredecessors(
   deps: ReservationDeps,
   sandbox: string,
   replayId: string,

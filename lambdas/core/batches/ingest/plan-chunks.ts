@@ -8,7 +8,6 @@
  */
 import { forEachLimited } from '../../profiles/parallel-calls';
 import { batchForStep, changeBatch } from '../batch-transitions';
-import type { StagedChunk } from '../file-batch-types';
 import { FileFormatError, type FilePlan } from '../formats/file-format-types';
 import { chunkBytesFor, CHUNKS_PER_PAGE, type ChunkItem } from './chunk-plan';
 import type { StepInput } from './check-guardrails';
@@ -19,17 +18,6 @@ import type { IngestDeps } from './ingest-ports';
  * hide; each plan streams its file, so the worker's memory stays flat.
  */
 export const PLAN_CONCURRENCY = 8;
-
-/** A page of chunk names (or items) for a Map state, and the cursor of the next page (null after the last). */
-export interface ChunkPage<Chunk> {
-  readonly chunks: Chunk[];
-  readonly next: string | null;
-}
-
-export interface PageInput extends StepInput {
-  /** The cursor a previous page answered as `next`; empty for the first page. */
-  readonly page: string;
-}
 
 export async function planChunks(deps: IngestDeps, input: StepInput): Promise<{ proceed: boolean }> {
   const { sandbox, batchId } = input;
@@ -100,36 +88,6 @@ async function discardEarlierStaging(deps: IngestDeps, input: StepInput): Promis
     if (chunk.quarantineKey) await deps.quarantine.delete(chunk.quarantineKey);
     await deps.batches.deleteStagedChunk(sandbox, batchId, chunk.chunk);
   }
-}
-
-/** The chunks of one stored page of the plan, while the batch is being staged; none once it is decided. */
-export async function chunksToStage(deps: IngestDeps, input: PageInput): Promise<ChunkPage<ChunkItem>> {
-  const { sandbox, batchId } = input;
-  const batch = await batchForStep(deps.batches, sandbox, batchId);
-  if (batch.status !== 'staging' || !batch.plan) return { chunks: [], next: null };
-  const page = input.page === '' ? 0 : Number(input.page);
-  const stored = page < batch.plan.pages ? await deps.batches.getPlanPage(sandbox, batchId, page) : undefined;
-  const next = page + 1 < batch.plan.pages ? String(page + 1) : null;
-  return { chunks: stored ? [...stored.chunks] : [], next };
-}
-
-/** Staged chunks per page when the promotion or a revert goes through them: a DynamoDB query page of small items. */
-export const STAGED_CHUNKS_PER_PAGE = 500;
-
-/** The names of the chunks of one page of the staged chunks that `wanted` picks. */
-export async function stagedChunkNames(
-  deps: IngestDeps,
-  input: PageInput,
-  wanted: (chunk: StagedChunk) => boolean,
-): Promise<ChunkPage<string>> {
-  const found = await deps.batches.stagedChunkPage(input.sandbox, input.batchId, {
-    limit: STAGED_CHUNKS_PER_PAGE,
-    ...(input.page === '' ? {} : { start: input.page }),
-  });
-  return {
-    chunks: found.items.filter(wanted).map((chunk) => chunk.chunk),
-    next: found.next ?? null,
-  };
 }
 
 /** Fails a batch whose file cannot be read (before anything of it was promoted). */

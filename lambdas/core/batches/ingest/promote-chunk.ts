@@ -17,7 +17,7 @@ import { BatchStateError, batchForStep } from '../batch-transitions';
 import type { FailedRow, FileBatch, StagedChunk } from '../file-batch-types';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
-import { stagedChunkNames, type ChunkPage, type PageInput } from './plan-chunks';
+import { stagedChunkNames, type ChunkPage, type PageInput } from './chunk-pages';
 import { rowOfMessageId } from './stage-chunk';
 import { rowsOfParquet, type StagedRow } from './staged-records';
 
@@ -28,7 +28,7 @@ export interface ChunkNameInput extends StepInput {
 /** Records applied per call: bounded so one call's retries stay small and its memory flat. */
 export const PROFILE_SLICE = 500;
 
-/** Keyword of the violation that explains a profile refusal in the failed-record export. */
+/** The stage of a profile refusal in the failed-record export, and the keyword of the violation explaining it. */
 export const PROFILE_STAGE = 'profile';
 
 const JSON_LINES = 'application/x-ndjson';

@@ -7,7 +7,7 @@
 import { BatchStateError, batchForStep, changeBatch } from '../batch-transitions';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
-import { stagedChunkNames, type ChunkPage, type PageInput } from './plan-chunks';
+import { stagedChunkNames, type ChunkPage, type PageInput } from './chunk-pages';
 import type { ChunkNameInput } from './promote-chunk';
 import { recordsOfParquet } from './staged-records';
 

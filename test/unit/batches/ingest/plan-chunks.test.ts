@@ -7,7 +7,8 @@ import {
   MAX_CHUNKS_PER_BATCH,
   type ChunkItem,
 } from '../../../../lambdas/core/batches/ingest/chunk-plan';
-import { chunksToStage, planChunks } from '../../../../lambdas/core/batches/ingest/plan-chunks';
+import { chunksToStage } from '../../../../lambdas/core/batches/ingest/chunk-pages';
+import { planChunks } from '../../../../lambdas/core/batches/ingest/plan-chunks';
 import {
   addBatch,
   addFile,
