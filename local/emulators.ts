@@ -1,7 +1,7 @@
 /**
- * The wire-protocol emulators, in this process: DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver).
- * With a data directory they persist on disk (LevelDB and plain files); without one they live in memory
- * (S3 then uses a temporary folder that is removed on stop).
+ * The wire-protocol emulators, in this process: DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver, with
+ * object versions kept for its versioned buckets: s3-versions.ts). With a data directory they persist on disk
+ * (LevelDB and plain files); without one they live in memory (S3 then uses temporary folders removed on stop).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
+import { keepObjectVersions } from './s3-versions';
 
 export interface EmulatorEndpoints {
   readonly dynamodb: string;
@@ -57,10 +58,16 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
   const host = options.host ?? '127.0.0.1';
   const dataDir = options.dataDir;
   const dirs = dataDir
-    ? { dynamodb: join(dataDir, 'dynamodb'), kinesis: join(dataDir, 'kinesis'), s3: join(dataDir, 's3') }
+    ? {
+        dynamodb: join(dataDir, 'dynamodb'),
+        kinesis: join(dataDir, 'kinesis'),
+        s3: join(dataDir, 's3'),
+        s3Versions: join(dataDir, 's3-versions'),
+      }
     : undefined;
   if (dirs) for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const s3Dir = dirs?.s3 ?? mkdtempSync(join(tmpdir(), 'tributary-s3-'));
+  const s3VersionsDir = dirs?.s3Versions ?? mkdtempSync(join(tmpdir(), 'tributary-s3-versions-'));
 
   const dynamoServer: Server = dynalite({
     path: dirs?.dynamodb,
@@ -81,6 +88,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     directory: s3Dir,
     silent: true,
   });
+  const versions = keepObjectVersions(s3Server, s3VersionsDir);
 
   const [dynamodb, kinesis, s3Address] = await Promise.all([
     listen(dynamoServer, host, options.ports?.dynamodb),
@@ -92,8 +100,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     endpoints: { dynamodb, kinesis, s3: `http://${host}:${s3Address.port}` },
     s3Server,
     async stop() {
+      await versions.drain();
       await Promise.all([close(dynamoServer), close(kinesisServer), s3Server.close()]);
-      if (!dirs) rmSync(s3Dir, { recursive: true, force: true });
+      if (!dirs) {
+        rmSync(s3Dir, { recursive: true, force: true });
+        rmSync(s3VersionsDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -14,7 +14,7 @@ import {
   DescribeStreamSummaryCommand,
   ResourceNotFoundException as StreamNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorClients } from './emulator-clients';
 import { resourcesOfType, type ResourceRef } from './template/cloudformation';
@@ -43,6 +43,8 @@ export interface BucketDefinition {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
+  /** `VersioningConfiguration.Status` is Enabled: the bucket keeps every version of its objects. */
+  readonly versioned: boolean;
 }
 
 export interface TemplateResources {
@@ -98,12 +100,19 @@ export function readResources(resolver: TemplateResolver): TemplateResources {
       };
     },
   );
-  const buckets = resourcesOfType(resolver.stacks, 'AWS::S3::Bucket').map(({ stackName, logicalId }) => ({
-    stackName,
-    logicalId,
-    name: resolver.physicalName(stackName, logicalId),
-    arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
-  }));
+  const buckets = resourcesOfType(resolver.stacks, 'AWS::S3::Bucket').map(
+    ({ stackName, logicalId, resource }) => {
+      const versioning = resolver.resolve(stackName, resource.Properties?.['VersioningConfiguration']) as
+        Props | undefined;
+      return {
+        stackName,
+        logicalId,
+        name: resolver.physicalName(stackName, logicalId),
+        arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
+        versioned: versioning?.['Status'] === 'Enabled',
+      };
+    },
+  );
   return { tables, streams, buckets };
 }
 
@@ -140,17 +149,29 @@ async function ensureStream(clients: EmulatorClients, stream: StreamDefinition):
 const BUCKET_EXISTS = new Set(['BucketAlreadyExists', 'BucketAlreadyOwnedByYou']);
 
 async function ensureBucket(clients: EmulatorClients, bucket: BucketDefinition): Promise<void> {
+  let exists = false;
   try {
     await clients.s3.send(new HeadBucketCommand({ Bucket: bucket.name }));
-    return;
+    exists = true;
   } catch {
     // Absent, or the emulator could not answer: creating it tells which.
   }
-  try {
-    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
-  } catch (error) {
-    if (!(error instanceof Error && BUCKET_EXISTS.has(error.name))) throw error;
+  if (!exists) {
+    try {
+      await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
+    } catch (error) {
+      if (!(error instanceof Error && BUCKET_EXISTS.has(error.name))) throw error;
+    }
   }
+  await versionIfAsked(clients, bucket);
+}
+
+/** Versioning as the template asks, on every start: a bucket created before the template asked gets it too. */
+async function versionIfAsked(clients: EmulatorClients, bucket: BucketDefinition): Promise<void> {
+  if (!bucket.versioned) return;
+  await clients.s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket.name, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
 }
 
 export async function provisionResources(

@@ -18,6 +18,15 @@ const toPart = (value: Item): FilePart => ({
   key: value['key'] as string,
   start: value['start'] as number,
   end: value['end'] as number,
+  ...(typeof value['versionId'] === 'string' ? { versionId: value['versionId'] } : {}),
+});
+
+/** A part as stored: its key, range and version, nothing else the caller's object may carry. */
+const partItem = ({ key, start, end, versionId }: FilePart): Item => ({
+  key,
+  start,
+  end,
+  ...(versionId === undefined ? {} : { versionId }),
 });
 
 const toFile = (item: Item): StoredFile => ({
@@ -49,7 +58,7 @@ export class DynamoBatchFileStore implements BatchFileStore {
       path: file.path,
       state: file.state,
       size: file.size,
-      parts: file.parts.map(({ key, start, end }) => ({ key, start, end })),
+      parts: file.parts.map(partItem),
       updatedAt: file.updatedAt,
       ...(file.expectedSize === undefined ? {} : { expectedSize: file.expectedSize }),
     });
@@ -64,9 +73,7 @@ export class DynamoBatchFileStore implements BatchFileStore {
     await this.items.put({
       [PK]: batchPk(ref.sandbox, ref.batchId),
       [SK]: partSk(ref.datasetId, ref.path, part.start, part.end),
-      key: part.key,
-      start: part.start,
-      end: part.end,
+      ...partItem(part),
     });
   }
 

@@ -9,6 +9,7 @@ import {
   BATCH_SK,
   batchOrderKey,
   batchPk,
+  planPageSk,
   planSk,
   sandboxBatchesPk,
   STAGED_SK_PREFIX,
@@ -17,9 +18,11 @@ import {
 import type {
   FileBatch,
   FileBatchStore,
+  PlanPage,
   StagedChunk,
   StoredFilePlan,
 } from '../core/batches/file-batch-types';
+import type { Page, PageRequest } from '../core/page';
 import { batchItem } from './batch-items';
 import type { DynamoItems, Item } from './dynamo-items';
 
@@ -78,6 +81,15 @@ export class DynamoFileBatchStore implements FileBatchStore {
     return item ? (withoutKeys(item) as unknown as StoredFilePlan) : undefined;
   }
 
+  async putPlanPage(sandbox: string, batchId: string, page: PlanPage): Promise<void> {
+    await this.items.put({ [PK]: batchPk(sandbox, batchId), [SK]: planPageSk(page.page), ...page });
+  }
+
+  async getPlanPage(sandbox: string, batchId: string, page: number): Promise<PlanPage | undefined> {
+    const item = await this.items.get({ [PK]: batchPk(sandbox, batchId), [SK]: planPageSk(page) });
+    return item ? (withoutKeys(item) as unknown as PlanPage) : undefined;
+  }
+
   async getStagedChunk(sandbox: string, batchId: string, chunk: string): Promise<StagedChunk | undefined> {
     const item = await this.items.get({ [PK]: batchPk(sandbox, batchId), [SK]: stagedSk(chunk) });
     return item ? (withoutKeys(item) as unknown as StagedChunk) : undefined;
@@ -85,6 +97,10 @@ export class DynamoFileBatchStore implements FileBatchStore {
 
   async putStagedChunk(sandbox: string, batchId: string, chunk: StagedChunk): Promise<void> {
     await this.items.put({ [PK]: batchPk(sandbox, batchId), [SK]: stagedSk(chunk.chunk), ...chunk });
+  }
+
+  async deleteStagedChunk(sandbox: string, batchId: string, chunk: string): Promise<void> {
+    await this.items.delete({ [PK]: batchPk(sandbox, batchId), [SK]: stagedSk(chunk) });
   }
 
   async stagedChunksOf(sandbox: string, batchId: string): Promise<StagedChunk[]> {
@@ -95,5 +111,15 @@ export class DynamoFileBatchStore implements FileBatchStore {
       },
     );
     return items.map((item) => withoutKeys(item) as unknown as StagedChunk);
+  }
+
+  async stagedChunkPage(sandbox: string, batchId: string, page: PageRequest): Promise<Page<StagedChunk>> {
+    const found = await this.items.queryPage({ name: PK, value: batchPk(sandbox, batchId) }, page, {
+      sortKeyPrefix: { name: SK, value: STAGED_SK_PREFIX },
+    });
+    return {
+      items: found.items.map((item) => withoutKeys(item) as unknown as StagedChunk),
+      ...(found.next ? { next: found.next } : {}),
+    };
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The uploads' objects in the landing bucket: whole files and ranged parts written by the API, presigned PUT URLs
  * for files too large for it, and the bytes of a file read across its parts. Reads stream one part at a time with
- * ranged GETs, so a file of any size passes through in the SDK's chunks, never a whole part in memory.
+ * ranged GETs, so a file of any size passes through in the SDK's chunks, never a whole part in memory. The bucket
+ * keeps versions: a write answers the version it made, and a read asks for the version its part names, so a file
+ * written again under the same key while a batch reads it cannot change the batch.
  */
 import { Readable } from 'node:stream';
 import {
@@ -16,7 +18,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FilePart } from '../core/batches/file-batch-types';
 import type { ByteSource } from '../core/batches/formats/file-format-types';
 import { checkReadRange, slicesOf, type PartSlice } from '../core/batches/uploads/byte-ranges';
-import type { LandingObjects } from '../core/batches/uploads/upload-ports';
+import type { LandingObjects, WrittenObject } from '../core/batches/uploads/upload-ports';
 
 const UPLOAD_CONTENT_TYPE = 'application/octet-stream';
 
@@ -32,16 +34,20 @@ export class S3LandingObjects implements LandingObjects {
     readonly bucket: string,
   ) {}
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
-    await this.client.send(
+  async put(key: string, bytes: Uint8Array): Promise<WrittenObject> {
+    const out = await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: UPLOAD_CONTENT_TYPE }),
     );
+    return out.VersionId === undefined ? {} : { versionId: out.VersionId };
   }
 
-  async head(key: string): Promise<{ size: number } | undefined> {
+  async head(key: string): Promise<({ size: number } & WrittenObject) | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { size: out.ContentLength ?? 0 };
+      return {
+        size: out.ContentLength ?? 0,
+        ...(out.VersionId === undefined ? {} : { versionId: out.VersionId }),
+      };
     } catch (error) {
       if (error instanceof NotFound) return undefined;
       throw error;
@@ -84,6 +90,7 @@ export class S3LandingObjects implements LandingObjects {
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: slice.key,
+          ...(slice.versionId === undefined ? {} : { VersionId: slice.versionId }),
           Range: `bytes=${slice.from}-${slice.to - 1}`,
         }),
       );

@@ -1,9 +1,10 @@
 /**
  * The file-drop Lambda: S3 `ObjectCreated` notifications of the landing bucket (prefix `landing/`) → one file batch
- * per object, completed at once. A notification may be delivered more than once; the batch id is derived from the
- * object's key and sequencer, so a redelivery completes the same batch. An object that cannot become a batch (no
- * such dataset, a key outside the layout) is logged with why and skipped; anything else fails the invocation, and
- * Lambda's asynchronous retries deliver it again.
+ * per object, completed at once and read at the version the notification names. A notification may be delivered
+ * more than once; the batch id is derived from the object's key, ETag and size, so a redelivery (or the same content
+ * dropped again) completes the same batch. An object that cannot become a batch (no such dataset, a key outside the
+ * layout) is logged with why and skipped; anything else fails the invocation, and Lambda's asynchronous retries
+ * deliver it again.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -25,11 +26,13 @@ async function drop(event: S3Event): Promise<void> {
   for (const record of event.Records) {
     const key = decodeKey(record.s3.object.key);
     try {
+      const { size, versionId, eTag, sequencer } = record.s3.object;
       const outcome = await ingestDroppedFile(deps, {
         key,
-        size: record.s3.object.size,
-        // Emulators may leave the sequencer out; the ETag and time of the write tell writes of one key apart too.
-        sequencer: record.s3.object.sequencer ?? `${record.s3.object.eTag}@${record.eventTime}`,
+        size,
+        ...(versionId ? { versionId } : {}),
+        // S3 names the ETag of every created object; were it missing, the write's sequencer tells writes apart.
+        eTag: eTag ?? sequencer ?? record.eventTime,
         eventTime: new Date(record.eventTime).toISOString(),
       });
       if ('ignored' in outcome) logger.warn('dropped object ignored', { key, reason: outcome.ignored });

@@ -37,6 +37,7 @@ function expectKeptGoodRows(
     outputRecordCount: rows.output,
     failedRecordCount: rows.failed,
     discardedRecordCount: 0,
+    profileErrorCount: 0,
   });
 }
 

@@ -239,7 +239,7 @@ describe('the life of a file batch on the local runtime', () => {
     expect(await timeline('abort@example.com')).toBe(404);
   });
 
-  it('a replay supersedes its predecessor: the predecessor is inactive and its lake files gone', async () => {
+  it('a replay supersedes its predecessor, which one replay at a time may name: the predecessor is inactive and its lake files gone', async () => {
     // Prepare: a promoted batch, then its replacement with two rows fixed, one dropped and one added
     const datasetId = await visitsDataset();
     const original = await api.ingest({ datasetId, inputFormat: JSON_LINES }, [
@@ -255,12 +255,23 @@ describe('the life of a file batch on the local runtime', () => {
     const originalKeys = await storage.lakeKeys(datasetId, original.id);
     const notPromoted = await api.createBatch({ datasetId, inputFormat: JSON_LINES });
 
-    // Act
+    // Act: a replay of a batch not promoted; two replays of the original, the first aborted; then the replay
     const refused = await api.createBatchAnswer({
       datasetId,
       inputFormat: JSON_LINES,
       replay: { predecessors: [notPromoted] },
     });
+    const abandoned = await api.createBatch({
+      datasetId,
+      inputFormat: JSON_LINES,
+      replay: { predecessors: [original.id] },
+    });
+    const twice = await api.createBatchAnswer({
+      datasetId,
+      inputFormat: JSON_LINES,
+      replay: { predecessors: [original.id] },
+    });
+    await api.action(abandoned, 'ABORT');
     const replay = await api.ingest(
       { datasetId, inputFormat: JSON_LINES, replay: { predecessors: [original.id] } },
       [
@@ -279,6 +290,7 @@ describe('the life of a file batch on the local runtime', () => {
 
     // Assess
     expectProblem(refused, 422, 'invalid-replay', ['/replay/predecessors/0']);
+    expectProblem(twice, 409, 'predecessor-reserved');
     expect(original.status).toBe('success');
     expect(originalKeys).toHaveLength(1);
     expect(replay.status).toBe('success');
@@ -325,7 +337,8 @@ describe('the life of a file batch on the local runtime', () => {
     const events = await api.events('Email', 'same@example.com');
     const profile = await api.profile('CRMID', 'SAME-1');
 
-    // Assess: the predecessors were reverted before the replays were promoted, so nothing of theirs remains
+    // Assess: each replay took over what its predecessor stored with the same version, then the predecessor was
+    // reverted, so the replay's versions remain and nothing else of the predecessor's
     expect(replays.map((batch) => batch.status)).toEqual(['success', 'success']);
     expect((await api.batch(firstVisits.id)).status).toBe('inactive');
     expect((await api.batch(firstMembers.id)).status).toBe('inactive');

@@ -1,7 +1,8 @@
 /**
  * How files reach a batch over HTTP on the local runtime, and what bad requests answer: a ranged upload interrupted
  * and resumed by another client (HEAD tells what arrived; a gap or an overlap is refused at COMPLETE), a presigned
- * upload URL, and files dropped into the landing bucket, which become batches with no API call at all.
+ * upload URL, and files dropped into the landing bucket, which become batches with no API call at all (each read
+ * at the version dropped).
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,7 @@ describe('uploads, file drops and bad requests of the batch API on the local run
       outputRecordCount: 30,
       failedRecordCount: 0,
       discardedRecordCount: 0,
+      profileErrorCount: 0,
     });
     expect(sortedValues(lake, 'orderId')).toEqual(orders(30, 'r').map((order) => order.orderId));
   });
@@ -153,6 +155,7 @@ describe('uploads, file drops and bad requests of the batch API on the local run
       outputRecordCount: 3,
       failedRecordCount: 0,
       discardedRecordCount: 0,
+      profileErrorCount: 0,
     });
     expect(lake.map((row) => row.record)).toEqual([
       { orderId: 'u1', quantity: 1 },
@@ -232,6 +235,30 @@ describe('uploads, file drops and bad requests of the batch API on the local run
       });
       expect(sortedValues(await storage.lakeRows(datasetId, batch.id), 'orderId'), path).toEqual(drop.rows);
     }
+  });
+
+  it('reads each write of a dropped file as written, and makes no second batch of the same content dropped again', async () => {
+    // Prepare: a file dropped, overwritten at once with other rows, then dropped again as first written
+    const datasetId = await newDataset();
+    const first = jsonLines(orders(3, 'v1'));
+    const second = jsonLines(orders(1, 'v2'));
+
+    // Act
+    await storage.drop(datasetId, 'orders.jsonl', first);
+    await storage.drop(datasetId, 'orders.jsonl', second);
+    await storage.drop(datasetId, 'orders.jsonl', first);
+    const batches = await eventually(
+      () => api.batchesOf(datasetId),
+      (items) => items.length >= 2 && items.every(isDecided),
+    );
+
+    // Assess
+    expect(batches).toHaveLength(2);
+    const rows = await Promise.all(
+      batches.map(async (batch) => sortedValues(await storage.lakeRows(datasetId, batch.id), 'orderId')),
+    );
+    expect(batches.map((batch) => batch.status)).toEqual(['success', 'success']);
+    expect(rows.sort()).toEqual([['v1-00', 'v1-01', 'v1-02'], ['v2-00']]);
   });
 
   it('previews the first rows of a loading batch, in its own format or in one the query names', async () => {

@@ -11,6 +11,21 @@ interface Resource {
   readonly Properties: Record<string, unknown>;
 }
 
+interface State {
+  readonly Type: string;
+  readonly ItemsPath?: string;
+  readonly ItemReader?: unknown;
+  readonly ItemProcessor?: { readonly States: States };
+}
+type States = Record<string, State>;
+
+/** Every Map state of a definition, those inside Map item processors included. */
+const mapsOf = (states: States): [string, State][] =>
+  Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Map' ? [[name, state] as [string, State]] : []),
+    ...(state.ItemProcessor ? mapsOf(state.ItemProcessor.States) : []),
+  ]);
+
 describe('batch stack', () => {
   let tributary: SynthesizedTributary;
   let template: Template;
@@ -53,6 +68,23 @@ describe('batch stack', () => {
       Level: 'ALL',
       IncludeExecutionData: false,
     });
+  });
+
+  it('reads the chunks of a batch a page at a time, so no state carries a whole plan, and allows 25,000 files', () => {
+    // Prepare
+    const written = JSON.parse(readFileSync(INGEST_BATCH_DEFINITION, 'utf8')) as { States: States };
+
+    // Act
+    const maps = mapsOf(written.States);
+    const worker = resources[logicalIdOf(tributary.batch.worker)] as Resource;
+    const variables = (worker.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+
+    // Assess
+    expect(new Set(maps.map(([, map]) => map.ItemsPath))).toEqual(
+      new Set(['$.cursor.chunks', '$.decision.predecessors']),
+    );
+    expect(maps.filter(([, map]) => map.ItemReader !== undefined)).toEqual([]);
+    expect(variables[ENV.batchMaxFiles]).toBe('25000');
   });
 
   it('lets the state machine run its distributed Map: start itself, watch and stop its child executions', () => {
@@ -100,7 +132,7 @@ describe('batch stack', () => {
     expect(landingWrites).toEqual([]);
   });
 
-  it('sends objects created under the landing prefix to the file-drop function, which may start the workflow', () => {
+  it('sends objects created under the landing prefix of the versioned landing bucket to the file-drop function, which may start the workflow', () => {
     // Act
     const [[, notifications]] = ofType('Custom::S3BucketNotifications') as [[string, Resource]];
     const configuration = notifications.Properties['NotificationConfiguration'] as {
@@ -117,6 +149,10 @@ describe('batch stack', () => {
       },
     ]);
     expect(notifications.Properties['Managed']).toBe(false);
+    // Drops are read at the version their notification names: the landing bucket must keep versions.
+    const storage = tributary.storageTemplate.toJSON() as { Resources: Record<string, Resource> };
+    const landing = storage.Resources[logicalIdOf(tributary.storage.landingBucket)] as Resource;
+    expect(landing.Properties['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
     const variables = (fileDrop.Properties['Environment'] as { Variables: Record<string, unknown> })
       .Variables;
     expect(variables[ENV.ingestBatchStateMachine]).toEqual({ Ref: logicalIdOf(tributary.batch.ingestBatch) });

@@ -1,4 +1,4 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBatchFileStore } from '../../lambdas/adapters/dynamo-batch-files';
 import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
@@ -50,6 +50,10 @@ describe('batch file store and landing objects on the emulators', () => {
     clients = createEmulatorClients(emulators.endpoints);
     await createBatchesTable(clients.dynamodb, TABLE);
     await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // As the storage stack deploys the landing bucket.
+    await clients.s3.send(
+      new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
     store = new DynamoBatchFileStore(
       new DynamoItems(testDocumentClient(emulators.endpoints.dynamodb), TABLE),
     );
@@ -106,18 +110,19 @@ describe('batch file store and landing objects on the emulators', () => {
     expect(await store.listParts(longer)).toEqual([{ key: 'a2/0-5', start: 0, end: 5 }]);
   });
 
-  it('puts, heads and deletes objects', async () => {
+  it('puts, heads and deletes objects, naming the version written', async () => {
     // Prepare
     const key = 'uploads/prod/b-1/ds-1/folder/a.json';
 
     // Act
-    await objects.put(key, Buffer.from('{"a":1}'));
+    const written = await objects.put(key, Buffer.from('{"a":1}'));
     const found = await objects.head(key);
     await objects.delete(key);
     const gone = await objects.head(key);
 
     // Assess
-    expect(found).toEqual({ size: 7 });
+    expect(written.versionId).toEqual(expect.any(String));
+    expect(found).toEqual({ size: 7, versionId: written.versionId });
     expect(gone).toBeUndefined();
   });
 
@@ -175,7 +180,7 @@ describe('batch file store and landing objects on the emulators', () => {
     await expect(source.read(0, 32)).rejects.toThrow(RangeError);
   });
 
-  it('runs a ranged upload through the service on the real stores', async () => {
+  it('runs a ranged upload through the service on the real stores, each part read at the version written', async () => {
     // Prepare
     const batches = new MemoryFileBatches();
     batches.add(fileBatch({ batchId: 'b-ranged', datasetId: 'ds-1' }));
@@ -194,9 +199,12 @@ describe('batch file store and landing objects on the emulators', () => {
     await service.patch(...args, 'bytes 0-5/12', Buffer.from('{"a":1'));
     const done = await service.completeFile(...args);
     const [listed] = await service.filesForCompletion('prod', 'b-ranged');
+    // Each part's key written again after COMPLETE: the file reads as it was completed.
+    for (const part of done.parts) await objects.put(part.key, Buffer.from('overwritten, and longer'));
 
     // Assess
     expect(done).toMatchObject({ state: 'complete', size: 12 });
+    expect(done.parts.map((part) => part.versionId)).toEqual([expect.any(String), expect.any(String)]);
     expect(listed).toEqual(done);
     expect(await text(objects.byteSource(done.parts, done.size), 0, 12)).toBe('{"a":1"b":2}');
   });

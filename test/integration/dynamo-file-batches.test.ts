@@ -131,6 +131,48 @@ describe('file batches on the emulators', () => {
     expect(await files.getStagedChunk('prod', '01FILEBATCHA', '00001-00000')).toEqual(chunk('00001-00000'));
   });
 
+  it('keeps a plan in pages, and pages through the staged chunks, a deleted one left out', async () => {
+    // Prepare
+    const chunk = (name: string) => ({
+      chunk: name,
+      file: 'a.json',
+      range: '0-1',
+      inputRecordCount: 1,
+      outputRecordCount: 1,
+      failedRecordCount: 0,
+      errors: {},
+      writtenAt: '2026-11-28T10:00:00.000Z',
+    });
+    const item = (ordinal: number) => ({
+      file: 0,
+      index: ordinal,
+      start: ordinal,
+      end: ordinal + 1,
+      firstLine: 1,
+      firstRow: 1,
+      ordinal,
+    });
+    await files.putPlanPage('prod', '01FILEBATCHD', { page: 1, chunks: [item(2), item(3)] });
+    for (const name of ['00000-00000', '00000-00001', '00000-00002', '00000-00003']) {
+      await files.putStagedChunk('prod', '01FILEBATCHD', chunk(name));
+    }
+    await files.deleteStagedChunk('prod', '01FILEBATCHD', '00000-00001');
+
+    // Act
+    const first = await files.stagedChunkPage('prod', '01FILEBATCHD', { limit: 2 });
+    const second = await files.stagedChunkPage('prod', '01FILEBATCHD', { limit: 2, start: first.next! });
+
+    // Assess
+    expect(await files.getPlanPage('prod', '01FILEBATCHD', 1)).toEqual({
+      page: 1,
+      chunks: [item(2), item(3)],
+    });
+    expect(await files.getPlanPage('prod', '01FILEBATCHD', 0)).toBeUndefined();
+    expect(first.items.map((staged) => staged.chunk)).toEqual(['00000-00000', '00000-00002']);
+    expect(second.items.map((staged) => staged.chunk)).toEqual(['00000-00003']);
+    expect(await files.getFilePlan('prod', '01FILEBATCHD', 0)).toBeUndefined();
+  });
+
   it('copies an object within the bucket, keys with partition folders included', async () => {
     // Prepare
     const from = 'staging/prod/ds-1/batch=01FILEBATCHA/part-00000-00000.parquet';

@@ -429,7 +429,9 @@ export function dataflowWorld(
           await ingest.landing.put(objectKey, bytes);
           return bytes.length;
         },
-        put: (objectKey, bytes) => ingest.landing.put(objectKey, bytes),
+        put: async (objectKey, bytes) => {
+          await ingest.landing.put(objectKey, bytes);
+        },
       },
       batchExecutions: ingest.workflow,
       events: {

@@ -12,6 +12,7 @@ import type {
   FileBatch,
   FileBatchStore,
   FilePart,
+  PlanPage,
   StagedChunk,
   StoredFilePlan,
 } from '../../lambdas/core/batches/file-batch-types';
@@ -34,6 +35,8 @@ import { CachedMappingSetLoader } from '../../lambdas/core/mapping-sets/mapping-
 import { MappingSetService } from '../../lambdas/core/mapping-sets/mapping-sets';
 import type { ApplyInput, ApplyOutcome, ApplyResult } from '../../lambdas/core/profiles/apply-to-profiles';
 import type { RevertInput, RevertOutcome } from '../../lambdas/core/profiles/revert-from-profiles';
+import type { ChunkPage } from '../../lambdas/core/batches/ingest/chunk-pages';
+import type { Page, PageRequest } from '../../lambdas/core/page';
 import type { DatasetTarget, TargetMiss } from '../../lambdas/core/streaming/consume-ports';
 import { target } from '../unit/streaming/consume-fakes';
 import {
@@ -53,6 +56,7 @@ const batchKey = (sandbox: string, batchId: string) => JSON.stringify([sandbox, 
 export class MemoryFileBatchStore implements FileBatchStore {
   private readonly batches = new Map<string, FileBatch>();
   private readonly plans = new Map<string, StoredFilePlan>();
+  private readonly planPages = new Map<string, PlanPage>();
   private readonly chunks = new Map<string, Map<string, StagedChunk>>();
   private readonly rivals: ((batch: FileBatch) => Partial<FileBatch>)[] = [];
 
@@ -67,6 +71,15 @@ export class MemoryFileBatchStore implements FileBatchStore {
   ): Promise<StoredFilePlan | undefined> {
     const plan = this.plans.get(JSON.stringify([sandbox, batchId, fileIndex]));
     return plan && structuredClone(plan);
+  }
+
+  async putPlanPage(sandbox: string, batchId: string, page: PlanPage): Promise<void> {
+    this.planPages.set(JSON.stringify([sandbox, batchId, page.page]), structuredClone(page));
+  }
+
+  async getPlanPage(sandbox: string, batchId: string, page: number): Promise<PlanPage | undefined> {
+    const stored = this.planPages.get(JSON.stringify([sandbox, batchId, page]));
+    return stored && structuredClone(stored);
   }
 
   /** Like the DynamoDB store: creating a batch that exists leaves it as it is. */
@@ -105,11 +118,25 @@ export class MemoryFileBatchStore implements FileBatchStore {
     this.chunks.set(key, chunks);
   }
 
+  async deleteStagedChunk(sandbox: string, batchId: string, chunk: string): Promise<void> {
+    this.chunks.get(batchKey(sandbox, batchId))?.delete(chunk);
+  }
+
   /** In chunk-name order, as the table's sort key returns them. */
   async stagedChunksOf(sandbox: string, batchId: string): Promise<StagedChunk[]> {
     return [...(this.chunks.get(batchKey(sandbox, batchId))?.values() ?? [])]
       .sort((a, b) => a.chunk.localeCompare(b.chunk))
       .map((chunk) => structuredClone(chunk));
+  }
+
+  /** Pages in chunk-name order; the token is the last name of the page, as DynamoDB's is its last key. */
+  async stagedChunkPage(sandbox: string, batchId: string, page: PageRequest): Promise<Page<StagedChunk>> {
+    const after = (await this.stagedChunksOf(sandbox, batchId)).filter(
+      (chunk) => page.start === undefined || chunk.chunk > page.start,
+    );
+    const items = after.slice(0, page.limit);
+    const last = items.at(-1);
+    return { items, ...(after.length > page.limit && last ? { next: last.chunk } : {}) };
   }
 
   /** Stores the batch as given, whatever is there (test setup). */
@@ -328,7 +355,7 @@ export function withLake(
  * they would on a network stream (smaller pieces make the larger test files slow to read).
  */
 function landingSource(landing: MemoryLandingObjects, parts: readonly FilePart[], size: number) {
-  const bytes = Buffer.concat(parts.map((part) => landing.objects.get(part.key) ?? Buffer.alloc(0)));
+  const bytes = Buffer.concat(parts.map((part) => landing.bytesOf(part)));
   return memoryByteSource(bytes.subarray(0, size), { pieceBytes: 1024 });
 }
 
@@ -360,8 +387,8 @@ export async function addFile(
   for (let start = 0; start < bytes.length || parts.length === 0; start += partBytes) {
     const end = Math.min(start + partBytes, bytes.length);
     const key = `uploads/${SANDBOX}/${batchId}/${datasetId}/${path}/${start}-${end}`;
-    await world.landing.put(key, bytes.subarray(start, end));
-    parts.push({ key, start, end });
+    const { versionId } = await world.landing.put(key, bytes.subarray(start, end));
+    parts.push({ key, start, end, ...(versionId ? { versionId } : {}) });
   }
   const file: BatchFile = {
     datasetId,
@@ -399,6 +426,28 @@ export interface StepRun {
   readonly decision: Decision;
 }
 
+/** Every page of a paged worker task, concatenated. */
+async function allPages<Chunk>(read: (page: string) => Promise<unknown>): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
+  let page: string | null = '';
+  while (page !== null) {
+    const found = (await read(page)) as ChunkPage<Chunk>;
+    chunks.push(...found.chunks);
+    page = found.next;
+  }
+  return chunks;
+}
+
+/** Plans the batch (once) and answers its stored chunks, read a page at a time as the workflow reads them. */
+export async function plannedChunks(
+  world: Pick<IngestWorld, 'deps'>,
+  batchId = BATCH_ID,
+): Promise<ChunkItem[]> {
+  const step = { sandbox: SANDBOX, batchId };
+  await runWorkerTask(world.deps, { ...step, task: 'plan-chunks' });
+  return allPages<ChunkItem>((page) => runWorkerTask(world.deps, { ...step, task: 'chunks-to-stage', page }));
+}
+
 /**
  * The ingestion steps in the order the state machine runs them (without its retries), for tests that need a batch
  * staged, decided or promoted; `until` stops after staging or after the decision.
@@ -410,27 +459,40 @@ export async function runIngestion(
 ): Promise<StepRun> {
   const step = { sandbox: SANDBOX, batchId };
   const run = (event: Parameters<typeof runWorkerTask>[1]) => runWorkerTask(world.deps, event);
-  const none: StepRun = { chunks: [], decision: { promote: false, chunks: [], predecessors: [] } };
+  const none: StepRun = { chunks: [], decision: { promote: false, predecessors: [] } };
   const guardrails = (await run({ ...step, task: 'check-guardrails' })) as { proceed: boolean };
   if (!guardrails.proceed) return none;
-  const plan = (await run({ ...step, task: 'plan-chunks' })) as { proceed: boolean; chunks: ChunkItem[] };
+  const plan = (await run({ ...step, task: 'plan-chunks' })) as { proceed: boolean };
   if (!plan.proceed) return none;
-  for (const chunk of plan.chunks) await run({ ...step, task: 'stage-chunk', chunk });
-  if (until === 'staged') return { chunks: plan.chunks, decision: none.decision };
+  const chunks = await allPages<ChunkItem>((page) => run({ ...step, task: 'chunks-to-stage', page }));
+  for (const chunk of chunks) await run({ ...step, task: 'stage-chunk', chunk });
+  if (until === 'staged') return { chunks, decision: none.decision };
   const decision = (await run({ ...step, task: 'decide' })) as Decision;
-  if (until === 'decided' || !decision.promote) return { chunks: plan.chunks, decision };
+  if (until === 'decided' || !decision.promote) return { chunks, decision };
+  const promoted = await allPages<string>((page) => run({ ...step, task: 'chunks-to-promote', page }));
+  for (const chunk of promoted) await run({ ...step, task: 'promote-chunk', chunk });
   for (const predecessor of decision.predecessors) {
     const replaced = { sandbox: SANDBOX, batchId: predecessor };
     const revert = (await run({ ...replaced, task: 'plan-revert', replacedBy: batchId })) as {
-      chunks: string[];
+      revert: boolean;
     };
-    for (const chunk of revert.chunks) await run({ ...replaced, task: 'revert-chunk', chunk });
-    await run({ ...replaced, task: 'finish-revert' });
+    if (revert.revert) await revertAll(world, replaced);
   }
-  for (const chunk of decision.chunks) await run({ ...step, task: 'promote-chunk', chunk });
   await run({ ...step, task: 'finish-promotion' });
-  return { chunks: plan.chunks, decision };
+  return { chunks, decision };
 }
+
+/** The revert steps of a batch whose revert was asked for, as the state machine runs them. */
+export async function revertAll(
+  world: Pick<IngestWorld, 'deps'>,
+  step: { readonly sandbox: string; readonly batchId: string },
+): Promise<void> {
+  const run = (event: Parameters<typeof runWorkerTask>[1]) => runWorkerTask(world.deps, event);
+  const chunks = await allPages<string>((page) => run({ ...step, task: 'chunks-to-revert', page }));
+  for (const chunk of chunks) await run({ ...step, task: 'revert-chunk', chunk });
+  await run({ ...step, task: 'finish-revert' });
+}
+
 /** A dataset of the catalog, as FileBatchService looks it up. */
 export function catalogDataset(id: string): Dataset {
   return {

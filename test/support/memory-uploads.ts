@@ -10,6 +10,7 @@ import type {
   FileRef,
   LandingObjects,
   StoredFile,
+  WrittenObject,
 } from '../../lambdas/core/batches/uploads/upload-ports';
 import { UploadService } from '../../lambdas/core/batches/uploads/upload-service';
 
@@ -57,17 +58,31 @@ export class MemoryBatchFileStore implements BatchFileStore {
   }
 }
 
+/**
+ * The landing bucket, keeping versions as S3 does in a versioned bucket: `objects` holds each key's current bytes,
+ * every write makes a new version, and a read of a part that names a version reads that version.
+ */
 export class MemoryLandingObjects implements LandingObjects {
   readonly objects = new Map<string, Buffer>();
   readonly presigned: { key: string; expiresInSeconds: number }[] = [];
+  private readonly versions = new Map<string, Map<string, Buffer>>();
+  private readonly current = new Map<string, string>();
+  private written = 0;
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
-    this.objects.set(key, Buffer.from(bytes));
+  async put(key: string, bytes: Uint8Array): Promise<WrittenObject> {
+    this.written += 1;
+    const versionId = `v${this.written}`;
+    const body = Buffer.from(bytes);
+    this.objects.set(key, body);
+    this.versions.set(key, (this.versions.get(key) ?? new Map<string, Buffer>()).set(versionId, body));
+    this.current.set(key, versionId);
+    return { versionId };
   }
 
-  async head(key: string): Promise<{ size: number } | undefined> {
+  async head(key: string): Promise<({ size: number } & WrittenObject) | undefined> {
     const bytes = this.objects.get(key);
-    return bytes ? { size: bytes.length } : undefined;
+    const versionId = this.current.get(key);
+    return bytes ? { size: bytes.length, ...(versionId ? { versionId } : {}) } : undefined;
   }
 
   async presignPut(key: string, expiresInSeconds: number): Promise<string> {
@@ -75,8 +90,18 @@ export class MemoryLandingObjects implements LandingObjects {
     return `https://landing.example/${key}?X-Amz-Expires=${expiresInSeconds}`;
   }
 
+  /** Removes the current object (a delete marker); its versions stay readable by id. */
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
+    this.current.delete(key);
+  }
+
+  /** The bytes of the part's version, or of the key's current object when the part names none. */
+  bytesOf(part: Pick<FilePart, 'key' | 'versionId'>): Buffer {
+    if (part.versionId === undefined) return this.objects.get(part.key) ?? Buffer.alloc(0);
+    const version = this.versions.get(part.key)?.get(part.versionId);
+    if (!version) throw new Error(`NoSuchVersion: ${part.key} ${part.versionId}`);
+    return version;
   }
 
   byteSource(parts: readonly FilePart[], size: number): ByteSource {
@@ -85,7 +110,7 @@ export class MemoryLandingObjects implements LandingObjects {
       read: async (start, end) => {
         checkReadRange(start, end, size);
         const slices = slicesOf(parts, start, end).map((slice) =>
-          (this.objects.get(slice.key) ?? Buffer.alloc(0)).subarray(slice.from, slice.to),
+          this.bytesOf(slice).subarray(slice.from, slice.to),
         );
         return Readable.from([Buffer.concat(slices)]);
       },

@@ -10,13 +10,12 @@ export interface BatchGuardrails {
 }
 
 /**
- * Experience Platform's enforced maximums of 1 TB per batch and 10,000 fields per row. Files per batch: 1,500, the
- * limit Experience Platform documented before raising it to 25,000 — the workflow hands its chunk list to a Map
- * state through Step Functions' 256 KB payload, which holds about 3,000 chunks (see ingest/chunk-plan.ts), and
- * every file is at least one chunk.
+ * Experience Platform's enforced maximums of 1 TB per batch and 10,000 fields per row, and its 25,000 files per
+ * batch. (The files limit was 1,500 while the workflow handed its whole chunk list through one Step Functions
+ * payload; the plan is now stored and read a page at a time, so nothing but Experience Platform's limit bounds it.)
  */
 export const DEFAULT_BATCH_GUARDRAILS: BatchGuardrails = {
-  maxFilesPerBatch: 1_500,
+  maxFilesPerBatch: 25_000,
   maxBytesPerBatch: 1_099_511_627_776,
   maxFieldsPerRow: 10_000,
 };

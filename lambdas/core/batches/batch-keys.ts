@@ -9,6 +9,7 @@
  *  - a chunk manifest:   pk `consumer#chunk#{chunk}`, sk `manifest`
  *  - a staged chunk:     pk `{sandbox}#batch#{batchId}`, sk `staged#{chunk}` (file batches)
  *  - a file's plan:      pk `{sandbox}#batch#{batchId}`, sk `plan#{fileIndex}` (5 digits)
+ *  - a plan page:        pk `{sandbox}#batch#{batchId}`, sk `planpage#{page}` (5 digits; file batches)
  *  - a file of a batch:  pk `{sandbox}#batch#{batchId}`, sk `file#{datasetId}#{encoded path}`
  *  - a ranged part:      pk `{sandbox}#batch#{batchId}`, sk `part#{datasetId}#{encoded path}#{start}-{end}` (13 digits each)
  * File paths are URI-encoded in keys, so a `#` in a path cannot make one file's key a prefix of another's.
@@ -31,6 +32,7 @@ export const manifestPk = (chunk: string) => `consumer#chunk#${chunk}`;
 export const STAGED_SK_PREFIX = 'staged#';
 export const stagedSk = (chunk: string) => `${STAGED_SK_PREFIX}${chunk}`;
 export const planSk = (fileIndex: number) => `plan#${String(fileIndex).padStart(5, '0')}`;
+export const planPageSk = (page: number) => `planpage#${String(page).padStart(5, '0')}`;
 export const FILE_SK_PREFIX = 'file#';
 export const PART_SK_PREFIX = 'part#';
 const encodedPath = (path: string) => encodeURIComponent(path);

@@ -34,10 +34,14 @@ export interface BatchListQuery {
 
 export type AnyBatchView = BatchView | FileBatchView;
 
-/** Where a chunk's failed records are, whichever kind of batch it belongs to. */
+/**
+ * Where a chunk's failed records are, whichever kind of batch it belongs to: the rows that failed, and (file
+ * batches) the records the profile store refused at promotion, which are in the lake.
+ */
 interface QuarantinedChunk {
   readonly chunk: string;
   readonly quarantineKey?: string;
+  readonly profileQuarantineKey?: string;
 }
 
 /** A replay is one API request: this many records put to the stream stay well inside its 10-second timeout. */
@@ -96,7 +100,11 @@ export class BatchService {
     const items: (QuarantineLine | FailedRow)[] = [];
     let index = from;
     for (; index < chunks.length && items.length < page.limit; index += 1) {
-      items.push(...(await this.linesOf<QuarantineLine | FailedRow>(chunks[index] as QuarantinedChunk)));
+      const chunk = chunks[index] as QuarantinedChunk;
+      items.push(
+        ...(await this.linesOf<QuarantineLine | FailedRow>(chunk.quarantineKey)),
+        ...(await this.linesOf<FailedRow>(chunk.profileQuarantineKey)),
+      );
     }
     const next = chunks[index];
     return { items, ...(next ? { next: chunkToken(next.chunk) } : {}) };
@@ -112,7 +120,7 @@ export class BatchService {
     }
     const lines: QuarantineLine[] = [];
     for (const chunk of await this.failedChunks(sandbox, batchId))
-      lines.push(...(await this.linesOf<QuarantineLine>(chunk)));
+      lines.push(...(await this.linesOf<QuarantineLine>(chunk.quarantineKey)));
     const replayable = lines.filter((line) => line.inletId !== null && line.schemaId !== null);
     const byId = new Map(replayable.map((line) => [line.messageId, line]));
     fixes.forEach((fix, index) => {
@@ -191,12 +199,13 @@ export class BatchService {
         ? await this.deps.fileBatches.stagedChunksOf(sandbox, batchId)
         : await this.deps.store.chunksOf(sandbox, batchId);
     return chunks
-      .filter((chunk) => chunk.quarantineKey !== undefined)
+      .filter((chunk) => chunk.quarantineKey !== undefined || chunk.profileQuarantineKey !== undefined)
       .sort((a, b) => a.chunk.localeCompare(b.chunk));
   }
 
-  private async linesOf<Line>(chunk: QuarantinedChunk): Promise<Line[]> {
-    const text = (await this.deps.quarantine.getText(chunk.quarantineKey as string)) ?? '';
+  private async linesOf<Line>(key: string | undefined): Promise<Line[]> {
+    if (key === undefined) return [];
+    const text = (await this.deps.quarantine.getText(key)) ?? '';
     return text
       .split('\n')
       .filter((line) => line.trim() !== '')

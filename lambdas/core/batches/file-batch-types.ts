@@ -4,8 +4,10 @@
  * batch API, the uploads and the workflow reach them through.
  */
 import type { MappingReference } from '../mapping/mapping-types';
+import type { Page, PageRequest } from '../page';
 import type { CodeCounts } from './batch-types';
 import type { InputFormat } from './formats/file-format-types';
+import type { ChunkItem } from './ingest/chunk-plan';
 
 /**
  * Experience Platform's lifecycle: `loading` (files being written) → `staging` (COMPLETE received: files read,
@@ -78,6 +80,16 @@ export interface FileBatch {
   readonly revertRequestedAt?: string;
   /** The replay batch that superseded this one: its revert ends in `inactive` rather than `deleted`. */
   readonly replacedBy?: string;
+  /**
+   * The replay batch that named this one as a predecessor when it was created: no other replay may name it while
+   * that one may still succeed (see `reservationHolds`).
+   */
+  readonly reservedBy?: { readonly batchId: string; readonly at: string };
+  /**
+   * The batch's chunk plan, fixed the first time it was planned (its pages are stored beside it): a resumed batch
+   * is staged and promoted from this plan, whatever the code deployed since would plan.
+   */
+  readonly plan?: BatchPlan;
   /** Monotonic revision: every status change is conditional on the revision read. */
   readonly revision: number;
 }
@@ -87,6 +99,12 @@ export interface FilePart {
   readonly key: string;
   readonly start: number;
   readonly end: number;
+  /**
+   * The version of the object that was written (the landing bucket keeps versions): every read of the part asks for
+   * it, so a later write to the same key changes nothing of the batch. Absent only for parts written before parts
+   * recorded their version.
+   */
+  readonly versionId?: string;
 }
 
 /**
@@ -104,10 +122,25 @@ export interface BatchFile {
   readonly updatedAt: string;
 }
 
+/** A committed plan: how many chunks, in how many stored pages. */
+export interface BatchPlan {
+  readonly chunks: number;
+  readonly pages: number;
+  readonly plannedAt: string;
+}
+
+/** One stored page of a batch's plan: chunks in batch order (file by file). */
+export interface PlanPage {
+  readonly page: number;
+  readonly chunks: readonly ChunkItem[];
+}
+
 /** What staging one chunk of one file produced (overwritten whole when the chunk is staged again). */
 export interface StagedChunk {
   /** `{fileIndex}-{chunkIndex}`, zero-padded: chunk names sort in file order. */
   readonly chunk: string;
+  /** The chunk's place in the batch's plan (0-based, file by file): where its rows stand in arrival order. */
+  readonly ordinal?: number;
   readonly file: string;
   /** Rows read: output + failed. */
   readonly inputRecordCount: number;
@@ -128,6 +161,8 @@ export interface StagedChunk {
   readonly promoted?: boolean;
   /** Records the profile store did not take, by code (they are in the lake). */
   readonly profileErrors?: CodeCounts;
+  /** Those records with why (quarantine bucket, lines with `stage: "profile"`), when there are any. */
+  readonly profileQuarantineKey?: string;
   /** Set once REVERT removed the chunk's rows from the lake and the profiles. */
   readonly reverted?: boolean;
   /** The byte or row-group range the counts are of: a chunk staged again from another plan is staged anew. */
@@ -135,13 +170,18 @@ export interface StagedChunk {
   readonly writtenAt: string;
 }
 
-/** A failed row of a file batch in the quarantine (a line of JSON Lines), with every reason it failed. */
+/**
+ * A failed row of a file batch in the quarantine (a line of JSON Lines), with every reason it failed. A row that
+ * was ingested into the lake but refused by the profile store has `stage: "profile"`; it is not a failed record
+ * of the batch (it counts in `profileErrorCount`) and is never replayed.
+ */
 export interface FailedRow {
+  readonly stage?: 'profile';
   readonly file: string;
   /** 1-based physical line (line formats). */
   readonly line?: number;
-  /** 1-based data row in the file. */
-  readonly row: number;
+  /** 1-based data row in the file (always, except for a profile refusal whose row could not be told). */
+  readonly row?: number;
   readonly code: string;
   /** The row as read from the file. */
   readonly record?: unknown;
@@ -177,7 +217,12 @@ export interface FileBatchStore {
   getFileBatch(sandbox: string, batchId: string): Promise<FileBatch | undefined>;
   /** Stores `next` if the stored batch still has `next.revision - 1`; false when another writer got there first. */
   replaceFileBatch(next: FileBatch): Promise<boolean>;
+  putPlanPage(sandbox: string, batchId: string, page: PlanPage): Promise<void>;
+  getPlanPage(sandbox: string, batchId: string, page: number): Promise<PlanPage | undefined>;
   getStagedChunk(sandbox: string, batchId: string, chunk: string): Promise<StagedChunk | undefined>;
   putStagedChunk(sandbox: string, batchId: string, chunk: StagedChunk): Promise<void>;
+  deleteStagedChunk(sandbox: string, batchId: string, chunk: string): Promise<void>;
   stagedChunksOf(sandbox: string, batchId: string): Promise<StagedChunk[]>;
+  /** One page of the staged chunks, in chunk order; `next` continues after it. */
+  stagedChunkPage(sandbox: string, batchId: string, page: PageRequest): Promise<Page<StagedChunk>>;
 }

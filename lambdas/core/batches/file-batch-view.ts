@@ -20,6 +20,11 @@ export interface FileBatchMetrics {
    * rule failed). A count of warnings, not of rows, so it takes no part in the row counts' reconciliation.
    */
   readonly mappingWarningCount?: number;
+  /**
+   * Records in the lake that the profile store refused (too large, nested too deep, no primary identity...): each
+   * is in the failed-record export with `stage: "profile"`. Not failed records: they were ingested.
+   */
+  readonly profileErrorCount: number;
 }
 
 export interface FileBatchView {
@@ -58,6 +63,9 @@ export function fileBatchMetrics(batch: FileBatch, chunks: readonly StagedChunk[
     outputRecordCount: failedWhole ? 0 : valid,
     failedRecordCount: sum(chunks, (chunk) => chunk.failedRecordCount),
     discardedRecordCount: failedWhole ? valid : 0,
+    profileErrorCount: sum(chunks, (chunk) =>
+      Object.values(chunk.profileErrors ?? {}).reduce((total, count) => total + count, 0),
+    ),
     ...(batch.mapping ? { mappingWarningCount: sum(chunks, (chunk) => chunk.mappingWarningCount ?? 0) } : {}),
   };
 }

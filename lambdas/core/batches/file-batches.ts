@@ -1,7 +1,7 @@
 /**
- * File batches through the batch API: create one for a dataset, COMPLETE it (the workflow stages, decides and
- * promotes it asynchronously), ABORT or FAIL it while files are still being written, REVERT it once promoted,
- * preview its first rows. Every transition is conditional (batch-transitions.ts) and every action is safe to repeat.
+ * File batches through the batch API: create one for a dataset (a replay reserves the batches it replaces),
+ * COMPLETE it (the workflow stages, decides and promotes it asynchronously), ABORT or FAIL it while files are still
+ * being written, REVERT it once promoted, preview its first rows. Every transition is conditional (batch-transitions.ts) and every action is safe to repeat.
  */
 import { ulid } from 'ulid';
 import { conflict, notFound, unprocessable, type Violation } from '../../http/problem';
@@ -19,6 +19,7 @@ import type {
 import { fileBatchView, type FileBatchView } from './file-batch-view';
 import type { ByteSource, InputFormat } from './formats/file-format-types';
 import { INGESTING } from './ingest/check-guardrails';
+import { reservePredecessors } from './replay-reservations';
 import type { WorkflowStarter } from './ingest/ingest-ports';
 import { startRevert, startWorkflow } from './ingest/start-workflow';
 
@@ -80,7 +81,7 @@ export class FileBatchService {
 
   /**
    * `identity` fixes the batch's id and creation time for callers that must create the same batch when asked twice
-   * (a redelivered file-drop notification); creating an existing batch again changes nothing.
+   * (a redelivered file-drop notification); creating an existing batch again changes nothing and answers it.
    */
   async create(
     sandbox: string,
@@ -97,6 +98,8 @@ export class FileBatchService {
     if (input.replay) await this.checkPredecessors(sandbox, input.datasetId, input.replay.predecessors);
     const mapping = input.mapping ? await this.deps.mappingSets.reference(sandbox, input.mapping) : undefined;
     const batchId = identity?.batchId ?? this.newId();
+    // Before the replay exists: a replay never exists without the reservations of what it replaces.
+    if (input.replay) await reservePredecessors(this.deps, sandbox, batchId, input.replay.predecessors);
     const now = identity?.createdAt ?? this.deps.now().toISOString();
     const batch: FileBatch = {
       batchId,
@@ -117,7 +120,9 @@ export class FileBatchService {
       revision: 1,
     };
     await this.deps.batches.createFileBatch(batch);
-    return fileBatchView(batch, []);
+    // A batch with this identity may exist already: it is answered as it stands.
+    const stored = identity ? await this.deps.batches.getFileBatch(sandbox, batchId) : undefined;
+    return fileBatchView(stored ?? batch, []);
   }
 
   /** Accepts the batch for processing (or resumes it); answering again later is safe and changes nothing. */

@@ -2,13 +2,17 @@
  * File drops: an object written under `landing/{sandbox}/{datasetId}/` in the landing bucket becomes a file batch
  * of its own — one batch per file — read in place (no copy), and completed at once, through the same workflow as
  * batches of the API. The format comes from the file name: `.csv`, `.tsv`, `.parquet`, `.json` / `.jsonl` /
- * `.ndjson` (a `.json` or `.json.gz` file whose first character is `[` is one JSON array), each optionally `.gz`. The batch id is
- * derived from the object's key and version (its S3 sequencer), so a redelivered notification completes the same
- * batch instead of making a second one.
+ * `.ndjson` (a `.json` or `.json.gz` file whose first character is `[` is one JSON array), each optionally `.gz`.
+ *
+ * Every read of the file asks for the version the notification names (the landing bucket keeps versions), so a
+ * second write of the key while the first is being ingested changes nothing of the first batch; an object without
+ * a version cannot be read safely and its batch fails saying so. The batch id is derived from the key and the
+ * content (ETag and size): a redelivered notification, or the same content dropped again, completes the same batch
+ * instead of making a second one.
  */
 import { createHash } from 'node:crypto';
 import { constants, gunzipSync } from 'node:zlib';
-import type { BatchFile, FilePart } from './file-batch-types';
+import type { BatchFailure, BatchFile, FilePart } from './file-batch-types';
 import type { FileBatchService } from './file-batches';
 import { droppedFileOf } from './file-drop-key';
 import type { ByteSource, InputFormat } from './formats/file-format-types';
@@ -16,8 +20,10 @@ import type { ByteSource, InputFormat } from './formats/file-format-types';
 export interface DroppedObject {
   readonly key: string;
   readonly size: number;
-  /** S3's sequencer of the write: two writes of one key differ in it. */
-  readonly sequencer: string;
+  /** The version the write made; absent when the bucket keeps no versions. */
+  readonly versionId?: string;
+  /** What tells one content of the key from another: S3's ETag of the write. */
+  readonly eTag: string;
   /** ISO 8601 time of the write. */
   readonly eventTime: string;
 }
@@ -45,12 +51,14 @@ export function formatOfName(path: string): InputFormat | undefined {
   return FORMATS.find(([pattern]) => pattern.test(name))?.[1];
 }
 
-/** Id of the batch of one write of one key: 26 characters of Crockford base32, like the API's ULIDs. */
-export function dropBatchId(key: string, sequencer: string): string {
-  const digest = createHash('sha256').update(`${key}\n${sequencer}`).digest();
+/** Id of the batch of one content of one key: 26 characters of Crockford base32, like the API's ULIDs. */
+export function dropBatchId(key: string, eTag: string, size: number): string {
+  const digest = createHash('sha256').update(`${key}\n${eTag}\n${size}`).digest();
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   return Array.from(digest.subarray(0, 26), (byte) => alphabet[byte % 32]).join('');
 }
+
+export const UNVERSIONED_OBJECT = 'unversioned-object';
 
 /** Bytes read to find a file's first character: enough for a BOM, indentation and a gzip header. */
 const SNIFF_BYTES = 64 * 1024;
@@ -80,35 +88,51 @@ export async function ingestDroppedFile(deps: FileDropDeps, object: DroppedObjec
   const dropped = droppedFileOf(object.key);
   if (!dropped) return { ignored: `${object.key} is not under landing/{sandbox}/{datasetId}/` };
   const { sandbox, datasetId, path } = dropped;
-  const identity = { batchId: dropBatchId(object.key, object.sequencer), createdAt: object.eventTime };
-  const parts = [{ key: object.key, start: 0, end: object.size }];
+  const identity = {
+    batchId: dropBatchId(object.key, object.eTag, object.size),
+    createdAt: object.eventTime,
+  };
+  const { versionId } = object;
   const named = formatOfName(path);
-  const source = deps.sources.byteSource(parts, object.size);
-  const multiLine =
-    named?.format === 'json' &&
-    /\.json(\.gz)?$/i.test(path) &&
-    object.size > 0 &&
-    (await startsWithBracket(source));
-  const inputFormat: InputFormat = named
-    ? { ...named, ...(multiLine ? { isMultiLineJson: true } : {}) }
-    : { format: 'json' };
   const origin = { kind: 'file-drop', key: object.key } as const;
-  await deps.fileBatches.create(sandbox, { datasetId, inputFormat }, origin, identity);
+  /** A drop that cannot become data still becomes a batch, failed saying why, so it is visible. */
+  const reject = async (failure: BatchFailure): Promise<DropOutcome> => {
+    const inputFormat = named ?? { format: 'json' as const };
+    await deps.fileBatches.create(sandbox, { datasetId, inputFormat }, origin, identity);
+    const rejected = await deps.fileBatches.rejectDrop(sandbox, identity.batchId, failure);
+    return { batchId: identity.batchId, status: rejected.status };
+  };
   if (!named) {
-    const rejected = await deps.fileBatches.rejectDrop(sandbox, identity.batchId, {
+    return reject({
       code: 'unsupported-file-type',
       message: `${path}: the file name names no format (.csv, .tsv, .parquet, .json, .jsonl, .ndjson, each optionally .gz)`,
     });
-    return { batchId: identity.batchId, status: rejected.status };
   }
-  await deps.files.putFile(sandbox, identity.batchId, {
-    datasetId,
-    path,
-    state: 'complete',
-    size: object.size,
-    parts,
-    updatedAt: object.eventTime,
-  });
+  if (versionId === undefined) {
+    return reject({
+      code: UNVERSIONED_OBJECT,
+      message: `${path}: the landing bucket keeps no versions, so the file could change while it is read; it was not ingested (enable versioning on the bucket, then drop the file again)`,
+    });
+  }
+  const parts: FilePart[] = [{ key: object.key, start: 0, end: object.size, versionId }];
+  const multiLine =
+    named.format === 'json' &&
+    /\.json(\.gz)?$/i.test(path) &&
+    object.size > 0 &&
+    (await startsWithBracket(deps.sources.byteSource(parts, object.size)));
+  const inputFormat: InputFormat = { ...named, ...(multiLine ? { isMultiLineJson: true } : {}) };
+  const batch = await deps.fileBatches.create(sandbox, { datasetId, inputFormat }, origin, identity);
+  // The same content dropped again finds its batch past loading: it is answered (or resumed), not rewritten.
+  if (batch.status === 'loading') {
+    await deps.files.putFile(sandbox, identity.batchId, {
+      datasetId,
+      path,
+      state: 'complete',
+      size: object.size,
+      parts,
+      updatedAt: object.eventTime,
+    });
+  }
   const completed = await deps.fileBatches.complete(sandbox, identity.batchId);
   return { batchId: identity.batchId, status: completed.status };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchService } from '../../../lambdas/core/batches/batch-service';
+import type { BatchStore } from '../../../lambdas/core/batches/batch-types';
+import { APPLY_CODES } from '../../../lambdas/core/profiles/apply-to-profiles';
 import type {
   StreamEntry,
   StreamPutOutcome,
@@ -8,6 +10,8 @@ import type {
 import { consumeRecords } from '../../../lambdas/core/streaming/consume-records';
 import { streamingBatchId, type StreamMessage } from '../../../lambdas/core/streaming/stream-message';
 import { HttpProblem } from '../../../lambdas/http/problem';
+import { addBatch, addFile, ingestWorld, personLines, runIngestion } from '../../support/memory-file-batches';
+import { BATCH_ID as FILE_BATCH_ID, SANDBOX } from '../../support/memory-uploads';
 import { fakes, lakeMessageIds, streamRecord, target, type Fakes } from '../streaming/consume-fakes';
 
 /** A stream that keeps what it is given (or refuses all of it), so a replay can be fed back to the consumer. */
@@ -139,5 +143,51 @@ describe('BatchService', () => {
     await expect(unknownFix).rejects.toMatchObject({ status: 422, code: 'not-quarantined' });
     await expect(refused).rejects.toBeInstanceOf(HttpProblem);
     await expect(refused).rejects.toMatchObject({ status: 503, code: 'replay-incomplete' });
+  });
+
+  it("exports a file batch's failed rows, then the records the profile store refused, counted apart", async () => {
+    // Prepare: one invalid row, and one valid record the profile store cannot hold
+    const world = ingestWorld();
+    addBatch(world, { partialIngestionPercent: 50 });
+    await addFile(
+      world,
+      'people.json',
+      personLines([{ email: 'a@x.io' }, { age: 1 }, { email: 'big@x.io' }]),
+    );
+    world.profiles.answer = (record) =>
+      (record as { email?: string }).email === 'big@x.io'
+        ? { status: 'failed', code: APPLY_CODES.recordTooLarge, reason: 'the record is over 400 KB' }
+        : { status: 'applied' };
+    await runIngestion(world);
+    // The batches table answers file batches too; only getBatch is asked of it here.
+    const store = { getBatch: (sandbox, batchId) => world.batches.getFileBatch(sandbox, batchId) } as Pick<
+      BatchStore,
+      'getBatch'
+    >;
+    const service = new BatchService({
+      store: store as BatchStore,
+      fileBatches: world.batches,
+      quarantine: world.quarantine,
+      stream: new MemoryStream(),
+      now: () => REPLAYED_AT,
+    });
+
+    // Act
+    const failed = await service.failed(SANDBOX, FILE_BATCH_ID, { limit: 100 });
+    const batch = await service.get(SANDBOX, FILE_BATCH_ID);
+
+    // Assess
+    expect(failed.items).toEqual([
+      expect.objectContaining({ file: 'people.json', row: 2, code: 'schema-validation' }),
+      {
+        stage: 'profile',
+        file: 'people.json',
+        row: 3,
+        code: APPLY_CODES.recordTooLarge,
+        violations: [{ pointer: '', keyword: 'profile', message: 'the record is over 400 KB' }],
+        record: { email: 'big@x.io' },
+      },
+    ]);
+    expect(batch.metrics).toMatchObject({ outputRecordCount: 2, failedRecordCount: 1, profileErrorCount: 1 });
   });
 });

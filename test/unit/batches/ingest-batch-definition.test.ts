@@ -6,7 +6,9 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { aslValidator, runWorkflow, statesOf, workflowDefinition } from '../../support/asl-harness';
+import { fileBatchMetrics } from '../../../lambdas/core/batches/file-batch-view';
 import { FileFormatError } from '../../../lambdas/core/batches/formats/file-format-types';
+import { CHUNKS_PER_PAGE } from '../../../lambdas/core/batches/ingest/chunk-plan';
 import { THRESHOLD_EXCEEDED } from '../../../lambdas/core/batches/ingest/decide';
 import { WORKFLOW_ERROR } from '../../../lambdas/core/batches/ingest/record-failure';
 import { startRevert } from '../../../lambdas/core/batches/ingest/start-workflow';
@@ -16,8 +18,8 @@ import {
   addBatch,
   addFile,
   ingestWorld,
+  parquetRows,
   personLines,
-  runIngestion,
   withLake,
   type IngestWorld,
 } from '../../support/memory-file-batches';
@@ -29,11 +31,14 @@ const definition = workflowDefinition('ingest-batch.asl.json', 'BatchWorkerFunct
 const WORKER_TASKS = [
   'check-guardrails',
   'plan-chunks',
+  'chunks-to-stage',
   'stage-chunk',
   'decide',
+  'chunks-to-promote',
   'promote-chunk',
   'finish-promotion',
   'plan-revert',
+  'chunks-to-revert',
   'revert-chunk',
   'finish-revert',
   'record-failure',
@@ -116,11 +121,13 @@ describe('runs of the ingest-batch definition', () => {
     expect(run.calls).toEqual([
       'CheckGuardrails',
       'PlanChunks',
+      'ChunksToStage',
       'StageChunk',
       'StageChunk',
       'StageChunk',
       'StageChunk',
       'Decide',
+      'ChunksToPromote',
       'PromoteChunk',
       'PromoteChunk',
       'PromoteChunk',
@@ -134,14 +141,14 @@ describe('runs of the ingest-batch definition', () => {
     );
   });
 
-  it('reverts the batches a replay replaces before it promotes the replay', async () => {
+  it('promotes a replay first, then reverts the batches it replaces, handing their data over to it', async () => {
     // Prepare
     const world = ingestWorld();
     addBatch(world, { batchId: 'old', externalId: 'old' });
     await addFile(world, 'a.json', personLines([{ email: 'a@x.io', age: 1 }, { email: 'b@x.io' }]), {
       batchId: 'old',
     });
-    await runIngestion(world, 'finished', 'old');
+    await runMachine({ ...INGEST, batchId: 'old' }, realWorker(world));
     const oldLake = world.lake.keys();
     addBatch(world, { replay: { predecessors: ['old'] } });
     await addFile(world, 'a.json', personLines([{ email: 'a@x.io', age: 2 }]));
@@ -154,20 +161,112 @@ describe('runs of the ingest-batch definition', () => {
     expect(run.calls).toEqual([
       'CheckGuardrails',
       'PlanChunks',
+      'ChunksToStage',
       'StageChunk',
       'Decide',
+      'ChunksToPromote',
+      'PromoteChunk',
       'PlanPredecessorRevert',
+      'PredecessorChunksToRevert',
       'RevertPredecessorChunk',
       'FinishPredecessorRevert',
-      'PromoteChunk',
       'FinishPromotion',
     ]);
     expect(world.batches.stored('old')).toMatchObject({ status: 'inactive', replacedBy: BATCH_ID });
     expect(world.batches.stored()).toMatchObject({ status: 'success' });
+    expect(world.profiles.applied.at(-1)).toMatchObject({
+      items: [expect.objectContaining({ record: { email: 'a@x.io', age: 2 } })],
+      replaces: ['old'],
+    });
     expect(world.profiles.revertedRecords()).toEqual([{ email: 'a@x.io', age: 1 }, { email: 'b@x.io' }]);
     const lake = world.lake.keys();
     expect(lake).toHaveLength(1);
     expect(lake.filter((key) => oldLake.includes(key))).toEqual([]);
+  });
+
+  it('leaves the batch a replay replaces wholly in place, lake and profiles, while the replay cannot be promoted', async () => {
+    // Prepare: a promoted batch, and its replay, whose promotion the profile store keeps failing
+    const world = ingestWorld();
+    addBatch(world, { batchId: 'old', externalId: 'old' });
+    await addFile(world, 'a.json', personLines([{ email: 'a@x.io', age: 1 }]), { batchId: 'old' });
+    await runMachine({ ...INGEST, batchId: 'old' }, realWorker(world));
+    const oldLake = world.lake.keys();
+    addBatch(world, { replay: { predecessors: ['old'] } });
+    await addFile(world, 'a.json', personLines([{ email: 'a@x.io', age: 2 }]));
+    world.profiles.answer = () => ({ status: 'failed', code: APPLY_CODES.storeError });
+
+    // Act
+    const run = await runMachine(INGEST, realWorker(world));
+
+    // Assess
+    expect(run.error?.name).toBe('ProfileStoreError');
+    expect(world.batches.stored()).toMatchObject({ status: 'processing' });
+    expect(world.batches.stored('old')).toMatchObject({ status: 'success' });
+    expect(world.batches.stored('old').revertRequestedAt).toBeUndefined();
+    expect(world.profiles.reverted).toEqual([]);
+    expect(world.lake.keys().filter((key) => oldLake.includes(key))).toEqual(oldLake);
+  });
+
+  it('promotes a batch resumed after a deploy that cuts chunks otherwise from its first plan: every row once', async () => {
+    // Prepare: 40 rows in chunks of one row; the profile store fails one chunk for good, so the execution ends
+    // with the batch being promoted; then a deploy cuts chunks of several rows, and the batch is resumed
+    const rows = Array.from({ length: 40 }, (_, i) => ({ email: `r${i}@x.io`, age: i }));
+    const world = ingestWorld({ chunkBytes: 1 });
+    addBatch(world);
+    await addFile(world, 'a.json', personLines(rows));
+    world.profiles.answer = (record) =>
+      (record as { age: number }).age === 30
+        ? { status: 'failed', code: APPLY_CODES.storeError }
+        : { status: 'applied' };
+    const stopped = await runMachine(INGEST, realWorker(world));
+    world.profiles.answer = () => ({ status: 'applied' });
+    const redeployed = { ...world.deps, chunkBytes: 200 };
+
+    // Act
+    const resumed = await runMachine(INGEST, (event) => runWorkerTask(redeployed, event));
+
+    // Assess
+    expect(stopped.error?.name).toBe('ProfileStoreError');
+    expect(resumed.error).toBeUndefined();
+    expect(world.batches.stored().status).toBe('success');
+    const lakeRows = (
+      await Promise.all(
+        world.lake
+          .keys()
+          .filter((key) => key.startsWith('lake/'))
+          .map(async (key) => parquetRows(world.lake.objects.get(key)!)),
+      )
+    ).flat();
+    expect(lakeRows.map((row) => row.record)).toHaveLength(40);
+    expect(new Set(lakeRows.map((row) => row.message_id)).size).toBe(40);
+    const metrics = fileBatchMetrics(
+      world.batches.stored(),
+      await world.batches.stagedChunksOf(SANDBOX, BATCH_ID),
+    );
+    expect(metrics).toMatchObject({ inputRecordCount: 40, outputRecordCount: 40 });
+  });
+
+  it('stages a batch of more chunks than a state can carry a page at a time', async () => {
+    // Prepare
+    const rows = CHUNKS_PER_PAGE + 1;
+    const world = ingestWorld({ chunkBytes: 1 });
+    addBatch(world);
+    await addFile(
+      world,
+      'a.json',
+      personLines(Array.from({ length: rows }, (_, i) => ({ email: `${i}@x.io` }))),
+    );
+
+    // Act
+    const run = await runMachine(INGEST, realWorker(world));
+
+    // Assess
+    expect(run.error).toBeUndefined();
+    expect(count(run.calls, 'ChunksToStage')).toBe(2);
+    expect(count(run.calls, 'StageChunk')).toBe(rows);
+    expect(count(run.calls, 'ChunksToPromote')).toBe(2);
+    expect(count(run.calls, 'PromoteChunk')).toBe(rows);
+    expect(world.batches.stored()).toMatchObject({ status: 'success', plan: { chunks: rows, pages: 2 } });
   });
 
   it('finishes without promoting when the decision is not to promote', async () => {
@@ -244,7 +343,13 @@ describe('runs of the ingest-batch definition', () => {
 
     // Assess
     expect(run.error?.name).toBe('BatchFailed');
-    expect(run.calls).toEqual(['CheckGuardrails', 'PlanChunks', 'StageChunk', 'RecordFailure']);
+    expect(run.calls).toEqual([
+      'CheckGuardrails',
+      'PlanChunks',
+      'ChunksToStage',
+      'StageChunk',
+      'RecordFailure',
+    ]);
     expect(world.batches.stored()).toMatchObject({ status: 'failed', failure: { code: 'corrupt-gzip' } });
   });
 
@@ -261,6 +366,7 @@ describe('runs of the ingest-batch definition', () => {
     expect(run.calls).toEqual([
       'CheckGuardrails',
       'PlanChunks',
+      'ChunksToStage',
       ...Array.from({ length: ATTEMPTS }, () => 'StageChunk'),
       'RecordFailure',
     ]);
@@ -313,7 +419,14 @@ describe('runs of the ingest-batch definition', () => {
 
     // Assess
     expect(run.error).toBeUndefined();
-    expect(run.calls).toEqual(['PlanRevert', 'RevertChunk', 'RevertChunk', 'RevertChunk', 'FinishRevert']);
+    expect(run.calls).toEqual([
+      'PlanRevert',
+      'ChunksToRevert',
+      'RevertChunk',
+      'RevertChunk',
+      'RevertChunk',
+      'FinishRevert',
+    ]);
     expect(world.batches.stored().status).toBe('deleted');
     expect(world.lake.objects.size).toBe(0);
     expect(world.profiles.revertedRecords()).toHaveLength(3);
@@ -329,7 +442,7 @@ describe('runs of the ingest-batch definition', () => {
 
     // Assess
     expect(run.error).toBeUndefined();
-    expect(run.calls).toEqual(['PlanRevert', 'FinishRevert']);
+    expect(run.calls).toEqual(['PlanRevert']);
     expect(world.batches.stored().status).toBe('success');
   });
 });

@@ -2,11 +2,10 @@
  * The decision of Experience Platform's partial ingestion: the batch is promoted while its failed rows stay within
  * `partialIngestionPercent` of the rows read; beyond it the whole batch fails and what staging wrote is removed, so
  * nothing of it reaches the lake or the profiles. The failed rows stay in the quarantine either way. A replay that
- * will be promoted names the batches it replaces: they are reverted first, so an event or record the replay
- * carries again ends as the replay's (a revert afterwards would remove what both hold).
+ * will be promoted names the batches it replaces: they are reverted once the replay is wholly promoted, so until
+ * then one of the two is always in place (the replay's promotion takes over what both hold: see promote-chunk.ts).
  */
 import { batchForStep, changeBatch } from '../batch-transitions';
-import type { StagedChunk } from '../file-batch-types';
 import { INGESTING, type StepInput } from './check-guardrails';
 import { discardStaging } from './discard-staging';
 import type { IngestDeps } from './ingest-ports';
@@ -15,19 +14,14 @@ export const THRESHOLD_EXCEEDED = 'partial-ingestion-threshold-exceeded';
 
 export interface Decision {
   readonly promote: boolean;
-  /** The chunks with staged rows still to promote. */
-  readonly chunks: string[];
-  /** Batches this replay replaces: reverted before it is promoted, so what it rewrites is its own. */
+  /** Batches this replay replaces: reverted after it is promoted (at most MAX_PREDECESSORS of the API). */
   readonly predecessors: readonly string[];
 }
-
-const toPromote = (chunks: readonly StagedChunk[]) =>
-  chunks.filter((chunk) => chunk.stagingKey !== undefined && !chunk.promoted).map((chunk) => chunk.chunk);
 
 export async function decide(deps: IngestDeps, input: StepInput): Promise<Decision> {
   const { sandbox, batchId } = input;
   const batch = await batchForStep(deps.batches, sandbox, batchId);
-  if (!INGESTING.includes(batch.status)) return { promote: false, chunks: [], predecessors: [] };
+  if (!INGESTING.includes(batch.status)) return { promote: false, predecessors: [] };
   const chunks = await deps.batches.stagedChunksOf(sandbox, batchId);
   const read = chunks.reduce((total, chunk) => total + chunk.inputRecordCount, 0);
   const failed = chunks.reduce((total, chunk) => total + chunk.failedRecordCount, 0);
@@ -49,11 +43,11 @@ export async function decide(deps: IngestDeps, input: StepInput): Promise<Decisi
           }
         : undefined,
     );
-    return { promote: false, chunks: [], predecessors: [] };
+    return { promote: false, predecessors: [] };
   }
   const decided = await changeBatch(deps.batches, sandbox, batchId, deps.now, (current) =>
     current.status === 'staging' ? { status: 'processing' } : undefined,
   );
-  if (decided?.status !== 'processing') return { promote: false, chunks: [], predecessors: [] };
-  return { promote: true, chunks: toPromote(chunks), predecessors: batch.replay?.predecessors ?? [] };
+  if (decided?.status !== 'processing') return { promote: false, predecessors: [] };
+  return { promote: true, predecessors: batch.replay?.predecessors ?? [] };
 }

@@ -1,4 +1,7 @@
-/** The batch is in the lake and the profiles (and the batches it replays were reverted): it becomes `success`. */
+/**
+ * The batch is in the lake and the profiles, and the batches it replays were reverted after it was promoted: it
+ * becomes `success`.
+ */
 import { changeBatch } from '../batch-transitions';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';

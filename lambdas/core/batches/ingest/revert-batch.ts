@@ -2,37 +2,43 @@
  * Reverting a promoted batch, chunk by chunk: each chunk's records are taken out of the profiles (only what this
  * batch wrote and nothing newer: see docs/profiles.md), then its lake file is removed, then the chunk is marked
  * reverted — so a retry after any step redoes only what is left. The batch ends `deleted`, or `inactive` when a
- * replay superseded it (the replay's workflow reverts it, before promoting itself).
+ * replay superseded it (the replay's workflow reverts it once the replay itself is promoted).
  */
 import { BatchStateError, batchForStep, changeBatch } from '../batch-transitions';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
+import { stagedChunkNames, type ChunkPage, type PageInput } from './chunk-pages';
 import type { ChunkNameInput } from './promote-chunk';
 import { recordsOfParquet } from './staged-records';
 
 /**
- * The chunks to revert. With `replacedBy` (a replay replacing this batch) the revert is requested here, once: a
- * batch already reverted, or never promoted, has nothing to revert.
+ * Whether the batch is to be reverted. With `replacedBy` (a replay replacing this batch) the revert is requested
+ * here, once, by the replay that reserved it: a batch already reverted, or never promoted, has nothing to revert.
  */
 export async function planRevert(
   deps: IngestDeps,
   input: StepInput & { readonly replacedBy?: string },
-): Promise<{ chunks: string[] }> {
+): Promise<{ revert: boolean }> {
   const { replacedBy } = input;
   const requestedAt = deps.now().toISOString();
   const batch = replacedBy
     ? await changeBatch(deps.batches, input.sandbox, input.batchId, deps.now, (current) =>
         // Also over a client's REVERT under way: the batch was superseded, so it ends inactive either way.
-        current.status === 'success' && current.replacedBy === undefined
+        current.status === 'success' &&
+        current.replacedBy === undefined &&
+        (current.reservedBy === undefined || current.reservedBy.batchId === replacedBy)
           ? { revertRequestedAt: current.revertRequestedAt ?? requestedAt, replacedBy }
           : undefined,
       )
     : await batchForStep(deps.batches, input.sandbox, input.batchId);
-  if (batch?.status !== 'success' || batch.revertRequestedAt === undefined) return { chunks: [] };
-  const chunks = await deps.batches.stagedChunksOf(input.sandbox, input.batchId);
-  return {
-    chunks: chunks.filter((chunk) => chunk.promoted && !chunk.reverted).map((chunk) => chunk.chunk),
-  };
+  return { revert: batch?.status === 'success' && batch.revertRequestedAt !== undefined };
+}
+
+/** The chunks of one page of the staged chunks that are promoted and not yet reverted, while a revert is asked. */
+export async function chunksToRevert(deps: IngestDeps, input: PageInput): Promise<ChunkPage<string>> {
+  const batch = await batchForStep(deps.batches, input.sandbox, input.batchId);
+  if (batch.status !== 'success' || batch.revertRequestedAt === undefined) return { chunks: [], next: null };
+  return stagedChunkNames(deps, input, (chunk) => chunk.promoted === true && !chunk.reverted);
 }
 
 export async function revertChunk(deps: IngestDeps, input: ChunkNameInput): Promise<{ done: boolean }> {

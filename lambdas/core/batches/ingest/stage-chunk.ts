@@ -22,7 +22,7 @@ import type { FailedRow, FileBatch, StagedChunk, StoredFilePlan } from '../file-
 import { RecordCoercion } from '../formats/field-coercion';
 import { FileFormatError, type ParsedRow } from '../formats/file-format-types';
 import { chunkNameOf, chunkRangeOf, stagingKey, type ChunkItem } from './chunk-plan';
-import { INGESTING, type StepInput } from './check-guardrails';
+import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
 import { failUnreadable } from './plan-chunks';
 
@@ -34,6 +34,12 @@ const JSON_LINES = 'application/x-ndjson';
 
 /** The stable id of a file row in the lake: batch, file and row. */
 export const rowMessageId = (batchId: string, file: number, row: number) => `${batchId}:${file}:${row}`;
+
+/** The row number a file row's id holds, or undefined for an id of another shape. */
+export function rowOfMessageId(messageId: string): number | undefined {
+  const row = Number(messageId.slice(messageId.lastIndexOf(':') + 1));
+  return Number.isInteger(row) && row > 0 ? row : undefined;
+}
 
 type Failure = Pick<FailedRow, 'code' | 'violations' | 'mappedRecord'>;
 
@@ -65,11 +71,12 @@ async function mappingOf(deps: IngestDeps, batch: FileBatch): Promise<CompiledMa
 export async function stageChunk(deps: IngestDeps, input: ChunkStepInput): Promise<{ done: boolean }> {
   const { sandbox, batchId, chunk } = input;
   const batch = await batchForStep(deps.batches, sandbox, batchId);
-  if (!INGESTING.includes(batch.status)) return { done: false };
+  // A decided batch's staging is settled: its chunks are promoted as staged, never staged again.
+  if (batch.status !== 'staging') return { done: false };
   const name = chunkNameOf(chunk);
   const range = chunkRangeOf(chunk);
   const existing = await deps.batches.getStagedChunk(sandbox, batchId, name);
-  if (existing?.range === range) return { done: true };
+  if (existing?.range === range || existing?.promoted) return { done: true };
   const plan = await deps.batches.getFilePlan(sandbox, batchId, chunk.file);
   if (!plan) throw new BatchStateError(`batch ${batchId} has no plan for file ${chunk.file}; plan it again`);
   try {
@@ -172,6 +179,7 @@ async function stageRows(
   if (previous?.quarantineKey && !quarantined) await deps.quarantine.delete(previous.quarantineKey);
   await deps.batches.putStagedChunk(sandbox, batchId, {
     chunk: name,
+    ordinal: chunk.ordinal,
     file: plan.path,
     range: chunkRangeOf(chunk),
     inputRecordCount: writer.rows + failed.length,

@@ -7,10 +7,11 @@ import type { ChunkItem } from './chunk-plan';
 import { decide } from './decide';
 import { finishPromotion } from './finish-promotion';
 import type { IngestDeps } from './ingest-ports';
+import { chunksToStage, type PageInput } from './chunk-pages';
 import { planChunks } from './plan-chunks';
-import { promoteChunk } from './promote-chunk';
+import { chunksToPromote, promoteChunk } from './promote-chunk';
 import { recordFailure, type CaughtError } from './record-failure';
-import { finishRevert, planRevert, revertChunk } from './revert-batch';
+import { chunksToRevert, finishRevert, planRevert, revertChunk } from './revert-batch';
 import { stageChunk } from './stage-chunk';
 
 export type WorkerEvent =
@@ -18,6 +19,7 @@ export type WorkerEvent =
       readonly task:
         'check-guardrails' | 'plan-chunks' | 'decide' | 'finish-promotion' | 'plan-revert' | 'finish-revert';
     })
+  | (PageInput & { readonly task: 'chunks-to-stage' | 'chunks-to-promote' | 'chunks-to-revert' })
   | (StepInput & { readonly task: 'stage-chunk'; readonly chunk: ChunkItem })
   | (StepInput & { readonly task: 'promote-chunk' | 'revert-chunk'; readonly chunk: string })
   | (StepInput & { readonly task: 'record-failure'; readonly error?: CaughtError })
@@ -29,16 +31,22 @@ export function runWorkerTask(deps: IngestDeps, event: WorkerEvent): Promise<unk
       return checkGuardrails(deps, event);
     case 'plan-chunks':
       return planChunks(deps, event);
+    case 'chunks-to-stage':
+      return chunksToStage(deps, event);
     case 'stage-chunk':
       return stageChunk(deps, event);
     case 'decide':
       return decide(deps, event);
+    case 'chunks-to-promote':
+      return chunksToPromote(deps, event);
     case 'promote-chunk':
       return promoteChunk(deps, event);
     case 'finish-promotion':
       return finishPromotion(deps, event);
     case 'plan-revert':
       return planRevert(deps, event);
+    case 'chunks-to-revert':
+      return chunksToRevert(deps, event);
     case 'revert-chunk':
       return revertChunk(deps, event);
     case 'finish-revert':

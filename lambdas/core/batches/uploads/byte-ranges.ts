@@ -10,9 +10,10 @@ export interface ByteRange {
   readonly end: number;
 }
 
-/** The bytes `[from, to)` of the object at `key`. */
+/** The bytes `[from, to)` of the object at `key` (of its version `versionId`, when the part names one). */
 export interface PartSlice {
   readonly key: string;
+  readonly versionId?: string;
   readonly from: number;
   readonly to: number;
 }
@@ -68,6 +69,7 @@ export function slicesOf(parts: readonly FilePart[], start: number, end: number)
   return parts
     .map((part) => ({
       key: part.key,
+      ...(part.versionId === undefined ? {} : { versionId: part.versionId }),
       from: Math.max(start, part.start) - part.start,
       to: Math.min(end, part.end) - part.start,
     }))

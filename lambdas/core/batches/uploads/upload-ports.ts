@@ -32,13 +32,19 @@ export interface BatchFileStore {
   deleteParts(ref: FileRef): Promise<void>;
 }
 
+/** A written object as the landing bucket describes it: its version (the bucket keeps versions). */
+export interface WrittenObject {
+  readonly versionId?: string;
+}
+
 export interface LandingObjects {
-  put(key: string, bytes: Uint8Array): Promise<void>;
-  head(key: string): Promise<{ readonly size: number } | undefined>;
+  put(key: string, bytes: Uint8Array): Promise<WrittenObject>;
+  /** The object's current version: its size and version id. */
+  head(key: string): Promise<({ readonly size: number } & WrittenObject) | undefined>;
   /** A URL that lets whoever holds it PUT the object at `key` until it expires. */
   presignPut(key: string, expiresInSeconds: number): Promise<string>;
   delete(key: string): Promise<void>;
-  /** The bytes of a file stored as these parts (in order, covering `[0, size)`). */
+  /** The bytes of a file stored as these parts (in order, covering `[0, size)`), each of its part's version. */
   byteSource(parts: readonly FilePart[], size: number): ByteSource;
 }
 

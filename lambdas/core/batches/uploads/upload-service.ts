@@ -117,6 +117,14 @@ function checkCoverage(ref: FileRef, parts: readonly FilePart[], expectedSize: n
   }
 }
 
+/** A part of the object written at `key`, pinned to the version written. */
+const partOf = (key: string, start: number, end: number, written: Pick<FilePart, 'versionId'>): FilePart => ({
+  key,
+  start,
+  end,
+  ...(written.versionId === undefined ? {} : { versionId: written.versionId }),
+});
+
 export class UploadService {
   constructor(private readonly deps: UploadServiceDeps) {}
 
@@ -133,8 +141,8 @@ export class UploadService {
     checkFileCount(files, ref, this.deps.guardrails);
     checkBatchBytes(files, ref, bytes.length, this.deps.guardrails);
     const key = wholeFileKey(ref);
-    await this.deps.objects.put(key, bytes);
-    const file = this.complete(ref, [{ key, start: 0, end: bytes.length }], bytes.length);
+    const written = await this.deps.objects.put(key, bytes);
+    const file = this.complete(ref, [partOf(key, 0, bytes.length, written)], bytes.length);
     await this.deps.store.putFile(sandbox, batchId, file);
     await this.discardParts(ref);
     return { created: !files.some((existing) => isSameFile(existing, ref)), file };
@@ -174,12 +182,8 @@ export class UploadService {
     const file = await this.deps.store.getFile(ref);
     if (file?.state !== 'uploading') throw notInitialized(ref, file);
     checkAgainstTotal(range, file.expectedSize);
-    const part: FilePart = {
-      key: partObjectKey(ref, range.start, range.end),
-      start: range.start,
-      end: range.end,
-    };
-    await this.deps.objects.put(part.key, bytes);
+    const key = partObjectKey(ref, range.start, range.end);
+    const part = partOf(key, range.start, range.end, await this.deps.objects.put(key, bytes));
     await this.deps.store.putPart(ref, part);
     const parts = await this.deps.store.listParts(ref);
     if (file.expectedSize === undefined && range.total !== undefined) {
@@ -330,13 +334,16 @@ export class UploadService {
     });
   }
 
-  /** A presigned file whose object has arrived, as complete (and stored so); otherwise the file as it was. */
+  /**
+   * A presigned file whose object has arrived, as complete (and stored so) with the version that arrived: a client
+   * writing to the URL again while the batch is read changes nothing of it. Otherwise the file as it was.
+   */
   private async settlePresigned(sandbox: string, batchId: string, file: StoredFile): Promise<StoredFile> {
-    const size = await this.uploadedSize(file);
     const key = file.parts[0]?.key;
-    if (size === undefined || key === undefined) return file;
+    const arrived = key === undefined ? undefined : await this.deps.objects.head(key);
+    if (arrived === undefined || key === undefined) return file;
     const ref = { sandbox, batchId, datasetId: file.datasetId, path: file.path };
-    const completed = this.complete(ref, [{ key, start: 0, end: size }], size);
+    const completed = this.complete(ref, [partOf(key, 0, arrived.size, arrived)], arrived.size);
     await this.deps.store.putFile(sandbox, batchId, completed);
     return completed;
   }

@@ -80,13 +80,22 @@ describe('fileBatchView', () => {
   });
 
   it.each(['success', 'processing', 'deleted'] as const)(
-    'counts the valid rows of a %s batch as output',
+    'counts the valid rows of a %s batch as output, those the profile store refused among them apart',
     (status) => {
       // Prepare
       const batch = fileBatch({ status });
       const chunks = [
-        chunk('00000-00000', { inputRecordCount: 5, outputRecordCount: 4, failedRecordCount: 1 }),
-        chunk('00000-00001', { inputRecordCount: 3, outputRecordCount: 3 }),
+        chunk('00000-00000', {
+          inputRecordCount: 5,
+          outputRecordCount: 4,
+          failedRecordCount: 1,
+          profileErrors: { 'profile-record-too-large': 2, 'profile-identity-invalid': 1 },
+        }),
+        chunk('00000-00001', {
+          inputRecordCount: 3,
+          outputRecordCount: 3,
+          profileErrors: { 'profile-record-too-large': 1 },
+        }),
       ];
 
       // Act
@@ -98,6 +107,7 @@ describe('fileBatchView', () => {
         outputRecordCount: 7,
         failedRecordCount: 1,
         discardedRecordCount: 0,
+        profileErrorCount: 4,
       });
     },
   );
@@ -120,6 +130,7 @@ describe('fileBatchView', () => {
       outputRecordCount: 0,
       failedRecordCount: 0,
       discardedRecordCount: 0,
+      profileErrorCount: 0,
     });
   });
 });

@@ -56,6 +56,7 @@ describe('FileBatchService.create', () => {
         outputRecordCount: 0,
         failedRecordCount: 0,
         discardedRecordCount: 0,
+        profileErrorCount: 0,
       },
       errors: [],
       profileErrors: [],
@@ -189,6 +190,105 @@ describe('FileBatchService.create', () => {
     // Assess
     expect(view.replay).toEqual(replay);
     expect(world.batches.stored('new-1').replay).toEqual(replay);
+  });
+});
+
+describe('FileBatchService.create of replays naming one predecessor', () => {
+  const replayOf = (...predecessors: string[]) => ({
+    datasetId: DATASET_ID,
+    inputFormat: { format: 'csv' as const },
+    replay: { predecessors },
+  });
+
+  it('reserves the predecessor for the first replay and refuses a second with 409 naming it and its replay', async () => {
+    // Prepare
+    const { world, service } = serviceWorld();
+    addBatch(world, { batchId: 'old', status: 'success' });
+    await service.create(SANDBOX, replayOf('old'), API);
+
+    // Act
+    const problem = await problemOf(service.create(SANDBOX, replayOf('old'), API));
+
+    // Assess
+    expect(problem).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(problem.detail).toContain('batch old is already being replaced by replay new-1');
+    expect(world.batches.stored('old').reservedBy).toEqual({ batchId: 'new-1', at: NOW.toISOString() });
+    expect(await world.batches.getFileBatch(SANDBOX, 'new-2')).toBeUndefined();
+  });
+
+  it('lets only one of two replays created at once reserve the predecessor', async () => {
+    // Prepare
+    const { world, service } = serviceWorld();
+    addBatch(world, { batchId: 'old', status: 'success' });
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      service.create(SANDBOX, replayOf('old'), API),
+      service.create(SANDBOX, replayOf('old'), API),
+    ]);
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+  });
+
+  it.each(['failed', 'aborted'] as const)(
+    'lets a later replay reserve the predecessor once the reserving replay %s',
+    async (status) => {
+      // Prepare
+      const { world, service } = serviceWorld();
+      addBatch(world, { batchId: 'old', status: 'success' });
+      await service.create(SANDBOX, replayOf('old'), API);
+      world.batches.put({ ...world.batches.stored('new-1'), status });
+
+      // Act
+      const view = await service.create(SANDBOX, replayOf('old'), API);
+
+      // Assess
+      expect(view.id).toBe('new-2');
+      expect(world.batches.stored('old').reservedBy?.batchId).toBe('new-2');
+    },
+  );
+
+  it('keeps a reservation whose replay is not created yet for a grace period, then lets it lapse', async () => {
+    // Prepare
+    const { world, service } = serviceWorld();
+    const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
+    addBatch(world, {
+      batchId: 'recent',
+      status: 'success',
+      reservedBy: { batchId: 'in-flight', at: at(1) },
+    });
+    addBatch(world, {
+      batchId: 'stale',
+      status: 'success',
+      reservedBy: { batchId: 'never-made', at: at(6) },
+    });
+
+    // Act
+    const recent = await problemOf(service.create(SANDBOX, replayOf('recent'), API));
+    const stale = await service.create(SANDBOX, replayOf('stale'), API);
+
+    // Assess
+    expect(recent).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(world.batches.stored('stale').reservedBy?.batchId).toBe(stale.id);
+  });
+
+  it('reserves none of its predecessors when one is held by another replay', async () => {
+    // Prepare
+    const { world, service } = serviceWorld();
+    addBatch(world, { batchId: 'free', status: 'success' });
+    addBatch(world, { batchId: 'held', status: 'success' });
+    await service.create(SANDBOX, replayOf('held'), API);
+
+    // Act
+    const problem = await problemOf(service.create(SANDBOX, replayOf('free', 'held'), API));
+
+    // Assess
+    expect(problem).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(world.batches.stored('free').reservedBy).toBeUndefined();
+    expect(await service.create(SANDBOX, replayOf('free'), API)).toMatchObject({ id: 'new-3' });
   });
 });
 

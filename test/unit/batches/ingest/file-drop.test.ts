@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FILE_DROP_PREFIX, droppedFileOf } from '../../../../lambdas/core/batches/file-drop-key';
@@ -5,6 +6,7 @@ import {
   dropBatchId,
   formatOfName,
   ingestDroppedFile,
+  UNVERSIONED_OBJECT,
   type DroppedObject,
   type FileDropDeps,
 } from '../../../../lambdas/core/batches/file-drop';
@@ -12,6 +14,8 @@ import {
   executionArnOf,
   fileBatchServiceOf,
   ingestWorld,
+  parquetRows,
+  personLines,
   runIngestion,
   type IngestWorld,
 } from '../../../support/memory-file-batches';
@@ -29,18 +33,20 @@ function dropWorld(): { world: IngestWorld; deps: FileDropDeps } {
   return { world, deps };
 }
 
-/** Writes the object to the landing bucket and answers its notification. */
+/** Writes the object to the landing bucket and answers its notification, as S3 sends it: version and ETag. */
 async function dropped(
   world: IngestWorld,
   path: string,
   content: string | Uint8Array,
-  sequencer = '0055AED6DCD90281E5',
 ): Promise<DroppedObject> {
   const key = `${FILE_DROP_PREFIX}${SANDBOX}/${DATASET_ID}/${path}`;
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  await world.landing.put(key, bytes);
-  return { key, size: bytes.length, sequencer, eventTime: EVENT_TIME };
+  const { versionId } = await world.landing.put(key, bytes);
+  const eTag = createHash('md5').update(bytes).digest('hex');
+  return { key, size: bytes.length, ...(versionId ? { versionId } : {}), eTag, eventTime: EVENT_TIME };
 }
+
+const batchIdOf = (object: DroppedObject) => dropBatchId(object.key, object.eTag, object.size);
 
 describe('formatOfName', () => {
   it.each([
@@ -91,15 +97,16 @@ describe('droppedFileOf and dropBatchId', () => {
     expect(outside).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
-  it('derives one id per write of a key, shaped like a ULID', () => {
+  it('derives one id per content of a key (its ETag and size), shaped like a ULID', () => {
     // Act
-    const id = dropBatchId('landing/prod/ds-1/a.csv', '01');
+    const id = dropBatchId('landing/prod/ds-1/a.csv', 'etag-1', 10);
 
     // Assess
     expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(dropBatchId('landing/prod/ds-1/a.csv', '01')).toBe(id);
-    expect(dropBatchId('landing/prod/ds-1/a.csv', '02')).not.toBe(id);
-    expect(dropBatchId('landing/prod/ds-1/b.csv', '01')).not.toBe(id);
+    expect(dropBatchId('landing/prod/ds-1/a.csv', 'etag-1', 10)).toBe(id);
+    expect(dropBatchId('landing/prod/ds-1/a.csv', 'etag-2', 10)).not.toBe(id);
+    expect(dropBatchId('landing/prod/ds-1/a.csv', 'etag-1', 11)).not.toBe(id);
+    expect(dropBatchId('landing/prod/ds-1/b.csv', 'etag-1', 10)).not.toBe(id);
   });
 });
 
@@ -108,7 +115,7 @@ describe('ingestDroppedFile', () => {
     // Prepare
     const { world, deps } = dropWorld();
     const object = await dropped(world, '2024/people.csv', 'email\na@x.io\n');
-    const batchId = dropBatchId(object.key, object.sequencer);
+    const batchId = batchIdOf(object);
 
     // Act
     const outcome = await ingestDroppedFile(deps, object);
@@ -129,7 +136,7 @@ describe('ingestDroppedFile', () => {
         path: '2024/people.csv',
         state: 'complete',
         size: object.size,
-        parts: [{ key: object.key, start: 0, end: object.size }],
+        parts: [{ key: object.key, start: 0, end: object.size, versionId: object.versionId }],
         updatedAt: EVENT_TIME,
       },
     ]);
@@ -146,25 +153,98 @@ describe('ingestDroppedFile', () => {
 
     // Assess
     expect(again).toEqual(first);
-    expect(again).toEqual({ batchId: dropBatchId(object.key, object.sequencer), status: 'staging' });
+    expect(again).toEqual({ batchId: batchIdOf(object), status: 'staging' });
     expect(world.workflow.starts).toHaveLength(1);
-    expect(await world.files.listFiles(SANDBOX, dropBatchId(object.key, object.sequencer))).toHaveLength(1);
+    expect(await world.files.listFiles(SANDBOX, batchIdOf(object))).toHaveLength(1);
   });
 
-  it('makes a new batch of a new write of the same key', async () => {
+  it('makes a new batch of a new content of the same key', async () => {
     // Prepare
     const { world, deps } = dropWorld();
-    const first = await ingestDroppedFile(deps, await dropped(world, 'a.csv', 'email\na@x.io\n', '01'));
+    const firstDrop = await dropped(world, 'a.csv', 'email\na@x.io\n');
+    const first = await ingestDroppedFile(deps, firstDrop);
+    const secondDrop = await dropped(world, 'a.csv', 'email\nb@x.io\n');
 
     // Act
-    const second = await ingestDroppedFile(deps, await dropped(world, 'a.csv', 'email\nb@x.io\n', '02'));
+    const second = await ingestDroppedFile(deps, secondDrop);
 
     // Assess
     expect(second).not.toEqual(first);
     expect(world.workflow.starts.map((start) => start.input.batchId)).toEqual([
-      dropBatchId(`landing/${SANDBOX}/${DATASET_ID}/a.csv`, '01'),
-      dropBatchId(`landing/${SANDBOX}/${DATASET_ID}/a.csv`, '02'),
+      batchIdOf(firstDrop),
+      batchIdOf(secondDrop),
     ]);
+  });
+
+  it('makes no second batch of the same content dropped again (same key, ETag and size)', async () => {
+    // Prepare: a drop ingested, then the same bytes written to the same key again (a new version)
+    const { world, deps } = dropWorld();
+    const firstDrop = await dropped(world, 'a.csv', 'email\na@x.io\n');
+    const first = await ingestDroppedFile(deps, firstDrop);
+    await runIngestion(world, 'finished', batchIdOf(firstDrop));
+    const again = await dropped(world, 'a.csv', 'email\na@x.io\n');
+
+    // Act
+    const outcome = await ingestDroppedFile(deps, again);
+
+    // Assess
+    expect(again.versionId).not.toBe(firstDrop.versionId);
+    expect(outcome).toEqual({ ...first, status: 'success' });
+    expect(world.workflow.starts).toHaveLength(1);
+    expect(world.batches.stored(batchIdOf(firstDrop)).status).toBe('success');
+    expect((await world.files.listFiles(SANDBOX, batchIdOf(firstDrop)))[0]?.parts).toEqual([
+      { key: firstDrop.key, start: 0, end: firstDrop.size, versionId: firstDrop.versionId },
+    ]);
+  });
+
+  it('ingests each version of a key overwritten before its batch was read, each exactly as written', async () => {
+    // Prepare: version 1 (three rows) dropped, then overwritten by version 2 (one row) before any staging
+    const { world, deps } = dropWorld();
+    const v1 = await dropped(
+      world,
+      'people.jsonl',
+      personLines([1, 2, 3].map((n) => ({ email: `v1-${n}@x.io` }))),
+    );
+    await ingestDroppedFile(deps, v1);
+    const v2 = await dropped(world, 'people.jsonl', personLines([{ email: 'v2-only@x.io' }]));
+    await ingestDroppedFile(deps, v2);
+    const [first, second] = [batchIdOf(v1), batchIdOf(v2)];
+
+    // Act
+    await runIngestion(world, 'finished', first);
+    await runIngestion(world, 'finished', second);
+
+    // Assess
+    const lakeRecords = async (batchId: string) =>
+      (
+        await Promise.all(
+          world.lake
+            .keys()
+            .filter((key) => key.includes(`batch=${batchId}/`))
+            .map(async (key) => parquetRows(world.lake.objects.get(key)!)),
+        )
+      )
+        .flat()
+        .map((row) => row.record);
+    expect(await lakeRecords(first)).toEqual([1, 2, 3].map((n) => ({ email: `v1-${n}@x.io` })));
+    expect(await lakeRecords(second)).toEqual([{ email: 'v2-only@x.io' }]);
+    expect(world.batches.stored(first).status).toBe('success');
+    expect(world.batches.stored(second).status).toBe('success');
+  });
+
+  it('fails the batch of an object without a version, which could change while it is read', async () => {
+    // Prepare
+    const { world, deps } = dropWorld();
+    const { key, size, eTag, eventTime } = await dropped(world, 'a.csv', 'email\na@x.io\n');
+    const unversioned = { key, size, eTag, eventTime };
+
+    // Act
+    const outcome = await ingestDroppedFile(deps, unversioned);
+
+    // Assess
+    expect(outcome).toEqual({ batchId: batchIdOf(unversioned), status: 'failed' });
+    expect(world.batches.stored(batchIdOf(unversioned)).failure).toMatchObject({ code: UNVERSIONED_OBJECT });
+    expect(world.workflow.starts).toEqual([]);
   });
 
   it.each([
@@ -204,7 +284,7 @@ describe('ingestDroppedFile', () => {
     await ingestDroppedFile(deps, object);
 
     // Assess
-    expect(world.batches.stored(dropBatchId(object.key, object.sequencer)).inputFormat).toEqual(inputFormat);
+    expect(world.batches.stored(batchIdOf(object)).inputFormat).toEqual(inputFormat);
   });
 
   it('ingests a gzipped JSON array it was given as .json.gz', async () => {
@@ -215,7 +295,7 @@ describe('ingestDroppedFile', () => {
       'people.json.gz',
       gzipSync('[\n  {"email":"a@x.io"},\n  {"email":"b@x.io"}\n]\n'),
     );
-    const batchId = dropBatchId(object.key, object.sequencer);
+    const batchId = batchIdOf(object);
     await ingestDroppedFile(deps, object);
 
     // Act
@@ -230,7 +310,7 @@ describe('ingestDroppedFile', () => {
     // Prepare
     const { world, deps } = dropWorld();
     const object = await dropped(world, 'people.xml', '<people/>');
-    const batchId = dropBatchId(object.key, object.sequencer);
+    const batchId = batchIdOf(object);
 
     // Act
     const outcome = await ingestDroppedFile(deps, object);
@@ -262,7 +342,13 @@ describe('ingestDroppedFile', () => {
   it('ignores a key outside the landing layout', async () => {
     // Prepare
     const { world, deps } = dropWorld();
-    const object = { key: 'landing/prod/ds-1/', size: 0, sequencer: '01', eventTime: EVENT_TIME };
+    const object = {
+      key: 'landing/prod/ds-1/',
+      size: 0,
+      eTag: 'etag',
+      versionId: 'v1',
+      eventTime: EVENT_TIME,
+    };
 
     // Act
     const outcome = await ingestDroppedFile(deps, object);

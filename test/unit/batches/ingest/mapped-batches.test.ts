@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { fileBatchView } from '../../../../lambdas/core/batches/file-batch-view';
 import type { StoredMappingSet } from '../../../../lambdas/core/mapping-sets/mapping-sets';
 import type { MappingRule } from '../../../../lambdas/core/mapping/mapping-types';
-import { planChunks } from '../../../../lambdas/core/batches/ingest/plan-chunks';
 import { stageChunk } from '../../../../lambdas/core/batches/ingest/stage-chunk';
 import type { DatasetTarget } from '../../../../lambdas/core/streaming/consume-ports';
 import { HttpProblem } from '../../../../lambdas/http/problem';
@@ -18,6 +17,7 @@ import {
   ingestWorld,
   jsonLinesOf,
   parquetRows,
+  plannedChunks,
   type IngestWorld,
 } from '../../../support/memory-file-batches';
 import { BATCH_ID, DATASET_ID, failureOf, NOW, SANDBOX } from '../../../support/memory-uploads';
@@ -95,9 +95,7 @@ async function memberTarget(): Promise<DatasetTarget> {
 }
 
 async function stageAll(world: IngestWorld) {
-  const plan = await planChunks(world.deps, STEP);
-  expect(plan.proceed).toBe(true);
-  for (const chunk of plan.chunks) await stageChunk(world.deps, { ...STEP, chunk });
+  for (const chunk of await plannedChunks(world)) await stageChunk(world.deps, { ...STEP, chunk });
   return world.batches.stagedChunksOf(SANDBOX, BATCH_ID);
 }
 
@@ -240,10 +238,10 @@ describe('a file batch with a mapping', () => {
     const world = ingestWorld({ targets: { [DATASET_ID]: await memberTarget() } });
     addBatch(world, { inputFormat: { format: 'csv' }, mapping: { mappingSetId: SET_ID, version: 3 } });
     await addFile(world, 'members.csv', CSV);
-    const plan = await planChunks(world.deps, STEP);
+    const [chunk] = await plannedChunks(world);
 
     // Act
-    const failure = await failureOf(stageChunk(world.deps, { ...STEP, chunk: plan.chunks[0]! }));
+    const failure = await failureOf(stageChunk(world.deps, { ...STEP, chunk: chunk! }));
 
     // Assess
     expect(failure).toBeInstanceOf(Error);

@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { BatchStateError } from '../../../../lambdas/core/batches/batch-transitions';
 import {
+  chunksToPromote,
   PROFILE_SLICE,
+  profileQuarantineKey,
   ProfileStoreError,
   promoteChunk,
 } from '../../../../lambdas/core/batches/ingest/promote-chunk';
 import { APPLY_CODES } from '../../../../lambdas/core/profiles/apply-to-profiles';
+import { arrivalOrder } from '../../../../lambdas/core/profiles/fragments';
 import { lakeKey } from '../../../../lambdas/core/streaming/stream-message';
 import {
   addBatch,
   addFile,
   ingestWorld,
+  jsonLinesOf,
   parquetRows,
   personLines,
   runIngestion,
@@ -30,7 +34,7 @@ async function decidedBatch(records: Record<string, unknown>[], world = ingestWo
   addBatch(world);
   await addFile(world, 'people.json', personLines(records));
   const { decision } = await runIngestion(world, 'decided');
-  expect(decision).toEqual({ promote: true, chunks: [CHUNK], predecessors: [] });
+  expect(decision).toEqual({ promote: true, predecessors: [] });
   return world;
 }
 
@@ -58,10 +62,11 @@ describe('promoteChunk', () => {
         sandbox: SANDBOX,
         dataset: { id: DATASET_ID, profileEnabled: true },
         schema: target(DATASET_ID).schema,
-        items: people(2).map((record) => ({
+        items: people(2).map((record, row) => ({
           record,
           source: { batchId: BATCH_ID },
           receivedAt: NOW.toISOString(),
+          arrival: arrivalOrder(NOW.toISOString(), 0, row),
         })),
       },
     ]);
@@ -128,14 +133,14 @@ describe('promoteChunk', () => {
     );
   });
 
-  it('counts records the profile store refuses for good, by code, and promotes the chunk', async () => {
+  it('counts records the profile store refuses for good, by code, explains each in the failed-record export, and promotes the chunk', async () => {
     // Prepare
     const world = await decidedBatch(people(4));
     const answers = [
       { status: 'applied' },
-      { status: 'failed', code: APPLY_CODES.identityInvalid },
-      { status: 'skipped', code: APPLY_CODES.recordTooLarge },
-      { status: 'failed', code: APPLY_CODES.identityInvalid },
+      { status: 'failed', code: APPLY_CODES.identityInvalid, reason: 'the email is not an identity' },
+      { status: 'failed', code: APPLY_CODES.recordTooLarge, reason: 'the record is over 400 KB' },
+      { status: 'failed', code: APPLY_CODES.identityInvalid, reason: 'the email is not an identity' },
     ] as const;
     world.profiles.answer = (record) => answers[Number((record as { email: string }).email.slice(1, 2))]!;
 
@@ -144,10 +149,88 @@ describe('promoteChunk', () => {
 
     // Assess
     expect(outcome).toEqual({ done: true });
+    const key = profileQuarantineKey(SANDBOX, DATASET_ID, BATCH_ID, CHUNK);
     expect(await stagedChunk(world)).toMatchObject({
       promoted: true,
       profileErrors: { [APPLY_CODES.identityInvalid]: 2, [APPLY_CODES.recordTooLarge]: 1 },
+      profileQuarantineKey: key,
+      failedRecordCount: 0,
     });
+    const line = (row: number, code: string, message: string) => ({
+      stage: 'profile',
+      file: 'people.json',
+      row,
+      code,
+      violations: [{ pointer: '', keyword: 'profile', message }],
+      record: { email: `p${row - 1}@x.io` },
+    });
+    expect(jsonLinesOf(world.quarantine.objects.get(key))).toEqual([
+      line(2, APPLY_CODES.identityInvalid, 'the email is not an identity'),
+      line(3, APPLY_CODES.recordTooLarge, 'the record is over 400 KB'),
+      line(4, APPLY_CODES.identityInvalid, 'the email is not an identity'),
+    ]);
+  });
+
+  it('explains each refused record once, however often the promotion of its chunk is run again', async () => {
+    // Prepare: the first record is refused for good; a later slice meets a store outage, so the step is retried
+    const records = people(PROFILE_SLICE + 1);
+    const world = await decidedBatch(records);
+    let outage = true;
+    world.profiles.answer = (record) => {
+      const { email } = record as { email: string };
+      if (email === 'p0@x.io')
+        return { status: 'failed', code: APPLY_CODES.recordTooLarge, reason: 'too large' };
+      if (email === `p${PROFILE_SLICE}@x.io` && outage)
+        return { status: 'failed', code: APPLY_CODES.storeError };
+      return { status: 'applied' };
+    };
+    await promoteChunk(world.deps, { ...STEP, chunk: CHUNK }).catch(() => undefined);
+    outage = false;
+
+    // Act
+    await promoteChunk(world.deps, { ...STEP, chunk: CHUNK });
+    await promoteChunk(world.deps, { ...STEP, chunk: CHUNK });
+
+    // Assess
+    const key = profileQuarantineKey(SANDBOX, DATASET_ID, BATCH_ID, CHUNK);
+    expect(jsonLinesOf(world.quarantine.objects.get(key))).toEqual([
+      expect.objectContaining({ stage: 'profile', row: 1, code: APPLY_CODES.recordTooLarge }),
+    ]);
+    expect((await stagedChunk(world))?.profileErrors).toEqual({ [APPLY_CODES.recordTooLarge]: 1 });
+  });
+
+  it('orders the rows of a batch by arrival: the batch start, the chunk in the plan, the row in the chunk', async () => {
+    // Prepare: one customer updated in three rows of equal time, cut into chunks of one row
+    const world = ingestWorld({ chunkBytes: 1 });
+    addBatch(world);
+    const rows = [1, 2, 3].map((age) => ({ email: 'same@x.io', age }));
+    await addFile(world, 'a.json', personLines(rows.slice(0, 2)));
+    await addFile(world, 'b.json', personLines(rows.slice(2)));
+
+    // Act
+    await runIngestion(world);
+
+    // Assess
+    const items = world.profiles.applied.flatMap((call) => call.items);
+    const arrivals = items.map((item) => item.arrival!);
+    expect(items.map((item) => item.record)).toEqual(rows);
+    expect(arrivals).toEqual([0, 1, 2].map((ordinal) => arrivalOrder(NOW.toISOString(), ordinal, 0)));
+    expect([...arrivals].sort()).toEqual(arrivals);
+    expect(new Set(arrivals).size).toBe(3);
+  });
+
+  it('passes the batches a replay replaces with its records, for the profile store to hand their data over', async () => {
+    // Prepare
+    const world = ingestWorld();
+    addBatch(world, { replay: { predecessors: ['old-1', 'old-2'] } });
+    await addFile(world, 'people.json', personLines(people(1)));
+    await runIngestion(world, 'decided');
+
+    // Act
+    await promoteChunk(world.deps, { ...STEP, chunk: CHUNK });
+
+    // Assess
+    expect(world.profiles.applied.map((call) => call.replaces)).toEqual([['old-1', 'old-2']]);
   });
 
   it('does nothing again for a chunk already promoted', async () => {
@@ -240,6 +323,22 @@ describe('promoteChunk', () => {
       new BatchStateError(`the staged file of chunk ${CHUNK} of batch ${BATCH_ID} is gone`),
     );
     await expect(missingFile).rejects.toBeInstanceOf(BatchStateError);
+  });
+
+  it('pages through the staged chunks that still have rows to promote', async () => {
+    // Prepare: three one-row chunks, the first promoted already, and a chunk of failed rows only
+    const world = ingestWorld({ chunkBytes: 1 });
+    addBatch(world, { partialIngestionPercent: 50 });
+    await addFile(world, 'a.json', personLines(people(3)));
+    await addFile(world, 'b.json', personLines([{ age: 1 }]));
+    await runIngestion(world, 'decided');
+    await promoteChunk(world.deps, { ...STEP, chunk: '00000-00000' });
+
+    // Act
+    const page = await chunksToPromote(world.deps, { ...STEP, page: '' });
+
+    // Assess
+    expect(page).toEqual({ chunks: ['00000-00001', '00000-00002'], next: null });
   });
 
   it.each(['staging', 'success', 'failed'] as const)('promotes nothing of a %s batch', async (status) => {

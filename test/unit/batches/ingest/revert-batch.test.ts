@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { BatchStateError } from '../../../../lambdas/core/batches/batch-transitions';
-import { finishRevert, planRevert, revertChunk } from '../../../../lambdas/core/batches/ingest/revert-batch';
+import {
+  chunksToRevert,
+  finishRevert,
+  planRevert,
+  revertChunk,
+} from '../../../../lambdas/core/batches/ingest/revert-batch';
 import {
   addBatch,
   addFile,
@@ -36,6 +41,22 @@ async function promotedBatch(world = ingestWorld({ chunkBytes: 1 })): Promise<In
 
 const chunkOf = (world: IngestWorld, chunk: string) => world.batches.getStagedChunk(SANDBOX, BATCH_ID, chunk);
 
+/** planRevert, then the chunks to revert as the workflow pages through them (none when there is no revert). */
+async function revertPlan(
+  world: Pick<IngestWorld, 'deps'>,
+  input: typeof STEP & { readonly replacedBy?: string },
+): Promise<{ chunks: string[] }> {
+  const { revert } = await planRevert(world.deps, input);
+  const chunks: string[] = [];
+  let page: string | null = revert ? '' : null;
+  while (page !== null) {
+    const found = await chunksToRevert(world.deps, { ...STEP, batchId: input.batchId, page });
+    chunks.push(...found.chunks);
+    page = found.next;
+  }
+  return { chunks };
+}
+
 describe('planRevert', () => {
   it('lists the promoted chunks not yet reverted', async () => {
     // Prepare
@@ -44,7 +65,7 @@ describe('planRevert', () => {
     await world.batches.putStagedChunk(SANDBOX, BATCH_ID, { ...first!, reverted: true });
 
     // Act
-    const plan = await planRevert(world.deps, STEP);
+    const plan = await revertPlan(world, STEP);
 
     // Assess
     expect(plan).toEqual({ chunks: ['00000-00001', '00000-00002'] });
@@ -59,7 +80,7 @@ describe('planRevert', () => {
     world.batches.put({ ...world.batches.stored(), ...change });
 
     // Act
-    const plan = await planRevert(world.deps, STEP);
+    const plan = await revertPlan(world, STEP);
 
     // Assess
     expect(plan).toEqual({ chunks: [] });
@@ -70,7 +91,7 @@ describe('planRevert', () => {
     const world = ingestWorld();
 
     // Act
-    const plan = planRevert(world.deps, STEP);
+    const plan = revertPlan(world, STEP);
 
     // Assess
     await expect(plan).rejects.toBeInstanceOf(BatchStateError);
@@ -84,7 +105,7 @@ describe('planRevert for a replay replacing the batch', () => {
     world.batches.put({ ...world.batches.stored(), revertRequestedAt: undefined });
 
     // Act
-    const plan = await planRevert(world.deps, { ...STEP, replacedBy: 'replay-1' });
+    const plan = await revertPlan(world, { ...STEP, replacedBy: 'replay-1' });
 
     // Assess
     expect(plan).toEqual({ chunks: ['00000-00000', '00000-00001', '00000-00002'] });
@@ -100,7 +121,7 @@ describe('planRevert for a replay replacing the batch', () => {
     const world = await promotedBatch();
 
     // Act
-    const plan = await planRevert(world.deps, { ...STEP, replacedBy: 'replay-1' });
+    const plan = await revertPlan(world, { ...STEP, replacedBy: 'replay-1' });
     await finishRevert(world.deps, STEP);
 
     // Assess
@@ -121,7 +142,7 @@ describe('planRevert for a replay replacing the batch', () => {
     const requested = world.batches.stored();
 
     // Act
-    const plan = await planRevert(world.deps, { ...STEP, replacedBy: 'replay-1' });
+    const plan = await revertPlan(world, { ...STEP, replacedBy: 'replay-1' });
 
     // Assess
     expect(plan).toEqual({ chunks: ['00000-00001', '00000-00002'] });
@@ -137,11 +158,28 @@ describe('planRevert for a replay replacing the batch', () => {
     const replaced = world.batches.put({ ...world.batches.stored(), ...change });
 
     // Act
-    const plan = await planRevert(world.deps, { ...STEP, replacedBy: 'replay-1' });
+    const plan = await revertPlan(world, { ...STEP, replacedBy: 'replay-1' });
 
     // Assess
     expect(plan).toEqual({ chunks: [] });
     expect(world.batches.stored()).toEqual(replaced);
+  });
+
+  it('leaves alone a batch another replay reserved', async () => {
+    // Prepare
+    const world = await promotedBatch();
+    const reserved = world.batches.put({
+      ...world.batches.stored(),
+      revertRequestedAt: undefined,
+      reservedBy: { batchId: 'replay-0', at: REQUESTED_AT },
+    });
+
+    // Act
+    const plan = await revertPlan(world, { ...STEP, replacedBy: 'replay-1' });
+
+    // Assess
+    expect(plan).toEqual({ chunks: [] });
+    expect(world.batches.stored()).toEqual(reserved);
   });
 
   it('lists nothing of a batch that is gone', async () => {
@@ -149,7 +187,7 @@ describe('planRevert for a replay replacing the batch', () => {
     const world = ingestWorld();
 
     // Act
-    const plan = await planRevert(world.deps, { ...STEP, replacedBy: 'replay-1' });
+    const plan = await revertPlan(world, { ...STEP, replacedBy: 'replay-1' });
 
     // Assess
     expect(plan).toEqual({ chunks: [] });

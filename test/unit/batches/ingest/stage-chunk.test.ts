@@ -3,7 +3,6 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { BatchStateError } from '../../../../lambdas/core/batches/batch-transitions';
 import type { FileReader } from '../../../../lambdas/core/batches/ingest/ingest-ports';
-import { planChunks } from '../../../../lambdas/core/batches/ingest/plan-chunks';
 import { rowMessageId, stageChunk } from '../../../../lambdas/core/batches/ingest/stage-chunk';
 import {
   addBatch,
@@ -11,6 +10,7 @@ import {
   ingestWorld,
   jsonLinesOf,
   parquetRows,
+  plannedChunks,
   personLines,
   type IngestWorld,
 } from '../../../support/memory-file-batches';
@@ -24,11 +24,7 @@ const MIXED = ['{"email":"a@x.io","age":1}', '{"age":2}', 'not json', '', '{"ema
   '\n',
 );
 
-async function planned(world: IngestWorld) {
-  const plan = await planChunks(world.deps, STEP);
-  expect(plan.proceed).toBe(true);
-  return plan.chunks;
-}
+const planned = (world: IngestWorld) => plannedChunks(world);
 
 /** The world's reader, counting the chunks it is asked to read. */
 function countingReader(world: IngestWorld): { reads: number; deps: IngestWorld['deps'] } {
@@ -96,6 +92,7 @@ describe('stageChunk', () => {
     ]);
     expect(await world.batches.getStagedChunk(SANDBOX, BATCH_ID, '00000-00000')).toEqual({
       chunk: '00000-00000',
+      ordinal: 0,
       file: 'people.json',
       range: `0-${MIXED.length}`,
       inputRecordCount: 4,
@@ -203,6 +200,30 @@ describe('stageChunk', () => {
     const rows = await parquetRows(world.lake.objects.get(STAGING_KEY)!);
     expect(rows.map((row) => row.email)).toEqual(['a@x.io', 'c@x.io']);
     expect(jsonLinesOf(world.quarantine.objects.get(QUARANTINE_KEY))).toHaveLength(1);
+  });
+
+  it('never stages a promoted chunk again, whatever range it is asked for', async () => {
+    // Prepare: a chunk promoted, its batch back to staging as a resumed run under other code might find it
+    const lines = personLines([{ email: 'a@x.io' }, { email: 'b@x.io' }]);
+    const world = ingestWorld({ chunkBytes: 1 });
+    addBatch(world);
+    await addFile(world, 'people.json', lines);
+    const [firstLine] = await planned(world);
+    await stageChunk(world.deps, { ...STEP, chunk: firstLine! });
+    const staged = await world.batches.getStagedChunk(SANDBOX, BATCH_ID, '00000-00000');
+    await world.batches.putStagedChunk(SANDBOX, BATCH_ID, { ...staged!, promoted: true });
+    const objects = world.lake.keys();
+
+    // Act
+    const outcome = await stageChunk(world.deps, { ...STEP, chunk: { ...firstLine!, end: lines.length } });
+
+    // Assess
+    expect(outcome).toEqual({ done: true });
+    expect(await world.batches.getStagedChunk(SANDBOX, BATCH_ID, '00000-00000')).toEqual({
+      ...staged,
+      promoted: true,
+    });
+    expect(world.lake.keys()).toEqual(objects);
   });
 
   it('removes the objects an earlier staging from another range wrote and this one does not', async () => {
@@ -348,7 +369,7 @@ describe('stageChunk', () => {
     // Prepare
     const world = ingestWorld();
     addBatch(world);
-    const chunk = { file: 3, index: 0, start: 0, end: 10, firstLine: 1, firstRow: 1 };
+    const chunk = { file: 3, index: 0, start: 0, end: 10, firstLine: 1, firstRow: 1, ordinal: 0 };
 
     // Act
     const outcome = stageChunk(world.deps, { ...STEP, chunk });
@@ -357,13 +378,13 @@ describe('stageChunk', () => {
     await expect(outcome).rejects.toThrow(`batch ${BATCH_ID} has no plan for file 3; plan it again`);
   });
 
-  it('stages nothing for a batch that is no longer being ingested', async () => {
+  it.each(['processing', 'failed'] as const)('stages nothing for a %s batch', async (status) => {
     // Prepare
     const world = ingestWorld();
     addBatch(world);
     await addFile(world, 'people.json', personLines([{ email: 'a@x.io' }]));
     const [chunk] = await planned(world);
-    addBatch(world, { status: 'failed' });
+    addBatch(world, { status });
 
     // Act
     const outcome = await stageChunk(world.deps, { ...STEP, chunk: chunk! });

@@ -142,7 +142,7 @@ describe('UploadService: whole files', () => {
         path: 'year=2024/a.json',
         state: 'complete',
         size: 11,
-        parts: [{ key, start: 0, end: 11 }],
+        parts: [{ key, start: 0, end: 11, versionId: 'v2' }],
         updatedAt: '2024-06-01T12:00:00.000Z',
       },
     });
@@ -334,5 +334,21 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
     expect(early).toMatchObject({ status: 409, code: 'upload-not-received' });
     expect(headEarly).toEqual({ state: 'presigned', ranges: [], receivedBytes: 0 });
     expect(completed).toMatchObject({ state: 'complete', size: 7 });
+  });
+
+  it('reads a completed presigned file as it arrived, whatever the upload URL receives afterwards', async () => {
+    // Prepare: the object arrives and the file is completed; then the client writes to the URL again
+    const { service, objects } = uploadWorld();
+    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json');
+    await objects.put(`${KEY_PREFIX}/huge.json`, bytes('{"a":1}\n'));
+    const [completed] = await service.filesForCompletion(SANDBOX, BATCH_ID);
+    await objects.put(`${KEY_PREFIX}/huge.json`, bytes('{"b":22222}\n'));
+
+    // Act
+    const read = await readAll(objects.byteSource(completed!.parts, completed!.size));
+
+    // Assess
+    expect(completed!.parts).toEqual([{ key: `${KEY_PREFIX}/huge.json`, start: 0, end: 8, versionId: 'v1' }]);
+    expect(read).toBe('{"a":1}\n');
   });
 });
