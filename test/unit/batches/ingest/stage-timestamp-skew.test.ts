@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks } from '../../../../lambdas/core/batches/ingest/plan-chunks';
 import { stageChunk } from '../../../../lambdas/core/batches/ingest/stage-chunk';
 import {
   addBatch,
@@ -8,6 +7,7 @@ import {
   jsonLinesOf,
   parquetRows,
   personLines,
+  plannedChunks,
 } from '../../../support/memory-file-batches';
 import { BATCH_ID, DATASET_ID, SANDBOX } from '../../../support/memory-uploads';
 
@@ -27,10 +27,10 @@ describe('stageChunk and record times', () => {
         { email: 'c@x.io', _repo: { modifyDate: '2024-06-03T00:00:00Z' } },
       ]),
     );
-    const plan = await planChunks(world.deps, STEP);
+    const [chunk] = await plannedChunks(world);
 
     // Act
-    await stageChunk(world.deps, { ...STEP, chunk: plan.chunks[0]! });
+    await stageChunk(world.deps, { ...STEP, chunk: chunk! });
 
     // Assess
     const name = '00000-00000';
