@@ -19,8 +19,13 @@ import { call, startRuntimeUnderTest, type RuntimeUnderTest } from './local-runt
 import { drainStream } from '../soak/kill-scenario';
 
 const ROWS = 400;
-/** One DynamoDB write in this many is throttled (S3 answers SlowDown to the first try of every lake write). */
+/**
+ * One DynamoDB write in this many is throttled (S3 answers SlowDown to the first try of every lake write), in a
+ * burst of at most DYNAMO_FAULTS: a fault injected above the SDK skips its own retries, so a steady every-other-write
+ * fault would fail every attempt of a step that writes twice — throttling that never ends is an outage, not a fault.
+ */
 const DYNAMO_FAULT_EVERY = 2;
+const DYNAMO_FAULTS = 5;
 const MESSAGES = 40;
 
 type Send = (this: unknown, command: { constructor: { name: string }; input: unknown }) => Promise<unknown>;
@@ -108,7 +113,7 @@ describe('the local runtime under injected storage errors and throttling', () =>
     inject(DynamoDBDocumentClient, (command) => {
       if (!DYNAMO_WRITES.has(command.constructor.name)) return undefined;
       dynamoWrites += 1;
-      if (dynamoWrites % DYNAMO_FAULT_EVERY !== 0) return undefined;
+      if (dynamoWrites % DYNAMO_FAULT_EVERY !== 0 || injected.dynamo >= DYNAMO_FAULTS) return undefined;
       injected.dynamo += 1;
       return serviceError('ProvisionedThroughputExceededException', 400);
     });
