@@ -147,9 +147,11 @@ describe('the stream consumer under faults', () => {
     planned: readonly PlannedRecord[],
     mapping: KinesisEventSourceMapping = MAPPING,
   ): Promise<Delivery> {
+    // A shard per dataset: every test's chunks have names of their own, as positions of one real shard would.
     const all = kinesisRecords(
       planned.map((record) => record.message),
       STREAM_ARN,
+      `shardId-${planned[0]?.message.datasetId ?? ''}`,
     );
     const delivery: Delivery = { invocations: [], checkpoints: [] };
     for (let offset = 0; offset < all.length; offset += mapping.batchSize) {
@@ -228,6 +230,7 @@ describe('the stream consumer under faults', () => {
       outputRecordCount: ids('valid').length,
       failedRecordCount: ids('invalid').length,
       duplicateRecordCount: ids('duplicate').length,
+      profileErrorCount: 0,
     });
 
     const events = await clients.documents.send(
@@ -460,6 +463,7 @@ describe('the stream consumer under faults', () => {
         batches: {
           claimDedup: (...a) => maybeCrash(() => batches.claimDedup(...a)),
           takeOverDedup: (...a) => maybeCrash(() => batches.takeOverDedup(...a)),
+          markDedupWritten: (...a) => maybeCrash(() => batches.markDedupWritten(...a)),
           chunkManifest: (...a) => batches.chunkManifest(...a),
           putChunkManifest: (...a) => maybeCrash(() => batches.putChunkManifest(...a)),
           putChunk: (...a) => maybeCrash(() => batches.putChunk(...a)),

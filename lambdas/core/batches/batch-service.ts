@@ -113,7 +113,10 @@ export class BatchService {
     const lines: QuarantineLine[] = [];
     for (const chunk of await this.failedChunks(sandbox, batchId))
       lines.push(...(await this.linesOf<QuarantineLine>(chunk)));
-    const replayable = lines.filter((line) => line.inletId !== null && line.schemaId !== null);
+    // A profile line's record is in the lake already: replaying it would ingest it twice.
+    const replayable = lines.filter(
+      (line) => line.stage !== 'profile' && line.inletId !== null && line.schemaId !== null,
+    );
     const byId = new Map(replayable.map((line) => [line.messageId, line]));
     fixes.forEach((fix, index) => {
       if (!byId.has(fix.messageId)) {

@@ -38,6 +38,8 @@ export interface BatchMetrics {
   readonly outputRecordCount: number;
   readonly failedRecordCount: number;
   readonly duplicateRecordCount: number;
+  /** Lake records the profile store refused (each explained in the failed-record export, `stage: "profile"`). */
+  readonly profileErrorCount: number;
 }
 
 export interface BatchError {
@@ -87,11 +89,15 @@ export function batchMetrics(chunks: readonly ChunkCounts[]): BatchMetrics {
   const outputRecordCount = sum(chunks, (chunk) => chunk.outputRecordCount);
   const failedRecordCount = sum(chunks, (chunk) => chunk.failedRecordCount);
   const duplicateRecordCount = sum(chunks, (chunk) => chunk.duplicateRecordCount);
+  const profileErrorCount = sum(chunks, (chunk) =>
+    Object.values(chunk.profileErrors).reduce((total, count) => total + count, 0),
+  );
   return {
     inputRecordCount: outputRecordCount + failedRecordCount + duplicateRecordCount,
     outputRecordCount,
     failedRecordCount,
     duplicateRecordCount,
+    profileErrorCount,
   };
 }
 

@@ -24,7 +24,12 @@ export interface ParsedMessage {
   readonly recordPointer: string;
   /** The message is the record itself (no envelope): what an inlet's mapping applies to. */
   readonly raw: boolean;
+  /** An envelope's `header.msgId`: the producer's id of the message, which de-duplicates its resends. */
+  readonly producerMessageId?: string;
 }
+
+/** Longest `header.msgId` kept: it becomes part of a de-duplication key (DynamoDB keys take at most 2 KB). */
+export const MAX_PRODUCER_MESSAGE_ID_LENGTH = 512;
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -98,6 +103,19 @@ function parseEnvelope(inlet: Inlet, message: Record<string, unknown>): ParsedMe
       'required',
     );
   }
+  const { msgId } = header;
+  if (
+    msgId !== undefined &&
+    (typeof msgId !== 'string' || msgId === '' || msgId.length > MAX_PRODUCER_MESSAGE_ID_LENGTH)
+  ) {
+    return badMessage(
+      inlet,
+      'invalid-msg-id',
+      `header.msgId must be a string of 1 to ${MAX_PRODUCER_MESSAGE_ID_LENGTH} characters`,
+      '/header/msgId',
+      'type',
+    );
+  }
   if (!isObject(body))
     return badMessage(inlet, 'unknown-xdm-format', 'Message has unknown xdm format', '/body', 'type');
   const metaSchemaId = schemaRefIdOf(body.xdmMeta);
@@ -119,7 +137,14 @@ function parseEnvelope(inlet: Inlet, message: Record<string, unknown>): ParsedMe
       'required',
     );
   }
-  return { datasetId, schemaId, record: body.xdmEntity, recordPointer: '/body/xdmEntity', raw: false };
+  return {
+    datasetId,
+    schemaId,
+    record: body.xdmEntity,
+    recordPointer: '/body/xdmEntity',
+    raw: false,
+    ...(msgId === undefined ? {} : { producerMessageId: msgId }),
+  };
 }
 
 export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | MessageError {

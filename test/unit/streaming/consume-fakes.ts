@@ -39,25 +39,39 @@ export function target(datasetId: string, profileEnabled = true): DatasetTarget 
 
 export interface Fakes {
   readonly deps: ConsumeDeps;
+  /** The consumer's and the batch store's clock: tests move it on. */
+  readonly clock: { now: Date };
   readonly lake: MemoryObjects;
   readonly quarantine: MemoryObjects;
   readonly batches: MemoryBatchStore;
   /** Emails whose profile write fails retryably while present. */
   readonly failingEmails: Set<string>;
+  /** Emails the profile store refuses for good (a record it cannot hold): the record still goes to the lake. */
+  readonly refusedEmails: Set<string>;
   readonly applied: string[];
 }
 
 export function fakes(targets: Record<string, DatasetTarget | TargetMiss>): Fakes {
   const lake = new MemoryObjects();
   const quarantine = new MemoryObjects();
-  const batches = new MemoryBatchStore();
+  const clock = { now: new Date('2024-05-01T10:20:00.000Z') };
+  const batches = new MemoryBatchStore(() => clock.now);
   const failingEmails = new Set<string>();
+  const refusedEmails = new Set<string>();
   const applied: string[] = [];
   const applyToProfiles = async (input: ApplyInput): Promise<ApplyOutcome> => ({
     results: input.items.map((item, index) => {
       const email = (item.record as { email: string }).email;
       if (failingEmails.has(email)) {
         return { index, status: 'failed', code: 'profile-store-error', reason: 'throttled' };
+      }
+      if (refusedEmails.has(email)) {
+        return {
+          index,
+          status: 'failed',
+          code: 'profile-record-too-large',
+          reason: 'the item exceeds 400 KB',
+        };
       }
       applied.push(email);
       return { index, status: 'applied' };
@@ -70,9 +84,9 @@ export function fakes(targets: Record<string, DatasetTarget | TargetMiss>): Fake
     lake,
     quarantine,
     batches,
-    now: () => new Date('2024-05-01T10:20:00.000Z'),
+    now: () => clock.now,
   };
-  return { deps, lake, quarantine, batches, failingEmails, applied };
+  return { deps, clock, lake, quarantine, batches, failingEmails, refusedEmails, applied };
 }
 
 let sequence = 1000;
