@@ -12,6 +12,7 @@ import {
   type RequestValidator,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -29,6 +30,8 @@ import {
 import { AUTH_CONTEXT } from '../lambdas/http/api-types';
 import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
 import { TributaryFunction } from './constructs/tributary-function';
+import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
 import type { BatchStack } from './batch-stack';
 import { grantSourceAccess } from './constructs/source-access';
 import { CONNECTION_SECRET_PREFIX, type DataflowStack } from './dataflow-stack';
@@ -177,6 +180,18 @@ export class ApiStack extends Stack {
       .bindBucket(storage.quarantineBucket, 'read', ENV.quarantineBucket)
       .bindStream(storage.ingestStream, 'write', ENV.ingestStream)
       .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine);
+    // A redrive deletes an on-failure object once every sandbox's part of it is redriven; nothing else.
+    this.batchesFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: [storage.quarantineBucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)],
+      }),
+    );
+    acknowledgeGrantWildcards(this.batchesFunction.executionRole, {
+      resources: [{ arn: storage.quarantineBucket.bucketArn, suffix: `/${ON_FAILURE_PREFIX}*` }],
+      reason:
+        'Deleting the on-failure objects Lambda writes under their fixed prefix, whose names it chooses.',
+    });
 
     this.dataflowsFunction = new TributaryFunction(this, 'DataflowsFunction', {
       handlerPath: 'lambdas/handlers/dataflows-api.ts',

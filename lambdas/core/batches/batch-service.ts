@@ -3,9 +3,9 @@
  * replay of those records into the stream (as new messages of a new batch; de-duplication markers keep what was
  * already ingested from being ingested twice).
  */
-import { badRequest, HttpProblem, notFound, unprocessable } from '../../http/problem';
+import { badRequest, notFound, unprocessable } from '../../http/problem';
 import type { Page, PageRequest } from '../page';
-import type { StreamEntry, StreamWriter } from '../streaming/collect-stream';
+import { putAgain, type StreamEntry, type StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
 import type { AnyBatch, BatchStore, QuarantineLine } from './batch-types';
 import { batchView, type BatchView, type StreamingBatchStatus } from './batch-view';
@@ -158,16 +158,7 @@ export class BatchService {
       partitionKey: message.messageId,
       data: Buffer.from(JSON.stringify(message), 'utf8'),
     }));
-    const outcomes = await this.deps.stream.put(entries);
-    const refused = outcomes.filter((outcome) => !outcome.ok).length;
-    if (refused > 0) {
-      throw new HttpProblem(
-        503,
-        'replay-incomplete',
-        'Service Unavailable',
-        `the stream refused ${refused} of ${entries.length} records; repeat the replay (what was ingested is not duplicated)`,
-      );
-    }
+    await putAgain(this.deps.stream, entries, 'replay');
     const replayBatchIds = [
       ...new Set(messages.map((message) => streamingBatchId(message.datasetId, receivedAt))),
     ];

@@ -84,7 +84,7 @@ export async function inSlices<T>(values: readonly T[], task: (value: T) => Prom
 }
 
 export async function writeChunk(
-  deps: ConsumeDeps,
+  deps: Pick<ConsumeDeps, 'batches' | 'lake' | 'quarantine' | 'now'>,
   chunk: string,
   writes: readonly GroupWrite[],
   written: readonly WrittenRecord[],
@@ -134,4 +134,19 @@ export async function writeChunk(
     committed: true,
     writtenOwners: written.map((record) => record.owner),
   });
+}
+
+/**
+ * Undoes a chunk that never committed and never will (Lambda gave up on its records): its objects, chunk items and
+ * `written` marks go, and its manifest is committed empty. A committed chunk is left alone. Answers whether
+ * anything was rolled back.
+ */
+export async function rollBackChunk(
+  deps: Pick<ConsumeDeps, 'batches' | 'lake' | 'quarantine' | 'now'>,
+  chunk: string,
+): Promise<boolean> {
+  const manifest = await deps.batches.chunkManifest(chunk);
+  if (!manifest || manifest.committed === true) return false;
+  await writeChunk(deps, chunk, [], []);
+  return true;
 }

@@ -7,9 +7,9 @@
  * CONTENT_DEDUP_WINDOW_MS of it a duplicate: a producer resending a request it got no answer for. Beyond the window
  * an equal record is a legitimate repeat (gold → silver → gold) and is ingested.
  *
- * A key is held by one stream record (`{shardId}#{sequenceNumber}`) and the chunk that claimed it. The holder is
- * `written` once that chunk committed it to the lake (marked on the marker at commit, so the 8-day chunk manifest is
- * not needed to vouch for a 100-day marker). Meeting a holder:
+ * A key is held by one stream record (`{shardId}#{sequenceNumber}`) and the chunk that claimed it. Whether the
+ * holder's message is in the lake is told by its chunk's manifest while that lives (8 days), then by the `written`
+ * mark the chunk's commit left on the marker (which lives 100 days). Meeting a holder:
  *  - this very record under another chunk: a re-read of the shard with other batch boundaries (a replaced mapping),
  *    or the rest of a bisected or resumed batch. Written → the record is already in the lake and is skipped
  *    (`already`, counted nowhere again); not written → the key moves to this chunk.
@@ -100,9 +100,12 @@ export class Deduplicator {
     return this.claim({ ...marker, key: keys.content }, owner, message, 'content');
   }
 
-  /** Whether the holder's message is in the lake: marked at its commit, or named by its committed manifest. */
+  /**
+   * Whether the holder's message is in the lake. While the holder's chunk manifest lives (8 days, longer than any
+   * redelivery or roll-back of the chunk can come), it decides: committed, and naming the holder. After, the
+   * `written` mark its commit left on the marker does.
+   */
   async wasWritten(holder: DedupHolder): Promise<boolean> {
-    if (holder.written === true) return true;
     // A marker from before chunks were recorded: its message was written (what was assumed then).
     if (holder.chunk === undefined) return true;
     let manifest = this.manifests.get(holder.chunk);
@@ -111,7 +114,8 @@ export class Deduplicator {
       this.manifests.set(holder.chunk, manifest);
     }
     const found = await manifest;
-    return found?.committed === true && (found.writtenOwners ?? []).includes(holder.owner);
+    if (!found) return holder.written === true;
+    return found.committed === true && (found.writtenOwners ?? []).includes(holder.owner);
   }
 
   private async claim(
