@@ -161,6 +161,8 @@ export class ApiStack extends Stack {
       logKey: storage.dataKey,
     })
       .bindStream(storage.ingestStream, 'write', ENV.ingestStream)
+      // How far each request put on each shard, per streaming window: streaming batches close by it.
+      .bindTable(storage.batchesTable, 'update', ENV.batchesTable)
       // Inlets, datasets, schemas and namespaces are only read; keys of authenticated inlets likewise.
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.apiKeysTable, 'read', ENV.apiKeysTable);

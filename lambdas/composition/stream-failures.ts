@@ -7,6 +7,7 @@ import { dynamoDocumentClient, requiredEnv, s3 } from '../adapters/aws-clients';
 import { DynamoBatchStore } from '../adapters/dynamo-batches';
 import { DynamoItems } from '../adapters/dynamo-items';
 import { DynamoOnFailureLedger } from '../adapters/dynamo-on-failure-ledger';
+import { DynamoStreamProgress } from '../adapters/dynamo-stream-progress';
 import { S3Objects } from '../adapters/s3-objects';
 import type { RecordOnFailureDeps } from '../core/streaming/on-failure-ledger';
 
@@ -20,6 +21,7 @@ export function onFailureRecorderFromEnvironment(): RecordOnFailureDeps {
       batches: new DynamoBatchStore(batchesTable),
       lake: new S3Objects(s3(), requiredEnv(ENV.lakeBucket)),
       quarantine,
+      progress: new DynamoStreamProgress(batchesTable),
       now: () => new Date(),
     },
   };

@@ -10,6 +10,7 @@ import {
 } from '../../lib/streaming-stack';
 import { METRICS } from '../../lambdas/config/metric-names';
 import { ON_FAILURE_PREFIX } from '../../lambdas/core/streaming/on-failure-record';
+import { COLLECT_PUT_HORIZON_MS } from '../../lambdas/core/streaming/stream-progress';
 import { synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
 
 describe('streaming stack', () => {
@@ -110,6 +111,25 @@ describe('streaming stack', () => {
     );
     for (const name of [METRICS.onFailureObjects, METRICS.partialBatchFailures])
       expect(byName(name)).toMatchObject({ Namespace: METRICS.namespace, Threshold: 1 });
+  });
+
+  it('lets no function that puts to the stream run past the horizon after which a window may close', () => {
+    // Act: every function of every stack that names the ingest stream (collect, the batches API)
+    const writers = [tributary.api, tributary.batch, tributary.dataflows, tributary.streaming].flatMap(
+      (stack) =>
+        Object.values(
+          Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+            Properties: {
+              Environment: { Variables: Match.objectLike({ [ENV.ingestStream]: Match.anyValue() }) },
+            },
+          }),
+        ),
+    ) as { Properties: { Timeout: number } }[];
+
+    // Assess
+    expect(writers.length).toBeGreaterThanOrEqual(2);
+    for (const writer of writers)
+      expect(writer.Properties.Timeout * 1000).toBeLessThan(COLLECT_PUT_HORIZON_MS);
   });
 
   it('keeps the batches table encrypted, recoverable and indexed by dataset', () => {

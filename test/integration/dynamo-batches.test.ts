@@ -2,6 +2,8 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBatchStore } from '../../lambdas/adapters/dynamo-batches';
 import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
+import { DynamoOnFailureLedger } from '../../lambdas/adapters/dynamo-on-failure-ledger';
+import { DynamoStreamProgress } from '../../lambdas/adapters/dynamo-stream-progress';
 import { S3Objects } from '../../lambdas/adapters/s3-objects';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
 import { startEmulators } from '../../local/emulators';
@@ -184,5 +186,62 @@ describe('batch store and S3 objects on the emulators', () => {
     // Assess
     expect(read).toBe('two\n');
     expect(await objects.getText('quarantine/p/ds/batch=b/part-c.jsonl')).toBeUndefined();
+  });
+
+  it('records the highest put per window and shard over every writer, and the highest consumed, never lowering either', async () => {
+    // Prepare: two containers putting on one shard (sequence numbers compare as numbers: 9 < 10)
+    const items = new DynamoItems(testDocumentClient(emulators.endpoints.dynamodb), TABLE);
+    const [one, two] = [new DynamoStreamProgress(items), new DynamoStreamProgress(items)];
+    const window = '2024-05-01T10:00:00.000Z';
+
+    // Act
+    await one.recordPut([window], 'shard-a', '10');
+    await one.recordPut([window], 'shard-a', '9');
+    await two.recordPut([window, '2024-05-01T10:15:00.000Z'], 'shard-a', '9');
+    await two.recordPut([window], 'shard-b', '3');
+    await one.recordConsumed('shard-a', '12');
+    await two.recordConsumed('shard-a', '11');
+
+    // Assess
+    expect(Object.fromEntries(await one.putsOf(window))).toEqual({ 'shard-a': '10', 'shard-b': '3' });
+    expect(Object.fromEntries(await one.putsOf('2024-05-01T10:15:00.000Z'))).toEqual({ 'shard-a': '9' });
+    expect(Object.fromEntries(await two.consumedOf(['shard-a', 'shard-b']))).toEqual({ 'shard-a': '12' });
+  });
+
+  it("keeps an on-failure object's parts per sandbox, redriven once each, and frees the object after the last", async () => {
+    // Prepare
+    const ledger = new DynamoOnFailureLedger(
+      new DynamoItems(testDocumentClient(emulators.endpoints.dynamodb), TABLE),
+    );
+    const part = (sandbox: string) => ({
+      objectKey: 'aws/lambda/m/shard/2024/05/01/2024-05-01T10.00.00-u',
+      sandbox,
+      records: 2,
+      datasets: { 'ds-1': 2 },
+      condition: 'RecordAgeExceeded' as const,
+      failedAt: '2024-05-01T10:00:00.000Z',
+      shardId: 'shard',
+      status: 'pending' as const,
+    });
+    const object = {
+      objectKey: part('a').objectKey,
+      failedAt: part('a').failedAt,
+      pending: ['a', 'b'],
+      unclaimed: 0,
+    };
+    await ledger.record(object, [part('a'), part('b')]);
+
+    // Act: recorded twice (a repeated notification), then both sandboxes redrive
+    await ledger.record(object, [part('a'), part('b')]);
+    const first = await ledger.markRedriven(part('a'), new Date('2024-05-02T00:00:00.000Z'));
+    await ledger.record(object, [part('a'), part('b')]);
+    const last = await ledger.markRedriven(part('b'), new Date('2024-05-02T00:00:00.000Z'));
+
+    // Assess: a repeated notification does not make a redriven part pending again
+    expect(first).toEqual({ objectDone: false });
+    expect(last).toEqual({ objectDone: true });
+    expect((await ledger.parts('a', { limit: 10 })).items).toEqual([
+      { ...part('a'), status: 'redriven', redrivenAt: '2024-05-02T00:00:00.000Z' },
+    ]);
   });
 });

@@ -19,6 +19,7 @@ import { DynamoBatchStore } from '../../lambdas/adapters/dynamo-batches';
 import { DynamoGraphStore } from '../../lambdas/adapters/dynamo-graph-store';
 import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
 import { DynamoOnFailureLedger } from '../../lambdas/adapters/dynamo-on-failure-ledger';
+import { DynamoStreamProgress } from '../../lambdas/adapters/dynamo-stream-progress';
 import { DynamoProfileDataStore } from '../../lambdas/adapters/dynamo-profile-data-store';
 import { S3Objects } from '../../lambdas/adapters/s3-objects';
 import { batchMetrics } from '../../lambdas/core/batches/batch-view';
@@ -142,6 +143,7 @@ describe('the stream consumer under faults', () => {
       lake: new S3Objects(clients.s3, BUCKETS.lake),
       quarantine: new S3Objects(clients.s3, BUCKETS.quarantine),
       batches: new DynamoBatchStore(new DynamoItems(clients.documents, TABLES.batches)),
+      progress: new DynamoStreamProgress(new DynamoItems(clients.documents, TABLES.batches)),
       now: () => new Date(),
     };
   }

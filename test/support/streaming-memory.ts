@@ -1,5 +1,5 @@
 /**
- * In-memory stand-ins for the stream consumer's S3 and DynamoDB ports, shared by the consumer's unit tests and its
+ * In-memory stand-ins for the stream consumer's S3 and DynamoDB ports (objects, batch store, stream progress), shared by the consumer's unit tests and its
  * benchmark: they answer at once and keep what they are given, so a test can read back what was written and a
  * benchmark run measures the consumer's own code (decode, validate, de-duplicate, profile folding, Parquet
  * encoding), not an emulator.
@@ -19,6 +19,7 @@ import type {
 } from '../../lambdas/core/batches/batch-types';
 import type { ObjectReader } from '../../lambdas/core/batches/batch-service';
 import type { ObjectWriter } from '../../lambdas/core/streaming/consume-ports';
+import { compareSequenceNumbers, type StreamProgress } from '../../lambdas/core/streaming/stream-progress';
 
 const fresh = (claim: DedupClaimRequest): MemoryMarker => ({
   owner: claim.owner,
@@ -146,3 +147,37 @@ export class MemoryBatchStore implements BatchStore {
     return { items };
   }
 }
+
+/** Stream progress in memory: the highest put per window and shard, the highest consumed per shard. */
+export class MemoryStreamProgress implements StreamProgress {
+  private readonly puts = new Map<string, Map<string, string>>();
+  readonly consumed = new Map<string, string>();
+
+  async recordPut(windowStarts: readonly string[], shardId: string, sequenceNumber: string): Promise<void> {
+    for (const windowStart of windowStarts) {
+      const shards = this.puts.get(windowStart) ?? new Map<string, string>();
+      shards.set(shardId, higher(shards.get(shardId), sequenceNumber));
+      this.puts.set(windowStart, shards);
+    }
+  }
+
+  async recordConsumed(shardId: string, sequenceNumber: string): Promise<void> {
+    this.consumed.set(shardId, higher(this.consumed.get(shardId), sequenceNumber));
+  }
+
+  async putsOf(windowStart: string): Promise<ReadonlyMap<string, string>> {
+    return new Map(this.puts.get(windowStart));
+  }
+
+  async consumedOf(shardIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return new Map(
+      shardIds.flatMap((shardId) => {
+        const done = this.consumed.get(shardId);
+        return done === undefined ? [] : [[shardId, done] as const];
+      }),
+    );
+  }
+}
+
+const higher = (known: string | undefined, candidate: string) =>
+  known !== undefined && compareSequenceNumbers(known, candidate) >= 0 ? known : candidate;

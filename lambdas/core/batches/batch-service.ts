@@ -7,6 +7,7 @@ import { badRequest, notFound, unprocessable } from '../../http/problem';
 import type { Page, PageRequest } from '../page';
 import { putAgain, type StreamEntry, type StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
+import { windowClosed, type StreamProgress } from '../streaming/stream-progress';
 import type { AnyBatch, BatchStore, QuarantineLine } from './batch-types';
 import { batchView, type BatchView, type StreamingBatchStatus } from './batch-view';
 import type { FailedRow, FileBatchStatus, FileBatchStore } from './file-batch-types';
@@ -19,6 +20,8 @@ export interface ObjectReader {
 
 export interface BatchServiceDeps {
   readonly store: BatchStore;
+  /** How far the stream was put and consumed: a streaming batch is closed when its window's records are consumed. */
+  readonly progress: Pick<StreamProgress, 'putsOf' | 'consumedOf'>;
   readonly fileBatches: Pick<FileBatchStore, 'stagedChunksOf'>;
   readonly quarantine: ObjectReader;
   readonly stream: StreamWriter;
@@ -62,7 +65,7 @@ export class BatchService {
   async get(sandbox: string, batchId: string): Promise<AnyBatchView> {
     const batch = await this.deps.store.getBatch(sandbox, batchId);
     if (!batch) throw notFound('batch', batchId);
-    return this.view(batch, this.deps.now());
+    return this.view(batch, this.closedWindows(this.deps.now()));
   }
 
   /** Newest first; a status filter applies to the page read, so a page may hold fewer than `limit` items. */
@@ -72,8 +75,8 @@ export class BatchService {
       query.datasetId ? { datasetId: query.datasetId } : {},
       page,
     );
-    const now = this.deps.now();
-    const views = await Promise.all(found.items.map((batch) => this.view(batch, now)));
+    const closed = this.closedWindows(this.deps.now());
+    const views = await Promise.all(found.items.map((batch) => this.view(batch, closed)));
     const items = query.status ? views.filter((view) => view.status === query.status) : views;
     return { items, ...(found.next ? { next: found.next } : {}) };
   }
@@ -165,11 +168,31 @@ export class BatchService {
     return { replayBatchIds, messages: messages.length };
   }
 
-  private async view(batch: AnyBatch, now: Date): Promise<AnyBatchView> {
+  private async view(
+    batch: AnyBatch,
+    closed: (windowStart: string) => Promise<boolean>,
+  ): Promise<AnyBatchView> {
     const { sandbox, batchId } = batch;
     if (batch.type === 'file')
       return fileBatchView(batch, await this.deps.fileBatches.stagedChunksOf(sandbox, batchId));
-    return batchView(batch, await this.deps.store.chunksOf(sandbox, batchId), now);
+    const [chunks, windowIsClosed] = await Promise.all([
+      this.deps.store.chunksOf(sandbox, batchId),
+      closed(batch.windowStart),
+    ]);
+    return batchView(batch, chunks, windowIsClosed);
+  }
+
+  /** Whether a window is closed, asked once per window however many batches of a page share it. */
+  private closedWindows(now: Date): (windowStart: string) => Promise<boolean> {
+    const known = new Map<string, Promise<boolean>>();
+    return (windowStart) => {
+      let closed = known.get(windowStart);
+      if (!closed) {
+        closed = windowClosed(this.deps.progress, windowStart, now);
+        known.set(windowStart, closed);
+      }
+      return closed;
+    };
   }
 
   private async failedChunks(sandbox: string, batchId: string): Promise<QuarantinedChunk[]> {

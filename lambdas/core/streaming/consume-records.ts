@@ -270,6 +270,9 @@ export async function consumeRecords(
       : [],
   );
   await writeChunk(deps, chunk, groupWrites(written, chunk, deps.now().toISOString()), writtenRecords);
+  const done = records[firstRetry - 1];
+  // The shard is done with up to the last record written: streaming batches close by it.
+  if (done) await deps.progress.recordConsumed(done.shardId, done.sequenceNumber);
   return {
     batchItemFailures: records.slice(firstRetry).map((record) => ({ itemIdentifier: record.sequenceNumber })),
   };

@@ -66,8 +66,8 @@ const UNKNOWN_DATASET = '_unknown';
 export interface RecordOnFailureDeps {
   readonly objects: { getText(key: string): Promise<string | undefined> };
   readonly ledger: OnFailureLedger;
-  /** The consumer's stores, to roll back the chunk given up on. */
-  readonly consumer: Pick<ConsumeDeps, 'batches' | 'lake' | 'quarantine' | 'now'>;
+  /** The consumer's stores, to roll back the chunk given up on and to record that the shard is done with it. */
+  readonly consumer: Pick<ConsumeDeps, 'batches' | 'lake' | 'quarantine' | 'progress' | 'now'>;
 }
 
 export type RecordedOnFailure =
@@ -125,5 +125,7 @@ export async function recordOnFailure(
   const rolledBack = await rollBackChunk(deps.consumer, chunkName(info.shardId, info.startSequenceNumber));
   const { object, parts } = partsOf(objectKey, record);
   await deps.ledger.record(object, parts);
+  // Given up on is done with, as far as the shard is concerned: the windows it held records of may close.
+  await deps.consumer.progress.recordConsumed(info.shardId, info.endSequenceNumber);
   return { recorded: true, records: record.payload.Records.length, sandboxes: parts.length, rolledBack };
 }

@@ -42,6 +42,7 @@ async function consumedBatch(): Promise<{ world: Fakes; service: BatchService; s
     store: world.batches,
     fileBatches: { stagedChunksOf: () => Promise.resolve([]) },
     quarantine: world.quarantine,
+    progress: world.progress,
     stream,
     now: () => REPLAYED_AT,
   });

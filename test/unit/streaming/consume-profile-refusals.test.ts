@@ -22,6 +22,7 @@ describe('a streaming batch with records the profile store refused', () => {
       store: world.batches,
       fileBatches: { stagedChunksOf: () => Promise.resolve([]) },
       quarantine: world.quarantine,
+      progress: world.progress,
       stream: {
         put: async (entries): Promise<StreamPutOutcome[]> => {
           put.push(...entries);
