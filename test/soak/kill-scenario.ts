@@ -178,23 +178,18 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
       batchIds.push(batchId);
       const put = await api.putFile(batchId, batchDataset, { path: 'visits.jsonl', bytes: jsonLines(rows) });
       if (put.status !== 201) throw new Error(`the file upload answered ${put.status}`);
+      const target = { url: live.url, inletId, messagesPerRequest: options.messagesPerRequest, pauseMs: 0 };
       const producers = startTraffic({
-        url: live.url,
-        inletId,
+        ...target,
         datasetId: streamDataset,
         runId: `kill-${round}`,
         producers: options.producers,
-        messagesPerRequest: options.messagesPerRequest,
-        pauseMs: 0,
       });
       const resenders = startTraffic({
-        url: live.url,
-        inletId,
+        ...target,
         datasetId: resentDataset,
         runId: `resend-${round}`,
         producers: options.resendingProducers,
-        messagesPerRequest: options.messagesPerRequest,
-        pauseMs: 0,
         msgIds: true,
       });
       const completed = await api.action(batchId, 'COMPLETE');
