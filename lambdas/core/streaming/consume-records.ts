@@ -2,20 +2,22 @@
  * The stream consumer: one invocation's Kinesis records → lake, quarantine, profiles and batch counts, exactly once
  * in effect although Kinesis delivers at least once (docs/streaming.md has the argument). In order:
  *  1. decode (undecodable → quarantine), 2. validate against the dataset's bound schema version,
- *  3. de-duplicate valid messages with markers owned by their stream record, 4. apply profile-enabled records; the
- *  first record whose profile write failed retryably (index f) and all after it are left for the retry,
+ *  3. de-duplicate valid messages with markers owned by their stream record (consume-dedup.ts), 4. apply
+ *  profile-enabled records; the first record whose profile write failed retryably (index f) and all after it are
+ *  left for the retry, a record the store refuses for good stays in the lake with its refusal explained,
  *  5. write, per (dataset, batch) of the records before f, the lake file and quarantine file named by this
- *  invocation's chunk, then the chunk counts and the batch. Every name is a function of the records, so a re-run
- *  overwrites; a chunk manifest removes what a smaller re-run (a bisected half) no longer writes.
+ *  invocation's chunk, then the chunk counts and the batch, mark the markers `written` and commit (consume-chunk.ts),
+ *  and record how far the shard is done. Every name is a function of the records, so a re-run overwrites; a chunk
+ *  manifest removes what a smaller re-run (a bisected half) no longer writes.
  */
 import type { Violation } from '../../http/problem';
 import type { ChunkCounts, QuarantineLine } from '../batches/batch-types';
 import { QUARANTINE_CODES } from '../batches/batch-view';
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
-import { inSlices, writeChunk, type GroupWrite, type WrittenRecord } from './consume-chunk';
-import { Deduplicator, dedupKeysOf } from './consume-dedup';
 import type { ConsumeBatchResponse, ConsumeDeps, DatasetTarget, StreamRecord } from './consume-ports';
 import { decodeStreamMessage } from './consume-decode';
+import { inSlices, writeChunk, type GroupWrite, type WrittenRecord } from './consume-chunk';
+import { Deduplicator, dedupKeysOf } from './consume-dedup';
 import { lakeParquetFile, typedColumnsOf, type LakeRow } from './parquet-lake-file';
 import {
   chunkName,
@@ -59,34 +61,27 @@ function place(index: number, source: StreamRecord, sandbox: string, datasetId: 
   return { index, source, sandbox, datasetId, receivedAt, batchId: streamingBatchId(datasetId, receivedAt) };
 }
 
-const lineOf = (
-  source: StreamRecord,
-  message: StreamMessage,
-  code: string,
-  violations: readonly Violation[],
-): QuarantineLine => ({
-  messageId: message.messageId,
-  receivedAt: message.receivedAt,
-  inletId: message.inletId,
-  datasetId: message.datasetId,
-  schemaId: message.schemaId,
-  record: message.record,
-  violations,
-  code,
-  stream: { shardId: source.shardId, sequenceNumber: source.sequenceNumber },
-});
-
 function failedEntry(
   index: number,
   source: StreamRecord,
   message: StreamMessage,
   code: string,
   violations: readonly Violation[],
-): Entry {
+): Extract<Entry, { kind: 'failed' }> {
   return {
     ...place(index, source, message.sandbox, message.datasetId, message.receivedAt),
     kind: 'failed',
-    line: lineOf(source, message, code, violations),
+    line: {
+      messageId: message.messageId,
+      receivedAt: message.receivedAt,
+      inletId: message.inletId,
+      datasetId: message.datasetId,
+      schemaId: message.schemaId,
+      record: message.record,
+      violations,
+      code,
+      stream: { shardId: source.shardId, sequenceNumber: source.sequenceNumber },
+    },
   };
 }
 
@@ -153,7 +148,7 @@ async function deduplicate(deps: ConsumeDeps, entries: Entry[], chunk: string): 
 
 /** Applies profile-enabled records; answers the index of the first record to leave for the retry. */
 async function applyProfiles(deps: ConsumeDeps, entries: Entry[]): Promise<number> {
-  const groups = new Map<string, ValidEntry[]>();
+  const groups = new Map<string, Extract<Entry, { kind: 'valid' }>[]>();
   for (const entry of entries) {
     if (entry.kind !== 'valid' || !entry.target.profileEnabled) continue;
     const key = `${entry.sandbox}\n${entry.datasetId}`;
@@ -161,7 +156,7 @@ async function applyProfiles(deps: ConsumeDeps, entries: Entry[]): Promise<numbe
   }
   let firstRetry = entries.length;
   for (const group of groups.values()) {
-    const [{ sandbox, target }] = group as [ValidEntry];
+    const [{ sandbox, target }] = group as [Extract<Entry, { kind: 'valid' }>];
     const items = group.map((entry): ApplyItem => ({
       record: entry.message.record,
       source: { batchId: entry.batchId, messageId: entry.message.messageId },
@@ -193,9 +188,9 @@ const countBy = (codes: readonly string[]) =>
 
 /** The failed-record export's line for a lake record the profile store refused: explained, not counted as failed. */
 const profileLine = (entry: ValidEntry, refusal: ProfileRefusal): QuarantineLine => ({
-  ...lineOf(entry.source, entry.message, refusal.code, [
+  ...failedEntry(entry.index, entry.source, entry.message, refusal.code, [
     { pointer: '', keyword: 'profile', message: refusal.reason },
-  ]),
+  ]).line,
   stage: 'profile',
 });
 
