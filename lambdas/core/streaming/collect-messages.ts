@@ -22,14 +22,11 @@ export interface ParsedMessage {
   readonly record: Record<string, unknown>;
   /** Where the record sits in the message, so violations point into what the producer sent. */
   readonly recordPointer: string;
-  /** The message is the record itself (no envelope): what an inlet's mapping applies to. */
-  readonly raw: boolean;
   /** An envelope's `header.msgId`: the producer's id of the message, which de-duplicates its resends. */
   readonly producerMessageId?: string;
+  /** The message is the record itself (no envelope): what an inlet's mapping applies to. */
+  readonly raw: boolean;
 }
-
-/** Longest `header.msgId` kept: it becomes part of a de-duplication key (DynamoDB keys take at most 2 KB). */
-export const MAX_PRODUCER_MESSAGE_ID_LENGTH = 512;
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -103,19 +100,6 @@ function parseEnvelope(inlet: Inlet, message: Record<string, unknown>): ParsedMe
       'required',
     );
   }
-  const { msgId } = header;
-  if (
-    msgId !== undefined &&
-    (typeof msgId !== 'string' || msgId === '' || msgId.length > MAX_PRODUCER_MESSAGE_ID_LENGTH)
-  ) {
-    return badMessage(
-      inlet,
-      'invalid-msg-id',
-      `header.msgId must be a string of 1 to ${MAX_PRODUCER_MESSAGE_ID_LENGTH} characters`,
-      '/header/msgId',
-      'type',
-    );
-  }
   if (!isObject(body))
     return badMessage(inlet, 'unknown-xdm-format', 'Message has unknown xdm format', '/body', 'type');
   const metaSchemaId = schemaRefIdOf(body.xdmMeta);
@@ -137,14 +121,7 @@ function parseEnvelope(inlet: Inlet, message: Record<string, unknown>): ParsedMe
       'required',
     );
   }
-  return {
-    datasetId,
-    schemaId,
-    record: body.xdmEntity,
-    recordPointer: '/body/xdmEntity',
-    raw: false,
-    ...(msgId === undefined ? {} : { producerMessageId: msgId }),
-  };
+  return { datasetId, schemaId, record: body.xdmEntity, recordPointer: '/body/xdmEntity', raw: false };
 }
 
 export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | MessageError {
@@ -157,7 +134,7 @@ export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | Me
       'type',
     );
   }
-  if (looksLikeEnvelope(message)) return parseEnvelope(inlet, message);
+  if (looksLikeEnvelope(message)) return withProducerMessageId(inlet, message, parseEnvelope(inlet, message));
   if (inlet.datasetId === undefined) {
     return badMessage(
       inlet,
@@ -171,3 +148,26 @@ export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | Me
 }
 
 export const isMessageError = (value: object): value is MessageError => 'statusCode' in value;
+
+/** Longest `header.msgId` kept: it becomes part of a de-duplication key (DynamoDB keys take at most 2 KB). */
+export const MAX_PRODUCER_MESSAGE_ID_LENGTH = 512;
+
+/** The envelope's `header.msgId` carried on a parsed envelope, or the reason it is refused (never ignored). */
+function withProducerMessageId(
+  inlet: Inlet,
+  envelope: Record<string, unknown>,
+  parsed: ParsedMessage | MessageError,
+): ParsedMessage | MessageError {
+  const msgId = isObject(envelope.header) ? envelope.header.msgId : undefined;
+  if (isMessageError(parsed) || msgId === undefined) return parsed;
+  if (typeof msgId !== 'string' || msgId === '' || msgId.length > MAX_PRODUCER_MESSAGE_ID_LENGTH) {
+    return badMessage(
+      inlet,
+      'invalid-msg-id',
+      `header.msgId must be a string of 1 to ${MAX_PRODUCER_MESSAGE_ID_LENGTH} characters`,
+      '/header/msgId',
+      'type',
+    );
+  }
+  return { ...parsed, producerMessageId: msgId };
+}
