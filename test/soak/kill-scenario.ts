@@ -25,6 +25,7 @@ import { startChildRuntime, type ChildRuntime } from '../support/child-runtime';
 import { readLake } from '../support/streaming-lake';
 import { STREAM_EVENT_SCHEMA } from '../support/streaming-messages';
 import { onFailureState, type OnFailureState } from '../support/on-failure-state';
+import { streamCaughtUp } from '../support/stream-caught-up';
 import { resendCut, startTraffic, type TrafficTally } from './collect-traffic';
 
 const SANDBOX = 'prod';
@@ -101,12 +102,17 @@ async function streamMetrics(url: string, key: string, datasetId: string): Promi
   );
 }
 
-/** Waits until the stream counts every accepted message and then stays unchanged (unacknowledged ones included). */
+/**
+ * Waits until the stream counts every accepted message and then stays unchanged (unacknowledged ones included) —
+ * and, given `caughtUp`, until the consumer is done with everything put on the stream, which counts standing still
+ * for a while cannot tell on a busy machine.
+ */
 export async function drainStream(
   url: string,
   key: string,
   datasetId: string,
   accepted: number,
+  caughtUp: () => Promise<boolean> = async () => true,
 ): Promise<StreamingBatchMetrics> {
   const deadline = Date.now() + DRAIN_DEADLINE_MS;
   let last = await streamMetrics(url, key, datasetId);
@@ -116,7 +122,10 @@ export async function drainStream(
     const now = await streamMetrics(url, key, datasetId);
     if (now.inputRecordCount !== last.inputRecordCount) since = Date.now();
     last = now;
-    if (last.inputRecordCount >= accepted && Date.now() - since >= SETTLED_MS) break;
+    if (last.inputRecordCount >= accepted && Date.now() - since >= SETTLED_MS && (await caughtUp())) {
+      // Counted after the consumer caught up: nothing it wrote before can still be missing from the counts.
+      return streamMetrics(url, key, datasetId);
+    }
   }
   return last;
 }
@@ -140,6 +149,7 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
   let final: RunningRuntime | undefined;
   let child: ChildRuntime | undefined;
   const began = performance.now();
+  const startedAt = new Date();
   try {
     const first = await startChildRuntime({ dataDir, adminKey });
     child = first;
@@ -218,9 +228,10 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
     for (const id of batchIds) batches.push(await api.waitForBatch(id));
     const batchesMs = performance.now() - began - roundsMs;
     const accepted = traffic.reduce((sum, tally) => sum + tally.accepted.size, 0);
-    const metrics = await drainStream(final.url, adminKey, streamDataset, accepted);
+    const caughtUp = streamCaughtUp(final, startedAt);
+    const metrics = await drainStream(final.url, adminKey, streamDataset, accepted, caughtUp);
     const resentAccepted = resendTraffic.reduce((sum, tally) => sum + tally.accepted.size, 0);
-    const resentMetrics = await drainStream(final.url, adminKey, resentDataset, resentAccepted);
+    const resentMetrics = await drainStream(final.url, adminKey, resentDataset, resentAccepted, caughtUp);
     const drainMs = performance.now() - began - roundsMs - batchesMs;
 
     const storage = new BatchStorage({ runtime: final });
