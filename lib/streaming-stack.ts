@@ -33,8 +33,9 @@ export const CONSUMER_BATCHING_WINDOW = Duration.seconds(5);
  */
 export const CONSUMER_RETRY_ATTEMPTS = -1;
 /**
- * Records older than a day skip to the on-failure destination: a day of outage is worth an alarm and a replay,
- * not an ever-growing backlog; it stays below the stream's seven-day retention so nothing expires unseen.
+ * Records older than a day go to the on-failure destination (counted, alarmed, redriven): a day of outage is worth
+ * an alarm and a redrive, not an ever-growing backlog; it stays below the stream's seven-day retention so nothing
+ * expires unseen. The content de-duplication markers' retention (core/streaming/consume-dedup.ts) covers it.
  */
 export const CONSUMER_MAX_RECORD_AGE = Duration.days(1);
 /**
