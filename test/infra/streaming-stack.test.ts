@@ -9,6 +9,10 @@ import {
   CONSUMER_PARALLELIZATION_FACTOR,
 } from '../../lib/streaming-stack';
 import { METRICS } from '../../lambdas/config/metric-names';
+import {
+  CONTENT_DEDUP_WINDOW_MS,
+  CONTENT_MARKER_RETENTION_DAYS,
+} from '../../lambdas/core/streaming/consume-dedup';
 import { ON_FAILURE_PREFIX } from '../../lambdas/core/streaming/on-failure-record';
 import { COLLECT_PUT_HORIZON_MS } from '../../lambdas/core/streaming/stream-progress';
 import { synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
@@ -54,6 +58,10 @@ describe('streaming stack', () => {
     // Assess: no retry budget that a throttled store could use up before the record age
     expect(mapping.Properties['MaximumRetryAttempts']).toBe(-1);
     expect(CONSUMER_MAX_RECORD_AGE.toDays()).toBeLessThan(7);
+    // A content marker outlives every redelivery of the records it was compared with, so they decide alike.
+    expect(CONTENT_MARKER_RETENTION_DAYS * 86_400_000).toBeGreaterThan(
+      CONSUMER_MAX_RECORD_AGE.toMilliseconds() + CONTENT_DEDUP_WINDOW_MS,
+    );
   });
 
   it('records every on-failure object: S3 notifies the recorder of each object under aws/lambda/', () => {
