@@ -20,7 +20,7 @@ import type { ConsumeDeps, StreamRecord } from '../lambdas/core/streaming/consum
 import { consumeRecords } from '../lambdas/core/streaming/consume-records';
 import { CONSUMER_BATCH_SIZE } from '../lib/streaming-stack';
 import { STREAM_EVENT_SCHEMA } from '../test/support/streaming-messages';
-import { MemoryBatchStore, MemoryObjects } from '../test/support/streaming-memory';
+import { MemoryBatchStore, MemoryObjects, MemoryStreamProgress } from '../test/support/streaming-memory';
 import { kinesisRecords, plannedRecords, toStreamRecords } from '../test/support/streaming-records';
 import { MemoryGraph, MemoryProfileData } from '../test/unit/profiles/apply-fakes';
 import { InMemorySchemaStore } from '../test/unit/schemas/in-memory-schema-store';
@@ -103,6 +103,7 @@ export async function measureStreaming(): Promise<StreamingResult> {
       lake: new MemoryObjects(),
       quarantine: new MemoryObjects(),
       batches: new MemoryBatchStore(),
+      progress: new MemoryStreamProgress(),
       now: () => new Date(),
     };
   }

@@ -12,6 +12,7 @@ import {
   type RequestValidator,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -29,6 +30,8 @@ import {
 import { AUTH_CONTEXT } from '../lambdas/http/api-types';
 import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
 import { TributaryFunction } from './constructs/tributary-function';
+import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
 import type { BatchStack } from './batch-stack';
 import { grantSourceAccess } from './constructs/source-access';
 import { CONNECTION_SECRET_PREFIX, type DataflowStack } from './dataflow-stack';
@@ -158,6 +161,8 @@ export class ApiStack extends Stack {
       logKey: storage.dataKey,
     })
       .bindStream(storage.ingestStream, 'write', ENV.ingestStream)
+      // How far each request put on each shard, per streaming window: streaming batches close by it.
+      .bindTable(storage.batchesTable, 'update', ENV.batchesTable)
       // Inlets, datasets, schemas and namespaces are only read; keys of authenticated inlets likewise.
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.apiKeysTable, 'read', ENV.apiKeysTable);
@@ -177,6 +182,18 @@ export class ApiStack extends Stack {
       .bindBucket(storage.quarantineBucket, 'read', ENV.quarantineBucket)
       .bindStream(storage.ingestStream, 'write', ENV.ingestStream)
       .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine);
+    // A redrive deletes an on-failure object once every sandbox's part of it is redriven; nothing else.
+    this.batchesFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: [storage.quarantineBucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)],
+      }),
+    );
+    acknowledgeGrantWildcards(this.batchesFunction.executionRole, {
+      resources: [{ arn: storage.quarantineBucket.bucketArn, suffix: `/${ON_FAILURE_PREFIX}*` }],
+      reason:
+        'Deleting the on-failure objects Lambda writes under their fixed prefix, whose names it chooses.',
+    });
 
     this.dataflowsFunction = new TributaryFunction(this, 'DataflowsFunction', {
       handlerPath: 'lambdas/handlers/dataflows-api.ts',

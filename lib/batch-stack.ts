@@ -4,9 +4,6 @@ import { ArnFormat, Duration, Stack, Validations, type StackProps } from 'aws-cd
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
-import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
@@ -14,6 +11,7 @@ import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrai
 import { FILE_DROP_PREFIX } from '../lambdas/core/batches/file-drop-key';
 import { DEFAULT_CHUNK_BYTES } from '../lambdas/core/batches/ingest/chunk-plan';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { notifyObjectCreated, s3EventDeadLetterQueue } from './constructs/s3-notified-function';
 import { TributaryFunction } from './constructs/tributary-function';
 import { PROJECT_ROOT } from './project-paths';
 import type { TributaryStorage } from './storage-stack';
@@ -26,8 +24,6 @@ export const BATCH_WORKER_TIMEOUT = Duration.minutes(15);
 export const BATCH_WORKER_MEMORY_MB = 2048;
 /** Executions, each of its Map runs and child executions, are kept in the logs for this long. */
 export const WORKFLOW_LOG_RETENTION = RetentionDays.ONE_MONTH;
-/** SQS's longest retention: a file-drop event Lambda gave up on stays long enough to be noticed and redriven. */
-export const FILE_DROP_DLQ_RETENTION = Duration.days(14);
 
 export interface BatchStackProps extends StackProps {
   readonly storage: TributaryStorage;
@@ -121,26 +117,8 @@ export class BatchStack extends Stack {
         'this one state machine.',
     });
 
-    // S3 invokes the file drop asynchronously: an event Lambda gives up on (after its two retries) would leave a
-    // dropped file without a batch and nobody told. The queue keeps it; the alarm below tells.
-    const fileDropFailures = new Queue(this, 'FileDropFailures', {
-      retentionPeriod: FILE_DROP_DLQ_RETENTION,
-      // The messages are S3 event records (bucket, object key, size), not file contents.
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    Validations.of(fileDropFailures).acknowledge(
-      {
-        id: 'AwsSolutions-SQS3',
-        reason:
-          "This queue is the file drop function's dead-letter queue; a queue for it would hold nothing more.",
-      },
-      {
-        id: 'Serverless-SQSRedrivePolicy',
-        reason:
-          "This queue is the file drop function's dead-letter queue; it is the end of the redrive chain.",
-      },
-    );
+    // The alarm below tells of a dropped file left without a batch (its S3 event in the queue).
+    const fileDropFailures = s3EventDeadLetterQueue(this, 'FileDropFailures', 'file drop function');
     this.fileDrop = new TributaryFunction(this, 'FileDrop', {
       handlerPath: 'lambdas/handlers/file-drop.ts',
       description: 'Turns an object written under landing/{sandbox}/{datasetId}/ into a file batch',
@@ -151,14 +129,10 @@ export class BatchStack extends Stack {
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       .bindBucket(storage.landingBucket, 'read', ENV.landingBucket)
       .bindStateMachine(this.ingestBatch, ENV.ingestBatchStateMachine);
-    // The notification is set from this stack on the storage stack's bucket (as an imported bucket, CDK manages
-    // only this configuration): a notification owned by the storage stack would make it depend on this one.
-    const landing = Bucket.fromBucketAttributes(this, 'Landing', {
-      bucketArn: storage.landingBucket.bucketArn,
-      bucketName: storage.landingBucket.bucketName,
-    });
-    landing.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.fileDrop), {
+    notifyObjectCreated(this, 'Landing', {
+      bucket: storage.landingBucket,
       prefix: FILE_DROP_PREFIX,
+      fn: this.fileDrop,
     });
 
     Validations.of(this.ingestBatch.role).acknowledge({
@@ -167,19 +141,6 @@ export class BatchStack extends Stack {
         'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery ' +
         '(logs:CreateLogDelivery and friends) support no resource-level scoping.',
     });
-    // CDK's singleton that writes the notification configuration of an imported bucket.
-    const notificationsHandler = this.node.children.find((child) =>
-      child.node.id.startsWith('BucketNotificationsHandler'),
-    );
-    if (notificationsHandler) {
-      Validations.of(notificationsHandler).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason:
-          "CDK's bucket-notifications handler runs only at deployment to write the landing bucket's notification " +
-          'configuration; its basic execution role is what it needs to log.',
-      });
-    }
-
     new Alarm(this, 'FileDropFailuresQueued', {
       alarmDescription:
         'a dropped file did not become a batch: its S3 event is in the file drop dead-letter queue',

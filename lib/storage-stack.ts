@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { API_KEYS_KEYS, BATCHES_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
+import { ON_FAILURE_PREFIX, ON_FAILURE_RETENTION_DAYS } from '../lambdas/core/streaming/on-failure-record';
 
 /** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
 const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
@@ -31,6 +32,12 @@ const NONCURRENT_VERSION_EXPIRY = Duration.days(30);
 
 /** Failed records are kept for diagnosis and replay; after a quarter nobody replays them and they are PII. */
 const QUARANTINE_EXPIRY = Duration.days(90);
+
+/**
+ * An on-failure object the redrive deleted has done its work (its records are back on the stream, de-duplicated by
+ * their ids); its old version is kept one day, not the month of other objects, since it only holds PII.
+ */
+const REDRIVEN_VERSION_EXPIRY = Duration.days(1);
 
 /** A year of S3 server access logs: the usual horizon for a security audit. */
 const ACCESS_LOG_EXPIRY = Duration.days(365);
@@ -115,6 +122,14 @@ export class StorageStack extends Stack implements TributaryStorage {
         id: 'expire-quarantine',
         expiration: QUARANTINE_EXPIRY,
         noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRY,
+      },
+      {
+        // The stream consumer's on-failure destination: whole records, of every sandbox. Where rules overlap S3
+        // applies the shorter expiry, so a redriven (deleted) object's data goes within a day.
+        id: 'expire-on-failure-records',
+        prefix: ON_FAILURE_PREFIX,
+        expiration: Duration.days(ON_FAILURE_RETENTION_DAYS),
+        noncurrentVersionExpiration: REDRIVEN_VERSION_EXPIRY,
       },
     ]);
 

@@ -1,9 +1,18 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, S3OnFailureDestination } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
+import { METRICS, type MetricName } from '../lambdas/config/metric-names';
+import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
+import { notifyObjectCreated, s3EventDeadLetterQueue } from './constructs/s3-notified-function';
 import { TributaryFunction } from './constructs/tributary-function';
 import type { TributaryStorage } from './storage-stack';
 
@@ -16,13 +25,17 @@ export const CONSUMER_BATCH_SIZE = 100;
 /** Wait up to five seconds to fill a batch: fewer, larger lake files at low traffic, at a latency producers accept. */
 export const CONSUMER_BATCHING_WINDOW = Duration.seconds(5);
 /**
- * Retries of a failing batch (each bisected) before its records go to the on-failure destination. Ten halvings of
- * 100 records isolate a poison record; the default (-1) would retry it until it expires and block its shard.
+ * Retries of a failing batch: until its records reach the maximum record age (-1), so a transient failure — a
+ * throttled profile store, an S3 outage — never discards records however long it lasts. A record the consumer cannot
+ * take is not thrown on (it is quarantined, or kept in the lake with its profile refusal explained), so what still
+ * fails is transient; a poison record (a bug) is isolated by bisection and blocks only its shard, with the iterator
+ * age alarm, until the record age gives it to the on-failure destination, from which it is redriven.
  */
-export const CONSUMER_RETRY_ATTEMPTS = 10;
+export const CONSUMER_RETRY_ATTEMPTS = -1;
 /**
- * Records older than a day skip to the on-failure destination: a day of outage is worth an alarm and a replay,
- * not an ever-growing backlog; it stays below the stream's seven-day retention so nothing expires unseen.
+ * Records older than a day go to the on-failure destination (counted, alarmed, redriven): a day of outage is worth
+ * an alarm and a redrive, not an ever-growing backlog; it stays below the stream's seven-day retention so nothing
+ * expires unseen. The content de-duplication markers' retention (core/streaming/consume-dedup.ts) covers it.
  */
 export const CONSUMER_MAX_RECORD_AGE = Duration.days(1);
 /**
@@ -44,6 +57,7 @@ export interface StreamingStackProps extends StackProps {
 /** The stream consumer: Kinesis → lake (Parquet), quarantine, profiles and streaming batches in the catalog. */
 export class StreamingStack extends Stack {
   readonly consumer: TributaryFunction;
+  readonly recorder: TributaryFunction;
 
   constructor(scope: Construct, id: string, props: StreamingStackProps) {
     super(scope, id, props);
@@ -80,10 +94,13 @@ export class StreamingStack extends Stack {
         // The consumer answers the first record it did not write; the retry resumes there (docs/streaming.md).
         reportBatchItemFailures: true,
         parallelizationFactor: CONSUMER_PARALLELIZATION_FACTOR,
-        // Metadata of records given up on (shard, sequence range) lands beside the quarantine for a replay.
+        // Records given up on — their whole data — land beside the quarantine, where the recorder counts them and
+        // the redrive reads them.
         onFailure: new S3OnFailureDestination(storage.quarantineBucket),
       }),
     );
+
+    this.recorder = this.onFailureRecorder(storage);
 
     new Alarm(this, 'ConsumerIteratorAge', {
       alarmDescription: 'The stream consumer is falling behind the ingest stream',
@@ -93,9 +110,63 @@ export class StreamingStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    new Alarm(this, 'ConsumerErrors', {
-      alarmDescription: 'The stream consumer failed invocations (each is retried, bisected, then given up)',
-      metric: this.consumer.metricErrors({ period: Duration.minutes(5) }),
+    this.anyInFiveMinutes(
+      'ConsumerErrors',
+      'The stream consumer failed invocations (each is retried, bisected, until the record age gives it up)',
+      this.consumer.metricErrors({ period: Duration.minutes(5) }),
+    );
+    this.anyInFiveMinutes(
+      'ConsumerPartialBatchFailures',
+      'The stream consumer left records for the retry (the profile store failed transiently); they are retried',
+      customMetric(METRICS.partialBatchFailures),
+    );
+    this.anyInFiveMinutes(
+      'ConsumerOnFailureObjects',
+      'Lambda gave up on stream records: they are in the on-failure destination; redrive them (POST /streaming/redrive)',
+      customMetric(METRICS.onFailureObjects),
+    );
+  }
+
+  /**
+   * The on-failure recorder: S3 notifies it of every object Lambda writes to the on-failure destination (the
+   * quarantine bucket, under `aws/lambda/`); it counts the object, rolls back the chunk given up on and records each
+   * sandbox's part for the redrive.
+   */
+  private onFailureRecorder(storage: TributaryStorage): TributaryFunction {
+    const failures = s3EventDeadLetterQueue(this, 'OnFailureRecorderFailures', 'on-failure recorder');
+    const recorder = new TributaryFunction(this, 'OnFailureRecorder', {
+      handlerPath: 'lambdas/handlers/stream-failures.ts',
+      description: 'Counts and records for redrive the stream records the consumer gave up on',
+      logKey: storage.dataKey,
+      deadLetterQueue: failures,
+    })
+      .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
+      // readWrite: rolling back the chunk given up on removes its objects (as the consumer's own re-runs do).
+      .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
+      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket);
+    notifyObjectCreated(this, 'Quarantine', {
+      bucket: storage.quarantineBucket,
+      prefix: ON_FAILURE_PREFIX,
+      fn: recorder,
+    });
+    this.anyInFiveMinutes(
+      'OnFailureRecorderFailuresQueued',
+      'An on-failure object was not recorded for redrive: its S3 event is in the recorder dead-letter queue',
+      failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+    );
+    this.anyInFiveMinutes(
+      'OnFailureRecorderErrors',
+      'The on-failure recorder failed invocations (retried twice, then dead-lettered)',
+      recorder.metricErrors({ period: Duration.minutes(5) }),
+    );
+    return recorder;
+  }
+
+  /** An alarm on any occurrence within five minutes: each of these is a record at risk or in wait. */
+  private anyInFiveMinutes(id: string, alarmDescription: string, metric: IMetric): Alarm {
+    return new Alarm(this, id, {
+      alarmDescription,
+      metric,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -103,3 +174,12 @@ export class StreamingStack extends Stack {
     });
   }
 }
+
+/** A metric the functions emit in embedded metric format, summed over five minutes. */
+const customMetric = (metricName: MetricName): Metric =>
+  new Metric({
+    namespace: METRICS.namespace,
+    metricName,
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+  });

@@ -22,19 +22,18 @@ import type {
   BatchStore,
   ChunkCounts,
   ChunkManifest,
-  StreamingBatch,
   DedupClaim,
+  DedupClaimRequest,
+  DedupHolder,
+  MarkerRef,
+  OwnedMarker,
+  StreamingBatch,
 } from '../core/batches/batch-types';
 import type { Page, PageRequest } from '../core/page';
 import type { DynamoItems, Item } from './dynamo-items';
 import { batchItem } from './batch-items';
 import { toFileBatch } from './dynamo-file-batches';
 
-/**
- * A marker must outlive every way its message can come back: a redelivery (the stream keeps records 7 days) and a
- * replay of a quarantined duplicate (the quarantine keeps records 90 days). 100 days covers both.
- */
-const DEDUP_RETENTION_DAYS = 100;
 /** A manifest only matters while its records can be redelivered: the stream's 7-day retention, plus a margin. */
 const MANIFEST_RETENTION_DAYS = 8;
 /** Chunks of one batch: a window has at most a few hundred invocations per shard; pages of this size read them. */
@@ -43,7 +42,22 @@ const CHUNK_PAGE_SIZE = 500;
 const { partitionKey: PK, sortKey: SK, gsi1, timeToLive: TTL } = BATCHES_KEYS;
 const DAY_SECONDS = 86_400;
 
-const expiresAt = (now: Date, days: number) => Math.floor(now.getTime() / 1000) + days * DAY_SECONDS;
+const epochSeconds = (time: Date) => Math.floor(time.getTime() / 1000);
+const expiresAt = (now: Date, days: number) => epochSeconds(now) + days * DAY_SECONDS;
+
+const markerKey = (marker: MarkerRef) => ({
+  [PK]: dedupPk(marker.sandbox, marker.datasetId, marker.key),
+  [SK]: DEDUP_SK,
+});
+
+/** A fresh marker: never `written` (the claim's chunk has not written yet). */
+const markerItem = (claim: DedupClaimRequest): Item => ({
+  ...markerKey(claim.marker),
+  owner: claim.owner,
+  chunk: claim.chunk,
+  receivedAt: claim.receivedAt,
+  [TTL]: epochSeconds(claim.expiresAt),
+});
 
 const toStreamingBatch = (item: Item): StreamingBatch => ({
   batchId: item['batchId'] as string,
@@ -75,54 +89,45 @@ export class DynamoBatchStore implements BatchStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async claimDedup(
-    sandbox: string,
-    datasetId: string,
-    key: string,
-    owner: string,
-    chunk: string,
-  ): Promise<DedupClaim> {
-    const marker = { [PK]: dedupPk(sandbox, datasetId, key), [SK]: DEDUP_SK };
-    const outcome = await this.items.putIf(
-      { ...marker, owner, chunk, [TTL]: expiresAt(this.now(), DEDUP_RETENTION_DAYS) },
-      {
-        expression: 'attribute_not_exists(#pk) OR #owner = :owner',
-        names: { '#pk': PK, '#owner': 'owner' },
-        values: { ':owner': owner },
-      },
-    );
+  async claimDedup(claim: DedupClaimRequest): Promise<DedupClaim> {
+    const key = markerKey(claim.marker);
+    const outcome = await this.items.putIf(markerItem(claim), {
+      // An expired marker TTL has not removed yet counts as absent.
+      expression: 'attribute_not_exists(#pk) OR (#owner = :owner AND #chunk = :chunk) OR #ttl < :now',
+      names: { '#pk': PK, '#owner': 'owner', '#chunk': 'chunk', '#ttl': TTL },
+      values: { ':owner': claim.owner, ':chunk': claim.chunk, ':now': epochSeconds(this.now()) },
+    });
     if (outcome.written) return { claimed: true };
-    const holder = await this.items.get(marker);
-    // Gone between the two calls (expired): the key is free again.
-    if (!holder) return this.claimDedup(sandbox, datasetId, key, owner, chunk);
+    const holder = await this.items.get(key);
+    // Gone between the two calls (expired and removed): the key is free again.
+    if (!holder) return this.claimDedup(claim);
     return {
       claimed: false,
       holder: {
         owner: String(holder['owner']),
         ...(typeof holder['chunk'] === 'string' ? { chunk: holder['chunk'] } : {}),
+        ...(holder['written'] === true ? { written: true } : {}),
+        ...(typeof holder['receivedAt'] === 'string' ? { receivedAt: holder['receivedAt'] } : {}),
       },
     };
   }
 
-  async takeOverDedup(
-    sandbox: string,
-    datasetId: string,
-    key: string,
-    from: string,
-    owner: string,
-    chunk: string,
-  ): Promise<boolean> {
-    const outcome = await this.items.putIf(
-      {
-        [PK]: dedupPk(sandbox, datasetId, key),
-        [SK]: DEDUP_SK,
-        owner,
-        chunk,
-        [TTL]: expiresAt(this.now(), DEDUP_RETENTION_DAYS),
-      },
-      { expression: '#owner = :from', names: { '#owner': 'owner' }, values: { ':from': from } },
-    );
+  async takeOverDedup(claim: DedupClaimRequest, from: DedupHolder): Promise<boolean> {
+    const sameChunk = from.chunk === undefined ? 'attribute_not_exists(#chunk)' : '#chunk = :fromChunk';
+    const outcome = await this.items.putIf(markerItem(claim), {
+      expression: `#owner = :from AND ${sameChunk}`,
+      names: { '#owner': 'owner', '#chunk': 'chunk' },
+      values: { ':from': from.owner, ...(from.chunk === undefined ? {} : { ':fromChunk': from.chunk }) },
+    });
     return outcome.written;
+  }
+
+  async markDedupWritten(marker: OwnedMarker, chunk: string, written: boolean): Promise<void> {
+    await this.items.updateIf(markerKey(marker), written ? 'SET #written = :true' : 'REMOVE #written', {
+      expression: '#owner = :owner AND #chunk = :chunk',
+      names: { '#owner': 'owner', '#chunk': 'chunk', '#written': 'written' },
+      values: { ':owner': marker.owner, ':chunk': chunk, ...(written ? { ':true': true } : {}) },
+    });
   }
 
   async chunkManifest(chunk: string): Promise<ChunkManifest | undefined> {

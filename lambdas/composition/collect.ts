@@ -24,6 +24,8 @@ import { DynamoItems } from '../adapters/dynamo-items';
 import { DynamoMappingSetStore } from '../adapters/dynamo-mapping-sets';
 import { DynamoSchemaStore } from '../adapters/dynamo-schema-store';
 import { KinesisStreamWriter } from '../adapters/kinesis-stream-writer';
+import { DynamoStreamProgress } from '../adapters/dynamo-stream-progress';
+import { ProgressRecordingStream } from '../core/streaming/stream-progress';
 import type { RouteMap } from '../http/api-handler';
 import { collectionRoutes } from '../http/routes/collection-routes';
 
@@ -55,7 +57,12 @@ export function collectRoutesFromEnvironment(): RouteMap {
   return buildCollectRoutes({
     catalog: new DynamoItems(client, requiredEnv(ENV.catalogTable)),
     apiKeys: new DynamoApiKeyStore(client, requiredEnv(ENV.apiKeysTable)),
-    stream: new KinesisStreamWriter({ client: kinesis(), streamName: requiredEnv(ENV.ingestStream) }),
+    // What each request puts is recorded per window and shard, so a streaming batch closes only once consumed.
+    stream: new ProgressRecordingStream(
+      new KinesisStreamWriter({ client: kinesis(), streamName: requiredEnv(ENV.ingestStream) }),
+      new DynamoStreamProgress(new DynamoItems(client, requiredEnv(ENV.batchesTable))),
+      () => new Date(),
+    ),
     // The same normalisation (and hashing) as the profile store, so a partition key is the identity's key there.
     normalizer: lazyIdentityNormalizer(DEFAULT_PROFILE_GUARDRAILS.maxIdentityLength),
   });

@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
+import { decodeS3EventKey } from '../adapters/s3-event-keys';
 import { fileDropFromEnvironment } from '../composition/file-drop';
 import { ingestDroppedFile, type FileDropDeps } from '../core/batches/file-drop';
 import { HttpProblem } from '../http/problem';
@@ -18,13 +19,10 @@ const logger = new Logger({ serviceName: 'file-drop' });
 
 let deps: FileDropDeps | undefined;
 
-/** Keys in S3 notifications are URL-encoded, with spaces as `+`. */
-const decodeKey = (key: string) => decodeURIComponent(key.replaceAll('+', ' '));
-
 async function drop(event: S3Event): Promise<void> {
   deps ??= fileDropFromEnvironment();
   for (const record of event.Records) {
-    const key = decodeKey(record.s3.object.key);
+    const key = decodeS3EventKey(record.s3.object.key);
     try {
       const { size, versionId, eTag, sequencer } = record.s3.object;
       const outcome = await ingestDroppedFile(deps, {

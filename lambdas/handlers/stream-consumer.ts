@@ -1,12 +1,15 @@
 /**
  * The stream consumer Lambda: Kinesis records → lake, quarantine, profiles and batch counts. Answers a partial
- * batch response (the mapping has ReportBatchItemFailures), so a retry resumes at the first record not written.
+ * batch response (the mapping has ReportBatchItemFailures), so a retry resumes at the first record not written; each
+ * partial batch response is counted (a metric the streaming stack alarms on).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { embeddedMetrics } from '../adapters/embedded-metrics';
 import { consumerFromEnvironment } from '../composition/stream-consumer';
+import { METRICS } from '../config/metric-names';
 import type { ConsumeDeps } from '../core/streaming/consume-ports';
 import { consumeRecords } from '../core/streaming/consume-records';
 
@@ -37,6 +40,10 @@ async function consume(event: KinesisStreamEvent): Promise<KinesisStreamBatchRes
     logger.warn('records left for the retry', {
       failed: response.batchItemFailures.length,
       of: event.Records.length,
+      ...embeddedMetrics({
+        [METRICS.partialBatchFailures]: 1,
+        [METRICS.recordsLeftForRetry]: response.batchItemFailures.length,
+      }),
     });
   }
   return response;

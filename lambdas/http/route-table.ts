@@ -77,7 +77,8 @@ export type CollectionRouteKey =
 
 /**
  * Batches: file batches (create, upload files whole or in ranges, complete, abort, fail, revert, preview) and the
- * catalog of file and streaming batches, their failed records, and the replay of a streaming batch's failures.
+ * catalog of file and streaming batches, their failed records, the replay of a streaming batch's failures, and the
+ * redrive of the records the stream consumer gave up on.
  * `{filePath+}` is greedy: a file path may hold folders.
  */
 export const BATCH_ROUTES = [
@@ -92,6 +93,9 @@ export const BATCH_ROUTES = [
   { method: 'GET', resource: '/catalog/batches/{batchId}', scope: 'read' },
   { method: 'GET', resource: '/export/batches/{batchId}/failed', scope: 'read' },
   { method: 'POST', resource: '/batches/{batchId}/replay', scope: 'ingest' },
+  // The stream consumer's on-failure destination, the caller's sandbox's part of it: an operator's surface.
+  { method: 'GET', resource: '/streaming/failures', scope: 'admin' },
+  { method: 'POST', resource: '/streaming/redrive', scope: 'admin' },
 ] as const satisfies readonly RouteDefinition[];
 
 export type BatchRouteKey =

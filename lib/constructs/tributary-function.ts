@@ -60,7 +60,8 @@ const CJS_REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export type ResourceEnvName = Exclude<(typeof ENV)[keyof typeof ENV], typeof ENV.s3ForcePathStyle>;
-export type TableAccess = 'read' | 'readWrite';
+/** `update`: UpdateItem only, for a function that only raises marks and counters, reading nothing. */
+export type TableAccess = 'read' | 'update' | 'readWrite';
 /** `readWrite` includes deletes: moving an object between prefixes is a copy and a delete. */
 export type BucketAccess = 'read' | 'write' | 'readWrite';
 export type StreamAccess = 'read' | 'write';
@@ -187,16 +188,19 @@ export class TributaryFunction extends NodejsFunction {
     return this;
   }
 
-  /** Names `table` in `envName` and grants read or read-write item access, including the table's key. */
+  /** Names `table` in `envName` and grants read, update or read-write item access, including the table's key. */
   bindTable(table: ITable, access: TableAccess, envName: ResourceEnvName): this {
     this.addEnvironment(envName, table.tableName);
     if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+    else if (access === 'update') {
+      table.grant(this, 'dynamodb:UpdateItem');
+      table.encryptionKey?.grantEncryptDecrypt(this);
+    } else table.grantReadWriteData(this);
     acknowledgeGrantWildcards(this.executionRole, {
       resources: [{ arn: table.tableArn, suffix: '/index/*' }],
       reason: 'Queries through the secondary indexes of this one table: index/* is confined to its ARN.',
     });
-    if (access === 'readWrite') this.acknowledgeKeyUse();
+    if (access !== 'read') this.acknowledgeKeyUse();
     return this;
   }
 

@@ -2,7 +2,6 @@
  * Polls every shard of every Kinesis event source mapping and delivers records in order per shard, with
  * Lambda's batching, retry and on-failure semantics (see batch-delivery.ts), resuming from persisted checkpoints.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetRecordsCommand,
@@ -11,7 +10,6 @@ import {
   type GetShardIteratorCommandInput,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-kinesis';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { EmulatorClients } from '../emulator-clients';
 import { LOCAL_REGION } from '../emulators';
@@ -22,6 +20,7 @@ import type { RuntimeLog } from '../runtime-log';
 import { deliverBatch, type FailureCondition } from './batch-delivery';
 import { CheckpointStore } from './checkpoints';
 import type { KinesisEventSourceMapping } from './event-source-mapping';
+import { writeOnFailureObject } from './on-failure-destination';
 
 /** Lambda polls a shard about once a second; a tenth of that keeps the local loop (and tests) snappy for little CPU. */
 export const POLL_INTERVAL_MS = 100;
@@ -88,51 +87,19 @@ export function startKinesisPollers(options: KinesisPollerOptions): RunningPolle
     attempts: number,
     error: unknown,
   ): Promise<void> {
-    const first = records[0];
-    const last = records[records.length - 1];
     log.error(
       `${mapping.logicalId}: ${records.length} record(s) of ${shardId} given up (${condition})`,
       error,
     );
-    const bucket = /^arn:[^:]+:s3:::(.+)$/.exec(mapping.onFailureDestination ?? '')?.[1];
-    if (!bucket || !first || !last) return;
-    const now = new Date();
-    const invocationRecord = {
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: fn.arn,
-        condition,
-        approximateInvokeCount: attempts,
-      },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      version: '1.0',
-      timestamp: now.toISOString(),
-      KinesisBatchInfo: {
-        shardId,
-        startSequenceNumber: first.kinesis.sequenceNumber,
-        endSequenceNumber: last.kinesis.sequenceNumber,
-        approximateArrivalOfFirstRecord: new Date(
-          first.kinesis.approximateArrivalTimestamp * 1000,
-        ).toISOString(),
-        approximateArrivalOfLastRecord: new Date(
-          last.kinesis.approximateArrivalTimestamp * 1000,
-        ).toISOString(),
-        batchSize: records.length,
-        streamArn: mapping.stream.arn,
-      },
-      payload: JSON.stringify({ Records: [...records] } satisfies KinesisStreamEvent),
-    };
-    // Lambda's key layout for S3 on-failure destinations.
-    const stamp = now.toISOString().replace(/:/g, '.').slice(0, 19);
-    const key = `aws/lambda/${mapping.id}/${shardId}/${now.toISOString().slice(0, 10).replaceAll('-', '/')}/${stamp}-${randomUUID()}`;
-    await clients.s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: JSON.stringify(invocationRecord),
-        ContentType: 'application/json',
-      }),
-    );
+    await writeOnFailureObject(clients.s3, {
+      mapping,
+      functionArn: fn.arn,
+      shardId,
+      records,
+      condition,
+      attempts,
+      error,
+    });
   }
 
   async function pollShard(

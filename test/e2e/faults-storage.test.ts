@@ -2,7 +2,8 @@
  * Storage errors and throttling injected into the AWS clients the local runtime's handlers use (the same SDK
  * classes, in this process): S3 answering SlowDown and DynamoDB throttling some of a file batch's writes, and the
  * Kinesis stream throttling collect's PutRecords. The batch workflow's retries, the stream writer's back-off and a
- * producer honouring a 429 end with every row and every accepted message in the lake exactly once.
+ * producer honouring a 429 end with every row and every accepted message in the lake exactly once, and nothing in
+ * the stream consumer's on-failure destination.
  */
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,7 @@ import { VISIT_SCHEMA, VISIT_SCHEMA_ID, jsonLines, visit } from '../support/batc
 import { BatchStorage } from '../support/batch-lake';
 import { readLake } from '../support/streaming-lake';
 import { envelope, multiset, STREAM_EVENT_SCHEMA } from '../support/streaming-messages';
+import { onFailureState } from '../support/on-failure-state';
 import { call, startRuntimeUnderTest, type RuntimeUnderTest } from './local-runtime';
 import { drainStream } from '../soak/kill-scenario';
 
@@ -138,6 +140,10 @@ describe('the local runtime under injected storage errors and throttling', () =>
     });
     expect(multiset(lake.map((row) => String(row.record._id)))).toEqual(multiset(rows.map((row) => row._id)));
     expect(staging).toEqual([]);
+    expect(await onFailureState(subject.runtime, subject.runtime.adminKey)).toEqual({
+      objects: [],
+      pending: [],
+    });
   }, 120_000);
 
   it('answers 429 while the stream throttles every write, and a producer retrying lands each message once', async () => {
@@ -196,6 +202,10 @@ describe('the local runtime under injected storage errors and throttling', () =>
       outputRecordCount: MESSAGES,
       failedRecordCount: 0,
       duplicateRecordCount: 0,
+    });
+    expect(await onFailureState(subject.runtime, subject.runtime.adminKey)).toEqual({
+      objects: [],
+      pending: [],
     });
   }, 120_000);
 });

@@ -52,13 +52,14 @@ interface BatchView {
     outputRecordCount: number;
     failedRecordCount: number;
     duplicateRecordCount: number;
+    profileErrorCount: number;
   };
   errors: { code: string; recordCount: number }[];
   profileErrors: { code: string; recordCount: number }[];
   relatedObjects: { type: string; id: string }[];
 }
 
-type Metrics = BatchView['metrics'];
+type Metrics = Omit<BatchView['metrics'], 'profileErrorCount'>;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -267,6 +268,10 @@ describe('streaming ingestion on the local runtime', () => {
       expect(codes((view) => view.profileErrors)).toEqual({
         'profile-event-too-large': ofKinds('large-event').length,
       });
+      const profileErrorCount = Object.values(batches)
+        .flat()
+        .reduce((sum, view) => sum + view.metrics.profileErrorCount, 0);
+      expect(profileErrorCount).toBe(ofKinds('large-event').length);
     },
   );
 
@@ -322,9 +327,11 @@ describe('streaming ingestion on the local runtime', () => {
     expect(members).toEqual([BigInt(ofKinds('profile').length), BigInt(ofKinds('profile').length)]);
   });
 
-  it('quarantines every invalid message with its violation, and exports them per batch', async () => {
-    // Act
-    const lines = await readJsonLines(clients.s3, bucket(ENV.quarantineBucket), `quarantine/${SANDBOX}/`);
+  it('quarantines every invalid message with its violation, explains every profile refusal, and exports both per batch', async () => {
+    // Act: failed records, and (stage `profile`) lake records the profile store refused
+    const all = await readJsonLines(clients.s3, bucket(ENV.quarantineBucket), `quarantine/${SANDBOX}/`);
+    const lines = all.filter(({ line }) => line.stage !== 'profile');
+    const refusals = all.filter(({ line }) => line.stage === 'profile');
     const exported: { line: Record<string, unknown>; batchId: string }[] = [];
     for (const view of Object.values(batches).flat()) {
       let next: string | undefined;
@@ -349,9 +356,19 @@ describe('streaming ingestion on the local runtime', () => {
       expect(key.startsWith(`quarantine/${SANDBOX}/${message.datasetId}/`)).toBe(true);
       expect(line.violations).toEqual(expect.arrayContaining([expect.objectContaining(message.violation)]));
     }
+    // Each event too large for the profile store is explained, and is in the lake all the same.
+    expect(multiset(refusals.map(({ line }) => keyOfRecord(line.record as Record<string, unknown>)))).toEqual(
+      multiset(ofKinds('large-event').map((message) => message.key!)),
+    );
+    for (const { line } of refusals) {
+      expect(line).toMatchObject({
+        code: 'profile-event-too-large',
+        violations: [expect.objectContaining({ pointer: '', keyword: 'profile' })],
+      });
+    }
     // The export answers the same lines, each under the batch of its dataset.
     expect(exported.map(({ line }) => line).sort(byMessageId)).toEqual(
-      lines.map(({ line }) => line).sort(byMessageId),
+      all.map(({ line }) => line).sort(byMessageId),
     );
     for (const { line, batchId } of exported) expect(batchId).toContain(String(line.datasetId));
   });

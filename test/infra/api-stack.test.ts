@@ -205,7 +205,7 @@ describe('ApiStack', () => {
     expect(document).toContain('dynamodb:BatchWriteItem');
   });
 
-  it('binds the collect function to the ingest stream for writing and to the catalog and key tables for reading', () => {
+  it('binds the collect function to the ingest stream for writing, the catalog and key tables for reading, and the batches table for updates only', () => {
     // Act
     const variables = (
       resources[logicalIdOf(tributary.api.collectFunction)]?.Properties.Environment as {
@@ -232,9 +232,14 @@ describe('ApiStack', () => {
     expect(document).toContain('kinesis:PutRecords');
     expect(document).toContain('kms:GenerateDataKey*');
     expect(document).toContain('dynamodb:GetItem');
+    expect(storageExport(variables[ENV.batchesTable])).toEqual({
+      Ref: logicalIdOf(tributary.storage.batchesTable),
+    });
     expect(document).not.toContain('kinesis:GetRecords');
     expect(document).not.toContain('dynamodb:PutItem');
     expect(document).not.toContain('dynamodb:DeleteItem');
+    // The one write: raising the window's record of what it put (core/streaming/stream-progress.ts).
+    expect(document).toContain('dynamodb:UpdateItem');
   });
 
   it('binds the batches function to its tables, the landing bucket (write), the quarantine (read), the stream and the workflow', () => {

@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEYS_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../../lambdas/config/env-names';
+import { ON_FAILURE_PREFIX, ON_FAILURE_RETENTION_DAYS } from '../../lambdas/core/streaming/on-failure-record';
 import { STORAGE_STACK_NAME } from '../../lib/tributary-app';
 import { logicalIdOf, synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
 
@@ -130,6 +131,21 @@ describe('StorageStack', () => {
     expect(quarantine[0]).toMatchObject({
       ExpirationInDays: 90,
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    });
+  });
+
+  it("expires the stream consumer's on-failure objects (whole records of every sandbox) and a redriven one's old version within a day", () => {
+    // Act
+    const logicalId = logicalIdOf(tributary.storage.quarantineBucket);
+    const bucket = (template.findResources('AWS::S3::Bucket') as Resources)[logicalId];
+    const rules = (bucket?.Properties.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> })
+      .Rules;
+
+    // Assess: the bucket is the KMS-encrypted quarantine bucket, and a rule of its own covers the prefix
+    expect(JSON.stringify(bucket?.Properties.BucketEncryption)).toContain('aws:kms');
+    expect(rules.find((rule) => rule['Prefix'] === ON_FAILURE_PREFIX)).toMatchObject({
+      ExpirationInDays: ON_FAILURE_RETENTION_DAYS,
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
     });
   });
 

@@ -7,8 +7,14 @@ import {
   CONSUMER_BATCHING_WINDOW,
   CONSUMER_MAX_RECORD_AGE,
   CONSUMER_PARALLELIZATION_FACTOR,
-  CONSUMER_RETRY_ATTEMPTS,
 } from '../../lib/streaming-stack';
+import { METRICS } from '../../lambdas/config/metric-names';
+import {
+  CONTENT_DEDUP_WINDOW_MS,
+  CONTENT_MARKER_RETENTION_DAYS,
+} from '../../lambdas/core/streaming/consume-dedup';
+import { ON_FAILURE_PREFIX } from '../../lambdas/core/streaming/on-failure-record';
+import { COLLECT_PUT_HORIZON_MS } from '../../lambdas/core/streaming/stream-progress';
 import { synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
 
 describe('streaming stack', () => {
@@ -35,21 +41,48 @@ describe('streaming stack', () => {
       BatchSize: CONSUMER_BATCH_SIZE,
       MaximumBatchingWindowInSeconds: CONSUMER_BATCHING_WINDOW.toSeconds(),
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: CONSUMER_RETRY_ATTEMPTS,
       MaximumRecordAgeInSeconds: CONSUMER_MAX_RECORD_AGE.toSeconds(),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ParallelizationFactor: CONSUMER_PARALLELIZATION_FACTOR,
     });
     const destination = JSON.stringify(mapping.Properties['DestinationConfig']);
     expect(destination).toContain('QuarantineBucket');
-    expect(CONSUMER_RETRY_ATTEMPTS).toBeGreaterThan(0);
+  });
+
+  it('retries transient failures until the record age gives them to the on-failure destination', () => {
+    // Act
+    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as [
+      { Properties: Record<string, unknown> },
+    ];
+
+    // Assess: no retry budget that a throttled store could use up before the record age
+    expect(mapping.Properties['MaximumRetryAttempts']).toBe(-1);
+    expect(CONSUMER_MAX_RECORD_AGE.toDays()).toBeLessThan(7);
+    // A content marker outlives every redelivery of the records it was compared with, so they decide alike.
+    expect(CONTENT_MARKER_RETENTION_DAYS * 86_400_000).toBeGreaterThan(
+      CONSUMER_MAX_RECORD_AGE.toMilliseconds() + CONTENT_DEDUP_WINDOW_MS,
+    );
+  });
+
+  it('records every on-failure object: S3 notifies the recorder of each object under aws/lambda/', () => {
+    // Act
+    const notifications = template.findResources('Custom::S3BucketNotifications');
+
+    // Assess
+    const [notification] = Object.values(notifications) as [{ Properties: Record<string, unknown> }];
+    const configuration = JSON.stringify(notification.Properties['NotificationConfiguration']);
+    expect(configuration).toContain('OnFailureRecorder');
+    expect(configuration).toContain(`"Value":"${ON_FAILURE_PREFIX}"`);
+    expect(JSON.stringify(notification.Properties['BucketName'])).toContain('QuarantineBucket');
   });
 
   it('names every resource the consumer uses in its environment', () => {
     // Prepare
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as [
-      { Properties: { Environment: { Variables: Record<string, unknown> } } },
-    ];
+    const [fn] = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('stream consumer') },
+      }),
+    ) as [{ Properties: { Environment: { Variables: Record<string, unknown> } } }];
 
     // Act
     const names = Object.keys(fn.Properties.Environment.Variables);
@@ -66,14 +99,45 @@ describe('streaming stack', () => {
     );
   });
 
-  it('alarms on iterator age and on function errors', () => {
+  it('alarms on iterator age, errors, partial batch failures and every object given to the on-failure destination', () => {
     // Act
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
-      Properties: { MetricName: string };
+      Properties: { MetricName: string; Namespace: string; Threshold: number };
     }[];
 
     // Assess
-    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual(['Errors', 'IteratorAge']);
+    const byName = (name: string) => alarms.find((alarm) => alarm.Properties.MetricName === name)?.Properties;
+    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual(
+      [
+        'ApproximateNumberOfMessagesVisible',
+        'Errors',
+        'Errors',
+        'IteratorAge',
+        METRICS.onFailureObjects,
+        METRICS.partialBatchFailures,
+      ].sort(),
+    );
+    for (const name of [METRICS.onFailureObjects, METRICS.partialBatchFailures])
+      expect(byName(name)).toMatchObject({ Namespace: METRICS.namespace, Threshold: 1 });
+  });
+
+  it('lets no function that puts to the stream run past the horizon after which a window may close', () => {
+    // Act: every function of every stack that names the ingest stream (collect, the batches API)
+    const writers = [tributary.api, tributary.batch, tributary.dataflows, tributary.streaming].flatMap(
+      (stack) =>
+        Object.values(
+          Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+            Properties: {
+              Environment: { Variables: Match.objectLike({ [ENV.ingestStream]: Match.anyValue() }) },
+            },
+          }),
+        ),
+    ) as { Properties: { Timeout: number } }[];
+
+    // Assess
+    expect(writers.length).toBeGreaterThanOrEqual(2);
+    for (const writer of writers)
+      expect(writer.Properties.Timeout * 1000).toBeLessThan(COLLECT_PUT_HORIZON_MS);
   });
 
   it('keeps the batches table encrypted, recoverable and indexed by dataset', () => {

@@ -3,19 +3,23 @@
  * store) and driven by the local runtime's own Kinesis delivery (`deliverBatch`: partial batch responses, bisect on
  * error, bounded retries, on-failure destination — what the poller runs). Each fault is injected in a port:
  *  - a crash after the lake write and before the chunk item, then the retry (with and without bisect),
- *  - a poison record that always throws: bisect isolates it, the on-failure destination gets it, the rest lands,
- *  - the profile store throwing on some writes: a partial batch failure, resumed from the first failed record,
+ *  - a poison record that always throws: bisect isolates it, retries hold it until the record age gives it (and the
+ *    records aged behind it) to the on-failure destination, whose objects are recorded and redriven,
+ *  - the profile store throwing on some writes: a partial batch failure, resumed from the first failed record, and
+ *    a failure that outlasts any fixed retry budget,
  *  - seeded random crashes at any of the consumer's writes.
  * After each: every valid record is in the lake exactly once, every invalid one in the quarantine once, every
- * profile event stored, and the batch counts reconcile with what was sent.
+ * profile event stored, the batch counts reconcile with what was sent, and the on-failure destination is empty
+ * (nothing given up, or everything given up redriven).
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBatchStore } from '../../lambdas/adapters/dynamo-batches';
 import { DynamoGraphStore } from '../../lambdas/adapters/dynamo-graph-store';
 import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
+import { DynamoOnFailureLedger } from '../../lambdas/adapters/dynamo-on-failure-ledger';
+import { DynamoStreamProgress } from '../../lambdas/adapters/dynamo-stream-progress';
 import { DynamoProfileDataStore } from '../../lambdas/adapters/dynamo-profile-data-store';
 import { S3Objects } from '../../lambdas/adapters/s3-objects';
 import { batchMetrics } from '../../lambdas/core/batches/batch-view';
@@ -25,19 +29,29 @@ import { IdentityNormalizer } from '../../lambdas/core/profiles/identity-normali
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
 import { SchemaRegistry } from '../../lambdas/core/schemas/schema-registry';
 import type { ConsumeDeps, DatasetTarget } from '../../lambdas/core/streaming/consume-ports';
+import type { StreamEntry, StreamPutOutcome } from '../../lambdas/core/streaming/collect-stream';
 import { consumeRecords } from '../../lambdas/core/streaming/consume-records';
+import { recordOnFailure, type RecordOnFailureDeps } from '../../lambdas/core/streaming/on-failure-ledger';
+import { parseOnFailureRecord, type OnFailureRecord } from '../../lambdas/core/streaming/on-failure-record';
+import { RedriveService } from '../../lambdas/core/streaming/redrive';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
 import { startEmulators } from '../../local/emulators';
-import { deliverBatch, type FailureCondition } from '../../local/kinesis/batch-delivery';
+import { deliverBatch } from '../../local/kinesis/batch-delivery';
 import type { KinesisEventSourceMapping } from '../../local/kinesis/event-source-mapping';
-import { CONSUMER_BATCH_SIZE, CONSUMER_RETRY_ATTEMPTS } from '../../lib/streaming-stack';
+import { writeOnFailureObject } from '../../local/kinesis/on-failure-destination';
+import {
+  CONSUMER_BATCH_SIZE,
+  CONSUMER_MAX_RECORD_AGE,
+  CONSUMER_RETRY_ATTEMPTS,
+} from '../../lib/streaming-stack';
 import { createBatchesTable } from '../support/gsi1-tables';
 import { createProfilesTable } from '../support/profiles-table';
-import { readJsonLines, readLake, readOnFailureRecords } from '../support/streaming-lake';
+import { listKeys, readJsonLines, readLake, readObject } from '../support/streaming-lake';
 import { multiset, seededRandom, STREAM_EVENT_SCHEMA } from '../support/streaming-messages';
 import {
   kinesisRecords,
   plannedRecords,
+  sequenceNumber,
   toStreamRecords,
   type PlannedRecord,
 } from '../support/streaming-records';
@@ -61,10 +75,17 @@ const MAPPING: KinesisEventSourceMapping = {
   batchingWindowMs: 0,
   bisectOnError: true,
   maxRetryAttempts: CONSUMER_RETRY_ATTEMPTS,
-  maxRecordAgeSeconds: -1,
+  maxRecordAgeSeconds: CONSUMER_MAX_RECORD_AGE.toSeconds(),
   reportBatchItemFailures: true,
   onFailureDestination: `arn:aws:s3:::${BUCKETS.failures}`,
 };
+
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:stream-consumer';
+/** How far the mapping's clock moves between two tries of a failing batch: Lambda backs off, records age. */
+const RETRY_PAUSE_MS = 10 * 60_000;
+
+/** A shard per dataset: every test's chunks and on-failure objects have names of their own. */
+const shardOf = (datasetId: string) => `shardId-${datasetId}`;
 
 class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
@@ -80,7 +101,6 @@ describe('the stream consumer under faults', () => {
   let emulators: Awaited<ReturnType<typeof startEmulators>>;
   let clients: EmulatorClients;
   let target: Omit<DatasetTarget, 'datasetId'>;
-  let failureObjectsBefore = 0;
 
   beforeAll(async () => {
     emulators = await startEmulators();
@@ -123,6 +143,7 @@ describe('the stream consumer under faults', () => {
       lake: new S3Objects(clients.s3, BUCKETS.lake),
       quarantine: new S3Objects(clients.s3, BUCKETS.quarantine),
       batches: new DynamoBatchStore(new DynamoItems(clients.documents, TABLES.batches)),
+      progress: new DynamoStreamProgress(new DynamoItems(clients.documents, TABLES.batches)),
       now: () => new Date(),
     };
   }
@@ -141,17 +162,24 @@ describe('the stream consumer under faults', () => {
     });
   }
 
-  /** Feeds the records to the consumer in batches of the mapping's size, as the local poller does for one shard. */
+  /**
+   * Feeds the records to the consumer in batches of the mapping's size, as the local poller does for one shard, on
+   * a clock that starts when the records arrived and moves RETRY_PAUSE_MS at each retry; a batch given up on goes to
+   * the on-failure bucket as the local runtime writes it.
+   */
   async function deliver(
     deps: ConsumeDeps,
     planned: readonly PlannedRecord[],
     mapping: KinesisEventSourceMapping = MAPPING,
   ): Promise<Delivery> {
+    const shardId = shardOf(planned[0]!.message.datasetId);
     const all = kinesisRecords(
       planned.map((record) => record.message),
       STREAM_ARN,
+      shardId,
     );
     const delivery: Delivery = { invocations: [], checkpoints: [] };
+    let clock = Date.parse(RECEIVED_AT) + 1000;
     for (let offset = 0; offset < all.length; offset += mapping.batchSize) {
       await deliverBatch(mapping, all.slice(offset, offset + mapping.batchSize), {
         invoke: async (batch) => {
@@ -159,50 +187,80 @@ describe('the stream consumer under faults', () => {
           return consumeRecords(deps, toStreamRecords(batch));
         },
         checkpoint: (record) => delivery.checkpoints.push(record.kinesis.sequenceNumber),
-        onFailure: (batch, condition, attempts) => onFailure(mapping, batch, condition, attempts),
-        pause: async () => undefined,
-        now: () => Date.now(),
+        onFailure: async (records, condition, attempts, error) => {
+          const batch = { mapping, functionArn: FUNCTION_ARN, shardId, records, condition, attempts, error };
+          await writeOnFailureObject(clients.s3, batch, new Date(clock));
+        },
+        pause: async () => {
+          clock += RETRY_PAUSE_MS;
+        },
+        now: () => clock,
       });
     }
     return delivery;
   }
 
-  /** Lambda's invocation record in the S3 on-failure destination (the local poller writes the same shape). */
-  async function onFailure(
-    mapping: KinesisEventSourceMapping,
-    batch: readonly KinesisStreamRecord[],
-    condition: FailureCondition,
-    attempts: number,
-  ): Promise<void> {
-    const first = batch[0]!;
-    const last = batch[batch.length - 1]!;
-    await new S3Objects(clients.s3, BUCKETS.failures).put(
-      `aws/lambda/${mapping.id}/${first.kinesis.sequenceNumber}`,
-      Buffer.from(
-        JSON.stringify({
-          requestContext: { condition, approximateInvokeCount: attempts },
-          KinesisBatchInfo: {
-            startSequenceNumber: first.kinesis.sequenceNumber,
-            endSequenceNumber: last.kinesis.sequenceNumber,
-            batchSize: batch.length,
-            streamArn: mapping.stream.arn,
-          },
-          payload: JSON.stringify({ Records: batch }),
-        }),
-      ),
-      'application/json',
+  /** The dataset's objects in the on-failure destination (its shard's). */
+  const onFailureKeys = (datasetId: string) =>
+    listKeys(clients.s3, BUCKETS.failures, `aws/lambda/${MAPPING.id}/${shardOf(datasetId)}/`);
+
+  async function onFailureRecord(key: string): Promise<OnFailureRecord> {
+    const parsed = parseOnFailureRecord(
+      Buffer.from(await readObject(clients.s3, BUCKETS.failures, key)).toString(),
     );
+    if ('invalid' in parsed) throw new Error(`${key}: ${parsed.invalid}`);
+    return parsed;
+  }
+
+  const ledger = () => new DynamoOnFailureLedger(new DynamoItems(clients.documents, TABLES.batches));
+  const failureObjects = () => new S3Objects(clients.s3, BUCKETS.failures);
+
+  /** What the S3 notification of each object does: the recorder counts it and records it for redrive. */
+  async function recordEach(keys: readonly string[]) {
+    const deps: RecordOnFailureDeps = { objects: failureObjects(), ledger: ledger(), consumer: realDeps() };
+    const recorded = [];
+    for (const key of keys) recorded.push(await recordOnFailure(deps, key));
+    return recorded;
+  }
+
+  /**
+   * The sandbox admin's redrive (repeated until nothing is pending), and the consumer reading what it put on the
+   * stream, from one shard, in the mapping's batches.
+   */
+  async function redriveAndConsume(deps: ConsumeDeps, datasetId: string) {
+    const entries: StreamEntry[] = [];
+    const redrive = new RedriveService({
+      ledger: ledger(),
+      objects: failureObjects(),
+      stream: {
+        put: async (put): Promise<StreamPutOutcome[]> => {
+          entries.push(...put);
+          return put.map(() => ({ ok: true, shardId: 'redriven', sequenceNumber: '1' }));
+        },
+      },
+      now: () => new Date(),
+    });
+    let outcome = await redrive.redrive(SANDBOX);
+    while (outcome.remaining > 0) outcome = await redrive.redrive(SANDBOX);
+    const records = entries.map((entry, position) => ({
+      shardId: `${shardOf(datasetId)}-redriven`,
+      sequenceNumber: sequenceNumber(position),
+      data: Buffer.from(entry.data),
+      approximateArrivalTimestamp: Date.now() / 1000,
+    }));
+    for (let offset = 0; offset < records.length; offset += CONSUMER_BATCH_SIZE)
+      await consumeRecords(deps, records.slice(offset, offset + CONSUMER_BATCH_SIZE));
+    return entries.length;
   }
 
   /** Everything the consumer left for one dataset, checked against the plan. */
   async function assertExactlyOnce(
     datasetId: string,
     planned: readonly PlannedRecord[],
-    lost: readonly PlannedRecord[] = [],
+    options: { readonly duplicatesAdded?: number } = {},
   ) {
-    const kept = planned.filter((record) => !lost.includes(record));
     const ids = (fate: PlannedRecord['fate']) =>
-      kept
+      planned
         .filter((record) => record.fate === fate)
         .map((record) => String((record.message.record as { _id: string })._id));
     const lake = await readLake(clients.s3, BUCKETS.lake, `lake/${SANDBOX}/${datasetId}/`);
@@ -219,16 +277,21 @@ describe('the stream consumer under faults', () => {
     for (const { line } of quarantined)
       expect(line.violations).toEqual([expect.objectContaining({ pointer: '/durationMs', keyword: 'type' })]);
 
+    // Summed over the dataset's batches: redriven records count in the batch of the redrive's window.
     const store = new DynamoBatchStore(new DynamoItems(clients.documents, TABLES.batches));
     const batches = await store.listBatches(SANDBOX, { datasetId }, { limit: 100 });
-    expect(batches.items).toHaveLength(1);
-    const chunks = await store.chunksOf(SANDBOX, batches.items[0]!.batchId);
+    const chunks = (
+      await Promise.all(batches.items.map((batch) => store.chunksOf(SANDBOX, batch.batchId)))
+    ).flat();
+    const duplicates = ids('duplicate').length + (options.duplicatesAdded ?? 0);
     expect(batchMetrics(chunks)).toEqual({
-      inputRecordCount: kept.length,
+      inputRecordCount: planned.length + (options.duplicatesAdded ?? 0),
       outputRecordCount: ids('valid').length,
       failedRecordCount: ids('invalid').length,
-      duplicateRecordCount: ids('duplicate').length,
+      duplicateRecordCount: duplicates,
+      profileErrorCount: 0,
     });
+    expect(await onFailureKeys(datasetId), 'the on-failure destination').toEqual([]);
 
     const events = await clients.documents.send(
       new ScanCommand({
@@ -304,18 +367,11 @@ describe('the stream consumer under faults', () => {
     },
   );
 
-  it('isolates a poison record by bisection, sends it to the on-failure destination and ingests the rest', async () => {
+  it('holds a poison record until the record age, then gives it and the records aged behind it up; recorded and redriven, they land once', async () => {
     // Prepare
     const datasetId = 'ds-poison';
     const planned = records(datasetId, 3);
-    const idOf = (record: PlannedRecord) => (record.message.record as { _id: string })._id;
-    // A record no later duplicate repeats: its marker is claimed before it crashes (see the report).
-    const poison = planned.find(
-      (record, index) =>
-        index > 40 &&
-        record.fate === 'valid' &&
-        !planned.some((other) => other.fate === 'duplicate' && idOf(other) === idOf(record)),
-    )!;
+    const poison = planned.find((record, index) => index > 40 && record.fate === 'valid')!;
     const deps = realDeps();
     const faulty: ConsumeDeps = {
       ...deps,
@@ -325,32 +381,36 @@ describe('the stream consumer under faults', () => {
         return deps.applyToProfiles(input);
       },
     };
-    failureObjectsBefore = (await readOnFailureRecords(clients.s3, BUCKETS.failures)).length;
 
-    // Act
+    // Act: the shard is held until the poison's age gives it up; then the fault is fixed and the admin redrives
     const delivery = await deliver(faulty, planned);
+    const keys = await onFailureKeys(datasetId);
+    const objects = await Promise.all(keys.map(onFailureRecord));
+    const recorded = await recordEach(keys);
+    const redriven = await redriveAndConsume(deps, datasetId);
 
-    // Assess
-    const failures = (await readOnFailureRecords(clients.s3, BUCKETS.failures)).slice(failureObjectsBefore);
-    expect(failures).toHaveLength(1);
-    const info = failures[0]!.record.KinesisBatchInfo as Record<string, unknown>;
-    expect(info.batchSize).toBe(1);
-    expect(info.startSequenceNumber).toBe(info.endSequenceNumber);
-    const payload = JSON.parse(String(failures[0]!.record.payload)) as { Records: KinesisStreamRecord[] };
-    const [sent] = toStreamRecords(payload.Records);
+    // Assess: bisection isolated the poison, which was retried until its age and then given up alone
+    const poisonObject = objects.find(
+      (object) => object.KinesisBatchInfo.batchSize === 1 && object.requestContext.approximateInvokeCount > 1,
+    )!;
+    const [sent] = toStreamRecords(poisonObject.payload.Records as Parameters<typeof toStreamRecords>[0]);
     expect(JSON.parse(sent!.data.toString('utf8'))).toEqual(poison.message);
-    expect(failures[0]!.record.requestContext).toMatchObject({
-      condition: 'RetryAttemptsExhausted',
-      approximateInvokeCount: MAPPING.maxRetryAttempts + 1,
-    });
-    // Bisection reached the one record, then retried it the mapping's number of times.
+    expect(poisonObject.requestContext.condition).toBe('RecordAgeExceeded');
+    const ageInTries = CONSUMER_MAX_RECORD_AGE.toMilliseconds() / RETRY_PAUSE_MS;
     expect(delivery.invocations.filter((batch) => batch.length === 1).length).toBeGreaterThanOrEqual(
-      MAPPING.maxRetryAttempts + 1,
+      ageInTries,
     );
-    await assertExactlyOnce(datasetId, planned, [poison]);
+    // Every object was counted, and every record given up on was redriven
+    const givenUp = objects.reduce((sum, object) => sum + object.payload.Records.length, 0);
+    expect(recorded.every((outcome) => outcome.recorded)).toBe(true);
+    expect(recorded.reduce((sum, outcome) => sum + (outcome.recorded ? outcome.records : 0), 0)).toBe(
+      givenUp,
+    );
+    expect(redriven).toBe(givenUp);
+    await assertExactlyOnce(datasetId, planned);
   });
 
-  it('ingests a poison record sent again by its producer once the fault is gone', async () => {
+  it('ingests a poison record sent again by its producer, and counts its redrive as a duplicate', async () => {
     // Prepare
     const datasetId = 'ds-poison-resent';
     const planned = records(datasetId, 5, 20).filter((record) => record.fate === 'valid');
@@ -374,8 +434,42 @@ describe('the stream consumer under faults', () => {
 
     // Act
     await consumeRecords(deps, toStreamRecords(resent));
+    await recordEach(await onFailureKeys(datasetId));
+    await redriveAndConsume(deps, datasetId);
 
     // Assess
+    await assertExactlyOnce(datasetId, planned, { duplicatesAdded: 1 });
+  });
+
+  it('retries a profile store that fails for longer than any fixed retry budget, and gives nothing up', async () => {
+    // Prepare: one record's profile write fails thirty times in a row (five simulated hours)
+    const datasetId = 'ds-long-outage';
+    const planned = records(datasetId, 6, 40);
+    const deps = realDeps();
+    const stuck = planned.find((record, index) => index > 10 && record.fate === 'valid')!;
+    let failuresLeft = 30;
+    const faulty: ConsumeDeps = {
+      ...deps,
+      applyToProfiles: async (input) => {
+        const outcome = await deps.applyToProfiles(input);
+        const index = input.items.findIndex((item) => item.source.messageId === stuck.message.messageId);
+        if (index < 0 || failuresLeft === 0) return outcome;
+        failuresLeft -= 1;
+        const results = outcome.results.map((result) =>
+          result.index === index
+            ? { index, status: 'failed' as const, code: 'profile-store-error', reason: 'throttled' }
+            : result,
+        );
+        return { ...outcome, results };
+      },
+    };
+
+    // Act
+    const delivery = await deliver(faulty, planned);
+
+    // Assess
+    expect(failuresLeft).toBe(0);
+    expect(delivery.invocations.length).toBeGreaterThan(30);
     await assertExactlyOnce(datasetId, planned);
   });
 
@@ -460,6 +554,7 @@ describe('the stream consumer under faults', () => {
         batches: {
           claimDedup: (...a) => maybeCrash(() => batches.claimDedup(...a)),
           takeOverDedup: (...a) => maybeCrash(() => batches.takeOverDedup(...a)),
+          markDedupWritten: (...a) => maybeCrash(() => batches.markDedupWritten(...a)),
           chunkManifest: (...a) => batches.chunkManifest(...a),
           putChunkManifest: (...a) => maybeCrash(() => batches.putChunkManifest(...a)),
           putChunk: (...a) => maybeCrash(() => batches.putChunk(...a)),
@@ -472,7 +567,8 @@ describe('the stream consumer under faults', () => {
       };
 
       // Act
-      const delivery = await deliver(faulty, planned, { ...MAPPING, maxRetryAttempts: -1 });
+      // Retried until they converge, however long: the record age is not what this test is about.
+      const delivery = await deliver(faulty, planned, { ...MAPPING, maxRecordAgeSeconds: -1 });
 
       // Assess
       expect(crashes).toBeGreaterThan(0);

@@ -78,7 +78,20 @@ describe('event sources wired from the fixture template', () => {
       batchSize: 1,
       streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`,
     });
-    expect(listed[0]?.Key).toMatch(/^aws\/lambda\/[0-9a-f-]{36}\/shardId-\d+\/\d{4}\/\d{2}\/\d{2}\//);
+    expect(listed[0]?.Key).toMatch(
+      /^aws\/lambda\/[0-9a-f-]{36}\/shardId-\d+\/\d{4}\/\d{2}\/\d{2}\/\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}$/,
+    );
+    // As Lambda writes it to S3: the whole invocation event as an object, every record's data in it.
+    const payload = failure['payload'] as unknown as {
+      Records: { kinesis: { sequenceNumber: string; partitionKey: string; data: string } }[];
+    };
+    expect(payload.Records.map((record) => record.kinesis.sequenceNumber)).toEqual([sequenceNumbers[1]]);
+    expect(payload.Records[0]?.kinesis.partitionKey).toBe('one-shard');
+    expect(
+      JSON.parse(Buffer.from(payload.Records[0]?.kinesis.data ?? '', 'base64').toString()),
+    ).toMatchObject({
+      id: 'p2',
+    });
   });
 
   it('delivers S3 notifications that pass the prefix filter, with keys URL-encoded, retrying failed deliveries', async () => {

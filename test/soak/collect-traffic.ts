@@ -25,6 +25,8 @@ export interface TrafficOptions {
   readonly pauseMs: number;
   /** Requests after which the producers stop by themselves (a fixed count). @default no bound */
   readonly maxRequests?: number;
+  /** Envelopes carry the producer's own message id (`header.msgId`, the entity's `_id`), as resending producers do. */
+  readonly msgIds?: boolean;
 }
 
 export interface TrafficTally {
@@ -36,6 +38,11 @@ export interface TrafficTally {
   readonly answers: Map<string, number>;
   /** Milliseconds each answered request took. */
   readonly latenciesMs: number[];
+  /**
+   * Messages to send again, as a producer keeps them: each request the runtime's death cut (no answer), and the
+   * messages an answer refused.
+   */
+  readonly cut: unknown[][];
   requests: number;
 }
 
@@ -45,6 +52,42 @@ export interface RunningTraffic {
   stop(): Promise<TrafficTally>;
   /** Resolves when every producer has stopped by itself (the runtime went away, or the count was reached). */
   readonly done: Promise<TrafficTally>;
+}
+
+/** What a producer posts for one entity: an envelope, with its own message id when it has them. */
+const messageOf = (options: TrafficOptions, entity: { _id: string }): unknown => {
+  const message = envelope(options.datasetId, SCHEMA_ID, entity) as { header: Record<string, unknown> };
+  return options.msgIds ? { ...message, header: { ...message.header, msgId: entity._id } } : message;
+};
+
+const post = (options: Pick<TrafficOptions, 'url' | 'inletId'>, messages: readonly unknown[]) =>
+  fetch(`${options.url}/collection/batch/${options.inletId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages }),
+  });
+
+/**
+ * Sends the requests the kill cut again, as a producer that got no answer does, to the runtime at `url`: each must
+ * now be acknowledged whole (the ids it acknowledges join `accepted`). Answers how many messages were sent again.
+ */
+export async function resendCut(
+  target: Pick<TrafficOptions, 'url' | 'inletId'>,
+  tally: TrafficTally,
+): Promise<number> {
+  let resent = 0;
+  for (const messages of tally.cut.splice(0)) {
+    const response = await post(target, messages);
+    const body = (await response.json()) as { responses?: ({ xactionId?: string } | undefined)[] };
+    if (response.status !== 207) throw new Error(`a resent request answered ${response.status}`);
+    messages.forEach((message, index) => {
+      if (!body.responses?.[index]?.xactionId) throw new Error('a resent message was not acknowledged');
+      const { _id } = (message as { body: { xdmEntity: { _id: string } } }).body.xdmEntity;
+      tally.accepted.add(_id);
+    });
+    resent += messages.length;
+  }
+  return resent;
 }
 
 const count = (map: Map<string, number>, key: string): void => {
@@ -57,6 +100,7 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     accepted: new Set(),
     answers: new Map(),
     latenciesMs: [],
+    cut: [],
     requests: 0,
   };
   let stopping = false;
@@ -78,28 +122,27 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
       for (const entity of entities) tally.sent.add(entity._id);
       tally.requests += 1;
       const started = performance.now();
+      const messages = entities.map((entity) => messageOf(options, entity));
       let response: Response;
       let body: unknown;
       try {
-        response = await fetch(`${options.url}/collection/batch/${options.inletId}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            messages: entities.map((entity) => envelope(options.datasetId, SCHEMA_ID, entity)),
-          }),
-        });
+        response = await post(options, messages);
         body = await response.json();
       } catch {
         // The runtime is gone (killed): nothing of this request was acknowledged, and no other will be.
         count(tally.answers, 'network');
+        tally.cut.push(messages);
         return;
       }
       tally.latenciesMs.push(performance.now() - started);
       count(tally.answers, String(response.status));
       const results = (body as { responses?: ({ xactionId?: string } | undefined)[] }).responses ?? [];
+      const refused = messages.filter((_, index) => !results[index]?.xactionId);
       entities.forEach((entity, index) => {
         if (results[index]?.xactionId) tally.accepted.add(entity._id);
       });
+      // What the answer refused (a 503 for the stream, say) is sent again like a cut request.
+      if (refused.length > 0) tally.cut.push(refused);
       if (options.pauseMs > 0) await sleep(options.pauseMs);
     }
   }

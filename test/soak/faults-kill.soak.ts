@@ -12,6 +12,7 @@ const SOAK: KillOptions = {
   kills: 5,
   batchRows: 1_000,
   producers: 2,
+  resendingProducers: 1,
   messagesPerRequest: 50,
   acceptedBeforeKill: 500,
 };

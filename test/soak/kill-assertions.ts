@@ -23,6 +23,22 @@ export function expectExactlyOnce(outcome: KillOutcome, options: KillOptions): v
     duplicateRecordCount: 0,
   });
 
+  // Producers that send a cut request again: every message sent is acknowledged in the end, and is in the lake
+  // and in the profile store exactly once; the resend of what the kill let through counts as a duplicate.
+  const resending = outcome.resending;
+  const resentSent = new Set(resending.traffic.flatMap((tally) => [...tally.sent]));
+  const resentAccepted = new Set(resending.traffic.flatMap((tally) => [...tally.accepted]));
+  expect(resentSent.size).toBeGreaterThan(0);
+  expect(resentAccepted).toEqual(resentSent);
+  expect(multiset(resending.lakeIds)).toEqual(multiset([...resentSent]));
+  expect(multiset(resending.profileEventIds)).toEqual(multiset([...resentSent]));
+  expect(resending.metrics).toMatchObject({ outputRecordCount: resentSent.size, failedRecordCount: 0 });
+  expect(resending.metrics.inputRecordCount).toBe(resentSent.size + resending.metrics.duplicateRecordCount);
+  expect(resending.metrics.duplicateRecordCount).toBeLessThanOrEqual(resending.resent);
+
+  // Nothing was given up on by the consumer's event source mapping.
+  expect(outcome.onFailure).toEqual({ objects: [], pending: [] });
+
   // File batches: each decided `success`, every row once, the counts exact.
   outcome.batches.forEach((batch, round) => {
     expect(batch.status, `batch ${round}`).toBe('success');
@@ -47,6 +63,8 @@ export function killSummary(outcome: KillOutcome): string {
   return (
     `kills ${outcome.statusesAtKill.length}: messages sent ${sent}, accepted ${accepted}, ` +
     `in the lake ${outcome.streamLakeIds.length} (${unacknowledgedInLake} cut by a kill yet stored); ` +
+    `resending producers: ${outcome.resending.lakeIds.length} in the lake and the profile store, ` +
+    `${outcome.resending.resent} sent again (${outcome.resending.metrics.duplicateRecordCount} duplicates); ` +
     `batch rows ${outcome.batchLakeIds.map((ids) => ids.length).join('+')}; ` +
     `restarts ${outcome.restartMs.join('/')} ms; phases ${JSON.stringify(outcome.phasesMs)} ms`
   );

@@ -1,14 +1,18 @@
 /**
  * The local runtime killed with SIGKILL while producers stream to it and a file batch is being ingested, then
  * restarted on the same data folder, as many times as asked; a last restart (in this process, to read the buckets
- * behind the API) resumes the interrupted batches with COMPLETE and drains the stream. What it answers is what the
- * assertions need: every message and every row sent, accepted, and found in the lake, and the catalog's counts.
+ * behind the API) resumes the interrupted batches with COMPLETE and drains the stream. Two kinds of producers: some
+ * give up on a request the kill cut; others (to a profile-enabled dataset, with their own message ids) send it again
+ * to the restarted runtime, as a careful producer does. What it answers is what the assertions need: every message
+ * and every row sent, accepted, and found in the lake (and, for the resending producers, in the profile store), the
+ * catalog's counts, and what the consumer's on-failure destination holds.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lambdas/config/env-names';
 import type { FileBatchView } from '../../lambdas/core/batches/file-batch-view';
 import { createEmulatorClients } from '../../local/emulator-clients';
@@ -20,7 +24,9 @@ import { BatchStorage } from '../support/batch-lake';
 import { startChildRuntime, type ChildRuntime } from '../support/child-runtime';
 import { readLake } from '../support/streaming-lake';
 import { STREAM_EVENT_SCHEMA } from '../support/streaming-messages';
-import { startTraffic, type TrafficTally } from './collect-traffic';
+import { onFailureState, type OnFailureState } from '../support/on-failure-state';
+import { streamCaughtUp } from '../support/stream-caught-up';
+import { resendCut, startTraffic, type TrafficTally } from './collect-traffic';
 
 const SANDBOX = 'prod';
 /** How long the stream must stay unchanged to count as drained once every accepted message is counted. */
@@ -35,6 +41,8 @@ export interface KillOptions {
   /** Rows of the file batch started in each round (profile-enabled, so the workflow is still busy at the kill). */
   readonly batchRows: number;
   readonly producers: number;
+  /** Producers to a profile-enabled dataset that send a request the kill cut again after the restart. */
+  readonly resendingProducers: number;
   readonly messagesPerRequest: number;
   /** Messages accepted in a round before the kill: the kill lands mid-stream, with the consumer at work. */
   readonly acceptedBeforeKill: number;
@@ -47,8 +55,23 @@ export interface StreamingBatchMetrics {
   duplicateRecordCount: number;
 }
 
+/** What the resending producers sent and where it ended. */
+export interface ResentOutcome {
+  readonly traffic: TrafficTally[];
+  /** `_id`s of their dataset in the lake (every copy). */
+  readonly lakeIds: string[];
+  /** `_id`s of their dataset's events in the profile store (every copy). */
+  readonly profileEventIds: string[];
+  readonly metrics: StreamingBatchMetrics;
+  /** Messages sent again after a restart. */
+  readonly resent: number;
+}
+
 export interface KillOutcome {
   readonly traffic: TrafficTally[];
+  readonly resending: ResentOutcome;
+  /** The consumer's on-failure destination at the end. */
+  readonly onFailure: OnFailureState;
   /** Status of each round's batch when its runtime was killed. */
   readonly statusesAtKill: string[];
   /** Each round's batch once resumed and decided. */
@@ -79,12 +102,17 @@ async function streamMetrics(url: string, key: string, datasetId: string): Promi
   );
 }
 
-/** Waits until the stream counts every accepted message and then stays unchanged (unacknowledged ones included). */
+/**
+ * Waits until the stream counts every accepted message and then stays unchanged (unacknowledged ones included) —
+ * and, given `caughtUp`, until the consumer is done with everything put on the stream, which counts standing still
+ * for a while cannot tell on a busy machine.
+ */
 export async function drainStream(
   url: string,
   key: string,
   datasetId: string,
   accepted: number,
+  caughtUp: () => Promise<boolean> = async () => true,
 ): Promise<StreamingBatchMetrics> {
   const deadline = Date.now() + DRAIN_DEADLINE_MS;
   let last = await streamMetrics(url, key, datasetId);
@@ -94,7 +122,10 @@ export async function drainStream(
     const now = await streamMetrics(url, key, datasetId);
     if (now.inputRecordCount !== last.inputRecordCount) since = Date.now();
     last = now;
-    if (last.inputRecordCount >= accepted && Date.now() - since >= SETTLED_MS) break;
+    if (last.inputRecordCount >= accepted && Date.now() - since >= SETTLED_MS && (await caughtUp())) {
+      // Counted after the consumer caught up: nothing it wrote before can still be missing from the counts.
+      return streamMetrics(url, key, datasetId);
+    }
   }
   return last;
 }
@@ -110,12 +141,15 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
   const dataDir = join(workDir, '.tributary');
   const adminKey = `kill-${randomBytes(24).toString('hex')}`;
   const traffic: TrafficTally[] = [];
+  const resendTraffic: TrafficTally[] = [];
+  let resent = 0;
   const statusesAtKill: string[] = [];
   const restartMs: number[] = [];
   const batchIds: string[] = [];
   let final: RunningRuntime | undefined;
   let child: ChildRuntime | undefined;
   const began = performance.now();
+  const startedAt = new Date();
   try {
     const first = await startChildRuntime({ dataDir, adminKey });
     child = first;
@@ -124,14 +158,16 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
     await api.createSchema(STREAM_EVENT_SCHEMA);
     const batchDataset = await api.createDataset('killed visits', VISIT_SCHEMA_ID, true);
     const streamDataset = await api.createDataset('killed stream', STREAM_EVENT_SCHEMA.schema.$id);
+    const resentDataset = await api.createDataset('resent stream', STREAM_EVENT_SCHEMA.schema.$id, true);
     const inlet = await api.send('/inlets', {
       method: 'POST',
       json: { name: 'Killed', authenticated: false },
     });
     const inletId = String((inlet.body as { inletId: string }).inletId);
-    const resumeInterrupted = async (): Promise<void> => {
+    const resumeInterrupted = async (url: string): Promise<void> => {
       for (const id of batchIds)
         if ((await api.batch(id)).status === 'processing') await api.action(id, 'COMPLETE');
+      for (const tally of resendTraffic) resent += await resendCut({ url, inletId }, tally);
     };
 
     for (let round = 0; round < options.kills; round += 1) {
@@ -143,7 +179,7 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
         child = live;
         restartMs.push(Math.round(performance.now() - spawned));
         api = new BatchApi(live.url, adminKey);
-        await resumeInterrupted();
+        await resumeInterrupted(live.url);
       }
       const rows = Array.from({ length: options.batchRows }, (_, i) =>
         visit(`kill-${round}-${i}`, `kill-${i % 100}@example.com`),
@@ -152,14 +188,19 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
       batchIds.push(batchId);
       const put = await api.putFile(batchId, batchDataset, { path: 'visits.jsonl', bytes: jsonLines(rows) });
       if (put.status !== 201) throw new Error(`the file upload answered ${put.status}`);
+      const target = { url: live.url, inletId, messagesPerRequest: options.messagesPerRequest, pauseMs: 0 };
       const producers = startTraffic({
-        url: live.url,
-        inletId,
+        ...target,
         datasetId: streamDataset,
         runId: `kill-${round}`,
         producers: options.producers,
-        messagesPerRequest: options.messagesPerRequest,
-        pauseMs: 0,
+      });
+      const resenders = startTraffic({
+        ...target,
+        datasetId: resentDataset,
+        runId: `resend-${round}`,
+        producers: options.resendingProducers,
+        msgIds: true,
       });
       const completed = await api.action(batchId, 'COMPLETE');
       if (completed.status !== 200) throw new Error(`COMPLETE answered ${completed.status}`);
@@ -173,6 +214,7 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
       child = undefined;
       statusesAtKill.push(atWork.status);
       traffic.push(await producers.done);
+      resendTraffic.push(await resenders.done);
     }
 
     const roundsMs = performance.now() - began;
@@ -181,12 +223,15 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
     final = await startRuntime({ port: 0, dataDir, quiet: true, adminKey });
     restartMs.push(Math.round(performance.now() - spawned));
     api = new BatchApi(final.url, adminKey);
-    await resumeInterrupted();
+    await resumeInterrupted(final.url);
     const batches: FileBatchView[] = [];
     for (const id of batchIds) batches.push(await api.waitForBatch(id));
     const batchesMs = performance.now() - began - roundsMs;
     const accepted = traffic.reduce((sum, tally) => sum + tally.accepted.size, 0);
-    const metrics = await drainStream(final.url, adminKey, streamDataset, accepted);
+    const caughtUp = streamCaughtUp(final, startedAt);
+    const metrics = await drainStream(final.url, adminKey, streamDataset, accepted, caughtUp);
+    const resentAccepted = resendTraffic.reduce((sum, tally) => sum + tally.accepted.size, 0);
+    const resentMetrics = await drainStream(final.url, adminKey, resentDataset, resentAccepted, caughtUp);
     const drainMs = performance.now() - began - roundsMs - batchesMs;
 
     const storage = new BatchStorage({ runtime: final });
@@ -196,9 +241,37 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
     storage.destroy();
     const clients = createEmulatorClients(final.endpoints);
     const files = await readLake(clients.s3, bucket(ENV.lakeBucket), `lake/${SANDBOX}/${streamDataset}/`);
+    const resentFiles = await readLake(
+      clients.s3,
+      bucket(ENV.lakeBucket),
+      `lake/${SANDBOX}/${resentDataset}/`,
+    );
+    const profileEventIds: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await clients.documents.send(
+        new ScanCommand({
+          TableName: bucket(ENV.profilesTable),
+          ConsistentRead: true,
+          FilterExpression: 'datasetId = :d AND attribute_exists(eventId)',
+          ExpressionAttributeValues: { ':d': resentDataset },
+          ExclusiveStartKey: start,
+        }),
+      );
+      profileEventIds.push(...(page.Items ?? []).map((item) => String(item['eventId'])));
+      start = page.LastEvaluatedKey;
+    } while (start);
     clients.destroy();
     return {
       traffic,
+      resending: {
+        traffic: resendTraffic,
+        lakeIds: resentFiles.flatMap((file) => file.rows.map((row) => String(row._id))),
+        profileEventIds,
+        metrics: resentMetrics,
+        resent,
+      },
+      onFailure: await onFailureState(final, adminKey),
       statusesAtKill,
       batches,
       batchLakeIds,

@@ -1,5 +1,5 @@
 /**
- * In-memory stand-ins for the stream consumer's S3 and DynamoDB ports, shared by the consumer's unit tests and its
+ * In-memory stand-ins for the stream consumer's S3 and DynamoDB ports (objects, batch store, stream progress), shared by the consumer's unit tests and its
  * benchmark: they answer at once and keep what they are given, so a test can read back what was written and a
  * benchmark run measures the consumer's own code (decode, validate, de-duplicate, profile folding, Parquet
  * encoding), not an emulator.
@@ -10,10 +10,31 @@ import type {
   BatchStore,
   ChunkCounts,
   ChunkManifest,
+  DedupClaim,
+  DedupClaimRequest,
+  DedupHolder,
+  MarkerRef,
+  OwnedMarker,
   StreamingBatch,
 } from '../../lambdas/core/batches/batch-types';
 import type { ObjectReader } from '../../lambdas/core/batches/batch-service';
 import type { ObjectWriter } from '../../lambdas/core/streaming/consume-ports';
+import { compareSequenceNumbers, type StreamProgress } from '../../lambdas/core/streaming/stream-progress';
+
+const fresh = (claim: DedupClaimRequest): MemoryMarker => ({
+  owner: claim.owner,
+  chunk: claim.chunk,
+  receivedAt: claim.receivedAt,
+  expiresAt: claim.expiresAt.getTime(),
+});
+
+/** What the batches table answers of a marker: `written` only when set. */
+const holderOf = (marker: MemoryMarker): DedupHolder => ({
+  owner: marker.owner,
+  ...(marker.chunk === undefined ? {} : { chunk: marker.chunk }),
+  ...(marker.written ? { written: true } : {}),
+  ...(marker.receivedAt === undefined ? {} : { receivedAt: marker.receivedAt }),
+});
 
 export class MemoryObjects implements ObjectWriter, ObjectReader {
   readonly objects = new Map<string, Uint8Array>();
@@ -32,32 +53,48 @@ export class MemoryObjects implements ObjectWriter, ObjectReader {
   }
 }
 
+interface MemoryMarker extends DedupHolder {
+  readonly expiresAt: number;
+}
+
+/** A marker's place in the store, as the batches table keys it (sandbox, dataset, key). */
+const markerOf = (ref: MarkerRef) => `${ref.sandbox}\n${ref.datasetId}\n${ref.key}`;
+
 export class MemoryBatchStore implements BatchStore {
-  private readonly markers = new Map<string, { owner: string; chunk: string }>();
+  private readonly markers = new Map<string, MemoryMarker>();
   private readonly manifests = new Map<string, ChunkManifest>();
   private readonly chunks = new Map<string, Map<string, ChunkCounts>>();
   private readonly batches = new Map<string, StreamingBatch>();
 
-  async claimDedup(sandbox: string, datasetId: string, key: string, owner: string, chunk: string) {
-    const marker = `${sandbox}\n${datasetId}\n${key}`;
-    const holder = this.markers.get(marker);
-    if (holder !== undefined && holder.owner !== owner) return { claimed: false as const, holder };
-    this.markers.set(marker, { owner, chunk });
-    return { claimed: true as const };
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  async claimDedup(claim: DedupClaimRequest): Promise<DedupClaim> {
+    const holder = this.markers.get(markerOf(claim.marker));
+    const free =
+      holder === undefined ||
+      (holder.owner === claim.owner && holder.chunk === claim.chunk) ||
+      holder.expiresAt < this.now().getTime();
+    if (!free) return { claimed: false, holder: holderOf(holder) };
+    this.markers.set(markerOf(claim.marker), fresh(claim));
+    return { claimed: true };
   }
 
-  async takeOverDedup(
-    sandbox: string,
-    datasetId: string,
-    key: string,
-    from: string,
-    owner: string,
-    chunk: string,
-  ) {
-    const marker = `${sandbox}\n${datasetId}\n${key}`;
-    if (this.markers.get(marker)?.owner !== from) return false;
-    this.markers.set(marker, { owner, chunk });
+  async takeOverDedup(claim: DedupClaimRequest, from: DedupHolder): Promise<boolean> {
+    const holder = this.markers.get(markerOf(claim.marker));
+    if (holder?.owner !== from.owner || holder.chunk !== from.chunk) return false;
+    this.markers.set(markerOf(claim.marker), fresh(claim));
     return true;
+  }
+
+  async markDedupWritten(marker: OwnedMarker, chunk: string, written: boolean): Promise<void> {
+    const holder = this.markers.get(markerOf(marker));
+    if (holder?.owner !== marker.owner || holder.chunk !== chunk) return;
+    this.markers.set(markerOf(marker), { ...holder, written });
+  }
+
+  /** Forgets every chunk manifest, as their time-to-live does after eight days. */
+  expireManifests(): void {
+    this.manifests.clear();
   }
 
   async chunkManifest(chunk: string): Promise<ChunkManifest | undefined> {
@@ -110,3 +147,37 @@ export class MemoryBatchStore implements BatchStore {
     return { items };
   }
 }
+
+/** Stream progress in memory: the highest put per window and shard, the highest consumed per shard. */
+export class MemoryStreamProgress implements StreamProgress {
+  private readonly puts = new Map<string, Map<string, string>>();
+  readonly consumed = new Map<string, string>();
+
+  async recordPut(windowStarts: readonly string[], shardId: string, sequenceNumber: string): Promise<void> {
+    for (const windowStart of windowStarts) {
+      const shards = this.puts.get(windowStart) ?? new Map<string, string>();
+      shards.set(shardId, higher(shards.get(shardId), sequenceNumber));
+      this.puts.set(windowStart, shards);
+    }
+  }
+
+  async recordConsumed(shardId: string, sequenceNumber: string): Promise<void> {
+    this.consumed.set(shardId, higher(this.consumed.get(shardId), sequenceNumber));
+  }
+
+  async putsOf(windowStart: string): Promise<ReadonlyMap<string, string>> {
+    return new Map(this.puts.get(windowStart));
+  }
+
+  async consumedOf(shardIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return new Map(
+      shardIds.flatMap((shardId) => {
+        const done = this.consumed.get(shardId);
+        return done === undefined ? [] : [[shardId, done] as const];
+      }),
+    );
+  }
+}
+
+const higher = (known: string | undefined, candidate: string) =>
+  known !== undefined && compareSequenceNumbers(known, candidate) >= 0 ? known : candidate;

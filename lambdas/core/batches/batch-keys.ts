@@ -1,12 +1,17 @@
 /**
- * Where the batches table keeps what: every key starts with the sandbox, except the chunk manifests of the stream
- * consumer, which belong to a shard position and may span sandboxes.
+ * Where the batches table keeps what: every key starts with the sandbox, except the stream consumer's own items —
+ * chunk manifests, on-failure objects, stream progress — which belong to the stream and span sandboxes.
  *
  *  - a batch:            pk `{sandbox}#batch#{batchId}`, sk `batch`, gsi1 `{sandbox}#dataset#{datasetId}` / `{windowStart}#{batchId}`
  *  - its chunk counts:   pk `{sandbox}#batch#{batchId}`, sk `chunk#{chunk}`
  *  - the sandbox's list: pk `{sandbox}#batches`, sk `{windowStart}#{batchId}` (one pointer per batch)
  *  - a dedup marker:     pk `{sandbox}#dedup#{datasetId}#{key}`, sk `dedup`
  *  - a chunk manifest:   pk `consumer#chunk#{chunk}`, sk `manifest`
+ *  - an on-failure part: pk `{sandbox}#onfailure`, sk `{failedAt}#{object key}` (a sandbox's records Lambda gave up on)
+ *  - an on-failure object: pk `consumer#onfailure#{object key}`, sk `object` (which sandboxes' parts are pending)
+ *  - a window's puts:    pk `stream#window#{windowStart}`, sk `shard#{shardId}#{writer}` (highest sequence number
+ *                        one container put; a container per item, so concurrent requests never contend)
+ *  - a shard's progress: pk `stream#shard#{shardId}`, sk `consumed` (highest sequence number consumed)
  *  - a staged chunk:     pk `{sandbox}#batch#{batchId}`, sk `staged#{chunk}` (file batches)
  *  - a file's plan:      pk `{sandbox}#batch#{batchId}`, sk `plan#{fileIndex}` (5 digits)
  *  - a plan page:        pk `{sandbox}#batch#{batchId}`, sk `planpage#{page}` (5 digits; file batches)
@@ -29,6 +34,15 @@ export const batchOrderKey = (windowStart: string, batchId: string) => `${window
 export const dedupPk = (sandbox: string, datasetId: string, key: string) =>
   `${sandbox}#dedup#${datasetId}#${key}`;
 export const manifestPk = (chunk: string) => `consumer#chunk#${chunk}`;
+export const ON_FAILURE_OBJECT_SK = 'object';
+export const onFailurePartsPk = (sandbox: string) => `${sandbox}#onfailure`;
+export const onFailurePartSk = (failedAt: string, objectKey: string) => `${failedAt}#${objectKey}`;
+export const onFailureObjectPk = (objectKey: string) => `consumer#onfailure#${objectKey}`;
+export const SHARD_CONSUMED_SK = 'consumed';
+export const windowPutsPk = (windowStart: string) => `stream#window#${windowStart}`;
+export const WINDOW_PUT_SK_PREFIX = 'shard#';
+export const windowPutSk = (shardId: string, writer: string) => `${WINDOW_PUT_SK_PREFIX}${shardId}#${writer}`;
+export const shardProgressPk = (shardId: string) => `stream#shard#${shardId}`;
 export const STAGED_SK_PREFIX = 'staged#';
 export const stagedSk = (chunk: string) => `${STAGED_SK_PREFIX}${chunk}`;
 export const planSk = (fileIndex: number) => `plan#${String(fileIndex).padStart(5, '0')}`;

@@ -3,10 +3,11 @@
  * replay of those records into the stream (as new messages of a new batch; de-duplication markers keep what was
  * already ingested from being ingested twice).
  */
-import { badRequest, HttpProblem, notFound, unprocessable } from '../../http/problem';
+import { badRequest, notFound, unprocessable } from '../../http/problem';
 import type { Page, PageRequest } from '../page';
-import type { StreamEntry, StreamWriter } from '../streaming/collect-stream';
+import { putAgain, type StreamEntry, type StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
+import { windowClosed, type StreamProgress } from '../streaming/stream-progress';
 import type { AnyBatch, BatchStore, QuarantineLine } from './batch-types';
 import { batchView, type BatchView, type StreamingBatchStatus } from './batch-view';
 import type { FailedRow, FileBatchStatus, FileBatchStore } from './file-batch-types';
@@ -19,6 +20,8 @@ export interface ObjectReader {
 
 export interface BatchServiceDeps {
   readonly store: BatchStore;
+  /** How far the stream was put and consumed: a streaming batch is closed when its window's records are consumed. */
+  readonly progress: Pick<StreamProgress, 'putsOf' | 'consumedOf'>;
   readonly fileBatches: Pick<FileBatchStore, 'stagedChunksOf'>;
   readonly quarantine: ObjectReader;
   readonly stream: StreamWriter;
@@ -66,7 +69,7 @@ export class BatchService {
   async get(sandbox: string, batchId: string): Promise<AnyBatchView> {
     const batch = await this.deps.store.getBatch(sandbox, batchId);
     if (!batch) throw notFound('batch', batchId);
-    return this.view(batch, this.deps.now());
+    return this.view(batch, this.closedWindows(this.deps.now()));
   }
 
   /** Newest first; a status filter applies to the page read, so a page may hold fewer than `limit` items. */
@@ -76,8 +79,8 @@ export class BatchService {
       query.datasetId ? { datasetId: query.datasetId } : {},
       page,
     );
-    const now = this.deps.now();
-    const views = await Promise.all(found.items.map((batch) => this.view(batch, now)));
+    const closed = this.closedWindows(this.deps.now());
+    const views = await Promise.all(found.items.map((batch) => this.view(batch, closed)));
     const items = query.status ? views.filter((view) => view.status === query.status) : views;
     return { items, ...(found.next ? { next: found.next } : {}) };
   }
@@ -121,7 +124,10 @@ export class BatchService {
     const lines: QuarantineLine[] = [];
     for (const chunk of await this.failedChunks(sandbox, batchId))
       lines.push(...(await this.linesOf<QuarantineLine>(chunk.quarantineKey)));
-    const replayable = lines.filter((line) => line.inletId !== null && line.schemaId !== null);
+    // A profile line's record is in the lake already: replaying it would ingest it twice.
+    const replayable = lines.filter(
+      (line) => line.stage !== 'profile' && line.inletId !== null && line.schemaId !== null,
+    );
     const byId = new Map(replayable.map((line) => [line.messageId, line]));
     fixes.forEach((fix, index) => {
       if (!byId.has(fix.messageId)) {
@@ -168,27 +174,38 @@ export class BatchService {
       partitionKey: message.messageId,
       data: Buffer.from(JSON.stringify(message), 'utf8'),
     }));
-    const outcomes = await this.deps.stream.put(entries);
-    const refused = outcomes.filter((outcome) => !outcome.ok).length;
-    if (refused > 0) {
-      throw new HttpProblem(
-        503,
-        'replay-incomplete',
-        'Service Unavailable',
-        `the stream refused ${refused} of ${entries.length} records; repeat the replay (what was ingested is not duplicated)`,
-      );
-    }
+    await putAgain(this.deps.stream, entries, 'replay');
     const replayBatchIds = [
       ...new Set(messages.map((message) => streamingBatchId(message.datasetId, receivedAt))),
     ];
     return { replayBatchIds, messages: messages.length };
   }
 
-  private async view(batch: AnyBatch, now: Date): Promise<AnyBatchView> {
+  private async view(
+    batch: AnyBatch,
+    closed: (windowStart: string) => Promise<boolean>,
+  ): Promise<AnyBatchView> {
     const { sandbox, batchId } = batch;
     if (batch.type === 'file')
       return fileBatchView(batch, await this.deps.fileBatches.stagedChunksOf(sandbox, batchId));
-    return batchView(batch, await this.deps.store.chunksOf(sandbox, batchId), now);
+    const [chunks, windowIsClosed] = await Promise.all([
+      this.deps.store.chunksOf(sandbox, batchId),
+      closed(batch.windowStart),
+    ]);
+    return batchView(batch, chunks, windowIsClosed);
+  }
+
+  /** Whether a window is closed, asked once per window however many batches of a page share it. */
+  private closedWindows(now: Date): (windowStart: string) => Promise<boolean> {
+    const known = new Map<string, Promise<boolean>>();
+    return (windowStart) => {
+      let closed = known.get(windowStart);
+      if (!closed) {
+        closed = windowClosed(this.deps.progress, windowStart, now);
+        known.set(windowStart, closed);
+      }
+      return closed;
+    };
   }
 
   private async failedChunks(sandbox: string, batchId: string): Promise<QuarantinedChunk[]> {

@@ -1,16 +1,9 @@
 /**
- * The catalog's view of a streaming batch, in Experience Platform's batch shape: status derived from the window and
- * the clock, metrics summed from the chunk items (each chunk is written once per run of the same records, so a sum
+ * The catalog's view of a streaming batch, in Experience Platform's batch shape: status derived from whether its
+ * window is closed, metrics summed from the chunk items (each chunk is written once per run of the same records, so a sum
  * never double counts), errors grouped by code.
  */
 import type { ChunkCounts, CodeCounts, StreamingBatch } from './batch-types';
-
-/**
- * A window's records reach the consumer after it closes: batching window, retries with back-off and iterator lag.
- * Fifteen minutes past the window end covers a healthy consumer's worst case (the mapping's retries end well
- * within it), so a batch reads `success` only once late records have almost surely been counted.
- */
-export const BATCH_CLOSE_GRACE_MS = 15 * 60_000;
 
 export type StreamingBatchStatus = 'processing' | 'success' | 'failed';
 
@@ -40,6 +33,8 @@ export interface BatchMetrics {
   readonly outputRecordCount: number;
   readonly failedRecordCount: number;
   readonly duplicateRecordCount: number;
+  /** Lake records the profile store refused (each explained in the failed-record export, `stage: "profile"`). */
+  readonly profileErrorCount: number;
 }
 
 export interface BatchError {
@@ -89,26 +84,34 @@ export function batchMetrics(chunks: readonly ChunkCounts[]): BatchMetrics {
   const outputRecordCount = sum(chunks, (chunk) => chunk.outputRecordCount);
   const failedRecordCount = sum(chunks, (chunk) => chunk.failedRecordCount);
   const duplicateRecordCount = sum(chunks, (chunk) => chunk.duplicateRecordCount);
+  const profileErrorCount = sum(chunks, (chunk) =>
+    Object.values(chunk.profileErrors).reduce((total, count) => total + count, 0),
+  );
   return {
     inputRecordCount: outputRecordCount + failedRecordCount + duplicateRecordCount,
     outputRecordCount,
     failedRecordCount,
     duplicateRecordCount,
+    profileErrorCount,
   };
 }
 
 /**
- * `processing` while records of the window may still arrive; then `success`, or `failed` when nothing of the batch
- * reached the lake but some records failed.
+ * `processing` until the window is closed — every record received in it consumed (core/streaming/stream-progress.ts)
+ * — then `success`, or `failed` when nothing of the batch reached the lake but some records failed.
  */
-export function batchStatus(batch: StreamingBatch, metrics: BatchMetrics, now: Date): StreamingBatchStatus {
-  if (new Date(batch.windowEnd).getTime() + BATCH_CLOSE_GRACE_MS >= now.getTime()) return 'processing';
+export function batchStatus(metrics: BatchMetrics, windowClosed: boolean): StreamingBatchStatus {
+  if (!windowClosed) return 'processing';
   return metrics.outputRecordCount === 0 && metrics.failedRecordCount > 0 ? 'failed' : 'success';
 }
 
-export function batchView(batch: StreamingBatch, chunks: readonly ChunkCounts[], now: Date): BatchView {
+export function batchView(
+  batch: StreamingBatch,
+  chunks: readonly ChunkCounts[],
+  windowClosed: boolean,
+): BatchView {
   const metrics = batchMetrics(chunks);
-  const status = batchStatus(batch, metrics, now);
+  const status = batchStatus(metrics, windowClosed);
   const created = new Date(batch.createdAt).getTime();
   const updated = Math.max(created, ...chunks.map((chunk) => new Date(chunk.writtenAt).getTime()));
   return {

@@ -24,6 +24,8 @@ export interface ParsedMessage {
   readonly record: Record<string, unknown>;
   /** Where the record sits in the message, so violations point into what the producer sent. */
   readonly recordPointer: string;
+  /** An envelope's `header.msgId`: the producer's id of the message, which de-duplicates its resends. */
+  readonly producerMessageId?: string;
   /** The message is the record itself (no envelope): what an inlet's mapping applies to. */
   readonly raw: boolean;
   /** `header.operations.data` of an envelope; absent for a create. */
@@ -151,7 +153,7 @@ export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | Me
       'type',
     );
   }
-  if (looksLikeEnvelope(message)) return parseEnvelope(inlet, message);
+  if (looksLikeEnvelope(message)) return withProducerMessageId(inlet, message, parseEnvelope(inlet, message));
   if (inlet.datasetId === undefined) {
     return badMessage(
       inlet,
@@ -165,3 +167,26 @@ export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | Me
 }
 
 export const isMessageError = (value: object): value is MessageError => 'statusCode' in value;
+
+/** Longest `header.msgId` kept: it becomes part of a de-duplication key (DynamoDB keys take at most 2 KB). */
+export const MAX_PRODUCER_MESSAGE_ID_LENGTH = 512;
+
+/** The envelope's `header.msgId` carried on a parsed envelope, or the reason it is refused (never ignored). */
+function withProducerMessageId(
+  inlet: Inlet,
+  envelope: Record<string, unknown>,
+  parsed: ParsedMessage | MessageError,
+): ParsedMessage | MessageError {
+  const msgId = isObject(envelope.header) ? envelope.header.msgId : undefined;
+  if (isMessageError(parsed) || msgId === undefined) return parsed;
+  if (typeof msgId !== 'string' || msgId === '' || msgId.length > MAX_PRODUCER_MESSAGE_ID_LENGTH) {
+    return badMessage(
+      inlet,
+      'invalid-msg-id',
+      `header.msgId must be a string of 1 to ${MAX_PRODUCER_MESSAGE_ID_LENGTH} characters`,
+      '/header/msgId',
+      'type',
+    );
+  }
+  return { ...parsed, producerMessageId: msgId };
+}

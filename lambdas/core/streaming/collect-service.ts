@@ -376,6 +376,7 @@ export class CollectService {
       inletId: inlet.inletId,
       datasetId: dataset.id,
       schemaId: dataset.schemaId,
+      ...(parsed.producerMessageId === undefined ? {} : { producerMessageId: parsed.producerMessageId }),
       messageId,
       receivedAt: scope.receivedAt,
       origin: 'collection',

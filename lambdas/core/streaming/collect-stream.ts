@@ -1,4 +1,5 @@
 /** The port through which the collect service writes accepted messages to the ingest stream. */
+import { HttpProblem } from '../../http/problem';
 
 export interface StreamEntry {
   readonly partitionKey: string;
@@ -20,3 +21,25 @@ export const MAX_STREAM_RECORD_BYTES = 1024 * 1024;
 
 export const entryBytes = (entry: StreamEntry): number =>
   entry.data.byteLength + Buffer.byteLength(entry.partitionKey, 'utf8');
+
+/**
+ * Puts every entry of a re-put of records the platform already holds (a replay, a redrive), or answers 503
+ * `{what}-incomplete` with how many the stream refused: repeating is safe, as de-duplication keeps what was ingested
+ * from being ingested twice.
+ */
+export async function putAgain(
+  stream: StreamWriter,
+  entries: readonly StreamEntry[],
+  what: 'replay' | 'redrive',
+): Promise<void> {
+  if (entries.length === 0) return;
+  const refused = (await stream.put(entries)).filter((outcome) => !outcome.ok).length;
+  if (refused > 0) {
+    throw new HttpProblem(
+      503,
+      `${what}-incomplete`,
+      'Service Unavailable',
+      `the stream refused ${refused} of ${entries.length} records; repeat the ${what} (what was ingested is not duplicated)`,
+    );
+  }
+}

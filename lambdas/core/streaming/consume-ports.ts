@@ -1,12 +1,13 @@
 /**
  * What the stream consumer needs from the outside, injected by its composition root (or by tests): the dataset
  * and schema a message belongs to, a validator, the profile store, the lake and quarantine objects, the batch
- * store and a clock.
+ * store, the stream's progress and a clock.
  */
 import type { Violation } from '../../http/problem';
 import type { BatchStore } from '../batches/batch-types';
 import type { ApplyInput, ApplyOutcome } from '../profiles/apply-to-profiles';
 import type { StoredSchema } from '../schemas/schema-types';
+import type { StreamProgress } from './stream-progress';
 
 /** One Kinesis record as the handler hands it over: base64 already decoded. */
 export interface StreamRecord {
@@ -52,5 +53,7 @@ export interface ConsumeDeps {
   readonly lake: ObjectWriter;
   readonly quarantine: ObjectWriter;
   readonly batches: BatchStore;
+  /** Where the consumer records how far it got on each shard (streaming batches close by it). */
+  readonly progress: Pick<StreamProgress, 'recordConsumed'>;
   readonly now: () => Date;
 }

@@ -2,27 +2,29 @@
  * The stream consumer: one invocation's Kinesis records → lake, quarantine, profiles and batch counts, exactly once
  * in effect although Kinesis delivers at least once (docs/streaming.md has the argument). In order:
  *  1. decode (undecodable → quarantine), 2. validate against the dataset's bound schema version,
- *  3. de-duplicate valid messages with markers owned by their stream record, 4. apply profile-enabled records; the
- *  first record whose profile write failed retryably (index f) and all after it are left for the retry,
+ *  3. de-duplicate valid messages with markers owned by their stream record (consume-dedup.ts), 4. apply
+ *  profile-enabled records; the first record whose profile write failed retryably (index f) and all after it are
+ *  left for the retry, a record the store refuses for good stays in the lake with its refusal explained,
  *  5. write, per (dataset, batch) of the records before f, the lake file and quarantine file named by this
- *  invocation's chunk, then the chunk counts and the batch. Every name is a function of the records, so a re-run
- *  overwrites; a chunk manifest removes what a smaller re-run (a bisected half) no longer writes.
+ *  invocation's chunk, then the chunk counts and the batch, mark the markers `written` and commit (consume-chunk.ts),
+ *  and record how far the shard is done. Every name is a function of the records, so a re-run overwrites; a chunk
+ *  manifest removes what a smaller re-run (a bisected half) no longer writes.
  */
-import { createHash } from 'node:crypto';
 import type { Violation } from '../../http/problem';
-import type { ChunkCounts, ChunkManifest, QuarantineLine } from '../batches/batch-types';
+import type { ChunkCounts, QuarantineLine } from '../batches/batch-types';
 import { QUARANTINE_CODES } from '../batches/batch-view';
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
 import { arrivalOrder } from '../profiles/fragments';
 import { timestampSkewViolation } from '../profiles/record-time';
 import type { ConsumeBatchResponse, ConsumeDeps, DatasetTarget, StreamRecord } from './consume-ports';
 import { decodeStreamMessage } from './consume-decode';
-import { lakeParquetFile, PARQUET_CONTENT_TYPE, typedColumnsOf, type LakeRow } from './parquet-lake-file';
+import { inSlices, writeChunk, type GroupWrite, type WrittenRecord } from './consume-chunk';
+import { Deduplicator, dedupKeysOf } from './consume-dedup';
+import { lakeParquetFile, typedColumnsOf, type LakeRow } from './parquet-lake-file';
 import {
   chunkName,
   lakeKey,
   quarantineKey,
-  STREAMING_BATCH_WINDOW_MINUTES,
   streamingBatchId,
   windowStartOf,
   type StreamMessage,
@@ -31,13 +33,6 @@ import { presentFieldViolations } from './upsert-operations';
 
 /** The dataset (and sandbox) under which undecodable stream records are quarantined. */
 export const UNKNOWN_DATASET = '_unknown';
-export const JSON_LINES_CONTENT_TYPE = 'application/x-ndjson';
-
-/**
- * Marker claims in flight at once: a 100-record batch takes a few round trips instead of a hundred, and the SDK's
- * 50 sockets stay shared with the profile writes.
- */
-const DEDUP_PARALLEL_CLAIMS = 16;
 
 interface Placement {
   readonly index: number;
@@ -48,19 +43,22 @@ interface Placement {
   readonly receivedAt: string;
 }
 
+/** A profile store's refusal of a record that is in the lake all the same (contract 4: explained, never silent). */
+interface ProfileRefusal {
+  readonly code: string;
+  readonly reason: string;
+}
+
 type Entry =
-  | (Placement & { kind: 'valid'; message: StreamMessage; target: DatasetTarget; profileCode?: string })
+  | (Placement & { kind: 'valid'; message: StreamMessage; target: DatasetTarget; refusal?: ProfileRefusal })
   | (Placement & { kind: 'duplicate' })
+  /** Already in the lake through another chunk (a re-read with other batch boundaries): written and counted there. */
+  | (Placement & { kind: 'already' })
   | (Placement & { kind: 'failed'; line: QuarantineLine });
 
-const ownerOf = (record: StreamRecord) => `${record.shardId}#${record.sequenceNumber}`;
+type ValidEntry = Extract<Entry, { kind: 'valid' }>;
 
-/** Events are keyed by `_id`; anything else by a hash of its JSON as received. */
-function dedupKey(message: StreamMessage, target: DatasetTarget): string {
-  const record = message.record as Record<string, unknown> | null;
-  if (target.schema.class === 'event' && typeof record?.['_id'] === 'string') return `id:${record['_id']}`;
-  return `sha256:${createHash('sha256').update(JSON.stringify(message.record)).digest('base64url')}`;
-}
+const ownerOf = (record: StreamRecord) => `${record.shardId}#${record.sequenceNumber}`;
 
 function place(index: number, source: StreamRecord, sandbox: string, datasetId: string, receivedAt: string) {
   return { index, source, sandbox, datasetId, receivedAt, batchId: streamingBatchId(datasetId, receivedAt) };
@@ -72,7 +70,7 @@ function failedEntry(
   message: StreamMessage,
   code: string,
   violations: readonly Violation[],
-): Entry {
+): Extract<Entry, { kind: 'failed' }> {
   return {
     ...place(index, source, message.sandbox, message.datasetId, message.receivedAt),
     kind: 'failed',
@@ -150,48 +148,16 @@ async function classify(deps: ConsumeDeps, source: StreamRecord, index: number):
   };
 }
 
-/**
- * Whether another stream record holding the key means this one is a producer duplicate. Not when the holder's
- * message never reached the lake: a record the mapping gave up on (retries or age exhausted) leaves its marker, and a
- * later resend of the same message must still be ingested — the holder's chunk is committed without it. A holder in
- * this very chunk is a duplicate within the batch.
- */
-async function holderWasWritten(
-  deps: ConsumeDeps,
-  holder: { owner: string; chunk?: string },
-  chunk: string,
-): Promise<boolean> {
-  if (holder.chunk === undefined || holder.chunk === chunk) return true;
-  // Shard records are consumed in order, so a holder in another chunk is not in flight: either its chunk committed
-  // with it, or it crashed or was given up without it.
-  const manifest = await deps.batches.chunkManifest(holder.chunk);
-  return manifest?.committed === true && (manifest.writtenOwners ?? []).includes(holder.owner);
-}
-
 async function deduplicate(deps: ConsumeDeps, entries: Entry[], chunk: string): Promise<Entry[]> {
   const out = [...entries];
-  const valid = entries.filter((entry) => entry.kind === 'valid');
-  for (let offset = 0; offset < valid.length; offset += DEDUP_PARALLEL_CLAIMS) {
-    await Promise.all(
-      valid.slice(offset, offset + DEDUP_PARALLEL_CLAIMS).map(async (entry) => {
-        const key = dedupKey(entry.message, entry.target);
-        const owner = ownerOf(entry.source);
-        const claim = await deps.batches.claimDedup(entry.sandbox, entry.datasetId, key, owner, chunk);
-        if (claim.claimed) return;
-        const duplicate =
-          (await holderWasWritten(deps, claim.holder, chunk)) ||
-          !(await deps.batches.takeOverDedup(
-            entry.sandbox,
-            entry.datasetId,
-            key,
-            claim.holder.owner,
-            owner,
-            chunk,
-          ));
-        if (duplicate) out[entry.index] = { ...entry, kind: 'duplicate' };
-      }),
-    );
-  }
+  const dedup = new Deduplicator(deps.batches, chunk, deps.now());
+  await inSlices(
+    entries.filter((entry): entry is ValidEntry => entry.kind === 'valid'),
+    async (entry) => {
+      const verdict = await dedup.settle(entry, ownerOf(entry.source), entry.message);
+      if (verdict !== 'claimed') out[entry.index] = { ...entry, kind: verdict };
+    },
+  );
   return out;
 }
 
@@ -225,10 +191,12 @@ async function applyProfiles(deps: ConsumeDeps, entries: Entry[]): Promise<numbe
       items,
     });
     for (const result of outcome.results) {
-      const entry = group[result.index] as Extract<Entry, { kind: 'valid' }>;
+      const entry = group[result.index] as ValidEntry;
       if (result.code === APPLY_CODES.storeError) firstRetry = Math.min(firstRetry, entry.index);
-      else if (result.status === 'failed' && result.code)
-        entries[entry.index] = { ...entry, profileCode: result.code };
+      else if (result.status === 'failed' && result.code) {
+        const refusal = { code: result.code, reason: result.reason ?? result.code };
+        entries[entry.index] = { ...entry, refusal };
+      }
     }
   }
   return firstRetry;
@@ -240,19 +208,18 @@ const countBy = (codes: readonly string[]) =>
     {},
   );
 
-interface GroupWrite {
-  readonly sandbox: string;
-  readonly datasetId: string;
-  readonly batchId: string;
-  readonly windowStart: Date;
-  readonly lake?: { key: string; body: Uint8Array };
-  readonly quarantine?: { key: string; body: Uint8Array };
-  readonly counts: ChunkCounts;
-}
+/** The failed-record export's line for a lake record the profile store refused: explained, not counted as failed. */
+const profileLine = (entry: ValidEntry, refusal: ProfileRefusal): QuarantineLine => ({
+  ...failedEntry(entry.index, entry.source, entry.message, refusal.code, [
+    { pointer: '', keyword: 'profile', message: refusal.reason },
+  ]).line,
+  stage: 'profile',
+});
 
 function groupWrites(entries: readonly Entry[], chunk: string, writtenAt: string): GroupWrite[] {
   const groups = new Map<string, Entry[]>();
   for (const entry of entries) {
+    if (entry.kind === 'already') continue;
     const key = `${entry.sandbox}\n${entry.datasetId}\n${entry.batchId}`;
     groups.set(key, [...(groups.get(key) ?? []), entry]);
   }
@@ -260,6 +227,7 @@ function groupWrites(entries: readonly Entry[], chunk: string, writtenAt: string
     const [{ sandbox, datasetId, batchId, receivedAt }] = group as [Entry];
     const valid = group.filter((entry) => entry.kind === 'valid');
     const failed = group.filter((entry) => entry.kind === 'failed');
+    const refused = valid.flatMap((entry) => (entry.refusal ? [profileLine(entry, entry.refusal)] : []));
     const rows = valid.map((entry): LakeRow => ({
       messageId: entry.message.messageId,
       receivedAt: entry.receivedAt,
@@ -272,11 +240,12 @@ function groupWrites(entries: readonly Entry[], chunk: string, writtenAt: string
           body: lakeParquetFile(rows, typedColumnsOf(valid[0].target.schema.schema)),
         }
       : undefined;
+    const lines = [...failed.map((entry) => entry.line), ...refused];
     const quarantine =
-      failed.length > 0
+      lines.length > 0
         ? {
             key: quarantineKey(sandbox, datasetId, batchId, chunk),
-            body: Buffer.from(failed.map((entry) => `${JSON.stringify(entry.line)}\n`).join(''), 'utf8'),
+            body: Buffer.from(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), 'utf8'),
           }
         : undefined;
     const counts: ChunkCounts = {
@@ -285,89 +254,12 @@ function groupWrites(entries: readonly Entry[], chunk: string, writtenAt: string
       failedRecordCount: failed.length,
       duplicateRecordCount: group.filter((entry) => entry.kind === 'duplicate').length,
       errors: countBy(failed.map((entry) => entry.line.code)),
-      profileErrors: countBy(valid.flatMap((entry) => (entry.profileCode ? [entry.profileCode] : []))),
+      profileErrors: countBy(refused.map((line) => line.code)),
       ...(quarantine ? { quarantineKey: quarantine.key } : {}),
       writtenAt,
     };
     return { sandbox, datasetId, batchId, windowStart: windowStartOf(receivedAt), lake, quarantine, counts };
   });
-}
-
-const manifestOf = (writes: readonly GroupWrite[]): ChunkManifest => ({
-  lakeKeys: writes.flatMap((write) => (write.lake ? [write.lake.key] : [])),
-  quarantineKeys: writes.flatMap((write) => (write.quarantine ? [write.quarantine.key] : [])),
-  chunkItems: writes.map(({ sandbox, batchId }) => ({ sandbox, batchId })),
-});
-
-const itemKey = (item: { sandbox: string; batchId: string }) => `${item.sandbox}\n${item.batchId}`;
-
-function without(previous: ChunkManifest, current: ChunkManifest): ChunkManifest {
-  const kept = new Set(current.chunkItems.map(itemKey));
-  return {
-    lakeKeys: previous.lakeKeys.filter((key) => !current.lakeKeys.includes(key)),
-    quarantineKeys: previous.quarantineKeys.filter((key) => !current.quarantineKeys.includes(key)),
-    chunkItems: previous.chunkItems.filter((item) => !kept.has(itemKey(item))),
-  };
-}
-
-const union = (a: ChunkManifest, b: ChunkManifest): ChunkManifest => {
-  const extra = without(b, a);
-  return {
-    lakeKeys: [...a.lakeKeys, ...extra.lakeKeys],
-    quarantineKeys: [...a.quarantineKeys, ...extra.quarantineKeys],
-    chunkItems: [...a.chunkItems, ...extra.chunkItems],
-  };
-};
-
-const isEmpty = (manifest: ChunkManifest) =>
-  manifest.lakeKeys.length + manifest.quarantineKeys.length + manifest.chunkItems.length === 0;
-
-async function writeChunk(
-  deps: ConsumeDeps,
-  chunk: string,
-  writes: readonly GroupWrite[],
-  writtenOwners: readonly string[],
-): Promise<void> {
-  const current = manifestOf(writes);
-  const previous = await deps.batches.chunkManifest(chunk);
-  // Recorded before anything is written, so a crash leaves a manifest naming every object that may exist.
-  if (previous) await deps.batches.putChunkManifest(chunk, union(current, previous));
-  else if (!isEmpty(current)) await deps.batches.putChunkManifest(chunk, current);
-  await Promise.all(
-    writes.flatMap((write) => [
-      ...(write.lake ? [deps.lake.put(write.lake.key, write.lake.body, PARQUET_CONTENT_TYPE)] : []),
-      ...(write.quarantine
-        ? [deps.quarantine.put(write.quarantine.key, write.quarantine.body, JSON_LINES_CONTENT_TYPE)]
-        : []),
-    ]),
-  );
-  const createdAt = deps.now().toISOString();
-  await Promise.all(
-    writes.map(async (write) => {
-      await deps.batches.putChunk(write.sandbox, write.batchId, write.counts);
-      await deps.batches.ensureBatch({
-        batchId: write.batchId,
-        sandbox: write.sandbox,
-        datasetId: write.datasetId,
-        type: 'streaming',
-        windowStart: write.windowStart.toISOString(),
-        windowEnd: new Date(
-          write.windowStart.getTime() + STREAMING_BATCH_WINDOW_MINUTES * 60_000,
-        ).toISOString(),
-        createdAt,
-      });
-    }),
-  );
-  const stale = previous ? without(previous, current) : undefined;
-  if (stale && !isEmpty(stale)) {
-    await Promise.all([
-      ...stale.lakeKeys.map((key) => deps.lake.delete(key)),
-      ...stale.quarantineKeys.map((key) => deps.quarantine.delete(key)),
-      ...stale.chunkItems.map((item) => deps.batches.deleteChunk(item.sandbox, item.batchId, chunk)),
-    ]);
-  }
-  // Last: the chunk is complete, and it names the records it put in the lake (see holderWasWritten).
-  await deps.batches.putChunkManifest(chunk, { ...current, committed: true, writtenOwners });
 }
 
 export async function consumeRecords(
@@ -383,8 +275,22 @@ export async function consumeRecords(
   const entries = await deduplicate(deps, classified, chunk);
   const firstRetry = await applyProfiles(deps, entries);
   const written = entries.slice(0, firstRetry);
-  const writtenOwners = written.flatMap((entry) => (entry.kind === 'valid' ? [ownerOf(entry.source)] : []));
-  await writeChunk(deps, chunk, groupWrites(written, chunk, deps.now().toISOString()), writtenOwners);
+  const writtenRecords = written.flatMap((entry): WrittenRecord[] =>
+    entry.kind === 'valid'
+      ? [
+          {
+            sandbox: entry.sandbox,
+            datasetId: entry.datasetId,
+            key: dedupKeysOf(entry.message).identity,
+            owner: ownerOf(entry.source),
+          },
+        ]
+      : [],
+  );
+  await writeChunk(deps, chunk, groupWrites(written, chunk, deps.now().toISOString()), writtenRecords);
+  const done = records[firstRetry - 1];
+  // The shard is done with up to the last record written: streaming batches close by it.
+  if (done) await deps.progress.recordConsumed(done.shardId, done.sequenceNumber);
   return {
     batchItemFailures: records.slice(firstRetry).map((record) => ({ itemIdentifier: record.sequenceNumber })),
   };

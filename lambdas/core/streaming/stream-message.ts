@@ -16,7 +16,8 @@ export interface StreamMessage {
   readonly messageId: string;
   /** ISO 8601 time the collect function accepted the message; it places the message in its streaming batch. */
   readonly receivedAt: string;
-  readonly origin: 'collection' | 'replay';
+  /** `redrive`: re-put from the on-failure destination (`POST /streaming/redrive`), with its original ids. */
+  readonly origin: 'collection' | 'replay' | 'redrive';
   /** For replays: the batch whose quarantined record this is. */
   readonly replayOf?: string;
   /** The XDM entity (`body.xdmEntity`) of an envelope, or the whole body of a raw inlet's message. */

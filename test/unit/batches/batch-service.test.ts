@@ -12,6 +12,7 @@ import { streamingBatchId, type StreamMessage } from '../../../lambdas/core/stre
 import { HttpProblem } from '../../../lambdas/http/problem';
 import { addBatch, addFile, ingestWorld, personLines, runIngestion } from '../../support/memory-file-batches';
 import { BATCH_ID as FILE_BATCH_ID, SANDBOX } from '../../support/memory-uploads';
+import { MemoryStreamProgress } from '../../support/streaming-memory';
 import { fakes, lakeMessageIds, streamRecord, target, type Fakes } from '../streaming/consume-fakes';
 
 /** A stream that keeps what it is given (or refuses all of it), so a replay can be fed back to the consumer. */
@@ -46,6 +47,7 @@ async function consumedBatch(): Promise<{ world: Fakes; service: BatchService; s
     store: world.batches,
     fileBatches: { stagedChunksOf: () => Promise.resolve([]) },
     quarantine: world.quarantine,
+    progress: world.progress,
     stream,
     now: () => REPLAYED_AT,
   });
@@ -169,6 +171,7 @@ describe('BatchService', () => {
       fileBatches: world.batches,
       quarantine: world.quarantine,
       stream: new MemoryStream(),
+      progress: new MemoryStreamProgress(),
       now: () => REPLAYED_AT,
     });
 

@@ -9,7 +9,7 @@ import type {
   TargetMiss,
 } from '../../../lambdas/core/streaming/consume-ports';
 import type { StreamMessage } from '../../../lambdas/core/streaming/stream-message';
-import { MemoryBatchStore, MemoryObjects } from '../../support/streaming-memory';
+import { MemoryBatchStore, MemoryObjects, MemoryStreamProgress } from '../../support/streaming-memory';
 
 const PERSON_SCHEMA = {
   type: 'object',
@@ -39,25 +39,41 @@ export function target(datasetId: string, profileEnabled = true): DatasetTarget 
 
 export interface Fakes {
   readonly deps: ConsumeDeps;
+  /** The consumer's and the batch store's clock: tests move it on. */
+  readonly clock: { now: Date };
   readonly lake: MemoryObjects;
   readonly quarantine: MemoryObjects;
   readonly batches: MemoryBatchStore;
+  readonly progress: MemoryStreamProgress;
   /** Emails whose profile write fails retryably while present. */
   readonly failingEmails: Set<string>;
+  /** Emails the profile store refuses for good (a record it cannot hold): the record still goes to the lake. */
+  readonly refusedEmails: Set<string>;
   readonly applied: string[];
 }
 
 export function fakes(targets: Record<string, DatasetTarget | TargetMiss>): Fakes {
   const lake = new MemoryObjects();
   const quarantine = new MemoryObjects();
-  const batches = new MemoryBatchStore();
+  const clock = { now: new Date('2024-05-01T10:20:00.000Z') };
+  const batches = new MemoryBatchStore(() => clock.now);
+  const progress = new MemoryStreamProgress();
   const failingEmails = new Set<string>();
+  const refusedEmails = new Set<string>();
   const applied: string[] = [];
   const applyToProfiles = async (input: ApplyInput): Promise<ApplyOutcome> => ({
     results: input.items.map((item, index) => {
       const email = (item.record as { email: string }).email;
       if (failingEmails.has(email)) {
         return { index, status: 'failed', code: 'profile-store-error', reason: 'throttled' };
+      }
+      if (refusedEmails.has(email)) {
+        return {
+          index,
+          status: 'failed',
+          code: 'profile-record-too-large',
+          reason: 'the item exceeds 400 KB',
+        };
       }
       applied.push(email);
       return { index, status: 'applied' };
@@ -70,35 +86,37 @@ export function fakes(targets: Record<string, DatasetTarget | TargetMiss>): Fake
     lake,
     quarantine,
     batches,
-    now: () => new Date('2024-05-01T10:20:00.000Z'),
+    progress,
+    now: () => clock.now,
   };
-  return { deps, lake, quarantine, batches, failingEmails, applied };
+  return { deps, clock, lake, quarantine, batches, progress, failingEmails, refusedEmails, applied };
 }
 
 let sequence = 1000;
+
+/** A StreamMessage of the person dataset `ds-a` in prod, received at 10:05, with what the test sets. */
+export const streamMessage = (message: Partial<StreamMessage>): StreamMessage => ({
+  v: 1,
+  sandbox: 'prod',
+  inletId: 'inlet-1',
+  datasetId: 'ds-a',
+  schemaId: 'https://example.com/person',
+  messageId: `m-${sequence}`,
+  receivedAt: '2024-05-01T10:05:00.000Z',
+  origin: 'collection',
+  record: {},
+  ...message,
+});
 
 export function streamRecord(
   message: Partial<StreamMessage> | string,
   shardId = 'shardId-000000000000',
 ): StreamRecord {
   sequence += 1;
-  const data =
-    typeof message === 'string'
-      ? Buffer.from(message, 'utf8')
-      : Buffer.from(
-          JSON.stringify({
-            v: 1,
-            sandbox: 'prod',
-            inletId: 'inlet-1',
-            datasetId: 'ds-a',
-            schemaId: 'https://example.com/person',
-            messageId: `m-${sequence}`,
-            receivedAt: '2024-05-01T10:05:00.000Z',
-            origin: 'collection',
-            ...message,
-          }),
-          'utf8',
-        );
+  const data = Buffer.from(
+    typeof message === 'string' ? message : JSON.stringify(streamMessage(message)),
+    'utf8',
+  );
   return {
     sequenceNumber: String(sequence).padStart(20, '0'),
     shardId,

@@ -56,6 +56,7 @@ function world(now: () => Date) {
     fileBatches: { stagedChunksOf: () => Promise.resolve([]) },
     quarantine: base.quarantine,
     stream,
+    progress: base.progress,
     now,
   });
   const ageOfAda = () =>
