@@ -10,7 +10,11 @@ const keeps = (filter: DeltaFilter, value: Record<string, unknown>) =>
 describe('a delta column holding integers beyond 2^53', () => {
   it('orders them by their exact value, so the next one after the watermark is read and the watermark itself is not', () => {
     // Prepare: the watermark is a 64-bit id the source sent as a number; JSON.parse would read it as …992
-    const filter = new DeltaFilter('version', { delta: '9007199254740993', deltaType: 'number' }, NO_PROGRESS);
+    const filter = new DeltaFilter(
+      'version',
+      { delta: '9007199254740993', deltaType: 'number' },
+      NO_PROGRESS,
+    );
 
     // Act
     const kept = [

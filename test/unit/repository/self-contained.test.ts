@@ -15,7 +15,10 @@ const RELATIVE_PATH = /(?:\.\.\/)+[\w@.-]+/g;
 const ABSOLUTE_OUTSIDE = /(?<![\w.])\/work\/[\w.-]+/g;
 
 const trackedTextFiles = (): string[] =>
-  execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+  execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
     .split('\n')
     .filter((file) => file !== '' && TEXT_FILE.test(file) && !file.startsWith(VENDORED));
 
