@@ -40,6 +40,7 @@ const WRITES = [
   'claimGraph',
   'finishMerge',
   'releaseClaim',
+  'finishSplit',
   'deleteGraph',
 ] as const satisfies readonly (keyof GraphStore)[];
 

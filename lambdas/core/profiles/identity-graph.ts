@@ -2,24 +2,32 @@
  * The identity graph protocol on conditional single-item writes (docs/identity-graph.md argues its correctness).
  * Identity pointers are the authority on membership; a graph item lists its members and links. A merge first CLAIMS
  * each younger graph for the oldest one (an intent stored in the claimed item), then rolls it forward: copy into the
- * root, re-point the members, turn the claimed item into a tombstone. Whoever meets a claim finishes it first, so a
+ * root, re-point the members, turn the claimed item into a tombstone. Reverting a batch may SPLIT a graph, again
+ * through an intent stored in the item (identity-graph-split.ts). Whoever meets an intent finishes it first, so a
  * crash between any two writes leaves state that the next link or resolve repairs.
  * Named for the store it was designed for (DynamoDB conditional writes); it speaks only to the GraphStore port.
  */
 import { randomUUID } from 'node:crypto';
-import type { GraphPointer, GraphState, GraphStore, StoredMember } from './graph-store';
+import { MAX_GRAPH_ITEM_BYTES } from './graph-budget';
+import { removeBatch, type BatchRemoval } from './graph-split';
+import type { GraphPointer, GraphState, GraphStore, StoredLink, StoredMember } from './graph-store';
+import { finishSplit } from './identity-graph-split';
 import {
   absorbGraph,
   addToGraph,
   compareGraphs,
   emptyGraph,
+  memberOf,
   refOf,
   starLinks,
   viewOf,
   wasEvicted,
+  type GraphChange,
 } from './identity-graph-state';
+import { forEachLimited, PARALLEL_CALLS } from './parallel-calls';
 import {
   identityKeyOf,
+  type BatchUnlinking,
   type GraphRemoval,
   type GraphView,
   type IdentityGraph,
@@ -27,6 +35,7 @@ import {
   type LinkOutcome,
   type LinkSource,
   type ProfileGuardrails,
+  type UnlinkOutcome,
 } from './profile-ports';
 
 /** Attempts of one operation under contention before giving up with a retryable error (the caller redelivers). */
@@ -39,6 +48,11 @@ export const BACKOFF_CAP_MS = 200;
  * (a hand-edited cycle) into an error instead of a hang.
  */
 export const MAX_FORWARDING_HOPS = 1000;
+/**
+ * Absorbed graphs a graph lists before it reads them and forgets those that became tombstones: about one read per
+ * merge, and a list of at most this many ids (plus merges under way) in the item.
+ */
+export const MAX_ABSORBED_GRAPHS = 50;
 
 /** Raised when an operation kept losing conditional writes to concurrent writers; retrying later is safe. */
 export class GraphContentionError extends Error {
@@ -46,6 +60,26 @@ export class GraphContentionError extends Error {
   constructor(operation: string, sandbox: string) {
     super(`identity graph ${operation} in sandbox ${sandbox} kept losing to concurrent writers; retry later`);
     this.name = 'GraphContentionError';
+  }
+}
+
+/** Codes of the records the graph refuses for good (the pipelines keep them in the lake and count them). */
+export const GRAPH_REFUSAL_CODES = {
+  /** The record alone names more identities than a graph may hold. */
+  overCap: 'profile-identities-over-graph-cap',
+  /** The graph item cannot hold the record's identities and links within MAX_GRAPH_ITEM_BYTES. */
+  tooLarge: 'profile-graph-too-large',
+} as const;
+
+/** Raised when the graph cannot take a record at all: nothing was written, and retrying cannot change the answer. */
+export class GraphRefusedError extends Error {
+  readonly retryable = false;
+  constructor(
+    readonly code: (typeof GRAPH_REFUSAL_CODES)[keyof typeof GRAPH_REFUSAL_CODES],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GraphRefusedError';
   }
 }
 
@@ -66,6 +100,8 @@ const RETRY = Symbol('retry');
 type Attempt = Settled | undefined | typeof RETRY;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const backoff = (round: number) =>
+  sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round));
 
 function dedupe(identities: readonly IdentityRef[]): IdentityRef[] {
   const seen = new Map<string, IdentityRef>();
@@ -73,7 +109,7 @@ function dedupe(identities: readonly IdentityRef[]): IdentityRef[] {
   return [...seen.values()];
 }
 
-export class DynamoIdentityGraph implements IdentityGraph {
+export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
   private readonly store: GraphStore;
   private readonly cap: number;
   private readonly now: () => Date;
@@ -89,6 +125,13 @@ export class DynamoIdentityGraph implements IdentityGraph {
   async link(sandbox: string, identities: readonly IdentityRef[], source: LinkSource): Promise<LinkOutcome> {
     const unique = dedupe(identities);
     if (unique.length === 0) throw new RangeError('a link needs at least one identity');
+    if (unique.length > this.cap) {
+      // Linking it would have to evict identities of the very record: refused rather than half-linked.
+      throw new GraphRefusedError(
+        GRAPH_REFUSAL_CODES.overCap,
+        `the record links ${unique.length} identities; a graph holds at most ${this.cap}`,
+      );
+    }
     const settled = await this.retrying('link', sandbox, () => this.attempt(sandbox, unique, source));
     if (!settled) throw new Error('a link always settles on a graph');
     return settled.outcome;
@@ -103,9 +146,7 @@ export class DynamoIdentityGraph implements IdentityGraph {
     const root = await this.liveRoot(sandbox, graphId);
     if (!root) return { graphId, identities: [], graphs: 0 };
     // Pointers first, the graph item last: a crash part-way leaves the graph, so calling remove again finishes.
-    await Promise.all(
-      Object.values(root.members).map((member) => this.store.deletePointer(sandbox, member, member.token)),
-    );
+    await this.deletePointers(sandbox, Object.values(root.members));
     let graphs = 0;
     for (const tombstone of [...root.absorbed, root.graphId]) {
       if (await this.store.deleteGraph(sandbox, tombstone)) graphs += 1;
@@ -113,11 +154,42 @@ export class DynamoIdentityGraph implements IdentityGraph {
     return { graphId: root.graphId, identities: Object.values(root.members).map(refOf), graphs };
   }
 
+  async unlinkBatch(
+    sandbox: string,
+    identities: readonly IdentityRef[],
+    batchId: string,
+  ): Promise<UnlinkOutcome> {
+    const unique = dedupe(identities);
+    const outcome = { graphs: 0, removed: [] as IdentityRef[], split: 0 };
+    // A pass that changed something is followed by one that checks: a concurrent split or merge may have carried
+    // the batch's links into a graph this pass did not visit.
+    for (let round = 0; round < MAX_GRAPH_ATTEMPTS; round += 1) {
+      let settled = true;
+      let lost = false;
+      const roots = await this.rootsOf(sandbox, unique);
+      await forEachLimited([...roots.values()], PARALLEL_CALLS, async (root) => {
+        const result = await this.unlinkRoot(sandbox, root, batchId);
+        if (result === undefined) return;
+        settled = false;
+        if (result === RETRY) {
+          lost = true;
+          return;
+        }
+        outcome.graphs += 1;
+        outcome.removed.push(...result.removed.map(refOf));
+        outcome.split += result.graph.split?.graphs.length ?? 0;
+      });
+      if (settled) return outcome;
+      if (lost) await backoff(round);
+    }
+    throw new GraphContentionError('unlink', sandbox);
+  }
+
   private async retrying(operation: string, sandbox: string, attempt: () => Promise<Attempt>) {
     for (let round = 0; round < MAX_GRAPH_ATTEMPTS; round += 1) {
       const result = await attempt();
       if (result !== RETRY) return result;
-      await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round));
+      await backoff(round);
     }
     throw new GraphContentionError(operation, sandbox);
   }
@@ -139,9 +211,7 @@ export class DynamoIdentityGraph implements IdentityGraph {
     for (const pointer of new Set([...pointers.values()].map((p) => p.graphId))) {
       const root = await this.liveRoot(sandbox, pointer);
       if (!root) {
-        // A pointer created just before its new graph: adopt the graph id (an empty graph); the next pass adds
-        // the identity to it as it does for any pointer its graph does not list.
-        await this.store.createGraph(sandbox, emptyGraph(pointer, this.timestamp()));
+        await this.adopt(sandbox, identities, pointer);
         return RETRY;
       }
       rootByPointer.set(pointer, root);
@@ -163,28 +233,52 @@ export class DynamoIdentityGraph implements IdentityGraph {
       compareGraphs,
     );
     const fresh = identities.filter((identity) => !pointers.has(identityKeyOf(identity)));
+    const at = this.timestamp();
+    const tokens = new Map([...pointers].map(([key, pointer]) => [key, pointer.token]));
+    for (const identity of fresh) tokens.set(identityKeyOf(identity), randomUUID());
+    const members = identities.map((identity) =>
+      memberOf(identity, tokens.get(identityKeyOf(identity))!, at, source),
+    );
+    const links = source ? starLinks(identities, source) : {};
     const [oldest, ...younger] = roots;
-    if (!oldest) return this.createGraphOf(sandbox, identities, source);
+    if (!oldest) return this.createGraphOf(sandbox, members, links, source);
+
+    // Checked before the first write, so that a refusal leaves nothing behind (no claim, no pointer).
+    const keep = identities.map(identityKeyOf);
+    let change = younger.length === 0 ? addToGraph(oldest, members, links, this.cap, at) : undefined;
+    const preview =
+      change ??
+      addToGraph(
+        younger.reduce((root, graph) => absorbGraph(root, { ...graph, keep }, this.cap, at).graph, oldest),
+        members,
+        links,
+        this.cap,
+        at,
+      );
+    if (!preview.fits) throw this.tooLarge(sandbox);
 
     const merged: string[] = [];
     for (const graph of younger) {
-      if (!(await this.store.claimGraph(sandbox, graph.graphId, graph.version, oldest.graphId))) return RETRY;
-      await this.rollForward(sandbox, { ...graph, claim: oldest.graphId, version: graph.version + 1 });
+      if (!(await this.store.claimGraph(sandbox, graph.graphId, graph.version, oldest.graphId, keep)))
+        return RETRY;
+      await this.rollForward(sandbox, { ...graph, claim: oldest.graphId, keep, version: graph.version + 1 });
       merged.push(graph.graphId);
     }
-    const tokens = new Map([...pointers].map(([key, pointer]) => [key, pointer.token]));
     for (const identity of fresh) {
-      const token = randomUUID();
+      const token = tokens.get(identityKeyOf(identity))!;
       if (!(await this.store.createPointer(sandbox, identity, { graphId: oldest.graphId, token })))
         return RETRY;
-      tokens.set(identityKeyOf(identity), token);
     }
     const target = merged.length > 0 ? await this.store.getGraph(sandbox, oldest.graphId) : oldest;
-    if (!target || target.claim !== undefined || target.mergedInto !== undefined) return RETRY;
+    if (!target || target.claim !== undefined || target.mergedInto !== undefined || target.split)
+      return RETRY;
 
-    const at = this.timestamp();
-    const members = identities.map((identity) => this.memberOf(identity, tokens, at));
-    const change = addToGraph(target, members, source ? starLinks(identities, source) : {}, this.cap, at);
+    // A merge that raced the check above may leave no room: the next pass refuses before writing anything.
+    change ??= addToGraph(target, members, links, this.cap, at);
+    if (!change.fits) return RETRY;
+    const leading = new Set([target.graphId, ...merged]);
+    for (const [graphId, root] of rootByPointer) if (root.graphId === target.graphId) leading.add(graphId);
+    if (!(await this.pointersLeadTo(sandbox, target, identities, pointers, leading))) return RETRY;
     if (change.changed && !(await this.store.putGraph(sandbox, change.graph, target.version))) return RETRY;
     await this.deletePointers(sandbox, change.evicted);
     await this.compressPointers(
@@ -205,40 +299,125 @@ export class DynamoIdentityGraph implements IdentityGraph {
     };
   }
 
+  private tooLarge(sandbox: string): GraphRefusedError {
+    return new GraphRefusedError(
+      GRAPH_REFUSAL_CODES.tooLarge,
+      `the identity graph in sandbox ${sandbox} cannot hold the record's identities and links within ` +
+        `${MAX_GRAPH_ITEM_BYTES} bytes`,
+    );
+  }
+
+  /**
+   * A pointer to a graph that does not exist is a new graph's pointer written before its graph (a crash in
+   * between): adopt the id (an empty graph); the next pass adds the identity as for any pointer its graph does not
+   * list. Only while the pointer still names it: a removal deletes pointers before their graph, so a graph seen
+   * missing after a removal finds its pointers gone when read again.
+   */
+  private async adopt(sandbox: string, identities: IdentityRef[], graphId: string): Promise<void> {
+    const pointers = await this.store.getPointers(sandbox, identities);
+    if ([...pointers.values()].some((pointer) => pointer.graphId === graphId)) {
+      await this.store.createGraph(sandbox, emptyGraph(graphId, this.timestamp()));
+    }
+  }
+
+  /**
+   * Whether every identity that the target does not list under its pointer's token still has that pointer, on a
+   * graph leading to the target. Read after the target: a split that moved one away, or an eviction that deleted
+   * it, finished before the target was read (a later one changes the target's version, so its write fails).
+   */
+  private async pointersLeadTo(
+    sandbox: string,
+    target: GraphState,
+    identities: readonly IdentityRef[],
+    pointers: ReadonlyMap<string, GraphPointer>,
+    leading: ReadonlySet<string>,
+  ): Promise<boolean> {
+    const unlisted = identities.filter((identity) => {
+      const key = identityKeyOf(identity);
+      const pointer = pointers.get(key);
+      return pointer !== undefined && target.members[key]?.token !== pointer.token;
+    });
+    if (unlisted.length === 0) return true;
+    const current = await this.store.getPointers(sandbox, unlisted);
+    return unlisted.every((identity) => {
+      const key = identityKeyOf(identity);
+      const now = current.get(key);
+      return now !== undefined && now.token === pointers.get(key)?.token && leading.has(now.graphId);
+    });
+  }
+
   /** A brand-new graph: pointers first, then the graph that lists them (a crash in between is adopted later). */
   private async createGraphOf(
     sandbox: string,
-    identities: IdentityRef[],
+    members: readonly StoredMember[],
+    links: Readonly<Record<string, StoredLink>>,
     source: LinkSource | undefined,
   ): Promise<Attempt> {
     if (!source) return undefined;
     const graphId = this.newGraphId();
-    const tokens = new Map<string, string>();
-    for (const identity of identities) {
-      const token = randomUUID();
-      if (!(await this.store.createPointer(sandbox, identity, { graphId, token }))) return RETRY;
-      tokens.set(identityKeyOf(identity), token);
+    const at = members[0]!.addedAt;
+    const change = addToGraph(emptyGraph(graphId, at), members, links, this.cap, at);
+    if (!change.fits) throw this.tooLarge(sandbox);
+    for (const member of members) {
+      if (!(await this.store.createPointer(sandbox, member, { graphId, token: member.token }))) return RETRY;
     }
-    const at = this.timestamp();
-    const members = identities.map((identity) => this.memberOf(identity, tokens, at));
-    const change = addToGraph(emptyGraph(graphId, at), members, starLinks(identities, source), this.cap, at);
     const graph = { ...change.graph, version: 0 };
     if (!(await this.store.createGraph(sandbox, graph))) return RETRY;
     return { root: graph, outcome: { graphId, changed: true, merged: [], evicted: [] } };
   }
 
-  private memberOf(identity: IdentityRef, tokens: Map<string, string>, addedAt: string): StoredMember {
-    return {
-      namespace: identity.namespace,
-      id: identity.id,
-      addedAt,
-      token: tokens.get(identityKeyOf(identity))!,
-    };
+  /** The live roots of these identities' graphs, by id (helping every claim and split met). */
+  private async rootsOf(
+    sandbox: string,
+    identities: readonly IdentityRef[],
+  ): Promise<Map<string, GraphState>> {
+    const pointers = identities.length > 0 ? await this.store.getPointers(sandbox, identities) : new Map();
+    const graphIds = [...new Set([...pointers.values()].map((pointer: GraphPointer) => pointer.graphId))];
+    const roots = new Map<string, GraphState>();
+    await forEachLimited(graphIds, PARALLEL_CALLS, async (graphId) => {
+      const root = await this.liveRoot(sandbox, graphId);
+      if (root) roots.set(root.graphId, root);
+    });
+    return roots;
   }
 
   /**
-   * The live graph a graph id leads to, finishing every merge met on the way. Undefined when the item does not
-   * exist (never created, or removed).
+   * Takes the batch out of one live graph: one conditional write of what remains (with a split intent when it
+   * came apart), then the removed identities' pointers, then the split finished — or, when nothing remains, the
+   * graph deleted after its pointers. Undefined when the batch made nothing in it.
+   */
+  private async unlinkRoot(
+    sandbox: string,
+    root: GraphState,
+    batchId: string,
+  ): Promise<BatchRemoval | typeof RETRY | undefined> {
+    const removal = removeBatch(root, batchId, this.timestamp(), {
+      graphId: this.newGraphId,
+      splitId: () => randomUUID(),
+    });
+    if (!removal) return undefined;
+    if (!(await this.store.putGraph(sandbox, removal.graph, root.version))) return RETRY;
+    await this.deletePointers(sandbox, removal.removed);
+    if (Object.keys(removal.graph.members).length === 0) {
+      // Only if nobody wrote it since (a record may have linked a new identity into it meanwhile).
+      if (await this.store.deleteGraph(sandbox, root.graphId, removal.graph.version)) {
+        await Promise.all(removal.graph.absorbed.map((id) => this.store.deleteGraph(sandbox, id)));
+      }
+    } else if (removal.graph.split) {
+      await this.finishSplitOf(sandbox, removal.graph);
+    }
+    return removal;
+  }
+
+  private async finishSplitOf(sandbox: string, graph: GraphState): Promise<void> {
+    const limits = { attempts: MAX_GRAPH_ATTEMPTS, hops: MAX_FORWARDING_HOPS };
+    if (!(await finishSplit(this.store, sandbox, graph, limits)))
+      throw new GraphContentionError('split', sandbox);
+  }
+
+  /**
+   * The live graph a graph id leads to, finishing every merge and split met on the way. Undefined when the item
+   * does not exist (never created, or removed).
    */
   private async liveRoot(sandbox: string, graphId: string): Promise<GraphState | undefined> {
     let id = graphId;
@@ -247,6 +426,10 @@ export class DynamoIdentityGraph implements IdentityGraph {
       if (!graph) return undefined;
       if (graph.claim !== undefined) {
         await this.rollForward(sandbox, graph);
+        continue;
+      }
+      if (graph.split !== undefined) {
+        await this.finishSplitOf(sandbox, graph);
         continue;
       }
       if (graph.mergedInto === undefined) return graph;
@@ -270,9 +453,17 @@ export class DynamoIdentityGraph implements IdentityGraph {
       }
       let target = root;
       if (!root.absorbed.includes(claimed.graphId)) {
-        const change = absorbGraph(root, claimed, this.cap, this.timestamp());
+        // Read after the root: a graph leaves `absorbed` only once it is a tombstone, so a graph still claimed now
+        // was not absorbed by the root as read. Without this a helper holding an old copy could absorb it twice.
+        const current = await this.store.getGraph(sandbox, claimed.graphId);
+        if (current?.claim !== claim) return;
+        const change = await this.pruneAbsorbed(
+          sandbox,
+          absorbGraph(root, claimed, this.cap, this.timestamp()),
+          claimed.graphId,
+        );
         if (!(await this.store.putGraph(sandbox, change.graph, root.version))) {
-          await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round));
+          await backoff(round);
           continue;
         }
         target = change.graph;
@@ -285,6 +476,27 @@ export class DynamoIdentityGraph implements IdentityGraph {
       return;
     }
     throw new GraphContentionError('merge', sandbox);
+  }
+
+  /**
+   * Forgets the absorbed graphs that are tombstones once the list outgrows MAX_ABSORBED_GRAPHS: a tombstone is
+   * never claimed again, so no helper needs to find it in the list (a graph still claimed stays listed, as does the
+   * one being absorbed). A forgotten tombstone holds no identity and is not deleted by a removal; it forwards any
+   * pointer that was never re-pointed.
+   */
+  private async pruneAbsorbed(sandbox: string, change: GraphChange, absorbing: string): Promise<GraphChange> {
+    const { absorbed } = change.graph;
+    if (absorbed.length <= MAX_ABSORBED_GRAPHS) return change;
+    const listed = new Set([absorbing]);
+    await forEachLimited(
+      absorbed.filter((id) => id !== absorbing),
+      PARALLEL_CALLS,
+      async (id) => {
+        const graph = await this.store.getGraph(sandbox, id);
+        if (graph && graph.mergedInto === undefined) listed.add(id);
+      },
+    );
+    return { ...change, graph: { ...change.graph, absorbed: absorbed.filter((id) => listed.has(id)) } };
   }
 
   /** Moves the claimed graph's members that still point at it to the root (or deletes those the root evicted). */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CAP_EVICTION_REASON } from '../../../lambdas/core/profiles/identity-graph-state';
+import { CAP_EVICTION_REASON } from '../../../lambdas/core/profiles/graph-budget';
 import { DynamoIdentityGraph, GraphContentionError } from '../../../lambdas/core/profiles/identity-graph';
 import type { GraphStore } from '../../../lambdas/core/profiles/graph-store';
 import {

@@ -68,7 +68,13 @@ export class MemoryGraphStore implements GraphStore {
     return this.write(() => {
       const key = `${sandbox}#${graph.graphId}`;
       const current = this.graphs.get(key);
-      if (!current || current.version !== expectedVersion || current.claim || current.mergedInto)
+      if (
+        !current ||
+        current.version !== expectedVersion ||
+        current.claim ||
+        current.split ||
+        current.mergedInto
+      )
         return false;
       this.graphs.set(key, clone(graph));
       return true;
@@ -80,28 +86,42 @@ export class MemoryGraphStore implements GraphStore {
     graphId: string,
     expectedVersion: number,
     targetGraphId: string,
+    keep: readonly string[],
   ): Promise<boolean> {
     return this.update(sandbox, graphId, (graph) =>
-      graph.version === expectedVersion && !graph.claim && !graph.mergedInto
-        ? { ...graph, claim: targetGraphId, version: graph.version + 1 }
+      graph.version === expectedVersion && !graph.claim && !graph.split && !graph.mergedInto
+        ? { ...graph, claim: targetGraphId, keep: [...keep], version: graph.version + 1 }
         : undefined,
     );
   }
 
   finishMerge(sandbox: string, graphId: string, claim: string, mergedInto: string): Promise<boolean> {
-    return this.update(sandbox, graphId, ({ claim: current, ...graph }) =>
-      current === claim ? { ...graph, mergedInto } : undefined,
+    return this.update(sandbox, graphId, ({ claim: current, graphId: id, createdAt, version }) =>
+      current === claim
+        ? { graphId: id, createdAt, version, members: {}, links: {}, evictions: [], absorbed: [], mergedInto }
+        : undefined,
     );
   }
 
   releaseClaim(sandbox: string, graphId: string, claim: string): Promise<boolean> {
-    return this.update(sandbox, graphId, ({ claim: current, ...graph }) =>
+    return this.update(sandbox, graphId, ({ claim: current, keep: _keep, ...graph }) =>
       current === claim ? { ...graph, version: graph.version + 1 } : undefined,
     );
   }
 
-  deleteGraph(sandbox: string, graphId: string): Promise<boolean> {
-    return this.write(() => this.graphs.delete(`${sandbox}#${graphId}`));
+  finishSplit(sandbox: string, graphId: string, splitId: string): Promise<boolean> {
+    return this.update(sandbox, graphId, ({ split, ...graph }) =>
+      split?.id === splitId ? { ...graph, version: graph.version + 1 } : undefined,
+    );
+  }
+
+  deleteGraph(sandbox: string, graphId: string, expectedVersion?: number): Promise<boolean> {
+    return this.write(() => {
+      const key = `${sandbox}#${graphId}`;
+      const current = this.graphs.get(key);
+      if (expectedVersion !== undefined && current?.version !== expectedVersion) return false;
+      return this.graphs.delete(key);
+    });
   }
 
   private update(
