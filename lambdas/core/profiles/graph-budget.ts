@@ -110,26 +110,24 @@ export function fitGraph(
   const excess = Math.max(0, Object.keys(graph.members).length - cap);
   const overCap = evictable.slice(0, excess);
   let fitted = withoutMembers(graph, overCap, at, CAP_EVICTION_REASON);
+  let bytes = itemBytes(fitted);
   const kept = new Set(fitted.evictions.slice(fitted.evictions.length - overCap.length));
-  while (itemBytes(fitted) > MAX_GRAPH_ITEM_BYTES && fitted.evictions.some((record) => !kept.has(record))) {
+  while (bytes > MAX_GRAPH_ITEM_BYTES && fitted.evictions.some((record) => !kept.has(record))) {
     const oldest = fitted.evictions.findIndex((record) => !kept.has(record));
     fitted = { ...fitted, evictions: fitted.evictions.filter((_, index) => index !== oldest) };
+    bytes = itemBytes(fitted);
   }
   const more = [
     ...evictable.slice(overCap.length),
-    ...(force
-      ? evictionOrder(
-          graph,
-          [...protectedKeys].filter((key) => graph.members[key]),
-        )
-      : []),
+    ...(force ? evictionOrder(graph, [...protectedKeys].filter((key) => graph.members[key])) : []),
   ];
   for (const key of more) {
-    if (itemBytes(fitted) <= MAX_GRAPH_ITEM_BYTES) break;
+    if (bytes <= MAX_GRAPH_ITEM_BYTES) break;
     fitted = withoutMembers(fitted, [key], at, SIZE_EVICTION_REASON);
+    bytes = itemBytes(fitted);
   }
   const evicted = Object.keys(original.members)
     .filter((key) => !fitted.members[key])
     .map((key) => original.members[key]!);
-  return { graph: fitted, evicted, fits: itemBytes(fitted) <= MAX_GRAPH_ITEM_BYTES };
+  return { graph: fitted, evicted, fits: bytes <= MAX_GRAPH_ITEM_BYTES };
 }

@@ -126,15 +126,11 @@ export function addToGraph(
   return { ...fitGraph(grown, cap, protectedKeys, at), changed };
 }
 
-/**
- * Absorbs a claimed (frozen) graph into the live root: its members, links, evictions and tombstones. The identities
- * of the record that made the merge (the claim's `keep`) are not evicted, and a merge always fits: it is an intent
- * that others wait on, so it evicts whatever the budget requires.
- */
-export function absorbGraph(root: GraphState, claimed: GraphState, cap: number, at: string): GraphChange {
+/** The root with a claimed (frozen) graph's content copied in: members, links, evictions and tombstones. */
+export function mergedContent(root: GraphState, claimed: GraphState): GraphState {
   const members = { ...root.members };
   for (const [key, member] of Object.entries(claimed.members)) members[key] ??= member;
-  const grown: GraphState = {
+  return {
     ...root,
     version: root.version + 1,
     members,
@@ -142,6 +138,15 @@ export function absorbGraph(root: GraphState, claimed: GraphState, cap: number, 
     evictions: [...root.evictions, ...claimed.evictions].slice(-MAX_EVICTION_RECORDS),
     absorbed: [...new Set([...root.absorbed, claimed.graphId, ...claimed.absorbed])],
   };
+}
+
+/**
+ * Absorbs a claimed graph into the live root. The identities of the record that made the merge (the claim's
+ * `keep`) are not evicted, and a merge always fits: it is an intent that others wait on, so it evicts whatever the
+ * budget requires.
+ */
+export function absorbGraph(root: GraphState, claimed: GraphState, cap: number, at: string): GraphChange {
+  const grown = mergedContent(root, claimed);
   return { ...fitGraph(grown, cap, new Set(claimed.keep ?? []), at, true), changed: true };
 }
 

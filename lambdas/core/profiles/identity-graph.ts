@@ -18,6 +18,7 @@ import {
   compareGraphs,
   emptyGraph,
   memberOf,
+  mergedContent,
   refOf,
   starLinks,
   viewOf,
@@ -97,7 +98,15 @@ interface Settled {
 }
 
 const RETRY = Symbol('retry');
+/** An unlink pass that finished what a crashed one left: the next pass checks again. */
+const REPAIRED = Symbol('repaired');
 type Attempt = Settled | undefined | typeof RETRY;
+
+/** A live root met by an unlink pass, with the batch's identities whose pointers lead to it. */
+interface MetRoot {
+  readonly root: GraphState;
+  readonly pointing: readonly { readonly identity: IdentityRef; readonly token: string }[];
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const backoff = (round: number) =>
@@ -166,18 +175,17 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     for (let round = 0; round < MAX_GRAPH_ATTEMPTS; round += 1) {
       let settled = true;
       let lost = false;
-      const roots = await this.rootsOf(sandbox, unique);
-      await forEachLimited([...roots.values()], PARALLEL_CALLS, async (root) => {
-        const result = await this.unlinkRoot(sandbox, root, batchId);
+      const met = await this.rootsOf(sandbox, unique);
+      await forEachLimited([...met.values()], PARALLEL_CALLS, async ({ root, pointing }) => {
+        const result = await this.unlinkRoot(sandbox, root, pointing, batchId);
         if (result === undefined) return;
         settled = false;
-        if (result === RETRY) {
-          lost = true;
-          return;
+        if (result === RETRY) lost = true;
+        else if (result !== REPAIRED) {
+          outcome.graphs += 1;
+          outcome.removed.push(...result.removed.map(refOf));
+          outcome.split += result.graph.split?.graphs.length ?? 0;
         }
-        outcome.graphs += 1;
-        outcome.removed.push(...result.removed.map(refOf));
-        outcome.split += result.graph.split?.graphs.length ?? 0;
       });
       if (settled) return outcome;
       if (lost) await backoff(round);
@@ -232,6 +240,13 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     const roots = [...new Map([...rootByPointer.values()].map((root) => [root.graphId, root])).values()].sort(
       compareGraphs,
     );
+    for (const root of roots) {
+      const unanchored = this.unanchored(identities, pointers, rootByPointer, root);
+      if (unanchored.length > 0) {
+        await this.detach(sandbox, root, unanchored);
+        return RETRY;
+      }
+    }
     const fresh = identities.filter((identity) => !pointers.has(identityKeyOf(identity)));
     const at = this.timestamp();
     const tokens = new Map([...pointers].map(([key, pointer]) => [key, pointer.token]));
@@ -246,15 +261,7 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     // Checked before the first write, so that a refusal leaves nothing behind (no claim, no pointer).
     const keep = identities.map(identityKeyOf);
     let change = younger.length === 0 ? addToGraph(oldest, members, links, this.cap, at) : undefined;
-    const preview =
-      change ??
-      addToGraph(
-        younger.reduce((root, graph) => absorbGraph(root, { ...graph, keep }, this.cap, at).graph, oldest),
-        members,
-        links,
-        this.cap,
-        at,
-      );
+    const preview = change ?? addToGraph(younger.reduce(mergedContent, oldest), members, links, this.cap, at);
     if (!preview.fits) throw this.tooLarge(sandbox);
 
     const merged: string[] = [];
@@ -297,6 +304,46 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
         evicted: change.evicted.map(refOf),
       },
     };
+  }
+
+  /**
+   * The record's pointers to `root` when the root lists none of the record's identities but holds others: pointers
+   * an interrupted pass created while one of the record's identities was a member, which has left since (a revert
+   * removed it, the cap evicted it). Nothing links them to the root's members any more.
+   */
+  private unanchored(
+    identities: readonly IdentityRef[],
+    pointers: ReadonlyMap<string, GraphPointer>,
+    rootByPointer: ReadonlyMap<string, GraphState>,
+    root: GraphState,
+  ): StoredMember[] {
+    if (Object.keys(root.members).length === 0) return [];
+    const here = identities.filter((identity) => {
+      const pointer = pointers.get(identityKeyOf(identity));
+      return pointer !== undefined && rootByPointer.get(pointer.graphId)?.graphId === root.graphId;
+    });
+    const anchored = here.some(
+      (identity) =>
+        root.members[identityKeyOf(identity)]?.token === pointers.get(identityKeyOf(identity))!.token,
+    );
+    if (anchored) return [];
+    const at = this.timestamp();
+    return here.map((identity) =>
+      memberOf(identity, pointers.get(identityKeyOf(identity))!.token, at, undefined),
+    );
+  }
+
+  /** Moves unanchored pointers out of a root into a graph of their own, through a split intent on the root. */
+  private async detach(sandbox: string, root: GraphState, members: readonly StoredMember[]): Promise<void> {
+    const seed = {
+      graphId: this.newGraphId(),
+      createdAt: this.timestamp(),
+      members: Object.fromEntries(members.map((member) => [identityKeyOf(member), member])),
+      links: {},
+    };
+    const splitting = { ...root, version: root.version + 1, split: { id: randomUUID(), graphs: [seed] } };
+    if (await this.store.putGraph(sandbox, splitting, root.version))
+      await this.finishSplitOf(sandbox, splitting);
   }
 
   private tooLarge(sandbox: string): GraphRefusedError {
@@ -366,47 +413,72 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     return { root: graph, outcome: { graphId, changed: true, merged: [], evicted: [] } };
   }
 
-  /** The live roots of these identities' graphs, by id (helping every claim and split met). */
-  private async rootsOf(
-    sandbox: string,
-    identities: readonly IdentityRef[],
-  ): Promise<Map<string, GraphState>> {
-    const pointers = identities.length > 0 ? await this.store.getPointers(sandbox, identities) : new Map();
-    const graphIds = [...new Set([...pointers.values()].map((pointer: GraphPointer) => pointer.graphId))];
+  /** The live roots of these identities' graphs (helping every claim and split met), with the pointers met. */
+  private async rootsOf(sandbox: string, identities: readonly IdentityRef[]): Promise<Map<string, MetRoot>> {
+    const pointers =
+      identities.length > 0
+        ? await this.store.getPointers(sandbox, identities)
+        : new Map<string, GraphPointer>();
+    const graphIds = [...new Set([...pointers.values()].map((pointer) => pointer.graphId))];
     const roots = new Map<string, GraphState>();
     await forEachLimited(graphIds, PARALLEL_CALLS, async (graphId) => {
       const root = await this.liveRoot(sandbox, graphId);
-      if (root) roots.set(root.graphId, root);
+      if (root) roots.set(graphId, root);
     });
-    return roots;
+    const met = new Map<string, MetRoot>();
+    for (const identity of identities) {
+      const pointer = pointers.get(identityKeyOf(identity));
+      const root = pointer && roots.get(pointer.graphId);
+      if (!pointer || !root) continue;
+      const pointing = met.get(root.graphId)?.pointing ?? [];
+      met.set(root.graphId, { root, pointing: [...pointing, { identity, token: pointer.token }] });
+    }
+    return met;
   }
 
   /**
    * Takes the batch out of one live graph: one conditional write of what remains (with a split intent when it
    * came apart), then the removed identities' pointers, then the split finished — or, when nothing remains, the
-   * graph deleted after its pointers. Undefined when the batch made nothing in it.
+   * graph deleted after its pointers. Undefined when the batch made nothing in it; REPAIRED when it only finished
+   * what a crashed revert left (pointers of removed identities, an emptied graph).
    */
   private async unlinkRoot(
     sandbox: string,
     root: GraphState,
+    pointing: MetRoot['pointing'],
     batchId: string,
-  ): Promise<BatchRemoval | typeof RETRY | undefined> {
+  ): Promise<BatchRemoval | typeof RETRY | typeof REPAIRED | undefined> {
+    const leftovers = pointing.filter(
+      ({ identity, token }) =>
+        !root.members[identityKeyOf(identity)] && wasEvicted(root, identityKeyOf(identity), token),
+    );
+    await Promise.all(
+      leftovers.map(({ identity, token }) => this.store.deletePointer(sandbox, identity, token)),
+    );
+    if (Object.keys(root.members).length === 0 && leftovers.length === pointing.length) {
+      await this.deleteEmptied(sandbox, root);
+      return REPAIRED;
+    }
     const removal = removeBatch(root, batchId, this.timestamp(), {
       graphId: this.newGraphId,
       splitId: () => randomUUID(),
     });
-    if (!removal) return undefined;
+    if (!removal) return leftovers.length > 0 ? REPAIRED : undefined;
     if (!(await this.store.putGraph(sandbox, removal.graph, root.version))) return RETRY;
     await this.deletePointers(sandbox, removal.removed);
-    if (Object.keys(removal.graph.members).length === 0) {
-      // Only if nobody wrote it since (a record may have linked a new identity into it meanwhile).
-      if (await this.store.deleteGraph(sandbox, root.graphId, removal.graph.version)) {
-        await Promise.all(removal.graph.absorbed.map((id) => this.store.deleteGraph(sandbox, id)));
-      }
-    } else if (removal.graph.split) {
-      await this.finishSplitOf(sandbox, removal.graph);
-    }
+    if (Object.keys(removal.graph.members).length === 0) await this.deleteEmptied(sandbox, removal.graph);
+    else if (removal.graph.split) await this.finishSplitOf(sandbox, removal.graph);
     return removal;
+  }
+
+  /**
+   * Deletes a graph a revert emptied, after its pointers (so nothing leads here any more), and its tombstones —
+   * only at the version read: a record may have linked a new identity into it meanwhile.
+   */
+  private async deleteEmptied(sandbox: string, graph: GraphState): Promise<void> {
+    if (await this.store.deleteGraph(sandbox, graph.graphId, graph.version)) {
+      await Promise.all(graph.absorbed.map((id) => this.store.deleteGraph(sandbox, id)));
+    }
   }
 
   private async finishSplitOf(sandbox: string, graph: GraphState): Promise<void> {

@@ -5,7 +5,8 @@
 import type { GraphPointer, GraphState, GraphStore } from '../../../lambdas/core/profiles/graph-store';
 import { identityKeyOf, type IdentityRef } from '../../../lambdas/core/profiles/profile-ports';
 
-const clone = <T>(value: T): T => structuredClone(value);
+/** Graph items are JSON (as DynamoDB stores them); a JSON round trip copies them faster than structuredClone. */
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export class MemoryGraphStore implements GraphStore {
   readonly pointers = new Map<string, GraphPointer>();
