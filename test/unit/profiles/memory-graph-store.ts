@@ -5,8 +5,18 @@
 import type { GraphPointer, GraphState, GraphStore } from '../../../lambdas/core/profiles/graph-store';
 import { identityKeyOf, type IdentityRef } from '../../../lambdas/core/profiles/profile-ports';
 
-/** Graph items are JSON (as DynamoDB stores them); a JSON round trip copies them faster than structuredClone. */
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/**
+ * Stored graphs are frozen instead of copied: the protocol only ever builds new states, so a write it made to an
+ * object it had read or written would throw here instead of passing unnoticed (and copying would dominate the
+ * volume tests' time).
+ */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) frozen(child);
+  }
+  return value;
+}
 
 export class MemoryGraphStore implements GraphStore {
   readonly pointers = new Map<string, GraphPointer>();
@@ -26,7 +36,7 @@ export class MemoryGraphStore implements GraphStore {
 
   getGraph(sandbox: string, graphId: string): Promise<GraphState | undefined> {
     const graph = this.graphs.get(`${sandbox}#${graphId}`);
-    return Promise.resolve(graph && clone(graph));
+    return Promise.resolve(graph);
   }
 
   createPointer(sandbox: string, identity: IdentityRef, pointer: GraphPointer): Promise<boolean> {
@@ -60,7 +70,7 @@ export class MemoryGraphStore implements GraphStore {
     return this.write(() => {
       const key = `${sandbox}#${graph.graphId}`;
       if (this.graphs.has(key)) return false;
-      this.graphs.set(key, clone(graph));
+      this.graphs.set(key, frozen(graph));
       return true;
     });
   }
@@ -77,7 +87,7 @@ export class MemoryGraphStore implements GraphStore {
         current.mergedInto
       )
         return false;
-      this.graphs.set(key, clone(graph));
+      this.graphs.set(key, frozen(graph));
       return true;
     });
   }
@@ -133,9 +143,9 @@ export class MemoryGraphStore implements GraphStore {
     return this.write(() => {
       const key = `${sandbox}#${graphId}`;
       const current = this.graphs.get(key);
-      const updated = current && next(clone(current));
+      const updated = current && next(current);
       if (!updated) return false;
-      this.graphs.set(key, updated);
+      this.graphs.set(key, frozen(updated));
       return true;
     });
   }
