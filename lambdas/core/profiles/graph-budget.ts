@@ -119,7 +119,12 @@ export function fitGraph(
   }
   const more = [
     ...evictable.slice(overCap.length),
-    ...(force ? evictionOrder(graph, [...protectedKeys].filter((key) => graph.members[key])) : []),
+    ...(force
+      ? evictionOrder(
+          graph,
+          [...protectedKeys].filter((key) => graph.members[key]),
+        )
+      : []),
   ];
   for (const key of more) {
     if (bytes <= MAX_GRAPH_ITEM_BYTES) break;

@@ -1,8 +1,9 @@
 /**
  * Taking a reverted batch out of one graph (pure): the batch leaves every link's and member's sources; a link no
  * source holds any more goes, and so does a member no source names and no link holds. What remains may have come
- * apart: the largest component keeps the graph (and so the profile id), every other becomes a new graph through a
- * split intent that identity-graph.ts finishes (docs/identity-graph.md, "Reverting a batch").
+ * apart (`apart`, which a link's write applies too): the largest component keeps the graph (and so the profile id),
+ * every other becomes a new graph through a split intent that identity-graph.ts finishes (docs/identity-graph.md,
+ * "Reverting a batch").
  */
 import { withoutMembers } from './graph-budget';
 import { hasSources, linkSources, memberSources, storedSources, withoutBatch } from './graph-sources';
@@ -78,7 +79,7 @@ export function removeBatch(
   graph: GraphState,
   batchId: string,
   at: string,
-  ids: { readonly graphId: () => string; readonly splitId: () => string },
+  ids: SplitIds,
 ): BatchRemoval | undefined {
   let touched = false;
   const links: Record<string, StoredLink> = {};
@@ -117,21 +118,30 @@ export function removeBatch(
     REVERT_EVICTION_REASON,
   );
   const removed = gone.map((key) => graph.members[key]!);
-  const [keeper, ...others] = components(reduced.members, reduced.links);
-  if (!keeper || others.length === 0) return { graph: reduced, removed };
+  return { graph: apart(reduced, at, ids), removed };
+}
 
+/** Names the graphs and the split that a coming-apart creates. */
+export interface SplitIds {
+  readonly graphId: () => string;
+  readonly splitId: () => string;
+}
+
+/**
+ * The graph as it is when its links connect all its members; otherwise the largest component keeps it and every
+ * other component is written into a split intent, to become a graph of its own.
+ */
+export function apart(graph: GraphState, at: string, ids: SplitIds): GraphState {
+  const [keeper, ...others] = components(graph.members, graph.links);
+  if (!keeper || others.length === 0) return graph;
   const seeds: GraphSeed[] = others.map((keys) => ({
     graphId: ids.graphId(),
     createdAt: at,
-    ...restrictedTo(keys, reduced.members, reduced.links),
+    ...restrictedTo(keys, graph.members, graph.links),
   }));
-  const kept = restrictedTo(keeper, reduced.members, reduced.links);
   return {
-    graph: {
-      ...reduced,
-      ...kept,
-      split: { id: ids.splitId(), graphs: seeds },
-    },
-    removed,
+    ...graph,
+    ...restrictedTo(keeper, graph.members, graph.links),
+    split: { id: ids.splitId(), graphs: seeds },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_GRAPH_ITEM_BYTES } from './graph-budget';
-import { removeBatch, type BatchRemoval } from './graph-split';
+import { apart, removeBatch, type BatchRemoval, type SplitIds } from './graph-split';
 import type { GraphPointer, GraphState, GraphStore, StoredLink, StoredMember } from './graph-store';
 import { finishSplit } from './identity-graph-split';
 import {
@@ -112,6 +112,29 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const backoff = (round: number) =>
   sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round));
 
+const samePointers = (a: ReadonlyMap<string, GraphPointer>, b: ReadonlyMap<string, GraphPointer>): boolean =>
+  a.size === b.size &&
+  [...a].every(
+    ([key, pointer]) => b.get(key)?.graphId === pointer.graphId && b.get(key)?.token === pointer.token,
+  );
+
+/** The roots met, each with the identities whose pointers lead there. */
+function metRoots(
+  identities: readonly IdentityRef[],
+  pointers: ReadonlyMap<string, GraphPointer>,
+  roots: ReadonlyMap<string, GraphState>,
+): Map<string, MetRoot> {
+  const met = new Map<string, MetRoot>();
+  for (const identity of identities) {
+    const pointer = pointers.get(identityKeyOf(identity));
+    const root = pointer && roots.get(pointer.graphId);
+    if (!pointer || !root) continue;
+    const pointing = met.get(root.graphId)?.pointing ?? [];
+    met.set(root.graphId, { root, pointing: [...pointing, { identity, token: pointer.token }] });
+  }
+  return met;
+}
+
 function dedupe(identities: readonly IdentityRef[]): IdentityRef[] {
   const seen = new Map<string, IdentityRef>();
   for (const identity of identities) seen.set(identityKeyOf(identity), refOf(identity));
@@ -123,12 +146,14 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
   private readonly cap: number;
   private readonly now: () => Date;
   private readonly newGraphId: () => string;
+  private readonly splitIds: SplitIds;
 
   constructor(options: IdentityGraphOptions) {
     this.store = options.store;
     this.cap = options.guardrails.maxIdentitiesPerGraph;
     this.now = options.now ?? (() => new Date());
     this.newGraphId = options.newGraphId ?? (() => randomUUID());
+    this.splitIds = { graphId: this.newGraphId, splitId: () => randomUUID() };
   }
 
   async link(sandbox: string, identities: readonly IdentityRef[], source: LinkSource): Promise<LinkOutcome> {
@@ -286,8 +311,12 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     const leading = new Set([target.graphId, ...merged]);
     for (const [graphId, root] of rootByPointer) if (root.graphId === target.graphId) leading.add(graphId);
     if (!(await this.pointersLeadTo(sandbox, target, identities, pointers, leading))) return RETRY;
-    if (change.changed && !(await this.store.putGraph(sandbox, change.graph, target.version))) return RETRY;
+    // A graph stays a connected component of its links: a merge that a revert made pointless meanwhile (the record
+    // no longer connects what its claim joined), a hub the cap evicted, leave parts that split off in this write.
+    const written = change.changed ? apart(change.graph, at, this.splitIds) : change.graph;
+    if (change.changed && !(await this.store.putGraph(sandbox, written, target.version))) return RETRY;
     await this.deletePointers(sandbox, change.evicted);
+    if (written.split) await this.finishSplitOf(sandbox, written);
     await this.compressPointers(
       sandbox,
       identities,
@@ -295,10 +324,12 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
       new Set([target.graphId, ...merged]),
       target.graphId,
     );
+    const [first] = identities.map(identityKeyOf);
+    const seed = written.split?.graphs.find((graph) => graph.members[first!]);
     return {
-      root: change.graph,
+      root: seed ? { ...emptyGraph(seed.graphId, seed.createdAt), ...seed } : written,
       outcome: {
-        graphId: target.graphId,
+        graphId: seed?.graphId ?? target.graphId,
         changed: change.changed || merged.length > 0 || fresh.length > 0,
         merged,
         evicted: change.evicted.map(refOf),
@@ -342,8 +373,25 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
       links: {},
     };
     const splitting = { ...root, version: root.version + 1, split: { id: randomUUID(), graphs: [seed] } };
-    if (await this.store.putGraph(sandbox, splitting, root.version))
+    await this.finishAbsorbed(sandbox, root);
+    if (await this.store.putGraph(sandbox, splitting, root.version)) {
       await this.finishSplitOf(sandbox, splitting);
+    }
+  }
+
+  /**
+   * Turns the graphs the root absorbed but that are still claimed (a helper stopped between the absorb and the
+   * tombstone) into tombstones, before a revert or split moves or deletes pointers: otherwise the last pointers
+   * leading to such a graph could go, leaving its claim where nobody meets it. The root absorbed them, so the root
+   * is where their claims lead (a later merge changes the root's version and the caller's write fails).
+   */
+  private async finishAbsorbed(sandbox: string, root: GraphState): Promise<void> {
+    await forEachLimited(root.absorbed, PARALLEL_CALLS, async (id) => {
+      const absorbed = await this.store.getGraph(sandbox, id);
+      if (absorbed?.claim !== undefined) {
+        await this.store.finishMerge(sandbox, id, absorbed.claim, root.graphId);
+      }
+    });
   }
 
   private tooLarge(sandbox: string): GraphRefusedError {
@@ -413,27 +461,26 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     return { root: graph, outcome: { graphId, changed: true, merged: [], evicted: [] } };
   }
 
-  /** The live roots of these identities' graphs (helping every claim and split met), with the pointers met. */
+  /**
+   * The live roots of these identities' graphs (helping every claim and split met), with the pointers met. The
+   * pointers are read again after the roots, until they no longer change: a split finished on the way moves some
+   * of them, and their part of the graph must be visited too.
+   */
   private async rootsOf(sandbox: string, identities: readonly IdentityRef[]): Promise<Map<string, MetRoot>> {
-    const pointers =
-      identities.length > 0
-        ? await this.store.getPointers(sandbox, identities)
-        : new Map<string, GraphPointer>();
-    const graphIds = [...new Set([...pointers.values()].map((pointer) => pointer.graphId))];
-    const roots = new Map<string, GraphState>();
-    await forEachLimited(graphIds, PARALLEL_CALLS, async (graphId) => {
-      const root = await this.liveRoot(sandbox, graphId);
-      if (root) roots.set(graphId, root);
-    });
-    const met = new Map<string, MetRoot>();
-    for (const identity of identities) {
-      const pointer = pointers.get(identityKeyOf(identity));
-      const root = pointer && roots.get(pointer.graphId);
-      if (!pointer || !root) continue;
-      const pointing = met.get(root.graphId)?.pointing ?? [];
-      met.set(root.graphId, { root, pointing: [...pointing, { identity, token: pointer.token }] });
+    if (identities.length === 0) return new Map();
+    let pointers = await this.store.getPointers(sandbox, identities);
+    for (let round = 0; round < MAX_GRAPH_ATTEMPTS; round += 1) {
+      const graphIds = [...new Set([...pointers.values()].map((pointer) => pointer.graphId))];
+      const roots = new Map<string, GraphState>();
+      await forEachLimited(graphIds, PARALLEL_CALLS, async (graphId) => {
+        const root = await this.liveRoot(sandbox, graphId);
+        if (root) roots.set(graphId, root);
+      });
+      const again = await this.store.getPointers(sandbox, identities);
+      if (samePointers(pointers, again)) return metRoots(identities, pointers, roots);
+      pointers = again;
     }
-    return met;
+    throw new GraphContentionError('unlink', sandbox);
   }
 
   /**
@@ -459,11 +506,9 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
       await this.deleteEmptied(sandbox, root);
       return REPAIRED;
     }
-    const removal = removeBatch(root, batchId, this.timestamp(), {
-      graphId: this.newGraphId,
-      splitId: () => randomUUID(),
-    });
+    const removal = removeBatch(root, batchId, this.timestamp(), this.splitIds);
     if (!removal) return leftovers.length > 0 ? REPAIRED : undefined;
+    await this.finishAbsorbed(sandbox, root);
     if (!(await this.store.putGraph(sandbox, removal.graph, root.version))) return RETRY;
     await this.deletePointers(sandbox, removal.removed);
     if (Object.keys(removal.graph.members).length === 0) await this.deleteEmptied(sandbox, removal.graph);
