@@ -13,20 +13,26 @@ interface Move {
 }
 
 /**
- * Whether the chain from `graphId` (tombstones, claims) ends at `target`. A frozen splitting graph is live, so a
- * chain that ends at it stays there until the split moves the pointer away.
+ * Whether the chain from `graphId` (tombstones, claims) ends at the splitting graph. It is frozen but live, so a
+ * chain that ends at it stays there until the split moves the pointer away. A graph on the way that it absorbed but
+ * whose tombstone was never written (a helper stopped in between) is turned into its tombstone first: once its
+ * last pointers moved on, nobody would meet its claim again.
  */
 async function chainEndsAt(
   store: GraphStore,
   sandbox: string,
   graphId: string,
-  target: string,
+  target: GraphState,
   hops: number,
 ): Promise<boolean> {
   let id: string | undefined = graphId;
   for (let hop = 0; hop < hops && id !== undefined; hop += 1) {
-    if (id === target) return true;
+    if (id === target.graphId) return true;
     const graph = await store.getGraph(sandbox, id);
+    if (graph?.claim !== undefined && target.absorbed.includes(id)) {
+      await store.finishMerge(sandbox, id, graph.claim, target.graphId);
+      return true;
+    }
     id = graph?.mergedInto ?? graph?.claim;
   }
   return false;
@@ -51,7 +57,7 @@ async function movesLeft(
   for (const { member, seed } of entries) {
     const pointer = pointers.get(identityKeyOf(member));
     if (pointer?.token !== member.token || pointer.graphId === seed.graphId) continue;
-    if (await chainEndsAt(store, sandbox, pointer.graphId, graph.graphId, hops)) {
+    if (await chainEndsAt(store, sandbox, pointer.graphId, graph, hops)) {
       moves.push({ member, pointer, seed });
     }
   }

@@ -373,7 +373,6 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
       links: {},
     };
     const splitting = { ...root, version: root.version + 1, split: { id: randomUUID(), graphs: [seed] } };
-    await this.finishAbsorbed(sandbox, root);
     if (await this.store.putGraph(sandbox, splitting, root.version)) {
       await this.finishSplitOf(sandbox, splitting);
     }
@@ -381,9 +380,10 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
 
   /**
    * Turns the graphs the root absorbed but that are still claimed (a helper stopped between the absorb and the
-   * tombstone) into tombstones, before a revert or split moves or deletes pointers: otherwise the last pointers
-   * leading to such a graph could go, leaving its claim where nobody meets it. The root absorbed them, so the root
-   * is where their claims lead (a later merge changes the root's version and the caller's write fails).
+   * tombstone) into tombstones, before a revert deletes pointers: otherwise the last pointers leading to such a
+   * graph could go, leaving its claim where nobody meets it (a split's moves do the same, identity-graph-split.ts).
+   * The root absorbed them, so the root is where their claims lead (a later merge changes the root's version and
+   * the caller's write fails).
    */
   private async finishAbsorbed(sandbox: string, root: GraphState): Promise<void> {
     await forEachLimited(root.absorbed, PARALLEL_CALLS, async (id) => {
@@ -508,7 +508,7 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     }
     const removal = removeBatch(root, batchId, this.timestamp(), this.splitIds);
     if (!removal) return leftovers.length > 0 ? REPAIRED : undefined;
-    await this.finishAbsorbed(sandbox, root);
+    if (removal.removed.length > 0) await this.finishAbsorbed(sandbox, root);
     if (!(await this.store.putGraph(sandbox, removal.graph, root.version))) return RETRY;
     await this.deletePointers(sandbox, removal.removed);
     if (Object.keys(removal.graph.members).length === 0) await this.deleteEmptied(sandbox, removal.graph);
