@@ -13,10 +13,10 @@ interface Move {
 }
 
 /**
- * Whether the chain from `graphId` (tombstones, claims) ends at the splitting graph. It is frozen but live, so a
- * chain that ends at it stays there until the split moves the pointer away. A graph on the way that it absorbed but
- * whose tombstone was never written (a helper stopped in between) is turned into its tombstone first: once its
- * last pointers moved on, nobody would meet its claim again.
+ * Whether the chain from `graphId` (tombstones) ends at the splitting graph. It is frozen but live, so a chain that
+ * ends at it stays there until the split moves the pointer away. A claimed graph on the way leads there only once
+ * the splitting graph absorbed it; its tombstone, never written (a helper stopped in between), is written first:
+ * once its last pointers moved on, nobody would meet its claim again. One it has not absorbed keeps its members.
  */
 async function chainEndsAt(
   store: GraphStore,
@@ -29,11 +29,12 @@ async function chainEndsAt(
   for (let hop = 0; hop < hops && id !== undefined; hop += 1) {
     if (id === target.graphId) return true;
     const graph = await store.getGraph(sandbox, id);
-    if (graph?.claim !== undefined && target.absorbed.includes(id)) {
+    if (graph?.claim !== undefined) {
+      if (!target.absorbed.includes(id)) return false;
       await store.finishMerge(sandbox, id, graph.claim, target.graphId);
       return true;
     }
-    id = graph?.mergedInto ?? graph?.claim;
+    id = graph?.mergedInto;
   }
   return false;
 }

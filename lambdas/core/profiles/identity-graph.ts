@@ -268,7 +268,7 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     for (const root of roots) {
       const unanchored = this.unanchored(identities, pointers, rootByPointer, root);
       if (unanchored.length > 0) {
-        await this.detach(sandbox, root, unanchored);
+        await this.detach(sandbox, root, unanchored, pointers);
         return RETRY;
       }
     }
@@ -364,8 +364,23 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
     );
   }
 
-  /** Moves unanchored pointers out of a root into a graph of their own, through a split intent on the root. */
-  private async detach(sandbox: string, root: GraphState, members: readonly StoredMember[]): Promise<void> {
+  /**
+   * Moves unanchored pointers out of a root into a graph of their own, through a split intent on the root. Only
+   * while they are where this pass read them, read again after the root: a split of the root finished in between
+   * may have moved them already (and its write changed the root's version, which this write is conditional on).
+   */
+  private async detach(
+    sandbox: string,
+    root: GraphState,
+    members: readonly StoredMember[],
+    pointers: ReadonlyMap<string, GraphPointer>,
+  ): Promise<void> {
+    const current = await this.store.getPointers(sandbox, members);
+    const moved = members.some((member) => {
+      const [read, now] = [pointers.get(identityKeyOf(member)), current.get(identityKeyOf(member))];
+      return now?.token !== read?.token || now?.graphId !== read?.graphId;
+    });
+    if (moved) return;
     const seed = {
       graphId: this.newGraphId(),
       createdAt: this.timestamp(),
@@ -417,8 +432,9 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
 
   /**
    * Whether every identity that the target does not list under its pointer's token still has that pointer, on a
-   * graph leading to the target. Read after the target: a split that moved one away, or an eviction that deleted
-   * it, finished before the target was read (a later one changes the target's version, so its write fails).
+   * graph leading to the target, and is not one the target records as evicted or removed (its pointer is a leftover
+   * to delete, not a member to add back). Read after the target: a split that moved one away, or an eviction that
+   * deleted it, finished before the target was read (a later one changes the target's version, so its write fails).
    */
   private async pointersLeadTo(
     sandbox: string,
@@ -433,6 +449,10 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
       return pointer !== undefined && target.members[key]?.token !== pointer.token;
     });
     if (unlisted.length === 0) return true;
+    const evicted = unlisted.some((identity) =>
+      wasEvicted(target, identityKeyOf(identity), pointers.get(identityKeyOf(identity))!.token),
+    );
+    if (evicted) return false;
     const current = await this.store.getPointers(sandbox, unlisted);
     return unlisted.every((identity) => {
       const key = identityKeyOf(identity);
@@ -517,10 +537,14 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
   }
 
   /**
-   * Deletes a graph a revert emptied, after its pointers (so nothing leads here any more), and its tombstones —
-   * only at the version read: a record may have linked a new identity into it meanwhile.
+   * Deletes a graph a revert emptied and its tombstones, after every pointer it records as removed (a crashed
+   * revert may have left some, and nothing would lead to their removal record once the graph is gone) — only at the
+   * version read: a record may have linked a new identity into it meanwhile.
    */
   private async deleteEmptied(sandbox: string, graph: GraphState): Promise<void> {
+    await Promise.all(
+      graph.evictions.map((record) => this.store.deletePointer(sandbox, refOf(record), record.token)),
+    );
     if (await this.store.deleteGraph(sandbox, graph.graphId, graph.version)) {
       await Promise.all(graph.absorbed.map((id) => this.store.deleteGraph(sandbox, id)));
     }
