@@ -542,8 +542,18 @@ export class DynamoIdentityGraph implements IdentityGraph, BatchUnlinking {
    * version read: a record may have linked a new identity into it meanwhile.
    */
   private async deleteEmptied(sandbox: string, graph: GraphState): Promise<void> {
+    const records = graph.evictions.map((record) => ({ identity: refOf(record), token: record.token }));
+    const pointers =
+      records.length > 0
+        ? await this.store.getPointers(
+            sandbox,
+            records.map((record) => record.identity),
+          )
+        : new Map<string, GraphPointer>();
     await Promise.all(
-      graph.evictions.map((record) => this.store.deletePointer(sandbox, refOf(record), record.token)),
+      records
+        .filter(({ identity, token }) => pointers.get(identityKeyOf(identity))?.token === token)
+        .map(({ identity, token }) => this.store.deletePointer(sandbox, identity, token)),
     );
     if (await this.store.deleteGraph(sandbox, graph.graphId, graph.version)) {
       await Promise.all(graph.absorbed.map((id) => this.store.deleteGraph(sandbox, id)));
