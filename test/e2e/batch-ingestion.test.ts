@@ -289,7 +289,8 @@ describe('the life of a file batch on the local runtime', () => {
       ['rep-2', '/new'],
       ['rep-3', '/added'],
     ]);
-    expect(await timeline('rep-old@example.com')).toEqual([]);
+    // rep-old came only through the replaced batch: gone with it.
+    expect(await timeline('rep-old@example.com')).toBe(404);
     expect(await timeline('rep-new@example.com')).toEqual(['rep-3']);
   });
 
