@@ -16,11 +16,15 @@ const GRAPH_SORT_KEY = 'graph';
 const { partitionKey: PK, sortKey: SK } = PROFILES_KEYS;
 /** The item does not exist yet. */
 const ABSENT = { expression: 'attribute_not_exists(#pk)', names: { '#pk': PK } };
-/** The graph is still at `:expected` and neither claimed nor merged away (names for SET #claim / #version too). */
+/** The graph is still at `:expected` and neither claimed, splitting nor merged away (names for SET #claim too). */
 const UNCLAIMED_AT_VERSION = {
-  expression: '#version = :expected AND attribute_not_exists(#claim) AND attribute_not_exists(#mergedInto)',
-  names: { '#version': 'version', '#claim': 'claim', '#mergedInto': 'mergedInto' },
+  expression:
+    '#version = :expected AND attribute_not_exists(#claim) AND attribute_not_exists(#split) AND ' +
+    'attribute_not_exists(#mergedInto)',
+  names: { '#version': 'version', '#claim': 'claim', '#split': 'split', '#mergedInto': 'mergedInto' },
 };
+/** The content a tombstone drops: the root it forwards to holds it, and a tombstone keeps no identity. */
+const CONTENT = ['members', 'links', 'evictions', 'absorbed', 'keep'] as const;
 
 export const identityPartition = (sandbox: string, identity: IdentityRef) =>
   `${sandbox}#identity#${identity.namespace}#${identity.id}`;
@@ -53,6 +57,8 @@ function graphOf(item: Item): GraphState {
   return {
     ...graph,
     ...(item.claim !== undefined ? { claim: item.claim as string } : {}),
+    ...(item.keep !== undefined ? { keep: item.keep as string[] } : {}),
+    ...(item.split !== undefined ? { split: item.split as GraphState['split'] } : {}),
     ...(item.mergedInto !== undefined ? { mergedInto: item.mergedInto as string } : {}),
   };
 }
@@ -149,13 +155,20 @@ export class DynamoGraphStore implements GraphStore {
     graphId: string,
     expectedVersion: number,
     targetGraphId: string,
+    keep: readonly string[],
   ): Promise<boolean> {
     const outcome = await this.items.updateIf(
       graphKey(sandbox, graphId),
-      'SET #claim = :target, #version = :next',
+      'SET #claim = :target, #keep = :keep, #version = :next',
       {
         ...UNCLAIMED_AT_VERSION,
-        values: { ':target': targetGraphId, ':expected': expectedVersion, ':next': expectedVersion + 1 },
+        names: { ...UNCLAIMED_AT_VERSION.names, '#keep': 'keep' },
+        values: {
+          ':target': targetGraphId,
+          ':keep': keep,
+          ':expected': expectedVersion,
+          ':next': expectedVersion + 1,
+        },
       },
       'claimGraph',
     );
@@ -165,10 +178,14 @@ export class DynamoGraphStore implements GraphStore {
   async finishMerge(sandbox: string, graphId: string, claim: string, mergedInto: string): Promise<boolean> {
     const outcome = await this.items.updateIf(
       graphKey(sandbox, graphId),
-      'SET #mergedInto = :root REMOVE #claim',
+      `SET #mergedInto = :root REMOVE #claim, ${CONTENT.map((name) => `#${name}`).join(', ')}`,
       {
         expression: '#claim = :claim',
-        names: { '#claim': 'claim', '#mergedInto': 'mergedInto' },
+        names: {
+          '#claim': 'claim',
+          '#mergedInto': 'mergedInto',
+          ...Object.fromEntries(CONTENT.map((name) => [`#${name}`, name])),
+        },
         values: { ':claim': claim, ':root': mergedInto },
       },
       'finishMerge',
@@ -176,21 +193,55 @@ export class DynamoGraphStore implements GraphStore {
     return outcome.written;
   }
 
-  async releaseClaim(sandbox: string, graphId: string, claim: string): Promise<boolean> {
-    const outcome = await this.items.updateIf(
-      graphKey(sandbox, graphId),
-      'SET #version = #version + :one REMOVE #claim',
-      {
-        expression: '#claim = :claim',
-        names: { '#claim': 'claim', '#version': 'version' },
-        values: { ':claim': claim, ':one': 1 },
-      },
+  releaseClaim(sandbox: string, graphId: string, claim: string): Promise<boolean> {
+    return this.withdraw(
+      sandbox,
+      graphId,
+      { path: ['claim'], value: claim, remove: ['claim', 'keep'] },
       'releaseClaim',
     );
-    return outcome.written;
   }
 
-  async deleteGraph(sandbox: string, graphId: string): Promise<boolean> {
-    return (await this.items.delete(graphKey(sandbox, graphId), 'deleteGraph')) !== undefined;
+  finishSplit(sandbox: string, graphId: string, splitId: string): Promise<boolean> {
+    return this.withdraw(
+      sandbox,
+      graphId,
+      { path: ['split', 'id'], value: splitId, remove: ['split'] },
+      'finishSplit',
+    );
+  }
+
+  async deleteGraph(sandbox: string, graphId: string, expectedVersion?: number): Promise<boolean> {
+    const key = graphKey(sandbox, graphId);
+    if (expectedVersion === undefined) return (await this.items.delete(key, 'deleteGraph')) !== undefined;
+    const condition = {
+      expression: '#version = :expected',
+      names: { '#version': 'version' },
+      values: { ':expected': expectedVersion },
+    };
+    return (await this.items.deleteIf(key, condition, 'deleteGraph')).written;
+  }
+
+  /** Removes an intent (and what goes with it) while the attribute at `path` still holds `value`; bumps the version. */
+  private async withdraw(
+    sandbox: string,
+    graphId: string,
+    intent: { readonly path: readonly string[]; readonly value: string; readonly remove: readonly string[] },
+    operation: string,
+  ): Promise<boolean> {
+    const named = (names: readonly string[]) => names.map((name) => `#${name}`);
+    const outcome = await this.items.updateIf(
+      graphKey(sandbox, graphId),
+      `SET #version = #version + :one REMOVE ${named(intent.remove).join(', ')}`,
+      {
+        expression: `${named(intent.path).join('.')} = :intent`,
+        names: Object.fromEntries(
+          [...new Set(['version', ...intent.path, ...intent.remove])].map((name) => [`#${name}`, name]),
+        ),
+        values: { ':intent': intent.value, ':one': 1 },
+      },
+      operation,
+    );
+    return outcome.written;
   }
 }

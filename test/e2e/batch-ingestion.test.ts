@@ -162,12 +162,10 @@ describe('the life of a file batch on the local runtime', () => {
     expect(reverted.map((view) => view.status)).toEqual(['deleted', 'deleted']);
     expect(await storage.lakeKeys(visitsId, visits.id)).toEqual([]);
     expect(await storage.lakeKeys(membersId, members.id)).toEqual([]);
-    // Identity links stay (docs/profiles.md): the identities still answer, with none of the batch's data.
-    expect(await timeline('rev-a@example.com')).toEqual([]);
-    expect(await timeline('rev-b@example.com')).toEqual([]);
-    const member = await api.profile('CRMID', 'REV-M');
-    expect(member.status).toBe(200);
-    expect((member.body as { attributes: unknown }).attributes).toEqual({});
+    // People who came only through the reverted batches are gone from the graph too (docs/profiles.md).
+    expect(await timeline('rev-a@example.com')).toBe(404);
+    expect(await timeline('rev-b@example.com')).toBe(404);
+    expectProblem(await api.profile('CRMID', 'REV-M'), 404, 'not-found');
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ id: visits.id, status: 'deleted' });
     expect((await api.batch(visits.id)).status).toBe('deleted');
@@ -303,7 +301,8 @@ describe('the life of a file batch on the local runtime', () => {
       ['rep-2', '/new'],
       ['rep-3', '/added'],
     ]);
-    expect(await timeline('rep-old@example.com')).toEqual([]);
+    // rep-old came only through the replaced batch: gone with it.
+    expect(await timeline('rep-old@example.com')).toBe(404);
     expect(await timeline('rep-new@example.com')).toEqual(['rep-3']);
   });
 

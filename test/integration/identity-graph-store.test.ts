@@ -62,8 +62,9 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
     const again = await store.createGraph('prod', graph);
     const put = await store.putGraph('prod', next, 0);
     const stalePut = await store.putGraph('prod', next, 0);
-    const staleClaim = await store.claimGraph('prod', 'g1', 0, 'g0');
-    const claimed = await store.claimGraph('prod', 'g1', 1, 'g0');
+    const staleClaim = await store.claimGraph('prod', 'g1', 0, 'g0', []);
+    const claimed = await store.claimGraph('prod', 'g1', 1, 'g0', ['Email#a']);
+    const whileClaimed = await store.getGraph('prod', 'g1');
     const putWhileClaimed = await store.putGraph('prod', { ...next, version: 3 }, 2);
     const wrongFinish = await store.finishMerge('prod', 'g1', 'gX', 'g0');
     const finished = await store.finishMerge('prod', 'g1', 'g0', 'g0');
@@ -83,7 +84,9 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
       wrongFinish,
       finished,
     ]).toEqual([true, false, true, false, false, true, false, false, true]);
-    expect(tombstone).toEqual({ ...next, version: 2, mergedInto: 'g0' });
+    expect(whileClaimed).toMatchObject({ claim: 'g0', keep: ['Email#a'], members: next.members });
+    // The tombstone keeps no identity: the root it forwards to holds its content.
+    expect(tombstone).toEqual({ ...graph, version: 2, mergedInto: 'g0' });
     expect([removed, removedAgain]).toEqual([true, false]);
   });
 
@@ -91,7 +94,7 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
     // Prepare
     const store = new DynamoGraphStore(profiles.documents, TABLE);
     await store.createGraph('prod', emptyGraph('g5', '2024-01-01T00:00:00.000Z'));
-    await store.claimGraph('prod', 'g5', 0, 'g4');
+    await store.claimGraph('prod', 'g5', 0, 'g4', ['Email#a']);
 
     // Act
     const released = await store.releaseClaim('prod', 'g5', 'g4');
@@ -100,6 +103,36 @@ describe('DynamoGraphStore against the DynamoDB emulator', () => {
     // Assess
     expect(released).toBe(true);
     expect(graph).toEqual({ ...emptyGraph('g5', '2024-01-01T00:00:00.000Z'), version: 2 });
+  });
+
+  it('freezes a splitting graph until its split is finished, and deletes at a version only', async () => {
+    // Prepare
+    const store = new DynamoGraphStore(profiles.documents, TABLE);
+    const graph = emptyGraph('g7', '2024-01-01T00:00:00.000Z');
+    const seed = { graphId: 'g8', createdAt: graph.createdAt, members: {}, links: {} };
+    await store.createGraph('prod', graph);
+    const splitting = { ...graph, version: 1, split: { id: 's1', graphs: [seed] } };
+
+    // Act
+    const split = await store.putGraph('prod', splitting, 0);
+    const stored = await store.getGraph('prod', 'g7');
+    const putWhileSplitting = await store.putGraph('prod', { ...graph, version: 2 }, 1);
+    const claimWhileSplitting = await store.claimGraph('prod', 'g7', 1, 'g0', []);
+    const wrongFinish = await store.finishSplit('prod', 'g7', 's0');
+    const finished = await store.finishSplit('prod', 'g7', 's1');
+    const staleDelete = await store.deleteGraph('prod', 'g7', 1);
+    const deleted = await store.deleteGraph('prod', 'g7', 2);
+
+    // Assess
+    expect(stored).toEqual(splitting);
+    expect([split, putWhileSplitting, claimWhileSplitting, wrongFinish, finished]).toEqual([
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
+    expect([staleDelete, deleted]).toEqual([false, true]);
   });
 
   it('runs the protocol end to end and leaves nothing after a removal', async () => {

@@ -45,7 +45,7 @@ describe('reverting a batch from profiles in DynamoDB', () => {
   });
   afterAll(() => profiles.stop());
 
-  it('removes what the batch still holds, keeps newer writes and links, removes nothing twice, and lets a replay store it again', async () => {
+  it('removes what the batch still holds and the links only it made, keeps newer writes and links, removes nothing twice, and lets a replay store it again', async () => {
     // Prepare
     const graph = new DynamoIdentityGraph({
       store: new DynamoGraphStore(profiles.documents, TABLE),
@@ -109,7 +109,7 @@ describe('reverting a batch from profiles in DynamoDB', () => {
     const reverted = await revertA();
     const after = { tiers: await tiers(), events: await eventIds() };
     const scan = await profiles.documents.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
-    const annGraph = await graph.resolve(SANDBOX, ANN);
+    const graphs = { ann: await graph.resolve(SANDBOX, ANN), bob: await graph.resolve(SANDBOX, BOB) };
     const revertedAgain = await revertA();
     await apply(CRM, profileSchema, 'A', A_RECORDS);
     await apply(WEB, EVENT_SCHEMA, 'A', A_EVENTS);
@@ -129,10 +129,12 @@ describe('reverting a batch from profiles in DynamoDB', () => {
     const fragmentItems = (scan.Items ?? []).filter((item) => String(item.pk).includes('#fragment#'));
     expect(fragmentItems.map((item) => String(item.pk))).toEqual([`${SANDBOX}#fragment#Email#bob@b.co`]);
     expect(scan.Items?.some((item) => item.deleted === true)).toBe(false);
-    // The links batch A made stay in the graph.
-    expect(annGraph?.members.map((member) => member.identity)).toEqual(
-      expect.arrayContaining([ANN, { namespace: 'CRMID', id: 'C1' }]),
+    // Ann came only through batch A: gone from the graph too. Bob keeps the link batch B made as well.
+    expect(graphs.ann).toBeUndefined();
+    expect(graphs.bob?.members.map((member) => member.identity)).toEqual(
+      expect.arrayContaining([BOB, { namespace: 'CRMID', id: 'C2' }]),
     );
+    expect(graphs.bob?.links.map((link) => link.source.batchId)).toEqual(['B']);
     expect(revertedAgain).toEqual({
       profiles: { eventsRemoved: 0, fragmentsRemoved: 0, skipped: 1 },
       events: { eventsRemoved: 0, fragmentsRemoved: 0, skipped: 0 },

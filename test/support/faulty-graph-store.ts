@@ -1,6 +1,7 @@
 /**
  * Wraps a GraphStore so that writes fail the way a crashing writer does: the write is not made (crash before) or
- * is made but the caller never learns it (crash after). Reads pass through.
+ * is made but the caller never learns it (crash after). Reads pass through. Also a wrapper that delays every call
+ * by a few turns of the event loop, so that concurrent writers on the in-memory store interleave differently.
  */
 import type { GraphStore } from '../../lambdas/core/profiles/graph-store';
 
@@ -40,6 +41,7 @@ const WRITES = [
   'claimGraph',
   'finishMerge',
   'releaseClaim',
+  'finishSplit',
   'deleteGraph',
 ] as const satisfies readonly (keyof GraphStore)[];
 
@@ -59,4 +61,20 @@ export function faultyGraphStore(store: GraphStore, plan: CrashPlan): GraphStore
     };
   }
   return faulty;
+}
+
+/** Every call waits up to `MAX_JITTER_TURNS` turns of the event loop first, as many as `random` says. */
+const MAX_JITTER_TURNS = 2;
+
+export function jitteredGraphStore(store: GraphStore, random: () => number): GraphStore {
+  const jittered = {} as Record<string, unknown>;
+  for (const name of ['getPointers', 'getGraph', ...WRITES] as const) {
+    const call = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
+    jittered[name] = async (...args: unknown[]) => {
+      const turns = Math.floor(random() * (MAX_JITTER_TURNS + 1));
+      for (let turn = 0; turn < turns; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      return call(...args);
+    };
+  }
+  return jittered as unknown as GraphStore;
 }

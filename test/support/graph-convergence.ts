@@ -34,11 +34,14 @@ export const memberKeys = (view: GraphView | undefined): string[] =>
 
 /**
  * Problems in a settled state (empty when none): every identity resolves to a graph whose members are the
- * identities resolving to it, every live graph has members, and no merge is left pending.
+ * identities resolving to it, every live graph has members, and no merge or split is left pending. With
+ * `emptyUnreachable`, a live graph without members that nothing resolves to is allowed: what a revert that crashed
+ * between deleting an emptied graph's pointers and the graph leaves (docs/identity-graph.md, known limits).
  */
 export function settledProblems(
   resolved: ReadonlyMap<string, GraphView | undefined>,
   graphs: readonly GraphState[],
+  options: { readonly emptyUnreachable?: 'allowed' } = {},
 ) {
   const problems: string[] = [];
   const resolvingTo = new Map<string, string[]>();
@@ -52,10 +55,12 @@ export function settledProblems(
   }
   for (const graph of graphs) {
     if (graph.claim !== undefined) problems.push(`graph ${graph.graphId} has a pending claim`);
+    if (graph.split !== undefined) problems.push(`graph ${graph.graphId} has a pending split`);
     if (graph.claim !== undefined || graph.mergedInto !== undefined) continue;
     const listed = Object.keys(graph.members).sort();
     const pointing = (resolvingTo.get(graph.graphId) ?? []).sort();
-    if (listed.length === 0) problems.push(`live graph ${graph.graphId} has no members`);
+    const garbage = options.emptyUnreachable === 'allowed' && pointing.length === 0;
+    if (listed.length === 0 && !garbage) problems.push(`live graph ${graph.graphId} has no members`);
     if (JSON.stringify(listed) !== JSON.stringify(pointing)) {
       problems.push(
         `graph ${graph.graphId} lists ${listed.join(',')} but ${pointing.join(',')} resolve to it`,

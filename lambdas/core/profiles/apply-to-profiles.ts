@@ -148,7 +148,7 @@ const REFUSAL_CODES = {
 /** The result of an item the store failed on: not retryable when the store refused what it makes. */
 const storeFailure = (index: number, error: unknown): ApplyResult =>
   error instanceof StoreRefusal
-    ? failed(index, REFUSAL_CODES[error.kind], error.message)
+    ? failed(index, error.code ?? REFUSAL_CODES[error.kind], error.message)
     : failed(index, APPLY_CODES.storeError, reasonOf(error));
 
 const describe = (problems: readonly Violation[]) =>

@@ -1,17 +1,12 @@
 /**
- * Pure state transitions of the identity graph protocol: ordering graphs, adding members and links, absorbing a
- * claimed graph, and the identity cap. No I/O here; identity-graph.ts decides when each result is written.
+ * Pure state transitions of the identity graph protocol: ordering graphs, adding members and links with their
+ * sources, absorbing a claimed graph (the cap and size budget are graph-budget.ts, a revert's split graph-split.ts).
+ * No I/O here; identity-graph.ts decides when each result is written.
  */
-import type { GraphState, StoredEviction, StoredLink, StoredMember } from './graph-store';
+import { fitGraph, MAX_EVICTION_RECORDS } from './graph-budget';
+import { linkSources, memberSources, sourcesOf, storedSources, withSource } from './graph-sources';
+import type { GraphState, StoredLink, StoredMember } from './graph-store';
 import { identityKeyOf, type GraphView, type IdentityRef, type LinkSource } from './profile-ports';
-
-export const CAP_EVICTION_REASON = 'graph-cap';
-
-/**
- * Eviction records a graph keeps (newest last). They explain the graph and let a reader recognise a pointer whose
- * deletion after an eviction was interrupted; the bound keeps the graph item far below DynamoDB's 400 KB limit.
- */
-export const MAX_EVICTION_RECORDS = 100;
 
 export const refOf = (entry: { namespace: string; id: string }): IdentityRef => ({
   namespace: entry.namespace,
@@ -39,10 +34,32 @@ export function starLinks(
   const [hub, ...rest] = identities;
   const links: Record<string, StoredLink> = {};
   if (!hub) return links;
+  const sources = storedSources(sourcesOf(source));
   for (const other of rest) {
-    links[linkKeyOf(hub, other, source.datasetId)] = { from: refOf(hub), to: refOf(other), source };
+    links[linkKeyOf(hub, other, source.datasetId)] = {
+      from: refOf(hub),
+      to: refOf(other),
+      source,
+      ...sources,
+    };
   }
   return links;
+}
+
+/** A member as a record (with its source) or a repair (without: its record adds the source when it comes again). */
+export function memberOf(
+  identity: IdentityRef,
+  token: string,
+  addedAt: string,
+  source: LinkSource | undefined,
+): StoredMember {
+  return {
+    namespace: identity.namespace,
+    id: identity.id,
+    addedAt,
+    token,
+    ...storedSources(sourcesOf(source)),
+  };
 }
 
 export function emptyGraph(graphId: string, createdAt: string): GraphState {
@@ -52,64 +69,30 @@ export function emptyGraph(graphId: string, createdAt: string): GraphState {
 export interface GraphChange {
   readonly graph: GraphState;
   readonly changed: boolean;
-  /** Members removed by the cap, whose pointers must be deleted (conditional on their tokens) after the write. */
+  /** Members removed by the cap or the size budget, whose pointers must be deleted (token-conditional) after it. */
   readonly evicted: readonly StoredMember[];
+  /** False when the graph cannot hold the change within MAX_GRAPH_ITEM_BYTES: nothing may be written. */
+  readonly fits: boolean;
+}
+
+/** A member or link with the sources of another added; the same object when that adds nothing. */
+function mergedMember(current: StoredMember, added: StoredMember): StoredMember {
+  const before = memberSources(current);
+  const sources = withSource(before, memberSources(added));
+  if (sources === before && current.token === added.token) return current;
+  return { ...current, token: added.token, ...storedSources(sources) };
+}
+
+function mergedLink(current: StoredLink, added: StoredLink): StoredLink {
+  const before = linkSources(current);
+  const sources = withSource(before, linkSources(added));
+  return sources === before ? current : { ...current, ...storedSources(sources) };
 }
 
 /**
- * The time that keeps a member in a capped graph: its newest link, or when it joined if it has none. The cap
- * removes the members whose newest link is oldest, i.e. the oldest links go first.
- */
-function lastSeen(graph: GraphState): Map<string, string> {
-  const seen = new Map<string, string>();
-  for (const [key, member] of Object.entries(graph.members)) seen.set(key, member.addedAt);
-  for (const link of Object.values(graph.links)) {
-    for (const end of [identityKeyOf(link.from), identityKeyOf(link.to)]) {
-      const current = seen.get(end);
-      if (current !== undefined && link.source.at > current) seen.set(end, link.source.at);
-    }
-  }
-  return seen;
-}
-
-function applyCap(
-  graph: GraphState,
-  cap: number,
-  protectedKeys: ReadonlySet<string>,
-  at: string,
-): { graph: GraphState; evicted: StoredMember[] } {
-  const excess = Object.keys(graph.members).length - cap;
-  if (excess <= 0) return { graph, evicted: [] };
-  const seen = lastSeen(graph);
-  const victims = Object.keys(graph.members)
-    .filter((key) => !protectedKeys.has(key))
-    .sort((a, b) => {
-      const byTime = (seen.get(a) ?? '').localeCompare(seen.get(b) ?? '');
-      return byTime !== 0 ? byTime : a.localeCompare(b);
-    })
-    .slice(0, excess);
-  const gone = new Set(victims);
-  const members = Object.fromEntries(Object.entries(graph.members).filter(([key]) => !gone.has(key)));
-  const links = Object.fromEntries(
-    Object.entries(graph.links).filter(
-      ([, link]) => !gone.has(identityKeyOf(link.from)) && !gone.has(identityKeyOf(link.to)),
-    ),
-  );
-  const evicted = victims.map((key) => graph.members[key]!);
-  const records: StoredEviction[] = evicted.map((member) => ({
-    namespace: member.namespace,
-    id: member.id,
-    at,
-    reason: CAP_EVICTION_REASON,
-    token: member.token,
-  }));
-  const evictions = [...graph.evictions, ...records].slice(-MAX_EVICTION_RECORDS);
-  return { graph: { ...graph, members, links, evictions }, evicted };
-}
-
-/**
- * Adds members (with their pointer tokens) and links to a live graph, then applies the cap without evicting the
- * identities just linked. `changed` is false when everything was already there: the caller then writes nothing.
+ * Adds members (with their pointer tokens and sources) and links to a live graph, then fits it to the cap and the
+ * size budget without evicting the identities just linked. `changed` is false when everything was already there
+ * (sources included): the caller then writes nothing.
  */
 export function addToGraph(
   graph: GraphState,
@@ -123,27 +106,31 @@ export function addToGraph(
   let changed = false;
   for (const member of members) {
     const key = identityKeyOf(member);
-    if (nextMembers[key]?.token === member.token) continue;
-    nextMembers[key] = { ...member, addedAt: nextMembers[key]?.addedAt ?? member.addedAt };
+    const current = nextMembers[key];
+    const next = current ? mergedMember(current, member) : member;
+    if (next === current) continue;
+    nextMembers[key] = next;
     changed = true;
   }
   for (const [key, link] of Object.entries(links)) {
-    if (nextLinks[key] || !nextMembers[identityKeyOf(link.from)] || !nextMembers[identityKeyOf(link.to)])
-      continue;
-    nextLinks[key] = link;
+    if (!nextMembers[identityKeyOf(link.from)] || !nextMembers[identityKeyOf(link.to)]) continue;
+    const current = nextLinks[key];
+    const next = current ? mergedLink(current, link) : link;
+    if (next === current) continue;
+    nextLinks[key] = next;
     changed = true;
   }
-  if (!changed) return { graph, changed, evicted: [] };
+  if (!changed) return { graph, changed, evicted: [], fits: true };
   const grown = { ...graph, members: nextMembers, links: nextLinks, version: graph.version + 1 };
   const protectedKeys = new Set(members.map((member) => identityKeyOf(member)));
-  return { ...applyCap(grown, cap, protectedKeys, at), changed };
+  return { ...fitGraph(grown, cap, protectedKeys, at), changed };
 }
 
-/** Absorbs a claimed (frozen) graph into the live root: its members, links, evictions and tombstones. */
-export function absorbGraph(root: GraphState, claimed: GraphState, cap: number, at: string): GraphChange {
+/** The root with a claimed (frozen) graph's content copied in: members, links, evictions and tombstones. */
+export function mergedContent(root: GraphState, claimed: GraphState): GraphState {
   const members = { ...root.members };
   for (const [key, member] of Object.entries(claimed.members)) members[key] ??= member;
-  const grown: GraphState = {
+  return {
     ...root,
     version: root.version + 1,
     members,
@@ -151,7 +138,16 @@ export function absorbGraph(root: GraphState, claimed: GraphState, cap: number, 
     evictions: [...root.evictions, ...claimed.evictions].slice(-MAX_EVICTION_RECORDS),
     absorbed: [...new Set([...root.absorbed, claimed.graphId, ...claimed.absorbed])],
   };
-  return { ...applyCap(grown, cap, new Set(), at), changed: true };
+}
+
+/**
+ * Absorbs a claimed graph into the live root. The identities of the record that made the merge (the claim's
+ * `keep`) are not evicted, and a merge always fits: it is an intent that others wait on, so it evicts whatever the
+ * budget requires.
+ */
+export function absorbGraph(root: GraphState, claimed: GraphState, cap: number, at: string): GraphChange {
+  const grown = mergedContent(root, claimed);
+  return { ...fitGraph(grown, cap, new Set(claimed.keep ?? []), at, true), changed: true };
 }
 
 /** True when `token` is the pointer of an identity the graph evicted: the pointer is a leftover to delete. */

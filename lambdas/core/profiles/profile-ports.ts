@@ -72,6 +72,25 @@ export interface GraphRemoval {
   readonly graphs: number;
 }
 
+/** What taking a reverted batch out of the identity graph changed. */
+export interface UnlinkOutcome {
+  /** Graphs written: links or member sources of the batch taken out. */
+  readonly graphs: number;
+  /** Identities that no remaining source named: removed from their graph, with their pointers. */
+  readonly removed: readonly IdentityRef[];
+  /** Graphs created for the parts of a graph that no remaining link connects to the rest. */
+  readonly split: number;
+}
+
+/** The identity graph's side of reverting a file batch. */
+export interface BatchUnlinking {
+  /**
+   * Takes the batch out of the graphs of these identities (those of the batch's records): links and members only
+   * the batch made go, and a graph that no longer hangs together splits into its components. Idempotent.
+   */
+  unlinkBatch(sandbox: string, identities: readonly IdentityRef[], batchId: string): Promise<UnlinkOutcome>;
+}
+
 /** The identity graph: linking under concurrency, lookups, and privacy removal. */
 export interface IdentityGraph {
   /** Links the identities seen together in one record or event (one identity alone still gets a graph). */
@@ -120,6 +139,8 @@ export class StoreRefusal extends Error {
   constructor(
     readonly kind: RefusalKind,
     message: string,
+    /** A more precise code than the kind's, for the record's result (the identity graph's refusals name theirs). */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'StoreRefusal';

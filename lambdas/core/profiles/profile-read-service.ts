@@ -1,7 +1,9 @@
 /**
  * The lookups of the profile API: an identity as a caller names it → its graph → the merged profile, the event
  * timeline or the graph itself. Identities are normalised (and hashed) exactly as the write side stores them, so a
- * caller looks a profile up by the value it sent.
+ * caller looks a profile up by the value it sent. A graph none of whose identities holds a fragment or an event is
+ * no profile (404): that is what is left of a person whose data was reverted or deleted; its graph still answers
+ * while a link explains it.
  */
 import { notFound, unprocessable } from '../../http/problem';
 import { stitches, type MergePolicy, type MergePolicyService } from './merge-policies';
@@ -10,6 +12,7 @@ import { mergeProfile, selectFields } from './profile-read';
 import {
   identityKeyOf,
   type EventPage,
+  type Fragment,
   type GraphEviction,
   type GraphView,
   type IdentityGraph,
@@ -69,15 +72,18 @@ export class ProfileReadService {
     const policy = await this.deps.policies.forLookup(sandbox, options.mergePolicyId);
     const graph = await this.profileGraph(sandbox, entity, policy);
     const fragments = await this.deps.data.fragmentsOf(sandbox, identitiesOf(graph));
+    if (!fragments.some(isLive) && !(await this.hasEvents(sandbox, graph))) throw missing(entity);
     const profile = mergeProfile(graph, fragments, policy);
     return options.fields ? selectFields(profile, options.fields) : profile;
   }
 
   async events(sandbox: string, entity: EntityRef, query: EventQuery): Promise<EventPage> {
-    const { mergePolicyId, ...page } = query;
+    const { mergePolicyId, ...pageQuery } = query;
     const policy = await this.deps.policies.forLookup(sandbox, mergePolicyId);
     const graph = await this.profileGraph(sandbox, entity, policy);
-    return this.deps.data.eventsOf(sandbox, identitiesOf(graph), page);
+    const page = await this.deps.data.eventsOf(sandbox, identitiesOf(graph), pageQuery);
+    if (page.items.length === 0 && !(await this.holdsData(sandbox, graph))) throw missing(entity);
+    return page;
   }
 
   /**
@@ -97,6 +103,7 @@ export class ProfileReadService {
 
   async graph(sandbox: string, entity: EntityRef): Promise<GraphAnswer> {
     const graph = await this.resolve(sandbox, entity);
+    if (graph.links.length === 0 && !(await this.holdsData(sandbox, graph))) throw missing(entity);
     return {
       graphId: graph.graphId,
       nodes: graph.members.map((member) => ({ ...member.identity, addedAt: member.addedAt })),
@@ -116,10 +123,25 @@ export class ProfileReadService {
   ): Promise<{ identity: IdentityRef; graph: GraphView }> {
     const identity = await this.deps.identities.identityOf(sandbox, entity);
     const graph = await this.deps.graph.resolve(sandbox, identity);
-    if (!graph) throw notFound('profile of identity', `${entity.entityIdNS}:${entity.entityId}`);
+    if (!graph) throw missing(entity);
     return { identity, graph };
   }
+
+  private async holdsData(sandbox: string, graph: GraphView): Promise<boolean> {
+    const fragments = await this.deps.data.fragmentsOf(sandbox, identitiesOf(graph));
+    return fragments.some(isLive) || (await this.hasEvents(sandbox, graph));
+  }
+
+  private async hasEvents(sandbox: string, graph: GraphView): Promise<boolean> {
+    return (await this.deps.data.eventsOf(sandbox, identitiesOf(graph), { limit: 1 })).items.length > 0;
+  }
 }
+
+/** A delete tombstone is no data: it only keeps an older record from coming back. */
+const isLive = (fragment: Fragment): boolean => fragment.deleted !== true;
+
+const missing = (entity: EntityRef) =>
+  notFound('profile of identity', `${entity.entityIdNS}:${entity.entityId}`);
 
 /** Reading a graph beyond the cap would merge more than the guardrail allows; the caller learns why. */
 function withinCap(sandbox: string, graph: GraphView, cap: number): GraphView {

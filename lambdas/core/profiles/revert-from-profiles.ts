@@ -7,7 +7,8 @@
  *  - an event is deleted when its stored source is the batch (an event first delivered by another batch stays);
  *  - a fragment is deleted when its stored source is the batch — a later write from another batch or a stream won
  *    last-writer-wins and stays — and no tombstone is left, so a replay can store the same data again;
- *  - identity links stay: the graph keeps links as unions with their sources, and unlinking is out of scope.
+ *  - then the batch is taken out of the identity graphs of the records' identities: links and identities that only
+ *    this batch made go, and a graph that no longer hangs together splits (docs/identity-graph.md).
  * Every delete is conditional on the stored source, so a concurrent newer write is never deleted and a second
  * revert deletes nothing.
  */
@@ -15,10 +16,11 @@ import { isObject, keyOfRecord, type ApplyDeps, type ApplyInput } from './apply-
 import { eventIdProblem, type EventRemovals } from './events';
 import type { FragmentRemovals } from './fragments';
 import { forEachLimited, PARALLEL_CALLS } from './parallel-calls';
-import { identityKeyOf, type IdentityRef } from './profile-ports';
+import { identityKeyOf, type BatchUnlinking, type IdentityRef } from './profile-ports';
 
 export interface RevertDeps extends Pick<ApplyDeps, 'guardrails' | 'normalizer'> {
   readonly data: FragmentRemovals & EventRemovals;
+  readonly graph: BatchUnlinking;
 }
 
 export interface RevertInput {
@@ -41,6 +43,8 @@ export interface RevertOutcome {
 interface Target {
   readonly identity: IdentityRef;
   readonly eventId?: string;
+  /** Every identity of the record: the batch linked them. */
+  readonly linked: readonly IdentityRef[];
 }
 
 const NOTHING: RevertOutcome = { eventsRemoved: 0, fragmentsRemoved: 0, skipped: 0 };
@@ -50,8 +54,11 @@ function targetOf(deps: RevertDeps, input: RevertInput, record: unknown): Target
   if (!isObject(record)) return undefined;
   const keyed = keyOfRecord(deps, input.schema, record);
   if ('code' in keyed) return undefined;
-  if (input.schema.class !== 'event') return { identity: keyed.primary };
-  return eventIdProblem(record._id) ? undefined : { identity: keyed.primary, eventId: record._id as string };
+  const linked = keyed.identities;
+  if (input.schema.class !== 'event') return { identity: keyed.primary, linked };
+  return eventIdProblem(record._id)
+    ? undefined
+    : { identity: keyed.primary, eventId: record._id as string, linked };
 }
 
 export async function revertFromProfiles(deps: RevertDeps, input: RevertInput): Promise<RevertOutcome> {
@@ -84,6 +91,9 @@ export async function revertFromProfiles(deps: RevertDeps, input: RevertInput): 
     }
   });
   if (failure) throw failure.error;
+  // After the data: a crash in between leaves links that the revert, run again, takes out.
+  const linked = [...targets.values()].flatMap((target) => target.linked);
+  await deps.graph.unlinkBatch(sandbox, linked, batchId);
   const isEvent = schema.class === 'event';
   return { eventsRemoved: isEvent ? removed : 0, fragmentsRemoved: isEvent ? 0 : removed, skipped };
 }

@@ -5,6 +5,7 @@
  */
 import type { EventWrites } from '../../../lambdas/core/profiles/events';
 import type { FragmentWrites, StoredFragment, WriteResult } from '../../../lambdas/core/profiles/fragments';
+import { GRAPH_REFUSAL_CODES, GraphRefusedError } from '../../../lambdas/core/profiles/identity-graph';
 import type {
   GraphRemoval,
   GraphView,
@@ -23,10 +24,15 @@ export class MemoryGraph implements IdentityGraph {
   private readonly pairs = new Set<string>();
   private nextId = 1;
   failOn?: string;
+  /** A record linking this identity is refused for good, as the real graph refuses one its item cannot hold. */
+  refuseOn?: string;
 
   async link(_sandbox: string, identities: readonly IdentityRef[], source: LinkSource): Promise<LinkOutcome> {
     const keys = identities.map(identityKeyOf);
     if (this.failOn && keys.includes(this.failOn)) throw new Error('graph unavailable');
+    if (this.refuseOn && keys.includes(this.refuseOn)) {
+      throw new GraphRefusedError(GRAPH_REFUSAL_CODES.tooLarge, 'the graph item cannot hold the record');
+    }
     const graphs = [...new Set(keys.map((key) => this.graphOf.get(key)).filter((id) => id !== undefined))];
     const graphId = graphs[0] ?? `g${this.nextId++}`;
     const newPairs = keys

@@ -425,6 +425,29 @@ describe('applying records the profile store cannot hold', () => {
     expect(attributes).toContainEqual({ email: 'b@b.co', tier: 'silver' });
   });
 
+  it('fails a record the identity graph refuses for good without retry, and applies the record after it', async () => {
+    // Prepare
+    const { data, graph, apply } = setup();
+    graph.refuseOn = 'Email#hub@b.co';
+
+    // Act
+    const outcome = await apply([record({ email: 'hub@b.co' }), record({ email: 'next@b.co' })]);
+
+    // Assess
+    expect(outcome.results).toEqual([
+      {
+        index: 0,
+        status: 'failed',
+        code: 'profile-graph-too-large',
+        reason: 'the graph item cannot hold the record',
+      },
+      { index: 1, status: 'applied' },
+    ]);
+    expect([...data.fragments.values()].map((fragment) => fragment.attributes)).toEqual([
+      { email: 'next@b.co' },
+    ]);
+  });
+
   it('stores the fragment without its pending merges when the store cannot hold them', async () => {
     // Prepare
     const { data, apply } = setup();

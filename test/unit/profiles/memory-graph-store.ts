@@ -5,7 +5,18 @@
 import type { GraphPointer, GraphState, GraphStore } from '../../../lambdas/core/profiles/graph-store';
 import { identityKeyOf, type IdentityRef } from '../../../lambdas/core/profiles/profile-ports';
 
-const clone = <T>(value: T): T => structuredClone(value);
+/**
+ * Stored graphs are frozen instead of copied: the protocol only ever builds new states, so a write it made to an
+ * object it had read or written would throw here instead of passing unnoticed (and copying would dominate the
+ * volume tests' time).
+ */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) frozen(child);
+  }
+  return value;
+}
 
 export class MemoryGraphStore implements GraphStore {
   readonly pointers = new Map<string, GraphPointer>();
@@ -25,7 +36,7 @@ export class MemoryGraphStore implements GraphStore {
 
   getGraph(sandbox: string, graphId: string): Promise<GraphState | undefined> {
     const graph = this.graphs.get(`${sandbox}#${graphId}`);
-    return Promise.resolve(graph && clone(graph));
+    return Promise.resolve(graph);
   }
 
   createPointer(sandbox: string, identity: IdentityRef, pointer: GraphPointer): Promise<boolean> {
@@ -59,7 +70,7 @@ export class MemoryGraphStore implements GraphStore {
     return this.write(() => {
       const key = `${sandbox}#${graph.graphId}`;
       if (this.graphs.has(key)) return false;
-      this.graphs.set(key, clone(graph));
+      this.graphs.set(key, frozen(graph));
       return true;
     });
   }
@@ -68,9 +79,15 @@ export class MemoryGraphStore implements GraphStore {
     return this.write(() => {
       const key = `${sandbox}#${graph.graphId}`;
       const current = this.graphs.get(key);
-      if (!current || current.version !== expectedVersion || current.claim || current.mergedInto)
+      if (
+        !current ||
+        current.version !== expectedVersion ||
+        current.claim ||
+        current.split ||
+        current.mergedInto
+      )
         return false;
-      this.graphs.set(key, clone(graph));
+      this.graphs.set(key, frozen(graph));
       return true;
     });
   }
@@ -80,28 +97,42 @@ export class MemoryGraphStore implements GraphStore {
     graphId: string,
     expectedVersion: number,
     targetGraphId: string,
+    keep: readonly string[],
   ): Promise<boolean> {
     return this.update(sandbox, graphId, (graph) =>
-      graph.version === expectedVersion && !graph.claim && !graph.mergedInto
-        ? { ...graph, claim: targetGraphId, version: graph.version + 1 }
+      graph.version === expectedVersion && !graph.claim && !graph.split && !graph.mergedInto
+        ? { ...graph, claim: targetGraphId, keep: [...keep], version: graph.version + 1 }
         : undefined,
     );
   }
 
   finishMerge(sandbox: string, graphId: string, claim: string, mergedInto: string): Promise<boolean> {
-    return this.update(sandbox, graphId, ({ claim: current, ...graph }) =>
-      current === claim ? { ...graph, mergedInto } : undefined,
+    return this.update(sandbox, graphId, ({ claim: current, graphId: id, createdAt, version }) =>
+      current === claim
+        ? { graphId: id, createdAt, version, members: {}, links: {}, evictions: [], absorbed: [], mergedInto }
+        : undefined,
     );
   }
 
   releaseClaim(sandbox: string, graphId: string, claim: string): Promise<boolean> {
-    return this.update(sandbox, graphId, ({ claim: current, ...graph }) =>
+    return this.update(sandbox, graphId, ({ claim: current, keep: _keep, ...graph }) =>
       current === claim ? { ...graph, version: graph.version + 1 } : undefined,
     );
   }
 
-  deleteGraph(sandbox: string, graphId: string): Promise<boolean> {
-    return this.write(() => this.graphs.delete(`${sandbox}#${graphId}`));
+  finishSplit(sandbox: string, graphId: string, splitId: string): Promise<boolean> {
+    return this.update(sandbox, graphId, ({ split, ...graph }) =>
+      split?.id === splitId ? { ...graph, version: graph.version + 1 } : undefined,
+    );
+  }
+
+  deleteGraph(sandbox: string, graphId: string, expectedVersion?: number): Promise<boolean> {
+    return this.write(() => {
+      const key = `${sandbox}#${graphId}`;
+      const current = this.graphs.get(key);
+      if (expectedVersion !== undefined && current?.version !== expectedVersion) return false;
+      return this.graphs.delete(key);
+    });
   }
 
   private update(
@@ -112,9 +143,9 @@ export class MemoryGraphStore implements GraphStore {
     return this.write(() => {
       const key = `${sandbox}#${graphId}`;
       const current = this.graphs.get(key);
-      const updated = current && next(clone(current));
+      const updated = current && next(current);
       if (!updated) return false;
-      this.graphs.set(key, updated);
+      this.graphs.set(key, frozen(updated));
       return true;
     });
   }

@@ -227,7 +227,11 @@ describe('selectFields', () => {
 
 describe('ProfileReadService', () => {
   const build = (
-    options: { cap?: number; graphs?: ReturnType<typeof graphOf>[]; events?: ProfileEvent[] } = {},
+    options: {
+      cap?: number;
+      graphs?: ReturnType<typeof graphOf>[];
+      events?: ConstructorParameters<typeof MemoryProfileData>[1];
+    } = {},
   ) => {
     const policyStore = new MemoryMergePolicyStore();
     const policies = new MergePolicyService({ store: policyStore, datasets: new KnownDatasets(['ds-crm']) });
@@ -244,7 +248,13 @@ describe('ProfileReadService', () => {
     const reads = new ProfileReadService({
       identities,
       graph: new FixedGraph(options.graphs ?? [GRAPH]),
-      data: new MemoryProfileData(FRAGMENTS, options.events),
+      data: new MemoryProfileData(
+        [
+          ...FRAGMENTS,
+          fragment('ds-crm', email('gone@example.com'), '2024-01-01T00:00:00.000Z', {}, { deleted: true }),
+        ],
+        options.events ?? [],
+      ),
       policies,
       maxIdentitiesPerGraph: options.cap ?? DEFAULT_PROFILE_GUARDRAILS.maxIdentitiesPerGraph,
     });
@@ -373,5 +383,41 @@ describe('ProfileReadService', () => {
       links: [{ from: ALICE, to: ALICE_CRM, source: { datasetId: 'ds-link', at: GRAPH.createdAt } }],
       evictions: [],
     });
+  });
+
+  it('answers 404 for an identity whose graph holds no fragment, no event and no link, and 200 once it holds one', async () => {
+    // Prepare: what a revert leaves of a person (a lone identity), and one whose only record was deleted
+    const [shell, deleted, visitor] = ['shell', 'gone', 'visitor'].map((name) =>
+      email(`${name}@example.com`),
+    );
+    const graphs = [GRAPH, graphOf('g-2', [shell!]), graphOf('g-3', [deleted!]), graphOf('g-4', [visitor!])];
+    const visit = {
+      datasetId: 'ds-web',
+      identity: visitor!,
+      eventId: 'v1',
+      timestamp: '2024-05-01T00:00:00.000Z',
+      body: {},
+      source: { datasetId: 'ds-web', at: '2024-05-01T00:00:00.000Z' },
+    };
+    const { reads } = build({ graphs, events: [visit] });
+    const entity = (name: string) => ({ entityId: `${name}@example.com`, entityIdNS: 'Email' });
+
+    // Act
+    const answers = await Promise.all(
+      ['shell', 'gone'].flatMap((name) => [
+        problemOf(reads.profile(SANDBOX, entity(name))),
+        problemOf(reads.events(SANDBOX, entity(name), { limit: 10 })),
+        problemOf(reads.graph(SANDBOX, entity(name))),
+      ]),
+    );
+    const profile = await reads.profile(SANDBOX, entity('visitor'));
+    const graph = await reads.graph(SANDBOX, entity('visitor'));
+
+    // Assess
+    expect(answers.map((problem) => [problem.status, problem.code])).toEqual(
+      Array(6).fill([404, 'not-found']),
+    );
+    expect(profile.attributes).toEqual({});
+    expect(graph.nodes).toHaveLength(1);
   });
 });

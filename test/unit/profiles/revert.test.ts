@@ -5,18 +5,33 @@ import {
   type ApplyItem,
 } from '../../../lambdas/core/profiles/apply-to-profiles';
 import type { UpsertOperation } from '../../../lambdas/core/profiles/fragments';
+import { DynamoIdentityGraph } from '../../../lambdas/core/profiles/identity-graph';
 import { IdentityNormalizer } from '../../../lambdas/core/profiles/identity-normalizer';
-import { DEFAULT_PROFILE_GUARDRAILS, type Fragment } from '../../../lambdas/core/profiles/profile-ports';
+import {
+  DEFAULT_PROFILE_GUARDRAILS,
+  type Fragment,
+  type IdentityRef,
+} from '../../../lambdas/core/profiles/profile-ports';
 import { revertFromProfiles } from '../../../lambdas/core/profiles/revert-from-profiles';
+import { memberKeys } from '../../support/graph-convergence';
 import { EVENT_SCHEMA, emailProfileSchema } from '../../support/profile-schemas';
-import { MemoryGraph } from './apply-fakes';
+import { MemoryGraphStore } from './memory-graph-store';
 import { RevertableProfileData } from './revert-fakes';
 
 const RECEIVED = '2024-06-01T00:00:00.000Z';
 const profileSchema = emailProfileSchema({ path: '/crmId', namespace: 'CRMID' });
 
+const email = (id: string): IdentityRef => ({ namespace: 'Email', id });
+const crm = (id: string): IdentityRef => ({ namespace: 'CRMID', id });
+
 function setup() {
-  const graph = new MemoryGraph();
+  const store = new MemoryGraphStore();
+  let graphs = 0;
+  const graph = new DynamoIdentityGraph({
+    store,
+    guardrails: DEFAULT_PROFILE_GUARDRAILS,
+    newGraphId: () => `g${(graphs += 1)}`,
+  });
   const data = new RevertableProfileData();
   const deps = {
     graph,
@@ -49,7 +64,7 @@ function setup() {
       batchId,
       records,
     });
-  return { graph, data, apply, revert };
+  return { graph, store, data, apply, revert };
 }
 
 const fragmentKeys = (data: RevertableProfileData) => [...data.fragments.keys()].sort();
@@ -181,18 +196,55 @@ describe('reverting a batch from profiles', () => {
     ]);
   });
 
-  it('leaves the identity links of the batch in the graph', async () => {
+  it('removes the links and identities only the batch made: a person who came only through it is gone', async () => {
     // Prepare
-    const { graph, apply, revert } = setup();
+    const { graph, store, apply, revert } = setup();
     const batchA = [{ email: 'ann@b.co', crmId: 'C1', tier: 'gold' }];
     await apply(profileSchema, { batchId: 'A' }, batchA);
+    const before = await graph.resolve('prod', crm('C1'));
 
     // Act
     await revert(profileSchema, 'A', batchA);
 
     // Assess
-    expect(graph.graphOf.get('Email#ann@b.co')).toBeDefined();
-    expect(graph.graphOf.get('CRMID#C1')).toBe(graph.graphOf.get('Email#ann@b.co'));
+    expect(memberKeys(before)).toEqual(['CRMID#C1', 'Email#ann@b.co']);
+    expect(await graph.resolve('prod', email('ann@b.co'))).toBeUndefined();
+    expect(await graph.resolve('prod', crm('C1'))).toBeUndefined();
+    expect(store.pointers.size).toBe(0);
+    expect(store.graphs.size).toBe(0);
+  });
+
+  it('keeps what another batch also linked, and splits a graph whose only connection the batch made', async () => {
+    // Prepare: B links ann–C1, C links bob–C2; A repeats ann–C1 and connects the two through ann–C2
+    const { graph, apply, revert } = setup();
+    await apply(profileSchema, { batchId: 'B' }, [{ email: 'ann@b.co', crmId: 'C1', tier: 'gold' }]);
+    await apply(profileSchema, { batchId: 'C' }, [{ email: 'bob@b.co', crmId: 'C2', tier: 'gold' }]);
+    const batchA = [
+      { email: 'ann@b.co', crmId: 'C1', tier: 'silver' },
+      { email: 'ann@b.co', crmId: 'C2', tier: 'silver' },
+    ];
+    await apply(profileSchema, { batchId: 'A' }, batchA);
+    const merged = await graph.resolve('prod', crm('C2'));
+
+    // Act
+    await revert(profileSchema, 'A', batchA);
+    const ann = await graph.resolve('prod', email('ann@b.co'));
+    const bob = await graph.resolve('prod', email('bob@b.co'));
+
+    // Assess
+    expect(memberKeys(merged)).toEqual(['CRMID#C1', 'CRMID#C2', 'Email#ann@b.co', 'Email#bob@b.co']);
+    expect(ann?.graphId).toBe(merged?.graphId);
+    expect(memberKeys(ann)).toEqual(['CRMID#C1', 'Email#ann@b.co']);
+    expect(ann?.links).toEqual([
+      {
+        from: email('ann@b.co'),
+        to: crm('C1'),
+        source: expect.objectContaining({ batchId: 'B' }) as unknown,
+      },
+    ]);
+    expect(bob?.graphId).not.toBe(merged?.graphId);
+    expect(memberKeys(bob)).toEqual(['CRMID#C2', 'Email#bob@b.co']);
+    expect((await graph.resolve('prod', crm('C2')))?.graphId).toBe(bob?.graphId);
   });
 
   it('does nothing for a dataset that is not enabled for profile or a schema that does not feed profiles', async () => {
