@@ -225,8 +225,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       ...secretsAndEventsEnvironment(secretsAndEvents.url),
       // No X-Ray daemon locally: Powertools Tracer would otherwise try to send segments.
       POWERTOOLS_TRACE_ENABLED: 'false',
-      // Locally the sources and webhooks a developer points at run on this machine: loopback must be reachable.
+      // Locally the sources and webhooks a developer points at run on this machine: loopback must be reachable,
+      // and a webhook receiver there speaks plain http.
       [ENV.httpSourceAllowPrivateHosts]: 'true',
+      [ENV.webhookAllowPlainHttp]: 'true',
     });
     cleanups.push(restoreEnvironment);
     const clients = createEmulatorClients(emulators.endpoints);

@@ -1,7 +1,8 @@
 /**
  * What the dataflow functions share: the flow and run stores (catalog and batches tables) and the connections with
  * their secrets and source readers. HTTP sources and webhooks may reach private addresses only where
- * HTTP_SOURCE_ALLOW_PRIVATE_HOSTS is `true` (the local runtime).
+ * HTTP_SOURCE_ALLOW_PRIVATE_HOSTS is `true`, and webhooks may be plain http only where WEBHOOK_ALLOW_PLAIN_HTTP is
+ * `true` (both: the local runtime).
  */
 import { ENV } from '../config/env-names';
 import { dynamoDocumentClient, requiredEnv, secretsManager, sourceS3 } from '../adapters/aws-clients';
@@ -17,6 +18,9 @@ import { FetchHttpSourceReader } from '../core/connections/http-source-reader';
 export const allowPrivateHostsFromEnvironment = (): boolean =>
   process.env[ENV.httpSourceAllowPrivateHosts] === 'true';
 
+export const allowPlainHttpWebhooksFromEnvironment = (): boolean =>
+  process.env[ENV.webhookAllowPlainHttp] === 'true';
+
 export function dataflowPartsFromEnvironment() {
   const client = dynamoDocumentClient();
   const catalog = new DynamoItems(client, requiredEnv(ENV.catalogTable));
@@ -27,10 +31,12 @@ export function dataflowPartsFromEnvironment() {
   const kmsKeyId = process.env[ENV.connectionSecretKey];
   const s3Source = new S3SourceObjects(sourceS3);
   const httpSource = new FetchHttpSourceReader({ allowPrivateHosts });
+  const secrets = new SecretsManagerSecretStore(secretsManager(), kmsKeyId ? { kmsKeyId } : {});
+  const secretPrefix = requiredEnv(ENV.connectionSecretPrefix);
   const connections = new ConnectionService({
     store: connectionStore,
-    secrets: new SecretsManagerSecretStore(secretsManager(), kmsKeyId ? { kmsKeyId } : {}),
-    secretPrefix: requiredEnv(ENV.connectionSecretPrefix),
+    secrets,
+    secretPrefix,
     s3: s3Source,
     http: httpSource,
     inUse: async (sandbox, connectionId) => (await flows.usingConnection(sandbox, connectionId)).length > 0,
@@ -43,7 +49,10 @@ export function dataflowPartsFromEnvironment() {
     connections,
     s3Source,
     httpSource,
+    secrets,
+    secretPrefix,
     allowPrivateHosts,
+    allowPlainHttpWebhooks: allowPlainHttpWebhooksFromEnvironment(),
     now: () => new Date(),
   };
 }

@@ -36,7 +36,11 @@ export function dataflowWorkerFromEnvironment(): RunWorkerDeps {
       requiredEnv(ENV.ingestBatchStateMachine),
     ),
     events: new EventBridgeRunEvents(eventBridge(), requiredEnv(ENV.dataflowEventBus)),
-    webhooks: new FetchWebhookSender({ allowPrivateHosts: parts.allowPrivateHosts }),
+    webhooks: new FetchWebhookSender({
+      allowPrivateHosts: parts.allowPrivateHosts,
+      allowPlainHttp: parts.allowPlainHttpWebhooks,
+    }),
+    webhookSecrets: parts.secrets,
     guardrails: batchGuardrailsFromEnvironment(),
     now: parts.now,
   };

@@ -39,6 +39,11 @@ export const ENV = {
    * they are refused so a connection cannot probe the VPC or the instance metadata endpoint).
    */
   httpSourceAllowPrivateHosts: 'HTTP_SOURCE_ALLOW_PRIVATE_HOSTS',
+  /**
+   * `true` lets webhooks be plain http (the local runtime sets it: its receivers run on the developer's machine; in
+   * AWS a webhook must be https, so a run's outcome and its signature do not cross the network in the clear).
+   */
+  webhookAllowPlainHttp: 'WEBHOOK_ALLOW_PLAIN_HTTP',
   /** Set only by the local runtime: the S3 emulator needs path-style addressing. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

@@ -103,6 +103,7 @@ describe('dataflow stack', () => {
     );
     expect(variables[ENV.connectionSecretPrefix]).toBe(CONNECTION_SECRET_PREFIX);
     expect(variables[ENV.httpSourceAllowPrivateHosts]).toBeUndefined();
+    expect(variables[ENV.webhookAllowPlainHttp]).toBeUndefined();
     expect(document).toContain('secretsmanager:GetSecretValue');
     expect(document).not.toContain('secretsmanager:CreateSecret');
     expect(document).toContain(`:secret:${CONNECTION_SECRET_PREFIX}*`);

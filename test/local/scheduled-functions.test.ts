@@ -68,6 +68,7 @@ describe('the fixture runtime with Scheduler, Secrets Manager and EventBridge', 
     expect(process.env['AWS_ENDPOINT_URL_SECRETS_MANAGER']).toBe(runtime.endpoints.secretsManager);
     expect(process.env['AWS_ENDPOINT_URL_EVENTBRIDGE']).toBe(runtime.endpoints.eventBridge);
     expect(process.env[ENV.httpSourceAllowPrivateHosts]).toBe('true');
+    expect(process.env[ENV.webhookAllowPlainHttp]).toBe('true');
     expect(read.SecretString).toBe('value');
     expect(put.FailedEntryCount).toBe(0);
     expect(readFileSync(join(dataDir, EVENTS_FILE), 'utf8')).toContain('"detailType":"Ping"');
@@ -85,5 +86,6 @@ describe('the fixture runtime with Scheduler, Secrets Manager and EventBridge', 
     expect(scheduledEvents()).toHaveLength(runsAtStop);
     expect(process.env['AWS_ENDPOINT_URL_SECRETS_MANAGER']).toBeUndefined();
     expect(process.env[ENV.httpSourceAllowPrivateHosts]).toBeUndefined();
+    expect(process.env[ENV.webhookAllowPlainHttp]).toBeUndefined();
   });
 });

@@ -27,14 +27,16 @@ import {
   OldestObjects,
   sourceSelector,
 } from '../../lambdas/core/connections/s3-source-selection';
-import type {
-  Dataflow,
-  DataflowStore,
-  ExecutionStatus,
-  FlowRun,
-  FlowRunStore,
-  RunInput,
-  RunWorkflow,
+import {
+  NO_METRICS,
+  NO_PROGRESS,
+  type Dataflow,
+  type DataflowStore,
+  type ExecutionStatus,
+  type FlowRun,
+  type FlowRunStore,
+  type RunInput,
+  type RunWorkflow,
 } from '../../lambdas/core/dataflows/dataflow-types';
 import { FlowRunService } from '../../lambdas/core/dataflows/flow-runs';
 import type { RunStartDeps } from '../../lambdas/core/dataflows/run-start';
@@ -49,6 +51,10 @@ export { DATASET_ID, SANDBOX };
 export const FLOW_ID = 'flow-1';
 export const S3_CONNECTION_ID = 'conn-s3';
 export const HTTP_CONNECTION_ID = 'conn-http';
+/** The signing secret of the flows' webhooks, and its reference (`notifications.secretRef`). */
+export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+export const WEBHOOK_SECRET_REF = 'secret:webhook';
+
 export const START = new Date('2026-03-02T10:00:00.000Z');
 export const API_TOKEN = 'Bearer s3cr3t-token-value';
 
@@ -323,6 +329,23 @@ export function connectionOf(id: string, type: 's3' | 'http'): Connection {
   };
 }
 
+/** A run that ended (successfully, unless `overrides` say otherwise) without pulling anything, for its views. */
+export const endedRun = (overrides: Partial<FlowRun> = {}): FlowRun => ({
+  id: 'run-1',
+  dataflowId: 'flow-1',
+  sandbox: 'prod',
+  status: 'success',
+  trigger: 'manual',
+  startedAt: START.toISOString(),
+  window: {},
+  progress: NO_PROGRESS,
+  metrics: NO_METRICS,
+  errors: [],
+  updatedAt: START.toISOString(),
+  revision: 3,
+  ...overrides,
+});
+
 /** A stored flow of DATASET_ID, on demand unless `overrides` give it a schedule. */
 export function dataflow(overrides: Partial<Dataflow> = {}): Dataflow {
   return {
@@ -366,7 +389,7 @@ export interface DataflowWorld {
   readonly api: PagedApi;
   readonly connections: Map<string, Connection>;
   readonly events: RunEvent[];
-  readonly webhooks: { readonly url: string; readonly event: RunEvent }[];
+  readonly webhooks: { readonly url: string; readonly event: RunEvent; readonly secret: string }[];
   readonly clock: TestClock;
   /** The webhook receiver fails every delivery while set. */
   webhookDown: boolean;
@@ -389,7 +412,7 @@ export function dataflowWorld(
   const events: RunEvent[] = [];
   // Monotonic: runs started at the same instant of the test clock still sort in the order they were started.
   const ulid = monotonicFactory();
-  const webhooks: { url: string; event: RunEvent }[] = [];
+  const webhooks: { url: string; event: RunEvent; secret: string }[] = [];
   const world: DataflowWorld = {
     ingest,
     flows,
@@ -440,11 +463,17 @@ export function dataflowWorld(
         },
       },
       webhooks: {
-        post: async (url, event) => {
+        post: async (url, event, { secret }) => {
           if (world.webhookDown)
-            throw Object.assign(new Error('POST hooks.test/runs answered 503'), { attempts: 3 });
-          webhooks.push({ url, event });
+            throw Object.assign(new Error('POST to hooks.test answered 503'), { attempts: 3 });
+          webhooks.push({ url, event, secret });
           return { attempts: 1 };
+        },
+      },
+      webhookSecrets: {
+        read: async (reference) => {
+          if (reference !== WEBHOOK_SECRET_REF) throw new Error(`no secret ${reference}`);
+          return WEBHOOK_SECRET;
         },
       },
       guardrails: ingest.deps.guardrails,

@@ -4,9 +4,12 @@
  * (429, 5xx, a dropped connection, a timeout) are retried with exponential backoff and jitter, honouring
  * Retry-After; everything else fails at once with a SourceError.
  *
- * Secrets: the auth header is sent only to the URL's own origin (a redirect elsewhere drops it), and error messages
- * name a URL by host and path only — never its query, which may carry a key — and never quote a response body,
- * which may echo the request's headers.
+ * Requests go through the outbound agent (outbound-fetch.ts), which connects only to addresses it checked itself.
+ *
+ * Secrets: the auth header is sent only to the origin of the connection's URL — on every page and every redirect
+ * hop — never to another origin, whether a redirect or a `Link` header leads there (such a page is fetched without
+ * it). Error messages name a URL by host and path only — never its query, which may carry a key — and never quote
+ * a response body, which may echo the request's headers.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type {
@@ -18,7 +21,8 @@ import type {
 } from './connection-types';
 import { SourceError } from './connection-types';
 import { inexactNumbersIn, markInexactNumbers } from '../exact-json';
-import { checkOutboundUrl } from './outbound-url-guard';
+import { outboundFetch, sourceErrorOf } from './outbound-fetch';
+import { checkOutboundUrl, type HostResolver } from './outbound-url-guard';
 
 /**
  * Largest page body read. A page is parsed whole and its records held until the run writes them, and parsed JSON
@@ -42,9 +46,12 @@ const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export interface HttpSourceReaderOptions {
+  /** Default: the outbound agent's `fetch`, which connects only to checked addresses. */
   readonly fetch?: typeof fetch;
   /** Let requests reach loopback and private addresses (the local runtime; never in AWS). */
   readonly allowPrivateHosts: boolean;
+  /** How host names are resolved, for the guard and the agent alike (default: the system resolver). */
+  readonly resolve?: HostResolver;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly maxAttempts?: number;
   readonly timeoutMs?: number;
@@ -129,7 +136,12 @@ export class FetchHttpSourceReader implements HttpSourceReader {
   private readonly random: () => number;
 
   constructor(private readonly options: HttpSourceReaderOptions) {
-    this.fetch = options.fetch ?? fetch;
+    this.fetch =
+      options.fetch ??
+      outboundFetch({
+        allowPrivateHosts: options.allowPrivateHosts,
+        ...(options.resolve ? { resolve: options.resolve } : {}),
+      });
     this.sleep = options.sleep ?? ((ms) => delay(ms));
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -155,7 +167,7 @@ export class FetchHttpSourceReader implements HttpSourceReader {
     position: PagePosition,
     options: { readonly auth?: HeaderAuth },
   ): Promise<HttpPage> {
-    const fetched = await this.fetchWithRetries(position.url, options.auth);
+    const fetched = await this.fetchWithRetries(position.url, authFor(params, options.auth));
     const where = describeUrl(position.url);
     let page: unknown;
     // A byte order mark is not JSON, but some servers send one.
@@ -178,7 +190,7 @@ export class FetchHttpSourceReader implements HttpSourceReader {
     };
   }
 
-  private async fetchWithRetries(url: string, auth: HeaderAuth | undefined): Promise<Fetched> {
+  private async fetchWithRetries(url: string, auth: OriginAuth | undefined): Promise<Fetched> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.fetchOnce(url, auth);
@@ -208,17 +220,16 @@ export class FetchHttpSourceReader implements HttpSourceReader {
   }
 
   /** One attempt: the request, its redirects (each hop guarded) and the body, all within the timeout. */
-  private async fetchOnce(url: string, auth: HeaderAuth | undefined): Promise<Fetched> {
+  private async fetchOnce(url: string, auth: OriginAuth | undefined): Promise<Fetched> {
     const signal = AbortSignal.timeout(this.timeoutMs);
-    let origin: string | undefined;
     let current = url;
     try {
       for (let hop = 0; ; hop += 1) {
-        await checkOutboundUrl(current, this.options.allowPrivateHosts);
-        origin ??= new URL(current).origin;
+        await checkOutboundUrl(current, this.options.allowPrivateHosts, this.options.resolve);
         const headers: Record<string, string> = { accept: 'application/json' };
-        // Browsers drop credentials on a redirect to another origin; so do we.
-        if (auth && new URL(current).origin === origin) headers[auth.name] = auth.value;
+        // The secret was given for the connection's origin: a hop or a page elsewhere goes without it.
+        const authorised = auth !== undefined && new URL(current).origin === auth.origin;
+        if (authorised) headers[auth.header.name] = auth.header.value;
         const response = await this.fetch(current, { headers, redirect: 'manual', signal });
         const where = describeUrl(current);
         const location = response.headers.get('location');
@@ -245,11 +256,21 @@ export class FetchHttpSourceReader implements HttpSourceReader {
         }
         if (response.status < 200 || response.status >= 300) {
           await response.body?.cancel();
-          throw new SourceError(`http-${response.status}`, `GET ${where} answered ${response.status}`, false);
+          const withheld =
+            auth !== undefined && !authorised && (response.status === 401 || response.status === 403)
+              ? ` (the auth header is sent only to ${auth.origin}, the connection's origin)`
+              : '';
+          throw new SourceError(
+            `http-${response.status}`,
+            `GET ${where} answered ${response.status}${withheld}`,
+            false,
+          );
         }
         return { body: await readCapped(response, where), headers: response.headers, url: current };
       }
-    } catch (error) {
+    } catch (thrown) {
+      // The agent's refusal of an address comes wrapped in the failed fetch's TypeError.
+      const error = sourceErrorOf(thrown) ?? thrown;
       if (error instanceof SourceError) {
         if (error.retryable) throw new Transient(error);
         throw error;
@@ -266,6 +287,17 @@ export class FetchHttpSourceReader implements HttpSourceReader {
       throw new Transient(new SourceError('unreachable', `GET ${where} failed: ${reason}`, true));
     }
   }
+}
+
+/** The auth header and the one origin it may be sent to. */
+interface OriginAuth {
+  readonly header: HeaderAuth;
+  readonly origin: string;
+}
+
+/** The connection's auth, bound to the origin of the connection's URL (not of the page being fetched). */
+function authFor(params: HttpSourceParams, auth: HeaderAuth | undefined): OriginAuth | undefined {
+  return auth === undefined ? undefined : { header: auth, origin: new URL(params.url).origin };
 }
 
 /** The body, refused as soon as it is known to exceed MAX_PAGE_BYTES (by its length header or while reading). */

@@ -80,6 +80,8 @@ export interface DataflowState {
 export interface DataflowNotifications {
   /** Each run's outcome is POSTed here (besides the EventBridge event every run puts). */
   readonly webhookUrl?: string;
+  /** The SecretStore's reference of the webhook's signing secret (`whsec_…`); never answered. */
+  readonly secretRef?: string;
 }
 
 export interface Dataflow {

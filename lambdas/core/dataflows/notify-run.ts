@@ -2,13 +2,18 @@
  * Tells the world a run ended: an EventBridge event for every run, and a POST to the flow's webhook when it has
  * one, each carrying Experience Platform's event code (`sources_flow_run_success` / `sources_flow_run_failed`) and
  * the run as the API answers it. A delivery that fails is recorded on the run and never changes the run's outcome.
- * Each run is notified once: a repeated step finds the deliveries recorded.
+ * Each run is notified once: a repeated step finds the deliveries recorded. A webhook is signed with the flow's
+ * secret, read from the SecretStore for this delivery only; a webhook without one (set before webhooks were signed)
+ * is not sent unsigned: its delivery fails, saying how to make one.
  */
 import { changeRun, DataflowStateError } from './dataflow-changes';
 import { FINAL_RUN_STATUSES, type RunNotification } from './dataflow-types';
 import { runForStep } from './run-context';
 import { runEvent } from './run-view';
 import type { RunStep, RunWorkerDeps } from './run-worker-ports';
+
+const UNSIGNED_WEBHOOK =
+  'the webhook has no signing secret and is not sent unsigned; PATCH the dataflow with notifications.rotateSecret: true to make one';
 
 async function deliver(
   channel: RunNotification['channel'],
@@ -56,8 +61,16 @@ export async function notifyRun(deps: RunWorkerDeps, step: RunStep): Promise<Not
     }),
   ];
   const webhookUrl = flow?.notifications?.webhookUrl;
-  if (webhookUrl)
-    notifications.push(await deliver('webhook', deps.now, () => deps.webhooks.post(webhookUrl, event)));
+  const secretRef = flow?.notifications?.secretRef;
+  if (webhookUrl) {
+    notifications.push(
+      await deliver('webhook', deps.now, async () => {
+        if (secretRef === undefined) throw new Error(UNSIGNED_WEBHOOK);
+        const secret = await deps.webhookSecrets.read(secretRef);
+        return deps.webhooks.post(webhookUrl, event, { secret });
+      }),
+    );
+  }
   await changeRun(deps.runs, step, deps.now, (current) =>
     current.notifications ? undefined : { notifications },
   );

@@ -14,6 +14,7 @@ import type {
   HeaderAuth,
   HttpSourceReader,
   S3SourceReader,
+  SecretStore,
 } from '../connections/connection-types';
 import type { DataflowStore, FlowRunStore } from './dataflow-types';
 import type { RunEvent } from './run-view';
@@ -36,8 +37,15 @@ export interface RunEventPublisher {
 }
 
 export interface WebhookSender {
-  /** POSTs the event to the URL, retrying a few times; answers the attempts made, throws when none succeeded. */
-  post(url: string, event: RunEvent): Promise<{ readonly attempts: number }>;
+  /**
+   * POSTs the event to the URL, signed with the flow's secret, retrying a few times; answers the attempts made,
+   * throws when none succeeded.
+   */
+  post(
+    url: string,
+    event: RunEvent,
+    signing: { readonly secret: string },
+  ): Promise<{ readonly attempts: number }>;
 }
 
 export interface RunWorkerDeps {
@@ -57,6 +65,8 @@ export interface RunWorkerDeps {
   readonly batchExecutions: Pick<WorkflowStarter, 'status'>;
   readonly events: RunEventPublisher;
   readonly webhooks: WebhookSender;
+  /** Where the flows' webhook signing secrets are read from (read when a run is notified, never kept). */
+  readonly webhookSecrets: Pick<SecretStore, 'read'>;
   readonly guardrails: Pick<BatchGuardrails, 'maxFilesPerBatch' | 'maxBytesPerBatch'>;
   readonly now: () => Date;
 }

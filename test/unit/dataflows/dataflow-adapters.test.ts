@@ -12,25 +12,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventBridgeRunEvents, RUN_EVENT_SOURCE } from '../../../lambdas/adapters/eventbridge-run-notifier';
 import { SfnExecutions } from '../../../lambdas/adapters/sfn-executions';
 import type { RunInput } from '../../../lambdas/core/dataflows/dataflow-types';
-import { NO_METRICS, NO_PROGRESS, type FlowRun } from '../../../lambdas/core/dataflows/dataflow-types';
+import type { FlowRun } from '../../../lambdas/core/dataflows/dataflow-types';
 import { runEvent } from '../../../lambdas/core/dataflows/run-view';
 import { failureOf } from '../../support/memory-uploads';
-import { dataflow, START } from '../../support/dataflow-world';
+import { dataflow, endedRun, START } from '../../support/dataflow-world';
 
-const run = (status: FlowRun['status']): FlowRun => ({
-  id: 'run-1',
-  dataflowId: 'flow-1',
-  sandbox: 'prod',
-  status,
-  trigger: 'schedule',
-  startedAt: START.toISOString(),
-  window: {},
-  progress: NO_PROGRESS,
-  metrics: NO_METRICS,
-  errors: [],
-  updatedAt: START.toISOString(),
-  revision: 4,
-});
+const run = (status: FlowRun['status']): FlowRun => endedRun({ status, trigger: 'schedule', revision: 4 });
 
 const MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:tributary-dataflow-run';
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:tributary-dataflow-run:run-1';

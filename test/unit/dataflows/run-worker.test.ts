@@ -24,6 +24,8 @@ import {
   runNow,
   SANDBOX,
   START,
+  WEBHOOK_SECRET,
+  WEBHOOK_SECRET_REF,
   type DataflowWorld,
 } from '../../support/dataflow-world';
 
@@ -365,7 +367,11 @@ describe('the end of a run', () => {
 
   beforeEach(async () => {
     world = dataflowWorld();
-    await world.flows.create(dataflow({ notifications: { webhookUrl: 'https://hooks.test/runs?token=t' } }));
+    await world.flows.create(
+      dataflow({
+        notifications: { webhookUrl: 'https://hooks.test/runs?token=t', secretRef: WEBHOOK_SECRET_REF },
+      }),
+    );
     world.s3.put('people/a.jsonl', emailLines('a@x.io'), ago(world, MINUTE));
   });
 
@@ -382,8 +388,8 @@ describe('the end of a run', () => {
         run: expect.objectContaining({ id: run.id, status: 'success' }) as unknown,
       }),
     ]);
-    expect(world.webhooks.map(({ url, event }) => [url, event.eventCode])).toEqual([
-      ['https://hooks.test/runs?token=t', RUN_EVENT_CODES.success],
+    expect(world.webhooks.map(({ url, event, secret }) => [url, event.eventCode, secret])).toEqual([
+      ['https://hooks.test/runs?token=t', RUN_EVENT_CODES.success, WEBHOOK_SECRET],
     ]);
     expect(run.notifications?.map(({ channel, delivered }) => [channel, delivered])).toEqual([
       ['eventbridge', true],
@@ -404,8 +410,26 @@ describe('the end of a run', () => {
       channel: 'webhook',
       delivered: false,
       attempts: 3,
-      error: 'Error: POST hooks.test/runs answered 503',
+      error: 'Error: POST to hooks.test answered 503',
     });
+  });
+
+  it('does not send a webhook unsigned: one without a signing secret fails, saying how to make one', async () => {
+    // Prepare
+    const flow = world.flows.stored();
+    await world.flows.replace({
+      ...flow,
+      notifications: { webhookUrl: 'https://hooks.test/runs' },
+      revision: flow.revision + 1,
+    });
+
+    // Act
+    const run = await runNow(world);
+
+    // Assess
+    expect(world.webhooks).toEqual([]);
+    expect(run.notifications?.[1]).toMatchObject({ channel: 'webhook', delivered: false });
+    expect(run.notifications?.[1]?.error).toContain('rotateSecret');
   });
 
   it('fails a run whose connection is gone, releases the flow and says so in the failure event', async () => {

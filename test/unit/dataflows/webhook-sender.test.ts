@@ -8,27 +8,12 @@ import {
   WebhookDeliveryError,
 } from '../../../lambdas/core/dataflows/webhook-sender';
 import { failureOf } from '../../support/memory-uploads';
-import { dataflow, START } from '../../support/dataflow-world';
-import { NO_METRICS, NO_PROGRESS } from '../../../lambdas/core/dataflows/dataflow-types';
+import { dataflow, endedRun, WEBHOOK_SECRET } from '../../support/dataflow-world';
 
 const URL_WITH_TOKEN = 'https://hooks.test/runs?token=hush';
-const EVENT = runEvent(
-  {
-    id: 'run-1',
-    dataflowId: 'flow-1',
-    sandbox: 'prod',
-    status: 'success',
-    trigger: 'manual',
-    startedAt: START.toISOString(),
-    window: {},
-    progress: NO_PROGRESS,
-    metrics: NO_METRICS,
-    errors: [],
-    updatedAt: START.toISOString(),
-    revision: 3,
-  },
-  dataflow(),
-);
+const SIGNING = { secret: WEBHOOK_SECRET };
+const SENT_AT = new Date('2026-03-02T10:05:00.000Z');
+const EVENT = runEvent(endedRun(), dataflow());
 
 /** A fetch answering the statuses in turn (an Error stands for a failed connection), recording each request. */
 function scripted(answers: readonly (number | Error)[]) {
@@ -44,7 +29,9 @@ function scripted(answers: readonly (number | Error)[]) {
   const sleeps: number[] = [];
   const sender = new FetchWebhookSender({
     allowPrivateHosts: true,
+    allowPlainHttp: false,
     fetch,
+    now: () => SENT_AT,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
@@ -58,7 +45,7 @@ describe('webhook deliveries', () => {
     const { sender, requests } = scripted([204]);
 
     // Act
-    const outcome = await sender.post(URL_WITH_TOKEN, EVENT);
+    const outcome = await sender.post(URL_WITH_TOKEN, EVENT, SIGNING);
 
     // Assess
     expect(outcome).toEqual({ attempts: 1 });
@@ -76,7 +63,7 @@ describe('webhook deliveries', () => {
     const { sender, sleeps } = scripted([503, new TypeError('fetch failed'), 200]);
 
     // Act
-    const outcome = await sender.post(URL_WITH_TOKEN, EVENT);
+    const outcome = await sender.post(URL_WITH_TOKEN, EVENT, SIGNING);
 
     // Assess
     expect(outcome).toEqual({ attempts: 3 });
@@ -88,13 +75,13 @@ describe('webhook deliveries', () => {
     const { sender, requests } = scripted([500]);
 
     // Act
-    const failure = await failureOf(sender.post(URL_WITH_TOKEN, EVENT));
+    const failure = await failureOf(sender.post(URL_WITH_TOKEN, EVENT, SIGNING));
 
     // Assess
     expect(failure).toBeInstanceOf(WebhookDeliveryError);
     expect(failure).toMatchObject({
       attempts: WEBHOOK_ATTEMPTS,
-      message: `POST hooks.test/runs answered 500 (after ${WEBHOOK_ATTEMPTS} attempts)`,
+      message: `POST to hooks.test answered 500 (after ${WEBHOOK_ATTEMPTS} attempts)`,
     });
     expect(requests).toHaveLength(WEBHOOK_ATTEMPTS);
   });
@@ -106,8 +93,8 @@ describe('webhook deliveries', () => {
 
     // Act
     const failures = [
-      await failureOf(notFound.sender.post(URL_WITH_TOKEN, EVENT)),
-      await failureOf(redirected.sender.post(URL_WITH_TOKEN, EVENT)),
+      await failureOf(notFound.sender.post(URL_WITH_TOKEN, EVENT, SIGNING)),
+      await failureOf(redirected.sender.post(URL_WITH_TOKEN, EVENT, SIGNING)),
     ];
 
     // Assess
@@ -120,6 +107,7 @@ describe('webhook deliveries', () => {
     const requests: string[] = [];
     const sender = new FetchWebhookSender({
       allowPrivateHosts: false,
+      allowPlainHttp: true,
       fetch: async (input) => {
         requests.push(input as string);
         return new Response(null, { status: 200 });
@@ -127,7 +115,7 @@ describe('webhook deliveries', () => {
     });
 
     // Act
-    const failure = await failureOf(sender.post('http://169.254.169.254/latest/meta-data', EVENT));
+    const failure = await failureOf(sender.post('http://169.254.169.254/latest/meta-data', EVENT, SIGNING));
 
     // Assess
     expect(failure).toMatchObject({ name: 'WebhookDeliveryError', attempts: 0 });
