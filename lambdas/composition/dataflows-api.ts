@@ -27,6 +27,9 @@ export function dataflowRoutesFromEnvironment(): RouteMap {
     connections: parts.connectionStore,
     datasets: new DynamoDatasetStore(parts.catalog),
     mappingSets: new MappingSetService({ store: new DynamoMappingSetStore(parts.catalog) }),
+    secrets: parts.secrets,
+    secretPrefix: parts.secretPrefix,
+    allowPlainHttpWebhooks: parts.allowPlainHttpWebhooks,
     now: parts.now,
   });
   const runs = new FlowRunService({ flows: parts.flows, runs: parts.runs, workflow, now: parts.now });

@@ -272,19 +272,23 @@ export class PagedApi {
   readonly requests: { readonly url: string; readonly auth: string | undefined }[] = [];
   readonly failing = new Set<number>();
   pageSize = 2;
+  /** Serve the records by their delta value (as an API filtering on it would), or in the order they were added. */
+  sorted = true;
+  /** Called with each request, before it is answered. */
+  onRequest: () => void = () => undefined;
 
   readonly fetch: typeof fetch = async (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const auth = new Headers(init?.headers).get('authorization') ?? undefined;
     this.requests.push({ url: url.href, auth });
+    this.onRequest();
     if (auth !== API_TOKEN) return new Response('{"error":"unauthorized"}', { status: 401 });
     const since = url.searchParams.get('since');
     const cursor = Number(url.searchParams.get('cursor') ?? '0');
     const page = cursor / this.pageSize + 1;
     if (this.failing.has(page)) return new Response('{"error":"down"}', { status: 500 });
-    const newer = this.records
-      .filter((record) => since === null || record.updatedAt > since)
-      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    const newer = this.records.filter((record) => since === null || record.updatedAt > since);
+    if (this.sorted) newer.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
     const data = newer.slice(cursor, cursor + this.pageSize);
     const next = cursor + this.pageSize < newer.length ? String(cursor + this.pageSize) : undefined;
     return new Response(JSON.stringify({ data, ...(next ? { next } : {}) }), {

@@ -25,6 +25,7 @@ import { SourceError } from './connection-types';
 import { describeUrl } from './http-source-reader';
 import { folderOf } from './s3-source-selection';
 import { inferColumns, redacted, type InferredColumn } from './source-preview';
+import { keptUrl, redactedUrl } from './url-redaction';
 
 /** A connection as stored: with the revision its updates are conditional on. */
 export type StoredConnection = Connection & { readonly revision: number };
@@ -121,6 +122,23 @@ export const MAX_EXPLORE_ENTRIES = 1000;
 
 const EXPLORE_FORMAT_NAMES = { csv: 'delimited', json: 'json', parquet: 'parquet' } as const;
 
+/**
+ * A PATCH's HTTP params: the URL as stored when it comes back as answers show it (redacted); and refused when it
+ * moves the connection's auth to another origin without the auth being given again.
+ */
+function httpParamsOf(current: Connection, patch: ConnectionPatch): HttpSourceParams {
+  const params = patch.params as HttpSourceParams;
+  const stored = (current.params as HttpSourceParams).url;
+  const url = keptUrl(params.url, stored, redactedUrl, '/params/url');
+  const from = new URL(stored).origin;
+  const to = new URL(url).origin;
+  if (current.auth && patch.auth === undefined && to !== from) {
+    const message = `the url moves from ${from} to ${to}: give the auth header again (or null for none), as a secret is sent only to the origin it was given for`;
+    throw badRequest('auth-required', message, [{ pointer: '/auth', keyword: 'required', message }]);
+  }
+  return { ...params, url };
+}
+
 /** A source that failed while exploring: the source's code, as a 502 (the fault is beyond us, not the request). */
 const sourceProblem = (error: SourceError) =>
   new HttpProblem(502, error.code, 'Bad Gateway', `the source could not be read: ${error.message}`);
@@ -133,6 +151,7 @@ export class ConnectionService {
   }
 
   async create(sandbox: string, input: NewConnection, createdBy: string): Promise<StoredConnection> {
+    if (input.type === 'http') keptUrl(input.params.url, undefined, redactedUrl, '/params/url');
     const id = ulid();
     const auth = input.type === 'http' ? input.auth : undefined;
     const secretRef = auth
@@ -179,7 +198,8 @@ export class ConnectionService {
 
   /**
    * Changes the fields given. A new auth value is written to the secret at once (creating it when the connection
-   * had none); `auth: null` deletes the secret once the connection no longer names it.
+   * had none); `auth: null` deletes the secret once the connection no longer names it. An HTTP URL moved to another
+   * origin needs the auth again (or `null`): the secret was given for its origin only.
    */
   async update(sandbox: string, id: string, patch: ConnectionPatch): Promise<StoredConnection> {
     const current = await this.get(sandbox, id);
@@ -187,6 +207,7 @@ export class ConnectionService {
       const message = 'only http connections take an auth header; s3 connections read with a role';
       throw badRequest('auth-not-supported', message, [{ pointer: '/auth', keyword: 'type', message }]);
     }
+    const params = current.type === 'http' && patch.params ? httpParamsOf(current, patch) : patch.params;
     let secretRef = current.secretRef;
     if (patch.auth) {
       if (secretRef !== undefined) await this.deps.secrets.update(secretRef, patch.auth.value);
@@ -205,7 +226,7 @@ export class ConnectionService {
       name: patch.name ?? current.name,
       ...(description !== undefined ? { description } : {}),
       type: current.type,
-      params: patch.params ?? current.params,
+      params: params ?? current.params,
       ...(auth ? { auth } : {}),
       ...(auth && secretRef !== undefined ? { secretRef } : {}),
       createdAt: current.createdAt,

@@ -12,7 +12,9 @@
  *   it is read again, with the flow's mapping as it is now. Nothing of a failed batch was promoted, so each record
  *   ends in the dataset once.
  * - any other run resumes the flow's unfinished run (`unfinishedRunId`: the latest failed run that holds a batch)
- *   when that batch can still finish; otherwise it starts from the watermark.
+ *   when that batch can still finish; otherwise it goes on with the pull of a run that succeeded after stopping at
+ *   a per-run cap (`continuationRunId`: same window, from the page it stopped at, with what it pulled remembered),
+ *   unless the connection changed since; otherwise it starts from the watermark.
  * A failed run that never began (its connection was gone, its execution never ran) has nothing to carry: its
  * re-trigger begins as any other run.
  */
@@ -21,6 +23,7 @@ import type { Connection, HttpSourceParams } from '../connections/connection-typ
 import { changeRun, DataflowStateError, type RunChange } from './dataflow-changes';
 import {
   FINAL_RUN_STATUSES,
+  NO_PROGRESS,
   type Dataflow,
   type DataflowSchedule,
   type DeltaWatermark,
@@ -121,6 +124,38 @@ async function resumeUnfinished(
   return { ...carriedFrom({ ...unfinished, source }), batchId: batch.batchId, resumes: unfinishedId };
 }
 
+/**
+ * The pull of the run that stopped at a cap, gone on with: its window, the page it stopped at, and what it knows of
+ * the records it pulled (largest delta value, type, look-back), so the watermark moves once, past all of them. The
+ * counters start again: the caps are per run. A connection changed since that run began (its URL, its pagination)
+ * makes the position meaningless: undefined, and the run starts from the watermark.
+ */
+async function continueCapped(
+  deps: RunWorkerDeps,
+  flow: Dataflow,
+  run: FlowRun,
+  connection: Connection,
+): Promise<RunChange | undefined> {
+  const cappedId = flow.state.continuationRunId;
+  if (!cappedId || connection.type !== 'http') return undefined;
+  const capped = await deps.runs.get(run.sandbox, run.dataflowId, cappedId);
+  const next = capped?.progress.next;
+  if (!capped || !next || Date.parse(connection.updatedAt) > Date.parse(capped.startedAt)) return undefined;
+  const { maxDelta, deltaType, lookBack } = capped.progress;
+  return {
+    source: 'http',
+    window: capped.window.from ? { from: capped.window.from } : {},
+    progress: {
+      ...NO_PROGRESS,
+      next,
+      ...(maxDelta !== undefined ? { maxDelta } : {}),
+      ...(deltaType !== undefined ? { deltaType } : {}),
+      ...(lookBack !== undefined ? { lookBack } : {}),
+    },
+    continues: capped.id,
+  };
+}
+
 async function beginning(
   deps: RunWorkerDeps,
   flow: Dataflow,
@@ -130,7 +165,12 @@ async function beginning(
   const continued = run.retriggerOf
     ? await continueFailed(deps, flow, run, connection, run.retriggerOf)
     : undefined;
-  return continued ?? (await resumeUnfinished(deps, flow, run)) ?? freshStart(flow, connection);
+  return (
+    continued ??
+    (await resumeUnfinished(deps, flow, run)) ??
+    (await continueCapped(deps, flow, run, connection)) ??
+    freshStart(flow, connection)
+  );
 }
 
 /** Pull while there is more to pull into a batch still loading files; otherwise on to the batch. */

@@ -73,6 +73,12 @@ export interface DataflowState {
    * finish failed): the next run of the flow resumes it instead of pulling anew beside it. Cleared by a success.
    */
   readonly unfinishedRunId?: string;
+  /**
+   * The latest run that succeeded with its HTTP pull stopped at a per-run cap (`progress.cappedBy`): the next run
+   * goes on from the page it stopped at, within the same window, and the watermark moves once a run reaches the last
+   * page. Cleared then, or when the connection changed since that run began.
+   */
+  readonly continuationRunId?: string;
   readonly lastScheduledFor?: string;
   readonly lastSkippedSlot?: SkippedSlot;
 }
@@ -131,9 +137,17 @@ export interface RunProgress {
   readonly deltaType?: DeltaType;
   /** The items pulled near the largest position reached (see look-back.ts), for the watermark's next look-back. */
   readonly lookBack?: LookBack<Position>;
+  /**
+   * HTTP: the per-run cap the pull stopped at with pages left (its batch is ingested; the next run goes on from
+   * `next`).
+   */
+  readonly cappedBy?: RunCap;
   /** Nothing more is to be pulled by this run. */
   readonly done: boolean;
 }
+
+/** The per-run caps of an HTTP pull: pages, bytes read, files written, time. */
+export type RunCap = 'pages' | 'bytes' | 'files' | 'time';
 
 export const NO_PROGRESS: RunProgress = { files: 0, bytes: 0, pages: 0, records: 0, slices: 0, done: false };
 
@@ -193,6 +207,8 @@ export interface FlowRun {
   readonly retriggerOf?: string;
   /** The failed run whose unfinished batch this (scheduled or on-demand) run resumed instead of pulling anew. */
   readonly resumes?: string;
+  /** The capped successful run whose pull this run goes on with (`DataflowState.continuationRunId`). */
+  readonly continues?: string;
   /** The run that continued this failed one: its re-trigger, or the next run that resumed it. */
   readonly retriggeredBy?: string;
   /** The schedule slot this run is for. */

@@ -3,10 +3,16 @@
  * in the sandbox), with an optional schedule; read, list, change (name, schedule, mapping, enabled, notifications)
  * and delete it. Enabling or rescheduling recomputes the next slot; disabling clears it. A flow cannot be deleted
  * while a run of it is going.
+ *
+ * A flow's webhook is https (plain http only where allowed: the local runtime) and signed with a secret of its own
+ * (`whsec_…`, webhook-signature.ts), kept in the SecretStore beside the connections' secrets
+ * (`<secretPrefix><sandbox>/webhooks/<flowId>`). The secret is answered once — when it is made, with the webhook or
+ * by `rotateSecret` — and never again; the webhook's URL is answered by its origin only (url-redaction.ts).
  */
 import { ulid } from 'ulid';
 import { badRequest, conflict, notFound, unprocessable, type Violation } from '../../http/problem';
-import type { Connection } from '../connections/connection-types';
+import type { Connection, SecretStore } from '../connections/connection-types';
+import { keptUrl, redactedWebhookUrl } from '../connections/url-redaction';
 import type { MappingSetReferences } from '../mapping-sets/mapping-sets';
 import type { MappingReference } from '../mapping/mapping-types';
 import type { Page, PageRequest } from '../page';
@@ -22,6 +28,7 @@ import type {
 } from './dataflow-types';
 import { claimAlive, failDeadRun } from './run-start';
 import { MAX_SCHEDULE_INTERVAL, nextRunAtOf, parseStartTime } from './schedule';
+import { newWebhookSecret } from './webhook-signature';
 
 /** A schedule as the API takes it: Experience Platform's `scheduleParams` (epoch seconds, string numbers allowed). */
 export interface ScheduleInput {
@@ -40,8 +47,17 @@ export interface NewDataflow {
   readonly mappingSetVersion?: number;
   readonly schedule?: ScheduleInput;
   readonly enabled?: boolean;
-  readonly notifications?: DataflowNotifications;
+  readonly notifications?: NotificationsInput;
 }
+
+/** Notifications as the API takes them: the webhook, and (PATCH only) whether to replace its signing secret. */
+export interface NotificationsInput {
+  readonly webhookUrl?: string;
+  readonly rotateSecret?: boolean;
+}
+
+/** A flow as create and update answer it: with its webhook's signing secret when one was just made (shown once). */
+export type ChangedDataflow = Dataflow & { readonly signingSecret?: string };
 
 /** A PATCH: `null` removes the schedule (on demand only), the mapping, or the notifications. */
 export interface DataflowPatch {
@@ -51,7 +67,7 @@ export interface DataflowPatch {
   readonly schedule?: ScheduleInput | null;
   readonly mappingSetId?: string | null;
   readonly mappingSetVersion?: number;
-  readonly notifications?: DataflowNotifications | null;
+  readonly notifications?: NotificationsInput | null;
 }
 
 export interface DataflowServiceDeps {
@@ -62,9 +78,16 @@ export interface DataflowServiceDeps {
   readonly connections: { get(sandbox: string, id: string): Promise<Connection | undefined> };
   readonly datasets: { get(sandbox: string, id: string): Promise<unknown> };
   readonly mappingSets: MappingSetReferences;
+  /** Where webhook signing secrets are kept, named `<secretPrefix><sandbox>/webhooks/<flowId>`. */
+  readonly secrets: SecretStore;
+  readonly secretPrefix: string;
+  /** Let webhooks be plain http (the local runtime); elsewhere they must be https. */
+  readonly allowPlainHttpWebhooks: boolean;
   readonly now: () => Date;
   readonly newId?: () => string;
 }
+
+const WEBHOOK_POINTER = '/notifications/webhookUrl';
 
 const MAX_DELETE_ROUNDS = 8;
 
@@ -132,15 +155,25 @@ export class DataflowService {
     this.newId = deps.newId ?? (() => ulid());
   }
 
-  async create(sandbox: string, input: NewDataflow, createdBy: string): Promise<Dataflow> {
+  async create(sandbox: string, input: NewDataflow, createdBy: string): Promise<ChangedDataflow> {
     const now = this.deps.now();
     const schedule = input.schedule ? scheduleOf(input.schedule, now) : undefined;
     await this.requireReferences(sandbox, input.connectionId, input.datasetId);
     const mapping = await this.mappingOf(sandbox, input.mappingSetId, input.mappingSetVersion);
     const enabled = input.enabled ?? true;
     const nextRunAt = nextRunAtOf({ enabled, ...(schedule ? { schedule } : {}), state: {} }, now);
+    const id = this.newId();
+    const webhookUrl =
+      input.notifications?.webhookUrl === undefined
+        ? undefined
+        : this.webhookUrlOf(input.notifications.webhookUrl);
+    const signingSecret = webhookUrl === undefined ? undefined : newWebhookSecret();
+    const secretRef =
+      signingSecret === undefined
+        ? undefined
+        : await this.deps.secrets.create(this.secretName(sandbox, id), signingSecret);
     const flow: Dataflow = {
-      id: this.newId(),
+      id,
       sandbox,
       name: input.name,
       ...(input.description !== undefined ? { description: input.description } : {}),
@@ -149,17 +182,24 @@ export class DataflowService {
       ...(mapping ? { mapping } : {}),
       ...(schedule ? { schedule } : {}),
       enabled,
-      ...(input.notifications ? { notifications: input.notifications } : {}),
+      ...(input.notifications
+        ? { notifications: webhookUrl === undefined ? {} : { webhookUrl, secretRef } }
+        : {}),
       state: nextRunAt ? { nextRunAt } : {},
       createdAt: now.toISOString(),
       createdBy,
       updatedAt: now.toISOString(),
       revision: 1,
     };
-    if (!(await this.deps.flows.create(flow))) {
+    const created = await this.deps.flows.create(flow).catch(async (error: unknown) => {
+      await this.discardSecret(secretRef);
+      throw error;
+    });
+    if (!created) {
+      await this.discardSecret(secretRef);
       throw conflict('dataflow-id-conflict', 'a dataflow with this id already exists');
     }
-    return flow;
+    return signingSecret === undefined ? flow : { ...flow, signingSecret };
   }
 
   async get(sandbox: string, id: string): Promise<Dataflow> {
@@ -172,11 +212,12 @@ export class DataflowService {
     return this.deps.flows.list(sandbox, page);
   }
 
-  async update(sandbox: string, id: string, patch: DataflowPatch): Promise<Dataflow> {
+  async update(sandbox: string, id: string, patch: DataflowPatch): Promise<ChangedDataflow> {
     const now = this.deps.now();
     const schedule = patch.schedule ? scheduleOf(patch.schedule, now) : patch.schedule;
     const current = await this.get(sandbox, id);
     const mapping = await this.patchedMapping(sandbox, current, patch);
+    const webhook = await this.patchedWebhook(current, patch.notifications);
     const changed = await changeFlow(this.deps.flows, sandbox, id, this.deps.now, (flow) => {
       const enabled = patch.enabled ?? flow.enabled;
       const next: Dataflow = {
@@ -186,15 +227,24 @@ export class DataflowService {
         enabled,
         schedule: schedule === undefined ? flow.schedule : (schedule ?? undefined),
         mapping: mapping === undefined ? flow.mapping : (mapping ?? undefined),
-        notifications:
-          patch.notifications === undefined ? flow.notifications : (patch.notifications ?? undefined),
+        notifications: webhook === undefined ? flow.notifications : (webhook.notifications ?? undefined),
       };
       const rescheduled = schedule !== undefined || enabled !== flow.enabled;
       const nextRunAt = rescheduled ? nextRunAtOf(next, now) : flow.state.nextRunAt;
       return { ...next, ...stateChange(flow, { nextRunAt }) };
     });
-    if (!changed) throw notFound('dataflow', id);
-    return changed;
+    if (!changed) {
+      if (webhook?.created) await this.discardSecret(webhook.notifications?.secretRef);
+      throw notFound('dataflow', id);
+    }
+    const dropped = current.notifications?.secretRef;
+    if (webhook !== undefined && dropped !== undefined && webhook.notifications?.secretRef !== dropped) {
+      await this.deps.secrets.remove(dropped);
+    }
+    // A rotation replaces the value once the flow is written: a PATCH refused before that leaves the secret as it was.
+    if (webhook?.rotated) await this.deps.secrets.update(webhook.rotated.secretRef, webhook.rotated.secret);
+    const signingSecret = webhook?.rotated?.secret ?? webhook?.secret;
+    return signingSecret === undefined ? changed : { ...changed, signingSecret };
   }
 
   async delete(sandbox: string, id: string): Promise<void> {
@@ -217,6 +267,73 @@ export class DataflowService {
       }
     }
     throw conflict('dataflow-busy', `dataflow ${id} kept changing; retry`);
+  }
+
+  /**
+   * What a PATCH does to the webhook: undefined when it leaves the notifications alone. Otherwise the notifications
+   * to store — the URL kept when it comes back as answered, its secret kept, made (a webhook that had none, `created`)
+   * or to be replaced (`rotated`) — and the secret to answer.
+   */
+  private async patchedWebhook(
+    flow: Dataflow,
+    input: NotificationsInput | null | undefined,
+  ): Promise<
+    | {
+        readonly notifications: DataflowNotifications | null;
+        readonly secret?: string;
+        readonly created?: boolean;
+        readonly rotated?: { readonly secretRef: string; readonly secret: string };
+      }
+    | undefined
+  > {
+    if (input === undefined) return undefined;
+    if (input?.webhookUrl === undefined) {
+      if (input?.rotateSecret) {
+        const message = 'rotateSecret needs the webhookUrl (send it as answered to keep it)';
+        throw badRequest('invalid-notifications', message, [
+          { pointer: WEBHOOK_POINTER, keyword: 'required', message },
+        ]);
+      }
+      return { notifications: input === null ? null : {} };
+    }
+    const webhookUrl = this.webhookUrlOf(input.webhookUrl, flow.notifications?.webhookUrl);
+    const secretRef = flow.notifications?.secretRef;
+    if (secretRef === undefined) {
+      const secret = newWebhookSecret();
+      const created = await this.deps.secrets.create(this.secretName(flow.sandbox, flow.id), secret);
+      return { notifications: { webhookUrl, secretRef: created }, secret, created: true };
+    }
+    return {
+      notifications: { webhookUrl, secretRef },
+      ...(input.rotateSecret ? { rotated: { secretRef, secret: newWebhookSecret() } } : {}),
+    };
+  }
+
+  /** The webhook URL to store: the stored one if sent back as answered; https unless plain http is allowed. */
+  private webhookUrlOf(submitted: string, stored?: string): string {
+    const url = keptUrl(submitted, stored, redactedWebhookUrl, WEBHOOK_POINTER);
+    const parsed = new URL(url);
+    const refuse = (message: string) =>
+      badRequest('invalid-webhook', `${WEBHOOK_POINTER} ${message}`, [
+        { pointer: WEBHOOK_POINTER, keyword: 'format', message },
+      ]);
+    if (parsed.protocol !== 'https:' && !this.deps.allowPlainHttpWebhooks) {
+      throw refuse('must be https: a run outcome and its signature do not cross the network in the clear');
+    }
+    if (parsed.username !== '' || parsed.password !== '') {
+      throw refuse('must not hold credentials: deliveries are signed instead');
+    }
+    return url;
+  }
+
+  private secretName(sandbox: string, flowId: string): string {
+    return `${this.deps.secretPrefix}${sandbox}/webhooks/${flowId}`;
+  }
+
+  /** Removes a secret no stored flow names; its failure is not reported over the failure that caused it. */
+  private async discardSecret(secretRef: string | undefined): Promise<void> {
+    if (secretRef === undefined) return;
+    await this.deps.secrets.remove(secretRef).catch(() => undefined);
   }
 
   /** The ids of the sandbox's flows that read from the connection (a connection in use cannot be deleted). */

@@ -76,10 +76,15 @@ function unfinishedAfter(current: string | undefined, run: FlowRun, succeeded: b
   return run.batchId ? laterRunId(current, run.id) : current;
 }
 
+/** A run whose pull stopped at a per-run cap with pages left: the next run goes on with it. */
+const stoppedAtCap = (run: FlowRun): boolean =>
+  run.progress.cappedBy !== undefined && run.progress.next !== undefined;
+
 /**
  * The flow's state once the run ended: its claim released if the run holds it; for a run whose batch succeeded, the
- * watermark moved to `to`, the run remembered as the latest success and an unfinished run it covered forgotten; for
- * a failed run that holds a batch, the run remembered as the flow's unfinished run.
+ * watermark moved to `to` (or, for a run that stopped at a cap, left where it is, the run to be gone on with), the
+ * run remembered as the latest success and an unfinished run it covered forgotten; for a failed run that holds a
+ * batch, the run remembered as the flow's unfinished run.
  */
 async function settleFlow(
   deps: Pick<RunWorkerDeps, 'flows' | 'now'>,
@@ -95,12 +100,16 @@ async function settleFlow(
     const moved = JSON.stringify(watermark) !== JSON.stringify(state.watermark);
     const unfinished = unfinishedAfter(state.unfinishedRunId, run, success !== undefined);
     const unfinishedChanged = unfinished !== state.unfinishedRunId;
-    if (!holds && !newer && !moved && !unfinishedChanged) return undefined;
+    const continuation =
+      success && newer ? (stoppedAtCap(run) ? run.id : undefined) : state.continuationRunId;
+    const continuationChanged = continuation !== state.continuationRunId;
+    if (!holds && !newer && !moved && !unfinishedChanged && !continuationChanged) return undefined;
     return stateChange(flow, {
       ...(holds ? { activeRunId: undefined, activeRunSince: undefined } : {}),
       ...(newer ? { lastSuccessRunId: run.id } : {}),
       ...(moved ? { watermark } : {}),
       ...(unfinishedChanged ? { unfinishedRunId: unfinished } : {}),
+      ...(continuationChanged ? { continuationRunId: continuation } : {}),
     });
   });
 }
@@ -115,7 +124,8 @@ export async function finishRun(deps: RunWorkerDeps, step: RunStep): Promise<{ s
   const batch = run.batchId ? await deps.batches.getFileBatch(run.sandbox, run.batchId) : undefined;
   const chunks = batch ? await deps.batches.stagedChunksOf(run.sandbox, batch.batchId) : [];
   const outcome = outcomeOf(run, batch, chunks);
-  const to = outcome.status === 'success' ? watermarkAfter(run) : undefined;
+  // A run stopped at a cap has read only part of its window: the watermark waits for the run that reads the rest.
+  const to = outcome.status === 'success' && !stoppedAtCap(run) ? watermarkAfter(run) : undefined;
   // The flow first: once the run reads `success`, its watermark must already be where the run left it.
   await settleFlow(deps, run, outcome.status === 'success' ? { to } : undefined);
   const completedAt = deps.now().toISOString();

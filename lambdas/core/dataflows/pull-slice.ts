@@ -10,7 +10,9 @@
  * - HTTP: pages from the last position (or the first page since the watermark's look-back) until about 8 MB of
  *   records, a page count or a time budget, the new records (http-delta-filter.ts) written as ONE JSON Lines file
  *   of the batch. A page that fails after the reader's retries does not lose the pages before it: they are written
- *   and recorded first, then the error goes on.
+ *   and recorded first, then the error goes on. A run stops pulling at its caps (pages, bytes read — the batch's
+ *   byte guardrail —, files — its file guardrail —, time), having fetched at least one page: its batch is ingested
+ *   as any, and the next run goes on from the page it stopped at (begin-run.ts), so nothing is lost.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -26,8 +28,9 @@ import {
   type S3SourceParams,
   type SourceObject,
 } from '../connections/connection-types';
+import { MAX_PAGE_BYTES } from '../connections/http-source-reader';
 import { DataflowStateError } from './dataflow-changes';
-import type { Dataflow, FlowRun } from './dataflow-types';
+import type { Dataflow, FlowRun, RunCap } from './dataflow-types';
 import { DeltaFilter } from './http-delta-filter';
 import { withTaken } from './look-back';
 import { asStepError } from './run-errors';
@@ -60,6 +63,24 @@ export const HTTP_SLICE_TARGET_BYTES = 8 * 1024 * 1024;
 
 /** Pages per HTTP slice at most, for APIs with small pages: each slice is one state transition loop of the run. */
 export const HTTP_SLICE_MAX_PAGES = 500;
+
+/**
+ * Pages one run fetches at most: twenty full slices. A source that serves more in one go (a first pull of a large
+ * API) is read over several runs, each ingested as it ends, rather than by one run that holds a batch for hours.
+ */
+export const HTTP_RUN_MAX_PAGES = 10_000;
+
+/**
+ * Bytes one run reads from an HTTP source at most: about 128 full slices. The run also stops before a page that
+ * could take its batch past the byte guardrail (a page is at most MAX_PAGE_BYTES): a batch over it would fail.
+ */
+export const HTTP_RUN_MAX_BYTES = 1024 ** 3;
+
+/**
+ * How long one run pulls from an HTTP source at most, from its start: an API that keeps answering pages (or keeps
+ * making new ones) must not hold the flow's one run, and its batch unpromoted, for ever.
+ */
+export const HTTP_RUN_TIME_BUDGET_MS = 60 * 60_000;
 
 interface SliceContext {
   readonly step: RunStep;
@@ -161,6 +182,18 @@ async function openListed(
   }
 }
 
+/** The run cap an HTTP pull has reached with `pages` and `bytes` more than its progress says; never before a page. */
+function httpRunCap(deps: RunWorkerDeps, run: FlowRun, pages: number, bytes: number): RunCap | undefined {
+  const { progress } = run;
+  if (progress.pages + pages === 0) return undefined;
+  if (progress.pages + pages >= HTTP_RUN_MAX_PAGES) return 'pages';
+  const read = progress.bytes + bytes;
+  if (read >= HTTP_RUN_MAX_BYTES || read + MAX_PAGE_BYTES > deps.guardrails.maxBytesPerBatch) return 'bytes';
+  if (progress.files >= deps.guardrails.maxFilesPerBatch) return 'files';
+  if (deps.now().getTime() - Date.parse(run.startedAt) >= HTTP_RUN_TIME_BUDGET_MS) return 'time';
+  return undefined;
+}
+
 async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boolean> {
   const { step, flow, run, connection } = context;
   const params = connection.params as HttpSourceParams;
@@ -179,12 +212,14 @@ async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boo
   let records = 0;
   let next: PagePosition | undefined = first;
   let failure: Error | undefined;
+  let capped: RunCap | undefined;
   try {
     while (
       next &&
       textBytes < HTTP_SLICE_TARGET_BYTES &&
       pages < HTTP_SLICE_MAX_PAGES &&
-      deps.now().getTime() <= deadline
+      deps.now().getTime() <= deadline &&
+      (capped = httpRunCap(deps, run, pages, sourceBytes)) === undefined
     ) {
       const page = await deps.httpSource.fetchPage(params, next, auth ? { auth } : {});
       for (const record of page.records) {
@@ -202,6 +237,9 @@ async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boo
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
   }
+  // Stopped with pages left: recorded with the slice's pages, so the next run goes on from `next`.
+  const cappedBy = next && capped ? { cappedBy: capped } : {};
+  if (pages === 0 && next && capped) await recordProgress(deps, step, () => cappedBy);
   if (pages > 0) {
     let batchId: string | undefined;
     if (lines.length > 0) {
@@ -230,13 +268,14 @@ async function pullHttp(deps: RunWorkerDeps, context: SliceContext): Promise<boo
         records: progress.records + records,
         slices: progress.slices + 1,
         next,
+        ...cappedBy,
         ...filter?.progressChange(),
       }),
       batchId,
     );
   }
   if (failure !== undefined) throw failure;
-  return next === undefined;
+  return next === undefined || capped !== undefined;
 }
 
 export async function pullSlice(deps: RunWorkerDeps, step: RunStep): Promise<{ done: boolean }> {

@@ -5,6 +5,7 @@
  * `statusSummary`). The execution ARN and the revision stay inside, and a look-back is answered by its bound and
  * the number of items it remembers (their ids mean nothing outside).
  */
+import { redactedUrl, redactedWebhookUrl } from '../connections/url-redaction';
 import type { Dataflow, DataflowWatermark, FlowRun, RunMetrics, RunProgress } from './dataflow-types';
 import type { LookBack } from './look-back';
 import { epochSeconds } from './schedule';
@@ -20,13 +21,22 @@ function withLookBackView<T extends DataflowWatermark | RunProgress>(value: T) {
   return { ...rest, ...(lookBack ? { lookBack: lookBackView(lookBack) } : {}) };
 }
 
+function progressView(progress: RunProgress) {
+  const { next, ...rest } = withLookBackView(progress);
+  return { ...rest, ...(next ? { next: { ...next, url: redactedUrl(next.url) } } : {}) };
+}
+
 const watermarkView = (watermark: DataflowWatermark | undefined) =>
   watermark === undefined ? {} : { watermark: withLookBackView(watermark) };
 
 export function dataflowView(flow: Dataflow) {
-  const { mapping, schedule, state, ...rest } = flow;
+  const { mapping, schedule, state, notifications, ...rest } = flow;
+  const webhookUrl = notifications?.webhookUrl;
   return {
     ...rest,
+    ...(notifications
+      ? { notifications: webhookUrl === undefined ? {} : { webhookUrl: redactedWebhookUrl(webhookUrl) } }
+      : {}),
     state: { ...state, ...watermarkView(state.watermark) },
     ...(mapping ? { mappingSetId: mapping.mappingSetId, mappingSetVersion: mapping.version } : {}),
     ...(schedule
@@ -77,6 +87,7 @@ export function runView(run: FlowRun) {
     trigger: run.trigger,
     ...(run.retriggerOf ? { retriggerOf: run.retriggerOf } : {}),
     ...(run.resumes ? { resumes: run.resumes } : {}),
+    ...(run.continues ? { continues: run.continues } : {}),
     ...(run.retriggeredBy ? { retriggeredBy: run.retriggeredBy } : {}),
     ...(run.scheduledFor ? { scheduledFor: run.scheduledFor } : {}),
     ...(run.source ? { source: run.source } : {}),
@@ -89,7 +100,7 @@ export function runView(run: FlowRun) {
     },
     ...(run.notBefore ? { notBefore: run.notBefore } : {}),
     ...(run.batchId ? { batchId: run.batchId } : {}),
-    progress: withLookBackView(run.progress),
+    progress: progressView(run.progress),
     metrics: metricsView(run, run.metrics),
     errors: run.errors,
     ...(run.notifications ? { notifications: run.notifications } : {}),

@@ -1,10 +1,12 @@
 /**
  * Source connections (Experience Platform's Flow Service base connections): create, list, read, update, delete,
- * test and explore. Answers show the auth header's name only: never its value nor the secret's reference.
+ * test and explore. Answers show the auth header's name only: never its value nor the secret's reference; and an
+ * HTTP source's URL without its query values or credentials (url-redaction.ts).
  */
 import { z } from 'zod';
 import type { Connection, HttpSourceParams, S3SourceParams } from '../../core/connections/connection-types';
 import type { ConnectionService, ExploreAnswer, ExploreQuery } from '../../core/connections/connections';
+import { redactedUrl } from '../../core/connections/url-redaction';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
 import { ConnectionPatchBody, HttpParamsInput, NewConnectionBody, S3ParamsInput } from '../connection-input';
@@ -29,7 +31,10 @@ export function connectionView(connection: Connection) {
     name: connection.name,
     ...(connection.description !== undefined ? { description: connection.description } : {}),
     type: connection.type,
-    params: connection.params,
+    params:
+      connection.type === 'http'
+        ? { ...connection.params, url: redactedUrl((connection.params as HttpSourceParams).url) }
+        : connection.params,
     ...(connection.auth ? { auth: { type: connection.auth.type, name: connection.auth.name } } : {}),
     createdAt: connection.createdAt,
     createdBy: connection.createdBy,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { DataflowService } from '../../core/dataflows/dataflows';
 import { SCHEDULE_FREQUENCIES } from '../../core/dataflows/dataflow-types';
 import type { FlowRunService } from '../../core/dataflows/flow-runs';
+import type { ChangedDataflow } from '../../core/dataflows/dataflows';
 import { dataflowView, runView } from '../../core/dataflows/run-view';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
@@ -25,12 +26,15 @@ const ScheduleBody = z.strictObject({
   backfill: z.boolean().optional(),
 });
 
-const NotificationsBody = z.strictObject({
-  webhookUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(MAX_URL_LENGTH)
-    .optional(),
-});
+const webhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(MAX_URL_LENGTH)
+  .optional();
+
+const NotificationsBody = z.strictObject({ webhookUrl });
+
+/** A PATCH may also replace the webhook's signing secret: the new one is answered once. */
+const NotificationsPatchBody = z.strictObject({ webhookUrl, rotateSecret: z.boolean().optional() });
 
 const NewDataflowBody = z.strictObject({
   name: displayText(256),
@@ -51,8 +55,17 @@ const DataflowPatchBody = z.strictObject({
   schedule: ScheduleBody.nullable().optional(),
   mappingSetId: Id.nullable().optional(),
   mappingSetVersion: z.number().int().min(1).optional(),
-  notifications: NotificationsBody.nullable().optional(),
+  notifications: NotificationsPatchBody.nullable().optional(),
 });
+
+/** A flow just created or changed: with its webhook's signing secret, the one time it is answered. */
+function changedView(flow: ChangedDataflow) {
+  const { signingSecret, ...stored } = flow;
+  const view = dataflowView(stored);
+  return signingSecret === undefined
+    ? view
+    : { ...view, notifications: { ...view.notifications, signingSecret } };
+}
 
 const RETRIGGER_ACTIONS = ['retrigger', 're-trigger'];
 
@@ -73,7 +86,7 @@ export function dataflowRoutes(deps: {
     'POST /dataflows': async (request) => {
       const input = parseInput(NewDataflowBody, request.body);
       const flow = await deps.dataflows.create(request.sandbox, input, requireCaller(request).keyId);
-      return { status: 201, body: dataflowView(flow) };
+      return { status: 201, body: changedView(flow) };
     },
     'GET /dataflows': async (request) => {
       const page = await deps.dataflows.list(request.sandbox, pageRequest(request.query));
@@ -87,7 +100,7 @@ export function dataflowRoutes(deps: {
       const patch = parseInput(DataflowPatchBody, request.body);
       return {
         status: 200,
-        body: dataflowView(await deps.dataflows.update(request.sandbox, flowId(request), patch)),
+        body: changedView(await deps.dataflows.update(request.sandbox, flowId(request), patch)),
       };
     },
     'DELETE /dataflows/{dataflowId}': async (request) => {

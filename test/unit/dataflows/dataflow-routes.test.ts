@@ -1,4 +1,5 @@
 /** The dataflow routes over the services and in-memory stores: bodies parsed, answers shaped, problems pointed. */
+import { MemorySecretStore, SECRET_PREFIX } from '../connections/memory-connections';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DataflowService } from '../../../lambdas/core/dataflows/dataflows';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
@@ -46,6 +47,7 @@ async function problem(answer: Promise<unknown>): Promise<HttpProblem> {
 
 describe('dataflow routes', () => {
   let world: DataflowWorld;
+  let secrets: MemorySecretStore;
   let routes: ReturnType<typeof dataflowRoutes>;
   const route = (key: RouteKey): RouteHandler => {
     const handler = routes[key];
@@ -56,6 +58,7 @@ describe('dataflow routes', () => {
 
   beforeEach(() => {
     world = dataflowWorld();
+    secrets = new MemorySecretStore();
     const runs = new FlowRunService(world.startDeps);
     const dataflows = new DataflowService({
       flows: world.flows,
@@ -64,6 +67,9 @@ describe('dataflow routes', () => {
       connections: world.deps.connections,
       datasets: { get: async (_sandbox, id) => (id === DATASET_ID ? { id } : undefined) },
       mappingSets: new MappingSetService({ store: new MemoryMappingSetStore() }),
+      secrets,
+      secretPrefix: SECRET_PREFIX,
+      allowPlainHttpWebhooks: false,
       now: world.clock.now,
     });
     routes = dataflowRoutes({ dataflows, runs });

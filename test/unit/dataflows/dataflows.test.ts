@@ -1,4 +1,5 @@
 /** Dataflows through the API's service: references checked and pinned, schedules and their next slot, deletion. */
+import { MemorySecretStore, SECRET_PREFIX } from '../connections/memory-connections';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DataflowService, type NewDataflow } from '../../../lambdas/core/dataflows/dataflows';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
@@ -32,11 +33,13 @@ const NEW_FLOW: NewDataflow = { name: 'people', connectionId: S3_CONNECTION_ID, 
 
 describe('dataflows', () => {
   let world: DataflowWorld;
+  let secrets: MemorySecretStore;
   let mappingSets: MemoryMappingSetStore;
   let service: DataflowService;
 
   beforeEach(async () => {
     world = dataflowWorld();
+    secrets = new MemorySecretStore();
     mappingSets = new MemoryMappingSetStore();
     await mappingSets.put(mappingSet(1));
     await mappingSets.put(mappingSet(2));
@@ -50,6 +53,9 @@ describe('dataflows', () => {
         get: async (sandbox, id) => (sandbox === SANDBOX && id === DATASET_ID ? { id } : undefined),
       },
       mappingSets: new MappingSetService({ store: mappingSets }),
+      secrets,
+      secretPrefix: SECRET_PREFIX,
+      allowPlainHttpWebhooks: false,
       now: world.clock.now,
       newId: () => `flow-${(ids += 1)}`,
     });
