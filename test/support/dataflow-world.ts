@@ -38,13 +38,17 @@ import {
   type RunInput,
   type RunWorkflow,
 } from '../../lambdas/core/dataflows/dataflow-types';
+import { DataflowService } from '../../lambdas/core/dataflows/dataflows';
 import { FlowRunService } from '../../lambdas/core/dataflows/flow-runs';
 import type { RunStartDeps } from '../../lambdas/core/dataflows/run-start';
 import { runDataflowTask, type RunWorkerEvent } from '../../lambdas/core/dataflows/run-tasks';
 import type { RunEvent } from '../../lambdas/core/dataflows/run-view';
 import type { RunWorkerDeps } from '../../lambdas/core/dataflows/run-worker-ports';
+import { MappingSetService } from '../../lambdas/core/mapping-sets/mapping-sets';
 import type { Page, PageRequest } from '../../lambdas/core/page';
+import { SECRET_PREFIX, type MemorySecretStore } from '../unit/connections/memory-connections';
 import { fileBatchServiceOf, ingestWorld, runIngestion, type IngestWorld } from './memory-file-batches';
+import { MemoryMappingSetStore } from './memory-mapping-sets';
 import { DATASET_ID, SANDBOX } from './memory-uploads';
 
 export { DATASET_ID, SANDBOX };
@@ -380,6 +384,34 @@ export class TestClock {
   set(at: Date): void {
     this.at = at.getTime();
   }
+}
+
+/**
+ * The dataflow service over the world's stores: its webhook signing secrets kept in `secrets`, the one dataset
+ * DATASET_ID of SANDBOX, mapping sets in `mappingSets`.
+ */
+export function dataflowServiceOf(
+  world: DataflowWorld,
+  options: {
+    readonly secrets: MemorySecretStore;
+    readonly mappingSets?: MemoryMappingSetStore;
+    readonly allowPlainHttpWebhooks?: boolean;
+    readonly newId?: () => string;
+  },
+): DataflowService {
+  return new DataflowService({
+    flows: world.flows,
+    runs: world.runs,
+    workflow: world.workflow,
+    connections: world.deps.connections,
+    datasets: { get: async (sandbox, id) => (sandbox === SANDBOX && id === DATASET_ID ? { id } : undefined) },
+    mappingSets: new MappingSetService({ store: options.mappingSets ?? new MemoryMappingSetStore() }),
+    secrets: options.secrets,
+    secretPrefix: SECRET_PREFIX,
+    allowPlainHttpWebhooks: options.allowPlainHttpWebhooks ?? false,
+    now: world.clock.now,
+    ...(options.newId ? { newId: options.newId } : {}),
+  });
 }
 
 export interface DataflowWorld {

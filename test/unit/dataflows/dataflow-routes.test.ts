@@ -1,16 +1,14 @@
 /** The dataflow routes over the services and in-memory stores: bodies parsed, answers shaped, problems pointed. */
-import { MemorySecretStore, SECRET_PREFIX } from '../connections/memory-connections';
+import { MemorySecretStore } from '../connections/memory-connections';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DataflowService } from '../../../lambdas/core/dataflows/dataflows';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
-import { MappingSetService } from '../../../lambdas/core/mapping-sets/mapping-sets';
 import type { ApiRequest, RouteHandler } from '../../../lambdas/http/api-types';
 import { HttpProblem } from '../../../lambdas/http/problem';
 import { DATAFLOW_ROUTES, type RouteKey } from '../../../lambdas/http/route-table';
 import { dataflowRoutes } from '../../../lambdas/http/routes/dataflow-routes';
-import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import {
   DATASET_ID,
+  dataflowServiceOf,
   dataflowWorld,
   driveRun,
   S3_CONNECTION_ID,
@@ -60,18 +58,7 @@ describe('dataflow routes', () => {
     world = dataflowWorld();
     secrets = new MemorySecretStore();
     const runs = new FlowRunService(world.startDeps);
-    const dataflows = new DataflowService({
-      flows: world.flows,
-      runs: world.runs,
-      workflow: world.workflow,
-      connections: world.deps.connections,
-      datasets: { get: async (_sandbox, id) => (id === DATASET_ID ? { id } : undefined) },
-      mappingSets: new MappingSetService({ store: new MemoryMappingSetStore() }),
-      secrets,
-      secretPrefix: SECRET_PREFIX,
-      allowPlainHttpWebhooks: false,
-      now: world.clock.now,
-    });
+    const dataflows = dataflowServiceOf(world, { secrets });
     routes = dataflowRoutes({ dataflows, runs });
   });
 

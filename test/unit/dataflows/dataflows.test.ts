@@ -1,13 +1,14 @@
 /** Dataflows through the API's service: references checked and pinned, schedules and their next slot, deletion. */
-import { MemorySecretStore, SECRET_PREFIX } from '../connections/memory-connections';
+import { MemorySecretStore } from '../connections/memory-connections';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DataflowService, type NewDataflow } from '../../../lambdas/core/dataflows/dataflows';
+import type { DataflowService, NewDataflow } from '../../../lambdas/core/dataflows/dataflows';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
-import { MappingSetService, type StoredMappingSet } from '../../../lambdas/core/mapping-sets/mapping-sets';
+import type { StoredMappingSet } from '../../../lambdas/core/mapping-sets/mapping-sets';
 import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import { failureOf } from '../../support/memory-uploads';
 import {
   DATASET_ID,
+  dataflowServiceOf,
   dataflowWorld,
   S3_CONNECTION_ID,
   SANDBOX,
@@ -44,21 +45,7 @@ describe('dataflows', () => {
     await mappingSets.put(mappingSet(1));
     await mappingSets.put(mappingSet(2));
     let ids = 0;
-    service = new DataflowService({
-      flows: world.flows,
-      runs: world.runs,
-      workflow: world.workflow,
-      connections: world.deps.connections,
-      datasets: {
-        get: async (sandbox, id) => (sandbox === SANDBOX && id === DATASET_ID ? { id } : undefined),
-      },
-      mappingSets: new MappingSetService({ store: mappingSets }),
-      secrets,
-      secretPrefix: SECRET_PREFIX,
-      allowPlainHttpWebhooks: false,
-      now: world.clock.now,
-      newId: () => `flow-${(ids += 1)}`,
-    });
+    service = dataflowServiceOf(world, { secrets, mappingSets, newId: () => `flow-${(ids += 1)}` });
   });
 
   it('creates an enabled flow on demand, without a next run', async () => {
