@@ -145,22 +145,28 @@ describe('webhook deliveries', () => {
     expect(verifies(deliveries[0]!, notifications.signingSecret)).toBe(false);
   });
 
-  it('removing the webhook deletes its secret', async () => {
+  it('removing the webhook, or the flow, deletes its secret', async () => {
     // Prepare
-    const created = await createFlow(HOOK);
-    const { id } = created.body as { id: string };
-    const secretRef = world.flows.stored(id).notifications?.secretRef;
+    const ids = await Promise.all([createFlow(HOOK), createFlow(HOOK)]).then((answers) =>
+      answers.map((answer) => (answer.body as { id: string }).id),
+    );
+    const secretRefs = ids.map((id) => world.flows.stored(id).notifications?.secretRef);
 
     // Act
     await call('PATCH /dataflows/{dataflowId}', {
       method: 'PATCH',
-      pathParameters: { dataflowId: id },
+      pathParameters: { dataflowId: ids[0]! },
       body: { notifications: null },
+    });
+    await call('DELETE /dataflows/{dataflowId}', {
+      method: 'DELETE',
+      pathParameters: { dataflowId: ids[1]! },
     });
 
     // Assess
-    expect(secretRef).toBeDefined();
-    expect(secrets.values.has(secretRef!)).toBe(false);
+    expect(secretRefs.every((ref) => ref !== undefined)).toBe(true);
+    expect(new Set(secretRefs).size).toBe(2);
+    expect(secretRefs.filter((ref) => secrets.values.has(ref!))).toEqual([]);
   });
 
   it('a plain-http webhook is refused outside the local runtime, by the API and by the sender', async () => {

@@ -263,6 +263,7 @@ export class DataflowService {
       // Conditional on the revision read: a run started since then makes the delete look again.
       if (await this.deps.flows.delete(sandbox, id, flow.revision)) {
         await this.deps.runs.deleteAll(sandbox, id);
+        await this.discardSecret(flow.notifications?.secretRef);
         return;
       }
     }
