@@ -1,7 +1,7 @@
 /**
  * Opening a Parquet file for hyparquet: an `AsyncBuffer` that reads byte ranges of the `ByteSource` (a big file is
  * never loaded whole), or, for a gzip-compressed Parquet file (which cannot be read by range), a temporary file it
- * is decompressed into, streaming, and removed afterwards.
+ * is decompressed into, streaming, to MAX_GUNZIPPED_PARQUET_BYTES at most, and removed afterwards.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +11,15 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { FileFormatError, type ByteSource, type FilePlan } from './file-format-types';
-import { asCorruptGzip, readRange } from './source-bytes';
+import { asCorruptGzip, byteLimit, decompressedSizeExceeded, readRange } from './source-bytes';
+
+/**
+ * Bytes a gzip-compressed Parquet file may decompress to, in the function's temporary storage: Lambda's /tmp holds
+ * 512 MiB and a plan step opens PLAN_CONCURRENCY (8) files at once, so 8 of these fit with room to spare. Parquet
+ * compresses its own pages (snappy, gzip, zstd): a gzipped Parquet file is rare, and a larger one is refused with
+ * DECOMPRESSED_SIZE_EXCEEDED rather than filling the disk and failing the whole step.
+ */
+export const MAX_GUNZIPPED_PARQUET_BYTES = 60 * 1024 ** 2;
 
 export interface OpenParquet {
   readonly file: AsyncBuffer;
@@ -35,7 +43,13 @@ export async function* iterateParquetFile<T>(
   try {
     const path = join(directory, 'file.parquet');
     try {
-      await pipeline(await source.read(0, source.size), createGunzip(), createWriteStream(path));
+      const limit = byteLimit(MAX_GUNZIPPED_PARQUET_BYTES, () =>
+        decompressedSizeExceeded(
+          MAX_GUNZIPPED_PARQUET_BYTES,
+          "send the Parquet file without gzip around it (Parquet's own page compression is read as it is)",
+        ),
+      );
+      await pipeline(await source.read(0, source.size), createGunzip(), limit, createWriteStream(path));
     } catch (error) {
       throw asCorruptGzip(error);
     }

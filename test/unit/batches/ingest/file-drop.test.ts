@@ -1,52 +1,15 @@
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FILE_DROP_PREFIX, droppedFileOf } from '../../../../lambdas/core/batches/file-drop-key';
+import { droppedFileOf } from '../../../../lambdas/core/batches/file-drop-key';
 import {
   dropBatchId,
   formatOfName,
   ingestDroppedFile,
   UNVERSIONED_OBJECT,
-  type DroppedObject,
-  type FileDropDeps,
 } from '../../../../lambdas/core/batches/file-drop';
-import {
-  executionArnOf,
-  fileBatchServiceOf,
-  ingestWorld,
-  parquetRows,
-  personLines,
-  runIngestion,
-  type IngestWorld,
-} from '../../../support/memory-file-batches';
+import { batchIdOf, dropped, dropWorld, EVENT_TIME } from '../../../support/file-drops';
+import { executionArnOf, parquetRows, personLines, runIngestion } from '../../../support/memory-file-batches';
 import { DATASET_ID, SANDBOX } from '../../../support/memory-uploads';
-
-const EVENT_TIME = '2024-06-01T11:00:00.000Z';
-
-function dropWorld(): { world: IngestWorld; deps: FileDropDeps } {
-  const world = ingestWorld();
-  const deps: FileDropDeps = {
-    fileBatches: fileBatchServiceOf(world),
-    files: world.files,
-    sources: world.deps.sources,
-  };
-  return { world, deps };
-}
-
-/** Writes the object to the landing bucket and answers its notification, as S3 sends it: version and ETag. */
-async function dropped(
-  world: IngestWorld,
-  path: string,
-  content: string | Uint8Array,
-): Promise<DroppedObject> {
-  const key = `${FILE_DROP_PREFIX}${SANDBOX}/${DATASET_ID}/${path}`;
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const { versionId } = await world.landing.put(key, bytes);
-  const eTag = createHash('md5').update(bytes).digest('hex');
-  return { key, size: bytes.length, ...(versionId ? { versionId } : {}), eTag, eventTime: EVENT_TIME };
-}
-
-const batchIdOf = (object: DroppedObject) => dropBatchId(object.key, object.eTag, object.size);
 
 describe('formatOfName', () => {
   it.each([
