@@ -39,6 +39,16 @@ export const ENV = {
    * they are refused so a connection cannot probe the VPC or the instance metadata endpoint).
    */
   httpSourceAllowPrivateHosts: 'HTTP_SOURCE_ALLOW_PRIVATE_HOSTS',
+  /**
+   * Source access (core/connections/source-access.ts): the role S3 sources are read as, the deployment's source
+   * buckets and the platform's own buckets (comma-separated names), the name prefix of the roles connections may
+   * assume, and the deployment's id (half of every ExternalId).
+   */
+  sourceReaderRole: 'SOURCE_READER_ROLE_ARN',
+  sourceBucketNames: 'SOURCE_BUCKET_NAMES',
+  platformBucketNames: 'PLATFORM_BUCKET_NAMES',
+  sourceRoleNamePrefix: 'SOURCE_ROLE_NAME_PREFIX',
+  deploymentId: 'DEPLOYMENT_ID',
   /** Set only by the local runtime: the S3 emulator needs path-style addressing. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

@@ -20,6 +20,9 @@ export const CONTROL_PLANE_ROUTES = [
   { method: 'POST', resource: '/sandboxes', scope: 'admin' },
   { method: 'GET', resource: '/sandboxes', scope: 'read' },
   { method: 'GET', resource: '/sandboxes/{sandboxName}', scope: 'read' },
+  // Which S3 sources the sandbox's connections may read: set by the platform key only, read by the sandbox's admins.
+  { method: 'GET', resource: '/sandboxes/{sandboxName}/source-access', scope: 'admin' },
+  { method: 'PUT', resource: '/sandboxes/{sandboxName}/source-access', scope: 'admin' },
   { method: 'POST', resource: '/api-keys', scope: 'admin' },
   { method: 'GET', resource: '/api-keys', scope: 'admin' },
   { method: 'GET', resource: '/api-keys/{keyId}', scope: 'admin' },

@@ -43,6 +43,7 @@ import type { RunEvent } from '../../lambdas/core/dataflows/run-view';
 import type { RunWorkerDeps } from '../../lambdas/core/dataflows/run-worker-ports';
 import type { Page, PageRequest } from '../../lambdas/core/page';
 import { fileBatchServiceOf, ingestWorld, runIngestion, type IngestWorld } from './memory-file-batches';
+import { sourceAccessOf } from './memory-source-access';
 import { DATASET_ID, SANDBOX } from './memory-uploads';
 
 export { DATASET_ID, SANDBOX };
@@ -411,7 +412,10 @@ export function dataflowWorld(
         authOf: async (connection): Promise<HeaderAuth | undefined> =>
           connection.auth ? { type: 'header', name: connection.auth.name, value: API_TOKEN } : undefined,
       },
-      s3Source: s3,
+      sourceAccess: sourceAccessOf({
+        [SANDBOX]: { locations: [{ bucket: S3_PARAMS.bucket }], roleArns: [] },
+      }).service,
+      s3Source: () => s3,
       httpSource: new FetchHttpSourceReader({
         fetch: api.fetch,
         allowPrivateHosts: true,
