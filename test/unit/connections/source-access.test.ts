@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceAccessService } from '../../../lambdas/core/connections/source-access';
-import { MAX_SESSION_POLICY_CHARS } from '../../../lambdas/core/connections/source-session-policy';
+import {
+  MAX_SESSION_POLICY_CHARS,
+  sessionPolicyOf,
+} from '../../../lambdas/core/connections/source-session-policy';
 import { HttpProblem } from '../../../lambdas/http/problem';
 import {
   MemorySourceAccessStore,
@@ -160,5 +163,56 @@ describe('SourceAccessService', () => {
 
     // Assess
     expect(refused.status).toBe(404);
+  });
+});
+
+describe('sessionPolicyOf', () => {
+  it('lists a whole bucket freely, a folder-granted bucket only below its folders, and allows the roles', () => {
+    // Act
+    const policy = JSON.parse(
+      sessionPolicyOf(
+        {
+          locations: [
+            { bucket: 'whole-drop' },
+            { bucket: 'partner-drops', prefix: 'acme' },
+            { bucket: 'partner-drops', prefix: 'acme-archive/2024' },
+          ],
+          roleArns: [ROLE],
+        },
+        'aws-cn',
+      ),
+    ) as { Statement: unknown[] };
+
+    // Assess
+    expect(policy.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [
+          'arn:aws-cn:s3:::whole-drop/*',
+          'arn:aws-cn:s3:::partner-drops/acme/*',
+          'arn:aws-cn:s3:::partner-drops/acme-archive/2024/*',
+        ],
+      },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws-cn:s3:::whole-drop' },
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: 'arn:aws-cn:s3:::partner-drops',
+        Condition: { StringLike: { 's3:prefix': ['acme/*', 'acme-archive/2024/*'] } },
+      },
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [ROLE] },
+    ]);
+  });
+
+  it('denies everything when the rules allow nothing', () => {
+    // Act
+    const policy = JSON.parse(sessionPolicyOf({ locations: [], roleArns: [] }, 'aws')) as unknown;
+
+    // Assess
+    expect(policy).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
+    });
   });
 });
