@@ -186,7 +186,13 @@ export function keepObjectVersions(s3Server: S3rver, dir: string): ObjectVersion
 
   const write = (ctx: S3Context, next: () => Promise<void>, bucket: string, key: string) =>
     serialized(bucket, key, async () => {
-      if (ctx.get('if-none-match') !== '' && (await currentObjectExists(bucket, key))) {
+      const condition = ctx.get('if-none-match');
+      if (condition !== '' && condition !== '*') {
+        ctx.req.resume();
+        answerError(ctx, 501, 'NotImplemented', 'a conditional write takes only If-None-Match: *');
+        return;
+      }
+      if (condition === '*' && (await currentObjectExists(bucket, key))) {
         ctx.req.resume();
         answerError(
           ctx,

@@ -90,9 +90,12 @@ describe('S3 connections cannot reach the platform buckets or another sandbox’
     await victim.createSchema(ORDER_SCHEMA);
     const victimDataset = await victim.createDataset('victim orders', ORDER_SCHEMA_ID);
     const batchId = await victim.createBatch({ datasetId: victimDataset, inputFormat: { format: 'csv' } });
-    const granted = await victim.fileAction(batchId, victimDataset, 'orders.csv', 'UPLOAD_URL');
+    const granted = await victim.fileAction(batchId, victimDataset, 'orders.csv', 'UPLOAD_URL', {
+      sizeInBytes: Buffer.byteLength(ORDERS_CSV),
+    });
     const { url: uploadUrl } = granted.body as { url: string };
-    await fetch(uploadUrl, { method: 'PUT', body: ORDERS_CSV });
+    // The URL writes once (If-None-Match); the body's length is the one it signs.
+    await fetch(uploadUrl, { method: 'PUT', headers: { 'if-none-match': '*' }, body: ORDERS_CSV });
     // The local emulator addresses buckets by path: /<bucket>/<key>.
     landingBucket = decodeURIComponent(new URL(uploadUrl).pathname.split('/')[1] ?? '');
 
