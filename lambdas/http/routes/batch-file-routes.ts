@@ -4,12 +4,12 @@
  * limit. Where Experience Platform answers an empty body to PUT we answer `{path, sizeInBytes}`, so a client can
  * confirm what was stored.
  */
+import { z } from 'zod';
 import { inclusiveText } from '../../core/batches/uploads/byte-ranges';
 import { invalidFilePath } from '../../core/batches/uploads/file-path';
 import type { UploadProgress, UploadService } from '../../core/batches/uploads/upload-service';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest, ApiResult } from '../api-types';
-import { z } from 'zod';
 import { parseInput, pathId } from '../input';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../problem';
 import { isFileMediaType } from '../request';

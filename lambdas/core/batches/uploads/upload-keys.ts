@@ -29,7 +29,8 @@ export const presignedObjectKey = (ref: FileRef, nonce: string) =>
 
 /**
  * Whether every key the file can need fits S3's and DynamoDB's limits: its longest part key (offsets as large as
- * `maxOffset`), its presigned upload's key and its longest part sort key (the path URI-encoded, which can triple its length).
+ * `maxOffset`), its presigned upload's key and its longest part sort key (the path URI-encoded, which can triple
+ * its length).
  */
 export function storageKeysFit(ref: FileRef, maxOffset: number): boolean {
   const longest = [
