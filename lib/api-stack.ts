@@ -33,7 +33,6 @@ import { TributaryFunction } from './constructs/tributary-function';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
 import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
 import type { BatchStack } from './batch-stack';
-import { grantSourceAccess } from './constructs/source-access';
 import { CONNECTION_SECRET_PREFIX, type DataflowStack } from './dataflow-stack';
 import type { TributaryStorage } from './storage-stack';
 
@@ -85,8 +84,8 @@ export interface ApiStackProps extends StackProps {
   readonly storage: TributaryStorage;
   /** The batch stack: the batches function starts its ingest-batch state machine. */
   readonly batch: Pick<BatchStack, 'ingestBatch'>;
-  /** The dataflow stack: the dataflows function starts dataflow-run executions and explores the same sources. */
-  readonly dataflows: Pick<DataflowStack, 'dataflowRun' | 'sources'>;
+  /** The dataflow stack: the dataflows function starts dataflow-run executions and reads sources as its worker does. */
+  readonly dataflows: Pick<DataflowStack, 'dataflowRun' | 'sourceReader'>;
 }
 
 /**
@@ -136,6 +135,8 @@ export class ApiStack extends Stack {
     })
       .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
       .bindTable(storage.apiKeysTable, 'readWrite', ENV.apiKeysTable);
+    // It grants sandboxes their sources within the deployment's bounds; it reads none itself.
+    props.dataflows.sourceReader.describeTo(this.controlPlaneFunction);
 
     this.profilesFunction = new TributaryFunction(this, 'ProfilesFunction', {
       handlerPath: 'lambdas/handlers/profiles.ts',
@@ -207,7 +208,8 @@ export class ApiStack extends Stack {
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       .bindStateMachine(props.dataflows.dataflowRun, ENV.dataflowRunStateMachine)
       .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'manage');
-    grantSourceAccess(this.dataflowsFunction, props.dataflows.sources);
+    // Testing and exploring a connection read its source as the pulls do: through the sandbox's reader session.
+    props.dataflows.sourceReader.grantReading(this.dataflowsFunction);
     for (const fn of [
       this.authorizerFunction,
       this.controlPlaneFunction,

@@ -13,7 +13,7 @@ import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrai
 import type { BatchStack } from './batch-stack';
 import { WORKFLOW_LOG_RETENTION } from './batch-stack';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
-import { grantSourceAccess, type SourceAccess } from './constructs/source-access';
+import { SourceReader, type SourceAccess } from './constructs/source-access';
 import { TributaryFunction } from './constructs/tributary-function';
 import { PROJECT_ROOT } from './project-paths';
 import type { TributaryStorage } from './storage-stack';
@@ -58,12 +58,22 @@ export class DataflowStack extends Stack {
   readonly worker: TributaryFunction;
   readonly scheduler: TributaryFunction;
   readonly dataflowRun: StateMachine;
-  readonly sources: SourceAccess;
+  /** The identity S3 sources are read as; the functions that read them assume it per sandbox. */
+  readonly sourceReader: SourceReader;
 
   constructor(scope: Construct, id: string, props: DataflowStackProps) {
     super(scope, id, props);
     const { storage } = props;
-    this.sources = props.sources ?? {};
+    this.sourceReader = new SourceReader(this, 'SourceReader', {
+      access: props.sources ?? {},
+      platformBuckets: [
+        storage.landingBucket,
+        storage.lakeBucket,
+        storage.quarantineBucket,
+        storage.accessLogsBucket,
+      ],
+      deploymentStack: Stack.of(storage.landingBucket),
+    });
 
     this.worker = new TributaryFunction(this, 'DataflowWorker', {
       handlerPath: 'lambdas/handlers/dataflow-worker.ts',
@@ -75,7 +85,8 @@ export class DataflowStack extends Stack {
       // Dataflows carry their watermark and active run: written at the end of every run.
       .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
-      .bindBucket(storage.landingBucket, 'readWrite', ENV.landingBucket)
+      // Write only: the worker copies into its batches and reads nothing there (another sandbox's uploads included).
+      .bindBucket(storage.landingBucket, 'write', ENV.landingBucket)
       .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine)
       .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'read')
       .acknowledgeNoDeadLetterQueue(
@@ -83,7 +94,7 @@ export class DataflowStack extends Stack {
       );
     this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
-    grantSourceAccess(this.worker, this.sources);
+    this.sourceReader.grantReading(this.worker);
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', DATAFLOW_EVENT_BUS);
     bus.grantPutEventsTo(this.worker);
     this.worker.addEnvironment(ENV.dataflowEventBus, DATAFLOW_EVENT_BUS);

@@ -55,6 +55,8 @@ export interface TributaryStorage {
   readonly landingBucket: IBucket;
   readonly lakeBucket: IBucket;
   readonly quarantineBucket: IBucket;
+  /** Server access logs of the data buckets. */
+  readonly accessLogsBucket: IBucket;
   readonly ingestStream: IStream;
   readonly catalogTable: ITable;
   readonly apiKeysTable: ITable;

@@ -76,18 +76,21 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
  */
 function sourcesFromContext(app: App): SourceAccess {
   const value: unknown = app.node.tryGetContext('tributary:sources');
-  if (value === undefined) return {};
+  return value === undefined ? {} : parseSourceAccess(value, 'context tributary:sources');
+}
+
+/** Source access as JSON text or an object (the context, the local runtime's TRIBUTARY_SOURCES), checked. */
+export function parseSourceAccess(value: unknown, where: string): SourceAccess {
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-  if (parsed === null || typeof parsed !== 'object')
-    throw new Error('context tributary:sources must be an object');
+  if (parsed === null || typeof parsed !== 'object') throw new Error(`${where} must be an object`);
   const { bucketNames, roleNamePrefix } = parsed as Record<string, unknown>;
   if (
     bucketNames !== undefined &&
     !(Array.isArray(bucketNames) && bucketNames.every((n) => typeof n === 'string'))
   )
-    throw new Error('context tributary:sources.bucketNames must be a list of bucket names');
+    throw new Error(`${where}.bucketNames must be a list of bucket names`);
   if (roleNamePrefix !== undefined && typeof roleNamePrefix !== 'string')
-    throw new Error('context tributary:sources.roleNamePrefix must be a string');
+    throw new Error(`${where}.roleNamePrefix must be a string`);
   return {
     ...(bucketNames ? { bucketNames } : {}),
     ...(roleNamePrefix !== undefined ? { roleNamePrefix } : {}),

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
+import { checkPresignedSignatures } from './s3-presigned-urls';
 import { keepObjectVersions } from './s3-versions';
 
 export interface EmulatorEndpoints {
@@ -88,6 +89,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     directory: s3Dir,
     silent: true,
   });
+  // Signatures first: a request S3 would refuse never reaches the versions.
+  checkPresignedSignatures(s3Server, new Map([[S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey]]));
   const versions = keepObjectVersions(s3Server, s3VersionsDir);
 
   const [dynamodb, kinesis, s3Address] = await Promise.all([

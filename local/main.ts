@@ -1,11 +1,14 @@
 /**
  * `npm start`: the whole platform in this process, on the emulators, from the synthesized CDK app.
  * TRIBUTARY_PORT (default 4100), TRIBUTARY_DATA_DIR (default .tributary), TRIBUTARY_ADMIN_KEY,
- * TRIBUTARY_SCHEDULE_TICK_MS (replaces the period of every rate schedule).
+ * TRIBUTARY_SCHEDULE_TICK_MS (replaces the period of every rate schedule), TRIBUTARY_SOURCES (the buckets S3
+ * connections may read at all: `tributary:sources`' JSON).
  */
 import './polyfills';
 import { ADMIN_KEY_FILE } from './admin-key';
 import { DataDirInUseError } from './data-dir-lock';
+import type { SourceAccess } from '../lib/constructs/source-access';
+import { parseSourceAccess } from '../lib/tributary-app';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, PortInUseError, startRuntime, type RunningRuntime } from './runtime';
 
 function portFromEnvironment(): number {
@@ -17,6 +20,20 @@ function portFromEnvironment(): number {
     process.exit(1);
   }
   return port;
+}
+
+/** The buckets S3 connections may read at all: the deployment's `tributary:sources` JSON. */
+function sourcesFromEnvironment(): SourceAccess | undefined {
+  const text = process.env['TRIBUTARY_SOURCES'];
+  if (text === undefined || text === '') return undefined;
+  try {
+    return parseSourceAccess(text, 'TRIBUTARY_SOURCES');
+  } catch (error) {
+    console.error(
+      `TRIBUTARY_SOURCES must be JSON like {"bucketNames": ["partner-drop"]}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  }
 }
 
 function scheduleTickFromEnvironment(): number | undefined {
@@ -35,6 +52,7 @@ function scheduleTickFromEnvironment(): number | undefined {
 async function main(): Promise<void> {
   const port = portFromEnvironment();
   const scheduleTickMs = scheduleTickFromEnvironment();
+  const sources = sourcesFromEnvironment();
   const dataDir = process.env['TRIBUTARY_DATA_DIR'] || DEFAULT_DATA_DIR;
   let runtime: RunningRuntime;
   try {
@@ -43,6 +61,7 @@ async function main(): Promise<void> {
       dataDir,
       adminKey: process.env['TRIBUTARY_ADMIN_KEY'] || undefined,
       scheduleTickMs,
+      ...(sources ? { sources } : {}),
     });
   } catch (error) {
     if (error instanceof PortInUseError) {

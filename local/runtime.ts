@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { ENV } from '../lambdas/config/env-names';
+import type { SourceAccess } from '../lib/constructs/source-access';
 import { resolveAdminKey, type AdminKeySource } from './admin-key';
 import { lockDataDir } from './data-dir-lock';
 import { createEmulatorClients } from './emulator-clients';
@@ -49,6 +50,12 @@ export interface RuntimeOptions {
   readonly adminKey?: string;
   /** @default the Tributary CDK app */
   readonly appFactory?: AppFactory;
+  /**
+   * The buckets (of the S3 emulator) and role prefix S3 connections may read at all, as `tributary:sources` names
+   * them for a deployment; sandboxes are then granted theirs with `PUT /sandboxes/{name}/source-access`. Only with
+   * the Tributary app (a test app given as `appFactory` is built as it is). @default none
+   */
+  readonly sources?: SourceAccess;
   /** Silence the runtime's own log lines (handlers still log through their loggers). */
   readonly quiet?: boolean;
   /** Where `tributary:handler` paths are relative to. @default the project root */
@@ -88,9 +95,10 @@ export class PortInUseError extends Error {
 }
 
 /** The Tributary app with cdk-nag off (the CI synth runs it); imported on demand so test apps never load it. */
-async function tributaryAppFactory(): Promise<AppFactory> {
+async function tributaryAppFactory(sources: SourceAccess | undefined): Promise<AppFactory> {
   const { createTributaryApp } = await import('../lib/tributary-app');
-  return (props) => createTributaryApp({ app: new App(props), nag: false }).app;
+  return (props) =>
+    createTributaryApp({ app: new App(props), nag: false, ...(sources ? { sources } : {}) }).app;
 }
 
 /**
@@ -159,7 +167,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
 
-  const templates = synthesizeTemplates(options.appFactory ?? (await tributaryAppFactory()));
+  if (options.appFactory && options.sources) {
+    throw new Error('sources configure the Tributary app; a test app given as appFactory names its own');
+  }
+  const templates = synthesizeTemplates(options.appFactory ?? (await tributaryAppFactory(options.sources)));
   const synthesizedMs = performance.now() - started;
   const resolver = new TemplateResolver(templates);
   const functions = readFunctions(resolver);

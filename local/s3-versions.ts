@@ -32,8 +32,12 @@ interface VersionRecord {
 const FLUSH_WAIT_MS = 2_000;
 const FLUSH_POLL_MS = 5;
 
-/** Query parameters that leave a request a plain object read or write (the SDK names its operation in `x-id`). */
+/**
+ * Query parameters that leave a request a plain object read or write (the SDK names its operation in `x-id`; a
+ * presigned URL carries its signature as `X-Amz-*` parameters).
+ */
 const PLAIN_QUERY = new Set(['x-id', 'versionId']);
+const isPlainQuery = (name: string) => PLAIN_QUERY.has(name) || name.startsWith('X-Amz-');
 
 /** Headers of s3rver's metadata that describe the object itself, not the request that wrote it. */
 const OBJECT_HEADERS = [
@@ -52,7 +56,7 @@ const xmlError = (code: string, message: string, extra: Record<string, string> =
     .map(([name, value]) => `<${name}>${value}</${name}>`)
     .join('')}</Error>`;
 
-function answerError(ctx: S3Context, status: number, code: string, message: string, extra = {}): void {
+export function answerError(ctx: S3Context, status: number, code: string, message: string, extra = {}): void {
   ctx.status = status;
   if (ctx.method === 'HEAD') return;
   ctx.type = 'application/xml';
@@ -182,6 +186,25 @@ export function keepObjectVersions(s3Server: S3rver, dir: string): ObjectVersion
 
   const write = (ctx: S3Context, next: () => Promise<void>, bucket: string, key: string) =>
     serialized(bucket, key, async () => {
+      const condition = ctx.get('if-none-match');
+      if (condition !== '' && condition !== '*') {
+        ctx.req.resume();
+        answerError(ctx, 501, 'NotImplemented', 'a conditional write takes only If-None-Match: *');
+        return;
+      }
+      if (condition === '*' && (await currentObjectExists(bucket, key))) {
+        ctx.req.resume();
+        answerError(
+          ctx,
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+          {
+            Condition: 'If-None-Match',
+          },
+        );
+        return;
+      }
       const events = await heldEvents(ctx, next);
       if (ctx.status < 300 && events.length > 0) {
         const size = events[0]?.Records[0]?.s3.object.size;
@@ -218,6 +241,17 @@ export function keepObjectVersions(s3Server: S3rver, dir: string): ObjectVersion
       }
       for (const event of events) s3Server.emit('event', event);
     });
+
+  /** S3's conditional write (`If-None-Match: *`) holds while the key's current version is none or a delete marker. */
+  const currentObjectExists = async (bucket: string, key: string): Promise<boolean> => {
+    const current = (await historyOf(bucket, key)).at(-1);
+    if (current) return !current.deleteMarker;
+    // Written before its bucket kept versions: s3rver's own file is the object.
+    return stat(s3Server.store.getResourcePath(bucket, key, 'object')).then(
+      () => true,
+      () => false,
+    );
+  };
 
   const read = async (ctx: S3Context, next: () => Promise<void>, bucket: string, key: string) => {
     await writes.get(`${bucket}/${key}`);
@@ -317,8 +351,14 @@ export function keepObjectVersions(s3Server: S3rver, dir: string): ObjectVersion
       }
       return;
     }
-    if (!(await versioningOf())[bucket]) return next();
-    const plain = query.every((name) => PLAIN_QUERY.has(name));
+    if (!(await versioningOf())[bucket]) {
+      if (ctx.method === 'PUT' && ctx.get('if-none-match') !== '') {
+        answerError(ctx, 501, 'NotImplemented', 'conditional writes are emulated only in versioned buckets');
+        return;
+      }
+      return next();
+    }
+    const plain = query.every(isPlainQuery);
     if ((ctx.method === 'GET' || ctx.method === 'HEAD') && plain) return read(ctx, next, bucket, key);
     if (ctx.method === 'PUT' && plain && ctx.query['versionId'] === undefined)
       return write(ctx, next, bucket, key);

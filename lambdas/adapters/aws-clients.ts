@@ -2,6 +2,7 @@
  * The one place where AWS SDK clients are built. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_<SERVICE>`
  * variables, so the same code talks to AWS or to the local emulators.
  */
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +13,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ENV } from '../config/env-names';
-import { SourceError, type S3SourceParams } from '../core/connections/connection-types';
+import { SourceError } from '../core/connections/connection-types';
+import type { S3SourceGrant } from '../core/connections/source-access';
+import { sessionPolicyOf } from '../core/connections/source-session-policy';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let kinesisClient: KinesisClient | undefined;
@@ -48,16 +51,19 @@ export function s3(): S3Client {
 }
 
 /**
- * S3 clients of source connections, one per (region, role): a warm function serving many runs of the same
- * connections reuses them and their assumed-role credentials. Bounded, oldest dropped first, as any number of
- * connections may pass through one container.
+ * S3 clients of granted sources, one per sandbox session (its rules), region and role: a warm function serving many
+ * runs of the same sandbox reuses them and their assumed-role credentials. Bounded, oldest dropped first, as any
+ * number of sandboxes and connections may pass through one container.
  */
 const sourceS3Clients = new Map<string, S3Client>();
 const MAX_SOURCE_S3_CLIENTS = 32;
-/** Names the sessions in the bucket owner's CloudTrail, so they can tell our reads apart. */
-const SOURCE_ROLE_SESSION_NAME = 'tributary-source';
-/** One hour, STS's default and the most a role allows unless its owner raised it; the SDK refreshes before expiry. */
+/**
+ * One hour: the most STS gives a chained role session (the function's own credentials are a role session already),
+ * and far beyond a slice's 15 minutes; the SDK refreshes before expiry.
+ */
 const SOURCE_ROLE_SESSION_SECONDS = 3600;
+/** STS's longest RoleSessionName; a session is named for its sandbox in the bucket owner's CloudTrail. */
+const MAX_ROLE_SESSION_NAME = 64;
 
 /** The local runtime points S3 at an emulator and has no STS: a role there could only fail, later and obscurely. */
 const hasNoSts = () =>
@@ -70,21 +76,39 @@ interface RoleCredentials {
   readonly expiration?: Date;
 }
 
+type CredentialsProvider = () => Promise<RoleCredentials>;
+
+interface RoleSession {
+  readonly roleArn: string;
+  readonly sandbox: string;
+  /** The inline session policy that limits the session. */
+  readonly policy?: string;
+  /** The confused-deputy guard a cross-account role's trust policy checks. */
+  readonly externalId?: string;
+  /** What the assumption failing means, for the error's message. */
+  readonly advice: string;
+}
+
 /** A credentials provider; the client memoizes what it gives until shortly before `expiration`. */
-function assumedRole(roleArn: string): () => Promise<RoleCredentials> {
+function assumedRole(sts: STSClient, session: RoleSession): CredentialsProvider {
   return async () => {
-    stsClient ??= new STSClient({});
     try {
-      const out = await stsClient.send(
+      const out = await sts.send(
         new AssumeRoleCommand({
-          RoleArn: roleArn,
-          RoleSessionName: SOURCE_ROLE_SESSION_NAME,
+          RoleArn: session.roleArn,
+          RoleSessionName: `tributary-${session.sandbox}`.slice(0, MAX_ROLE_SESSION_NAME),
           DurationSeconds: SOURCE_ROLE_SESSION_SECONDS,
+          ...(session.policy !== undefined ? { Policy: session.policy } : {}),
+          ...(session.externalId !== undefined ? { ExternalId: session.externalId } : {}),
         }),
       );
       const credentials = out.Credentials;
       if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
-        throw new SourceError('assume-role-failed', `assuming role ${roleArn} gave no credentials`, true);
+        throw new SourceError(
+          'assume-role-failed',
+          `assuming role ${session.roleArn} gave no credentials`,
+          true,
+        );
       }
       return {
         accessKeyId: credentials.AccessKeyId,
@@ -98,7 +122,7 @@ function assumedRole(roleArn: string): () => Promise<RoleCredentials> {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       throw new SourceError(
         'assume-role-failed',
-        `could not assume role ${roleArn} (${name}); its trust policy must let this deployment's functions assume it`,
+        `could not assume role ${session.roleArn} (${name}); ${session.advice}`,
         status === undefined || status >= 500,
       );
     }
@@ -106,25 +130,57 @@ function assumedRole(roleArn: string): () => Promise<RoleCredentials> {
 }
 
 /**
- * An S3 client for a source connection: in the bucket's region (S3 also follows a wrong-region redirect), with the
- * credentials of the connection's role when it names one (cross-account reads), else the function's own.
+ * The credentials a grant reads with: the deployment's source-reader role, assumed for the sandbox with the session
+ * policy of its rules, and for a cross-account source the connection's role, assumed from that session with the
+ * sandbox's ExternalId. Never the function's own credentials, which cannot read sources.
  */
-export function sourceS3(params: Pick<S3SourceParams, 'region' | 'roleArn'>): S3Client {
-  if (params.region === undefined && params.roleArn === undefined) return s3();
-  if (params.roleArn !== undefined && hasNoSts()) {
+function grantCredentials(grant: S3SourceGrant): CredentialsProvider {
+  stsClient ??= new STSClient({});
+  const readerArn = requiredEnv(ENV.sourceReaderRole);
+  const reader = assumedRole(stsClient, {
+    roleArn: readerArn,
+    sandbox: grant.sandbox,
+    policy: sessionPolicyOf(grant.rules, grant.partition),
+    advice: "the deployment's source-reader role must trust this function's role",
+  });
+  if (grant.role === undefined) return reader;
+  return assumedRole(new STSClient({ credentials: reader }), {
+    roleArn: grant.role.arn,
+    sandbox: grant.sandbox,
+    externalId: grant.role.externalId,
+    advice:
+      `its trust policy must let ${readerArn} assume it with the sandbox's ExternalId ` +
+      `(GET /sandboxes/${grant.sandbox}/source-access)`,
+  });
+}
+
+const grantKey = (grant: S3SourceGrant) =>
+  createHash('sha256')
+    .update(JSON.stringify([grant.sandbox, grant.region, grant.role, grant.partition, grant.rules]))
+    .digest('hex');
+
+/**
+ * An S3 client for a granted source: in the bucket's region (S3 also follows a wrong-region redirect), with the
+ * grant's credentials. The local runtime has no STS and no IAM: it reads with the emulator's credentials, and the
+ * grant's checks (made before a client is asked for) are all that stands between a sandbox and a bucket.
+ */
+export function sourceS3(grant: S3SourceGrant): S3Client {
+  const local = hasNoSts();
+  if (local && grant.role !== undefined) {
     throw new SourceError(
       'role-not-supported',
       "this runtime has no STS to assume the connection's roleArn with; remove roleArn to read with its own credentials",
       false,
     );
   }
-  const key = `${params.region ?? ''}|${params.roleArn ?? ''}`;
+  if (local && grant.region === undefined) return s3();
+  const key = local ? `local|${grant.region}` : grantKey(grant);
   let client = sourceS3Clients.get(key);
   if (!client) {
     client = new S3Client({
       ...s3Options(),
-      ...(params.region !== undefined ? { region: params.region } : {}),
-      ...(params.roleArn !== undefined ? { credentials: assumedRole(params.roleArn) } : {}),
+      ...(grant.region !== undefined ? { region: grant.region } : {}),
+      ...(local ? {} : { credentials: grantCredentials(grant) }),
       followRegionRedirects: true,
     });
     // Dropped, not destroyed: a request still in flight on it (the local runtime serves many at once) finishes.

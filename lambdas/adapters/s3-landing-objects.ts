@@ -18,9 +18,16 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FilePart } from '../core/batches/file-batch-types';
 import type { ByteSource } from '../core/batches/formats/file-format-types';
 import { checkReadRange, slicesOf, type PartSlice } from '../core/batches/uploads/byte-ranges';
-import type { LandingObjects, WrittenObject } from '../core/batches/uploads/upload-ports';
+import type {
+  LandingObjects,
+  PresignedPut,
+  PutGrant,
+  WrittenObject,
+} from '../core/batches/uploads/upload-ports';
 
 const UPLOAD_CONTENT_TYPE = 'application/octet-stream';
+/** A conditional write: only where no object is yet. */
+const WRITE_ONCE = '*';
 
 /** Where a body starts in its object: `Content-Range: bytes {first}-{last}/{size}`, absent for a whole object. */
 const bodyStartOf = (contentRange: string | undefined) => {
@@ -55,14 +62,24 @@ export class S3LandingObjects implements LandingObjects {
   }
 
   /**
-   * Signs only the host: the client may send any content type, and needs no header from us. The S3 client must
-   * compute checksums only when required (as aws-clients.ts builds it): otherwise the URL carries the CRC32 of an
-   * empty body and S3 refuses every real upload to it.
+   * Signs the host, the body's length and `If-None-Match: *`: S3 checks signed headers, so it refuses a body of any
+   * other length and, once an object is at the key, any further write through the URL (a conditional write). The
+   * content type is left unsigned: the client may send any. The S3 client must compute checksums only when
+   * required (as aws-clients.ts builds it): otherwise the URL carries the CRC32 of an empty body and S3 refuses
+   * every real upload to it.
    */
-  presignPut(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key }), {
-      expiresIn: expiresInSeconds,
-    });
+  async presignPut(key: string, grant: PutGrant): Promise<PresignedPut> {
+    const url = await getSignedUrl(
+      this.client,
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentLength: grant.sizeInBytes,
+        IfNoneMatch: WRITE_ONCE,
+      }),
+      { expiresIn: grant.expiresInSeconds },
+    );
+    return { url, headers: { 'content-length': String(grant.sizeInBytes), 'if-none-match': WRITE_ONCE } };
   }
 
   async delete(key: string): Promise<void> {

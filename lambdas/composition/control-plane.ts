@@ -11,6 +11,7 @@ import { NamespaceService } from '../core/catalog/identity-namespaces';
 import { InletService } from '../core/catalog/inlets';
 import { MappingSetService } from '../core/mapping-sets/mapping-sets';
 import { SandboxService } from '../core/catalog/sandboxes';
+import type { SourceAccessService } from '../core/connections/source-access';
 import { SchemaRegistry } from '../core/schemas/schema-registry';
 import type { SchemaStore } from '../core/schemas/schema-store';
 import { ENV } from '../config/env-names';
@@ -32,11 +33,14 @@ import { mappingSetRoutes } from '../http/routes/mapping-set-routes';
 import { namespaceRoutes } from '../http/routes/namespace-routes';
 import { sandboxRoutes } from '../http/routes/sandbox-routes';
 import { schemaRoutes } from '../http/routes/schema-routes';
+import { sourceAccessFromEnvironment } from './source-access';
 
 export interface ControlPlaneParts {
   readonly catalog: DynamoItems;
   readonly apiKeys: ApiKeyStore;
   readonly schemas: SchemaStore;
+  /** The sandboxes' grants of S3 sources, within the deployment's bounds. */
+  readonly sourceAccess: SourceAccessService;
 }
 
 export function buildControlPlaneRoutes(parts: ControlPlaneParts): RouteMap {
@@ -50,7 +54,7 @@ export function buildControlPlaneRoutes(parts: ControlPlaneParts): RouteMap {
   const apiKeys = new ApiKeyService({ store: new CachedApiKeyStore(parts.apiKeys), sandboxes });
   return {
     ...healthRoutes(),
-    ...sandboxRoutes({ sandboxes }),
+    ...sandboxRoutes({ sandboxes, sourceAccess: parts.sourceAccess }),
     ...apiKeyRoutes({ apiKeys }),
     ...namespaceRoutes({ namespaces }),
     ...schemaRoutes({ registry }),
@@ -67,5 +71,6 @@ export function controlPlaneRoutesFromEnvironment(): RouteMap {
     catalog,
     apiKeys: new DynamoApiKeyStore(client, requiredEnv(ENV.apiKeysTable)),
     schemas: new DynamoSchemaStore(catalog),
+    sourceAccess: sourceAccessFromEnvironment(catalog),
   });
 }

@@ -1,8 +1,8 @@
 /**
  * What the dataflow functions share: the flow and run stores (catalog and batches tables) and the connections with
- * their secrets and source readers. HTTP sources and webhooks may reach private addresses only where
- * HTTP_SOURCE_ALLOW_PRIVATE_HOSTS is `true`, and webhooks may be plain http only where WEBHOOK_ALLOW_PLAIN_HTTP is
- * `true` (both: the local runtime).
+ * their secrets, the sandboxes' source access and the source readers. HTTP sources and webhooks may reach private
+ * addresses only where HTTP_SOURCE_ALLOW_PRIVATE_HOSTS is `true`, and webhooks may be plain http only where
+ * WEBHOOK_ALLOW_PLAIN_HTTP is `true` (both: the local runtime).
  */
 import { ENV } from '../config/env-names';
 import { dynamoDocumentClient, requiredEnv, secretsManager, sourceS3 } from '../adapters/aws-clients';
@@ -14,6 +14,8 @@ import { S3SourceObjects } from '../adapters/s3-source-reader';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store';
 import { ConnectionService } from '../core/connections/connections';
 import { FetchHttpSourceReader } from '../core/connections/http-source-reader';
+import type { S3SourceGrant } from '../core/connections/source-access';
+import { sourceAccessFromEnvironment } from './source-access';
 
 export const allowPrivateHostsFromEnvironment = (): boolean =>
   process.env[ENV.httpSourceAllowPrivateHosts] === 'true';
@@ -29,7 +31,8 @@ export function dataflowPartsFromEnvironment() {
   const connectionStore = new DynamoConnectionStore(catalog);
   const allowPrivateHosts = allowPrivateHostsFromEnvironment();
   const kmsKeyId = process.env[ENV.connectionSecretKey];
-  const s3Source = new S3SourceObjects(sourceS3);
+  const sourceAccess = sourceAccessFromEnvironment(catalog);
+  const s3Source = (grant: S3SourceGrant) => new S3SourceObjects(() => sourceS3(grant));
   const httpSource = new FetchHttpSourceReader({ allowPrivateHosts });
   const secrets = new SecretsManagerSecretStore(secretsManager(), kmsKeyId ? { kmsKeyId } : {});
   const secretPrefix = requiredEnv(ENV.connectionSecretPrefix);
@@ -38,6 +41,7 @@ export function dataflowPartsFromEnvironment() {
     secrets,
     secretPrefix,
     s3: s3Source,
+    sourceAccess,
     http: httpSource,
     inUse: async (sandbox, connectionId) => (await flows.usingConnection(sandbox, connectionId)).length > 0,
   });
@@ -47,6 +51,7 @@ export function dataflowPartsFromEnvironment() {
     runs,
     connectionStore,
     connections,
+    sourceAccess,
     s3Source,
     httpSource,
     secrets,

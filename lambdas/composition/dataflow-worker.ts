@@ -25,6 +25,7 @@ export function dataflowWorkerFromEnvironment(): RunWorkerDeps {
       get: (sandbox, id) => parts.connectionStore.get(sandbox, id),
       authOf: (connection) => parts.connections.authOf(connection),
     },
+    sourceAccess: parts.sourceAccess,
     s3Source: parts.s3Source,
     httpSource: parts.httpSource,
     fileBatches: batchParts.fileBatches,

@@ -41,6 +41,7 @@ export function fileBatchPartsFromEnvironment() {
     files: {
       listFiles: (sandbox, batchId) => files.listFiles(sandbox, batchId),
       filesForCompletion: (sandbox, batchId) => uploads.filesForCompletion(sandbox, batchId),
+      closeUploadUrls: (sandbox, batchId) => uploads.closeUploadUrls(sandbox, batchId),
     },
     sources: landing,
     preview: previewFile,

@@ -44,6 +44,16 @@ export const ENV = {
    * AWS a webhook must be https, so a run's outcome and its signature do not cross the network in the clear).
    */
   webhookAllowPlainHttp: 'WEBHOOK_ALLOW_PLAIN_HTTP',
+  /**
+   * Source access (core/connections/source-access.ts): the role S3 sources are read as, the deployment's source
+   * buckets and the platform's own buckets (comma-separated names), the name prefix of the roles connections may
+   * assume, and the deployment's id (half of every ExternalId).
+   */
+  sourceReaderRole: 'SOURCE_READER_ROLE_ARN',
+  sourceBucketNames: 'SOURCE_BUCKET_NAMES',
+  platformBucketNames: 'PLATFORM_BUCKET_NAMES',
+  sourceRoleNamePrefix: 'SOURCE_ROLE_NAME_PREFIX',
+  deploymentId: 'DEPLOYMENT_ID',
   /** Set only by the local runtime: the S3 emulator needs path-style addressing. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

@@ -35,8 +35,8 @@ const hasControl = (value: string, allowTab = false) =>
 const RESERVED_NAMES = /^(LPT[1-9]|COM[1-9]|PRN|AUX|NUL|CON|CLOCK\$|\.|\.\.)$/i;
 
 /** S3's bucket naming rules (general purpose buckets). */
-const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+export const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -50,7 +50,8 @@ const dotPath = z
   .regex(/^[^.]+(\.[^.]+)*$/, 'must be field names joined by dots');
 const paramName = z.string().trim().min(1).max(MAX_PARAM_NAME_LENGTH);
 
-const prefix = z
+/** An S3 folder as Experience Platform names source paths; a trailing `/` is dropped. */
+export const S3PrefixInput = z
   .string()
   .max(MAX_KEY_LENGTH)
   .refine((value) => !value.startsWith('/'), 'must not start with /')
@@ -88,7 +89,7 @@ const filePattern = z
 
 export const S3ParamsInput = z.strictObject({
   bucket: z.string().regex(BUCKET_NAME, 'must be an S3 bucket name'),
-  prefix: prefix.optional(),
+  prefix: S3PrefixInput.optional(),
   filePattern: filePattern.optional(),
   recursive: z.boolean().optional(),
   inputFormat: InputFormatInput,

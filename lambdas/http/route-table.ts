@@ -20,6 +20,9 @@ export const CONTROL_PLANE_ROUTES = [
   { method: 'POST', resource: '/sandboxes', scope: 'admin' },
   { method: 'GET', resource: '/sandboxes', scope: 'read' },
   { method: 'GET', resource: '/sandboxes/{sandboxName}', scope: 'read' },
+  // Which S3 sources the sandbox's connections may read: set by the platform key only, read by the sandbox's admins.
+  { method: 'GET', resource: '/sandboxes/{sandboxName}/source-access', scope: 'admin' },
+  { method: 'PUT', resource: '/sandboxes/{sandboxName}/source-access', scope: 'admin' },
   { method: 'POST', resource: '/api-keys', scope: 'admin' },
   { method: 'GET', resource: '/api-keys', scope: 'admin' },
   { method: 'GET', resource: '/api-keys/{keyId}', scope: 'admin' },
@@ -143,6 +146,21 @@ export const FILE_MEDIA_TYPES = [
   'application/gzip',
   'application/x-parquet',
 ] as const;
+
+/**
+ * Where files too large to send through API Gateway go: a presigned S3 URL. Named by the direct upload routes' 413
+ * and by API Gateway's own (the gateway responses), so a client is told the way on.
+ */
+export const UPLOAD_URL_ROUTE =
+  'POST /batches/{batchId}/datasets/{datasetId}/files/{filePath}?action=UPLOAD_URL';
+
+/**
+ * The largest body a direct upload (PUT of a whole file, PATCH of a range) takes. Lambda refuses a synchronous
+ * invoke payload over 6 MB (6,291,456 bytes), and API Gateway hands it a binary body base64-encoded (4/3 of its
+ * size) inside the proxy event: 4 MiB becomes 5,592,408 bytes, which leaves about 700 KB for the event's headers
+ * and request context, more than API Gateway lets them reach. A round number a client can plan for.
+ */
+export const MAX_DIRECT_UPLOAD_BYTES = 4 * 1024 * 1024;
 
 export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
 

@@ -1,5 +1,6 @@
 import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../../lambdas/http/problem';
+import { UPLOAD_URL_ROUTE } from '../../lambdas/http/route-table';
 
 /**
  * A throttled client may retry after this many seconds: the stage's token bucket refills at its rate limit every
@@ -61,7 +62,11 @@ export const PROBLEM_GATEWAY_RESPONSES: readonly ProblemGatewayResponse[] = [
     status: 413,
     code: 'payload-too-large',
     title: 'Payload Too Large',
-    detail: quoted('the request is larger than API Gateway accepts (10 MB)'),
+    // Also API Gateway's answer when Lambda refuses the invoke payload (6 MB, the body base64-encoded in it).
+    detail: quoted(
+      'the request is larger than API Gateway and Lambda accept (10 MB, and 6 MB for the function once a file is ' +
+        `base64-encoded: about 4.4 MB of file); upload a larger file through an upload URL (${UPLOAD_URL_ROUTE})`,
+    ),
   },
   {
     type: ResponseType.THROTTLED,

@@ -17,6 +17,13 @@ import { matchRoute } from './route-matcher';
 /** API Gateway's payload limit. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Lambda's limit on a synchronous invoke's payload (6 MB: a payload must be smaller than 6,291,456 bytes): the proxy
+ * event as JSON, a binary body base64-encoded in it. API Gateway answers a request whose event is that large with
+ * its REQUEST_TOO_LARGE response (413), and the function is never called.
+ */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
 export interface ApiServerOptions {
   readonly apis: readonly RestApiModel[];
   readonly functions: FunctionHost;
@@ -164,6 +171,9 @@ export function createApiServer(options: ApiServerOptions): Server {
         `${request.httpMethod} ${method.resourcePath}: the local runtime cannot run this integration`,
       );
       return answer(gatewayResponse(request, match.api, 'LAMBDA_ERROR', extra));
+    }
+    if (Buffer.byteLength(JSON.stringify(event)) >= MAX_INVOKE_PAYLOAD_BYTES) {
+      return answer(gatewayResponse(request, match.api, 'REQUEST_TOO_LARGE', extra));
     }
     let result: unknown;
     try {

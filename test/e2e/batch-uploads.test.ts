@@ -7,6 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileBatchView } from '../../lambdas/core/batches/file-batch-view';
+import type { UploadUrl as UploadUrlAnswer } from '../../lambdas/core/batches/uploads/upload-service';
 import { BatchApi, OCTET_STREAM, eventually, expectProblem, isDecided } from '../support/batch-api';
 import { ORDER_SCHEMA, ORDER_SCHEMA_ID, jsonLines, parquetFile, utf8 } from '../support/batch-files';
 import { BatchStorage, sortedValues } from '../support/batch-lake';
@@ -135,9 +136,11 @@ describe('uploads, file drops and bad requests of the batch API on the local run
     const batchId = await api.createBatch({ datasetId, inputFormat: { format: 'parquet' } });
 
     // Act
-    const granted = await api.fileAction(batchId, datasetId, 'big/orders.parquet', 'UPLOAD_URL');
-    const { url, method } = granted.body as { url: string; method: string };
-    const uploaded = await fetch(url, { method, body: bytes });
+    const granted = await api.fileAction(batchId, datasetId, 'big/orders.parquet', 'UPLOAD_URL', {
+      sizeInBytes: bytes.length,
+    });
+    const { url, method, headers } = granted.body as UploadUrlAnswer;
+    const uploaded = await fetch(url, { method, headers, body: bytes });
     const completed = await api.action(batchId, 'COMPLETE');
     const batch = await api.waitForBatch(batchId);
     const lake = await storage.lakeRows(datasetId, batchId);

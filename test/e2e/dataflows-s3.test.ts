@@ -1,6 +1,6 @@
 /**
- * A scheduled S3 dataflow on the local runtime: another bucket of the S3 emulator holds CSV files; a dataflow reads
- * it every minute (the runtime's scheduler ticking fast); each scheduled run picks up only the files that are new
+ * A scheduled S3 dataflow on the local runtime: another bucket of the S3 emulator holds CSV files (the deployment's
+ * source bucket, whose `orders` folder the sandbox is granted); a dataflow reads it every minute (the runtime's scheduler ticking fast); each scheduled run picks up only the files that are new
  * since the last one, and the lake ends with every record exactly once. Runs report exact counts.
  */
 import { readFileSync } from 'node:fs';
@@ -41,13 +41,14 @@ describe('a scheduled S3 dataflow on the local runtime', () => {
   };
 
   beforeAll(async () => {
-    subject = await startRuntimeUnderTest({ scheduleTickMs: TICK_MS });
+    subject = await startRuntimeUnderTest({ scheduleTickMs: TICK_MS, sources: { bucketNames: [BUCKET] } });
     api = new BatchApi(subject.runtime.url, subject.runtime.adminKey);
     flows = new DataflowApi(api);
     storage = new BatchStorage(subject);
     clients = createEmulatorClients(subject.runtime.endpoints);
     await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await api.createSchema(ORDER_SCHEMA);
+    await flows.grantSources('prod', { locations: [{ bucket: BUCKET, prefix: 'orders' }] });
   });
   afterAll(async () => {
     clients.destroy();

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SourceAccess } from '../../lib/constructs/source-access';
 import { startRuntime, type RunningRuntime } from '../../local/runtime';
 
 export interface RuntimeUnderTest {
@@ -14,6 +15,8 @@ export interface RuntimeUnderTest {
 export interface RuntimeUnderTestOptions {
   /** Replaces the period of every rate schedule (see RuntimeOptions.scheduleTickMs). */
   readonly scheduleTickMs?: number;
+  /** The buckets S3 connections may read at all (see RuntimeOptions.sources). */
+  readonly sources?: SourceAccess;
 }
 
 export async function startRuntimeUnderTest(

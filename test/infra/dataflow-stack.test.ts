@@ -9,12 +9,20 @@ import {
   DATAFLOW_RUN_DEFINITION,
   DATAFLOW_WORKER_TIMEOUT,
 } from '../../lib/dataflow-stack';
-import { createTributaryApp } from '../../lib/tributary-app';
+import type { IConstruct } from 'constructs';
+import { SOURCE_READER_TAG } from '../../lib/constructs/source-access';
+import { createTributaryApp, type TributaryApp } from '../../lib/tributary-app';
 import { logicalIdOf, synthesizeTributary, testApp, type SynthesizedTributary } from './synthesized-app';
 
 interface Resource {
   readonly Type: string;
   readonly Properties: Record<string, unknown>;
+}
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
 }
 
 const variablesOf = (resource: Resource): Record<string, unknown> =>
@@ -108,8 +116,14 @@ describe('dataflow stack', () => {
     expect(document).not.toContain('secretsmanager:CreateSecret');
     expect(document).toContain(`:secret:${CONNECTION_SECRET_PREFIX}*`);
     expect(document).toContain('events:PutEvents');
-    expect(document).toContain('sts:AssumeRole');
-    expect(document).toContain(':role/tributary-source-*');
+    expect(document).toContain(
+      JSON.stringify({
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(tributary.dataflows.sourceReader.role), 'Arn'] },
+      }),
+    );
+    expect(document).not.toContain(':role/tributary-source-*');
   });
 
   it('serves every dataflow route from the dataflows function, which manages connection secrets', () => {
@@ -136,20 +150,92 @@ describe('dataflow stack', () => {
     }
   });
 
-  it('grants reading the source buckets the deployment names, and stays nag-clean with them', () => {
-    // Prepare
-    const { app, dispose } = testApp();
+  describe('with source buckets named', () => {
+    let named: TributaryApp;
+    let dispose: () => void;
+    let dataflowResources: Record<string, Resource>;
+    let namedApiResources: Record<string, Resource>;
 
-    // Act
-    const named = createTributaryApp({ app, nag: false, sources: { bucketNames: ['partner-drop'] } });
-    const document = JSON.stringify(Template.fromStack(named.dataflows).toJSON());
-    const report = new AwsSolutionsChecks().validateScope(named.dataflows);
-    dispose();
+    beforeAll(() => {
+      const test = testApp();
+      dispose = test.dispose;
+      named = createTributaryApp({ app: test.app, nag: false, sources: { bucketNames: ['partner-drop'] } });
+      dataflowResources = Template.fromStack(named.dataflows).toJSON().Resources as Record<string, Resource>;
+      namedApiResources = Template.fromStack(named.api).toJSON().Resources as Record<string, Resource>;
+    });
+    afterAll(() => dispose());
 
-    // Assess
-    expect(document).toContain(':s3:::partner-drop/*');
-    expect(document).toContain('s3:ListBucket');
-    expect(report.violations).toEqual([]);
+    /** The statements of the policies attached to a role. */
+    const statementsOf = (role: IConstruct, from: Record<string, Resource>): Statement[] =>
+      ofType('AWS::IAM::Policy', from)
+        .filter(([, policy]) =>
+          JSON.stringify(policy.Properties['Roles']).includes(JSON.stringify({ Ref: logicalIdOf(role) })),
+        )
+        .flatMap(
+          ([, policy]) => (policy.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement,
+        );
+    const actionsOf = (statement: Statement) => [statement.Action].flat();
+    const reads = (statement: Statement) =>
+      statement.Effect === 'Allow' &&
+      actionsOf(statement).some((action) => /^s3:(GetObject|List|\*)/.test(action));
+
+    it('gives the worker no read of the landing bucket and none of any source: it writes its copies only', () => {
+      // Act
+      const statements = statementsOf(named.dataflows.worker.executionRole, dataflowResources);
+      const assumes = statements.filter((statement) => actionsOf(statement).includes('sts:AssumeRole'));
+
+      // Assess
+      expect(statements.filter(reads)).toEqual([]);
+      expect(JSON.stringify(statements)).not.toContain('partner-drop');
+      expect(JSON.stringify(statements)).toContain('s3:PutObject');
+      expect(assumes.map((statement) => statement.Resource)).toEqual([
+        { 'Fn::GetAtt': [logicalIdOf(named.dataflows.sourceReader.role), 'Arn'] },
+      ]);
+    });
+
+    it('gives the dataflows API function no read of any source: it tests and explores as the source reader', () => {
+      // Act
+      const statements = statementsOf(named.api.dataflowsFunction.executionRole, namedApiResources);
+
+      // Assess
+      expect(statements.filter(reads)).toEqual([]);
+      expect(JSON.stringify(statements)).not.toContain('partner-drop');
+      expect(JSON.stringify(statements)).toContain('sts:AssumeRole');
+    });
+
+    it('lets the source reader read only the named buckets and roles, denies every platform bucket, and trusts only tagged roles', () => {
+      // Act
+      const reader = named.dataflows.sourceReader.role;
+      const statements = statementsOf(reader, dataflowResources);
+      const role = dataflowResources[logicalIdOf(reader)] as Resource;
+      const tagged = [named.dataflows.worker.executionRole, named.api.dataflowsFunction.executionRole].map(
+        (fnRole) => ({ ...dataflowResources, ...namedApiResources })[logicalIdOf(fnRole)]?.Properties['Tags'],
+      );
+      const denied = JSON.stringify(statements.filter((statement) => statement.Effect === 'Deny'));
+
+      // Assess
+      expect(JSON.stringify(statements.filter(reads))).toContain(':s3:::partner-drop/*');
+      expect(JSON.stringify(statements)).toContain(':role/tributary-source-*');
+      for (const bucket of ['LandingBucket', 'LakeBucket', 'QuarantineBucket', 'AccessLogsBucket']) {
+        expect(denied).toContain(bucket);
+      }
+      expect(denied).toContain('cdk-hnb659fds-assets-');
+      expect(JSON.stringify(role.Properties['AssumeRolePolicyDocument'])).toContain(
+        `"aws:PrincipalTag/${SOURCE_READER_TAG}":"true"`,
+      );
+      expect(tagged).toEqual([
+        [{ Key: SOURCE_READER_TAG, Value: 'true' }],
+        [{ Key: SOURCE_READER_TAG, Value: 'true' }],
+      ]);
+    });
+
+    it('stays nag-clean with source buckets named', () => {
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(named.dataflows);
+
+      // Assess
+      expect(report.violations).toEqual([]);
+    });
   });
 
   it('alarms on failed runs and on a failing scheduler', () => {

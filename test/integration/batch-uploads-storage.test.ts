@@ -129,17 +129,17 @@ describe('batch file store and landing objects on the emulators', () => {
   it('presigns a PUT that a plain HTTP client can use', async () => {
     // Prepare
     const key = 'uploads/prod/b-1/ds-1/huge/file #1.json';
-    const url = await objects.presignPut(key, 600);
+    const { url, headers } = await objects.presignPut(key, { expiresInSeconds: 600, sizeInBytes: 13 });
 
     // Act
-    const response = await fetch(url, { method: 'PUT', body: '{"big":true}\n' });
+    const response = await fetch(url, { method: 'PUT', headers, body: '{"big":true}\n' });
     const found = await objects.head(key);
 
     // Assess
     expect(response.status).toBe(200);
     expect(url).toContain('X-Amz-Expires=600');
     expect(url).not.toContain('x-amz-checksum');
-    expect(found).toEqual({ size: 13 });
+    expect(found).toEqual({ size: 13, versionId: expect.any(String) as unknown });
     expect(await text(objects.byteSource([{ key, start: 0, end: 13 }], 13), 0, 13)).toBe('{"big":true}\n');
   });
 

@@ -31,6 +31,12 @@ export async function startGateway(): Promise<Gateway> {
   Object.assign(process.env, emulatorEnvironment(emulators.endpoints), {
     [ENV.catalogTable]: TEST_TABLES.catalog,
     [ENV.apiKeysTable]: TEST_TABLES.apiKeys,
+    // The deployment's source bounds, which the control plane grants sandboxes their sources within.
+    [ENV.deploymentId]: 'handler-tests',
+    [ENV.platformBucketNames]: 'handler-tests-landing',
+    [ENV.sourceBucketNames]: '',
+    [ENV.sourceRoleNamePrefix]: 'tributary-source-',
+    [ENV.sourceReaderRole]: 'arn:aws:iam::000000000000:role/handler-tests-source-reader',
   });
   await createTestTables(emulators.endpoints.dynamodb);
   await ensurePlatformKey(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningRuntime } from '../../local/runtime';
+import { MAX_INVOKE_PAYLOAD_BYTES } from '../../local/http/api-server';
 import { recorder, resetRecorder } from '../fixtures/handlers/recorder';
 import { freshDataDir, removeDataDir, startFixtureRuntime } from './fixture-runtime';
 
@@ -215,6 +216,19 @@ describe('the REST API adapter on the fixture app', () => {
   it('answers 413 to a payload over 10 MB without calling the handler', async () => {
     // Act
     const response = await call('/items', { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1, 'a') });
+
+    // Assess
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ message: 'Request Too Long' });
+    expect(recorder().calls).toEqual([]);
+  });
+
+  it("answers 413 to a body whose proxy event would pass Lambda's 6 MB invoke payload, without calling the handler", async () => {
+    // Act: under API Gateway's 10 MB, but the event that carries it is over Lambda's limit
+    const response = await call('/items', {
+      method: 'POST',
+      body: Buffer.alloc(MAX_INVOKE_PAYLOAD_BYTES, 'a'),
+    });
 
     // Assess
     expect(response.status).toBe(413);

@@ -13,9 +13,9 @@ const VALID_SANDBOX_NAME = /^[a-z][a-z0-9-]{1,63}$/;
 
 /**
  * Rules a handler adds after the authorizer allowed the call (lambdas/http/routes/sandbox-routes.ts): only the
- * platform key creates sandboxes, whatever scopes a sandbox's admin key holds.
+ * platform key creates sandboxes and grants them their sources, whatever scopes a sandbox's admin key holds.
  */
-const PLATFORM_ONLY_ROUTES = new Set(['POST /sandboxes']);
+const PLATFORM_ONLY_ROUTES = new Set(['POST /sandboxes', 'PUT /sandboxes/{sandboxName}/source-access']);
 
 /** A caller as the rules see it: no valid key at all, or a current key of a sandbox (`*`: the platform key). */
 export type RuleCaller =

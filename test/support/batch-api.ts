@@ -144,9 +144,18 @@ export class BatchApi {
     });
   }
 
-  /** A file action (`INITIALIZE`, `COMPLETE`, `UPLOAD_URL`). */
-  fileAction(batchId: string, datasetId: string, path: string, action: string): Promise<FileAnswer> {
-    return this.send(`${this.filePath(batchId, datasetId, path)}?action=${action}`, { method: 'POST' });
+  /** A file action (`INITIALIZE`, `COMPLETE`, `UPLOAD_URL`), with the JSON body it takes (UPLOAD_URL's). */
+  fileAction(
+    batchId: string,
+    datasetId: string,
+    path: string,
+    action: string,
+    json?: unknown,
+  ): Promise<FileAnswer> {
+    return this.send(`${this.filePath(batchId, datasetId, path)}?action=${action}`, {
+      method: 'POST',
+      ...(json === undefined ? {} : { json }),
+    });
   }
 
   /** Bytes `[start, end)` of a file of `total` bytes, as a ranged PATCH (HTTP's inclusive end in the header). */

@@ -32,6 +32,18 @@ export const hasEnded = (run: RunView): boolean => run.status === 'success' || r
 export class DataflowApi {
   constructor(readonly api: BatchApi) {}
 
+  /** Grants the sandbox its S3 sources (the client's key must be the platform key). */
+  async grantSources(
+    sandbox: string,
+    rules: { locations: readonly { bucket: string; prefix?: string }[]; roleArns?: readonly string[] },
+  ): Promise<void> {
+    const answer = await this.api.send(`/sandboxes/${sandbox}/source-access`, {
+      method: 'PUT',
+      json: { locations: rules.locations, roleArns: rules.roleArns ?? [] },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  }
+
   async createConnection(body: Record<string, unknown>): Promise<string> {
     const answer = await this.api.send('/connections', { method: 'POST', json: body });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);

@@ -49,6 +49,7 @@ import type { Page, PageRequest } from '../../lambdas/core/page';
 import { SECRET_PREFIX, type MemorySecretStore } from '../unit/connections/memory-connections';
 import { fileBatchServiceOf, ingestWorld, runIngestion, type IngestWorld } from './memory-file-batches';
 import { MemoryMappingSetStore } from './memory-mapping-sets';
+import { sourceAccessOf } from './memory-source-access';
 import { DATASET_ID, SANDBOX } from './memory-uploads';
 
 export { DATASET_ID, SANDBOX };
@@ -470,7 +471,10 @@ export function dataflowWorld(
         authOf: async (connection): Promise<HeaderAuth | undefined> =>
           connection.auth ? { type: 'header', name: connection.auth.name, value: API_TOKEN } : undefined,
       },
-      s3Source: s3,
+      sourceAccess: sourceAccessOf({
+        [SANDBOX]: { locations: [{ bucket: S3_PARAMS.bucket }], roleArns: [] },
+      }).service,
+      s3Source: () => s3,
       httpSource: new FetchHttpSourceReader({
         fetch: api.fetch,
         allowPrivateHosts: true,

@@ -538,6 +538,7 @@ export function fileBatchServiceOf(
     files: {
       listFiles: (sandbox, batchId) => world.files.listFiles(sandbox, batchId),
       filesForCompletion: (sandbox, batchId) => uploads.filesForCompletion(sandbox, batchId),
+      closeUploadUrls: (sandbox, batchId) => uploads.closeUploadUrls(sandbox, batchId),
     },
     sources: world.deps.sources,
     preview: previewFile,

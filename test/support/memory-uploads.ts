@@ -9,6 +9,8 @@ import type {
   FileBatchReader,
   FileRef,
   LandingObjects,
+  PresignedPut,
+  PutGrant,
   StoredFile,
   WrittenObject,
 } from '../../lambdas/core/batches/uploads/upload-ports';
@@ -64,7 +66,7 @@ export class MemoryBatchFileStore implements BatchFileStore {
  */
 export class MemoryLandingObjects implements LandingObjects {
   readonly objects = new Map<string, Buffer>();
-  readonly presigned: { key: string; expiresInSeconds: number }[] = [];
+  readonly presigned: ({ key: string } & PutGrant)[] = [];
   private readonly versions = new Map<string, Map<string, Buffer>>();
   private readonly current = new Map<string, string>();
   private written = 0;
@@ -85,9 +87,12 @@ export class MemoryLandingObjects implements LandingObjects {
     return bytes ? { size: bytes.length, ...(versionId ? { versionId } : {}) } : undefined;
   }
 
-  async presignPut(key: string, expiresInSeconds: number): Promise<string> {
-    this.presigned.push({ key, expiresInSeconds });
-    return `https://landing.example/${key}?X-Amz-Expires=${expiresInSeconds}`;
+  async presignPut(key: string, grant: PutGrant): Promise<PresignedPut> {
+    this.presigned.push({ key, ...grant });
+    return {
+      url: `https://landing.example/${key}?X-Amz-Expires=${grant.expiresInSeconds}`,
+      headers: { 'content-length': String(grant.sizeInBytes), 'if-none-match': '*' },
+    };
   }
 
   /** Removes the current object (a delete marker); its versions stay readable by id. */

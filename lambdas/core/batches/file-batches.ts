@@ -55,6 +55,8 @@ export interface FileBatchServiceDeps {
     listFiles(sandbox: string, batchId: string): Promise<BatchFile[]>;
     /** The batch's files, all complete, or a 400 naming what is missing. */
     filesForCompletion(sandbox: string, batchId: string): Promise<BatchFile[]>;
+    /** Makes the upload URLs of a batch that no longer loads refuse what is sent to them late. */
+    closeUploadUrls(sandbox: string, batchId: string): Promise<void>;
   };
   readonly sources: { byteSource(parts: readonly FilePart[], size: number): ByteSource };
   readonly preview: (
@@ -230,6 +232,8 @@ export class FileBatchService {
         `batch ${batchId} is ${batch.status}; only a batch still loading files can be ${target === 'aborted' ? 'aborted' : 'failed'}`,
       );
     }
+    // Also on a repeat: a first attempt may have stopped between the change and this.
+    await this.deps.files.closeUploadUrls(sandbox, batchId);
     return answer(batch);
   }
 

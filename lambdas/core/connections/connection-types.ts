@@ -22,7 +22,10 @@ export interface S3SourceParams {
   readonly recursive?: boolean;
   /** How the files read; gzip is detected from the bytes, as for batches. */
   readonly inputFormat: InputFormat;
-  /** In AWS: a role in the bucket owner's account to assume for reading (cross-account). */
+  /**
+   * In AWS: a role in the bucket owner's account to assume for reading (cross-account): one of the roles granted to
+   * the connection's sandbox, assumed with the sandbox's ExternalId (core/connections/source-access.ts).
+   */
   readonly roleArn?: string;
   /** The bucket's region when it differs from the deployment's. */
   readonly region?: string;

@@ -24,6 +24,7 @@ import type {
 import { SourceError } from './connection-types';
 import { describeUrl } from './http-source-reader';
 import { folderOf } from './s3-source-selection';
+import { SourceAccessRefused, type S3SourceGrant, type SourceAccessGuard } from './source-access';
 import { inferColumns, redacted, type InferredColumn } from './source-preview';
 import { keptUrl, redactedUrl } from './url-redaction';
 
@@ -110,7 +111,10 @@ export interface ConnectionServiceDeps {
   readonly secrets: SecretStore;
   /** Secret names are `<secretPrefix><sandbox>/<connectionId>`. */
   readonly secretPrefix: string;
-  readonly s3: S3SourceReader & S3SourceExplorer;
+  /** The S3 reader of a granted source: it reads with the grant's identity (the sandbox's session). */
+  readonly s3: (grant: S3SourceGrant) => S3SourceReader & S3SourceExplorer;
+  /** Decides whether the sandbox may read an S3 connection's source, on every change and every read. */
+  readonly sourceAccess: SourceAccessGuard;
   readonly http: HttpSourceReader;
   /** Whether a dataflow uses the connection (then it cannot be deleted). */
   readonly inUse?: (sandbox: string, connectionId: string) => Promise<boolean>;
@@ -143,6 +147,12 @@ function httpParamsOf(current: Connection, patch: ConnectionPatch): HttpSourcePa
 const sourceProblem = (error: SourceError) =>
   new HttpProblem(502, error.code, 'Bad Gateway', `the source could not be read: ${error.message}`);
 
+/** A source the sandbox may not read, as a 400 on the params that name it. */
+const refusedParams = (error: SourceAccessRefused) =>
+  badRequest(error.code, error.message, [
+    { pointer: `/params/${error.field}`, keyword: 'allowed', message: error.message },
+  ]);
+
 export class ConnectionService {
   private readonly now: () => Date;
 
@@ -151,6 +161,7 @@ export class ConnectionService {
   }
 
   async create(sandbox: string, input: NewConnection, createdBy: string): Promise<StoredConnection> {
+    if (input.type === 's3') await this.requireSourceAccess(sandbox, input.params);
     if (input.type === 'http') keptUrl(input.params.url, undefined, redactedUrl, '/params/url');
     const id = ulid();
     const auth = input.type === 'http' ? input.auth : undefined;
@@ -206,6 +217,9 @@ export class ConnectionService {
     if (patch.auth !== undefined && current.type !== 'http') {
       const message = 'only http connections take an auth header; s3 connections read with a role';
       throw badRequest('auth-not-supported', message, [{ pointer: '/auth', keyword: 'type', message }]);
+    }
+    if (patch.params && current.type === 's3') {
+      await this.requireSourceAccess(sandbox, patch.params as S3SourceParams);
     }
     const params = current.type === 'http' && patch.params ? httpParamsOf(current, patch) : patch.params;
     let secretRef = current.secretRef;
@@ -278,7 +292,7 @@ export class ConnectionService {
   async test(sandbox: string, id: string): Promise<ConnectionTestResult> {
     const connection = await this.get(sandbox, id);
     try {
-      if (connection.type === 's3') return await this.testS3(connection.params as S3SourceParams);
+      if (connection.type === 's3') return await this.testS3(sandbox, connection.params as S3SourceParams);
       return await this.testHttp(connection, connection.params as HttpSourceParams);
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
@@ -293,11 +307,15 @@ export class ConnectionService {
         return await this.previewPage(connection, connection.params as HttpSourceParams, query.rows);
       }
       const params = connection.params as S3SourceParams;
-      if (query.preview) return await this.previewObject(params, query);
+      const s3 = this.deps.s3(await this.deps.sourceAccess.grantFor(sandbox, params));
+      if (query.preview) return await this.previewObject(s3, params, query);
       const folder = this.folderWithin(params, query.object);
-      const listing = await this.deps.s3.listFolder(params, folder, { maxEntries: MAX_EXPLORE_ENTRIES });
+      const listing = await s3.listFolder(params, folder, { maxEntries: MAX_EXPLORE_ENTRIES });
       return { kind: 'listing', ...listing };
     } catch (error) {
+      if (error instanceof SourceAccessRefused) {
+        throw new HttpProblem(403, error.code, 'Forbidden', error.message);
+      }
       if (error instanceof SourceError) throw sourceProblem(error);
       if (error instanceof FileFormatError) {
         throw unprocessable(error.code, `the file cannot be read as its format says: ${error.message}`);
@@ -306,8 +324,18 @@ export class ConnectionService {
     }
   }
 
-  private async testS3(params: S3SourceParams): Promise<ConnectionTestResult> {
-    const listing = await this.deps.s3.listAfter(params, {
+  /** Refuses (400) params of a source the sandbox may not read. */
+  private async requireSourceAccess(sandbox: string, params: S3SourceParams): Promise<void> {
+    try {
+      await this.deps.sourceAccess.grantFor(sandbox, params);
+    } catch (error) {
+      throw error instanceof SourceAccessRefused ? refusedParams(error) : error;
+    }
+  }
+
+  private async testS3(sandbox: string, params: S3SourceParams): Promise<ConnectionTestResult> {
+    const s3 = this.deps.s3(await this.deps.sourceAccess.grantFor(sandbox, params));
+    const listing = await s3.listAfter(params, {
       maxObjects: 1,
       maxBytes: Number.MAX_SAFE_INTEGER,
     });
@@ -358,14 +386,18 @@ export class ConnectionService {
     };
   }
 
-  private async previewObject(params: S3SourceParams, query: ExploreQuery): Promise<ExploreAnswer> {
+  private async previewObject(
+    s3: S3SourceExplorer,
+    params: S3SourceParams,
+    query: ExploreQuery,
+  ): Promise<ExploreAnswer> {
     const key = query.object;
     if (key === undefined || key === '' || key.endsWith('/')) {
       const message = 'name the file to preview with ?object=<key>';
       throw badRequest('invalid-query', message, [{ pointer: '/object', keyword: 'required', message }]);
     }
     this.requireWithin(params, key);
-    const source = await this.deps.s3.byteSource(params, key);
+    const source = await s3.byteSource(params, key);
     if (source.size === 0) {
       throw unprocessable('empty-file', `${key} is empty; zero-byte files are never read`);
     }

@@ -3,9 +3,10 @@
  * slice stores is recorded on the run right after it is stored, so a retried step (or a re-triggered run) goes on
  * from there: nothing is pulled twice and a file stored again replaces itself.
  *
- * - S3: the objects not taken yet within the watermark's look-back and after it (or after the last one copied),
- *   oldest first, are streamed into the landing bucket under the batch — each as it was listed, by its ETag — and
- *   added to it as files, one at a time. The batch stays within the batch guardrails: when more objects remain
+ * - S3: the sandbox's grant for the source is checked (and the source read with its identity), then the objects not
+ *   taken yet within the watermark's look-back and after it (or after the last one copied), oldest first, are
+ *   streamed into the landing bucket under the batch — each as it was listed, by its ETag — and added to it as
+ *   files, one at a time. The batch stays within the batch guardrails: when more objects remain
  *   than fit, the run takes the oldest that fit and the rest go to the next run.
  * - HTTP: pages from the last position (or the first page since the watermark's look-back) until about 8 MB of
  *   records, a page count or a time budget, the new records (http-delta-filter.ts) written as ONE JSON Lines file
@@ -26,6 +27,7 @@ import {
   type PagePosition,
   type S3ListOptions,
   type S3SourceParams,
+  type S3SourceReader,
   type SourceObject,
 } from '../connections/connection-types';
 import { MAX_PAGE_BYTES } from '../connections/http-source-reader';
@@ -123,7 +125,9 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
   const files = maxFilesPerBatch - run.progress.files;
   const bytes = maxBytesPerBatch - run.progress.bytes;
   if (files <= 0 || bytes <= 0) return true;
-  const listing = await deps.s3Source.listAfter(params, {
+  // Checked on every slice: a grant taken back, or a bucket the platform now refuses, stops the run here.
+  const source = deps.s3Source(await deps.sourceAccess.grantFor(run.sandbox, params));
+  const listing = await source.listAfter(params, {
     ...s3ListWindow(run),
     ...(run.notBefore ? { notBefore: run.notBefore } : {}),
     notAfter: new Date(Date.parse(run.startedAt) - SOURCE_SETTLE_MS).toISOString(),
@@ -136,7 +140,7 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
     // The listing gives at least one object even past the byte budget: one that does not fit waits for the next run.
     if (current.progress.files > 0 && current.progress.bytes + object.size > maxBytesPerBatch) return true;
     if (deps.now().getTime() > deadline) return false;
-    const body = await openListed(deps, params, object);
+    const body = await openListed(source, params, object);
     // Overwritten since the listing: its new content is stamped later and is listed after this.
     if (!body) continue;
     const batchId = await ensureRunBatch(deps, flow, current, connection);
@@ -170,12 +174,12 @@ async function pullS3(deps: RunWorkerDeps, context: SliceContext): Promise<boole
 
 /** The listed object's content as listed (its ETag), or undefined when it was overwritten since. */
 async function openListed(
-  deps: RunWorkerDeps,
+  source: S3SourceReader,
   params: S3SourceParams,
   object: SourceObject,
 ): Promise<Readable | undefined> {
   try {
-    return await deps.s3Source.open(params, object.key, object.etag || undefined);
+    return await source.open(params, object.key, object.etag || undefined);
   } catch (error) {
     if (error instanceof SourceError && error.code === OBJECT_CHANGED) return undefined;
     throw error;

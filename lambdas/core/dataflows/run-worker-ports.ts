@@ -1,6 +1,6 @@
 /**
  * What the dataflow-run steps reach the world through: the flow and run stores, the connection and its secret, the
- * source readers, the file batch a run feeds (its service, store and files, the landing bucket its bytes are
+ * sandbox's source access and the source readers, the file batch a run feeds (its service, store and files, the landing bucket its bytes are
  * written to, the ingest-batch executions), the notification channels, and the batch guardrails a run's batch must
  * stay within.
  */
@@ -16,6 +16,7 @@ import type {
   S3SourceReader,
   SecretStore,
 } from '../connections/connection-types';
+import type { S3SourceGrant, SourceAccessGuard } from '../connections/source-access';
 import type { DataflowStore, FlowRunStore } from './dataflow-types';
 import type { RunEvent } from './run-view';
 
@@ -52,7 +53,10 @@ export interface RunWorkerDeps {
   readonly flows: DataflowStore;
   readonly runs: FlowRunStore;
   readonly connections: SourceConnections;
-  readonly s3Source: S3SourceReader;
+  /** Whether the run's sandbox may read its S3 source: checked again by every pull slice. */
+  readonly sourceAccess: SourceAccessGuard;
+  /** The reader of a granted S3 source, reading with the grant's identity. */
+  readonly s3Source: (grant: S3SourceGrant) => S3SourceReader;
   readonly httpSource: HttpSourceReader;
   readonly fileBatches: Pick<FileBatchService, 'create' | 'complete' | 'abort'>;
   readonly batches: Pick<FileBatchStore, 'getFileBatch' | 'stagedChunksOf'>;

@@ -4,15 +4,16 @@
  * limit. Where Experience Platform answers an empty body to PUT we answer `{path, sizeInBytes}`, so a client can
  * confirm what was stored.
  */
+import { z } from 'zod';
 import { inclusiveText } from '../../core/batches/uploads/byte-ranges';
 import { invalidFilePath } from '../../core/batches/uploads/file-path';
 import type { UploadProgress, UploadService } from '../../core/batches/uploads/upload-service';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest, ApiResult } from '../api-types';
-import { pathId } from '../input';
-import { badRequest, unsupportedMediaType } from '../problem';
+import { parseInput, pathId } from '../input';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from '../problem';
 import { isFileMediaType } from '../request';
-import { FILE_MEDIA_TYPES } from '../route-table';
+import { FILE_MEDIA_TYPES, MAX_DIRECT_UPLOAD_BYTES, UPLOAD_URL_ROUTE } from '../route-table';
 
 const FILE_ACTIONS = ['INITIALIZE', 'COMPLETE', 'UPLOAD_URL'] as const;
 
@@ -48,13 +49,29 @@ const targetOf = (request: ApiRequest): FileTarget => ({
   path: filePathOf(request),
 });
 
-/** The body of an upload, which must be sent as one of the file media types. */
+/**
+ * The body of a direct upload, sent as one of the file media types and at most MAX_DIRECT_UPLOAD_BYTES: a larger
+ * one goes through an upload URL (or, for PATCH, in smaller ranges). API Gateway and the local runtime refuse what
+ * would not fit Lambda's invoke payload before it gets here, naming the same way on.
+ */
 function fileBytes(request: ApiRequest): Buffer {
   if (!isFileMediaType(request.headers['content-type'])) {
     throw unsupportedMediaType(`a file must be sent as one of ${FILE_MEDIA_TYPES.join(', ')}`);
   }
-  return request.bodyBytes ?? Buffer.alloc(0);
+  const bytes = request.bodyBytes ?? Buffer.alloc(0);
+  if (bytes.length > MAX_DIRECT_UPLOAD_BYTES) {
+    throw payloadTooLarge(
+      `the body is ${bytes.length} bytes; a direct upload takes at most ${MAX_DIRECT_UPLOAD_BYTES} bytes. ` +
+        `Upload a larger file through an upload URL (${UPLOAD_URL_ROUTE}) or in smaller ranges (PATCH)`,
+    );
+  }
+  return bytes;
 }
+
+/** UPLOAD_URL's body: the exact size of the file, which the URL signs. */
+const uploadUrlInput = z.strictObject({
+  sizeInBytes: z.number().int().min(0),
+});
 
 /** `Range: bytes=0-1023,2048-4095` (HTTP's inclusive ends); absent when nothing has arrived. */
 function progressHeaders(progress: UploadProgress): Record<string, string> {
@@ -92,8 +109,13 @@ async function fileAction(uploads: UploadService, request: ApiRequest): Promise<
       const file = await uploads.completeFile(sandbox, batchId, datasetId, path);
       return { status: 200, body: { name: file.path, sizeInBytes: file.size } };
     }
-    case 'UPLOAD_URL':
-      return { status: 200, body: await uploads.uploadUrl(sandbox, batchId, datasetId, path) };
+    case 'UPLOAD_URL': {
+      const { sizeInBytes } = parseInput(uploadUrlInput, request.body ?? {});
+      return {
+        status: 200,
+        body: await uploads.uploadUrl(sandbox, batchId, datasetId, path, sizeInBytes),
+      };
+    }
   }
 }
 

@@ -237,6 +237,41 @@ describe('ConnectionService', () => {
     });
   });
 
+  it("checks an S3 connection's source against the sandbox's grant on every change and every read", async () => {
+    // Prepare
+    const { service, s3, sourceAccess, readGrants } = connectionService();
+    s3.put('exports/a.csv', 'id\n1\n');
+    const created = await service.create(SANDBOX, s3Connection, 'k');
+    const elsewhere = await problem(service.create('dev', s3Connection, 'k'));
+    const moved = await problem(
+      service.update(SANDBOX, created.id, { params: { ...s3Params, bucket: 'shared-drop' } }),
+    );
+    const tested = await service.test(SANDBOX, created.id);
+
+    // Act
+    sourceAccess.grant(SANDBOX, {
+      locations: [{ bucket: 'partner-drops', prefix: 'imports' }],
+      roleArns: [],
+    });
+    const retested = await service.test(SANDBOX, created.id);
+    const explored = await problem(service.explore(SANDBOX, created.id, { preview: false, rows: 10 }));
+
+    // Assess
+    expect(elsewhere).toMatchObject({ status: 400, code: 'bucket-not-allowed' });
+    expect(elsewhere.violations?.[0]?.pointer).toBe('/params/bucket');
+    expect(moved).toMatchObject({ status: 400, code: 'bucket-not-allowed' });
+    expect(tested).toMatchObject({ status: 'ok', firstObject: { key: 'exports/a.csv' } });
+    expect(readGrants).toEqual([
+      {
+        sandbox: SANDBOX,
+        rules: { locations: [{ bucket: 'partner-drops' }], roleArns: [] },
+        partition: 'aws',
+      },
+    ]);
+    expect(retested).toMatchObject({ status: 'failed', code: 'prefix-not-allowed', retryable: false });
+    expect(explored).toMatchObject({ status: 403, code: 'prefix-not-allowed' });
+  });
+
   it('tests an HTTP connection by fetching its first page with the secret header', async () => {
     // Prepare
     const { service } = connectionService({ http });

@@ -23,6 +23,8 @@ import {
   sourceSelector,
 } from '../../../lambdas/core/connections/s3-source-selection';
 import type { Page, PageRequest } from '../../../lambdas/core/page';
+import type { S3SourceGrant, SourceAccessRules } from '../../../lambdas/core/connections/source-access';
+import { sourceAccessOf } from '../../support/memory-source-access';
 
 export const SECRET_PREFIX = 'tributary/connections/';
 
@@ -187,15 +189,24 @@ export class MemoryS3Source implements S3SourceReader, S3SourceExplorer {
   }
 }
 
+/** The test sandbox may read the whole of the tests' S3 bucket unless the test grants otherwise. */
+export const DEFAULT_GRANTS: Readonly<Record<string, SourceAccessRules>> = {
+  prod: { locations: [{ bucket: 'partner-drops' }], roleArns: [] },
+};
+
 export function connectionService(
   options: {
     http?: HttpSourceReader;
     inUse?: (sandbox: string, id: string) => Promise<boolean>;
+    grants?: Readonly<Record<string, SourceAccessRules>>;
   } = {},
 ) {
   const store = new MemoryConnectionStore();
   const secrets = new MemorySecretStore();
   const s3 = new MemoryS3Source();
+  const access = sourceAccessOf(options.grants ?? DEFAULT_GRANTS);
+  /** The grants the S3 source was read with, in order. */
+  const readGrants: S3SourceGrant[] = [];
   const http: HttpSourceReader = options.http ?? {
     firstPage: () => {
       throw new Error('no HTTP reader in this test');
@@ -208,10 +219,14 @@ export function connectionService(
     store,
     secrets,
     secretPrefix: SECRET_PREFIX,
-    s3,
+    s3: (grant) => {
+      readGrants.push(grant);
+      return s3;
+    },
+    sourceAccess: access.service,
     http,
     ...(options.inUse ? { inUse: options.inUse } : {}),
     now: () => new Date('2024-06-01T12:00:00.000Z'),
   });
-  return { service, store, secrets, s3 };
+  return { service, store, secrets, s3, sourceAccess: access.store, readGrants };
 }

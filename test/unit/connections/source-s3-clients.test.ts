@@ -6,8 +6,28 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { s3, sourceS3 } from '../../../lambdas/adapters/aws-clients';
 import { S3SourceObjects } from '../../../lambdas/adapters/s3-source-reader';
 import { OBJECT_CHANGED, SourceError } from '../../../lambdas/core/connections/connection-types';
+import type { S3SourceGrant } from '../../../lambdas/core/connections/source-access';
+import { sessionPolicyOf } from '../../../lambdas/core/connections/source-session-policy';
 
-const ROLE = 'arn:aws:iam::123456789012:role/partner-read';
+const ROLE = 'arn:aws:iam::123456789012:role/tributary-source-partner';
+const READER = 'arn:aws:iam::444455556666:role/source-reader';
+
+/** A grant of the bucket `partner-exports` to sandbox `prod`, with the given extras. */
+const grantOf = (extra: Partial<S3SourceGrant> = {}): S3SourceGrant => ({
+  sandbox: 'prod',
+  rules: { locations: [{ bucket: 'partner-exports', prefix: 'people' }], roleArns: [] },
+  partition: 'aws',
+  ...extra,
+});
+
+const credentialsOf = (id: string) => ({
+  Credentials: {
+    AccessKeyId: id,
+    SecretAccessKey: 'secret',
+    SessionToken: `token-${id}`,
+    Expiration: new Date(Date.now() + 3_600_000),
+  },
+});
 
 describe('sourceS3', () => {
   const sts = mockClient(STSClient);
@@ -17,9 +37,14 @@ describe('sourceS3', () => {
     vi.unstubAllEnvs();
   });
 
-  it('reads with the runtime client when the connection names neither region nor role', () => {
+  it('reads with the runtime client where S3 is an emulator without STS (the local runtime)', () => {
+    // Prepare
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:4569');
+    vi.stubEnv('AWS_ENDPOINT_URL_STS', undefined);
+
     // Assess
-    expect(sourceS3({})).toBe(s3());
+    expect(sourceS3(grantOf())).toBe(s3());
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
   });
 
   it('refuses a role where S3 is an emulator and there is no STS (the local runtime)', () => {
@@ -30,7 +55,7 @@ describe('sourceS3', () => {
     // Act
     const error = (() => {
       try {
-        sourceS3({ roleArn: ROLE });
+        sourceS3(grantOf({ role: { arn: ROLE, externalId: 'tributary:d:prod' } }));
         return undefined;
       } catch (thrown) {
         return thrown;
@@ -42,36 +67,34 @@ describe('sourceS3', () => {
     expect(error).toMatchObject({ code: 'role-not-supported', retryable: false });
   });
 
-  it("signs with the role's credentials from STS, and reuses the client per region and role", async () => {
+  it("signs with the source reader's session for the sandbox, and reuses the client per grant", async () => {
     // Prepare
     vi.stubEnv('AWS_ENDPOINT_URL_S3', undefined);
-    const expiration = new Date(Date.now() + 3_600_000);
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: 'ASIA1',
-        SecretAccessKey: 'secret',
-        SessionToken: 'token',
-        Expiration: expiration,
-      },
-    });
+    vi.stubEnv('SOURCE_READER_ROLE_ARN', READER);
+    sts.on(AssumeRoleCommand).resolves(credentialsOf('ASIA1'));
+    const grant = grantOf({ region: 'eu-west-1' });
 
     // Act
-    const client = sourceS3({ roleArn: ROLE, region: 'eu-west-1' });
+    const client = sourceS3(grant);
     const credentials = await client.config.credentials();
 
     // Assess
-    expect(sourceS3({ roleArn: ROLE, region: 'eu-west-1' })).toBe(client);
+    expect(sourceS3(grantOf({ region: 'eu-west-1' }))).toBe(client);
+    expect(sourceS3(grantOf({ region: 'eu-west-1', sandbox: 'dev' }))).not.toBe(client);
     expect(await client.config.region()).toBe('eu-west-1');
-    expect(credentials).toMatchObject({ accessKeyId: 'ASIA1', sessionToken: 'token', expiration });
-    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({
-      RoleArn: ROLE,
-      RoleSessionName: 'tributary-source',
+    expect(credentials).toMatchObject({ accessKeyId: 'ASIA1', sessionToken: 'token-ASIA1' });
+    const [call] = sts.commandCalls(AssumeRoleCommand);
+    expect(call?.args[0].input).toMatchObject({
+      RoleArn: READER,
+      RoleSessionName: 'tributary-prod',
+      Policy: sessionPolicyOf(grant.rules, 'aws'),
     });
   });
 
   it('answers a SourceError when the role cannot be assumed', async () => {
     // Prepare
     vi.stubEnv('AWS_ENDPOINT_URL_S3', undefined);
+    vi.stubEnv('SOURCE_READER_ROLE_ARN', READER);
     sts.on(AssumeRoleCommand).rejects(
       Object.assign(new Error('not authorized'), {
         name: 'AccessDenied',
@@ -80,7 +103,7 @@ describe('sourceS3', () => {
     );
 
     // Act
-    const error = await sourceS3({ roleArn: `${ROLE}-other` })
+    const error = await sourceS3(grantOf({ role: { arn: `${ROLE}-other`, externalId: 'tributary:d:prod' } }))
       .config.credentials()
       .catch((thrown: unknown) => thrown);
 

@@ -41,11 +41,27 @@ export interface LandingObjects {
   put(key: string, bytes: Uint8Array): Promise<WrittenObject>;
   /** The object's current version: its size and version id. */
   head(key: string): Promise<({ readonly size: number } & WrittenObject) | undefined>;
-  /** A URL that lets whoever holds it PUT the object at `key` until it expires. */
-  presignPut(key: string, expiresInSeconds: number): Promise<string>;
+  /**
+   * A URL that lets whoever holds it PUT the object at `key` once, until it expires, with a body of exactly
+   * `sizeInBytes` bytes: the length and the condition that no object is there yet are signed, so the store refuses
+   * any other length, and any write once the object exists.
+   */
+  presignPut(key: string, grant: PutGrant): Promise<PresignedPut>;
   delete(key: string): Promise<void>;
   /** The bytes of a file stored as these parts (in order, covering `[0, size)`), each of its part's version. */
   byteSource(parts: readonly FilePart[], size: number): ByteSource;
+}
+
+/** What a presigned PUT allows. */
+export interface PutGrant {
+  readonly expiresInSeconds: number;
+  readonly sizeInBytes: number;
+}
+
+export interface PresignedPut {
+  readonly url: string;
+  /** The signed headers the PUT must carry, as signed. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface FileBatchReader {

@@ -5,7 +5,7 @@
  * is described by its parts, and readers read across them, so nothing is ever copied.
  */
 import { toPointer } from '../../../http/input';
-import { badRequest, conflict, notFound } from '../../../http/problem';
+import { badRequest, conflict, notFound, payloadTooLarge } from '../../../http/problem';
 import type { BatchGuardrails } from '../batch-guardrails';
 import type { BatchFile, FilePart } from '../file-batch-types';
 import {
@@ -19,11 +19,23 @@ import {
 import { invalidContentRange, parseContentRange, type ReceivedRange } from './content-range';
 import { invalidFilePath, parseFilePath } from './file-path';
 import { batchTooLarge, checkBatchBytes, checkFileCount } from './upload-guardrails';
-import { partObjectKey, storageKeysFit, wholeFileKey } from './upload-keys';
+import {
+  newUploadNonce,
+  partObjectKey,
+  presignedObjectKey,
+  storageKeysFit,
+  wholeFileKey,
+} from './upload-keys';
 import type { BatchFileStore, FileBatchReader, FileRef, LandingObjects, StoredFile } from './upload-ports';
 
-/** Experience Platform has no upload URLs; an hour is long enough for a 5 GB single PUT on a slow link. */
-export const DEFAULT_PRESIGN_EXPIRY_SECONDS = 3600;
+/**
+ * Fifteen minutes to start the upload: S3 checks a presigned URL's expiry when the request arrives, not when its
+ * body ends, so a large file started in time still completes. Short, because the URL is a bearer credential.
+ */
+export const DEFAULT_PRESIGN_EXPIRY_SECONDS = 900;
+
+/** S3's largest single PUT (5 GiB): a larger file is uploaded in ranges. */
+export const MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024 ** 3;
 
 export interface UploadServiceDeps {
   readonly store: BatchFileStore;
@@ -53,7 +65,7 @@ export interface UploadUrl {
   readonly url: string;
   readonly method: 'PUT';
   readonly expiresAt: string;
-  /** Headers the PUT must carry: none, since the URL signs only the host. */
+  /** Headers the PUT must carry as they are: the signed length of the body, and that the URL writes only once. */
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -140,6 +152,7 @@ export class UploadService {
     const files = await this.deps.store.listFiles(sandbox, batchId);
     checkFileCount(files, ref, this.deps.guardrails);
     checkBatchBytes(files, ref, bytes.length, this.deps.guardrails);
+    await this.closeUploadUrl(files.find((existing) => isSameFile(existing, ref)));
     const key = wholeFileKey(ref);
     const written = await this.deps.objects.put(key, bytes);
     const file = this.complete(ref, [partOf(key, 0, bytes.length, written)], bytes.length);
@@ -159,6 +172,7 @@ export class UploadService {
     if (!existing) {
       checkFileCount(await this.deps.store.listFiles(sandbox, batchId), ref, this.deps.guardrails);
     }
+    await this.closeUploadUrl(existing);
     const file: StoredFile = { ...this.fileOf(ref, 'uploading', 0), parts: [] };
     await this.deps.store.putFile(sandbox, batchId, file);
     if (existing) await this.discardParts(ref);
@@ -207,7 +221,11 @@ export class UploadService {
     }
     if (file.state === 'complete') return progressOf(file.state, file.parts, file.size);
     const uploaded = await this.uploadedSize(file);
-    return progressOf(file.state, uploaded === undefined ? [] : [{ start: 0, end: uploaded }]);
+    return progressOf(
+      file.state,
+      uploaded === undefined ? [] : [{ start: 0, end: uploaded }],
+      file.expectedSize,
+    );
   }
 
   /**
@@ -236,22 +254,44 @@ export class UploadService {
   }
 
   /**
-   * A presigned S3 PUT URL for the whole file, for files beyond API Gateway's payload limit. Whatever the path held
-   * before is dropped, so an old object cannot pass for the upload.
+   * A presigned S3 PUT URL for the whole file of `sizeInBytes` bytes, for files beyond API Gateway's payload limit.
+   * The URL signs that length and writes once, to a key of its own: S3 refuses another length, a second upload
+   * through it, and the URL after it expires. Whatever the path held before is dropped, and a URL handed out before
+   * for it can write only its own key, which the file no longer names; once the batch is completed (every URL of it
+   * spent) or aborted, nothing written late is ever read.
    */
-  async uploadUrl(sandbox: string, batchId: string, datasetId: string, path: string): Promise<UploadUrl> {
+  async uploadUrl(
+    sandbox: string,
+    batchId: string,
+    datasetId: string,
+    path: string,
+    sizeInBytes: number,
+  ): Promise<UploadUrl> {
     const ref = await this.writable(sandbox, batchId, datasetId, path);
+    if (sizeInBytes > MAX_PRESIGNED_UPLOAD_BYTES) {
+      throw payloadTooLarge(
+        `an upload URL takes at most ${MAX_PRESIGNED_UPLOAD_BYTES} bytes (S3's largest single PUT); ` +
+          'upload a larger file in ranges (POST ?action=INITIALIZE, then PATCH)',
+      );
+    }
     const files = await this.deps.store.listFiles(sandbox, batchId);
     checkFileCount(files, ref, this.deps.guardrails);
-    const key = wholeFileKey(ref);
-    if (files.some((existing) => isSameFile(existing, ref))) await this.deps.objects.delete(key);
-    const expiresIn = this.deps.presignExpirySeconds ?? DEFAULT_PRESIGN_EXPIRY_SECONDS;
-    const url = await this.deps.objects.presignPut(key, expiresIn);
-    const file: StoredFile = { ...this.fileOf(ref, 'presigned', 0), parts: [{ key, start: 0, end: 0 }] };
+    checkBatchBytes(files, ref, sizeInBytes, this.deps.guardrails);
+    const existing = files.find((file) => isSameFile(file, ref));
+    await this.closeUploadUrl(existing);
+    if (existing) await this.deps.objects.delete(wholeFileKey(ref));
+    const key = presignedObjectKey(ref, newUploadNonce());
+    const expiresInSeconds = this.deps.presignExpirySeconds ?? DEFAULT_PRESIGN_EXPIRY_SECONDS;
+    const { url, headers } = await this.deps.objects.presignPut(key, { expiresInSeconds, sizeInBytes });
+    const file: StoredFile = {
+      ...this.fileOf(ref, 'presigned', 0),
+      parts: [{ key, start: 0, end: 0 }],
+      expectedSize: sizeInBytes,
+    };
     await this.deps.store.putFile(sandbox, batchId, file);
     await this.discardParts(ref);
-    const expiresAt = new Date(this.deps.now().getTime() + expiresIn * 1000).toISOString();
-    return { url, method: 'PUT', expiresAt, headers: {} };
+    const expiresAt = new Date(this.deps.now().getTime() + expiresInSeconds * 1000).toISOString();
+    return { url, method: 'PUT', expiresAt, headers };
   }
 
   /**
@@ -285,6 +325,15 @@ export class UploadService {
       );
     }
     return settled.sort(byDatasetThenPath);
+  }
+
+  /**
+   * Closes the upload URLs of the batch's files still waiting for their object: called once the batch stopped
+   * loading (ABORT, FAIL), so a URL still within its 15 minutes is refused rather than writing bytes nobody reads.
+   */
+  async closeUploadUrls(sandbox: string, batchId: string): Promise<void> {
+    const files = await this.deps.store.listFiles(sandbox, batchId);
+    await Promise.all(files.map((file) => this.closeUploadUrl(file)));
   }
 
   /** The file named, if the batch exists, is loading, and is for that dataset. */
@@ -346,6 +395,17 @@ export class UploadService {
     const completed = this.complete(ref, [partOf(key, 0, arrived.size, arrived)], arrived.size);
     await this.deps.store.putFile(sandbox, batchId, completed);
     return completed;
+  }
+
+  /**
+   * Spends the URL of a presigned file whose object never arrived, as the file stops naming it (replaced, or its
+   * batch closed): an empty object at its key makes S3 refuse every later write through it (the URL writes only
+   * where no object is, `If-None-Match: *`). A URL already used is spent already.
+   */
+  private async closeUploadUrl(file: StoredFile | undefined): Promise<void> {
+    const key = file?.state === 'presigned' ? file.parts[0]?.key : undefined;
+    if (key === undefined || (await this.deps.objects.head(key)) !== undefined) return;
+    await this.deps.objects.put(key, new Uint8Array(0));
   }
 
   private async uploadedSize(file: StoredFile): Promise<number | undefined> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest, RouteHandler } from '../../../../lambdas/http/api-types';
+import type { HttpProblem } from '../../../../lambdas/http/problem';
 import { batchFileRoutes } from '../../../../lambdas/http/routes/batch-file-routes';
 import { BATCH_ID, DATASET_ID, failureOf, SANDBOX, uploadWorld } from '../../../support/memory-uploads';
 
@@ -32,8 +33,10 @@ function setup() {
     if (!handler) throw new Error(`no route ${method} ${RESOURCE}`);
     return handler;
   };
-  const post = (action: string | undefined) =>
-    route('POST')(request({ method: 'POST', headers: {}, query: action === undefined ? {} : { action } }));
+  const post = (action: string | undefined, body?: unknown) =>
+    route('POST')(
+      request({ method: 'POST', headers: {}, query: action === undefined ? {} : { action }, body }),
+    );
   return { world, route, post };
 }
 
@@ -148,23 +151,42 @@ describe('batch file routes', () => {
     expect(failure).toMatchObject({ status: 400, code: 'invalid-content-range' });
   });
 
-  it('answers UPLOAD_URL with a presigned PUT', async () => {
+  it('answers UPLOAD_URL with a presigned PUT of the declared size', async () => {
     // Prepare
     const { post } = setup();
 
     // Act
-    const result = await post('UPLOAD_URL');
+    const result = await post('UPLOAD_URL', { sizeInBytes: 1234 });
 
     // Assess
     expect(result).toEqual({
       status: 200,
       body: {
-        url: expect.stringContaining(`uploads/${SANDBOX}/${BATCH_ID}/${DATASET_ID}/${PATH}`) as unknown,
+        url: expect.stringContaining(
+          `uploads/${SANDBOX}/${BATCH_ID}/${DATASET_ID}/${PATH}.parts/url-`,
+        ) as unknown,
         method: 'PUT',
-        expiresAt: '2024-06-01T13:00:00.000Z',
-        headers: {},
+        expiresAt: '2024-06-01T12:15:00.000Z',
+        headers: { 'content-length': '1234', 'if-none-match': '*' },
       },
     });
+  });
+
+  it.each([
+    [undefined, '/sizeInBytes'],
+    [{ sizeInBytes: -1 }, '/sizeInBytes'],
+    [{ sizeInBytes: 1.5 }, '/sizeInBytes'],
+    [{ sizeInBytes: 10, contentType: 'text/csv' }, '/contentType'],
+  ])('refuses UPLOAD_URL with %j: 400 naming %s', async (body, pointer) => {
+    // Prepare
+    const { post } = setup();
+
+    // Act
+    const failure = (await failureOf(post('UPLOAD_URL', body))) as HttpProblem;
+
+    // Assess
+    expect(failure).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(failure.violations?.map((violation) => violation.pointer)).toEqual([pointer]);
   });
 
   it.each([['ABORT'], ['initialize'], [undefined]])(

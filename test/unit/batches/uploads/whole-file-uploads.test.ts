@@ -37,7 +37,10 @@ describe('UploadService: every operation checks the batch', () => {
       'completeFile',
       (service, batchId, datasetId) => service.completeFile(SANDBOX, batchId, datasetId, 'a.json'),
     ],
-    ['uploadUrl', (service, batchId, datasetId) => service.uploadUrl(SANDBOX, batchId, datasetId, 'a.json')],
+    [
+      'uploadUrl',
+      (service, batchId, datasetId) => service.uploadUrl(SANDBOX, batchId, datasetId, 'a.json', 2),
+    ],
   ];
 
   it.each(operations)('%s: 404 for an unknown batch', async (_name, operation) => {
@@ -196,7 +199,7 @@ describe('UploadService: guardrails', () => {
     // Act
     const third = await failureOf(service.putFile(SANDBOX, BATCH_ID, DATASET_ID, 'c.json', bytes('{}')));
     const thirdRanged = await failureOf(service.initialize(SANDBOX, BATCH_ID, DATASET_ID, 'c.json'));
-    const thirdPresigned = await failureOf(service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'c.json'));
+    const thirdPresigned = await failureOf(service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'c.json', 2));
     const replaced = await service.putFile(SANDBOX, BATCH_ID, DATASET_ID, 'a.json', bytes('{"x":1}'));
 
     // Assess
@@ -233,24 +236,29 @@ describe('UploadService: guardrails', () => {
 });
 
 describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
-  it('hands out a presigned PUT URL for the whole-file key, valid an hour by default', async () => {
+  it('hands out a presigned PUT URL of a key of its own, valid 15 minutes by default, signing the size and one write', async () => {
     // Prepare
     const { service, objects, store } = uploadWorld();
     const ref = { sandbox: SANDBOX, batchId: BATCH_ID, datasetId: DATASET_ID, path: 'huge.parquet' };
 
     // Act
-    const upload = await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'huge.parquet');
+    const upload = await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'huge.parquet', 5_000_000);
 
     // Assess
-    const key = `${KEY_PREFIX}/huge.parquet`;
+    const key = objects.presigned[0]?.key ?? '';
+    expect(key).toMatch(new RegExp(`^${KEY_PREFIX}/huge\\.parquet\\.parts/url-[0-9a-f]{16}$`));
     expect(upload).toEqual({
-      url: `https://landing.example/${key}?X-Amz-Expires=3600`,
+      url: `https://landing.example/${key}?X-Amz-Expires=900`,
       method: 'PUT',
-      expiresAt: '2024-06-01T13:00:00.000Z',
-      headers: {},
+      expiresAt: '2024-06-01T12:15:00.000Z',
+      headers: { 'content-length': '5000000', 'if-none-match': '*' },
     });
-    expect(objects.presigned).toEqual([{ key, expiresInSeconds: 3600 }]);
-    expect(await store.getFile(ref)).toMatchObject({ state: 'presigned', parts: [{ key }] });
+    expect(objects.presigned).toEqual([{ key, expiresInSeconds: 900, sizeInBytes: 5_000_000 }]);
+    expect(await store.getFile(ref)).toMatchObject({
+      state: 'presigned',
+      parts: [{ key }],
+      expectedSize: 5_000_000,
+    });
   });
 
   it('drops what the path held before, so an old object cannot pass for the upload', async () => {
@@ -259,7 +267,7 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
     await service.putFile(SANDBOX, BATCH_ID, DATASET_ID, 'a.json', bytes('old'));
 
     // Act
-    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'a.json');
+    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'a.json', 3);
     const completion = await failureOf(service.filesForCompletion(SANDBOX, BATCH_ID));
 
     // Assess
@@ -270,14 +278,14 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
     // Prepare
     const { service, objects } = uploadWorld();
     await service.putFile(SANDBOX, BATCH_ID, DATASET_ID, 'z.json', bytes('{}'));
-    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'm/huge.json');
+    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'm/huge.json', 12);
     await service.initialize(SANDBOX, BATCH_ID, DATASET_ID, 'a.json');
 
     // Act
     const early: unknown = await service
       .filesForCompletion(SANDBOX, BATCH_ID)
       .catch((error: unknown) => error);
-    await objects.put(`${KEY_PREFIX}/m/huge.json`, bytes('{"big":true}'));
+    await objects.put(objects.presigned[0]?.key ?? '', bytes('{"big":true}'));
     await service.patch(SANDBOX, BATCH_ID, DATASET_ID, 'a.json', 'bytes 0-1/2', bytes('{}'));
     await service.completeFile(SANDBOX, BATCH_ID, DATASET_ID, 'a.json');
     const files = await service.filesForCompletion(SANDBOX, BATCH_ID);
@@ -322,33 +330,94 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
   it('completes a presigned file on its own COMPLETE once the object arrived, not before', async () => {
     // Prepare
     const { service, objects } = uploadWorld();
-    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json');
+    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json', 7);
 
     // Act
     const early = await failureOf(service.completeFile(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json'));
     const headEarly = await service.receivedRanges(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json');
-    await objects.put(`${KEY_PREFIX}/huge.json`, bytes('[1,2,3]'));
+    await objects.put(objects.presigned[0]?.key ?? '', bytes('[1,2,3]'));
     const completed = await service.completeFile(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json');
 
     // Assess
     expect(early).toMatchObject({ status: 409, code: 'upload-not-received' });
-    expect(headEarly).toEqual({ state: 'presigned', ranges: [], receivedBytes: 0 });
+    expect(headEarly).toEqual({ state: 'presigned', ranges: [], receivedBytes: 0, expectedSize: 7 });
     expect(completed).toMatchObject({ state: 'complete', size: 7 });
   });
 
   it('reads a completed presigned file as it arrived, whatever the upload URL receives afterwards', async () => {
     // Prepare: the object arrives and the file is completed; then the client writes to the URL again
     const { service, objects } = uploadWorld();
-    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json');
-    await objects.put(`${KEY_PREFIX}/huge.json`, bytes('{"a":1}\n'));
+    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json', 8);
+    const key = objects.presigned[0]?.key ?? '';
+    await objects.put(key, bytes('{"a":1}\n'));
     const [completed] = await service.filesForCompletion(SANDBOX, BATCH_ID);
-    await objects.put(`${KEY_PREFIX}/huge.json`, bytes('{"b":22222}\n'));
+    await objects.put(key, bytes('{"b":22222}\n'));
 
     // Act
     const read = await readAll(objects.byteSource(completed!.parts, completed!.size));
 
     // Assess
-    expect(completed!.parts).toEqual([{ key: `${KEY_PREFIX}/huge.json`, start: 0, end: 8, versionId: 'v1' }]);
+    expect(completed!.parts).toEqual([{ key, start: 0, end: 8, versionId: 'v1' }]);
     expect(read).toBe('{"a":1}\n');
+  });
+
+  it('refuses an upload URL for more than S3 takes in one PUT, or than the batch may still take', async () => {
+    // Prepare
+    const { service, objects } = uploadWorld({ maxBytesPerBatch: 100 });
+    await service.putFile(SANDBOX, BATCH_ID, DATASET_ID, 'a.json', bytes('x'.repeat(60)));
+
+    // Act
+    const overS3 = await failureOf(
+      service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'b.json', 5 * 1024 ** 3 + 1),
+    );
+    const overBatch = await failureOf(service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'b.json', 41));
+    const fits = await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'b.json', 40);
+
+    // Assess
+    expect(overS3).toMatchObject({ status: 413, code: 'payload-too-large' });
+    expect(overBatch).toMatchObject({ status: 413, code: 'batch-too-large' });
+    expect(fits.headers).toEqual({ 'content-length': '40', 'if-none-match': '*' });
+    expect(objects.presigned).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'a new upload URL',
+      (service: UploadService) => service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'f.json', 2),
+    ],
+    [
+      'a PUT',
+      (service: UploadService) => service.putFile(SANDBOX, BATCH_ID, DATASET_ID, 'f.json', bytes('{}')),
+    ],
+    [
+      'an INITIALIZE',
+      (service: UploadService) => service.initialize(SANDBOX, BATCH_ID, DATASET_ID, 'f.json'),
+    ],
+    ['closing the batch', (service: UploadService) => service.closeUploadUrls(SANDBOX, BATCH_ID)],
+  ])('spends an unused upload URL when %s replaces it, so S3 refuses it later', async (_name, replace) => {
+    // Prepare
+    const { service, objects } = uploadWorld();
+    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'f.json', 2);
+    const stale = objects.presigned[0]?.key ?? '';
+
+    // Act
+    await replace(service);
+
+    // Assess
+    expect(objects.objects.get(stale)).toEqual(Buffer.alloc(0));
+  });
+
+  it('leaves an upload URL that received its object as it is when the batch closes', async () => {
+    // Prepare
+    const { service, objects } = uploadWorld();
+    await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'f.json', 2);
+    const key = objects.presigned[0]?.key ?? '';
+    await objects.put(key, bytes('{}'));
+
+    // Act
+    await service.closeUploadUrls(SANDBOX, BATCH_ID);
+
+    // Assess
+    expect(objects.objects.get(key)).toEqual(bytes('{}'));
   });
 });
