@@ -23,7 +23,13 @@ import {
 } from './expression-values';
 import { readPath, type FieldPath } from './field-path';
 import { findFunction } from './functions/function-library';
-import { expressionError, kindWord, type CallEnvironment } from './functions/function-types';
+import {
+  checkBuiltLength,
+  expressionError,
+  kindWord,
+  type CallEnvironment,
+} from './functions/function-types';
+import type { MappingBudget } from './mapping-budget';
 import { equalIgnoringCase, strictlyEqual } from './functions/string-functions';
 
 /** What an expression sees while it is evaluated. Mutable and reused across the elements of a row. */
@@ -32,6 +38,8 @@ export interface Scope {
   /** Element index of each `[*]` level of the rule being applied. */
   elements: number[];
   env: CallEnvironment;
+  /** What the row may still cost: each function call is a step. */
+  budget: MappingBudget;
 }
 
 export type Evaluate = (scope: Scope) => unknown;
@@ -103,6 +111,7 @@ function plus(left: unknown, right: unknown): unknown {
   if (a === undefined || b === undefined) {
     throw expressionError(`the operator + cannot join ${kindWord(left)} and ${kindWord(right)} as text`);
   }
+  checkBuiltLength('the operator +', a.length + b.length);
   return a + b;
 }
 
@@ -310,7 +319,11 @@ class Compiler {
       evaluate: (scope) => {
         const values = new Array<unknown>(evaluators.length);
         for (let index = 0; index < evaluators.length; index++) values[index] = evaluators[index]!(scope);
-        return call(values, scope.env);
+        scope.budget.step();
+        const result = call(values, scope.env);
+        // Functions check what they build before building it; this catches any that grows a value by other means.
+        if (typeof result === 'string' || Array.isArray(result)) checkBuiltLength(canonical, result.length);
+        return result;
       },
       scalar: definition.scalar,
     };

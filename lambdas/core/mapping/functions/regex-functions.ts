@@ -1,6 +1,6 @@
 /**
- * Data Prep's regular expression functions. Patterns are JavaScript regular expressions, which agree with Java's
- * for the classes, groups and quantifiers people use; inputs are bounded (see `bounded-regex.ts`).
+ * Data Prep's regular expression functions. Patterns are written as JavaScript regular expressions, which agree
+ * with Java's for the classes, groups and quantifiers people use, and run in linear time (see `bounded-regex.ts`).
  */
 import { boundedInput, regexOf } from './bounded-regex';
 import { defineFunction, requiredText, textArg, type MappingFunction } from './function-types';
@@ -12,7 +12,7 @@ const extractRegex = defineFunction('extract_regex', 2, 2, false, (args) => {
   const match = regexOf('extract_regex', requiredText('extract_regex', args, 1, 'regex')).exec(
     boundedInput('extract_regex', text),
   );
-  return match === null ? undefined : match.map((group) => group ?? null);
+  return match ?? undefined;
 });
 
 /** Whether the whole text matches, as Java's `String.matches`. */
