@@ -57,9 +57,15 @@ export interface MappingPreview {
 
 /**
  * What one preview may cost, all its rows together: its answer goes back through a Lambda response (6 MB at most,
- * JSON escaping included), and it runs in a request, well inside API Gateway's 29 s.
+ * JSON escaping included); what its calls build stays within a quarter of the API function's 512 MB (two bytes a
+ * character at worst); and it runs in a request, well inside API Gateway's 29 s, leaving the function free soon
+ * for the next request.
  */
-export const PREVIEW_MAPPING_LIMITS: MappingLimits = { maxSteps: 1_000_000, maxOutput: 4_000_000 };
+export const PREVIEW_MAPPING_LIMITS: MappingLimits = {
+  maxSteps: 1_000_000,
+  maxOutput: 4_000_000,
+  maxBuilt: 64_000_000,
+};
 export const PREVIEW_TIME_BUDGET_MS = 5_000;
 
 export function compileMappingSet(rules: readonly MappingRule[]): CompiledMappingSet {

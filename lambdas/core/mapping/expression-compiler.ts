@@ -27,7 +27,12 @@ import {
   checkBuiltLength,
   expressionError,
   kindWord,
+  MAPPING_LIMIT_EXCEEDED,
+  MappingEvaluationError,
+  MappingLimitError,
   type CallEnvironment,
+  type ConstantArgument,
+  type MappingFunction,
 } from './functions/function-types';
 import type { MappingBudget } from './mapping-budget';
 import { equalIgnoringCase, strictlyEqual } from './functions/string-functions';
@@ -58,7 +63,12 @@ export interface CompiledExpression {
 export class ExpressionCompileError extends Error {
   override readonly name = 'ExpressionCompileError';
   constructor(
-    readonly code: 'invalid-expression' | 'unknown-function' | 'wrong-arity',
+    readonly code:
+      | 'invalid-expression'
+      | 'unknown-function'
+      | 'wrong-arity'
+      | 'invalid-argument'
+      | typeof MAPPING_LIMIT_EXCEEDED,
     message: string,
   ) {
     super(message);
@@ -68,6 +78,8 @@ export class ExpressionCompileError extends Error {
 interface Compiled {
   readonly evaluate: Evaluate;
   readonly scalar: boolean;
+  /** Set for a literal: its value, known when the set is compiled. */
+  readonly constant?: ConstantArgument;
 }
 
 const OPERATOR_WORDS: Readonly<Record<string, string>> = {
@@ -167,7 +179,20 @@ const METHODS: Readonly<Record<string, Method>> = {
   get: { scalar: false, call: fieldOf },
 };
 
-const constant = (value: unknown): Compiled => ({ evaluate: () => value, scalar: true });
+const constant = (value: unknown): Compiled => ({ evaluate: () => value, scalar: true, constant: { value } });
+
+/** Runs a function's compile-time check of its literal arguments, as a compile error of the expression. */
+function checkConstants(definition: MappingFunction, args: readonly Compiled[]): void {
+  try {
+    definition.checkConstants?.(args.map((argument) => argument.constant));
+  } catch (error) {
+    if (error instanceof MappingLimitError)
+      throw new ExpressionCompileError(MAPPING_LIMIT_EXCEEDED, error.message);
+    if (error instanceof MappingEvaluationError)
+      throw new ExpressionCompileError('invalid-argument', error.message);
+    throw error;
+  }
+}
 
 class Compiler {
   readonly iteratedPaths: FieldPath[] = [];
@@ -263,6 +288,17 @@ class Compiler {
         'invalid-expression',
         `the operator ${node.operator} is not supported`,
       );
+    if (operator === '+') {
+      // `+` joins texts: what it builds counts towards the row's bound, as a function's result does.
+      return {
+        evaluate: (scope) => {
+          const result = apply(left(scope), right(scope));
+          if (typeof result === 'string') scope.budget.build('the operator +', result.length);
+          return result;
+        },
+        scalar: true,
+      };
+    }
     return { evaluate: (scope) => apply(left(scope), right(scope)), scalar: true };
   }
 
@@ -312,6 +348,7 @@ class Compiler {
       );
     }
     const args = node.arguments.map((argument) => this.compile(argument));
+    checkConstants(definition, args);
     if (canonical === 'iif') return this.conditional(args[0]!, args[1]!, args[2]!);
     const evaluators = args.map((argument) => argument.evaluate);
     const call = definition.call;
@@ -322,7 +359,10 @@ class Compiler {
         scope.budget.step();
         const result = call(values, scope.env);
         // Functions check what they build before building it; this catches any that grows a value by other means.
-        if (typeof result === 'string' || Array.isArray(result)) checkBuiltLength(canonical, result.length);
+        if (typeof result === 'string' || Array.isArray(result)) {
+          checkBuiltLength(canonical, result.length);
+          scope.budget.build(canonical, result.length);
+        }
         return result;
       },
       scalar: definition.scalar,

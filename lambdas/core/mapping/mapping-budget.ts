@@ -13,14 +13,24 @@ export interface MappingLimits {
   readonly maxSteps: number;
   /** What the record receives: characters of its texts plus one per value. */
   readonly maxOutput: number;
+  /**
+   * What the row's function calls and `+` build, summed (characters of texts, elements of arrays), kept or not:
+   * each value is bounded by `MAX_BUILT_LENGTH`, this bounds the memory and work of all of them together.
+   */
+  readonly maxBuilt: number;
 }
 
 /**
  * Per row. A row of Experience Platform's 10,000 fields under a few hundred rules stays far below a million
  * steps; a set that needs more iterates arrays it multiplies. The output bound is the largest row a batch file may
- * hold (32 MB of text, `MAX_RECORD_BYTES`): mapping reshapes a row, it does not multiply it.
+ * hold (32 MB of text, `MAX_RECORD_BYTES`): mapping reshapes a row, it does not multiply it. What the calls build
+ * may be that much again (each rule converting what it reads once), at most 64 MB of a function's memory.
  */
-export const ROW_MAPPING_LIMITS: MappingLimits = { maxSteps: 1_000_000, maxOutput: 33_554_432 };
+export const ROW_MAPPING_LIMITS: MappingLimits = {
+  maxSteps: 1_000_000,
+  maxOutput: 33_554_432,
+  maxBuilt: 33_554_432,
+};
 
 /** Steps between two readings of the clock: reading it costs about as much as a cheap step. */
 const STEPS_PER_CLOCK_READING = 64;
@@ -28,6 +38,7 @@ const STEPS_PER_CLOCK_READING = 64;
 export class MappingBudget {
   private steps = 0;
   private output = 0;
+  private built = 0;
 
   constructor(
     private readonly limits: MappingLimits = ROW_MAPPING_LIMITS,
@@ -44,6 +55,16 @@ export class MappingBudget {
       );
     }
     if (this.steps % STEPS_PER_CLOCK_READING === 0) this.time.check('mapping');
+  }
+
+  /** Counts a value a function call or operator built, `length` characters or elements; throws over the bound. */
+  build(fn: string, length: number): void {
+    this.built += length;
+    if (this.built > this.limits.maxBuilt) {
+      throw new MappingLimitError(
+        `${fn}: the row's function calls built more than ${this.limits.maxBuilt} characters and elements in all`,
+      );
+    }
   }
 
   /** Counts what the record receives; throws over the output bound. */

@@ -6,7 +6,7 @@
  * mapping set's patterns are usually constants).
  */
 import { compileLinearRegex, UnsupportedPatternError, type LinearRegex } from '../../linear-regex';
-import { expressionError } from './function-types';
+import { expressionError, type MappingFunction } from './function-types';
 
 /**
  * The longest text a regex function reads. Data Prep's regex uses (codes, product strings, URLs, delimited
@@ -50,3 +50,11 @@ export function boundedInput(fn: string, text: string): string {
   }
   return text;
 }
+
+/** The compile-time check of a function whose argument `index` is a pattern: a literal one must compile. */
+export const literalPatternCheck =
+  (fn: string, index: number, whole = false): NonNullable<MappingFunction['checkConstants']> =>
+  (constants) => {
+    const pattern = constants[index]?.value;
+    if (typeof pattern === 'string') regexOf(fn, pattern, whole);
+  };

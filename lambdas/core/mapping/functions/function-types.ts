@@ -69,7 +69,24 @@ export interface MappingFunction {
   /** Functions of key/value pairs take an even number of arguments. */
   readonly pairs?: boolean;
   readonly call: (args: readonly unknown[], env: CallEnvironment) => unknown;
+  /**
+   * Checks, when the set is compiled, the arguments written as literals (undefined for the others), so that a
+   * pattern or a size no row could ever be mapped with is refused when the set is created, naming the rule. Throws
+   * what `call` would throw.
+   */
+  readonly checkConstants?: (constants: readonly (ConstantArgument | undefined)[]) => void;
 }
+
+/** An argument written as a literal in the expression. */
+export interface ConstantArgument {
+  readonly value: unknown;
+}
+
+/** `definition` with a compile-time check of its literal arguments. */
+export const withConstantCheck = (
+  definition: MappingFunction,
+  checkConstants: NonNullable<MappingFunction['checkConstants']>,
+): MappingFunction => ({ ...definition, checkConstants });
 
 export const defineFunction = (
   names: string | readonly string[],

@@ -3,7 +3,7 @@
  * (the destination is left out, without a warning); positions are 0-based.
  */
 import { isMissing, valuesEqual } from '../expression-values';
-import { boundedInput, regexOf } from './bounded-regex';
+import { boundedInput, literalPatternCheck, regexOf } from './bounded-regex';
 import {
   checkBuiltLength,
   defineFunction,
@@ -12,6 +12,7 @@ import {
   requiredText,
   spreadSingleArray,
   textArg,
+  withConstantCheck,
   type MappingFunction,
 } from './function-types';
 
@@ -25,12 +26,15 @@ const concat = defineFunction('concat', 1, Infinity, true, (args) => {
   return texts.join('');
 });
 
-const explode = defineFunction('explode', 1, 2, true, (args) => {
-  const text = textArg('explode', args, 0, 'input');
-  if (text === undefined) return undefined;
-  const pattern = textArg('explode', args, 1, 'regex') ?? ',';
-  return regexOf('explode', pattern).split(boundedInput('explode', text));
-});
+const explode = withConstantCheck(
+  defineFunction('explode', 1, 2, true, (args) => {
+    const text = textArg('explode', args, 0, 'input');
+    if (text === undefined) return undefined;
+    const pattern = textArg('explode', args, 1, 'regex') ?? ',';
+    return regexOf('explode', pattern).split(boundedInput('explode', text));
+  }),
+  literalPatternCheck('explode', 1),
+);
 
 /** 0-based, as Experience Platform's example gives it (`instr("adobe.com", "com")` is 6); -1 when absent. */
 const instr = defineFunction('instr', 2, 4, true, (args) => {
@@ -115,8 +119,22 @@ function pad(fn: 'lpad' | 'rpad', args: readonly unknown[]): string | undefined 
   return fn === 'lpad' ? text.padStart(count, padding) : text.padEnd(count, padding);
 }
 
-const lpad = defineFunction('lpad', 3, 3, true, (args) => pad('lpad', args));
-const rpad = defineFunction('rpad', 3, 3, true, (args) => pad('rpad', args));
+/** A literal count over the bound could never be padded to: refused when the set is created. */
+const padCountCheck =
+  (fn: 'lpad' | 'rpad'): NonNullable<MappingFunction['checkConstants']> =>
+  (constants) => {
+    const count = constants[1]?.value;
+    if (typeof count === 'number') checkBuiltLength(fn, count);
+  };
+
+const lpad = withConstantCheck(
+  defineFunction('lpad', 3, 3, true, (args) => pad('lpad', args)),
+  padCountCheck('lpad'),
+);
+const rpad = withConstantCheck(
+  defineFunction('rpad', 3, 3, true, (args) => pad('rpad', args)),
+  padCountCheck('rpad'),
+);
 
 function edge(fn: 'left' | 'right', args: readonly unknown[]): string | undefined {
   const text = textArg(fn, args, 0, 'input');
