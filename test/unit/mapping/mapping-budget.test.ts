@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileMappingSet, previewMappingSet } from '../../../lambdas/core/mapping/compile-mapping-set';
 import { MappingBudget, ROW_MAPPING_LIMITS } from '../../../lambdas/core/mapping/mapping-budget';
-import type { MappingRule } from '../../../lambdas/core/mapping/mapping-types';
 import { ProcessingBudget, RECORD_PROCESSING_BUDGET_MS } from '../../../lambdas/core/processing-budget';
-import { CONTEXT } from './mapping-fixture';
-
-const expression = (source: string, destination: string): MappingRule => ({
-  sourceType: 'EXPRESSION',
-  source,
-  destination,
-});
+import { CONTEXT, expressionRule as expression } from './mapping-fixture';
 
 describe('the bounds of a mapping evaluation', () => {
   it('what the calls of a row build is bounded in all, kept or not, and fails the row naming the rule', () => {
