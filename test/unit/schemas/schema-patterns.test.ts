@@ -11,14 +11,15 @@ const coded = (properties: Record<string, unknown>, extra: Record<string, unknow
   schema: { $id: ID, type: 'object', properties, ...extra },
 });
 
-async function refusal(work: Promise<unknown>): Promise<HttpProblem> {
-  const error = await work.then(
-    () => undefined,
-    (caught: unknown) => caught,
+/** The problem a refused registration throws. */
+const refusal = (work: Promise<unknown>): Promise<HttpProblem> =>
+  work.then(
+    () => expect.fail('the registration was accepted'),
+    (caught: unknown) => {
+      expect(caught).toBeInstanceOf(HttpProblem);
+      return caught as HttpProblem;
+    },
   );
-  if (!(error instanceof HttpProblem)) throw new Error(`expected a problem, got ${String(error)}`);
-  return error;
-}
 
 describe('schema patterns on the linear-time engine', () => {
   it('refuses a pattern that needs backtracking, naming its pointer and the construct', async () => {
