@@ -17,7 +17,7 @@ import { AjvPool, type CompiledValidator } from './ajv-pool';
 import { toViolations } from './ajv-violations';
 import { breakingChanges, type EvolutionSide } from './evolution-rules';
 import { appendPointer } from './json-pointer';
-import { patternBudgetViolation } from './pattern-engine';
+import { patternBudgetViolation, withinPatternBudget } from './pattern-engine';
 import { dialectOf, idKeywordOf, isValidKeywordName, metaSchemaErrors } from './json-schema-dialects';
 import { checkRecordRules } from './record-rules';
 import { parseEvolution, parseRegistration, type SchemaDefinition } from './schema-input';
@@ -521,7 +521,9 @@ export class SchemaRegistry {
   private remember(schema: StoredSchema, compiled: CompiledValidator): RecordValidator {
     const validator: RecordValidator = (record) => {
       try {
-        return compiled.validate(record) ? [] : toViolations(compiled.validate.errors);
+        return withinPatternBudget(() => compiled.validate(record))
+          ? []
+          : toViolations(compiled.validate.errors);
       } catch (error) {
         // Only a version stored before patterns had to be linear can get here (see pattern-engine.ts).
         const violation = patternBudgetViolation(error);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../../lambdas/http/problem';
+import {
+  LEGACY_PATTERN_BUDGET_MS,
+  linearPatternEngine,
+  PatternBudgetError,
+  withinPatternBudget,
+} from '../../../lambdas/core/schemas/pattern-engine';
 import type { StoredSchema } from '../../../lambdas/core/schemas/schema-types';
+import { eventually } from '../../support/batch-api';
 import { newRegistry, SANDBOX } from './registry-fixture';
 
 const ID = 'https://example.com/schemas/coded';
@@ -110,9 +117,15 @@ describe('schema patterns on the linear-time engine', () => {
       schema: { ...stored.schema, properties: { code: { type: 'string', pattern: '^(?=(a+)+$)a*$' } } },
     });
 
-    // Act
-    const ordinary = await registry.validate(SANDBOX, ID, { code: 'aaa' }, 2);
-    const mismatch = await registry.validate(SANDBOX, ID, { code: 'ab' }, 2);
+    // Act: on a loaded machine a pause can eat the wall-clock budget of any record, so the ordinary ones are asked
+    // until one run was not interrupted
+    const checked = (record: Record<string, unknown>) =>
+      eventually(
+        () => registry.validate(SANDBOX, ID, record, 2),
+        (answer) => answer.violations.every((violation) => violation.pointer !== ''),
+      );
+    const ordinary = await checked({ code: 'aaa' });
+    const mismatch = await checked({ code: 'ab' });
     const hostile = await registry.validate(SANDBOX, ID, { code: `${'a'.repeat(40)}!` }, 2);
 
     // Assess
@@ -125,5 +138,28 @@ describe('schema patterns on the linear-time engine', () => {
         message: expect.stringContaining('could not be checked against the pattern') as string,
       }),
     ]);
+  });
+
+  it('bounds a stored backtracking pattern per record: values that each fit cannot add up past the budget', () => {
+    // Prepare: a pattern of a version stored before the rule, on ECMAScript's engine
+    const legacy = linearPatternEngine('^(?=a)a$', 'u');
+    const spend = (ms: number) => {
+      const start = performance.now();
+      while (performance.now() - start <= ms) {
+        // the record's earlier values taking their time
+      }
+    };
+
+    // Act
+    const fresh = withinPatternBudget(() => legacy.test('a'));
+    const spent = () =>
+      withinPatternBudget(() => {
+        spend(LEGACY_PATTERN_BUDGET_MS);
+        return legacy.test('a');
+      });
+
+    // Assess
+    expect(fresh).toBe(true);
+    expect(spent).toThrow(PatternBudgetError);
   });
 });
