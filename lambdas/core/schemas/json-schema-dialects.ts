@@ -9,6 +9,7 @@ import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { t
 import AjvDraft04 from 'ajv-draft-04';
 import type { AnySchemaObject, ErrorObject } from 'ajv';
 import { addLinearFormats, linearPatternEngine } from './pattern-engine';
+import { useLinearUniqueItems } from './linear-unique-items';
 import type { SchemaDialect } from './schema-types';
 
 export type AnyAjv = Ajv | Ajv2019 | Ajv2020 | AjvDraft04;
@@ -87,6 +88,7 @@ export function createAjv(
       break;
   }
   addLinearFormats(ajv);
+  useLinearUniqueItems(ajv);
   return ajv;
 }
 
