@@ -17,10 +17,21 @@ export const PROCESSING_BUDGET_EXCEEDED = 'processing-budget-exceeded';
  */
 export const RECORD_PROCESSING_BUDGET_MS = 250;
 
+/**
+ * Milliseconds added to a record's budget for each KiB it weighs: validation and mapping are linear in a record's
+ * size, and a legitimate 1 MiB streaming message (1.27 s in all) or 32 MiB batch row must not fail for being big.
+ * Linear checks run at tens of MB per second even on a small function, so this is still some twenty times what a
+ * large record needs; the consumer's batch payload (6 MB) keeps its sum inside the consumer's timeout.
+ */
+export const RECORD_BUDGET_MS_PER_KIB = 1;
+
 /** A monotonic clock in milliseconds (`performance.now`); injectable so tests measure without timing. */
 export type MonotonicClock = () => number;
 
 export const monotonicClock: MonotonicClock = () => performance.now();
+
+/** A record's weight for its budget: the bytes of its JSON. */
+export const jsonBytes = (record: unknown): number => Buffer.byteLength(JSON.stringify(record) ?? '', 'utf8');
 
 export class ProcessingBudgetError extends Error {
   override readonly name = 'ProcessingBudgetError';
@@ -32,17 +43,25 @@ export class ProcessingBudgetError extends Error {
 
 export class ProcessingBudget {
   private readonly started: number;
+  /** The budget with the record's weight added, once the base budget is spent (weighing is only paid then). */
+  private weighted: number | undefined;
 
   constructor(
     private readonly clock: MonotonicClock = monotonicClock,
     readonly budgetMs: number = RECORD_PROCESSING_BUDGET_MS,
+    /** The record's size in bytes, for `RECORD_BUDGET_MS_PER_KIB`; without it the budget is `budgetMs` alone. */
+    private readonly bytesOf?: () => number,
   ) {
     this.started = clock();
   }
 
   /** Throws `ProcessingBudgetError` once the budget is spent; `stage` says what was running. */
   check(stage: string): void {
-    if (this.clock() - this.started > this.budgetMs) throw new ProcessingBudgetError(this.budgetMs, stage);
+    const elapsed = this.clock() - this.started;
+    if (elapsed <= this.budgetMs) return;
+    this.weighted ??=
+      this.budgetMs + (this.bytesOf ? Math.ceil(this.bytesOf() / 1024) * RECORD_BUDGET_MS_PER_KIB : 0);
+    if (elapsed > this.weighted) throw new ProcessingBudgetError(this.weighted, stage);
   }
 
   /** The violation that fails a record whose budget is spent after `stage`; none while it is not. */

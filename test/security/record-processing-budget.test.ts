@@ -28,13 +28,16 @@ import {
   totals,
 } from '../unit/streaming/consume-fakes';
 
+/** Far past the budget of a small record, its weight's allowance included. */
+const PAST_THE_BUDGET_MS = 10 * RECORD_PROCESSING_BUDGET_MS;
+
 /** A monotonic clock that stands still until `slow` makes it jump past the budget. */
 function jumpingClock() {
   let now = 0;
   return {
     clock: () => now,
     slow: () => {
-      now += RECORD_PROCESSING_BUDGET_MS + 1;
+      now += PAST_THE_BUDGET_MS;
     },
   };
 }
@@ -69,9 +72,7 @@ describe('a record over its processing budget', () => {
     expect(lines.map((line) => [line.messageId, line.code])).toEqual([
       ['hostile', 'processing-budget-exceeded'],
     ]);
-    expect(lines[0]?.violations[0]?.message).toContain(
-      `longer than its budget of ${RECORD_PROCESSING_BUDGET_MS} ms`,
-    );
+    expect(lines[0]?.violations[0]?.message).toContain('took longer than its budget of');
     expect(totals(world.batches)).toEqual({ output: 2, failed: 1, duplicates: 0 });
   });
 
@@ -88,7 +89,7 @@ describe('a record over its processing budget', () => {
     let readings = 0;
     const clock = () => {
       readings += 1;
-      return readings >= 4 ? RECORD_PROCESSING_BUDGET_MS + 1 : 0;
+      return readings >= 4 ? PAST_THE_BUDGET_MS : 0;
     };
 
     // Act

@@ -35,7 +35,12 @@ import { warningViolations } from '../mapping-sets/mapping-warnings';
 import { typeMappedRecord, type RecordTyping } from '../mapping-sets/typed-record';
 import { RecordCoercion } from '../batches/formats/field-coercion';
 import { MappingBudget, ROW_MAPPING_LIMITS } from '../mapping/mapping-budget';
-import { PROCESSING_BUDGET_EXCEEDED, ProcessingBudget, type MonotonicClock } from '../processing-budget';
+import {
+  jsonBytes,
+  PROCESSING_BUDGET_EXCEEDED,
+  ProcessingBudget,
+  type MonotonicClock,
+} from '../processing-budget';
 import type { FieldTypes } from '../batches/formats/file-format-types';
 import type { IdentityNormalizer } from '../profiles/identity-normalizer';
 import type { ProfileGuardrails } from '../profiles/profile-ports';
@@ -345,7 +350,7 @@ export class CollectService {
     const { dataset, schema } = context;
     const refusal = operationRefusal(dataset, parsed.operation);
     if (refusal) return operationError(inlet, refusal, pointer);
-    const budget = new ProcessingBudget(this.deps.processingClock);
+    const budget = new ProcessingBudget(this.deps.processingClock, undefined, () => jsonBytes(parsed.record));
     const mapped = parsed.raw ? await this.mapped(scope, parsed.record, budget) : undefined;
     // A message the mapping could not finish within its bounds is refused, naming the rule.
     if (mapped?.failure) {

@@ -135,7 +135,7 @@ async function classify(deps: ConsumeDeps, source: StreamRecord, index: number):
       },
     ]);
   }
-  const budget = new ProcessingBudget(deps.processingClock);
+  const budget = new ProcessingBudget(deps.processingClock, undefined, () => source.data.length);
   const violations = presentFieldViolations(target.validate(message.record), message.operation);
   // A record slow to validate is quarantined, not retried: a retry would hold the shard for every tenant again.
   const overrun = budget.overrun('validation');

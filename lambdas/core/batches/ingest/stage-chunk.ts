@@ -14,7 +14,7 @@ import { MappingBudget, ROW_MAPPING_LIMITS } from '../../mapping/mapping-budget'
 import type { CompiledMappingSet } from '../../mapping/mapping-types';
 import { warningViolations } from '../../mapping-sets/mapping-warnings';
 import { typeMappedRecord, type RecordTyping } from '../../mapping-sets/typed-record';
-import { PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../../processing-budget';
+import { jsonBytes, PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../../processing-budget';
 import { timestampSkewViolation } from '../../profiles/record-time';
 import { quarantineKey } from '../../streaming/stream-message';
 import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../streaming/parquet-lake-file';
@@ -144,7 +144,7 @@ async function stageRows(
       continue;
     }
     let record = row.record;
-    const budget = new ProcessingBudget(deps.processingClock);
+    const budget = new ProcessingBudget(deps.processingClock, undefined, () => jsonBytes(row.record));
     if (mapping && typing) {
       const mapped = mapping.apply(row.record, {
         ...mappingContext,
