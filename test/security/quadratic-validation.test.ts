@@ -5,38 +5,16 @@
  * check is linear: the message is answered, and another producer's meanwhile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startRuntimeUnderTest, type RuntimeUnderTest } from '../e2e/local-runtime';
+import { startCollectingRuntime, type CollectingRuntime } from './collecting-runtime';
 
 const SCHEMA_ID = 'https://example.com/schemas/security-tagged';
 
 describe('quadratic validation', () => {
-  let subject: RuntimeUnderTest;
-  let url: string;
-  let inletId: string;
-  let datasetId: string;
-
-  const collect = (record: Record<string, unknown>) =>
-    call(`${url}/collection/${inletId}?syncValidation=true`, {
-      method: 'POST',
-      body: JSON.stringify({
-        header: { schemaRef: { id: SCHEMA_ID }, datasetId },
-        body: { xdmEntity: record },
-      }),
-    });
+  let runtime: CollectingRuntime;
+  const collect = (record: Record<string, unknown>) => runtime.collect(record, '?syncValidation=true');
 
   beforeAll(async () => {
-    subject = await startRuntimeUnderTest();
-    url = subject.runtime.url;
-    const post = async (path: string, body: unknown) => {
-      const answer = await call(`${url}${path}`, {
-        method: 'POST',
-        key: subject.runtime.adminKey,
-        body: JSON.stringify(body),
-      });
-      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-      return answer.body as Record<string, unknown>;
-    };
-    await post('/schemas', {
+    runtime = await startCollectingRuntime({
       title: 'Tagged',
       class: 'profile',
       schema: {
@@ -50,11 +28,9 @@ describe('quadratic validation', () => {
       },
       identities: [{ path: '/email', namespace: 'Email', primary: true }],
     });
-    datasetId = String((await post('/datasets', { name: 'Tagged', schemaId: SCHEMA_ID })).id);
-    inletId = String((await post('/inlets', { name: 'Tagged', authenticated: false })).inletId);
   });
   afterAll(async () => {
-    await subject?.stop();
+    await runtime?.subject.stop();
   });
 
   it('uniqueItems over 70,000 objects is checked in linear time, and another message is answered meanwhile', async () => {

@@ -5,8 +5,8 @@
  * engine can run (lookahead, backreferences) is refused at registration, naming its pointer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startRuntimeUnderTest, type RuntimeUnderTest } from '../e2e/local-runtime';
 import { eventually } from '../support/batch-api';
+import { startCollectingRuntime, type CollectingRuntime } from './collecting-runtime';
 
 const SCHEMA_ID = 'https://example.com/schemas/security-coded';
 
@@ -26,35 +26,18 @@ const schemaWith = (id: string, codePattern: string) => ({
 const HOSTILE_CODE = `${'a'.repeat(5_000)}!`;
 
 describe('ReDoS through schema patterns', () => {
-  let subject: RuntimeUnderTest;
-  let url: string;
-  let admin: string;
-  let datasetId: string;
-  let inletId: string;
-
-  const post = (path: string, body: unknown) =>
-    call(`${url}${path}`, { method: 'POST', key: admin, body: JSON.stringify(body) });
-  const collect = (record: Record<string, unknown>, query = '') =>
-    call(`${url}/collection/${inletId}${query}`, {
-      method: 'POST',
-      body: JSON.stringify({
-        header: { schemaRef: { id: SCHEMA_ID }, datasetId },
-        body: { xdmEntity: record },
-      }),
-    });
+  let runtime: CollectingRuntime;
 
   beforeAll(async () => {
-    subject = await startRuntimeUnderTest();
-    url = subject.runtime.url;
-    admin = subject.runtime.adminKey;
+    runtime = await startCollectingRuntime(schemaWith(SCHEMA_ID, '^(a+)+$'));
   });
   afterAll(async () => {
-    await subject?.stop();
+    await runtime?.subject.stop();
   });
 
   it('a pattern that needs backtracking is refused at registration, naming its pointer', async () => {
     // Act
-    const answer = await post('/schemas', schemaWith(`${SCHEMA_ID}-lookahead`, '^(?=.*a)(a+)+$'));
+    const answer = await runtime.post('/schemas', schemaWith(`${SCHEMA_ID}-lookahead`, '^(?=.*a)(a+)+$'));
 
     // Assess
     expect(answer.status).toBe(400);
@@ -68,17 +51,8 @@ describe('ReDoS through schema patterns', () => {
   });
 
   it('a catastrophic pattern is matched in linear time: the hostile value is refused or quarantined, and the other records arrive meanwhile', async () => {
-    // Prepare
-    const registered = await post('/schemas', schemaWith(SCHEMA_ID, '^(a+)+$'));
-    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
-    const dataset = await post('/datasets', { name: 'Coded', schemaId: SCHEMA_ID, profileEnabled: true });
-    datasetId = String((dataset.body as { id: string }).id);
-    const inlet = await post('/inlets', { name: 'Coded', authenticated: false });
-    inletId = String((inlet.body as { inletId: string }).inletId);
-    const profileOf = (email: string) =>
-      call(`${url}/profiles?entityIdNS=Email&entityId=${encodeURIComponent(email)}`, { key: admin });
-
     // Act: validated in the request, and validated by the shared consumer
+    const { collect, profileOf } = runtime;
     const [refused, accepted, normal] = await Promise.all([
       collect({ email: 'refused@x.io', code: HOSTILE_CODE }, '?syncValidation=true'),
       collect({ email: 'hostile@x.io', code: HOSTILE_CODE }),
