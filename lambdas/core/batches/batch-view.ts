@@ -3,6 +3,8 @@
  * window is closed, metrics summed from the chunk items (each chunk is written once per run of the same records, so a sum
  * never double counts), errors grouped by code.
  */
+import { MAPPING_LIMIT_EXCEEDED } from '../mapping/functions/function-types';
+import { PROCESSING_BUDGET_EXCEEDED } from '../processing-budget';
 import type { ChunkCounts, CodeCounts, StreamingBatch } from './batch-types';
 
 export type StreamingBatchStatus = 'processing' | 'success' | 'failed';
@@ -26,6 +28,8 @@ const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [QUARANTINE_CODES.datasetNotFound]: 'records of a dataset that no longer exists',
   [QUARANTINE_CODES.schemaNotFound]: 'records whose dataset schema version no longer exists',
   [QUARANTINE_CODES.timestampSkew]: 'records stamped more than a day after they arrived',
+  [PROCESSING_BUDGET_EXCEEDED]: 'records whose mapping and validation took longer than their time budget',
+  [MAPPING_LIMIT_EXCEEDED]: 'rows whose mapping went over a bound on its steps or the size of what it builds',
 };
 
 export interface BatchMetrics {

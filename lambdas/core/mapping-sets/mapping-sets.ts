@@ -13,7 +13,12 @@ import {
   unprocessable,
   type Violation,
 } from '../../http/problem';
-import { compileMappingSet, previewMappingSet, validateMappingSet } from '../mapping/compile-mapping-set';
+import {
+  compileMappingSet,
+  previewMappingSet,
+  validateMappingSet,
+  type PreviewWarning,
+} from '../mapping/compile-mapping-set';
 import {
   MappingSetError,
   type MappingContext,
@@ -124,6 +129,14 @@ export function invalidMappingSet(problems: readonly MappingProblem[], prefix = 
   );
 }
 
+/** A preview that went over a bound of its evaluation: a 400 naming the rule (and the row it was mapping). */
+function boundExceeded(failure: PreviewWarning, prefix: string) {
+  const message = `row ${failure.row}: ${failure.message}`;
+  return badRequest(failure.code, `mapping ${failure.mapping} (${failure.destination}) ${message}`, [
+    { pointer: `${prefix}/mappings/${failure.mapping}`, keyword: failure.code, message },
+  ]);
+}
+
 /** Runs `work`, turning the engine's refusal of the rules into a 400 that names every bad rule. */
 function withProblemsAsBadRequest<T>(work: () => T, prefix = ''): T {
   try {
@@ -211,6 +224,7 @@ export class MappingSetService implements MappingSetReferences {
   ): PreviewAnswer {
     return withProblemsAsBadRequest(() => {
       const previewed = previewMappingSet(rules, rows, options.context);
+      if (previewed.failure) throw boundExceeded(previewed.failure, options.prefix ?? '');
       return { rows: [...previewed.rows], warnings: [...previewed.warnings] };
     }, options.prefix);
   }

@@ -11,6 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { compileExpression, ExpressionCompileError, type Evaluate, type Scope } from './expression-compiler';
 import { detach, isMissing, isRecord } from './expression-values';
+import { isEvaluationBound, MappingBudget, type MappingLimits } from './mapping-budget';
+import { monotonicClock, ProcessingBudget } from '../processing-budget';
 import {
   DestinationConflict,
   describePath,
@@ -49,7 +51,22 @@ export type PreviewWarning = MappingWarning & { readonly row: number };
 export interface MappingPreview {
   readonly rows: Record<string, unknown>[];
   readonly warnings: PreviewWarning[];
+  /** The first row that went over a bound; the rows after it are not mapped. */
+  readonly failure?: PreviewWarning;
 }
+
+/**
+ * What one preview may cost, all its rows together: its answer goes back through a Lambda response (6 MB at most,
+ * JSON escaping included); what its calls build stays within a quarter of the API function's 512 MB (two bytes a
+ * character at worst); and it runs in a request, well inside API Gateway's 29 s, leaving the function free soon
+ * for the next request.
+ */
+export const PREVIEW_MAPPING_LIMITS: MappingLimits = {
+  maxSteps: 1_000_000,
+  maxOutput: 4_000_000,
+  maxBuilt: 64_000_000,
+};
+export const PREVIEW_TIME_BUDGET_MS = 5_000;
 
 export function compileMappingSet(rules: readonly MappingRule[]): CompiledMappingSet {
   const { problems, compiled } = build(rules);
@@ -69,12 +86,16 @@ export function previewMappingSet(
   context?: Partial<MappingContext>,
 ): MappingPreview {
   const compiled = compileMappingSet(rules);
-  const preview: MappingPreview = { rows: [], warnings: [] };
-  rows.forEach((row, index) => {
-    const { record, warnings } = compiled.apply(row, context);
+  const budget =
+    context?.budget ??
+    new MappingBudget(PREVIEW_MAPPING_LIMITS, new ProcessingBudget(monotonicClock, PREVIEW_TIME_BUDGET_MS));
+  const preview: { rows: Record<string, unknown>[]; warnings: PreviewWarning[] } = { rows: [], warnings: [] };
+  for (const [index, row] of rows.entries()) {
+    const { record, warnings, failure } = compiled.apply(row, { ...context, budget });
+    if (failure) return { ...preview, failure: { ...failure, row: index } };
     preview.rows.push(record);
     for (const warning of warnings) preview.warnings.push({ ...warning, row: index });
-  });
+  }
   return preview;
 }
 
@@ -335,12 +356,15 @@ class MappingSetRunner implements CompiledMappingSet {
       const message = `the row is ${kindWord(row)}, not an object`;
       return { record, warnings: [{ mapping: WHOLE_ROW, destination: '', code: 'invalid-row', message }] };
     }
-    const scope: Scope = { row, elements: [], env: environment(row, context) };
+    const budget = context?.budget ?? new MappingBudget();
+    const scope: Scope = { row, elements: [], env: environment(row, context), budget };
     const warnings: MappingWarning[] = [];
     for (const rule of this.rules) {
       try {
+        budget.step();
         applyRule(rule, scope, record);
       } catch (error) {
+        if (isEvaluationBound(error)) return { record: {}, warnings, failure: warningOf(rule, error) };
         warnings.push(warningOf(rule, error));
       }
     }
@@ -360,7 +384,8 @@ function environment(
 
 function warningOf(rule: CompiledRule, error: unknown): MappingWarning {
   const base = { mapping: rule.index, destination: rule.destination };
-  if (error instanceof MappingEvaluationError) return { ...base, code: error.code, message: error.message };
+  if (error instanceof MappingEvaluationError || isEvaluationBound(error))
+    return { ...base, code: error.code, message: error.message };
   if (error instanceof DestinationConflict)
     return { ...base, code: 'destination-conflict', message: error.message };
   const message = error instanceof Error ? `${error.name}: ${error.message}` : 'the mapping failed';
@@ -369,14 +394,18 @@ function warningOf(rule: CompiledRule, error: unknown): MappingWarning {
 
 function write(rule: CompiledRule, scope: Scope, record: Record<string, unknown>): void {
   const value = rule.value(scope);
-  if (!isMissing(value)) writePath(record, rule.target.segments, scope.elements, recordValue(value));
+  if (!isMissing(value))
+    writePath(record, rule.target.segments, scope.elements, recordValue(value, scope.budget));
 }
 
-/** The value as the record takes it (see `detach`); a number that is not finite has no JSON form. */
-function recordValue(value: unknown): unknown {
+/**
+ * The value as the record takes it (see `detach`), counted against the row's output bound; a number that is not
+ * finite has no JSON form.
+ */
+function recordValue(value: unknown, budget: MappingBudget): unknown {
   if (typeof value === 'number' && !Number.isFinite(value))
     throw expressionError('the result is not a finite number');
-  return detach(value);
+  return detach(value, (size) => budget.receive(size));
 }
 
 function applyRule(rule: CompiledRule, scope: Scope, record: Record<string, unknown>): void {
@@ -406,12 +435,15 @@ function iterate(
   for (let element = 0; element < count; element++) {
     scope.elements[level] = element;
     try {
+      scope.budget.step();
       if (!innermost) {
         iterate(rule, scope, record, level + 1, failure);
         continue;
       }
       writeElement(rule, scope, record);
     } catch (error) {
+      // A bound ends the row; any other failure is the element's, and the next elements are still written.
+      if (isEvaluationBound(error)) throw error;
       failure.first ??= inElement(error, rule, scope.elements.slice(0, level + 1));
     }
   }
@@ -428,7 +460,8 @@ function writeElement(rule: CompiledRule, scope: Scope, record: Record<string, u
   } finally {
     if (isMissing(value)) touchElement(record, rule.elementPath, rule.elementHoldsFields, scope.elements);
   }
-  if (!isMissing(value)) writePath(record, rule.target.segments, scope.elements, recordValue(value));
+  if (!isMissing(value))
+    writePath(record, rule.target.segments, scope.elements, recordValue(value, scope.budget));
 }
 
 /** How many elements level `level` has: the longest of the arrays the rule's `[*]` paths reach there. */

@@ -23,7 +23,18 @@ import {
 } from './expression-values';
 import { readPath, type FieldPath } from './field-path';
 import { findFunction } from './functions/function-library';
-import { expressionError, kindWord, type CallEnvironment } from './functions/function-types';
+import {
+  checkBuiltLength,
+  expressionError,
+  kindWord,
+  MAPPING_LIMIT_EXCEEDED,
+  MappingEvaluationError,
+  MappingLimitError,
+  type CallEnvironment,
+  type ConstantArgument,
+  type MappingFunction,
+} from './functions/function-types';
+import type { MappingBudget } from './mapping-budget';
 import { equalIgnoringCase, strictlyEqual } from './functions/string-functions';
 
 /** What an expression sees while it is evaluated. Mutable and reused across the elements of a row. */
@@ -32,6 +43,8 @@ export interface Scope {
   /** Element index of each `[*]` level of the rule being applied. */
   elements: number[];
   env: CallEnvironment;
+  /** What the row may still cost: each function call is a step. */
+  budget: MappingBudget;
 }
 
 export type Evaluate = (scope: Scope) => unknown;
@@ -50,7 +63,12 @@ export interface CompiledExpression {
 export class ExpressionCompileError extends Error {
   override readonly name = 'ExpressionCompileError';
   constructor(
-    readonly code: 'invalid-expression' | 'unknown-function' | 'wrong-arity',
+    readonly code:
+      | 'invalid-expression'
+      | 'unknown-function'
+      | 'wrong-arity'
+      | 'invalid-argument'
+      | typeof MAPPING_LIMIT_EXCEEDED,
     message: string,
   ) {
     super(message);
@@ -60,6 +78,8 @@ export class ExpressionCompileError extends Error {
 interface Compiled {
   readonly evaluate: Evaluate;
   readonly scalar: boolean;
+  /** Set for a literal: its value, known when the set is compiled. */
+  readonly constant?: ConstantArgument;
 }
 
 const OPERATOR_WORDS: Readonly<Record<string, string>> = {
@@ -103,6 +123,7 @@ function plus(left: unknown, right: unknown): unknown {
   if (a === undefined || b === undefined) {
     throw expressionError(`the operator + cannot join ${kindWord(left)} and ${kindWord(right)} as text`);
   }
+  checkBuiltLength('the operator +', a.length + b.length);
   return a + b;
 }
 
@@ -158,7 +179,20 @@ const METHODS: Readonly<Record<string, Method>> = {
   get: { scalar: false, call: fieldOf },
 };
 
-const constant = (value: unknown): Compiled => ({ evaluate: () => value, scalar: true });
+const constant = (value: unknown): Compiled => ({ evaluate: () => value, scalar: true, constant: { value } });
+
+/** Runs a function's compile-time check of its literal arguments, as a compile error of the expression. */
+function checkConstants(definition: MappingFunction, args: readonly Compiled[]): void {
+  try {
+    definition.checkConstants?.(args.map((argument) => argument.constant));
+  } catch (error) {
+    if (error instanceof MappingLimitError)
+      throw new ExpressionCompileError(MAPPING_LIMIT_EXCEEDED, error.message);
+    if (error instanceof MappingEvaluationError)
+      throw new ExpressionCompileError('invalid-argument', error.message);
+    throw error;
+  }
+}
 
 class Compiler {
   readonly iteratedPaths: FieldPath[] = [];
@@ -254,6 +288,17 @@ class Compiler {
         'invalid-expression',
         `the operator ${node.operator} is not supported`,
       );
+    if (operator === '+') {
+      // `+` joins texts: what it builds counts towards the row's bound, as a function's result does.
+      return {
+        evaluate: (scope) => {
+          const result = apply(left(scope), right(scope));
+          if (typeof result === 'string') scope.budget.build('the operator +', result.length);
+          return result;
+        },
+        scalar: true,
+      };
+    }
     return { evaluate: (scope) => apply(left(scope), right(scope)), scalar: true };
   }
 
@@ -303,6 +348,7 @@ class Compiler {
       );
     }
     const args = node.arguments.map((argument) => this.compile(argument));
+    checkConstants(definition, args);
     if (canonical === 'iif') return this.conditional(args[0]!, args[1]!, args[2]!);
     const evaluators = args.map((argument) => argument.evaluate);
     const call = definition.call;
@@ -310,7 +356,14 @@ class Compiler {
       evaluate: (scope) => {
         const values = new Array<unknown>(evaluators.length);
         for (let index = 0; index < evaluators.length; index++) values[index] = evaluators[index]!(scope);
-        return call(values, scope.env);
+        scope.budget.step();
+        const result = call(values, scope.env);
+        // Functions check what they build before building it; this catches any that grows a value by other means.
+        if (typeof result === 'string' || Array.isArray(result)) {
+          checkBuiltLength(canonical, result.length);
+          scope.budget.build(canonical, result.length);
+        }
+        return result;
       },
       scalar: definition.scalar,
     };

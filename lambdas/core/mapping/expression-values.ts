@@ -96,16 +96,18 @@ export function compareValues(left: unknown, right: unknown): number | undefined
 
 /**
  * A value as the record receives it: a deep copy (so that no part of the record is shared with the source row or
- * with another field), dates as ISO text, undefined fields dropped.
+ * with another field), dates as ISO text, undefined fields dropped. `receive` is told the size of each value as it
+ * is copied (one, plus the characters of a text), so that a bound can stop a copy that grows too large.
  */
-export function detach(value: unknown): unknown {
+export function detach(value: unknown, receive: (size: number) => void = () => undefined): unknown {
+  receive(typeof value === 'string' ? value.length + 1 : 1);
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof ZonedDate) return value.toString();
-  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : detach(item)));
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : detach(item, receive)));
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
-    if (field !== undefined) setOwn(copy, key, detach(field));
+    if (field !== undefined) setOwn(copy, key, detach(field, receive));
   }
   return copy;
 }

@@ -8,6 +8,7 @@
  * This file is the contract between the mapping engine (`compileMappingSet`), the mapping-set API and store, and
  * the three places mapping applies: raw streaming inlets, file batches and dataflows.
  */
+import type { MappingBudget } from './mapping-budget';
 
 export const MAPPING_SOURCE_TYPES = ['ATTRIBUTE', 'STATIC', 'EXPRESSION'] as const;
 export type MappingSourceType = (typeof MAPPING_SOURCE_TYPES)[number];
@@ -57,11 +58,18 @@ export class MappingSetError extends Error {
 export interface MappingContext {
   readonly now: () => Date;
   readonly uuid: () => string;
+  /** What mapping the row may cost; a fresh per-row budget (`ROW_MAPPING_LIMITS`) by default. */
+  readonly budget?: MappingBudget;
 }
 
 export interface MappedRow {
   readonly record: Record<string, unknown>;
   readonly warnings: readonly MappingWarning[];
+  /**
+   * Set when the row went over a bound of its evaluation (`mapping-limit-exceeded`, `processing-budget-exceeded`),
+   * naming the rule: the row fails as a whole and `record` is empty.
+   */
+  readonly failure?: MappingWarning;
 }
 
 /** A mapping set compiled once (expressions parsed, paths split) and applied to any number of rows. */

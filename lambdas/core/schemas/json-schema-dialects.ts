@@ -7,8 +7,9 @@ import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
 import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
 import type { AnySchemaObject, ErrorObject } from 'ajv';
+import { addLinearFormats, linearPatternEngine } from './pattern-engine';
+import { useLinearUniqueItems } from './linear-unique-items';
 import type { SchemaDialect } from './schema-types';
 
 export type AnyAjv = Ajv | Ajv2019 | Ajv2020 | AjvDraft04;
@@ -42,7 +43,7 @@ export const isMetaSchemaUri = (uri: string): boolean => /^https?:\/\/json-schem
  * Strict about real mistakes (unknown keywords and formats, ignored keywords, invalid numbers), not about
  * style: `strictTypes` would reject `properties` without `type: "object"`, legal JSON Schema that XDM and most
  * published schemas use everywhere, and `allowMatchingProperties` lets a property also match a
- * `patternProperties` key, which XDM does on purpose.
+ * `patternProperties` key, which XDM does on purpose. Patterns run on the linear-time engine (`pattern-engine.ts`).
  */
 function ajvOptions(unicodePatterns: boolean, checksMetaSchema: boolean): Options {
   return {
@@ -55,6 +56,7 @@ function ajvOptions(unicodePatterns: boolean, checksMetaSchema: boolean): Option
     strictRequired: false,
     allowMatchingProperties: true,
     unicodeRegExp: unicodePatterns,
+    code: { regExp: linearPatternEngine },
     logger: false,
   };
 }
@@ -85,7 +87,8 @@ export function createAjv(
       ajv = new Ajv2020(options);
       break;
   }
-  addFormats(ajv);
+  addLinearFormats(ajv);
+  useLinearUniqueItems(ajv);
   return ajv;
 }
 

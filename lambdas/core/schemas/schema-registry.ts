@@ -17,6 +17,7 @@ import { AjvPool, type CompiledValidator } from './ajv-pool';
 import { toViolations } from './ajv-violations';
 import { breakingChanges, type EvolutionSide } from './evolution-rules';
 import { appendPointer } from './json-pointer';
+import { patternBudgetViolation, withinPatternBudget } from './pattern-engine';
 import { dialectOf, idKeywordOf, isValidKeywordName, metaSchemaErrors } from './json-schema-dialects';
 import { checkRecordRules } from './record-rules';
 import { parseEvolution, parseRegistration, type SchemaDefinition } from './schema-input';
@@ -101,6 +102,11 @@ function scanViolations(scan: SchemaScan, definition: SchemaDefinition): Violati
       pointer: at(pointer),
       keyword: 'pattern',
       message: 'is not a valid regular expression',
+    })),
+    ...scan.backtrackingPatterns.map(({ pointer, keyword: construct }) => ({
+      pointer: at(pointer),
+      keyword: 'pattern',
+      message: `cannot be matched in linear time (${construct}); patterns run on RE2, which has no lookaround or backreferences`,
     })),
     ...scan.unknownKeywords.flatMap(({ pointer, keyword }): Violation[] => {
       if (definition.unknownKeywords === 'reject') {
@@ -513,8 +519,18 @@ export class SchemaRegistry {
   }
 
   private remember(schema: StoredSchema, compiled: CompiledValidator): RecordValidator {
-    const validator: RecordValidator = (record) =>
-      compiled.validate(record) ? [] : toViolations(compiled.validate.errors);
+    const validator: RecordValidator = (record) => {
+      try {
+        return withinPatternBudget(() => compiled.validate(record))
+          ? []
+          : toViolations(compiled.validate.errors);
+      } catch (error) {
+        // Only a version stored before patterns had to be linear can get here (see pattern-engine.ts).
+        const violation = patternBudgetViolation(error);
+        if (violation) return [violation];
+        throw error;
+      }
+    };
     this.validators.set(versionKey(schema.sandbox, schema.id, schema.version), validator);
     return validator;
   }

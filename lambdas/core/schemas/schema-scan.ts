@@ -1,7 +1,9 @@
 /**
  * What the registry must know about a submitted document before Ajv compiles it: the other documents it
- * `$ref`s, the keywords Ajv would not know, and the patterns that are not Unicode-mode regular expressions.
+ * `$ref`s, the keywords Ajv would not know, the patterns that are not Unicode-mode regular expressions, and those
+ * the linear-time engine cannot run.
  */
+import { linearRegexRefusal } from '../linear-regex';
 import { appendPointer } from './json-pointer';
 import { isKnownKeyword, isMetaSchemaUri } from './json-schema-dialects';
 import type { SchemaDialect } from './schema-types';
@@ -32,6 +34,8 @@ export interface SchemaScan {
   readonly legacyPatterns: string[];
   /** Patterns valid in no mode. */
   readonly invalidPatterns: string[];
+  /** Valid patterns that need a backtracking engine (lookaround, backreferences), with the construct. */
+  readonly backtrackingPatterns: LocatedKeyword[];
 }
 
 const hasScheme = (uri: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(uri);
@@ -79,11 +83,17 @@ export function scanSchema(
     annotationKeywords: new Set(),
     legacyPatterns: [],
     invalidPatterns: [],
+    backtrackingPatterns: [],
   };
   const checkPattern = (pattern: string, pointer: string): void => {
     const mode = patternMode(pattern);
     if (mode === 'legacy') scan.legacyPatterns.push(pointer);
-    if (mode === 'invalid') scan.invalidPatterns.push(pointer);
+    if (mode === 'invalid') {
+      scan.invalidPatterns.push(pointer);
+      return;
+    }
+    const refusal = linearRegexRefusal(pattern, { unicode: mode === 'unicode' });
+    if (refusal !== undefined) scan.backtrackingPatterns.push({ pointer, keyword: refusal });
   };
   walkSchema(schema, (node, pointer) => {
     for (const [keyword, value] of Object.entries(node)) {

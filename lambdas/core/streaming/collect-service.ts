@@ -34,6 +34,13 @@ import type {
 import { warningViolations } from '../mapping-sets/mapping-warnings';
 import { typeMappedRecord, type RecordTyping } from '../mapping-sets/typed-record';
 import { RecordCoercion } from '../batches/formats/field-coercion';
+import { MappingBudget, ROW_MAPPING_LIMITS } from '../mapping/mapping-budget';
+import {
+  jsonBytes,
+  PROCESSING_BUDGET_EXCEEDED,
+  ProcessingBudget,
+  type MonotonicClock,
+} from '../processing-budget';
 import type { FieldTypes } from '../batches/formats/file-format-types';
 import type { IdentityNormalizer } from '../profiles/identity-normalizer';
 import type { ProfileGuardrails } from '../profiles/profile-ports';
@@ -91,6 +98,8 @@ export interface CollectDeps {
   readonly mappings: MappingSetLoader;
   readonly now?: () => Date;
   readonly randomId?: () => string;
+  /** Times each message's mapping and validation against `RECORD_PROCESSING_BUDGET_MS`. */
+  readonly processingClock?: MonotonicClock;
 }
 
 export interface CollectRequest {
@@ -273,7 +282,11 @@ export class CollectService {
   }
 
   /** A raw message mapped with the inlet's mapping set; undefined when there is nothing to map. */
-  private async mapped(scope: RequestScope, record: Record<string, unknown>): Promise<MappedRow | undefined> {
+  private async mapped(
+    scope: RequestScope,
+    record: Record<string, unknown>,
+    budget: ProcessingBudget,
+  ): Promise<MappedRow | undefined> {
     const { mapping } = scope.inlet;
     if (!mapping) return undefined;
     scope.mapping ??= this.deps.mappings.compiled(scope.inlet.sandbox, mapping).then((compiled) => {
@@ -289,7 +302,10 @@ export class CollectService {
       return compiled;
     });
     const compiled = await scope.mapping;
-    return compiled.apply(record, { now: () => new Date(scope.receivedAt) });
+    return compiled.apply(record, {
+      now: () => new Date(scope.receivedAt),
+      budget: new MappingBudget(ROW_MAPPING_LIMITS, budget),
+    });
   }
 
   /**
@@ -334,7 +350,14 @@ export class CollectService {
     const { dataset, schema } = context;
     const refusal = operationRefusal(dataset, parsed.operation);
     if (refusal) return operationError(inlet, refusal, pointer);
-    const mapped = parsed.raw ? await this.mapped(scope, parsed.record) : undefined;
+    const budget = new ProcessingBudget(this.deps.processingClock, undefined, () => jsonBytes(parsed.record));
+    const mapped = parsed.raw ? await this.mapped(scope, parsed.record, budget) : undefined;
+    // A message the mapping could not finish within its bounds is refused, naming the rule.
+    if (mapped?.failure) {
+      return messageError(inlet, 400, mapped.failure.code, mapped.failure.message, [
+        ...withPrefix(pointer, warningViolations([mapped.failure])),
+      ]);
+    }
     const typed = mapped && context.typing ? typeMappedRecord(mapped.record, context.typing) : undefined;
     const record = typed?.record ?? mapped?.record ?? parsed.record;
     const warnings = mapped?.warnings ?? [];
@@ -370,6 +393,9 @@ export class CollectService {
         );
       }
     }
+    const overrun = budget.overrun('validation');
+    if (overrun.length > 0)
+      return messageError(inlet, 400, PROCESSING_BUDGET_EXCEEDED, overrun[0]!.message, overrun);
     const message: StreamMessage = {
       v: 1,
       sandbox: dataset.sandbox,

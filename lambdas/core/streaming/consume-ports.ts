@@ -3,6 +3,7 @@
  * and schema a message belongs to, a validator, the profile store, the lake and quarantine objects, the batch
  * store, the stream's progress and a clock.
  */
+import type { MonotonicClock } from '../processing-budget';
 import type { Violation } from '../../http/problem';
 import type { BatchStore } from '../batches/batch-types';
 import type { ApplyInput, ApplyOutcome } from '../profiles/apply-to-profiles';
@@ -56,4 +57,6 @@ export interface ConsumeDeps {
   /** Where the consumer records how far it got on each shard (streaming batches close by it). */
   readonly progress: Pick<StreamProgress, 'recordConsumed'>;
   readonly now: () => Date;
+  /** Times each record's validation against `RECORD_PROCESSING_BUDGET_MS` (performance.now by default). */
+  readonly processingClock?: MonotonicClock;
 }

@@ -13,6 +13,7 @@
 import type { Violation } from '../../http/problem';
 import type { ChunkCounts, QuarantineLine } from '../batches/batch-types';
 import { QUARANTINE_CODES } from '../batches/batch-view';
+import { PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../processing-budget';
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
 import { arrivalOrder } from '../profiles/fragments';
 import { timestampSkewViolation } from '../profiles/record-time';
@@ -134,7 +135,11 @@ async function classify(deps: ConsumeDeps, source: StreamRecord, index: number):
       },
     ]);
   }
+  const budget = new ProcessingBudget(deps.processingClock, undefined, () => source.data.length);
   const violations = presentFieldViolations(target.validate(message.record), message.operation);
+  // A record slow to validate is quarantined, not retried: a retry would hold the shard for every tenant again.
+  const overrun = budget.overrun('validation');
+  if (overrun.length > 0) return failedEntry(index, source, message, PROCESSING_BUDGET_EXCEEDED, overrun);
   if (violations.length > 0) return failedEntry(index, source, message, QUARANTINE_CODES.invalid, violations);
   // Bounded by the first arrival: a replay of last week's record is not from the future.
   const arrivedAt = message.originalReceivedAt ?? message.receivedAt;

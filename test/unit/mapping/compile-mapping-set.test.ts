@@ -7,7 +7,7 @@ import {
 } from '../../../lambdas/core/mapping/compile-mapping-set';
 import { MAX_DESTINATION_INDEX } from '../../../lambdas/core/mapping/field-path';
 import { MappingSetError, type MappingRule } from '../../../lambdas/core/mapping/mapping-types';
-import { CONTEXT } from './mapping-fixture';
+import { CONTEXT, expressionRule } from './mapping-fixture';
 
 const attribute = (source: string, destination: string): MappingRule => ({
   sourceType: 'ATTRIBUTE',
@@ -19,11 +19,7 @@ const constant = (source: string, destination: string): MappingRule => ({
   source,
   destination,
 });
-const expression = (source: string, destination: string): MappingRule => ({
-  sourceType: 'EXPRESSION',
-  source,
-  destination,
-});
+const expression = expressionRule;
 
 describe('compiling a mapping set', () => {
   it('accepts a good set without problems', () => {

@@ -4,6 +4,7 @@ import { compileMappingSet, validateMappingSet } from '../../../lambdas/core/map
 import type {
   MappingContext,
   MappingProblem,
+  MappingRule,
   MappingWarning,
 } from '../../../lambdas/core/mapping/mapping-types';
 
@@ -11,6 +12,13 @@ export const FIXED_NOW = '2024-05-06T07:08:09.010Z';
 export const FIXED_UUID = '0b5e7c8e-3c1a-4f5e-9d7a-2f1e6b8c9a01';
 
 export const CONTEXT: MappingContext = { now: () => new Date(FIXED_NOW), uuid: () => FIXED_UUID };
+
+/** An EXPRESSION rule. */
+export const expressionRule = (source: string, destination: string): MappingRule => ({
+  sourceType: 'EXPRESSION',
+  source,
+  destination,
+});
 
 export interface Evaluation {
   /** The value written at the destination `out`, undefined when it was left out. */

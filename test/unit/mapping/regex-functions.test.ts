@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REGEX_INPUT_LIMIT } from '../../../lambdas/core/mapping/functions/bounded-regex';
-import { evaluate, expectValue } from './mapping-fixture';
+import { evaluate, expectValue, expressionProblems } from './mapping-fixture';
 
 describe('regular expression functions', () => {
   it.each([
@@ -18,8 +18,12 @@ describe('regular expression functions', () => {
   });
 
   it.each([
-    ['extract_regex("abc", "[")', 'extract_regex: the regular expression is not valid'],
-    ['matches_regex("abc", "(")', 'matches_regex: the regular expression is not valid'],
+    ['extract_regex("abc", bracket)', 'extract_regex: the regular expression is not valid'],
+    ['matches_regex("abc", paren)', 'matches_regex: the regular expression is not valid'],
+    [
+      'matches_regex("abc", lookahead)',
+      'matches_regex: the regular expression cannot be matched in linear time',
+    ],
     ['extract_regex("abc", missing)', 'extract_regex: argument 2 (regex) is missing'],
     ['matches_regex(items, "a")', 'matches_regex: argument 1 (input) must be text, not an array'],
     [
@@ -32,7 +36,13 @@ describe('regular expression functions', () => {
     ],
   ])('%s leaves the field out with a warning', (expression, message) => {
     // Prepare
-    const row = { items: ['a'], huge: `${'a'.repeat(REGEX_INPUT_LIMIT)}b` };
+    const row = {
+      items: ['a'],
+      huge: `${'a'.repeat(REGEX_INPUT_LIMIT)}b`,
+      bracket: '[',
+      paren: '(',
+      lookahead: 'a(?=b)',
+    };
 
     // Act
     const { value, warnings } = evaluate(expression, row);
@@ -42,6 +52,25 @@ describe('regular expression functions', () => {
     expect(warnings).toEqual([
       expect.objectContaining({
         code: 'expression-error',
+        message: expect.stringContaining(message) as unknown,
+      }),
+    ]);
+  });
+
+  it.each([
+    ['extract_regex("abc", "[")', 'extract_regex: the regular expression is not valid'],
+    ['matches_regex(name, "(a)\\\\1")', 'the backreference \\1 needs a backtracking engine'],
+    ['extract_regex(name, "a(?!b)")', 'the lookahead (?!…) needs a backtracking engine'],
+    ['explode(name, "(?<=a),")', 'the lookbehind (?<=…) needs a backtracking engine'],
+  ])('a literal pattern %s is refused when the set is compiled', (expression, message) => {
+    // Act
+    const problems = expressionProblems(expression);
+
+    // Assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        pointer: '/mappings/0/source',
+        code: 'invalid-argument',
         message: expect.stringContaining(message) as unknown,
       }),
     ]);

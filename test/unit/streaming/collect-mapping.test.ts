@@ -114,6 +114,29 @@ describe('collect: raw messages on an inlet with a mapping', () => {
     expect(fixture.stream.written).toEqual([]);
   });
 
+  it('refuses a raw message whose mapping goes over a bound, naming the rule, and writes nothing', async () => {
+    // Prepare: each rule writes a million characters; the 34th is past the row's output bound (32 MiB)
+    const wide = Array.from({ length: 40 }, (_, index) => ({
+      sourceType: 'EXPRESSION' as const,
+      source: 'lpad(mail, 999999, "x")',
+      destination: `wide${index}`,
+    }));
+    await mappedInlet([RULES[0]!, ...wide]);
+
+    // Act
+    const refused = await fixture.service
+      .collectOne(request({ mail: 'a@x.io' }))
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(refused).toMatchObject({ status: 400, code: 'mapping-limit-exceeded' });
+    const violations = (refused as { violations: { pointer: string; keyword: string }[] }).violations;
+    expect(violations.map((violation) => [violation.pointer, violation.keyword])).toEqual([
+      ['/wide33', 'mapping'],
+    ]);
+    expect(fixture.stream.written).toEqual([]);
+  });
+
   it('answers each message of a batch with its own warnings, and maps no envelope', async () => {
     // Prepare
     await mappedInlet([...RULES.slice(0, 2), FAILING_RULE]);

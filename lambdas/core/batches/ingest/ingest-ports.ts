@@ -4,6 +4,7 @@
  * sets batches map with, the lake and quarantine buckets, the profile store, and the workflow itself (a replay starts the revert of the batches it
  * replaces).
  */
+import type { MonotonicClock } from '../../processing-budget';
 import type { MappingSetLoader } from '../../mapping/mapping-types';
 import type { ApplyInput, ApplyOutcome } from '../../profiles/apply-to-profiles';
 import type { RevertInput, RevertOutcome } from '../../profiles/revert-from-profiles';
@@ -72,4 +73,6 @@ export interface IngestDeps {
   /** Bytes of a line-format file one chunk reads (before the cap on chunks per batch raises it). */
   readonly chunkBytes: number;
   readonly now: () => Date;
+  /** Times each row's mapping and validation against `RECORD_PROCESSING_BUDGET_MS` (performance.now by default). */
+  readonly processingClock?: MonotonicClock;
 }

@@ -10,9 +10,11 @@
  * the schema's types to what the rules made. A field the mapping could not produce is left out with a warning; a
  * row that then fails validation is quarantined with its warnings among its violations (keyword `mapping`).
  */
+import { MappingBudget, ROW_MAPPING_LIMITS } from '../../mapping/mapping-budget';
 import type { CompiledMappingSet } from '../../mapping/mapping-types';
 import { warningViolations } from '../../mapping-sets/mapping-warnings';
 import { typeMappedRecord, type RecordTyping } from '../../mapping-sets/typed-record';
+import { jsonBytes, PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../../processing-budget';
 import { timestampSkewViolation } from '../../profiles/record-time';
 import { quarantineKey } from '../../streaming/stream-message';
 import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../streaming/parquet-lake-file';
@@ -142,8 +144,16 @@ async function stageRows(
       continue;
     }
     let record = row.record;
+    const budget = new ProcessingBudget(deps.processingClock, undefined, () => jsonBytes(row.record));
     if (mapping && typing) {
-      const mapped = mapping.apply(row.record, mappingContext);
+      const mapped = mapping.apply(row.record, {
+        ...mappingContext,
+        budget: new MappingBudget(ROW_MAPPING_LIMITS, budget),
+      });
+      if (mapped.failure) {
+        fail(row, { code: mapped.failure.code, violations: warningViolations([mapped.failure]) });
+        continue;
+      }
       const typed = typeMappedRecord(mapped.record, typing);
       if (typed.violations.length > 0) {
         fail(row, {
@@ -161,6 +171,11 @@ async function stageRows(
         fail(row, { code: QUARANTINE_CODES.invalid, violations });
         continue;
       }
+    }
+    const overrun = budget.overrun('validation');
+    if (overrun.length > 0) {
+      fail(row, { code: PROCESSING_BUDGET_EXCEEDED, violations: overrun });
+      continue;
     }
     const skew = timestampSkewViolation(target.schema.class, record, receivedAt);
     if (skew) {

@@ -6,6 +6,7 @@ import { isMissing } from '../expression-values';
 import {
   arrayArg,
   booleanArg,
+  checkBuiltLength,
   defineFunction,
   expressionError,
   spreadSingleArray,
@@ -24,15 +25,22 @@ const last = defineFunction('last', 1, Infinity, false, (args) => {
 });
 
 /** The array with the values appended (an array value is appended as one element; a missing array is empty). */
-const addToArray = defineFunction('add_to_array', 1, Infinity, false, (args) => [
-  ...(arrayArg('add_to_array', args, 0, 'array') ?? []),
-  ...args.slice(1),
-]);
+const addToArray = defineFunction('add_to_array', 1, Infinity, false, (args) => {
+  const array = arrayArg('add_to_array', args, 0, 'array') ?? [];
+  checkBuiltLength('add_to_array', array.length + args.length - 1, 'array');
+  return [...array, ...args.slice(1)];
+});
 
 /** The arrays one after the other (missing ones count as empty). */
-const joinArrays = defineFunction('join_arrays', 1, Infinity, false, (args) =>
-  args.flatMap((_, index) => arrayArg('join_arrays', args, index, 'array') ?? []),
-);
+const joinArrays = defineFunction('join_arrays', 1, Infinity, false, (args) => {
+  const arrays = args.map((_, index) => arrayArg('join_arrays', args, index, 'array') ?? []);
+  checkBuiltLength(
+    'join_arrays',
+    arrays.reduce((sum, array) => sum + array.length, 0),
+    'array',
+  );
+  return arrays.flat();
+});
 
 const toArray = defineFunction('to_array', 1, Infinity, false, (args) => {
   const includeNulls = booleanArg('to_array', args, 0, 'include nulls');

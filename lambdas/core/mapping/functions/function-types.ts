@@ -21,6 +21,34 @@ export class MappingEvaluationError extends Error {
 
 export const expressionError = (message: string) => new MappingEvaluationError('expression-error', message);
 
+/** Machine code of a row failed because an evaluation went over a bound. */
+export const MAPPING_LIMIT_EXCEEDED = 'mapping-limit-exceeded';
+
+/**
+ * An evaluation went over one of its bounds (`mapping-budget.ts`, `MAX_BUILT_LENGTH`). Unlike a
+ * `MappingEvaluationError` it does not leave a field out: it fails the whole row, naming the rule, because the set
+ * and the row together ask for more than any row may cost.
+ */
+export class MappingLimitError extends Error {
+  override readonly name = 'MappingLimitError';
+  readonly code = MAPPING_LIMIT_EXCEEDED;
+}
+
+/**
+ * The most characters of a text, elements of an array or fields of the objects one function or operator builds:
+ * the size of the largest message a streaming inlet accepts (1 MB), so that `lpad`, `concat` or `join_arrays`
+ * nested in one 4,096-character expression cannot multiply a row into gigabytes.
+ */
+export const MAX_BUILT_LENGTH = 1_000_000;
+
+/** Refuses, before it is built, a value of `length` (characters, elements or fields) over `MAX_BUILT_LENGTH`. */
+export function checkBuiltLength(fn: string, length: number, what = 'text'): void {
+  if (length > MAX_BUILT_LENGTH)
+    throw new MappingLimitError(
+      `${fn}: the ${what} would hold ${length} items, over the bound of ${MAX_BUILT_LENGTH}`,
+    );
+}
+
 /** What a function may use besides its arguments. */
 export interface CallEnvironment {
   /** The source row (functions such as `contains_key` look at it). */
@@ -41,7 +69,24 @@ export interface MappingFunction {
   /** Functions of key/value pairs take an even number of arguments. */
   readonly pairs?: boolean;
   readonly call: (args: readonly unknown[], env: CallEnvironment) => unknown;
+  /**
+   * Checks, when the set is compiled, the arguments written as literals (undefined for the others), so that a
+   * pattern or a size no row could ever be mapped with is refused when the set is created, naming the rule. Throws
+   * what `call` would throw.
+   */
+  readonly checkConstants?: (constants: readonly (ConstantArgument | undefined)[]) => void;
 }
+
+/** An argument written as a literal in the expression. */
+export interface ConstantArgument {
+  readonly value: unknown;
+}
+
+/** `definition` with a compile-time check of its literal arguments. */
+export const withConstantCheck = (
+  definition: MappingFunction,
+  checkConstants: NonNullable<MappingFunction['checkConstants']>,
+): MappingFunction => ({ ...definition, checkConstants });
 
 export const defineFunction = (
   names: string | readonly string[],

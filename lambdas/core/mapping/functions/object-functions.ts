@@ -7,6 +7,7 @@ import { parseFieldPath, PathSyntaxError, readPath, type FieldPath } from '../fi
 import { isMissing, isRecord } from '../expression-values';
 import {
   arrayArg,
+  checkBuiltLength,
   defineFunction,
   definePairsFunction,
   expressionError,
@@ -43,6 +44,7 @@ const arraysToObject = definePairsFunction('arrays_to_object', (args) => {
     columns.push({ key, values: arrayArg('arrays_to_object', args, index + 1, 'values') ?? [] });
   }
   const length = Math.max(...columns.map((column) => column.values.length));
+  checkBuiltLength('arrays_to_object', length * columns.length, 'objects');
   return Array.from({ length }, (_, row) =>
     objectOfPairs(
       'arrays_to_object',

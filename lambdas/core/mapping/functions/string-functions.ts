@@ -3,38 +3,38 @@
  * (the destination is left out, without a warning); positions are 0-based.
  */
 import { isMissing, valuesEqual } from '../expression-values';
-import { boundedInput, regexOf } from './bounded-regex';
+import { boundedInput, literalPatternCheck, regexOf } from './bounded-regex';
 import {
+  checkBuiltLength,
   defineFunction,
   expressionError,
   requiredInteger,
   requiredText,
   spreadSingleArray,
   textArg,
+  withConstantCheck,
   type MappingFunction,
 } from './function-types';
 
-/**
- * The longest text `lpad` and `rpad` build: the size of the largest message a streaming inlet accepts (1 MB), so
- * a count typed with a few zeros too many cannot exhaust a function's memory.
- */
-export const MAX_PADDED_LENGTH = 1_000_000;
-
 const concat = defineFunction('concat', 1, Infinity, true, (args) => {
-  let result: string | undefined;
-  args.forEach((_, index) => {
-    const text = textArg('concat', args, index, 'text');
-    if (text !== undefined) result = (result ?? '') + text;
-  });
-  return result;
+  const texts = args.flatMap((_, index) => textArg('concat', args, index, 'text') ?? []);
+  if (texts.length === 0) return undefined;
+  checkBuiltLength(
+    'concat',
+    texts.reduce((sum, text) => sum + text.length, 0),
+  );
+  return texts.join('');
 });
 
-const explode = defineFunction('explode', 1, 2, true, (args) => {
-  const text = textArg('explode', args, 0, 'input');
-  if (text === undefined) return undefined;
-  const pattern = textArg('explode', args, 1, 'regex') ?? ',';
-  return boundedInput('explode', text).split(regexOf('explode', pattern));
-});
+const explode = withConstantCheck(
+  defineFunction('explode', 1, 2, true, (args) => {
+    const text = textArg('explode', args, 0, 'input');
+    if (text === undefined) return undefined;
+    const pattern = textArg('explode', args, 1, 'regex') ?? ',';
+    return regexOf('explode', pattern).split(boundedInput('explode', text));
+  }),
+  literalPatternCheck('explode', 1),
+);
 
 /** 0-based, as Experience Platform's example gives it (`instr("adobe.com", "com")` is 6); -1 when absent. */
 const instr = defineFunction('instr', 2, 4, true, (args) => {
@@ -53,10 +53,11 @@ const instr = defineFunction('instr', 2, 4, true, (args) => {
 const replacestr = defineFunction('replacestr', 3, 3, true, (args) => {
   const text = textArg('replacestr', args, 0, 'input');
   if (text === undefined) return undefined;
-  return text.replaceAll(
-    requiredText('replacestr', args, 1, 'to find'),
-    requiredText('replacestr', args, 2, 'to replace'),
-  );
+  const find = requiredText('replacestr', args, 1, 'to find');
+  const replacement = requiredText('replacestr', args, 2, 'to replace');
+  const occurrences = find === '' ? text.length + 1 : text.split(find).length - 1;
+  checkBuiltLength('replacestr', text.length + occurrences * (replacement.length - find.length));
+  return text.replaceAll(find, replacement);
 });
 
 const substr = defineFunction('substr', 2, 3, true, (args) => {
@@ -104,6 +105,8 @@ const join = defineFunction('join', 2, Infinity, true, (args) => {
     const text = textArg('join', values, index, 'value');
     if (text !== undefined) texts.push(text);
   });
+  const length = texts.reduce((sum, text) => sum + text.length, 0);
+  checkBuiltLength('join', length + separator.length * Math.max(0, texts.length - 1));
   return texts.join(separator);
 });
 
@@ -111,14 +114,27 @@ function pad(fn: 'lpad' | 'rpad', args: readonly unknown[]): string | undefined 
   const text = textArg(fn, args, 0, 'input');
   if (text === undefined) return undefined;
   const count = requiredInteger(fn, args, 1, 'count');
-  if (count > MAX_PADDED_LENGTH)
-    throw expressionError(`${fn}: argument 2 (count) is over ${MAX_PADDED_LENGTH}`);
+  checkBuiltLength(fn, count);
   const padding = textArg(fn, args, 2, 'padding') || ' ';
   return fn === 'lpad' ? text.padStart(count, padding) : text.padEnd(count, padding);
 }
 
-const lpad = defineFunction('lpad', 3, 3, true, (args) => pad('lpad', args));
-const rpad = defineFunction('rpad', 3, 3, true, (args) => pad('rpad', args));
+/** A literal count over the bound could never be padded to: refused when the set is created. */
+const padCountCheck =
+  (fn: 'lpad' | 'rpad'): NonNullable<MappingFunction['checkConstants']> =>
+  (constants) => {
+    const count = constants[1]?.value;
+    if (typeof count === 'number') checkBuiltLength(fn, count);
+  };
+
+const lpad = withConstantCheck(
+  defineFunction('lpad', 3, 3, true, (args) => pad('lpad', args)),
+  padCountCheck('lpad'),
+);
+const rpad = withConstantCheck(
+  defineFunction('rpad', 3, 3, true, (args) => pad('rpad', args)),
+  padCountCheck('rpad'),
+);
 
 function edge(fn: 'left' | 'right', args: readonly unknown[]): string | undefined {
   const text = textArg(fn, args, 0, 'input');
