@@ -16,7 +16,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/config/env-names';
+import { API_KEY_USE_ATTRIBUTES, ENV } from '../lambdas/config/env-names';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../lambdas/core/profiles/profile-ports';
 import {
   BATCH_ROUTES,
@@ -128,6 +128,20 @@ export class ApiStack extends Stack {
     })
       .bindTable(storage.apiKeysTable, 'read', ENV.apiKeysTable)
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable);
+    // Its one write: a key's last-use time (hourly at most), an UpdateItem naming only these attributes and asking
+    // for nothing back, so the authorizer can neither change a key's hash, scopes or sandbox nor read through it.
+    this.authorizerFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [storage.apiKeysTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...API_KEY_USE_ATTRIBUTES] },
+          StringEquals: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
+    storage.apiKeysTable.encryptionKey?.grantEncryptDecrypt(this.authorizerFunction);
+    this.authorizerFunction.acknowledgeKeyUse();
 
     this.controlPlaneFunction = new TributaryFunction(this, 'ControlPlaneFunction', {
       handlerPath: 'lambdas/handlers/control-plane.ts',

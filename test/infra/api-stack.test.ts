@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/config/env-names';
+import type { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo-api-key-store';
+import { API_KEY_USE_ATTRIBUTES, ENV } from '../../lambdas/config/env-names';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
 import {
   BATCH_ROUTES,
@@ -149,19 +151,53 @@ describe('ApiStack', () => {
     }
   });
 
-  it('gives the authorizer read-only table access and no AWS managed policies to any function', () => {
+  it('gives the authorizer reads, one UpdateItem of exactly what its key store writes, and no AWS managed policies to any function', async () => {
+    // Prepare: what the authorizer's key store sends when it records a key's use
+    const sent: UpdateCommand[] = [];
+    const client = {
+      send: async (command: UpdateCommand) => {
+        sent.push(command);
+        return {};
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await new DynamoApiKeyStore(client, 'keys').touch('k', '2026-01-01T00:00:00.000Z');
+    const touch = sent[0]!.input;
+
     // Act
     const policies = ofType('AWS::IAM::Policy');
     const authorizerRole = logicalIdOf(tributary.api.authorizerFunction.role!);
     const authorizerPolicy = policies.find(
       ([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: authorizerRole }]),
     );
-    const actions = JSON.stringify(authorizerPolicy?.[1].Properties.PolicyDocument);
+    const statements = (
+      authorizerPolicy?.[1].Properties.PolicyDocument as {
+        Statement: { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> }[];
+      }
+    ).Statement;
+    const actionsOf = (statement: { Action: string | string[] }) => [statement.Action].flat();
+    const writes = statements.filter((statement) =>
+      actionsOf(statement).some((action) =>
+        /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL)/.test(action),
+      ),
+    );
 
     // Assess
-    expect(actions).toContain('dynamodb:GetItem');
-    expect(actions).not.toContain('dynamodb:PutItem');
-    expect(actions).not.toContain('dynamodb:DeleteItem');
+    expect(JSON.stringify(statements)).toContain('dynamodb:GetItem');
+    expect(writes).toHaveLength(1);
+    expect(actionsOf(writes[0]!)).toEqual(['dynamodb:UpdateItem']);
+    expect(JSON.stringify(storageExport(writes[0]!.Resource))).toContain(
+      logicalIdOf(tributary.storage.apiKeysTable),
+    );
+    expect(writes[0]!.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...API_KEY_USE_ATTRIBUTES] },
+      StringEquals: { 'dynamodb:ReturnValues': 'NONE' },
+    });
+    expect(sent).toHaveLength(1);
+    expect(Object.values(touch.ExpressionAttributeNames ?? {}).sort()).toEqual(
+      [...API_KEY_USE_ATTRIBUTES].sort(),
+    );
+    expect(Object.keys(touch.Key ?? {})).toEqual([API_KEY_USE_ATTRIBUTES[0]]);
+    expect(touch.ReturnValues).toBe('NONE');
     for (const fn of [
       tributary.api.authorizerFunction,
       tributary.api.controlPlaneFunction,

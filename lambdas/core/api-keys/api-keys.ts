@@ -20,7 +20,10 @@ import {
 import { isPlatformKey } from './access';
 
 export const PLATFORM_KEY_NAME = 'platform';
-/** lastUsedAt is a hint for audits, not a log: writing it at most hourly keeps authentication read-only. */
+/**
+ * lastUsedAt is a hint for audits, not a log: writing it at most hourly keeps authentication to one read in the
+ * common case, and the authorizer's grant to an UpdateItem of that one attribute.
+ */
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 
 /** Idempotently stores the platform (bootstrap) admin key, which acts in every sandbox. */
