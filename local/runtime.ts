@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   readonly dataDir?: string;
   /** The bootstrap admin key; else the saved one, else a generated one. */
   readonly adminKey?: string;
+  /** Until when the admin keys stored before this one stay valid: a rotation (see ensurePlatformKey). */
+  readonly previousAdminKeyValidUntil?: Date;
   /** @default the Tributary CDK app */
   readonly appFactory?: AppFactory;
   /** Silence the runtime's own log lines (handlers still log through their loggers). */
@@ -238,7 +240,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
     const apiKeysTable = functionEnvironment[ENV.apiKeysTable];
     if (apiKeysTable)
-      await ensurePlatformKey(new DynamoApiKeyStore(clients.documents, apiKeysTable), adminKey.key);
+      await ensurePlatformKey(
+        new DynamoApiKeyStore(clients.documents, apiKeysTable),
+        adminKey.key,
+        new Date(),
+        {
+          ...(options.previousAdminKeyValidUntil
+            ? { previousValidUntil: options.previousAdminKeyValidUntil }
+            : {}),
+        },
+      );
 
     const server = createApiServer({
       apis,
