@@ -29,6 +29,7 @@ import {
 } from '../lambdas/http/route-table';
 import { AUTH_CONTEXT } from '../lambdas/http/api-types';
 import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
+import { DEFAULT_KEY_RATE_LIMIT, KeyRateLimits } from './constructs/key-rate-limits';
 import { TributaryFunction } from './constructs/tributary-function';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
 import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
@@ -87,6 +88,8 @@ export interface ApiStackProps extends StackProps {
   readonly batch: Pick<BatchStack, 'ingestBatch'>;
   /** The dataflow stack: the dataflows function starts dataflow-run executions and explores the same sources. */
   readonly dataflows: Pick<DataflowStack, 'dataflowRun' | 'sources'>;
+  /** Requests one API key may make per minute (constructs/key-rate-limits.ts). @default DEFAULT_KEY_RATE_LIMIT */
+  readonly keyRateLimit?: number;
 }
 
 /**
@@ -311,11 +314,9 @@ export class ApiStack extends Stack {
           'authorizer against hashed keys; there are no Cognito users.',
       },
     );
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'A WAF web ACL costs a fixed monthly fee per deployment; the stage is throttled and every route is ' +
-        'authorized. docs/infrastructure.md describes attaching an ACL where a deployment needs one.',
+    new KeyRateLimits(this, 'KeyRateLimits', {
+      stageArn: this.api.deploymentStage.stageArn,
+      limit: props.keyRateLimit ?? DEFAULT_KEY_RATE_LIMIT,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Tributary HTTP API' });

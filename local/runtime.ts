@@ -17,6 +17,7 @@ import { createEmulatorClients } from './emulator-clients';
 import { emulatorEnvironment, startEmulators, type EmulatorEndpoints } from './emulators';
 import { createApiServer } from './http/api-server';
 import { readRestApis } from './http/rest-api';
+import { readWebAcls } from './http/web-acl';
 import { FunctionHost } from './lambda/function-host';
 import { mergeEnvironments, readFunctions } from './lambda/local-function';
 import { provisionResources, readResources } from './resources';
@@ -168,8 +169,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const functionEnvironment = mergeEnvironments(functions);
   const resources = readResources(resolver);
   const apis = readRestApis(resolver);
+  const webAcls = readWebAcls(resolver);
   const mappings = readEventSourceMappings(resolver, resources.streams);
-  for (const api of apis) for (const problem of api.unsupported) log.info(`not emulated: ${problem}`);
+  for (const { unsupported } of [...apis, ...webAcls])
+    for (const problem of unsupported) log.info(`not emulated: ${problem}`);
   const schedules = readSchedules(resolver, log);
 
   const adminKey = resolveAdminKey(dataDir, options.adminKey);
@@ -253,6 +256,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
     const server = createApiServer({
       apis,
+      webAcls,
       functions: host,
       log,
       region: resolver.region,

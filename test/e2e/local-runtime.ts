@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { createTributaryApp } from '../../lib/tributary-app';
 import { startRuntime, type RunningRuntime } from '../../local/runtime';
 
 export interface RuntimeUnderTest {
@@ -14,17 +16,29 @@ export interface RuntimeUnderTest {
 export interface RuntimeUnderTestOptions {
   /** Replaces the period of every rate schedule (see RuntimeOptions.scheduleTickMs). */
   readonly scheduleTickMs?: number;
+  /** CDK context the Tributary app is built with, as `cdk deploy -c name=value` would set it. */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 export async function startRuntimeUnderTest(
   options: RuntimeUnderTestOptions = {},
 ): Promise<RuntimeUnderTest> {
   const workDir = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
+  const { context, ...runtimeOptions } = options;
   const runtime = await startRuntime({
     port: 0,
     dataDir: join(workDir, '.tributary'),
     quiet: true,
-    ...options,
+    ...(context
+      ? {
+          appFactory: (props) =>
+            createTributaryApp({
+              app: new App({ ...props, context: { ...props.context, ...context } }),
+              nag: false,
+            }).app,
+        }
+      : {}),
+    ...runtimeOptions,
   });
   return {
     runtime,

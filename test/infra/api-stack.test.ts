@@ -22,6 +22,11 @@ import {
   STAGE_RATE_LIMIT,
 } from '../../lib/api-stack';
 import {
+  DEFAULT_KEY_RATE_LIMIT,
+  KEY_HEADERS,
+  KEY_RATE_WINDOW_SECONDS,
+} from '../../lib/constructs/key-rate-limits';
+import {
   PROBLEM_GATEWAY_RESPONSES,
   THROTTLED_RETRY_AFTER_SECONDS,
 } from '../../lib/constructs/problem-gateway-responses';
@@ -415,6 +420,45 @@ describe('ApiStack', () => {
       BinaryMediaTypes: Match.arrayWith(['application/octet-stream']),
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
+  });
+
+  it('limits each API key, by either key header, with a WAF rate rule that answers 429 and Retry-After', () => {
+    // Assess
+    const [[aclId, acl]] = ofType('AWS::WAFv2::WebACL') as [[string, CfnResource]];
+    const rules = acl.Properties['Rules'] as Record<string, unknown>[];
+    expect(rules.map((rule) => (rule['Statement'] as Record<string, unknown>)['RateBasedStatement'])).toEqual(
+      KEY_HEADERS.map((header) => ({
+        AggregateKeyType: 'CUSTOM_KEYS',
+        Limit: DEFAULT_KEY_RATE_LIMIT,
+        EvaluationWindowSec: KEY_RATE_WINDOW_SECONDS,
+        CustomKeys: [
+          {
+            Header: {
+              Name: header,
+              TextTransformations: [
+                { Priority: 0, Type: 'LOWERCASE' },
+                { Priority: 1, Type: 'COMPRESS_WHITE_SPACE' },
+              ],
+            },
+          },
+        ],
+      })),
+    );
+    for (const rule of rules)
+      expect(rule['Action']).toEqual({
+        Block: {
+          CustomResponse: {
+            ResponseCode: 429,
+            CustomResponseBodyKey: 'KeyThrottled',
+            ResponseHeaders: [{ Name: 'Retry-After', Value: String(KEY_RATE_WINDOW_SECONDS) }],
+          },
+        },
+      });
+    expect(acl.Properties['DefaultAction']).toEqual({ Allow: {} });
+    const [[stageId]] = ofType('AWS::ApiGateway::Stage') as [[string, CfnResource]];
+    const [[, association]] = ofType('AWS::WAFv2::WebACLAssociation') as [[string, CfnResource]];
+    expect(association.Properties['WebACLArn']).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    expect(JSON.stringify(association.Properties['ResourceArn'])).toContain(`{"Ref":"${stageId}"}`);
   });
 
   it('answers gateway errors as problem+json with a pinned status', () => {
