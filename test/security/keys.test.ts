@@ -4,7 +4,7 @@
  * not be guessable, and a rotated key must stop working at its end date.
  */
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
 import { generateKey, hashKey, keyIdOf, type ApiKeyRecord } from '../../lambdas/core/api-keys/api-key';
@@ -28,16 +28,18 @@ const recordOf = (key: string, extra: Partial<ApiKeyRecord> = {}): ApiKeyRecord 
 });
 
 /** DynamoDB mocked for the enclosing `describe`, with the table names the authorizer reads set (and restored). */
-function useMockedTables() {
-  const dynamo = mockClient(DynamoDBDocumentClient);
+function useMockedTables(): () => AwsClientStub<DynamoDBDocumentClient> {
+  // Installed only while the enclosing describe runs: other suites in this file use the real client.
+  let dynamo: AwsClientStub<DynamoDBDocumentClient> | undefined;
   const saved = { keys: process.env[ENV.apiKeysTable], catalog: process.env[ENV.catalogTable] };
 
   beforeAll(() => {
+    dynamo = mockClient(DynamoDBDocumentClient);
     process.env[ENV.apiKeysTable] = 'api-keys';
     process.env[ENV.catalogTable] = 'catalog';
   });
   afterAll(() => {
-    dynamo.restore();
+    dynamo?.restore();
     for (const [name, value] of [
       [ENV.apiKeysTable, saved.keys],
       [ENV.catalogTable, saved.catalog],
@@ -46,8 +48,11 @@ function useMockedTables() {
       else process.env[name] = value;
     }
   });
-  beforeEach(() => dynamo.reset());
-  return dynamo;
+  beforeEach(() => dynamo?.reset());
+  return () => {
+    if (!dynamo) throw new Error('the DynamoDB mock is installed before the tests of its describe');
+    return dynamo;
+  };
 }
 
 describe('the authorizer when IAM refuses or allows its last-use write', () => {
@@ -72,34 +77,40 @@ describe('the authorizer when IAM refuses or allows its last-use write', () => {
   it('a refused write costs one read and one attempt per burst, not one of each per request', async () => {
     // Prepare: a key never used, and an UpdateItem IAM refuses
     const key = generateKey();
-    dynamo.on(GetCommand).resolves({ Item: recordOf(key) });
-    dynamo.on(UpdateCommand).rejects(
-      Object.assign(new Error('not authorized to perform: dynamodb:UpdateItem'), {
-        name: 'AccessDeniedException',
-      }),
-    );
+    dynamo()
+      .on(GetCommand)
+      .resolves({ Item: recordOf(key) });
+    dynamo()
+      .on(UpdateCommand)
+      .rejects(
+        Object.assign(new Error('not authorized to perform: dynamodb:UpdateItem'), {
+          name: 'AccessDeniedException',
+        }),
+      );
 
     // Act
     const effects = await burst(key);
 
     // Assess
     expect(effects).toEqual(Array.from({ length: BURST }, () => 'Allow'));
-    expect(dynamo.commandCalls(GetCommand)).toHaveLength(1);
-    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(dynamo().commandCalls(GetCommand)).toHaveLength(1);
+    expect(dynamo().commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
   it('an allowed write is made once, on the last-use time alone, and the key stays cached', async () => {
     // Prepare
     const key = generateKey();
-    dynamo.on(GetCommand).resolves({ Item: recordOf(key) });
-    dynamo.on(UpdateCommand).resolves({});
+    dynamo()
+      .on(GetCommand)
+      .resolves({ Item: recordOf(key) });
+    dynamo().on(UpdateCommand).resolves({});
 
     // Act
     await burst(key);
 
     // Assess
-    expect(dynamo.commandCalls(GetCommand)).toHaveLength(1);
-    const writes = dynamo.commandCalls(UpdateCommand);
+    expect(dynamo().commandCalls(GetCommand)).toHaveLength(1);
+    const writes = dynamo().commandCalls(UpdateCommand);
     expect(writes).toHaveLength(1);
     expect(writes[0]!.args[0].input).toMatchObject({
       UpdateExpression: 'SET #lastUsedAt = :at',
@@ -111,14 +122,16 @@ describe('the authorizer when IAM refuses or allows its last-use write', () => {
   it('a key used within the hour is not written again', async () => {
     // Prepare
     const key = generateKey();
-    dynamo.on(GetCommand).resolves({ Item: recordOf(key, { lastUsedAt: new Date().toISOString() }) });
-    dynamo.on(UpdateCommand).resolves({});
+    dynamo()
+      .on(GetCommand)
+      .resolves({ Item: recordOf(key, { lastUsedAt: new Date().toISOString() }) });
+    dynamo().on(UpdateCommand).resolves({});
 
     // Act
     await burst(key);
 
     // Assess
-    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(dynamo().commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });
 
@@ -243,13 +256,15 @@ describe('the authorizer and a key with an end', () => {
     // Prepare
     const [ended, ending] = [generateKey(), generateKey()];
     const hour = 60 * 60 * 1000;
-    dynamo.on(GetCommand).callsFake((input: { Key: { keyId: string } }) => ({
-      Item:
-        input.Key.keyId === keyIdOf(hashKey(ended))
-          ? recordOf(ended, { expiresAt: new Date(Date.now() - hour).toISOString() })
-          : recordOf(ending, { expiresAt: new Date(Date.now() + hour).toISOString() }),
-    }));
-    dynamo.on(UpdateCommand).resolves({});
+    dynamo()
+      .on(GetCommand)
+      .callsFake((input: { Key: { keyId: string } }) => ({
+        Item:
+          input.Key.keyId === keyIdOf(hashKey(ended))
+            ? recordOf(ended, { expiresAt: new Date(Date.now() - hour).toISOString() })
+            : recordOf(ending, { expiresAt: new Date(Date.now() + hour).toISOString() }),
+      }));
+    dynamo().on(UpdateCommand).resolves({});
 
     // Act
     const effects = [await decide(ended), await decide(ending)];
