@@ -16,7 +16,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/config/env-names';
+import { API_KEY_USE_ATTRIBUTES, ENV } from '../lambdas/config/env-names';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../lambdas/core/profiles/profile-ports';
 import {
   BATCH_ROUTES,
@@ -29,6 +29,7 @@ import {
 } from '../lambdas/http/route-table';
 import { AUTH_CONTEXT } from '../lambdas/http/api-types';
 import { addProblemGatewayResponses } from './constructs/problem-gateway-responses';
+import { DEFAULT_KEY_RATE_LIMIT, KeyRateLimits } from './constructs/key-rate-limits';
 import { TributaryFunction } from './constructs/tributary-function';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
 import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
@@ -86,6 +87,8 @@ export interface ApiStackProps extends StackProps {
   readonly batch: Pick<BatchStack, 'ingestBatch'>;
   /** The dataflow stack: the dataflows function starts dataflow-run executions and reads sources as its worker does. */
   readonly dataflows: Pick<DataflowStack, 'dataflowRun' | 'sourceReader'>;
+  /** Requests one API key may make per minute (constructs/key-rate-limits.ts). @default DEFAULT_KEY_RATE_LIMIT */
+  readonly keyRateLimit?: number;
 }
 
 /**
@@ -127,6 +130,20 @@ export class ApiStack extends Stack {
     })
       .bindTable(storage.apiKeysTable, 'read', ENV.apiKeysTable)
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable);
+    // Its one write: a key's last-use time (hourly at most), an UpdateItem naming only these attributes and asking
+    // for nothing back, so the authorizer can neither change a key's hash, scopes or sandbox nor read through it.
+    this.authorizerFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [storage.apiKeysTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...API_KEY_USE_ATTRIBUTES] },
+          StringEquals: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
+    storage.apiKeysTable.encryptionKey?.grantEncryptDecrypt(this.authorizerFunction);
+    this.authorizerFunction.acknowledgeKeyUse();
 
     this.controlPlaneFunction = new TributaryFunction(this, 'ControlPlaneFunction', {
       handlerPath: 'lambdas/handlers/control-plane.ts',
@@ -299,11 +316,9 @@ export class ApiStack extends Stack {
           'authorizer against hashed keys; there are no Cognito users.',
       },
     );
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'A WAF web ACL costs a fixed monthly fee per deployment; the stage is throttled and every route is ' +
-        'authorized. docs/infrastructure.md describes attaching an ACL where a deployment needs one.',
+    new KeyRateLimits(this, 'KeyRateLimits', {
+      stageArn: this.api.deploymentStage.stageArn,
+      limit: props.keyRateLimit ?? DEFAULT_KEY_RATE_LIMIT,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Tributary HTTP API' });

@@ -20,6 +20,8 @@ export interface TributaryAppProps {
   readonly nag?: boolean;
   /** Which buckets S3 dataflows may read and which roles they may assume. @default context `tributary:sources` */
   readonly sources?: SourceAccess;
+  /** Requests one API key may make per minute. @default context `tributary:keyRateLimit`, else 12,000 */
+  readonly keyRateLimit?: number;
 }
 
 export interface TributaryApp {
@@ -59,6 +61,7 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
     storage,
     batch,
     dataflows,
+    ...keyRateLimitOf(props, app),
   });
   const streaming = new StreamingStack(app, STREAMING_STACK_NAME, {
     description: 'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
@@ -95,4 +98,16 @@ export function parseSourceAccess(value: unknown, where: string): SourceAccess {
     ...(bucketNames ? { bucketNames } : {}),
     ...(roleNamePrefix !== undefined ? { roleNamePrefix } : {}),
   };
+}
+
+/**
+ * `cdk deploy -c tributary:keyRateLimit=3000` or the same number under `context` in cdk.json: how many requests one
+ * API key may make per minute before WAF answers 429 (docs/infrastructure.md).
+ */
+function keyRateLimitOf(props: TributaryAppProps, app: App): { keyRateLimit?: number } {
+  const value: unknown = props.keyRateLimit ?? app.node.tryGetContext('tributary:keyRateLimit');
+  if (value === undefined) return {};
+  const limit = Number(value);
+  if (!Number.isInteger(limit)) throw new Error('context tributary:keyRateLimit must be a whole number');
+  return { keyRateLimit: limit };
 }

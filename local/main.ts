@@ -1,10 +1,12 @@
 /**
  * `npm start`: the whole platform in this process, on the emulators, from the synthesized CDK app.
  * TRIBUTARY_PORT (default 4100), TRIBUTARY_DATA_DIR (default .tributary), TRIBUTARY_ADMIN_KEY,
- * TRIBUTARY_SCHEDULE_TICK_MS (replaces the period of every rate schedule), TRIBUTARY_SOURCES (the buckets S3
- * connections may read at all: `tributary:sources`' JSON).
+ * TRIBUTARY_PREVIOUS_ADMIN_KEY_VALID_UNTIL (a rotation's end for the earlier admin key), TRIBUTARY_SCHEDULE_TICK_MS
+ * (replaces the period of every rate schedule), TRIBUTARY_SOURCES (the buckets S3 connections may read at all:
+ * `tributary:sources`' JSON).
  */
 import './polyfills';
+import { PREVIOUS_KEY_END_VARIABLE, rotationEndOf } from '../lambdas/core/api-keys/api-keys';
 import { ADMIN_KEY_FILE } from './admin-key';
 import { DataDirInUseError } from './data-dir-lock';
 import type { SourceAccess } from '../lib/constructs/source-access';
@@ -49,6 +51,17 @@ function scheduleTickFromEnvironment(): number | undefined {
   return tickMs;
 }
 
+/** The end of the previous admin key after a rotation, when TRIBUTARY_PREVIOUS_ADMIN_KEY_VALID_UNTIL gives one. */
+function rotationFromEnvironment(): { previousAdminKeyValidUntil?: Date } {
+  try {
+    const end = rotationEndOf(process.env[PREVIOUS_KEY_END_VARIABLE]);
+    return end ? { previousAdminKeyValidUntil: end } : {};
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const port = portFromEnvironment();
   const scheduleTickMs = scheduleTickFromEnvironment();
@@ -60,6 +73,7 @@ async function main(): Promise<void> {
       port,
       dataDir,
       adminKey: process.env['TRIBUTARY_ADMIN_KEY'] || undefined,
+      ...rotationFromEnvironment(),
       scheduleTickMs,
       ...(sources ? { sources } : {}),
     });

@@ -18,6 +18,7 @@ import { createEmulatorClients } from './emulator-clients';
 import { emulatorEnvironment, startEmulators, type EmulatorEndpoints } from './emulators';
 import { createApiServer } from './http/api-server';
 import { readRestApis } from './http/rest-api';
+import { readWebAcls } from './http/web-acl';
 import { FunctionHost } from './lambda/function-host';
 import { mergeEnvironments, readFunctions } from './lambda/local-function';
 import { provisionResources, readResources } from './resources';
@@ -48,6 +49,8 @@ export interface RuntimeOptions {
   readonly dataDir?: string;
   /** The bootstrap admin key; else the saved one, else a generated one. */
   readonly adminKey?: string;
+  /** Until when the admin keys stored before this one stay valid: a rotation (see ensurePlatformKey). */
+  readonly previousAdminKeyValidUntil?: Date;
   /** @default the Tributary CDK app */
   readonly appFactory?: AppFactory;
   /**
@@ -177,8 +180,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const functionEnvironment = mergeEnvironments(functions);
   const resources = readResources(resolver);
   const apis = readRestApis(resolver);
+  const webAcls = readWebAcls(resolver);
   const mappings = readEventSourceMappings(resolver, resources.streams);
-  for (const api of apis) for (const problem of api.unsupported) log.info(`not emulated: ${problem}`);
+  for (const { unsupported } of [...apis, ...webAcls])
+    for (const problem of unsupported) log.info(`not emulated: ${problem}`);
   const schedules = readSchedules(resolver, log);
 
   const adminKey = resolveAdminKey(dataDir, options.adminKey);
@@ -251,10 +256,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
     const apiKeysTable = functionEnvironment[ENV.apiKeysTable];
     if (apiKeysTable)
-      await ensurePlatformKey(new DynamoApiKeyStore(clients.documents, apiKeysTable), adminKey.key);
+      await ensurePlatformKey(
+        new DynamoApiKeyStore(clients.documents, apiKeysTable),
+        adminKey.key,
+        new Date(),
+        {
+          ...(options.previousAdminKeyValidUntil
+            ? { previousValidUntil: options.previousAdminKeyValidUntil }
+            : {}),
+        },
+      );
 
     const server = createApiServer({
       apis,
+      webAcls,
       functions: host,
       log,
       region: resolver.region,

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { API_KEYS_KEYS } from '../config/env-names';
+import { API_KEY_LAST_USED, API_KEYS_KEYS } from '../config/env-names';
 import type { ApiKeyRecord, ApiKeyStore } from '../core/api-keys/api-key';
 import type { Page, PageRequest } from '../core/page';
 import { DynamoItems } from './dynamo-items';
@@ -41,7 +41,10 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     return this.items.delete<ApiKeyRecord & Record<string, unknown>>({ [API_KEYS_KEYS.partitionKey]: keyId });
   }
 
-  /** Conditional on the key still existing, so a late touch never brings a deleted key back. */
+  /**
+   * Conditional on the key still existing, so a late touch never brings a deleted key back. It names only
+   * API_KEY_USE_ATTRIBUTES and asks for nothing back: the authorizer's grant allows exactly that.
+   */
   async touch(keyId: string, at: string): Promise<void> {
     try {
       await this.client.send(
@@ -50,8 +53,12 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           Key: { [API_KEYS_KEYS.partitionKey]: keyId },
           UpdateExpression: 'SET #lastUsedAt = :at',
           ConditionExpression: 'attribute_exists(#keyId)',
-          ExpressionAttributeNames: { '#lastUsedAt': 'lastUsedAt', '#keyId': API_KEYS_KEYS.partitionKey },
+          ExpressionAttributeNames: {
+            '#lastUsedAt': API_KEY_LAST_USED,
+            '#keyId': API_KEYS_KEYS.partitionKey,
+          },
           ExpressionAttributeValues: { ':at': at },
+          ReturnValues: 'NONE',
         }),
       );
     } catch (error) {

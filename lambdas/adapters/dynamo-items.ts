@@ -44,22 +44,65 @@ export class InvalidPageToken extends Error {
   }
 }
 
+/** A query's start key names the table's key attributes and, through an index, the index's: four at most. */
+const MAX_START_KEY_ATTRIBUTES = 4;
+
 export function encodePageToken(key: Record<string, unknown> | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
 }
 
-export function decodePageToken(token: string | undefined): Key | undefined {
-  if (token === undefined) return undefined;
+/** The JSON a token holds, or InvalidPageToken when it holds none. */
+export function decodeTokenJson(token: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const entries = Object.entries(parsed);
-      if (entries.length > 0 && entries.every(([, value]) => typeof value === 'string')) return parsed as Key;
-    }
+    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch {
-    // fall through: a token that is not ours is the caller's error, not ours
+    // a token that is not ours is the caller's error, not ours
+    throw new InvalidPageToken();
   }
-  throw new InvalidPageToken();
+}
+
+/** The value as a start key (a few string attributes, as every key of ours is text), or InvalidPageToken. */
+export function asStartKey(value: unknown): Key {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidPageToken();
+  const entries = Object.entries(value);
+  const strings = entries.filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  const fits = entries.length > 0 && entries.length <= MAX_START_KEY_ATTRIBUTES;
+  if (!fits || strings.length !== entries.length) throw new InvalidPageToken();
+  return Object.fromEntries(strings);
+}
+
+export function decodePageToken(token: string | undefined): Key | undefined {
+  return token === undefined ? undefined : asStartKey(decodeTokenJson(token));
+}
+
+/**
+ * The start key, if it lies in the partition queried (and under the sort-key prefix): a token of another
+ * partition — another sandbox's list, another kind of item — is not ours to follow, whatever DynamoDB would make
+ * of it.
+ */
+export function startKeyWithin(
+  key: Key | undefined,
+  partition: { readonly name: string; readonly value: string },
+  sortKeyPrefix?: { readonly name: string; readonly value: string },
+): Key | undefined {
+  if (key === undefined) return undefined;
+  const sortKey = sortKeyPrefix ? key[sortKeyPrefix.name] : undefined;
+  const outside =
+    !Object.hasOwn(key, partition.name) ||
+    key[partition.name] !== partition.value ||
+    (sortKeyPrefix !== undefined && !(sortKey ?? '').startsWith(sortKeyPrefix.value));
+  if (outside) throw new InvalidPageToken();
+  return key;
+}
+
+/** DynamoDB's refusal of a query's start key (attributes missing, extra or of another item): the token's fault. */
+export function pageTokenRefusal(error: unknown, start: Key | undefined): unknown {
+  const refused =
+    start !== undefined &&
+    error instanceof Error &&
+    error.name === 'ValidationException' &&
+    /starting key|start key/i.test(error.message);
+  return refused ? new InvalidPageToken() : error;
 }
 
 /** The capacity one request consumed, as DynamoDB reported it. */
@@ -264,20 +307,25 @@ export class DynamoItems {
       values[':sk'] = options.sortKeyPrefix.value;
       condition += ' AND begins_with(#sk, :sk)';
     }
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: options.indexName,
-        ConsistentRead: options.indexName === undefined,
-        KeyConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        Limit: page.limit,
-        ExclusiveStartKey: decodePageToken(page.start),
-        ScanIndexForward: !options.newestFirst,
-        ...this.capacity(),
-      }),
-    );
+    const start = startKeyWithin(decodePageToken(page.start), partition, options.sortKeyPrefix);
+    const out = await this.client
+      .send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: options.indexName,
+          ConsistentRead: options.indexName === undefined,
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          Limit: page.limit,
+          ExclusiveStartKey: start,
+          ScanIndexForward: !options.newestFirst,
+          ...this.capacity(),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw pageTokenRefusal(error, start);
+      });
     this.report('Query', 'read', out.ConsumedCapacity);
     const next = encodePageToken(out.LastEvaluatedKey);
     return { items: (out.Items ?? []) as T[], ...(next ? { next } : {}) };

@@ -30,7 +30,17 @@ import {
   type ProfileDataStore,
   type ProfileEvent,
 } from '../core/profiles/profile-ports';
-import { DynamoItems, InvalidPageToken, type Condition, type Item, type Key } from './dynamo-items';
+import {
+  asStartKey,
+  decodeTokenJson,
+  DynamoItems,
+  InvalidPageToken,
+  pageTokenRefusal,
+  startKeyWithin,
+  type Condition,
+  type Item,
+  type Key,
+} from './dynamo-items';
 import { refusing } from './dynamo-refusals';
 import { gunzipJson, gzipJson } from './gzip-json';
 
@@ -110,15 +120,21 @@ function encodeCursor(cursor: TimelineCursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
+/** One identity's place in a timeline cursor: `{done: true}` or `{after: <start key>}`, nothing else. */
+function timelineState(value: unknown): TimelineCursor[string] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidPageToken();
+  const { after, done, ...rest } = value as Record<string, unknown>;
+  const known = Object.keys(rest).length === 0;
+  if (!known || !(done === undefined || (done === true && after === undefined))) throw new InvalidPageToken();
+  if (done) return { done };
+  return after === undefined ? {} : { after: asStartKey(after) };
+}
+
 function decodeCursor(token: string | undefined): TimelineCursor {
   if (token === undefined) return {};
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as TimelineCursor;
-  } catch {
-    // fall through: a token that is not ours is the caller's error
-  }
-  throw new InvalidPageToken();
+  const parsed = decodeTokenJson(token);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidPageToken();
+  return Object.fromEntries(Object.entries(parsed).map(([key, state]) => [key, timelineState(state)]));
 }
 
 /** An inclusive `eventTime` range for the optional ISO bounds; an unparseable bound is the caller's error. */
@@ -284,28 +300,36 @@ export class DynamoProfileDataStore
     query: { limit: number; start?: string; startTime?: string; endTime?: string },
   ): Promise<EventPage> {
     const cursor = decodeCursor(query.start);
+    // Every cursor we issue names the profile's identities; one that names none of them is of another profile.
+    if (
+      query.start !== undefined &&
+      !identities.some((identity) => Object.hasOwn(cursor, identityKeyOf(identity)))
+    )
+      throw new InvalidPageToken();
     const [low, high] = timeRange(query.startTime, query.endTime);
     const timelines = await Promise.all(
       identities.map(async (identity) => {
         const key = identityKeyOf(identity);
-        const state = cursor[key] ?? {};
+        const state = Object.hasOwn(cursor, key) ? cursor[key]! : {};
         if (state.done) return { key, items: [] as EventItem[], more: false, state };
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: byTime.name,
-            KeyConditionExpression: '#pk = :pk AND #time BETWEEN :low AND :high',
-            ExpressionAttributeNames: { '#pk': PK, '#time': EVENT_TIME },
-            ExpressionAttributeValues: {
-              ':pk': eventPartition(sandbox, identity),
-              ':low': low,
-              ':high': high,
-            },
-            ScanIndexForward: false,
-            Limit: query.limit,
-            ExclusiveStartKey: state.after,
-          }),
-        );
+        const partition = eventPartition(sandbox, identity);
+        const start = startKeyWithin(state.after, { name: PK, value: partition });
+        const out = await this.client
+          .send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: byTime.name,
+              KeyConditionExpression: '#pk = :pk AND #time BETWEEN :low AND :high',
+              ExpressionAttributeNames: { '#pk': PK, '#time': EVENT_TIME },
+              ExpressionAttributeValues: { ':pk': partition, ':low': low, ':high': high },
+              ScanIndexForward: false,
+              Limit: query.limit,
+              ExclusiveStartKey: start,
+            }),
+          )
+          .catch((error: unknown) => {
+            throw pageTokenRefusal(error, start);
+          });
         return {
           key,
           items: (out.Items ?? []) as EventItem[],

@@ -71,6 +71,14 @@ export const API_KEYS_KEYS = {
   bySandbox: { name: 'by-sandbox', partitionKey: 'sandbox', sortKey: 'createdAt' },
 } as const;
 
+/** When a key was last used: the one attribute the authorizer writes (hourly at most), on a key that exists. */
+export const API_KEY_LAST_USED = 'lastUsedAt';
+/**
+ * Every attribute the authorizer's write names (the key it conditions on, the time it sets): its IAM grant allows
+ * UpdateItem on exactly these, so the grant and the code are written from one list.
+ */
+export const API_KEY_USE_ATTRIBUTES = [API_KEYS_KEYS.partitionKey, API_KEY_LAST_USED] as const;
+
 /**
  * Key attributes of the profiles table: identity pointers, graphs, fragments and events (see
  * core/profiles/profile-ports.ts), with a local secondary index that orders an identity's events by time.

@@ -12,3 +12,8 @@ export interface PageRequest {
 export const DEFAULT_PAGE_LIMIT = 50;
 /** DynamoDB returns at most 1 MB a query anyway; a larger page would only be cut. */
 export const MAX_PAGE_LIMIT = 500;
+/**
+ * The longest `start` accepted. API Gateway takes at most 10,240 bytes of request line and headers, so no token of
+ * ours can come back longer than this through it; a longer one is refused before it is decoded.
+ */
+export const MAX_PAGE_TOKEN_CHARS = 8_192;

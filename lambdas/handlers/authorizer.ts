@@ -14,6 +14,7 @@ import { recordUse } from '../core/api-keys/api-keys';
 import { authorizerDepsFromEnvironment } from '../composition/authorizer';
 import { AUTH_CONTEXT, SANDBOX_HEADER } from '../http/api-types';
 import { lowerCaseHeaders, presentedKeyOf } from '../http/request';
+import { queryValuesOf } from '../http/route-table';
 
 const logger = new Logger({ serviceName: 'authorizer' });
 let deps: AuthorizationDeps | undefined;
@@ -46,6 +47,7 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
     presentedKey: presentedKeyOf(headers),
     method: event.httpMethod,
     resource: event.resource,
+    query: queryValuesOf(event),
     sandboxHeader: headers[SANDBOX_HEADER],
   });
   if (decision.effect === 'Unauthenticated') throw new Error('Unauthorized');

@@ -18,7 +18,7 @@ import { badRequest, forbidden, HttpProblem, unauthorized, validationFailed } fr
 import { jsonResponse, problemResponse } from './responses';
 import { toApiRequest } from './request';
 import type { RouteDefinition, RouteKey } from './route-table';
-import { requiredScope, routeKey } from './route-table';
+import { findRoute, queryValuesOf, routeKey, scopeOfRequest } from './route-table';
 
 export type RouteMap = Partial<Record<RouteKey, RouteHandler>>;
 
@@ -67,16 +67,18 @@ export function createApiHandler(options: ApiHandlerOptions) {
 
   const dispatch = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const key = routeKey(event.httpMethod, event.resource);
-    const scope = requiredScope(options.definitions, event.httpMethod, event.resource);
     routes ??= options.routes();
     const route = routes[key as RouteKey];
-    if (scope === undefined || !route) {
+    const definition = findRoute(options.definitions, event.httpMethod, event.resource);
+    if (!definition || !route) {
       throw new HttpProblem(404, 'route-not-found', 'Not Found', `no route ${key}`);
     }
     const request = toApiRequest(event, context.awsRequestId);
-    if (scope !== 'none') {
+    // The same rule as the authorizer's, and the body's part of it, which only the handler sees.
+    const required = scopeOfRequest(definition, { query: queryValuesOf(event), body: request.body });
+    if (required.scope !== 'none') {
       if (!request.caller) throw unauthorized('an API key is required');
-      const denial = accessDenial(request.caller, scope, request.sandbox);
+      const denial = accessDenial(request.caller, required.scope, request.sandbox, required.elevatedFor);
       if (denial) throw forbidden(denial);
     }
     if (!options.inexactNumbersPerMessage && request.inexactNumbers?.length)

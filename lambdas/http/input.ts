@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { PageRequest } from '../core/page';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../core/page';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_TOKEN_CHARS } from '../core/page';
 import type { ApiRequest, Caller } from './api-types';
 import type { Violation } from './problem';
 import { badRequest, notFound, unauthorized, validationFailed } from './problem';
@@ -76,6 +76,9 @@ export function pageRequest(query: Readonly<Record<string, string>>): PageReques
   }
   if (start !== undefined && start.length === 0) {
     throw badRequest('invalid-page-token', 'the start token must not be empty');
+  }
+  if (start !== undefined && start.length > MAX_PAGE_TOKEN_CHARS) {
+    throw badRequest('invalid-page-token', 'the start token is not one this API issued');
   }
   return start === undefined ? { limit: parsedLimit } : { limit: parsedLimit, start };
 }

@@ -7,12 +7,30 @@ export type Scope = 'admin' | 'ingest' | 'read';
 export type RouteScope = Scope | 'none';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
+/**
+ * A kind of request of a route that needs more than the route's scope: one route may both add data and remove it
+ * (`?action=COMPLETE` and `?action=REVERT`), and removing promoted data needs `admin`, as `DELETE /profiles` does.
+ * The authorizer sees the query but never the body, so a body-named elevation is enforced by the handler alone;
+ * both read it from here, so they cannot disagree.
+ */
+export interface ScopeElevation {
+  readonly scope: Scope;
+  /** What the request asks for, as a 403 names it. */
+  readonly what: string;
+  /** A query parameter any of whose values, in any letter case, is one of `values`. */
+  readonly query?: { readonly name: string; readonly values: readonly string[] };
+  /** A top-level field of the JSON body that is present (whatever its value). */
+  readonly bodyField?: string;
+}
+
 export interface RouteDefinition {
   readonly method: HttpMethod;
   /** API Gateway resource path, with `{param}` placeholders. */
   readonly resource: string;
   /** `none` routes take no key; every other route goes through the authorizer. */
   readonly scope: RouteScope;
+  /** Requests of the route that need a stronger scope than `scope`. */
+  readonly elevations?: readonly ScopeElevation[];
 }
 
 export const CONTROL_PLANE_ROUTES = [
@@ -85,8 +103,21 @@ export type CollectionRouteKey =
  * `{filePath+}` is greedy: a file path may hold folders.
  */
 export const BATCH_ROUTES = [
-  { method: 'POST', resource: '/batches', scope: 'ingest' },
-  { method: 'POST', resource: '/batches/{batchId}', scope: 'ingest' },
+  {
+    method: 'POST',
+    resource: '/batches',
+    scope: 'ingest',
+    // A replay reverts the batches it names once it succeeds: it removes promoted data.
+    elevations: [{ scope: 'admin', what: 'a replay (replay.predecessors)', bodyField: 'replay' }],
+  },
+  {
+    method: 'POST',
+    resource: '/batches/{batchId}',
+    scope: 'ingest',
+    elevations: [
+      { scope: 'admin', what: 'action REVERT', query: { name: 'action', values: ['REVERT'] } },
+    ],
+  },
   { method: 'PUT', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
   { method: 'PATCH', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
   { method: 'HEAD', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
@@ -164,11 +195,75 @@ export const MAX_DIRECT_UPLOAD_BYTES = 4 * 1024 * 1024;
 
 export const routeKey = (method: string, resource: string): string => `${method} ${resource}`;
 
-/** The scope a route needs, or undefined when the route is not one of ours. Admin keys hold every scope. */
+/** What of a request decides its scope: every value of each query parameter and, where seen, the parsed body. */
+export interface ScopedRequest {
+  readonly query?: Readonly<Record<string, readonly string[]>>;
+  /** The authorizer never sees the body: it passes none, and the handler checks body-named elevations. */
+  readonly body?: unknown;
+}
+
+export interface RequiredScope {
+  readonly scope: RouteScope;
+  /** The elevation that raised the route's scope, when one did. */
+  readonly elevatedFor?: string;
+}
+
+const elevationApplies = (elevation: ScopeElevation, request: ScopedRequest): boolean => {
+  const { query, bodyField } = elevation;
+  if (query) {
+    const wanted = query.values.map((value) => value.toUpperCase());
+    return (request.query?.[query.name] ?? []).some((value) => wanted.includes(value.toUpperCase()));
+  }
+  const { body } = request;
+  return (
+    bodyField !== undefined &&
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    Object.hasOwn(body, bodyField)
+  );
+};
+
+/**
+ * The scope a request of the route needs, or undefined when the route is not one of ours. Admin keys hold every
+ * scope, so an elevation to `admin` is the strongest.
+ */
 export function requiredScope(
   routes: readonly RouteDefinition[],
   method: string,
   resource: string,
-): RouteScope | undefined {
-  return routes.find((route) => route.method === method && route.resource === resource)?.scope;
+  request: ScopedRequest = {},
+): RequiredScope | undefined {
+  const route = findRoute(routes, method, resource);
+  return route && scopeOfRequest(route, request);
+}
+
+export const findRoute = (
+  routes: readonly RouteDefinition[],
+  method: string,
+  resource: string,
+): RouteDefinition | undefined =>
+  routes.find((candidate) => candidate.method === method && candidate.resource === resource);
+
+/** The scope this request of the route needs: the route's, or the first elevation's that applies. */
+export function scopeOfRequest(route: RouteDefinition, request: ScopedRequest): RequiredScope {
+  const elevation = route.elevations?.find((candidate) => elevationApplies(candidate, request));
+  return elevation ? { scope: elevation.scope, elevatedFor: elevation.what } : { scope: route.scope };
+}
+
+/** Every value of each query parameter of a proxy or REQUEST authorizer event (the single map holds the last). */
+export function queryValuesOf(event: {
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
+  readonly multiValueQueryStringParameters?: Readonly<Record<string, readonly string[] | undefined>> | null;
+}): Record<string, readonly string[]> {
+  const values = new Map<string, Set<string>>();
+  const add = (name: string, value: string | undefined) => {
+    if (value === undefined) return;
+    const list = values.get(name) ?? new Set<string>();
+    values.set(name, list.add(value));
+  };
+  for (const [name, list] of Object.entries(event.multiValueQueryStringParameters ?? {}))
+    for (const value of list ?? []) add(name, value);
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) add(name, value);
+  return Object.fromEntries([...values].map(([name, list]) => [name, [...list]]));
 }

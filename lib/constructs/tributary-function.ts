@@ -290,7 +290,8 @@ export class TributaryFunction extends NodejsFunction {
     return this;
   }
 
-  private acknowledgeKeyUse(): void {
+  /** Acknowledges writing through the data key: the binders call it, and so does a grant made beside them. */
+  acknowledgeKeyUse(): void {
     acknowledgeGrantWildcards(this.executionRole, {
       actions: KMS_WRITE_ACTIONS,
       reason:

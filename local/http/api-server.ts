@@ -13,6 +13,7 @@ import { incomingRequest, proxyEvent, type IncomingRequest } from './proxy-event
 import { proxyResponse } from './proxy-response';
 import type { RestApiModel } from './rest-api';
 import { matchRoute } from './route-matcher';
+import { WebAclGuard, type WebAclModel } from './web-acl';
 
 /** API Gateway's payload limit. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   readonly log: RuntimeLog;
   readonly region: string;
   readonly account: string;
+  /** WAF web ACLs guarding the APIs' stages: they answer before API Gateway does. */
+  readonly webAcls?: readonly WebAclModel[];
 }
 
 interface ReadBody {
@@ -62,6 +65,7 @@ function send(
 
 export function createApiServer(options: ApiServerOptions): Server {
   const { apis, functions, log } = options;
+  const waf = new WebAclGuard(options.webAcls ?? []);
 
   const gatewayResponse = (
     request: IncomingRequest,
@@ -104,6 +108,8 @@ export function createApiServer(options: ApiServerOptions): Server {
 
     const match = matchRoute(apis, request.httpMethod, request.path);
     const api = match?.api ?? apis[0];
+    const blocked = api ? waf.check(api.id, api.stage, request.headers) : undefined;
+    if (blocked) return answer(blocked);
     if (tooLarge) return answer(gatewayResponse(request, api, 'REQUEST_TOO_LARGE'));
     if (!match) return answer(gatewayResponse(request, api, 'MISSING_AUTHENTICATION_TOKEN'));
     const { method } = match;

@@ -12,17 +12,18 @@ import {
   CONTROL_PLANE_ROUTES,
   DATAFLOW_ROUTES,
   PROFILE_ROUTES,
-  type RouteDefinition,
   type Scope,
 } from '../../lambdas/http/route-table';
 import {
   bodyFor,
+  DATA_REMOVING_REQUESTS,
   DEFAULT_SANDBOX,
   expectedFor,
   mismatch,
   pathOf,
   PLATFORM_SANDBOX,
   type RuleCaller,
+  type RuleRoute,
 } from '../support/authorization-rules';
 import { call, startRuntimeUnderTest, type HttpAnswer, type RuntimeUnderTest } from './local-runtime';
 
@@ -105,7 +106,7 @@ describe('authorisation matrix: every keyed route × caller × own and foreign s
   }
 
   /** Every cell's mismatch, named by caller and sandbox; empty when the route keeps the rules. */
-  function wrongCells(route: RouteDefinition, answers: readonly HttpAnswer[]): string[] {
+  function wrongCells(route: RuleRoute, answers: readonly HttpAnswer[]): string[] {
     return CELLS.flatMap(({ caller, sandbox }, index) => {
       const expected = expectedFor(caller.rule, route, sandbox, EXISTING_SANDBOXES);
       const problem = mismatch(expected, answers[index]!, route.method);
@@ -140,6 +141,32 @@ describe('authorisation matrix: every keyed route × caller × own and foreign s
     // Assess
     expect(wrongCells(route, answers)).toEqual([]);
   });
+
+  it.concurrent.each(
+    DATA_REMOVING_REQUESTS.map((request) => ({
+      ...request,
+      label: `${request.method} ${request.resource}${request.query ?? ' with a replay'}`,
+    })),
+  )(
+    '$label (removes promoted data: admin)',
+    async (request) => {
+      // Act
+      const answers = await Promise.all(
+        CELLS.map(({ caller, sandbox }) => {
+          const key = keys.get(caller.name);
+          return call(url + pathOf(request.resource, OWN_SANDBOX) + (request.query ?? ''), {
+            method: request.method,
+            ...(key ? { key } : {}),
+            body: JSON.stringify(request.body ?? {}),
+            headers: { 'x-sandbox-name': sandbox },
+          });
+        }),
+      );
+
+      // Assess
+      expect(wrongCells(request, answers)).toEqual([]);
+    },
+  );
 
   it.each(COLLECTION_ROUTES)('$method $resource to an authenticated inlet (ingest)', async (route) => {
     // Prepare: the inlet's sandbox decides; the foreign cell posts to the other sandbox's inlet.

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceAccess } from '../../lib/constructs/source-access';
+import { App } from 'aws-cdk-lib';
+import { createTributaryApp } from '../../lib/tributary-app';
 import { startRuntime, type RunningRuntime } from '../../local/runtime';
 
 export interface RuntimeUnderTest {
@@ -17,17 +19,29 @@ export interface RuntimeUnderTestOptions {
   readonly scheduleTickMs?: number;
   /** The buckets S3 connections may read at all (see RuntimeOptions.sources). */
   readonly sources?: SourceAccess;
+  /** CDK context the Tributary app is built with, as `cdk deploy -c name=value` would set it. */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 export async function startRuntimeUnderTest(
   options: RuntimeUnderTestOptions = {},
 ): Promise<RuntimeUnderTest> {
   const workDir = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
+  const { context, ...runtimeOptions } = options;
   const runtime = await startRuntime({
     port: 0,
     dataDir: join(workDir, '.tributary'),
     quiet: true,
-    ...options,
+    ...(context
+      ? {
+          appFactory: (props) =>
+            createTributaryApp({
+              app: new App({ ...props, context: { ...props.context, ...context } }),
+              nag: false,
+            }).app,
+        }
+      : {}),
+    ...runtimeOptions,
   });
   return {
     runtime,

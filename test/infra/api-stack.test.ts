@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/config/env-names';
+import type { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo-api-key-store';
+import { API_KEY_USE_ATTRIBUTES, ENV } from '../../lambdas/config/env-names';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
 import {
   BATCH_ROUTES,
@@ -19,6 +21,11 @@ import {
   STAGE_BURST_LIMIT,
   STAGE_RATE_LIMIT,
 } from '../../lib/api-stack';
+import {
+  DEFAULT_KEY_RATE_LIMIT,
+  KEY_HEADERS,
+  KEY_RATE_WINDOW_SECONDS,
+} from '../../lib/constructs/key-rate-limits';
 import {
   PROBLEM_GATEWAY_RESPONSES,
   THROTTLED_RETRY_AFTER_SECONDS,
@@ -149,19 +156,53 @@ describe('ApiStack', () => {
     }
   });
 
-  it('gives the authorizer read-only table access and no AWS managed policies to any function', () => {
+  it('gives the authorizer reads, one UpdateItem of exactly what its key store writes, and no AWS managed policies to any function', async () => {
+    // Prepare: what the authorizer's key store sends when it records a key's use
+    const sent: UpdateCommand[] = [];
+    const client = {
+      send: async (command: UpdateCommand) => {
+        sent.push(command);
+        return {};
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await new DynamoApiKeyStore(client, 'keys').touch('k', '2026-01-01T00:00:00.000Z');
+    const touch = sent[0]!.input;
+
     // Act
     const policies = ofType('AWS::IAM::Policy');
     const authorizerRole = logicalIdOf(tributary.api.authorizerFunction.role!);
     const authorizerPolicy = policies.find(
       ([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: authorizerRole }]),
     );
-    const actions = JSON.stringify(authorizerPolicy?.[1].Properties.PolicyDocument);
+    const statements = (
+      authorizerPolicy?.[1].Properties.PolicyDocument as {
+        Statement: { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> }[];
+      }
+    ).Statement;
+    const actionsOf = (statement: { Action: string | string[] }) => [statement.Action].flat();
+    const writes = statements.filter((statement) =>
+      actionsOf(statement).some((action) =>
+        /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL)/.test(action),
+      ),
+    );
 
     // Assess
-    expect(actions).toContain('dynamodb:GetItem');
-    expect(actions).not.toContain('dynamodb:PutItem');
-    expect(actions).not.toContain('dynamodb:DeleteItem');
+    expect(JSON.stringify(statements)).toContain('dynamodb:GetItem');
+    expect(writes).toHaveLength(1);
+    expect(actionsOf(writes[0]!)).toEqual(['dynamodb:UpdateItem']);
+    expect(JSON.stringify(storageExport(writes[0]!.Resource))).toContain(
+      logicalIdOf(tributary.storage.apiKeysTable),
+    );
+    expect(writes[0]!.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...API_KEY_USE_ATTRIBUTES] },
+      StringEquals: { 'dynamodb:ReturnValues': 'NONE' },
+    });
+    expect(sent).toHaveLength(1);
+    expect(Object.values(touch.ExpressionAttributeNames ?? {}).sort()).toEqual(
+      [...API_KEY_USE_ATTRIBUTES].sort(),
+    );
+    expect(Object.keys(touch.Key ?? {})).toEqual([API_KEY_USE_ATTRIBUTES[0]]);
+    expect(touch.ReturnValues).toBe('NONE');
     for (const fn of [
       tributary.api.authorizerFunction,
       tributary.api.controlPlaneFunction,
@@ -379,6 +420,45 @@ describe('ApiStack', () => {
       BinaryMediaTypes: Match.arrayWith(['application/octet-stream']),
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
+  });
+
+  it('limits each API key, by either key header, with a WAF rate rule that answers 429 and Retry-After', () => {
+    // Assess
+    const [[aclId, acl]] = ofType('AWS::WAFv2::WebACL') as [[string, CfnResource]];
+    const rules = acl.Properties['Rules'] as Record<string, unknown>[];
+    expect(rules.map((rule) => (rule['Statement'] as Record<string, unknown>)['RateBasedStatement'])).toEqual(
+      KEY_HEADERS.map((header) => ({
+        AggregateKeyType: 'CUSTOM_KEYS',
+        Limit: DEFAULT_KEY_RATE_LIMIT,
+        EvaluationWindowSec: KEY_RATE_WINDOW_SECONDS,
+        CustomKeys: [
+          {
+            Header: {
+              Name: header,
+              TextTransformations: [
+                { Priority: 0, Type: 'LOWERCASE' },
+                { Priority: 1, Type: 'COMPRESS_WHITE_SPACE' },
+              ],
+            },
+          },
+        ],
+      })),
+    );
+    for (const rule of rules)
+      expect(rule['Action']).toEqual({
+        Block: {
+          CustomResponse: {
+            ResponseCode: 429,
+            CustomResponseBodyKey: 'KeyThrottled',
+            ResponseHeaders: [{ Name: 'Retry-After', Value: String(KEY_RATE_WINDOW_SECONDS) }],
+          },
+        },
+      });
+    expect(acl.Properties['DefaultAction']).toEqual({ Allow: {} });
+    const [[stageId]] = ofType('AWS::ApiGateway::Stage') as [[string, CfnResource]];
+    const [[, association]] = ofType('AWS::WAFv2::WebACLAssociation') as [[string, CfnResource]];
+    expect(association.Properties['WebACLArn']).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    expect(JSON.stringify(association.Properties['ResourceArn'])).toContain(`{"Ref":"${stageId}"}`);
   });
 
   it('answers gateway errors as problem+json with a pinned status', () => {

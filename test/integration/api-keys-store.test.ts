@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo-api-key-store';
-import { hashKey, keyIdOf } from '../../lambdas/core/api-keys/api-key';
+import { generateKey, hashKey, keyIdOf } from '../../lambdas/core/api-keys/api-key';
 import { ApiKeyService, authenticate, ensurePlatformKey } from '../../lambdas/core/api-keys/api-keys';
 import { startEmulators, type RunningEmulators } from '../../local/emulators';
 import { createTestTables, TEST_TABLES, testDocumentClient } from './catalog-test-tables';
@@ -8,7 +8,7 @@ import { createTestTables, TEST_TABLES, testDocumentClient } from './catalog-tes
 describe('DynamoApiKeyStore against the DynamoDB emulator', () => {
   let emulators: RunningEmulators;
   let store: DynamoApiKeyStore;
-  const platformKey = 'trb_integration-platform-key';
+  const platformKey = generateKey();
   const platform = { keyId: 'p', keySandbox: '*', scopes: ['admin' as const] };
 
   beforeAll(async () => {

@@ -5,6 +5,7 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo-api-key-store';
 import { ENV } from '../../lambdas/config/env-names';
+import { generateKey } from '../../lambdas/core/api-keys/api-key';
 import { ensurePlatformKey } from '../../lambdas/core/api-keys/api-keys';
 import { handler as authorizer } from '../../lambdas/handlers/authorizer';
 import { handler as controlPlane } from '../../lambdas/handlers/control-plane';
@@ -12,7 +13,7 @@ import { emulatorEnvironment, startEmulators, type RunningEmulators } from '../.
 import { authorizerEvent, lambdaContext, proxyEvent, type EventOptions } from '../unit/http/proxy-events';
 import { createTestTables, TEST_TABLES, testDocumentClient } from './catalog-test-tables';
 
-export const PLATFORM_KEY = 'trb_handler-tests-platform-key';
+export const PLATFORM_KEY = generateKey();
 
 export interface GatewayResponse {
   readonly status: number;

@@ -30,6 +30,8 @@ export interface ApiKeyRecord {
   readonly createdAt: string;
   readonly createdBy: string;
   readonly lastUsedAt?: string;
+  /** When the key stops working (a platform key rotated out); absent: until deleted. */
+  readonly expiresAt?: string;
 }
 
 /** The port the API key logic needs from storage. */
@@ -61,6 +63,11 @@ export function keyIdOf(keyHash: string): string {
 /** True when the text could be a key at all (length and printable ASCII); says nothing of whether it exists. */
 export function isPlausibleKey(text: string): boolean {
   return text.length >= MIN_KEY_LENGTH && text.length <= MAX_KEY_LENGTH && KEY_CHARACTERS.test(text);
+}
+
+/** True when the key has an end and it has come. */
+export function hasExpired(record: ApiKeyRecord, now: Date): boolean {
+  return record.expiresAt !== undefined && Date.parse(record.expiresAt) <= now.getTime();
 }
 
 export function hashesEqual(a: string, b: string): boolean {

@@ -10,6 +10,7 @@ import type { Page, PageRequest } from '../page';
 import type { ApiKeyRecord, ApiKeyStore } from './api-key';
 import {
   generateKey,
+  hasExpired,
   hashesEqual,
   hashKey,
   isPlausibleKey,
@@ -18,52 +19,137 @@ import {
   MAX_KEY_LENGTH,
 } from './api-key';
 import { isPlatformKey } from './access';
+import { platformKeyWeakness } from './key-strength';
 
 export const PLATFORM_KEY_NAME = 'platform';
-/** lastUsedAt is a hint for audits, not a log: writing it at most hourly keeps authentication read-only. */
+/**
+ * lastUsedAt is a hint for audits, not a log: writing it at most hourly keeps authentication to one read in the
+ * common case, and the authorizer's grant to an UpdateItem of that one attribute.
+ */
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 
-/** Idempotently stores the platform (bootstrap) admin key, which acts in every sandbox. */
+/**
+ * The longest a rotated-out platform key may stay valid: enough to move every client to the new key, short enough
+ * that the old one does not become a second permanent key.
+ */
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const MAX_ROTATION_OVERLAP_MS = 30 * DAY_MS;
+/** Where the deploy script and the local runtime take the rotation's end from. */
+export const PREVIOUS_KEY_END_VARIABLE = 'TRIBUTARY_PREVIOUS_ADMIN_KEY_VALID_UNTIL';
+/** Who stores a platform key from outside the API (the deploy script, the local runtime). */
+const BOOTSTRAP = 'bootstrap';
+/** Platform keys are few; a page this size holds them all in one read. */
+const PLATFORM_KEYS_PAGE = 100;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/** How a new platform key takes over from the ones stored before it. */
+export interface PlatformKeyRotation {
+  /** When the platform keys stored before this one stop working: required while any of them is still valid. */
+  readonly previousValidUntil?: Date;
+}
+
+/** The platform keys stored by bootstrap other than the one with this id. */
+async function otherBootstrapKeys(store: ApiKeyStore, keyId: string): Promise<ApiKeyRecord[]> {
+  const keys: ApiKeyRecord[] = [];
+  let start: string | undefined;
+  do {
+    const page = await store.listBySandbox(PLATFORM_SANDBOX, {
+      limit: PLATFORM_KEYS_PAGE,
+      ...(start ? { start } : {}),
+    });
+    keys.push(...page.items.filter((key) => key.createdBy === BOOTSTRAP && key.keyId !== keyId));
+    start = page.next;
+  } while (start);
+  return keys;
+}
+
+/** The rotation's end as an operator writes it: an ISO 8601 date or date-time; undefined when not given. */
+export function rotationEndOf(text: string | undefined): Date | undefined {
+  if (text === undefined || text === '') return undefined;
+  const end = ISO_DATE.test(text) ? new Date(text) : new Date(Number.NaN);
+  if (Number.isNaN(end.getTime()))
+    throw new Error(`${PREVIOUS_KEY_END_VARIABLE} must be an ISO 8601 date or date-time, not '${text}'`);
+  return end;
+}
+
+function checkedRotationEnd(end: Date | undefined, now: Date): Date | undefined {
+  if (end === undefined) return undefined;
+  if (Number.isNaN(end.getTime())) throw new Error('the end date of the previous platform key is not a date');
+  if (end.getTime() - now.getTime() > MAX_ROTATION_OVERLAP_MS) {
+    throw new Error(
+      `the previous platform key may stay valid at most ${MAX_ROTATION_OVERLAP_MS / DAY_MS} days after a rotation`,
+    );
+  }
+  return end;
+}
+
+/**
+ * Idempotently stores the platform (bootstrap) admin key, which acts in every sandbox. It must be strong (see
+ * key-strength.ts). Storing a new one is a rotation: the platform keys stored before it stay valid until the end the
+ * operator gives, never longer than they already were, and are deleted once it has passed; without an end, a new
+ * key is refused while an earlier one is still valid, so a rotation never leaves the old key working for ever.
+ */
 export async function ensurePlatformKey(
   store: ApiKeyStore,
   key: string,
   now: Date = new Date(),
+  rotation: PlatformKeyRotation = {},
 ): Promise<void> {
   if (!isPlausibleKey(key)) {
     throw new Error(
       `the platform key must be ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} printable ASCII characters`,
     );
   }
+  const weakness = platformKeyWeakness(key);
+  if (weakness) throw new Error(weakness);
+  const end = checkedRotationEnd(rotation.previousValidUntil, now);
   const keyHash = hashKey(key);
   const keyId = keyIdOf(keyHash);
+  const previous = await otherBootstrapKeys(store, keyId);
+  const ending = previous.filter((old) => !hasExpired(old, now));
+  if (!end && ending.some((old) => old.expiresAt === undefined)) {
+    throw new Error(
+      'another platform key is stored and still valid: to rotate, give the date until which it stays valid ' +
+        `(${PREVIOUS_KEY_END_VARIABLE}, ISO 8601, at most ${MAX_ROTATION_OVERLAP_MS / DAY_MS} days ahead)`,
+    );
+  }
   const existing = await store.get(keyId);
   const current =
     existing &&
     existing.keyHash === keyHash &&
     existing.sandbox === PLATFORM_SANDBOX &&
     existing.scopes.length === 1 &&
-    existing.scopes[0] === 'admin';
-  if (current) return;
-  await store.put({
-    keyId,
-    keyHash,
-    name: PLATFORM_KEY_NAME,
-    sandbox: PLATFORM_SANDBOX,
-    scopes: ['admin'],
-    createdAt: now.toISOString(),
-    createdBy: 'bootstrap',
-  });
+    existing.scopes[0] === 'admin' &&
+    existing.expiresAt === undefined;
+  if (!current) {
+    await store.put({
+      keyId,
+      keyHash,
+      name: PLATFORM_KEY_NAME,
+      sandbox: PLATFORM_SANDBOX,
+      scopes: ['admin'],
+      createdAt: now.toISOString(),
+      createdBy: BOOTSTRAP,
+    });
+  }
+  for (const old of previous) {
+    if (hasExpired(old, now)) await store.delete(old.keyId);
+    else if (end && (old.expiresAt === undefined || Date.parse(old.expiresAt) > end.getTime()))
+      await store.put({ ...old, expiresAt: end.toISOString() });
+  }
 }
 
 /** The stored key the presented text is, or undefined for anything that is not a current key. */
 export async function authenticate(
   store: ApiKeyStore,
   presentedKey: string,
+  now: Date = new Date(),
 ): Promise<ApiKeyRecord | undefined> {
   if (!isPlausibleKey(presentedKey)) return undefined;
   const keyHash = hashKey(presentedKey);
   const record = await store.get(keyIdOf(keyHash));
-  return record && hashesEqual(record.keyHash, keyHash) ? record : undefined;
+  return record && hashesEqual(record.keyHash, keyHash) && !hasExpired(record, now) ? record : undefined;
 }
 
 /** Notes that the key was used, at most once per LAST_USED_RESOLUTION_MS. */
@@ -88,6 +174,7 @@ export function toApiKeyView(record: ApiKeyRecord): ApiKeyView {
     createdAt: record.createdAt,
     createdBy: record.createdBy,
     ...(record.lastUsedAt ? { lastUsedAt: record.lastUsedAt } : {}),
+    ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
   };
 }
 

@@ -14,6 +14,8 @@ export interface AuthorizationRequest {
   readonly presentedKey: string | undefined;
   readonly method: string;
   readonly resource: string;
+  /** Every value of each query parameter: some decide the scope (`?action=REVERT`). */
+  readonly query?: Readonly<Record<string, readonly string[]>>;
   /** The `x-sandbox-name` header as sent. */
   readonly sandboxHeader: string | undefined;
 }
@@ -41,12 +43,21 @@ export async function authorizeRequest(
   if (!key) return { effect: 'Unauthenticated' };
   const deny = (reason: string): AuthorizationDecision => ({ effect: 'Deny', key, reason });
 
-  const scope = requiredScope(deps.routes, request.method, request.resource);
-  if (scope === undefined) return deny(`${request.method} ${request.resource} is not a route of this API`);
+  // The body is not the authorizer's to see: the handler checks what a body asks for (route-table.ts).
+  const required = requiredScope(deps.routes, request.method, request.resource, {
+    ...(request.query ? { query: request.query } : {}),
+  });
+  if (required === undefined)
+    return deny(`${request.method} ${request.resource} is not a route of this API`);
   const sandbox = request.sandboxHeader || DEFAULT_SANDBOX;
   if (!SANDBOX_NAME_PATTERN.test(sandbox))
     return deny(`the x-sandbox-name header is not a valid sandbox name`);
-  const denial = accessDenial({ keySandbox: key.sandbox, scopes: key.scopes }, scope, sandbox);
+  const denial = accessDenial(
+    { keySandbox: key.sandbox, scopes: key.scopes },
+    required.scope,
+    sandbox,
+    required.elevatedFor,
+  );
   if (denial) return deny(denial);
   if (isPlatformKey({ keySandbox: key.sandbox }) && !isSandboxManagement(request.resource)) {
     if (!(await deps.sandboxes.exists(sandbox))) return deny(`sandbox '${sandbox}' does not exist`);

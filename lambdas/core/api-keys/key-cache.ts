@@ -39,6 +39,15 @@ export class KeyCache {
   evict(keyId: string): void {
     this.entries.delete(keyId);
   }
+
+  /**
+   * Notes a use of a cached key in its entry (the expiry unchanged), so the entry stays and the next requests do not
+   * record the use again: neither after the write nor when it was refused.
+   */
+  noteUse(keyId: string, at: string): void {
+    const entry = this.lookup(keyId);
+    if (entry?.record) this.entries.set(keyId, { ...entry, record: { ...entry.record, lastUsedAt: at } });
+  }
 }
 
 /** One cache per process, shared by every composition root in it. */
@@ -78,8 +87,9 @@ export class CachedApiKeyStore implements ApiKeyStore {
     return this.store.delete(keyId);
   }
 
+  /** The cached entry keeps the key (the cache keeps working) and learns the use before the write is tried. */
   async touch(keyId: string, at: string): Promise<void> {
-    this.cache.evict(keyId);
+    this.cache.noteUse(keyId, at);
     await this.store.touch(keyId, at);
   }
 }

@@ -41,8 +41,14 @@ function decodeCursor(token: string | undefined): Cursor {
   if (token === undefined) return { standard: 0 };
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (Number.isInteger(parsed.standard) && (parsed.standard as number) >= 0)
-      return { standard: parsed.standard as number };
+    const { standard } = parsed;
+    // A page ends inside the standard namespaces only before the last of them.
+    if (
+      Number.isInteger(standard) &&
+      (standard as number) >= 0 &&
+      (standard as number) < STANDARD_NAMESPACES.length
+    )
+      return { standard: standard as number };
     if (typeof parsed.custom === 'string' || parsed.custom === null) return { custom: parsed.custom };
   } catch {
     // fall through: not a token this API issued

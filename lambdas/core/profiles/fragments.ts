@@ -21,6 +21,7 @@
  * ignored, as under plain last-writer-wins: only a change that late loses its exact place in the fold.
  */
 import { createHash } from 'node:crypto';
+import { setOwn } from '../batches/formats/own-property';
 import type { Fragment, IdentityRef, LinkSource } from './profile-ports';
 
 export const UPSERT_OPERATIONS = ['create', 'merge', 'delete'] as const;
@@ -151,11 +152,6 @@ function canonical(value: unknown): string {
 
 const digestOf = (value: unknown): string =>
   createHash('sha256').update(canonical(value)).digest('hex').slice(0, DIGEST_HEX_LENGTH);
-
-/** Sets an own property even for names like `__proto__`, which a plain assignment would take as the prototype. */
-function setOwn(node: Record<string, unknown>, name: string, value: unknown): void {
-  Object.defineProperty(node, name, { value, enumerable: true, writable: true, configurable: true });
-}
 
 /**
  * A `merge` patch in the manner of JSON Merge Patch (RFC 7396): objects merge field by field, arrays and scalars

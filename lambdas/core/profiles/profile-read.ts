@@ -6,6 +6,7 @@
  * supplies it. `timestamp` orders newest first; `datasetPrecedence` orders by the policy's list, then (datasets not
  * in the list) newest first. Ties fall back to dataset id and identity, so the same data always merges the same way.
  */
+import { setOwn } from '../batches/formats/own-property';
 import type { MergePolicy } from './merge-policies';
 import type { Fragment, GraphView, IdentityRef } from './profile-ports';
 import { identityKeyOf } from './profile-ports';
@@ -63,11 +64,6 @@ export function precedenceOrder(fragments: readonly Fragment[], policy: MergePol
   return [...fragments].sort((a, b) => rankOf(a) - rankOf(b) || newestFirst(a, b) || stableTieBreak(a, b));
 }
 
-/** Sets an own property even for names like `__proto__`, which a plain assignment would take as the prototype. */
-function setOwn(node: Json, name: string, value: unknown): void {
-  Object.defineProperty(node, name, { value, enumerable: true, writable: true, configurable: true });
-}
-
 function setPath(target: Json, path: readonly string[], value: unknown): void {
   let node = target;
   for (const name of path.slice(0, -1)) {
@@ -104,13 +100,13 @@ function mergeAttributes(ordered: readonly Fragment[]): {
       takenLeaves.add(dotted);
       for (const ancestor of ancestors) takenBranches.add(ancestor);
       setPath(attributes, path, value);
-      provenance[dotted] = {
+      setOwn(provenance, dotted, {
         datasetId: fragment.datasetId,
         identity: fragment.identity,
         timestamp: fragment.timestamp,
         ...(fragment.source.batchId !== undefined ? { batchId: fragment.source.batchId } : {}),
         ...(fragment.source.messageId !== undefined ? { messageId: fragment.source.messageId } : {}),
-      };
+      });
     }
   }
   return { attributes, provenance };

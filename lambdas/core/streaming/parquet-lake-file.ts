@@ -64,7 +64,8 @@ export function typedColumnsOf(schema: Record<string, unknown>): TypedColumn[] {
 
 /** A record's value for a typed column, or null when absent or not of the column's kind. */
 function cell(record: unknown, column: TypedColumn): unknown {
-  const value = isObject(record) ? record[column.name] : undefined;
+  // Own fields only: a record without `constructor` or `__proto__` must not answer what it inherits.
+  const value = isObject(record) && Object.hasOwn(record, column.name) ? record[column.name] : undefined;
   switch (column.kind) {
     case 'string':
       return typeof value === 'string' ? value : null;
@@ -76,6 +77,25 @@ function cell(record: unknown, column: TypedColumn): unknown {
       // INT64 holds exactly the integers a JSON number carries without loss; larger ones stay in `record`.
       return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : null;
   }
+}
+
+/**
+ * A record as the writer's JSON column turns values into JSON (hyparquet's `toJson`: bigints to numbers, dates to
+ * ISO text, bytes to arrays, undefined fields left out), but in objects without a prototype. `toJson` copies
+ * objects by assignment, which would take a `__proto__` field for the copy's prototype and drop it; it passes an
+ * object without a prototype through untouched, and JSON.stringify writes its `__proto__` field like any other.
+ */
+function jsonCell(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'bigint') return Number(value);
+  if (Object.is(value, -0)) return 0;
+  if (Array.isArray(value)) return value.map(jsonCell);
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (value instanceof Date) return value.toISOString();
+  if (!(value instanceof Object)) return value;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [key, field] of Object.entries(value)) if (field !== undefined) copy[key] = jsonCell(field);
+  return copy;
 }
 
 /**
@@ -112,7 +132,13 @@ function columnDataOf(
       type: 'TIMESTAMP',
       nullable: false,
     },
-    { name: 'record', data: rows.map((row) => row.record), type: 'JSON', nullable: false, ...UNIQUE_VALUES },
+    {
+      name: 'record',
+      data: rows.map((row) => jsonCell(row.record)),
+      type: 'JSON',
+      nullable: false,
+      ...UNIQUE_VALUES,
+    },
     ...operation,
     ...columns.map((column): ColumnSource => ({
       name: column.name,

@@ -18,7 +18,7 @@ import type { Caller } from '../../../lambdas/http/api-types';
 import { HttpProblem } from '../../../lambdas/http/problem';
 import { MemoryApiKeyStore } from './memory-api-key-store';
 
-const PLATFORM_KEY = 'trb_platform-key-for-unit-tests';
+const PLATFORM_KEY = generateKey();
 const platform: Caller = { keyId: 'platform-id', keySandbox: '*', scopes: ['admin'] };
 const devAdmin: Caller = { keyId: 'dev-admin-id', keySandbox: 'dev', scopes: ['admin'] };
 

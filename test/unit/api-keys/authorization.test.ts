@@ -6,7 +6,7 @@ import { authorizeRequest } from '../../../lambdas/core/api-keys/authorization';
 import { CONTROL_PLANE_ROUTES } from '../../../lambdas/http/route-table';
 import { MemoryApiKeyStore } from './memory-api-key-store';
 
-const PLATFORM_KEY = 'trb_platform-key-for-unit-tests';
+const PLATFORM_KEY = generateKey();
 
 async function setup() {
   const store = new MemoryApiKeyStore();

@@ -1,6 +1,7 @@
 /**
- * Sets a key read from a file on a record. A key `__proto__` (a CSV column, a Parquet field) must become an ordinary
- * property, never the object's prototype, so it is defined rather than assigned.
+ * Sets a key that came with the data on a record (a CSV column, a Parquet field, an attribute, a mapping's output).
+ * A key `__proto__` must become an ordinary property, never the object's prototype, so it is defined rather than
+ * assigned.
  */
 export function setOwn(node: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {
