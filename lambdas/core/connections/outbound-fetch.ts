@@ -7,7 +7,10 @@
  * and reused only for the origin they were checked for.
  *
  * It is undici's `fetch` and `Agent` (the package Node's own `fetch` is built from): the global `fetch` takes no
- * lookup, and a dispatcher from the package is only sure to work with the package's `fetch`.
+ * lookup, and a dispatcher from the package is only sure to work with the package's `fetch`. The package is pinned
+ * to the major version Node 20 and 22 bundle (6): loading it installs its own Agent as the process-wide dispatcher
+ * the global `fetch` also uses, and a 7.x Agent refuses requests Node's own 6.x `fetch` builds (a `content-length`
+ * header among them).
  */
 import { isIP } from 'node:net';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
