@@ -114,9 +114,7 @@ export const BATCH_ROUTES = [
     method: 'POST',
     resource: '/batches/{batchId}',
     scope: 'ingest',
-    elevations: [
-      { scope: 'admin', what: 'action REVERT', query: { name: 'action', values: ['REVERT'] } },
-    ],
+    elevations: [{ scope: 'admin', what: 'action REVERT', query: { name: 'action', values: ['REVERT'] } }],
   },
   { method: 'PUT', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },
   { method: 'PATCH', resource: '/batches/{batchId}/datasets/{datasetId}/files/{filePath+}', scope: 'ingest' },

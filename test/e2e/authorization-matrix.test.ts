@@ -147,26 +147,23 @@ describe('authorisation matrix: every keyed route × caller × own and foreign s
       ...request,
       label: `${request.method} ${request.resource}${request.query ?? ' with a replay'}`,
     })),
-  )(
-    '$label (removes promoted data: admin)',
-    async (request) => {
-      // Act
-      const answers = await Promise.all(
-        CELLS.map(({ caller, sandbox }) => {
-          const key = keys.get(caller.name);
-          return call(url + pathOf(request.resource, OWN_SANDBOX) + (request.query ?? ''), {
-            method: request.method,
-            ...(key ? { key } : {}),
-            body: JSON.stringify(request.body ?? {}),
-            headers: { 'x-sandbox-name': sandbox },
-          });
-        }),
-      );
+  )('$label (removes promoted data: admin)', async (request) => {
+    // Act
+    const answers = await Promise.all(
+      CELLS.map(({ caller, sandbox }) => {
+        const key = keys.get(caller.name);
+        return call(url + pathOf(request.resource, OWN_SANDBOX) + (request.query ?? ''), {
+          method: request.method,
+          ...(key ? { key } : {}),
+          body: JSON.stringify(request.body ?? {}),
+          headers: { 'x-sandbox-name': sandbox },
+        });
+      }),
+    );
 
-      // Assess
-      expect(wrongCells(request, answers)).toEqual([]);
-    },
-  );
+    // Assess
+    expect(wrongCells(request, answers)).toEqual([]);
+  });
 
   it.each(COLLECTION_ROUTES)('$method $resource to an authenticated inlet (ingest)', async (route) => {
     // Prepare: the inlet's sandbox decides; the foreign cell posts to the other sandbox's inlet.

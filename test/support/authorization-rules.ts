@@ -88,7 +88,8 @@ export function expectedFor(
   const reasons: string[] = [];
   if (!VALID_SANDBOX_NAME.test(sandbox)) reasons.push('not a valid sandbox name');
   if (!holds(caller.scopes, route.scope)) reasons.push(route.scope);
-  if (route.routeScope !== undefined && !holds(caller.scopes, route.routeScope)) reasons.push(route.routeScope);
+  if (route.routeScope !== undefined && !holds(caller.scopes, route.routeScope))
+    reasons.push(route.routeScope);
   if (!platform && caller.sandbox !== sandbox) reasons.push(`'${caller.sandbox}'`);
   const managesSandboxes = route.resource === '/sandboxes' || route.resource.startsWith('/sandboxes/');
   if (platform && !managesSandboxes && !existingSandboxes.has(sandbox)) reasons.push('does not exist');

@@ -47,8 +47,7 @@ export async function authorizeRequest(
   const required = requiredScope(deps.routes, request.method, request.resource, {
     ...(request.query ? { query: request.query } : {}),
   });
-  if (required === undefined)
-    return deny(`${request.method} ${request.resource} is not a route of this API`);
+  if (required === undefined) return deny(`${request.method} ${request.resource} is not a route of this API`);
   const sandbox = request.sandboxHeader || DEFAULT_SANDBOX;
   if (!SANDBOX_NAME_PATTERN.test(sandbox))
     return deny(`the x-sandbox-name header is not a valid sandbox name`);
