@@ -28,7 +28,7 @@ export const STAGE_TAG = 'tributary:stage';
 export const COMPONENT_TAG = 'tributary:component';
 
 /** The parts of the app, one stack each; the `tributary:component` tag names them in lower case. */
-export type Component = 'Storage' | 'Api' | 'Streaming' | 'Batch' | 'Dataflows';
+export type Component = 'Storage' | 'Api' | 'Streaming' | 'Batch' | 'Dataflows' | 'Monitoring';
 
 /**
  * What a deployment's stage decides: stack names (and through them every physical name CloudFormation generates),

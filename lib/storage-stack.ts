@@ -11,9 +11,11 @@ import {
   type LifecycleRule,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
+import type { ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { API_KEYS_KEYS, BATCHES_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
 import { ON_FAILURE_PREFIX, ON_FAILURE_RETENTION_DAYS } from '../lambdas/core/streaming/on-failure-record';
+import { alarmTopic } from './constructs/alarm-topic';
 
 /** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
 const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
@@ -62,6 +64,8 @@ export interface TributaryStorage {
   readonly apiKeysTable: ITable;
   readonly profilesTable: ITable;
   readonly batchesTable: ITable;
+  /** Where every alarm of the deployment notifies (constructs/alarm-topic.ts). */
+  readonly alarmTopic: ITopic;
 }
 
 /**
@@ -79,6 +83,7 @@ export class StorageStack extends Stack implements TributaryStorage {
   readonly apiKeysTable: Table;
   readonly profilesTable: Table;
   readonly batchesTable: Table;
+  readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -89,6 +94,7 @@ export class StorageStack extends Stack implements TributaryStorage {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.allowLogGroupEncryption();
+    this.alarmTopic = alarmTopic(this, 'AlarmTopic', this.dataKey);
 
     this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
       // S3 server access logging delivers only to buckets encrypted with S3-managed keys.
@@ -188,6 +194,7 @@ export class StorageStack extends Stack implements TributaryStorage {
       sortKey: { name: BATCHES_KEYS.gsi1.sortKey, type: AttributeType.STRING },
     });
 
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'LandingBucketName', { value: this.landingBucket.bucketName });
     new CfnOutput(this, 'LakeBucketName', { value: this.lakeBucket.bucketName });
     new CfnOutput(this, 'QuarantineBucketName', { value: this.quarantineBucket.bucketName });

@@ -176,7 +176,7 @@ export class StreamingStack extends Stack {
 }
 
 /** A metric the functions emit in embedded metric format, summed over five minutes. */
-const customMetric = (metricName: MetricName): Metric =>
+export const customMetric = (metricName: MetricName): Metric =>
   new Metric({
     namespace: METRICS.namespace,
     metricName,

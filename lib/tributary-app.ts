@@ -1,10 +1,12 @@
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { App, Aspects, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { BatchStack } from './batch-stack';
+import { NotifyEveryAlarm } from './constructs/alarm-topic';
 import type { SourceAccess } from './constructs/source-access';
 import { DataflowStack } from './dataflow-stack';
 import { deploymentStageOf, tagComponent, type Component, type DeploymentStage } from './deployment-stage';
+import { MonitoringStack } from './monitoring-stack';
 import { StorageStack } from './storage-stack';
 import { StreamingStack } from './streaming-stack';
 
@@ -33,6 +35,7 @@ export interface TributaryApp {
   readonly streaming: StreamingStack;
   readonly batch: BatchStack;
   readonly dataflows: DataflowStack;
+  readonly monitoring: MonitoringStack;
   /** The deployment's stage (context `stage`) and the names it decides. */
   readonly stage: DeploymentStage;
 }
@@ -99,10 +102,23 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
         storage,
       }),
   );
+  const monitoring = named(
+    'Monitoring',
+    (name) =>
+      new MonitoringStack(app, name, {
+        description: 'Tributary monitoring: the pipeline dashboard',
+        storage,
+        api,
+        streaming,
+        batch,
+        dataflows,
+      }),
+  );
+  Aspects.of(app).add(new NotifyEveryAlarm(storage.alarmTopic));
   if (props.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
-  return { app, storage, api, streaming, batch, dataflows, stage };
+  return { app, storage, api, streaming, batch, dataflows, monitoring, stage };
 }
 
 /**

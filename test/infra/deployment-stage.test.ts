@@ -87,6 +87,7 @@ describe('deployment stages', () => {
       'Tributary-test-Api',
       'Tributary-test-Batch',
       'Tributary-test-Dataflows',
+      'Tributary-test-Monitoring',
       'Tributary-test-Storage',
       'Tributary-test-Streaming',
     ]);
@@ -105,6 +106,7 @@ describe('deployment stages', () => {
       'Tributary-Api',
       'Tributary-Batch',
       'Tributary-Dataflows',
+      'Tributary-Monitoring',
       'Tributary-Storage',
       'Tributary-Streaming',
     ]);
@@ -119,6 +121,7 @@ describe('deployment stages', () => {
       [deployment.streaming, 'streaming'],
       [deployment.batch, 'batch'],
       [deployment.dataflows, 'dataflows'],
+      [deployment.monitoring, 'monitoring'],
     ]);
 
     // Act
