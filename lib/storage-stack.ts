@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { API_KEYS_KEYS, BATCHES_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
 import { ON_FAILURE_PREFIX, ON_FAILURE_RETENTION_DAYS } from '../lambdas/core/streaming/on-failure-record';
 import { alarmTopic } from './constructs/alarm-topic';
+import { type StreamCapacity, streamCapacityOf } from './stream-capacity';
 
 /** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
 const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
@@ -44,12 +45,6 @@ const REDRIVEN_VERSION_EXPIRY = Duration.days(1);
 /** A year of S3 server access logs: the usual horizon for a security audit. */
 const ACCESS_LOG_EXPIRY = Duration.days(365);
 
-/**
- * Kinesis keeps records a week: a consumer outage over a long weekend loses nothing, and the consumer's maximum
- * record age (set on its event source mapping) stays below the retention.
- */
-const INGEST_STREAM_RETENTION = Duration.days(7);
-
 /** The stateful resources other stacks receive. */
 export interface TributaryStorage {
   /** The one customer-managed key that encrypts every bucket, table, stream and log group. */
@@ -60,6 +55,8 @@ export interface TributaryStorage {
   /** Server access logs of the data buckets. */
   readonly accessLogsBucket: IBucket;
   readonly ingestStream: IStream;
+  /** Its mode, shards, retention and the consumer's maximum record age that goes with them. */
+  readonly ingestStreamCapacity: StreamCapacity;
   readonly catalogTable: ITable;
   readonly apiKeysTable: ITable;
   readonly profilesTable: ITable;
@@ -79,6 +76,7 @@ export class StorageStack extends Stack implements TributaryStorage {
   readonly lakeBucket: Bucket;
   readonly quarantineBucket: Bucket;
   readonly ingestStream: Stream;
+  readonly ingestStreamCapacity: StreamCapacity;
   readonly catalogTable: Table;
   readonly apiKeysTable: Table;
   readonly profilesTable: Table;
@@ -141,14 +139,16 @@ export class StorageStack extends Stack implements TributaryStorage {
       },
     ]);
 
+    const capacity = streamCapacityOf(this);
+    this.ingestStreamCapacity = capacity;
     this.ingestStream = new Stream(this, 'IngestStream', {
-      // On-demand: producer traffic is unknown when a team deploys, and a provisioned shard throttles at 1 MB/s
-      // (each throttle is a 429 to a producer). On-demand absorbs 4 MB/s from the start and scales without
-      // resharding; switch to provisioned once the steady rate is known and cost matters more than headroom.
-      streamMode: StreamMode.ON_DEMAND,
+      // Provisioned with one shard unless the context says otherwise (stream-capacity.ts): the small deployment's
+      // idle cost is mostly the stream's hourly charge.
+      streamMode: capacity.mode,
+      ...(capacity.mode === StreamMode.PROVISIONED ? { shardCount: capacity.shards } : {}),
       encryption: StreamEncryption.KMS,
       encryptionKey: this.dataKey,
-      retentionPeriod: INGEST_STREAM_RETENTION,
+      retentionPeriod: capacity.retention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.ingestStream).acknowledge({
