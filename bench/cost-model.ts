@@ -18,6 +18,19 @@ export const S3_PUT_PER_THOUSAND = 0.005;
 export const S3_GET_PER_THOUSAND = 0.0004;
 export const STEP_FUNCTIONS_PER_THOUSAND_TRANSITIONS = 0.025;
 
+/** Fixed charges, for the idle cost (reference: aws-limits-costs-security.md §2.1 unless said otherwise). */
+export const HOURS_PER_MONTH = 730;
+export const KINESIS_PROVISIONED_PER_SHARD_HOUR = 0.015;
+export const KINESIS_ON_DEMAND_PER_STREAM_HOUR = 0.04;
+export const KMS_PER_KEY_MONTH = 1;
+export const WAF_PER_WEB_ACL_MONTH = 5;
+export const WAF_PER_RULE_MONTH = 1;
+/** AWS CloudWatch pricing page (not in the reference): a standard-resolution alarm, a dashboard beyond three. */
+export const CLOUDWATCH_PER_ALARM_MONTH = 0.1;
+export const CLOUDWATCH_PER_DASHBOARD_MONTH = 3;
+/** AWS EventBridge Scheduler pricing page (not in the reference): invocations beyond the 14 million free. */
+export const SCHEDULER_PER_MILLION_INVOCATIONS = 1;
+
 /** The reference scenario's edge batching: producers post `/collection/batch` with 100 messages. */
 const EDGE_BATCH = 100;
 /** lib/streaming-stack.ts: CONSUMER_BATCH_SIZE and CONSUMER_MEMORY_MB. */
@@ -153,6 +166,66 @@ function batchPerGigabyte(inputs: CostInputs): CostLine[] {
       item: 'if profile-enabled, 1 KB rows, all new profiles: DynamoDB (measured WRU)',
       quantity: `${records} records × ${inputs.newProfileWru.toFixed(2)} WRU`,
       dollars: ((records * inputs.newProfileWru) / 1e6) * DYNAMODB_PER_MILLION_WRITE_UNITS,
+    },
+  ];
+}
+
+/** The dataflow scheduler ticks every minute (lib/dataflow-stack.ts SCHEDULER_RATE), work or not. */
+const TICKS_PER_MONTH = HOURS_PER_MONTH * 60;
+/** A tick that finds nothing due: a catalog query and a log line, about 200 ms at 512 MB (assumed, not measured). */
+const TICK_SECONDS = 0.2;
+const TICK_MEMORY_GB = 0.5;
+
+export interface IdleInputs {
+  readonly streamMode: 'provisioned' | 'on-demand';
+  /** Provisioned shards (ignored on demand). */
+  readonly shards: number;
+  readonly wafRules: number;
+  readonly alarms: number;
+}
+
+/**
+ * What a deployment costs a month with no traffic: the charges that run by the hour or month whatever flows. Storage
+ * of an empty lake and tables, and requests nobody makes, round to nothing; connection secrets ($0.40 a month each)
+ * come with the connections a team creates.
+ */
+export function idleCostPerMonth(inputs: IdleInputs): CostLine[] {
+  const stream =
+    inputs.streamMode === 'provisioned'
+      ? {
+          item: `Kinesis, ${inputs.shards} provisioned shard${inputs.shards === 1 ? '' : 's'} (24 h retention)`,
+          quantity: `${inputs.shards * HOURS_PER_MONTH} shard-hours`,
+          dollars: inputs.shards * HOURS_PER_MONTH * KINESIS_PROVISIONED_PER_SHARD_HOUR,
+        }
+      : {
+          item: 'Kinesis, on-demand stream (7 days retention, billed per GB retained)',
+          quantity: `${HOURS_PER_MONTH} stream-hours`,
+          dollars: HOURS_PER_MONTH * KINESIS_ON_DEMAND_PER_STREAM_HOUR,
+        };
+  return [
+    stream,
+    { item: 'KMS, the data key', quantity: '1 key', dollars: KMS_PER_KEY_MONTH },
+    {
+      item: 'WAF, the per-key rate limits',
+      quantity: `1 web ACL, ${inputs.wafRules} rules`,
+      dollars: WAF_PER_WEB_ACL_MONTH + inputs.wafRules * WAF_PER_RULE_MONTH,
+    },
+    {
+      item: 'CloudWatch alarms',
+      quantity: `${inputs.alarms} alarms`,
+      dollars: inputs.alarms * CLOUDWATCH_PER_ALARM_MONTH,
+    },
+    {
+      item: 'CloudWatch dashboard (free if the account has at most three)',
+      quantity: '1 dashboard',
+      dollars: CLOUDWATCH_PER_DASHBOARD_MONTH,
+    },
+    {
+      item: `dataflow scheduler, a tick a minute (${TICK_SECONDS * 1000} ms at ${TICK_MEMORY_GB * 1024} MB assumed)`,
+      quantity: `${TICKS_PER_MONTH} invocations`,
+      dollars:
+        (TICKS_PER_MONTH / 1e6) * (SCHEDULER_PER_MILLION_INVOCATIONS + LAMBDA_PER_MILLION_REQUESTS) +
+        TICKS_PER_MONTH * TICK_SECONDS * TICK_MEMORY_GB * LAMBDA_ARM_PER_GB_SECOND,
     },
   ];
 }

@@ -34,7 +34,7 @@ import { TributaryFunction } from './constructs/tributary-function';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
 import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
 import type { BatchStack } from './batch-stack';
-import { CONNECTION_SECRET_PREFIX, type DataflowStack } from './dataflow-stack';
+import type { DataflowStack } from './dataflow-stack';
 import type { TributaryStorage } from './storage-stack';
 
 /**
@@ -86,7 +86,7 @@ export interface ApiStackProps extends StackProps {
   /** The batch stack: the batches function starts its ingest-batch state machine. */
   readonly batch: Pick<BatchStack, 'ingestBatch'>;
   /** The dataflow stack: the dataflows function starts dataflow-run executions and reads sources as its worker does. */
-  readonly dataflows: Pick<DataflowStack, 'dataflowRun' | 'sourceReader'>;
+  readonly dataflows: Pick<DataflowStack, 'dataflowRun' | 'sourceReader' | 'connectionSecretPrefix'>;
   /** Requests one API key may make per minute (constructs/key-rate-limits.ts). @default DEFAULT_KEY_RATE_LIMIT */
   readonly keyRateLimit?: number;
 }
@@ -224,7 +224,7 @@ export class ApiStack extends Stack {
       // Flow runs are kept with the batches they fed.
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       .bindStateMachine(props.dataflows.dataflowRun, ENV.dataflowRunStateMachine)
-      .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'manage');
+      .bindSecrets(props.dataflows.connectionSecretPrefix, storage.dataKey, 'manage');
     // Testing and exploring a connection read its source as the pulls do: through the sandbox's reader session.
     props.dataflows.sourceReader.grantReading(this.dataflowsFunction);
     for (const fn of [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArnFormat, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Size, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
 import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrails';
 import { FILE_DROP_PREFIX } from '../lambdas/core/batches/file-drop-key';
+import { BATCH_WORKER_TMP_MIB } from '../lambdas/core/batches/formats/parquet-file';
 import { DEFAULT_CHUNK_BYTES } from '../lambdas/core/batches/ingest/chunk-plan';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
 import { notifyObjectCreated, s3EventDeadLetterQueue } from './constructs/s3-notified-function';
@@ -48,6 +49,8 @@ export class BatchStack extends Stack {
       logKey: storage.dataKey,
       memorySize: BATCH_WORKER_MEMORY_MB,
       timeout: BATCH_WORKER_TIMEOUT,
+      // Gunzipped Parquet files are read from /tmp; its size and their cap are set together (parquet-file.ts).
+      ephemeralStorageSize: Size.mebibytes(BATCH_WORKER_TMP_MIB),
     })
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)

@@ -13,6 +13,7 @@ import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrai
 import type { BatchStack } from './batch-stack';
 import { WORKFLOW_LOG_RETENTION } from './batch-stack';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { CONNECTION_SECRET_PREFIX } from './deployment-stage';
 import { SourceReader, type SourceAccess } from './constructs/source-access';
 import { TributaryFunction } from './constructs/tributary-function';
 import { PROJECT_ROOT } from './project-paths';
@@ -21,11 +22,8 @@ import type { TributaryStorage } from './storage-stack';
 /** The dataflow-run definition, as the local runtime also runs it (DESIGN §7). */
 export const DATAFLOW_RUN_DEFINITION = join(PROJECT_ROOT, 'lib/workflows/dataflow-run.asl.json');
 
-/**
- * Connection secrets live under this name prefix in Secrets Manager: the functions' grants are confined to it, and
- * an operator can tell Tributary's secrets from the account's others at a glance.
- */
-export const CONNECTION_SECRET_PREFIX = 'tributary/connections/';
+/** Where the unstaged deployment's connection secrets live (lib/deployment-stage.ts). */
+export { CONNECTION_SECRET_PREFIX } from './deployment-stage';
 
 /** A pull slice copies objects or pages for minutes at most; within Lambda's 15, with room for a slow source. */
 export const DATAFLOW_WORKER_TIMEOUT = Duration.minutes(15);
@@ -48,6 +46,8 @@ export interface DataflowStackProps extends StackProps {
   readonly batch: Pick<BatchStack, 'ingestBatch'>;
   /** Which buckets S3 connections may read, and which roles they may assume. @default no bucket of this account */
   readonly sources?: SourceAccess;
+  /** Where connection secrets are created: one prefix per deployment (lib/deployment-stage.ts). @default CONNECTION_SECRET_PREFIX */
+  readonly connectionSecretPrefix?: string;
 }
 
 /**
@@ -60,10 +60,13 @@ export class DataflowStack extends Stack {
   readonly dataflowRun: StateMachine;
   /** The identity S3 sources are read as; the functions that read them assume it per sandbox. */
   readonly sourceReader: SourceReader;
+  /** The Secrets Manager name prefix of this deployment's connection secrets. */
+  readonly connectionSecretPrefix: string;
 
   constructor(scope: Construct, id: string, props: DataflowStackProps) {
     super(scope, id, props);
     const { storage } = props;
+    this.connectionSecretPrefix = props.connectionSecretPrefix ?? CONNECTION_SECRET_PREFIX;
     this.sourceReader = new SourceReader(this, 'SourceReader', {
       access: props.sources ?? {},
       platformBuckets: [
@@ -88,7 +91,7 @@ export class DataflowStack extends Stack {
       // Write only: the worker copies into its batches and reads nothing there (another sandbox's uploads included).
       .bindBucket(storage.landingBucket, 'write', ENV.landingBucket)
       .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine)
-      .bindSecrets(CONNECTION_SECRET_PREFIX, storage.dataKey, 'read')
+      .bindSecrets(this.connectionSecretPrefix, storage.dataKey, 'read')
       .acknowledgeNoDeadLetterQueue(
         'Invoked synchronously by the dataflow-run state machine, whose Retry and Catch handle a failed step.',
       );

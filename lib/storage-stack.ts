@@ -11,9 +11,12 @@ import {
   type LifecycleRule,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
+import type { ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { API_KEYS_KEYS, BATCHES_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
 import { ON_FAILURE_PREFIX, ON_FAILURE_RETENTION_DAYS } from '../lambdas/core/streaming/on-failure-record';
+import { alarmTopic } from './constructs/alarm-topic';
+import { type StreamCapacity, streamCapacityOf } from './stream-capacity';
 
 /** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
 const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
@@ -42,12 +45,6 @@ const REDRIVEN_VERSION_EXPIRY = Duration.days(1);
 /** A year of S3 server access logs: the usual horizon for a security audit. */
 const ACCESS_LOG_EXPIRY = Duration.days(365);
 
-/**
- * Kinesis keeps records a week: a consumer outage over a long weekend loses nothing, and the consumer's maximum
- * record age (set on its event source mapping) stays below the retention.
- */
-const INGEST_STREAM_RETENTION = Duration.days(7);
-
 /** The stateful resources other stacks receive. */
 export interface TributaryStorage {
   /** The one customer-managed key that encrypts every bucket, table, stream and log group. */
@@ -58,10 +55,14 @@ export interface TributaryStorage {
   /** Server access logs of the data buckets. */
   readonly accessLogsBucket: IBucket;
   readonly ingestStream: IStream;
+  /** Its mode, shards, retention and the consumer's maximum record age that goes with them. */
+  readonly ingestStreamCapacity: StreamCapacity;
   readonly catalogTable: ITable;
   readonly apiKeysTable: ITable;
   readonly profilesTable: ITable;
   readonly batchesTable: ITable;
+  /** Where every alarm of the deployment notifies (constructs/alarm-topic.ts). */
+  readonly alarmTopic: ITopic;
 }
 
 /**
@@ -75,10 +76,12 @@ export class StorageStack extends Stack implements TributaryStorage {
   readonly lakeBucket: Bucket;
   readonly quarantineBucket: Bucket;
   readonly ingestStream: Stream;
+  readonly ingestStreamCapacity: StreamCapacity;
   readonly catalogTable: Table;
   readonly apiKeysTable: Table;
   readonly profilesTable: Table;
   readonly batchesTable: Table;
+  readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -89,6 +92,7 @@ export class StorageStack extends Stack implements TributaryStorage {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.allowLogGroupEncryption();
+    this.alarmTopic = alarmTopic(this, 'AlarmTopic', this.dataKey);
 
     this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
       // S3 server access logging delivers only to buckets encrypted with S3-managed keys.
@@ -135,14 +139,16 @@ export class StorageStack extends Stack implements TributaryStorage {
       },
     ]);
 
+    const capacity = streamCapacityOf(this);
+    this.ingestStreamCapacity = capacity;
     this.ingestStream = new Stream(this, 'IngestStream', {
-      // On-demand: producer traffic is unknown when a team deploys, and a provisioned shard throttles at 1 MB/s
-      // (each throttle is a 429 to a producer). On-demand absorbs 4 MB/s from the start and scales without
-      // resharding; switch to provisioned once the steady rate is known and cost matters more than headroom.
-      streamMode: StreamMode.ON_DEMAND,
+      // Provisioned with one shard unless the context says otherwise (stream-capacity.ts): the small deployment's
+      // idle cost is mostly the stream's hourly charge.
+      streamMode: capacity.mode,
+      ...(capacity.mode === StreamMode.PROVISIONED ? { shardCount: capacity.shards } : {}),
       encryption: StreamEncryption.KMS,
       encryptionKey: this.dataKey,
-      retentionPeriod: INGEST_STREAM_RETENTION,
+      retentionPeriod: capacity.retention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.ingestStream).acknowledge({
@@ -188,6 +194,7 @@ export class StorageStack extends Stack implements TributaryStorage {
       sortKey: { name: BATCHES_KEYS.gsi1.sortKey, type: AttributeType.STRING },
     });
 
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'LandingBucketName', { value: this.landingBucket.bucketName });
     new CfnOutput(this, 'LakeBucketName', { value: this.lakeBucket.bucketName });
     new CfnOutput(this, 'QuarantineBucketName', { value: this.quarantineBucket.bucketName });

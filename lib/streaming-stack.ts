@@ -33,14 +33,8 @@ export const CONSUMER_BATCHING_WINDOW = Duration.seconds(5);
  */
 export const CONSUMER_RETRY_ATTEMPTS = -1;
 /**
- * Records older than a day go to the on-failure destination (counted, alarmed, redriven): a day of outage is worth
- * an alarm and a redrive, not an ever-growing backlog; it stays below the stream's seven-day retention so nothing
- * expires unseen. The content de-duplication markers' retention (core/streaming/consume-dedup.ts) covers it.
- */
-export const CONSUMER_MAX_RECORD_AGE = Duration.days(1);
-/**
  * One invocation per shard at a time: records of one primary identity share a shard and must apply in order
- * (DESIGN §5 Ordering); throughput scales with the on-demand stream's shards instead.
+ * (DESIGN §5 Ordering); throughput scales with the stream's shards instead (more provisioned shards, or on-demand).
  */
 export const CONSUMER_PARALLELIZATION_FACTOR = 1;
 /** An invocation of 100 records takes seconds; a minute leaves room for throttled DynamoDB retries. */
@@ -90,7 +84,9 @@ export class StreamingStack extends Stack {
         // A thrown error (a crash mid-batch) halves the batch, so a poison record ends alone.
         bisectBatchOnError: true,
         retryAttempts: CONSUMER_RETRY_ATTEMPTS,
-        maxRecordAge: CONSUMER_MAX_RECORD_AGE,
+        // Below the stream's retention (stream-capacity.ts): records given up on reach the on-failure destination, and
+        // the content de-duplication markers' retention (core/streaming/consume-dedup.ts) covers the redelivery.
+        maxRecordAge: storage.ingestStreamCapacity.consumerMaxRecordAge,
         // The consumer answers the first record it did not write; the retry resumes there (docs/streaming.md).
         reportBatchItemFailures: true,
         parallelizationFactor: CONSUMER_PARALLELIZATION_FACTOR,
@@ -176,7 +172,7 @@ export class StreamingStack extends Stack {
 }
 
 /** A metric the functions emit in embedded metric format, summed over five minutes. */
-const customMetric = (metricName: MetricName): Metric =>
+export const customMetric = (metricName: MetricName): Metric =>
   new Metric({
     namespace: METRICS.namespace,
     metricName,

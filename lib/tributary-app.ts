@@ -1,12 +1,16 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Aspects, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { BatchStack } from './batch-stack';
+import { NotifyEveryAlarm } from './constructs/alarm-topic';
 import type { SourceAccess } from './constructs/source-access';
 import { DataflowStack } from './dataflow-stack';
+import { deploymentStageOf, tagComponent, type Component, type DeploymentStage } from './deployment-stage';
+import { MonitoringStack } from './monitoring-stack';
 import { StorageStack } from './storage-stack';
 import { StreamingStack } from './streaming-stack';
 
+/** Stack names of a deployment without a stage; `-c stage=dev` makes them `Tributary-dev-Storage` and so on. */
 export const STORAGE_STACK_NAME = 'Tributary-Storage';
 export const API_STACK_NAME = 'Tributary-Api';
 export const STREAMING_STACK_NAME = 'Tributary-Streaming';
@@ -31,6 +35,9 @@ export interface TributaryApp {
   readonly streaming: StreamingStack;
   readonly batch: BatchStack;
   readonly dataflows: DataflowStack;
+  readonly monitoring: MonitoringStack;
+  /** The deployment's stage (context `stage`) and the names it decides. */
+  readonly stage: DeploymentStage;
 }
 
 /**
@@ -39,38 +46,79 @@ export interface TributaryApp {
  */
 export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp {
   const app = props.app ?? new App();
-  const storage = new StorageStack(app, STORAGE_STACK_NAME, {
-    description:
-      'Tributary stateful resources: data key, buckets, ingest stream, catalog, API key and profile tables',
-  });
-  const batch = new BatchStack(app, BATCH_STACK_NAME, {
-    description:
-      'Tributary file batches: the ingest-batch state machine, its worker and landing-folder file drops',
-    storage,
-  });
-  const dataflows = new DataflowStack(app, DATAFLOW_STACK_NAME, {
-    description:
-      'Tributary dataflows: the dataflow-run state machine, its worker and the schedule dispatcher',
-    storage,
-    batch,
-    sources: props.sources ?? sourcesFromContext(app),
-  });
-  const api = new ApiStack(app, API_STACK_NAME, {
-    description:
-      'Tributary HTTP API: API Gateway, API key authorizer, control plane, profiles, batches and dataflows',
-    storage,
-    batch,
-    dataflows,
-    ...keyRateLimitOf(props, app),
-  });
-  const streaming = new StreamingStack(app, STREAMING_STACK_NAME, {
-    description: 'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
-    storage,
-  });
+  const stage = deploymentStageOf(app);
+  const named = <S extends Stack>(component: Component, create: (stackName: string) => S): S => {
+    const stack = create(stage.stackName(component));
+    tagComponent(stack, stage, component);
+    return stack;
+  };
+  const storage = named(
+    'Storage',
+    (name) =>
+      new StorageStack(app, name, {
+        description:
+          'Tributary stateful resources: data key, buckets, ingest stream, catalog, API key and profile tables',
+      }),
+  );
+  const batch = named(
+    'Batch',
+    (name) =>
+      new BatchStack(app, name, {
+        description:
+          'Tributary file batches: the ingest-batch state machine, its worker and landing-folder file drops',
+        storage,
+      }),
+  );
+  const dataflows = named(
+    'Dataflows',
+    (name) =>
+      new DataflowStack(app, name, {
+        description:
+          'Tributary dataflows: the dataflow-run state machine, its worker and the schedule dispatcher',
+        storage,
+        batch,
+        sources: props.sources ?? sourcesFromContext(app),
+        connectionSecretPrefix: stage.connectionSecretPrefix,
+      }),
+  );
+  const api = named(
+    'Api',
+    (name) =>
+      new ApiStack(app, name, {
+        description:
+          'Tributary HTTP API: API Gateway, API key authorizer, control plane, profiles, batches and dataflows',
+        storage,
+        batch,
+        dataflows,
+        ...keyRateLimitOf(props, app),
+      }),
+  );
+  const streaming = named(
+    'Streaming',
+    (name) =>
+      new StreamingStack(app, name, {
+        description:
+          'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
+        storage,
+      }),
+  );
+  const monitoring = named(
+    'Monitoring',
+    (name) =>
+      new MonitoringStack(app, name, {
+        description: 'Tributary monitoring: the pipeline dashboard',
+        storage,
+        api,
+        streaming,
+        batch,
+        dataflows,
+      }),
+  );
+  Aspects.of(app).add(new NotifyEveryAlarm(storage.alarmTopic));
   if (props.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
-  return { app, storage, api, streaming, batch, dataflows };
+  return { app, storage, api, streaming, batch, dataflows, monitoring, stage };
 }
 
 /**

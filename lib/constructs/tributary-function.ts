@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type Size, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
@@ -86,6 +86,8 @@ export interface TributaryFunctionProps {
   readonly memorySize?: number;
   /** @default DEFAULT_TIMEOUT */
   readonly timeout?: Duration;
+  /** Room in `/tmp`. @default Lambda's 512 MiB */
+  readonly ephemeralStorageSize?: Size;
   /**
    * Where Lambda puts an asynchronous event it gave up on. Without one the function must say why it needs none
    * (`acknowledgeNoDeadLetterQueue`), or the Serverless nag pack fails the app.
@@ -134,6 +136,7 @@ export class TributaryFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
+      ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
       tracing: Tracing.ACTIVE,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       role,

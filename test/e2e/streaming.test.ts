@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toFragment, type FragmentItem } from '../../lambdas/adapters/dynamo-profile-data-store';
 import { ENV } from '../../lambdas/config/env-names';
+import { STREAM_MODE_CONTEXT } from '../../lib/stream-capacity';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
 import { queryWithDuckDb } from '../support/streaming-duckdb';
 import { readJsonLines, readLake, readObjects, type ParquetFile } from '../support/streaming-lake';
@@ -122,7 +123,9 @@ describe('streaming ingestion on the local runtime', () => {
     );
 
   beforeAll(async () => {
-    subject = await startRuntimeUnderTest();
+    // Ten thousand messages drain through the four shards of an on-demand stream (one consumer per shard, as in
+    // AWS); the default single provisioned shard takes them one batch at a time, slower than the drain allows.
+    subject = await startRuntimeUnderTest({ context: { [STREAM_MODE_CONTEXT]: 'on-demand' } });
     url = subject.runtime.url;
     admin = subject.runtime.adminKey;
     clients = createEmulatorClients(subject.runtime.endpoints);

@@ -3,6 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
 import { FILE_DROP_PREFIX } from '../../lambdas/core/batches/file-drop-key';
+import { MAX_GUNZIPPED_PARQUET_BYTES } from '../../lambdas/core/batches/formats/parquet-file';
+import { PLAN_CONCURRENCY } from '../../lambdas/core/batches/ingest/plan-chunks';
 import { BATCH_WORKER_TIMEOUT, INGEST_BATCH_DEFINITION } from '../../lib/batch-stack';
 import { logicalIdOf, synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
 
@@ -130,6 +132,20 @@ describe('batch stack', () => {
         ([] as string[]).concat(statement.Action).includes('s3:PutObject'),
     );
     expect(landingWrites).toEqual([]);
+  });
+
+  it("sizes the worker's /tmp for a plan step's concurrent gunzipped Parquet files at their cap, with room left", () => {
+    // Prepare
+    const lambdaDefaultTmpMib = 512;
+    const filesAtOnceMib = (PLAN_CONCURRENCY * MAX_GUNZIPPED_PARQUET_BYTES) / 1024 ** 2;
+
+    // Act
+    const worker = resources[logicalIdOf(tributary.batch.worker)] as Resource;
+    const tmpMib = (worker.Properties['EphemeralStorage'] as { Size: number } | undefined)?.Size;
+
+    // Assess
+    expect(MAX_GUNZIPPED_PARQUET_BYTES).toBeGreaterThan((lambdaDefaultTmpMib * 1024 ** 2) / PLAN_CONCURRENCY);
+    expect(tmpMib).toBeGreaterThanOrEqual(filesAtOnceMib + lambdaDefaultTmpMib);
   });
 
   it('sends objects created under the landing prefix of the versioned landing bucket to the file-drop function, which may start the workflow', () => {

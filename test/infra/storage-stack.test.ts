@@ -149,13 +149,14 @@ describe('StorageStack', () => {
     });
   });
 
-  it('encrypts the on-demand ingest stream with the key', () => {
+  it('encrypts the ingest stream, provisioned with one shard by default, with the key', () => {
     // Assess
     template.hasResource('AWS::Kinesis::Stream', {
       Properties: {
-        StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+        StreamModeDetails: { StreamMode: 'PROVISIONED' },
+        ShardCount: 1,
         StreamEncryption: { EncryptionType: 'KMS', KeyId: dataKeyArn() },
-        RetentionPeriodHours: 168,
+        RetentionPeriodHours: 24,
       },
       DeletionPolicy: 'Retain',
     });

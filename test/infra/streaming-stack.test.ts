@@ -5,9 +5,9 @@ import { BATCHES_KEYS, ENV } from '../../lambdas/config/env-names';
 import {
   CONSUMER_BATCH_SIZE,
   CONSUMER_BATCHING_WINDOW,
-  CONSUMER_MAX_RECORD_AGE,
   CONSUMER_PARALLELIZATION_FACTOR,
 } from '../../lib/streaming-stack';
+import { ON_DEMAND_MAX_RECORD_AGE, PROVISIONED_MAX_RECORD_AGE } from '../../lib/stream-capacity';
 import { METRICS } from '../../lambdas/config/metric-names';
 import {
   CONTENT_DEDUP_WINDOW_MS,
@@ -41,7 +41,7 @@ describe('streaming stack', () => {
       BatchSize: CONSUMER_BATCH_SIZE,
       MaximumBatchingWindowInSeconds: CONSUMER_BATCHING_WINDOW.toSeconds(),
       BisectBatchOnFunctionError: true,
-      MaximumRecordAgeInSeconds: CONSUMER_MAX_RECORD_AGE.toSeconds(),
+      MaximumRecordAgeInSeconds: tributary.storage.ingestStreamCapacity.consumerMaxRecordAge.toSeconds(),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ParallelizationFactor: CONSUMER_PARALLELIZATION_FACTOR,
     });
@@ -57,11 +57,14 @@ describe('streaming stack', () => {
 
     // Assess: no retry budget that a throttled store could use up before the record age
     expect(mapping.Properties['MaximumRetryAttempts']).toBe(-1);
-    expect(CONSUMER_MAX_RECORD_AGE.toDays()).toBeLessThan(7);
-    // A content marker outlives every redelivery of the records it was compared with, so they decide alike.
-    expect(CONTENT_MARKER_RETENTION_DAYS * 86_400_000).toBeGreaterThan(
-      CONSUMER_MAX_RECORD_AGE.toMilliseconds() + CONTENT_DEDUP_WINDOW_MS,
-    );
+    const { consumerMaxRecordAge, retention } = tributary.storage.ingestStreamCapacity;
+    expect(consumerMaxRecordAge.toSeconds()).toBeLessThan(retention.toSeconds());
+    // A content marker outlives every redelivery of the records it was compared with, so they decide alike, in
+    // either stream mode.
+    for (const maxRecordAge of [PROVISIONED_MAX_RECORD_AGE, ON_DEMAND_MAX_RECORD_AGE])
+      expect(CONTENT_MARKER_RETENTION_DAYS * 86_400_000).toBeGreaterThan(
+        maxRecordAge.toMilliseconds() + CONTENT_DEDUP_WINDOW_MS,
+      );
   });
 
   it('records every on-failure object: S3 notifies the recorder of each object under aws/lambda/', () => {

@@ -18,12 +18,13 @@ export interface TestApp {
   readonly dispose: () => void;
 }
 
-export function testApp(): TestApp {
+/** `context` as `cdk synth -c key=value` would set it, e.g. `{ stage: 'test' }`. */
+export function testApp(context: Readonly<Record<string, unknown>> = {}): TestApp {
   mkdirSync(TEST_OUTPUT_ROOT, { recursive: true });
   const outdir = mkdtempSync(path.join(TEST_OUTPUT_ROOT, 'infra-test-'));
   const app = new App({
     outdir,
-    context: { 'aws:cdk:bundling-stacks': [] },
+    context: { ...context, 'aws:cdk:bundling-stacks': [] },
     builtinCloudFormationValidation: false,
   });
   return { app, dispose: () => rmSync(outdir, { recursive: true, force: true }) };
@@ -35,8 +36,11 @@ export interface SynthesizedTributary extends TributaryApp {
   readonly dispose: () => void;
 }
 
-export function synthesizeTributary(options: { nag: boolean }): SynthesizedTributary {
-  const { app, dispose } = testApp();
+export function synthesizeTributary(options: {
+  nag: boolean;
+  context?: Readonly<Record<string, unknown>>;
+}): SynthesizedTributary {
+  const { app, dispose } = testApp(options.context);
   const tributary = createTributaryApp({ app, nag: options.nag });
   const template = (stack: Stack): Template => Template.fromStack(stack);
   return {

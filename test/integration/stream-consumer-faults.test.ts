@@ -39,11 +39,9 @@ import { startEmulators } from '../../local/emulators';
 import { deliverBatch } from '../../local/kinesis/batch-delivery';
 import type { KinesisEventSourceMapping } from '../../local/kinesis/event-source-mapping';
 import { writeOnFailureObject } from '../../local/kinesis/on-failure-destination';
-import {
-  CONSUMER_BATCH_SIZE,
-  CONSUMER_MAX_RECORD_AGE,
-  CONSUMER_RETRY_ATTEMPTS,
-} from '../../lib/streaming-stack';
+import { CONSUMER_BATCH_SIZE, CONSUMER_RETRY_ATTEMPTS } from '../../lib/streaming-stack';
+// The default (provisioned) stream's maximum record age, as the consumer's mapping is deployed without context.
+import { PROVISIONED_MAX_RECORD_AGE as CONSUMER_MAX_RECORD_AGE } from '../../lib/stream-capacity';
 import { createBatchesTable } from '../support/gsi1-tables';
 import { createProfilesTable } from '../support/profiles-table';
 import { listKeys, readJsonLines, readLake, readObject } from '../support/streaming-lake';

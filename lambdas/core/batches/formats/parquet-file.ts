@@ -14,12 +14,19 @@ import { FileFormatError, type ByteSource, type FilePlan } from './file-format-t
 import { asCorruptGzip, byteLimit, decompressedSizeExceeded, readRange } from './source-bytes';
 
 /**
- * Bytes a gzip-compressed Parquet file may decompress to, in the function's temporary storage: Lambda's /tmp holds
- * 512 MiB and a plan step opens PLAN_CONCURRENCY (8) files at once, so 8 of these fit with room to spare. Parquet
- * compresses its own pages (snappy, gzip, zstd): a gzipped Parquet file is rare, and a larger one is refused with
- * DECOMPRESSED_SIZE_EXCEEDED rather than filling the disk and failing the whole step.
+ * The batch worker's temporary storage (`/tmp`), which the CDK app sets as its ephemeral storage: Lambda's default
+ * 512 MiB held only eight 60 MiB gunzipped files, too few for a real gzipped Parquet export. Storage beyond 512 MiB
+ * is billed only while an invocation runs (a fraction of a cent per hour of work), so 4 GiB costs nothing idle.
  */
-export const MAX_GUNZIPPED_PARQUET_BYTES = 60 * 1024 ** 2;
+export const BATCH_WORKER_TMP_MIB = 4096;
+
+/**
+ * Bytes a gzip-compressed Parquet file may decompress to, in the function's temporary storage: a plan step opens
+ * PLAN_CONCURRENCY (8) files at once, so 8 × 448 MiB fill 3.5 GiB of BATCH_WORKER_TMP_MIB and leave 512 MiB for
+ * the runtime's own files. Parquet compresses its own pages (snappy, gzip, zstd): a gzipped Parquet file is rare,
+ * and a larger one is refused with DECOMPRESSED_SIZE_EXCEEDED rather than filling the disk and failing the step.
+ */
+export const MAX_GUNZIPPED_PARQUET_BYTES = 448 * 1024 ** 2;
 
 export interface OpenParquet {
   readonly file: AsyncBuffer;
