@@ -1,4 +1,5 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, CrossStackReferences, ReferenceStrength, Validations } from 'aws-cdk-lib';
+import { DEFAULT_CROSS_STACK_REFERENCES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { BatchStack } from './batch-stack';
@@ -39,6 +40,7 @@ export interface TributaryApp {
  */
 export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp {
   const app = props.app ?? new App();
+  useStrongCrossStackReferences(app);
   const storage = new StorageStack(app, STORAGE_STACK_NAME, {
     description:
       'Tributary stateful resources: data key, buckets, ingest stream, catalog, API key and profile tables',
@@ -71,6 +73,24 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
   return { app, storage, api, streaming, batch, dataflows };
+}
+
+/**
+ * The stacks reference the storage stack with CloudFormation exports (`Fn::ImportValue`), never with
+ * `Fn::GetStackOutput` (CDK's "weak" references): exports resolve in every region and partition CloudFormation runs
+ * in, and they keep the stateful storage stack from being deleted while another stack still uses its tables, buckets
+ * or key. GetStackOutput is new, its regional availability is not documented, and it would let `cdk destroy` of the
+ * storage stack leave the other stacks pointing at nothing. A context asking for another strength is refused rather
+ * than ignored (docs/infrastructure.md#cross-stack-references).
+ */
+function useStrongCrossStackReferences(app: App): void {
+  const asked: unknown = app.node.tryGetContext(DEFAULT_CROSS_STACK_REFERENCES);
+  if (asked !== undefined && asked !== ReferenceStrength.STRONG) {
+    throw new Error(
+      `context ${DEFAULT_CROSS_STACK_REFERENCES} must be "${ReferenceStrength.STRONG}" (or unset): Tributary's stacks reference the storage stack with exports`,
+    );
+  }
+  CrossStackReferences.of(app).consume(ReferenceStrength.STRONG);
 }
 
 /**
