@@ -1,8 +1,9 @@
-import { App, CrossStackReferences, ReferenceStrength, Validations } from 'aws-cdk-lib';
+import { App, Aspects, CrossStackReferences, ReferenceStrength, Validations } from 'aws-cdk-lib';
 import { DEFAULT_CROSS_STACK_REFERENCES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { BatchStack } from './batch-stack';
+import { LogGroupsEndWithTheirStack } from './constructs/log-groups';
 import type { SourceAccess } from './constructs/source-access';
 import { DataflowStack } from './dataflow-stack';
 import { StorageStack } from './storage-stack';
@@ -69,6 +70,7 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
     description: 'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
     storage,
   });
+  Aspects.of(app).add(new LogGroupsEndWithTheirStack());
   if (props.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
