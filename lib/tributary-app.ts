@@ -1,8 +1,10 @@
-import { App, Aspects, type Stack, Validations } from 'aws-cdk-lib';
+import { App, Aspects, CrossStackReferences, ReferenceStrength, type Stack, Validations } from 'aws-cdk-lib';
+import { DEFAULT_CROSS_STACK_REFERENCES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { BatchStack } from './batch-stack';
 import { NotifyEveryAlarm } from './constructs/alarm-topic';
+import { LogGroupsEndWithTheirStack } from './constructs/log-groups';
 import type { SourceAccess } from './constructs/source-access';
 import { DataflowStack } from './dataflow-stack';
 import { deploymentStageOf, tagComponent, type Component, type DeploymentStage } from './deployment-stage';
@@ -47,6 +49,7 @@ export interface TributaryApp {
 export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp {
   const app = props.app ?? new App();
   const stage = deploymentStageOf(app);
+  useStrongCrossStackReferences(app);
   const named = <S extends Stack>(component: Component, create: (stackName: string) => S): S => {
     const stack = create(stage.stackName(component));
     tagComponent(stack, stage, component);
@@ -115,10 +118,29 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
       }),
   );
   Aspects.of(app).add(new NotifyEveryAlarm(storage.alarmTopic));
+  Aspects.of(app).add(new LogGroupsEndWithTheirStack());
   if (props.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
   return { app, storage, api, streaming, batch, dataflows, monitoring, stage };
+}
+
+/**
+ * The stacks reference the storage stack with CloudFormation exports (`Fn::ImportValue`), never with
+ * `Fn::GetStackOutput` (CDK's "weak" references): exports resolve in every region and partition CloudFormation runs
+ * in, and they keep the stateful storage stack from being deleted while another stack still uses its tables, buckets
+ * or key. GetStackOutput is new, its regional availability is not documented, and it would let `cdk destroy` of the
+ * storage stack leave the other stacks pointing at nothing. A context asking for another strength is refused rather
+ * than ignored (docs/infrastructure.md#cross-stack-references).
+ */
+function useStrongCrossStackReferences(app: App): void {
+  const asked: unknown = app.node.tryGetContext(DEFAULT_CROSS_STACK_REFERENCES);
+  if (asked !== undefined && asked !== ReferenceStrength.STRONG) {
+    throw new Error(
+      `context ${DEFAULT_CROSS_STACK_REFERENCES} must be "${ReferenceStrength.STRONG}" (or unset): Tributary's stacks reference the storage stack with exports`,
+    );
+  }
+  CrossStackReferences.of(app).consume(ReferenceStrength.STRONG);
 }
 
 /**

@@ -9,6 +9,7 @@ import { Bucket, EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ownLogGroupOf } from './log-groups';
 
 /** SQS's longest retention: an S3 event Lambda gave up on stays long enough to be noticed and redriven. */
 export const S3_EVENT_DLQ_RETENTION = Duration.days(14);
@@ -53,6 +54,7 @@ export function notifyObjectCreated(
   // CDK's singleton that writes the notification configuration of an imported bucket.
   const handler = stack.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
   if (handler) {
+    ownLogGroupOf(stack, handler);
     Validations.of(handler).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason:
