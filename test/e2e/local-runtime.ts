@@ -21,6 +21,8 @@ export interface RuntimeUnderTestOptions {
   readonly sources?: SourceAccess;
   /** CDK context the Tributary app is built with, as `cdk deploy -c name=value` would set it. */
   readonly context?: Readonly<Record<string, unknown>>;
+  /** Modules each function's environment imports before its handler (see RuntimeOptions.functionPreload). */
+  readonly functionPreload?: readonly string[];
 }
 
 export async function startRuntimeUnderTest(
