@@ -28,6 +28,9 @@ import { csvSyntax } from '../lambdas/core/batches/formats/csv-syntax';
 import { withDefaults } from '../lambdas/core/batches/formats/input-format-defaults';
 import { scanRecords } from '../lambdas/core/batches/formats/record-stream';
 import { startRuntime, type RunningRuntime } from '../local/runtime';
+import { App } from 'aws-cdk-lib';
+import { ENV } from '../lambdas/config/env-names';
+import { createTributaryApp } from '../lib/tributary-app';
 import { call } from '../test/e2e/local-runtime';
 import { printTable } from './markdown-table';
 
@@ -309,9 +312,21 @@ interface IngestRun {
 
 async function ingestOnRuntime(file: GeneratedFile, dataDir: string): Promise<IngestRun> {
   console.log('Starting the local runtime…');
-  const runtime = await startRuntime({ port: 0, dataDir, quiet: true });
-  // The worker reads its environment on its first event: a value set now is the one it uses.
-  if (CHUNK_BYTES) process.env['BATCH_CHUNK_BYTES'] = CHUNK_BYTES;
+  // The worker sees only its template's environment: a chunk size to try is set on the function itself.
+  const runtime = await startRuntime({
+    port: 0,
+    dataDir,
+    quiet: true,
+    ...(CHUNK_BYTES
+      ? {
+          appFactory: (props) => {
+            const tributary = createTributaryApp({ app: new App(props), nag: false });
+            tributary.batch.worker.addEnvironment(ENV.batchChunkBytes, CHUNK_BYTES);
+            return tributary.app;
+          },
+        }
+      : {}),
+  });
   const s3 = landingClient(runtime);
   try {
     const datasetId = await createDataset(runtime);

@@ -42,6 +42,7 @@ export class BatchStack extends Stack {
   constructor(scope: Construct, id: string, props: BatchStackProps) {
     super(scope, id, props);
     const { storage } = props;
+    const name = `${this.stackName}-ingest-batch`;
 
     this.worker = new TributaryFunction(this, 'BatchWorker', {
       handlerPath: 'lambdas/handlers/batch-worker.ts',
@@ -66,8 +67,9 @@ export class BatchStack extends Stack {
     this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxFieldsPerRow, String(DEFAULT_BATCH_GUARDRAILS.maxFieldsPerRow));
+    // A replay starts the revert of the batch it replaces as an execution of this same workflow.
+    this.worker.bindStateMachineNamed(name, ENV.ingestBatchStateMachine);
 
-    const name = `${this.stackName}-ingest-batch`;
     const logs = new LogGroup(this, 'IngestBatchLogs', {
       retention: WORKFLOW_LOG_RETENTION,
       encryptionKey: storage.dataKey,

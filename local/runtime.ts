@@ -1,13 +1,13 @@
 /**
  * The local runtime: synthesizes the CDK app, starts the emulators, creates the template's tables, streams and
- * buckets, loads the template's functions into this process with their resolved environments, and serves the
+ * buckets, runs the template's functions each in its own worker thread with its own environment, and serves the
  * REST API; Kinesis event source mappings, S3 notifications, state machines and Scheduler schedules are wired from
  * the same template, and Secrets Manager and EventBridge PutEvents answer on one local endpoint.
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { ENV } from '../lambdas/config/env-names';
@@ -20,7 +20,7 @@ import { createApiServer } from './http/api-server';
 import { readRestApis } from './http/rest-api';
 import { readWebAcls } from './http/web-acl';
 import { FunctionHost } from './lambda/function-host';
-import { mergeEnvironments, readFunctions } from './lambda/local-function';
+import { readFunctions } from './lambda/local-function';
 import { provisionResources, readResources } from './resources';
 import { createRuntimeLog } from './runtime-log';
 import { TemplateResolver } from './template/intrinsics';
@@ -40,6 +40,8 @@ import {
 
 export const DEFAULT_PORT = 4100;
 export const DEFAULT_DATA_DIR = '.tributary';
+/** Under the data directory: each function's own writable directory (its `/tmp`), named after the function. */
+const FUNCTION_TMP_DIR = 'function-tmp';
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface RuntimeOptions {
@@ -68,6 +70,11 @@ export interface RuntimeOptions {
    * and demos: a `rate(1 hour)` dataflow runs every few seconds). @default each schedule's rate
    */
   readonly scheduleTickMs?: number;
+  /**
+   * File URLs of modules each function's execution environment imports before its handler, as a Lambda layer's
+   * `--import` would: for tests that inject faults into the AWS SDK clients the functions use. @default none
+   */
+  readonly functionPreload?: readonly string[];
 }
 
 export interface RunningRuntime {
@@ -87,6 +94,11 @@ export interface RunningRuntime {
   readonly dataDir: string;
   /** Milliseconds from the call to a serving API. */
   readonly startupMs: number;
+  /**
+   * The value the template's functions give this environment variable (e.g. a table's name), for tests that look
+   * behind the API; undefined when no function sets it.
+   */
+  resourceVariable(name: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -138,19 +150,10 @@ async function closeServer(server: Server): Promise<void> {
 /** Sets variables in process.env and returns how to put back what was there. */
 function applyEnvironment(variables: Readonly<Record<string, string>>): () => void {
   const previous = new Map<string, string | undefined>();
-  const remember = (key: string): void => {
-    if (!previous.has(key)) previous.set(key, process.env[key]);
-  };
   for (const [key, value] of Object.entries(variables)) {
-    remember(key);
+    if (!previous.has(key)) previous.set(key, process.env[key]);
     process.env[key] = value;
   }
-  for (const key of [
-    'AWS_LAMBDA_FUNCTION_NAME',
-    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-    'POWERTOOLS_SERVICE_NAME',
-  ])
-    remember(key);
   return () => {
     for (const [key, value] of previous) {
       if (value === undefined) delete process.env[key];
@@ -177,7 +180,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const synthesizedMs = performance.now() - started;
   const resolver = new TemplateResolver(templates);
   const functions = readFunctions(resolver);
-  const functionEnvironment = mergeEnvironments(functions);
   const resources = readResources(resolver);
   const apis = readRestApis(resolver);
   const webAcls = readWebAcls(resolver);
@@ -234,8 +236,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       sfn: portOf(stepFunctions.url),
       secretsAndEvents: portOf(secretsAndEvents.url),
     };
-    const restoreEnvironment = applyEnvironment({
-      ...functionEnvironment,
+    const shared = {
       ...emulatorEnvironment(emulators.endpoints),
       AWS_ENDPOINT_URL_SFN: stepFunctions.url,
       ...secretsAndEventsEnvironment(secretsAndEvents.url),
@@ -245,16 +246,25 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       // and a webhook receiver there speaks plain http.
       [ENV.httpSourceAllowPrivateHosts]: 'true',
       [ENV.webhookAllowPlainHttp]: 'true',
-    });
-    cleanups.push(restoreEnvironment);
+    };
+    // The runtime's own clients (and tests behind the API) reach the same endpoints; functions get them in their own
+    // environments.
+    cleanups.push(applyEnvironment(shared));
     const clients = createEmulatorClients(emulators.endpoints);
     cleanups.push(() => clients.destroy());
 
     await provisionResources(clients, resources);
-    const host = await FunctionHost.load(functions, options.projectRoot ?? PROJECT_ROOT);
+    const host = FunctionHost.load(functions, {
+      projectRoot: options.projectRoot ?? PROJECT_ROOT,
+      shared,
+      tmpRoot: join(dataDir, FUNCTION_TMP_DIR),
+      preload: options.functionPreload ?? [],
+    });
     stepFunctions.attach(host);
+    const resourceVariable = (name: string): string | undefined =>
+      functions.map((fn) => fn.environment[name]).find((value) => value !== undefined);
 
-    const apiKeysTable = functionEnvironment[ENV.apiKeysTable];
+    const apiKeysTable = resourceVariable(ENV.apiKeysTable);
     if (apiKeysTable)
       await ensurePlatformKey(
         new DynamoApiKeyStore(clients.documents, apiKeysTable),
@@ -279,6 +289,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     cleanups.push(async () => {
       await closeServer(server);
       await host.drain();
+      await host.stop();
       server.closeAllConnections();
     });
     // Runs last-in first-out: executions are aborted before the functions drain, so a Task in flight is the last one
@@ -312,6 +323,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       },
       dataDir,
       startupMs,
+      resourceVariable,
       stop: cleanUp,
     };
   } catch (error) {

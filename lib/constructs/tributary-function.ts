@@ -242,7 +242,31 @@ export class TributaryFunction extends NodejsFunction {
   bindStateMachine(machine: StateMachine, envName: ResourceEnvName): this {
     this.addEnvironment(envName, machine.stateMachineArn);
     machine.grantStartExecution(this);
-    const executions = executionsArnOf(machine);
+    return this.allowDescribingExecutions(executionsArnOf(machine));
+  }
+
+  /**
+   * As bindStateMachine, for the state machine whose definition names this very function (the batch worker's own
+   * workflow): its ARN is built from its name, as a reference to the machine would make a dependency cycle.
+   */
+  bindStateMachineNamed(stateMachineName: string, envName: ResourceEnvName): this {
+    const stack = Stack.of(this);
+    const arnOf = (resource: string): string =>
+      stack.formatArn({
+        service: 'states',
+        resource,
+        resourceName: stateMachineName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const machineArn = arnOf('stateMachine');
+    this.addEnvironment(envName, machineArn);
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn] }),
+    );
+    return this.allowDescribingExecutions(arnOf('execution'));
+  }
+
+  private allowDescribingExecutions(executions: string): this {
     this.addToRolePolicy(
       new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [`${executions}:*`] }),
     );

@@ -1,96 +1,116 @@
 /**
- * Loads the handler modules of the template's functions into this process and invokes them as Lambda would:
- * a fresh context per invocation, the function's Timeout enforced, and every in-flight invocation tracked so a
- * shutdown can wait for them.
+ * Runs the template's functions as Lambda does, each in its own execution environment: a worker thread per
+ * function, started on the function's first invocation (a cold start) and kept warm afterwards, whose `process.env`
+ * is exactly the function's own (see function-environment.ts) and whose heap is bounded by its MemorySize. The
+ * Timeout ends an invocation and the environment with it (the next invocation starts a new one, as Lambda does),
+ * the synchronous-invocation payload limit applies to the event and to the result, and every in-flight invocation
+ * is tracked so a shutdown can wait for them.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createLambdaContext } from './lambda-context';
-import { PER_FUNCTION_VARIABLES, type LocalFunction } from './local-function';
+import { Worker } from 'node:worker_threads';
+import { functionEnvironment, type SharedEnvironment } from './function-environment';
+import type { LocalFunction } from './local-function';
+import type { InvocationReply, SerializedError } from './worker-protocol';
 
-type Handler = (event: unknown, context: unknown) => unknown;
+/** Lambda's quota for a synchronous invocation: 6 MB of request payload and 6 MB of response payload. */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url);
+const RUNNER_URL = new URL('./function-runner.ts', import.meta.url).href;
 
 export class FunctionTimeoutError extends Error {
   override readonly name = 'Sandbox.Timedout';
 }
 
-interface LoadedFunction {
-  readonly fn: LocalFunction;
-  readonly handler: Handler;
+/** An invocation refused or failed by Lambda itself rather than by the handler; `name` is Lambda's error type. */
+export class LambdaServiceError extends Error {
+  constructor(
+    override readonly name:
+      | 'RequestEntityTooLargeException'
+      | 'Function.ResponseSizeTooLarge'
+      | 'Runtime.OutOfMemory'
+      | 'Runtime.ExitError',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FunctionHostOptions {
+  /** Where `tributary:handler` paths are relative to (Lambda's task root). */
+  readonly projectRoot: string;
+  /** Region, credentials and local endpoints every function sees. */
+  readonly shared: SharedEnvironment;
+  /** Under which each function gets its own writable directory, its TMPDIR. */
+  readonly tmpRoot: string;
+  /** File URLs of modules each environment imports before the handler (see RuntimeOptions.functionPreload). */
+  readonly preload?: readonly string[];
+}
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface ExecutionEnvironment {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+function rebuild(error: SerializedError): Error {
+  const rebuilt = Object.assign(new Error(error.message), error.properties, { name: error.name });
+  if (error.stack) rebuilt.stack = error.stack;
+  return rebuilt;
 }
 
 export class FunctionHost {
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly environments = new Map<string, ExecutionEnvironment>();
+  private nextInvocationId = 1;
 
-  private constructor(private readonly loaded: ReadonlyMap<string, LoadedFunction>) {}
+  private constructor(
+    private readonly byArn: ReadonlyMap<string, LocalFunction>,
+    private readonly options: FunctionHostOptions,
+  ) {}
 
   /**
-   * Imports every handler module, one after the other: variables Lambda scopes to one function are set while
-   * that function's module is evaluated, as module-level code (a logger's service name) reads them then.
+   * Checks that every handler module exists (a missing one stops the start, as a failed deployment would); the
+   * modules themselves are imported in each function's worker on its first invocation.
    */
-  static async load(functions: readonly LocalFunction[], projectRoot: string): Promise<FunctionHost> {
-    const loaded = new Map<string, LoadedFunction>();
+  static load(functions: readonly LocalFunction[], options: FunctionHostOptions): FunctionHost {
     for (const fn of functions) {
-      for (const [key, value] of Object.entries(fn.environment)) {
-        if (PER_FUNCTION_VARIABLES.has(key)) process.env[key] = value;
-      }
-      process.env['AWS_LAMBDA_FUNCTION_NAME'] = fn.name;
-      process.env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] = String(fn.memoryMb);
-      const path = isAbsolute(fn.entry) ? fn.entry : join(projectRoot, fn.entry);
-      let module: Record<string, unknown>;
-      try {
-        module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-      } catch (error) {
-        throw new Error(
-          `${fn.logicalId}: cannot load handler module ${fn.entry}: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      const handler = module[fn.exportName];
-      if (typeof handler !== 'function') {
-        throw new Error(`${fn.logicalId}: ${fn.entry} exports no function named '${fn.exportName}'`);
-      }
-      loaded.set(fn.arn, { fn, handler: handler as Handler });
+      if (!existsSync(modulePathOf(fn, options.projectRoot)))
+        throw new Error(`${fn.logicalId}: cannot load handler module ${fn.entry}: no such file`);
     }
-    return new FunctionHost(loaded);
+    return new FunctionHost(new Map(functions.map((fn) => [fn.arn, fn])), options);
   }
 
   get functions(): LocalFunction[] {
-    return [...this.loaded.values()].map(({ fn }) => fn);
+    return [...this.byArn.values()];
   }
 
   /** The function with this ARN (a qualifier such as `:$LATEST` is ignored), or its name. */
   find(arnOrName: string): LocalFunction | undefined {
     const unqualified = arnOrName.replace(/^(arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+):.*$/, '$1');
     return (
-      this.loaded.get(unqualified)?.fn ??
+      this.byArn.get(unqualified) ??
       this.functions.find((fn) => fn.name === arnOrName || fn.logicalId === arnOrName)
     );
   }
 
+  /** The variables the function's handler sees. */
+  environmentOf(fn: LocalFunction): Record<string, string> {
+    return functionEnvironment(fn, this.options.shared, {
+      taskRoot: this.options.projectRoot,
+      tmpDir: join(this.options.tmpRoot, fn.name),
+    });
+  }
+
   /** Invokes the function synchronously (RequestResponse): resolves with its result, rejects with its error. */
   invoke(fn: LocalFunction, event: unknown): Promise<unknown> {
-    const loaded = this.loaded.get(fn.arn);
-    if (!loaded) return Promise.reject(new Error(`no local function ${fn.arn}`));
-    const timeoutMs = fn.timeoutSeconds * 1000;
-    const context = createLambdaContext(fn, Date.now() + timeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new FunctionTimeoutError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`)),
-        timeoutMs,
-      );
-    });
-    const invocation = Promise.race([
-      Promise.resolve().then(() => loaded.handler(event, context)),
-      timeout,
-    ]).finally(() => {
-      clearTimeout(timer);
-      this.inFlight.delete(invocation);
-    });
+    if (!this.byArn.has(fn.arn)) return Promise.reject(new Error(`no local function ${fn.arn}`));
+    const invocation = this.run(fn, event).finally(() => this.inFlight.delete(invocation));
     this.inFlight.add(invocation);
     return invocation;
   }
@@ -99,4 +119,106 @@ export class FunctionHost {
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
+
+  /** Ends every execution environment. */
+  async stop(): Promise<void> {
+    const environments = [...this.environments.values()];
+    this.environments.clear();
+    await Promise.all(environments.map(({ worker }) => worker.terminate()));
+  }
+
+  private async run(fn: LocalFunction, event: unknown): Promise<unknown> {
+    const payload = JSON.stringify(event ?? null);
+    if (Buffer.byteLength(payload) > MAX_INVOKE_PAYLOAD_BYTES)
+      throw new LambdaServiceError(
+        'RequestEntityTooLargeException',
+        `${fn.name}: the request payload of ${Buffer.byteLength(payload)} bytes exceeds Lambda's ${MAX_INVOKE_PAYLOAD_BYTES}`,
+      );
+    const environment = this.environmentFor(fn);
+    const id = this.nextInvocationId++;
+    const timeoutMs = fn.timeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const reply = new Promise<unknown>((resolve, reject) => {
+      environment.pending.set(id, { resolve, reject });
+      timer = setTimeout(() => {
+        reject(new FunctionTimeoutError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
+        environment.pending.delete(id);
+        this.end(fn, environment, 'another invocation of the environment timed out');
+      }, timeoutMs);
+    });
+    environment.worker.postMessage({ id, payload, deadline: Date.now() + timeoutMs });
+    try {
+      const result = (await reply) as string | undefined;
+      if (result !== undefined && Buffer.byteLength(result) > MAX_INVOKE_PAYLOAD_BYTES)
+        throw new LambdaServiceError(
+          'Function.ResponseSizeTooLarge',
+          `${fn.name}: the response payload of ${Buffer.byteLength(result)} bytes exceeds Lambda's ${MAX_INVOKE_PAYLOAD_BYTES}`,
+        );
+      return result === undefined ? undefined : (JSON.parse(result) as unknown);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private environmentFor(fn: LocalFunction): ExecutionEnvironment {
+    const warm = this.environments.get(fn.arn);
+    if (warm) return warm;
+    const env = this.environmentOf(fn);
+    mkdirSync(env['TMPDIR']!, { recursive: true });
+    const worker = new Worker(BOOT_URL, {
+      env,
+      workerData: {
+        runnerUrl: RUNNER_URL,
+        fn,
+        modulePath: modulePathOf(fn, this.options.projectRoot),
+        preload: this.options.preload ?? [],
+      },
+      resourceLimits: { maxOldGenerationSizeMb: fn.memoryMb },
+    });
+    // An idle warm environment does not keep the process alive; stop() ends them all.
+    worker.unref();
+    const environment: ExecutionEnvironment = { worker, pending: new Map() };
+    worker.on('message', (message: InvocationReply) => {
+      const pending = environment.pending.get(message.id);
+      if (!pending) return;
+      environment.pending.delete(message.id);
+      if (message.ok) pending.resolve(message.payload);
+      else pending.reject(rebuild(message.error));
+    });
+    worker.on('error', (error: NodeJS.ErrnoException) =>
+      this.end(
+        fn,
+        environment,
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new LambdaServiceError(
+              'Runtime.OutOfMemory',
+              `${fn.name}: the function ran out of its ${fn.memoryMb} MB`,
+            )
+          : error.message,
+      ),
+    );
+    worker.on('exit', () => this.end(fn, environment, 'the execution environment exited'));
+    this.environments.set(fn.arn, environment);
+    return environment;
+  }
+
+  /** Discards the environment (the next invocation cold-starts) and fails what was still running in it. */
+  private end(
+    fn: LocalFunction,
+    environment: ExecutionEnvironment,
+    reason: string | LambdaServiceError,
+  ): void {
+    if (this.environments.get(fn.arn) === environment) this.environments.delete(fn.arn);
+    const error =
+      typeof reason === 'string'
+        ? new LambdaServiceError('Runtime.ExitError', `${fn.name}: ${reason}`)
+        : reason;
+    for (const { reject } of environment.pending.values()) reject(error);
+    environment.pending.clear();
+    void environment.worker.terminate();
+  }
+}
+
+function modulePathOf(fn: LocalFunction, projectRoot: string): string {
+  return isAbsolute(fn.entry) ? fn.entry : join(projectRoot, fn.entry);
 }

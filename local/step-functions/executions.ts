@@ -36,12 +36,31 @@ type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResour
 
 const OPTIMISED_LAMBDA_INVOKE = /^arn:[^:]+:states:::lambda:invoke$/;
 
+/** Step Functions' quota on the data a task takes or gives, and on an execution's input: 256 KB of UTF-8 JSON. */
+export const MAX_STATE_PAYLOAD_BYTES = 256 * 1024;
+
+/** The JSON's size in bytes when it is over the state payload quota, else undefined. */
+export function oversizedState(json: string): number | undefined {
+  const bytes = Buffer.byteLength(json);
+  return bytes > MAX_STATE_PAYLOAD_BYTES ? bytes : undefined;
+}
+
 /** A Task failure shaped as Step Functions reports a Lambda error: Error is the error type, Cause its JSON. */
 class TaskError extends Error {
   constructor(name: string, cause: string) {
     super(cause);
     this.name = name;
   }
+}
+
+/** Fails the task as Step Functions does when the data a state takes or gives is over the quota. */
+function checkStateSize(value: unknown, what: string): void {
+  const bytes = oversizedState(JSON.stringify(value ?? null));
+  if (bytes !== undefined)
+    throw new TaskError(
+      'States.DataLimitExceeded',
+      `the ${what} of ${bytes} bytes exceeds the maximum of ${MAX_STATE_PAYLOAD_BYTES} bytes`,
+    );
 }
 
 function taskErrorOf(error: unknown): TaskError {
@@ -186,13 +205,18 @@ export class Executions {
         const target = optimised ? String((input as { FunctionName?: unknown }).FunctionName) : resource;
         const fn = host.find(target) ?? host.find(functionNameFromArn(target) ?? target);
         if (!fn) throw new TaskError('States.TaskFailed', `the local runtime runs no resource ${target}`);
+        checkStateSize(input, `input of state ${stateName}`);
+        let result: JsonValue;
         try {
-          if (!optimised) return (await host.invoke(fn, input)) as JsonValue;
-          const payload = await host.invoke(fn, (input as { Payload?: unknown }).Payload ?? {});
-          return { ExecutedVersion: '$LATEST', Payload: (payload ?? null) as JsonValue, StatusCode: 200 };
+          if (optimised) {
+            const payload = await host.invoke(fn, (input as { Payload?: unknown }).Payload ?? {});
+            result = { ExecutedVersion: '$LATEST', Payload: (payload ?? null) as JsonValue, StatusCode: 200 };
+          } else result = (await host.invoke(fn, input)) as JsonValue;
         } catch (error) {
           throw taskErrorOf(error);
         }
+        checkStateSize(result, `result of state ${stateName}`);
+        return result;
       };
     }
     return handlers;

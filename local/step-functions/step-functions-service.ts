@@ -10,7 +10,7 @@ import type { FunctionHost } from '../lambda/function-host';
 import type { RuntimeLog } from '../runtime-log';
 import { asText } from '../template/cloudformation';
 import type { TemplateResolver } from '../template/intrinsics';
-import { Executions, type ExecutionRecord } from './executions';
+import { Executions, MAX_STATE_PAYLOAD_BYTES, oversizedState, type ExecutionRecord } from './executions';
 import { readStateMachines } from './state-machines';
 
 /** Step Functions' own limits on execution names and list pages. */
@@ -93,6 +93,12 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     } catch {
       throw new ServiceError('InvalidExecutionInput', 'Invalid execution input: not JSON');
     }
+    const inputBytes = oversizedState(input);
+    if (inputBytes !== undefined)
+      throw new ServiceError(
+        'InvalidExecutionInput',
+        `Invalid execution input: ${inputBytes} bytes exceed the maximum of ${MAX_STATE_PAYLOAD_BYTES} bytes`,
+      );
     const existing = executions.get(`${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`);
     return { machine, name, input, existing };
   };

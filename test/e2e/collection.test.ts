@@ -36,7 +36,7 @@ describe('streaming collection on the local runtime', () => {
 
   /** Every record on the ingest stream, from the start of each shard. */
   async function streamRecords(): Promise<StoredRecord[]> {
-    const streamName = process.env[ENV.ingestStream];
+    const streamName = subject.runtime.resourceVariable(ENV.ingestStream);
     if (!streamName) throw new Error(`${ENV.ingestStream} is not set while the runtime runs`);
     const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
     const records: StoredRecord[] = [];

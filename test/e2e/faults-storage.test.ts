@@ -1,6 +1,6 @@
 /**
  * Storage errors and throttling injected into the AWS clients the local runtime's handlers use (the same SDK
- * classes, in this process): S3 answering SlowDown and DynamoDB throttling some of a file batch's writes, and the
+ * classes, in each function's worker thread, relayed by sdk-fault-relay.ts): S3 answering SlowDown and DynamoDB throttling some of a file batch's writes, and the
  * Kinesis stream throttling collect's PutRecords. The batch workflow's retries, the stream writer's back-off and a
  * producer honouring a 429 end with every row and every accepted message in the lake exactly once, and nothing in
  * the stream consumer's on-failure destination.
@@ -19,6 +19,7 @@ import { envelope, multiset, STREAM_EVENT_SCHEMA } from '../support/streaming-me
 import { onFailureState } from '../support/on-failure-state';
 import { call, startRuntimeUnderTest, type RuntimeUnderTest } from './local-runtime';
 import { drainStream } from '../soak/kill-scenario';
+import { FAULT_RELAY_PRELOAD, serveFaults, type RelayedCommand } from '../support/sdk-fault-relay';
 
 const ROWS = 400;
 /**
@@ -29,8 +30,6 @@ const ROWS = 400;
 const DYNAMO_FAULT_EVERY = 2;
 const DYNAMO_FAULTS = 5;
 const MESSAGES = 40;
-
-type Send = (this: unknown, command: { constructor: { name: string }; input: unknown }) => Promise<unknown>;
 
 /** An SDK service error as the SDK raises it (name, HTTP status, retryable throttling). */
 function serviceError(name: string, status: number): Error {
@@ -61,36 +60,33 @@ describe('the local runtime under injected storage errors and throttling', () =>
   let subject: RuntimeUnderTest;
   let api: BatchApi;
   let clients: EmulatorClients;
-  const originals = new Map<{ prototype: { send: unknown } }, Send>();
+  /** The fault predicate of each client class while a test runs (see sdk-fault-relay.ts). */
+  const faults = new Map<string, (command: RelayedCommand) => Error | undefined>();
+  let stopServing: (() => void) | undefined;
 
-  /** Replaces `send` of a client class while a test runs; `fault` answers the error to throw, if any. */
+  /** Makes `fault` decide, for each command a function sends with this client class, the error to throw. */
   function inject(
-    type: { prototype: { send: unknown } },
-    fault: (command: { constructor: { name: string }; input: unknown }) => Error | undefined,
+    type: { readonly name: string },
+    fault: (command: RelayedCommand) => Error | undefined,
   ): void {
-    const original = (originals.get(type) ?? type.prototype.send) as Send;
-    originals.set(type, original);
-    type.prototype.send = function (this: unknown, command: Parameters<Send>[0], ...rest: unknown[]) {
-      const error = fault(command);
-      if (error) return Promise.reject(error);
-      return (original as (...args: unknown[]) => Promise<unknown>).call(this, command, ...rest);
-    };
+    faults.set(type.name, fault);
   }
 
   beforeAll(async () => {
-    subject = await startRuntimeUnderTest();
+    stopServing = serveFaults((client, command) => faults.get(client)?.(command));
+    subject = await startRuntimeUnderTest({ functionPreload: [FAULT_RELAY_PRELOAD] });
     api = new BatchApi(subject.runtime.url, subject.runtime.adminKey);
     clients = createEmulatorClients(subject.runtime.endpoints);
     await api.createSchema(VISIT_SCHEMA);
     await api.createSchema(STREAM_EVENT_SCHEMA);
   });
   afterEach(() => {
-    for (const [type, send] of originals) type.prototype.send = send;
-    originals.clear();
+    faults.clear();
   });
   afterAll(async () => {
     clients?.destroy();
     await subject?.stop();
+    stopServing?.();
   });
 
   it('ingests a batch once, every row, while S3 answers SlowDown to each first write and DynamoDB throttles some', async () => {
@@ -171,7 +167,7 @@ describe('the local runtime under injected storage errors and throttling', () =>
     let throttleAll = true;
     let putCalls = 0;
     inject(KinesisClient, (command) => {
-      if (!(command instanceof PutRecordsCommand)) return undefined;
+      if (command.constructor.name !== PutRecordsCommand.name) return undefined;
       putCalls += 1;
       // Always, then every other call: the writer's own retries get through the second phase.
       if (throttleAll || putCalls % 2 === 1)
@@ -185,7 +181,11 @@ describe('the local runtime under injected storage errors and throttling', () =>
     const retried = await post(0, MESSAGES / 2);
     const second = await post(MESSAGES / 2, MESSAGES);
     const metrics = await drainStream(subject.runtime.url, subject.runtime.adminKey, datasetId, MESSAGES);
-    const files = await readLake(clients.s3, process.env[ENV.lakeBucket]!, `lake/prod/${datasetId}/`);
+    const files = await readLake(
+      clients.s3,
+      subject.runtime.resourceVariable(ENV.lakeBucket)!,
+      `lake/prod/${datasetId}/`,
+    );
 
     // Assess
     expect(throttled.status).toBe(429);

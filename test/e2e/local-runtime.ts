@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceAccess } from '../../lib/constructs/source-access';
 import { App } from 'aws-cdk-lib';
+import { TributaryFunction } from '../../lib/constructs/tributary-function';
 import { createTributaryApp } from '../../lib/tributary-app';
 import { startRuntime, type RunningRuntime } from '../../local/runtime';
 
@@ -21,24 +22,36 @@ export interface RuntimeUnderTestOptions {
   readonly sources?: SourceAccess;
   /** CDK context the Tributary app is built with, as `cdk deploy -c name=value` would set it. */
   readonly context?: Readonly<Record<string, unknown>>;
+  /**
+   * Variables added to every function of the app, as a deployment that configures them would set them (each
+   * function sees only its template's environment).
+   */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /** Modules each function's environment imports before its handler (see RuntimeOptions.functionPreload). */
+  readonly functionPreload?: readonly string[];
 }
 
 export async function startRuntimeUnderTest(
   options: RuntimeUnderTestOptions = {},
 ): Promise<RuntimeUnderTest> {
   const workDir = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
-  const { context, ...runtimeOptions } = options;
+  const { context, functionEnvironment, ...runtimeOptions } = options;
   const runtime = await startRuntime({
     port: 0,
     dataDir: join(workDir, '.tributary'),
     quiet: true,
-    ...(context
+    ...(context || functionEnvironment
       ? {
-          appFactory: (props) =>
-            createTributaryApp({
+          appFactory: (props) => {
+            const { app } = createTributaryApp({
               app: new App({ ...props, context: { ...props.context, ...context } }),
               nag: false,
-            }).app,
+            });
+            for (const fn of app.node.findAll().filter((node) => node instanceof TributaryFunction))
+              for (const [name, value] of Object.entries(functionEnvironment ?? {}))
+                fn.addEnvironment(name, value);
+            return app;
+          },
         }
       : {}),
     ...runtimeOptions,

@@ -168,8 +168,8 @@ describe('profiles on the local runtime', () => {
     url = subject.runtime.url;
     admin = subject.runtime.adminKey;
     clients = createEmulatorClients(subject.runtime.endpoints);
-    // The runtime sets the functions' environment, taken from the synthesized template, while it runs.
-    const name = process.env[ENV.profilesTable];
+    // The table the template names to its functions.
+    const name = subject.runtime.resourceVariable(ENV.profilesTable);
     if (!name) throw new Error(`${ENV.profilesTable} is not set: the template declares no profiles table`);
     tableName = name;
     graphStore = new DynamoGraphStore(clients.documents, tableName);

@@ -43,7 +43,7 @@ describe('the on-failure destination on the local runtime: counted, redriven per
     });
   const failures = async (sandbox: string) =>
     ((await as(sandbox, 'GET', '/streaming/failures')).body as { items: Failure[] }).items;
-  const quarantineBucket = () => process.env[ENV.quarantineBucket]!;
+  const quarantineBucket = () => subject.runtime.resourceVariable(ENV.quarantineBucket)!;
 
   beforeAll(async () => {
     subject = await startRuntimeUnderTest();
@@ -116,7 +116,12 @@ describe('the on-failure destination on the local runtime: counted, redriven per
     const other = await failures('redrive-other');
     const redrive = await as('prod', 'POST', '/streaming/redrive', {});
     const lake = await eventually(
-      () => readLake(clients.s3, process.env[ENV.lakeBucket]!, `lake/prod/${datasets.get('prod')}/`),
+      () =>
+        readLake(
+          clients.s3,
+          subject.runtime.resourceVariable(ENV.lakeBucket)!,
+          `lake/prod/${datasets.get('prod')}/`,
+        ),
       (files) => files.flatMap((file) => file.rows).length >= 2,
     );
     const keptForTheOther = await listKeys(clients.s3, quarantineBucket(), 'aws/lambda/');

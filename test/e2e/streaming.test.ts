@@ -92,7 +92,7 @@ describe('streaming ingestion on the local runtime', () => {
   const post = async (path: string, body: unknown) =>
     call(`${url}${path}`, { method: 'POST', key: admin, body: JSON.stringify(body) });
   const bucket = (name: string) => {
-    const value = process.env[name];
+    const value = subject.runtime.resourceVariable(name);
     if (!value) throw new Error(`${name} is not set: the template declares no such bucket`);
     return value;
   };
@@ -378,7 +378,7 @@ describe('streaming ingestion on the local runtime', () => {
 
   it('applies every valid profile-enabled message to the profile store, and no event over 10 KB', async () => {
     // Prepare
-    const tableName = process.env[ENV.profilesTable];
+    const tableName = subject.runtime.resourceVariable(ENV.profilesTable);
     if (!tableName) throw new Error(`${ENV.profilesTable} is not set`);
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;

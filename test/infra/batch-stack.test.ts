@@ -148,6 +148,21 @@ describe('batch stack', () => {
     expect(tmpMib).toBeGreaterThanOrEqual(filesAtOnceMib + lambdaDefaultTmpMib);
   });
 
+  it('names the ingest-batch state machine to the worker, which may start it (a replay starts a revert)', () => {
+    // Act
+    const worker = resources[logicalIdOf(tributary.batch.worker)] as Resource;
+    const variables = (worker.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    const document = policyOf(logicalIdOf(tributary.batch.worker.role!));
+
+    // Assess
+    expect(JSON.stringify(variables[ENV.ingestBatchStateMachine])).toContain(
+      ':stateMachine:Tributary-Batch-ingest-batch',
+    );
+    expect(document).toContain('states:StartExecution');
+    expect(document).toContain(':stateMachine:Tributary-Batch-ingest-batch');
+    expect(document).toContain('states:DescribeExecution');
+  });
+
   it('sends objects created under the landing prefix of the versioned landing bucket to the file-drop function, which may start the workflow', () => {
     // Act
     const [[, notifications]] = ofType('Custom::S3BucketNotifications') as [[string, Resource]];

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { StackTemplate } from '../../local/template/cloudformation';
 import { TemplateResolver } from '../../local/template/intrinsics';
 import { generatedName } from '../../local/template/physical-names';
-import { mergeEnvironments, type LocalFunction } from '../../local/lambda/local-function';
 
 const storage: StackTemplate = {
   stackName: 'Tributary-Storage',
@@ -135,38 +134,6 @@ describe('the intrinsic function resolver', () => {
         'Tributary-Storage-With-A-Very-Long-Name',
         'QuarantineBucketWithAnEvenLongerLogicalId0123456789',
       ),
-    );
-  });
-});
-
-describe('merging function environments into one process', () => {
-  const fn = (logicalId: string, environment: Record<string, string>): LocalFunction => ({
-    stackName: 's',
-    logicalId,
-    name: logicalId,
-    arn: `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`,
-    entry: 'x.ts',
-    exportName: 'handler',
-    timeoutSeconds: 3,
-    memoryMb: 128,
-    environment,
-  });
-
-  it('merges equal values and leaves per-function and launch-only variables out', () => {
-    // Act
-    const merged = mergeEnvironments([
-      fn('A', { TABLE_NAME: 't', POWERTOOLS_SERVICE_NAME: 'a', NODE_OPTIONS: '--enable-source-maps' }),
-      fn('B', { TABLE_NAME: 't', BUCKET_NAME: 'b', POWERTOOLS_SERVICE_NAME: 'b' }),
-    ]);
-
-    // Assess
-    expect(merged).toEqual({ TABLE_NAME: 't', BUCKET_NAME: 'b' });
-  });
-
-  it('fails when two functions give one variable different values', () => {
-    // Act & Assess
-    expect(() => mergeEnvironments([fn('A', { TABLE_NAME: 'one' }), fn('B', { TABLE_NAME: 'two' })])).toThrow(
-      /TABLE_NAME: A sets 'one', B sets 'two'/,
     );
   });
 });

@@ -72,6 +72,31 @@ describe('the fixture state machine through the real SFNClient', () => {
     expect(result.error).toBe('CrashError');
   });
 
+  it('fails the execution with States.DataLimitExceeded when a task result is over 256 KB', async () => {
+    // Act
+    const result = await runSync('bloat', 'run-bloat');
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('States.DataLimitExceeded');
+  });
+
+  it('refuses to start an execution whose input is over 256 KB', async () => {
+    // Act
+    const refused = await fixture.clients.sfn
+      .send(
+        new StartExecutionCommand({
+          stateMachineArn: MACHINE_ARN,
+          name: 'run-oversized',
+          input: JSON.stringify({ mode: 'ok', token: 'run-oversized', padding: 'x'.repeat(256 * 1024) }),
+        }),
+      )
+      .catch((error: Error) => error);
+
+    // Assess
+    expect(refused).toMatchObject({ name: 'InvalidExecutionInput' });
+  });
+
   it('runs asynchronous executions that DescribeExecution and ListExecutions report', async () => {
     // Act
     const started = await fixture.clients.sfn.send(

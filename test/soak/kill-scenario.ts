@@ -18,6 +18,8 @@ import type { FileBatchView } from '../../lambdas/core/batches/file-batch-view';
 import { createEmulatorClients } from '../../local/emulator-clients';
 import { startRuntime, type RunningRuntime } from '../../local/runtime';
 import { call } from '../e2e/local-runtime';
+import { resourceName } from '../support/resource-name';
+
 import { BatchApi, eventually } from '../support/batch-api';
 import { VISIT_SCHEMA, VISIT_SCHEMA_ID, jsonLines, visit } from '../support/batch-files';
 import { BatchStorage } from '../support/batch-lake';
@@ -130,12 +132,6 @@ export async function drainStream(
   return last;
 }
 
-const bucket = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set while the runtime runs`);
-  return value;
-};
-
 export async function runKillScenario(options: KillOptions): Promise<KillOutcome> {
   const workDir = mkdtempSync(join(tmpdir(), 'tributary-kill-'));
   const dataDir = join(workDir, '.tributary');
@@ -218,7 +214,7 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
     }
 
     const roundsMs = performance.now() - began;
-    // The last restart, in this process (the buckets' names are then in process.env), on the same folder
+    // The last restart, in this process (its template names the buckets), on the same folder
     const spawned = performance.now();
     final = await startRuntime({ port: 0, dataDir, quiet: true, adminKey });
     restartMs.push(Math.round(performance.now() - spawned));
@@ -240,10 +236,14 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
       batchLakeIds.push((await storage.lakeRows(batchDataset, id)).map((row) => String(row.record._id)));
     storage.destroy();
     const clients = createEmulatorClients(final.endpoints);
-    const files = await readLake(clients.s3, bucket(ENV.lakeBucket), `lake/${SANDBOX}/${streamDataset}/`);
+    const files = await readLake(
+      clients.s3,
+      resourceName(final, ENV.lakeBucket),
+      `lake/${SANDBOX}/${streamDataset}/`,
+    );
     const resentFiles = await readLake(
       clients.s3,
-      bucket(ENV.lakeBucket),
+      resourceName(final, ENV.lakeBucket),
       `lake/${SANDBOX}/${resentDataset}/`,
     );
     const profileEventIds: string[] = [];
@@ -251,7 +251,7 @@ export async function runKillScenario(options: KillOptions): Promise<KillOutcome
     do {
       const page = await clients.documents.send(
         new ScanCommand({
-          TableName: bucket(ENV.profilesTable),
+          TableName: resourceName(final, ENV.profilesTable),
           ConsistentRead: true,
           FilterExpression: 'datasetId = :d AND attribute_exists(eventId)',
           ExpressionAttributeValues: { ':d': resentDataset },

@@ -1,3 +1,4 @@
+import { resourceName } from '../support/resource-name';
 /**
  * A bounded load run on loopback: producers post collect batches to a local runtime in its own process for a fixed
  * duration (and at most a fixed count of requests) while its resident memory is sampled; then the stream is
@@ -47,12 +48,6 @@ export interface LoadOutcome {
   /** Milliseconds from the end of the traffic until the stream counted everything. */
   readonly drainMs: number;
 }
-
-const bucket = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set while the runtime runs`);
-  return value;
-};
 
 export async function runLoadScenario(options: LoadOptions): Promise<LoadOutcome> {
   const workDir = mkdtempSync(join(tmpdir(), 'tributary-load-'));
@@ -116,7 +111,11 @@ export async function runLoadScenario(options: LoadOptions): Promise<LoadOutcome
     }
     if (!reader) throw new Error('no runtime in this process to read the lake with');
     const clients = createEmulatorClients(reader.endpoints);
-    const files = await readLake(clients.s3, bucket(ENV.lakeBucket), `lake/${SANDBOX}/${datasetId}/`);
+    const files = await readLake(
+      clients.s3,
+      resourceName(reader, ENV.lakeBucket),
+      `lake/${SANDBOX}/${datasetId}/`,
+    );
     clients.destroy();
     return {
       tally,

@@ -6,6 +6,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ENV } from '../../lambdas/config/env-names';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';
 import type { RuntimeUnderTest } from '../e2e/local-runtime';
+import { resourceName } from './resource-name';
 import { listKeys, readJsonLines, readLake, type ParquetFile } from './streaming-lake';
 
 export const SANDBOX = 'prod';
@@ -18,12 +19,6 @@ export interface LakeRow {
   readonly record: Record<string, unknown>;
 }
 
-function bucket(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set while the runtime runs`);
-  return value;
-}
-
 const recordOf = (row: Record<string, unknown>): Record<string, unknown> =>
   (typeof row.record === 'string' ? JSON.parse(row.record) : row.record) as Record<string, unknown>;
 
@@ -31,14 +26,22 @@ const batchFolder = (batchId: string) => `/batch=${batchId}/`;
 
 export class BatchStorage {
   private readonly clients: EmulatorClients;
+  private readonly runtime: Pick<RuntimeUnderTest['runtime'], 'resourceVariable'>;
 
-  constructor(subject: { readonly runtime: Pick<RuntimeUnderTest['runtime'], 'endpoints'> }) {
+  constructor(subject: {
+    readonly runtime: Pick<RuntimeUnderTest['runtime'], 'endpoints' | 'resourceVariable'>;
+  }) {
     this.clients = createEmulatorClients(subject.runtime.endpoints);
+    this.runtime = subject.runtime;
   }
 
   /** Keys of the batch's lake files (`lake/{sandbox}/{datasetId}/date=…/batch={batchId}/part-….parquet`). */
   async lakeKeys(datasetId: string, batchId: string): Promise<string[]> {
-    const keys = await listKeys(this.clients.s3, bucket(ENV.lakeBucket), `lake/${SANDBOX}/${datasetId}/`);
+    const keys = await listKeys(
+      this.clients.s3,
+      resourceName(this.runtime, ENV.lakeBucket),
+      `lake/${SANDBOX}/${datasetId}/`,
+    );
     return keys.filter((key) => key.includes(batchFolder(batchId)));
   }
 
@@ -46,7 +49,7 @@ export class BatchStorage {
   async lakeRows(datasetId: string, batchId: string): Promise<LakeRow[]> {
     const files: ParquetFile[] = await readLake(
       this.clients.s3,
-      bucket(ENV.lakeBucket),
+      resourceName(this.runtime, ENV.lakeBucket),
       `lake/${SANDBOX}/${datasetId}/`,
     );
     return files
@@ -56,14 +59,18 @@ export class BatchStorage {
 
   /** Whatever staging still holds for the dataset (nothing, once its batches are decided). */
   stagingKeys(datasetId: string): Promise<string[]> {
-    return listKeys(this.clients.s3, bucket(ENV.lakeBucket), `staging/${SANDBOX}/${datasetId}/`);
+    return listKeys(
+      this.clients.s3,
+      resourceName(this.runtime, ENV.lakeBucket),
+      `staging/${SANDBOX}/${datasetId}/`,
+    );
   }
 
   /** The failed rows the batch quarantined, one parsed JSON line each. */
   async quarantined(datasetId: string, batchId: string): Promise<Record<string, unknown>[]> {
     const lines = await readJsonLines(
       this.clients.s3,
-      bucket(ENV.quarantineBucket),
+      resourceName(this.runtime, ENV.quarantineBucket),
       `quarantine/${SANDBOX}/${datasetId}/batch=${batchId}/`,
     );
     return lines.map(({ line }) => line);
@@ -73,7 +80,7 @@ export class BatchStorage {
   async drop(datasetId: string, path: string, body: Uint8Array | string): Promise<string> {
     const key = `landing/${SANDBOX}/${datasetId}/${path}`;
     await this.clients.s3.send(
-      new PutObjectCommand({ Bucket: bucket(ENV.landingBucket), Key: key, Body: body }),
+      new PutObjectCommand({ Bucket: resourceName(this.runtime, ENV.landingBucket), Key: key, Body: body }),
     );
     return key;
   }

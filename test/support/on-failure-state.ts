@@ -8,6 +8,7 @@ import { ON_FAILURE_PREFIX } from '../../lambdas/core/streaming/on-failure-recor
 import { createEmulatorClients } from '../../local/emulator-clients';
 import type { RunningRuntime } from '../../local/runtime';
 import { call } from '../e2e/local-runtime';
+import { resourceName } from './resource-name';
 import { listKeys } from './streaming-lake';
 
 export interface OnFailureState {
@@ -15,10 +16,8 @@ export interface OnFailureState {
   readonly pending: unknown[];
 }
 
-/** Needs the runtime in this process (the bucket names are in `process.env` while it runs). */
 export async function onFailureState(runtime: RunningRuntime, adminKey: string): Promise<OnFailureState> {
-  const bucket = process.env[ENV.quarantineBucket];
-  if (!bucket) throw new Error(`${ENV.quarantineBucket} is not set while the runtime runs`);
+  const bucket = resourceName(runtime, ENV.quarantineBucket);
   const clients = createEmulatorClients(runtime.endpoints);
   try {
     const objects = await listKeys(clients.s3, bucket, ON_FAILURE_PREFIX);

@@ -10,15 +10,14 @@ import { STREAMING_BATCH_WINDOW_MINUTES, windowStartOf } from '../../lambdas/cor
 import { windowClosed } from '../../lambdas/core/streaming/stream-progress';
 import { createEmulatorClients } from '../../local/emulator-clients';
 import type { RunningRuntime } from '../../local/runtime';
+import { resourceName } from './resource-name';
 
 /** A time after every window's end and horizon: only the puts and the consumption decide. */
 const END_OF_TIME = new Date(8.64e15);
 
-/** Needs the runtime in this process (the table's name is in `process.env` while it runs). */
 export function streamCaughtUp(runtime: RunningRuntime, since: Date): () => Promise<boolean> {
   return async () => {
-    const table = process.env[ENV.batchesTable];
-    if (!table) throw new Error(`${ENV.batchesTable} is not set while the runtime runs`);
+    const table = resourceName(runtime, ENV.batchesTable);
     const clients = createEmulatorClients(runtime.endpoints);
     try {
       const progress = new DynamoStreamProgress(new DynamoItems(clients.documents, table));

@@ -1,7 +1,8 @@
 /**
  * A short per-container cache of key lookups, so that a burst of requests costs one GetItem. A deleted key keeps
- * working in other warm containers until its entry expires: that window is KEY_CACHE_TTL_MS. In one process (the
- * local runtime runs the authorizer and the control plane side by side) deleting or creating a key evicts it at once.
+ * working in other warm containers until its entry expires: that window is KEY_CACHE_TTL_MS (the local runtime runs
+ * each function in its own environment, so the same window applies there). Within one container, deleting or
+ * creating a key evicts it at once.
  */
 import type { Page, PageRequest } from '../page';
 import type { ApiKeyRecord, ApiKeyStore } from './api-key';

@@ -1,0 +1,20 @@
+/** The messages between the function host and a function's worker thread (structured-cloned). */
+export interface InvocationRequest {
+  readonly id: number;
+  /** The event as JSON, as Lambda passes it. */
+  readonly payload: string;
+  /** Epoch milliseconds at which the invocation times out (the context's getRemainingTimeInMillis). */
+  readonly deadline: number;
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  /** The error's own enumerable properties (e.g. an AWS SDK error's `$metadata`), as JSON. */
+  readonly properties: Record<string, unknown>;
+}
+
+export type InvocationReply =
+  | { readonly id: number; readonly ok: true; readonly payload?: string }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedError };

@@ -1,0 +1,164 @@
+/**
+ * Each function runs as Lambda runs it: in its own execution environment that sees only its own variables, with
+ * its Timeout, MemorySize and the 6 MB invoke payload enforced.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FunctionHost, MAX_INVOKE_PAYLOAD_BYTES } from '../../local/lambda/function-host';
+import { readFunctions, type LocalFunction } from '../../local/lambda/local-function';
+import { TemplateResolver } from '../../local/template/intrinsics';
+import { synthesizeTemplates } from '../../local/template/synthesize';
+import { createTributaryApp } from '../../lib/tributary-app';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Nothing listens here: a function that reaches for AWS fails fast with a connection error, not a missing variable. */
+const UNREACHABLE = 'http://127.0.0.1:9';
+const SHARED = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_ENDPOINT_URL: UNREACHABLE,
+  AWS_MAX_ATTEMPTS: '1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+describe('every function of the Tributary app started with only its own environment', () => {
+  let host: FunctionHost;
+  let functions: LocalFunction[];
+  let tmpRoot: string;
+
+  beforeAll(() => {
+    tmpRoot = mkdtempSync(join(tmpdir(), 'tributary-isolation-'));
+    const templates = synthesizeTemplates(
+      (props) => createTributaryApp({ app: new App(props), nag: false }).app,
+    );
+    functions = readFunctions(new TemplateResolver(templates));
+    host = FunctionHost.load(functions, { projectRoot: PROJECT_ROOT, shared: SHARED, tmpRoot });
+  });
+  afterAll(async () => {
+    await host.stop();
+    rmSync(tmpRoot, { recursive: true, force: true });
+  });
+
+  it('finds every variable each handler requires in its own environment (the batch worker its state machine)', async () => {
+    // Act: an empty event makes each handler build its dependencies from its environment, then fail on the event
+    // or on the unreachable endpoint.
+    const missing: string[] = [];
+    for (const fn of functions) {
+      try {
+        await host.invoke(fn, {});
+      } catch (error) {
+        const message = (error as Error).message;
+        if (/environment variable is not set|is not set/.test(message))
+          missing.push(`${fn.logicalId}: ${message}`);
+      }
+    }
+
+    // Assess
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('a function in its own execution environment', () => {
+  let host: FunctionHost;
+  let tmpRoot: string;
+  const limits = (name: string, settings: Partial<LocalFunction> = {}): LocalFunction => ({
+    stackName: 'Limits',
+    logicalId: name,
+    name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    entry: 'test/fixtures/handlers/limits.ts',
+    exportName: 'handler',
+    timeoutSeconds: 30,
+    memoryMb: 128,
+    environment: { OWN_TABLE: `${name}-table` },
+    ...settings,
+  });
+  const own = limits('Own');
+  const other = limits('Other');
+  const quick = limits('Quick', { timeoutSeconds: 1 });
+  const small = limits('Small', { memoryMb: 64 });
+
+  beforeAll(() => {
+    tmpRoot = mkdtempSync(join(tmpdir(), 'tributary-limits-'));
+    host = FunctionHost.load([own, other, quick, small], {
+      projectRoot: PROJECT_ROOT,
+      shared: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_DYNAMODB: UNREACHABLE },
+      tmpRoot,
+    });
+  });
+  afterEach(() => host.drain());
+  afterAll(async () => {
+    await host.stop();
+    rmSync(tmpRoot, { recursive: true, force: true });
+  });
+
+  it("sees its own variables, Lambda's and the local endpoints, and no other function's nor the runtime's", async () => {
+    // Act
+    const { environment } = (await host.invoke(own, { action: 'environment' })) as {
+      environment: Record<string, string>;
+    };
+
+    // Assess
+    expect(environment).toMatchObject({
+      OWN_TABLE: 'Own-table',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: UNREACHABLE,
+      AWS_LAMBDA_FUNCTION_NAME: 'Own',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+      LAMBDA_TASK_ROOT: PROJECT_ROOT,
+      _HANDLER: 'limits.handler',
+      TZ: ':UTC',
+      TMPDIR: join(tmpRoot, 'Own'),
+    });
+    expect(environment).not.toHaveProperty('OTHER_TABLE');
+    expect(Object.values(environment)).not.toContain('Other-table');
+    expect(environment).not.toHaveProperty('VITEST');
+  });
+
+  it('ends an invocation at its timeout, and the next invocation starts a new environment', async () => {
+    // Prepare: a warm environment.
+    await host.invoke(quick, { action: 'sleep', ms: 0 });
+
+    // Act
+    const timedOut = await host.invoke(quick, { action: 'sleep', ms: 60_000 }).catch((error: Error) => error);
+    const next = (await host.invoke(quick, { action: 'sleep', ms: 0 })) as { invocations: number };
+
+    // Assess
+    expect(timedOut).toMatchObject({
+      name: 'Sandbox.Timedout',
+      message: 'Task timed out after 1.00 seconds',
+    });
+    expect(next.invocations).toBe(1);
+  });
+
+  it('fails an invocation that outgrows its memory size with Runtime.OutOfMemory, and recovers', async () => {
+    // Act
+    const error = await host.invoke(small, { action: 'grow' }).catch((failure: Error) => failure);
+    const next = (await host.invoke(small, { action: 'sleep', ms: 0 })) as { invocations: number };
+
+    // Assess
+    expect(error).toMatchObject({ name: 'Runtime.OutOfMemory' });
+    expect(next.invocations).toBe(1);
+  });
+
+  it('refuses an event over 6 MB before the function runs, and a result over 6 MB after it', async () => {
+    // Act
+    const request = await host
+      .invoke(own, { action: 'environment', padding: 'x'.repeat(MAX_INVOKE_PAYLOAD_BYTES) })
+      .catch((error: Error) => error);
+    const response = await host
+      .invoke(own, { action: 'respond', bytes: MAX_INVOKE_PAYLOAD_BYTES })
+      .catch((error: Error) => error);
+
+    // Assess
+    expect(request).toMatchObject({ name: 'RequestEntityTooLargeException' });
+    expect(response).toMatchObject({ name: 'Function.ResponseSizeTooLarge' });
+  });
+});
