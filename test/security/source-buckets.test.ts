@@ -18,6 +18,7 @@ import { BatchApi, type FileAnswer } from '../support/batch-api';
 import { ORDER_SCHEMA, ORDER_SCHEMA_ID } from '../support/batch-files';
 import { DataflowApi } from '../support/dataflow-api';
 import { PLATFORM_BUCKETS, sourceAccessOf, TEST_READER_ROLE } from '../support/memory-source-access';
+import { resourceName } from '../support/resource-name';
 import { startRuntimeUnderTest, type RuntimeUnderTest } from '../e2e/local-runtime';
 
 /** The deployment's one source bucket; each sandbox is granted a folder of it. */
@@ -40,12 +41,6 @@ class SandboxApi extends BatchApi {
     return super.send(path, { ...init, headers: { 'x-sandbox-name': this.sandbox, ...init.headers } });
   }
 }
-
-const runtimeBucket = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set while the runtime runs`);
-  return value;
-};
 
 const problemOf = (answer: FileAnswer) =>
   answer.body as { code: string; violations?: { pointer: string; message: string }[] };
@@ -115,7 +110,7 @@ describe('S3 connections cannot reach the platform buckets or another sandbox’
     });
 
     // Assess
-    expect(landingBucket).toBe(runtimeBucket(ENV.landingBucket));
+    expect(landingBucket).toBe(resourceName(subject.runtime, ENV.landingBucket));
     expect(answer.status, JSON.stringify(answer.body)).toBe(400);
     expect(problemOf(answer)).toMatchObject({
       code: 'platform-bucket',
@@ -130,7 +125,7 @@ describe('S3 connections cannot reach the platform buckets or another sandbox’
     // Act
     const answer = await attacker.send('/connections', {
       method: 'POST',
-      json: s3Connection({ bucket: runtimeBucket(variable) }),
+      json: s3Connection({ bucket: resourceName(subject.runtime, variable) }),
     });
 
     // Assess
@@ -192,7 +187,7 @@ describe('S3 connections cannot reach the platform buckets or another sandbox’
     const at = new Date().toISOString();
     await clients.documents.send(
       new PutCommand({
-        TableName: runtimeBucket(ENV.catalogTable),
+        TableName: resourceName(subject.runtime, ENV.catalogTable),
         Item: {
           pk: `${ATTACKER}#connection`,
           sk: id,
