@@ -1,10 +1,10 @@
+import { problem } from '../../support/http-problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpSourceParams, S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceError } from '../../../lambdas/core/connections/connection-types';
 import type { NewConnection } from '../../../lambdas/core/connections/connections';
 import { inferColumns } from '../../../lambdas/core/connections/source-preview';
 import { FetchHttpSourceReader } from '../../../lambdas/core/connections/http-source-reader';
-import { HttpProblem } from '../../../lambdas/http/problem';
 import { json, startSourceServer, type SourceServer } from '../../support/http-source-server';
 import { connectionService, SECRET_PREFIX } from './memory-connections';
 
@@ -31,15 +31,6 @@ function httpConnection(url: string, token = TOKEN): NewConnection {
     },
     auth: { type: 'header', name: 'Authorization', value: token },
   };
-}
-
-async function problem(promise: Promise<unknown>): Promise<HttpProblem> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof HttpProblem)) throw new Error(`expected an HttpProblem, got ${String(error)}`);
-  return error;
 }
 
 describe('ConnectionService', () => {

@@ -1,3 +1,4 @@
+import { problem } from '../../support/http-problem';
 import { describe, expect, it } from 'vitest';
 import type { S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceAccessService } from '../../../lambdas/core/connections/source-access';
@@ -5,7 +6,6 @@ import {
   MAX_SESSION_POLICY_CHARS,
   sessionPolicyOf,
 } from '../../../lambdas/core/connections/source-session-policy';
-import { HttpProblem } from '../../../lambdas/http/problem';
 import {
   MemorySourceAccessStore,
   PLATFORM_BUCKETS,
@@ -22,15 +22,6 @@ const s3 = (bucket: string, extra: Partial<S3SourceParams> = {}): S3SourceParams
   inputFormat: { format: 'csv' },
   ...extra,
 });
-
-async function problem(promise: Promise<unknown>): Promise<HttpProblem> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof HttpProblem)) throw new Error(`expected an HttpProblem, got ${String(error)}`);
-  return error;
-}
 
 describe('SourceAccessService', () => {
   it("grants a sandbox's folder and the folders below it, with the sandbox's rules for the session", async () => {
