@@ -20,7 +20,9 @@ import { createApiServer } from './http/api-server';
 import { readRestApis } from './http/rest-api';
 import { readWebAcls } from './http/web-acl';
 import { FunctionHost } from './lambda/function-host';
-import { mergeEnvironments, readFunctions } from './lambda/local-function';
+import { RoleAccess } from './iam/role-access';
+import { readFunctionRoles } from './iam/role-policies';
+import { mergeEnvironments, readFunctions, type LocalFunction } from './lambda/local-function';
 import { provisionResources, readResources } from './resources';
 import { createRuntimeLog } from './runtime-log';
 import { TemplateResolver } from './template/intrinsics';
@@ -85,6 +87,8 @@ export interface RunningRuntime {
     readonly eventBridge: string;
   };
   readonly dataDir: string;
+  /** The template's functions as run here, each with its own environment (its credentials included). */
+  readonly functions: readonly LocalFunction[];
   /** Milliseconds from the call to a serving API. */
   readonly startupMs: number;
   stop(): Promise<void>;
@@ -192,6 +196,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   try {
     emulators = await startEmulators({
       dataDir,
+      access: new RoleAccess(readFunctionRoles(resolver, functions), log),
       ports: activeRuntimes === 0 ? previousEmulatorPorts : undefined,
     });
   } catch (error) {
@@ -247,7 +252,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       [ENV.webhookAllowPlainHttp]: 'true',
     });
     cleanups.push(restoreEnvironment);
-    const clients = createEmulatorClients(emulators.endpoints);
+    const clients = createEmulatorClients(emulators.direct);
     cleanups.push(() => clients.destroy());
 
     await provisionResources(clients, resources);
@@ -311,6 +316,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         eventBridge: secretsAndEvents.url,
       },
       dataDir,
+      functions,
       startupMs,
       stop: cleanUp,
     };

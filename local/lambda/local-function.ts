@@ -3,6 +3,7 @@
  * in Metadata (`tributary:handler`, project-relative, and `tributary:handler-export`), which the house function
  * construct sets, so the runtime imports the very source file that is bundled for Lambda.
  */
+import { CREDENTIAL_VARIABLES, functionCredentialsEnvironment } from '../iam/function-credentials';
 import { resourcesOfType } from '../template/cloudformation';
 import { TemplateError, type TemplateResolver } from '../template/intrinsics';
 
@@ -71,12 +72,16 @@ export function readFunctions(resolver: TemplateResolver): LocalFunction[] {
             resolver.resolve(stackName, properties['Timeout']) ?? DEFAULT_TIMEOUT_SECONDS,
           ),
           memoryMb: Number(resolver.resolve(stackName, properties['MemorySize']) ?? DEFAULT_MEMORY_MB),
-          environment: Object.fromEntries(
-            Object.entries((variables ?? {}) as Record<string, unknown>).map(([key, value]) => [
-              key,
-              String(value),
-            ]),
-          ),
+          environment: {
+            ...Object.fromEntries(
+              Object.entries((variables ?? {}) as Record<string, unknown>).map(([key, value]) => [
+                key,
+                String(value),
+              ]),
+            ),
+            // Lambda's own: the role's credentials, by which the local endpoints tell the function apart.
+            ...functionCredentialsEnvironment(stackName, logicalId),
+          },
         },
       ];
     },
@@ -96,6 +101,10 @@ export const PER_FUNCTION_VARIABLES = new Set([
 const LAUNCH_ONLY_VARIABLES = new Set(['NODE_OPTIONS']);
 
 /**
+ * Credentials are per function too, but not set while a module is imported: the SDK clients the handlers share in
+ * one process read them when first used, so the shared process keeps the runtime's own (unrestricted) credentials;
+ * a function running with only its own environment signs with its own and is held to its role.
+ *
  * All functions share one process, hence one environment: the merge fails when two functions give one variable
  * different values (environment names are designed to be unique per resource, so a clash is a bug in the app).
  */
@@ -105,7 +114,8 @@ export function mergeEnvironments(functions: readonly LocalFunction[]): Record<s
   const clashes: string[] = [];
   for (const fn of functions) {
     for (const [key, value] of Object.entries(fn.environment)) {
-      if (PER_FUNCTION_VARIABLES.has(key) || LAUNCH_ONLY_VARIABLES.has(key)) continue;
+      if (PER_FUNCTION_VARIABLES.has(key) || LAUNCH_ONLY_VARIABLES.has(key) || CREDENTIAL_VARIABLES.has(key))
+        continue;
       const previous = merged[key];
       if (previous !== undefined && previous !== value) {
         clashes.push(`${key}: ${setBy[key]} sets '${previous}', ${fn.logicalId} sets '${value}'`);
