@@ -14,6 +14,7 @@ import S3rver from 's3rver';
 import { dynamoDbAccessRequests } from './iam/actions/dynamodb';
 import { kinesisAccessRequests } from './iam/actions/kinesis';
 import { createJsonAccessGate } from './iam/json-access-gate';
+import { checkS3Access } from './iam/s3-access-check';
 import type { RoleAccess } from './iam/role-access';
 import { checkPresignedSignatures } from './s3-presigned-urls';
 import { LOCAL_ACCOUNT, LOCAL_PARTITION } from './template/cloudformation';
@@ -103,7 +104,14 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     silent: true,
   });
   // Signatures first: a request S3 would refuse never reaches the versions.
-  checkPresignedSignatures(s3Server, new Map([[S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey]]));
+  checkPresignedSignatures(
+    s3Server,
+    new Map([
+      [S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey],
+      ...(options.access?.secrets() ?? []),
+    ]),
+  );
+  if (options.access) await checkS3Access(s3Server, options.access);
   const versions = keepObjectVersions(s3Server, s3VersionsDir);
 
   const access = options.access;

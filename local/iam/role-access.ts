@@ -21,6 +21,11 @@ export class RoleAccess {
     private readonly log: RuntimeLog,
   ) {}
 
+  /** Each function's access key id and secret. */
+  secrets(): Map<string, string> {
+    return new Map([...this.roles].map(([accessKeyId, role]) => [accessKeyId, role.secretAccessKey]));
+  }
+
   /** The first of the call's requests the caller's role does not allow, or undefined when all are allowed. */
   denial(accessKeyId: string | undefined, requests: readonly AccessRequest[]): Denial | undefined {
     const role = accessKeyId === undefined ? undefined : this.roles.get(accessKeyId);

@@ -23,6 +23,8 @@ export interface FunctionRole {
   readonly functionName: string;
   readonly functionLogicalId: string;
   readonly roleArn: string;
+  /** The secret of the function's access key, for the endpoints that check signatures. */
+  readonly secretAccessKey: string;
   readonly statements: readonly PolicyStatement[];
 }
 
@@ -134,7 +136,9 @@ export function readFunctionRoles(
           `${policy.stackName}/${policy.logicalId}`,
         ),
       );
-    byAccessKey.set(functionCredentials(fn.stackName, fn.logicalId).accessKeyId, {
+    const { accessKeyId, secretAccessKey } = functionCredentials(fn.stackName, fn.logicalId);
+    byAccessKey.set(accessKeyId, {
+      secretAccessKey,
       functionName: fn.name,
       functionLogicalId: fn.logicalId,
       roleArn: role.arn,

@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiKeyStore } from '../../../lambdas/adapters/dynamo-api-key-store';
@@ -21,7 +23,7 @@ const RECORD: ApiKeyRecord = {
 };
 
 /** The function's own SDK clients, as it builds them from its environment, against the runtime's endpoints. */
-function clientsOf(fn: LocalFunction, endpoints: { dynamodb: string; kinesis: string }) {
+function clientsOf(fn: LocalFunction, endpoints: { dynamodb: string; kinesis: string; s3: string }) {
   const credentials = {
     accessKeyId: fn.environment['AWS_ACCESS_KEY_ID'] ?? '',
     secretAccessKey: fn.environment['AWS_SECRET_ACCESS_KEY'] ?? '',
@@ -29,6 +31,7 @@ function clientsOf(fn: LocalFunction, endpoints: { dynamodb: string; kinesis: st
   const common = { region: LOCAL_REGION, credentials };
   return {
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb })),
+    s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
     kinesis: new KinesisClient({
       ...common,
       endpoint: endpoints.kinesis,
@@ -158,5 +161,39 @@ describe('each function is held to its own role at the local endpoints', () => {
 
     // Assess
     await expect(write).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  it('refuses the authorizer an S3 upload with S3 AccessDenied, and a URL it presigns carries its identity', async () => {
+    // Prepare
+    const batches = underTest.runtime.functions.find((fn) => fn.logicalId.startsWith('BatchesFunction'));
+    const landingBucket = batches?.environment[ENV.landingBucket] ?? '';
+    const { s3 } = clientsOf(authorizer, underTest.runtime.endpoints);
+    const put = new PutObjectCommand({ Bucket: landingBucket, Key: 'uploads/x.json', Body: '{}' });
+
+    // Act
+    const direct = await failureOf(s3.send(put));
+    const presigned = await fetch(await getSignedUrl(s3, put), { method: 'PUT', body: '{}' });
+
+    // Assess
+    expect(direct).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(presigned.status).toBe(403);
+    expect(await presigned.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
+  it('accepts an upload through a URL presigned by a function whose role grants it', async () => {
+    // Prepare
+    const batches = underTest.runtime.functions.find((fn) => fn.logicalId.startsWith('BatchesFunction'));
+    if (!batches) throw new Error('the app has no batches function');
+    const { s3 } = clientsOf(batches, underTest.runtime.endpoints);
+    const url = await getSignedUrl(
+      s3,
+      new PutObjectCommand({ Bucket: batches.environment[ENV.landingBucket] ?? '', Key: 'uploads/y.json' }),
+    );
+
+    // Act
+    const answer = await fetch(url, { method: 'PUT', body: '{}' });
+
+    // Assess
+    expect(answer.status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dynamoDbAccessRequests, requestAttributes } from '../../../local/iam/actions/dynamodb';
 import { kinesisAccessRequests } from '../../../local/iam/actions/kinesis';
+import { s3AccessRequests } from '../../../local/iam/actions/s3';
 import { signingAccessKeyId } from '../../../local/iam/function-credentials';
 
 const SCOPE = { partition: 'aws', region: 'us-east-1', account: '000000000000' };
@@ -80,6 +81,32 @@ describe('Kinesis requests as IAM sees them', () => {
       { action: 'kinesis:PutRecords', resource: 'arn:aws:kinesis:us-east-1:000000000000:stream/ingest' },
     ]);
     expect(consumer[0]?.resource).toBe('arn:aws:kinesis:us-east-1:000000000000:stream/ingest/consumer/c:1');
+  });
+});
+
+describe('S3 requests as IAM sees them', () => {
+  it('maps object reads, writes and deletes to the object ARN, and a listing to the bucket ARN', () => {
+    // Act
+    const calls = [
+      s3AccessRequests('aws', 'GET', '/landing/uploads/a%20b.json'),
+      s3AccessRequests('aws', 'GET', '/landing/k?versionId=3'),
+      s3AccessRequests('aws', 'PUT', '/landing/k?partNumber=1&uploadId=u'),
+      s3AccessRequests('aws', 'DELETE', '/landing/k'),
+      s3AccessRequests('aws', 'DELETE', '/landing/k?uploadId=u'),
+      s3AccessRequests('aws', 'GET', '/landing?list-type=2&prefix=uploads%2F'),
+      s3AccessRequests('aws', 'GET', '/'),
+    ].map(([request]) => [request?.action, request?.resource]);
+
+    // Assess
+    expect(calls).toEqual([
+      ['s3:GetObject', 'arn:aws:s3:::landing/uploads/a b.json'],
+      ['s3:GetObjectVersion', 'arn:aws:s3:::landing/k'],
+      ['s3:PutObject', 'arn:aws:s3:::landing/k'],
+      ['s3:DeleteObject', 'arn:aws:s3:::landing/k'],
+      ['s3:AbortMultipartUpload', 'arn:aws:s3:::landing/k'],
+      ['s3:ListBucket', 'arn:aws:s3:::landing'],
+      ['s3:ListAllMyBuckets', '*'],
+    ]);
   });
 });
 
