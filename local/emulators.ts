@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
+import { dynamoDbAccessRequests } from './iam/actions/dynamodb';
+import { kinesisAccessRequests } from './iam/actions/kinesis';
+import { createJsonAccessGate } from './iam/json-access-gate';
+import { checkS3Access } from './iam/s3-access-check';
+import type { RoleAccess } from './iam/role-access';
 import { checkPresignedSignatures } from './s3-presigned-urls';
+import { LOCAL_ACCOUNT, LOCAL_PARTITION } from './template/cloudformation';
 import { keepObjectVersions } from './s3-versions';
 
 export interface EmulatorEndpoints {
@@ -21,7 +27,10 @@ export interface EmulatorEndpoints {
 }
 
 export interface RunningEmulators {
+  /** What the handlers are given: the checking fronts when access is checked. */
   readonly endpoints: EmulatorEndpoints;
+  /** The emulators themselves, for the runtime's own clients, which no role restricts. */
+  readonly direct: EmulatorEndpoints;
   /** Emits S3-notification-shaped events for every object written or removed. */
   readonly s3Server: S3rver;
   stop(): Promise<void>;
@@ -33,6 +42,11 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** Listen on these ports (0 or absent: a free port), so a restart can keep the endpoints clients already hold. */
   readonly ports?: Partial<Record<keyof EmulatorEndpoints, number>>;
+  /**
+   * Checks each call signed by a function against its role: the endpoints are then checking fronts (on the
+   * requested ports) before the emulators (on free ones).
+   */
+  readonly access?: RoleAccess;
 }
 
 /** Creation and deletion are instant locally: the emulators' default 500 ms delays only slow start-up. */
@@ -90,21 +104,63 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     silent: true,
   });
   // Signatures first: a request S3 would refuse never reaches the versions.
-  checkPresignedSignatures(s3Server, new Map([[S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey]]));
+  checkPresignedSignatures(
+    s3Server,
+    new Map([
+      [S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey],
+      ...(options.access?.secrets() ?? []),
+    ]),
+  );
+  if (options.access) await checkS3Access(s3Server, options.access);
   const versions = keepObjectVersions(s3Server, s3VersionsDir);
 
-  const [dynamodb, kinesis, s3Address] = await Promise.all([
-    listen(dynamoServer, host, options.ports?.dynamodb),
-    listen(kinesisServer, host, options.ports?.kinesis),
+  const access = options.access;
+  const scope = { partition: LOCAL_PARTITION, region: LOCAL_REGION, account: LOCAL_ACCOUNT };
+  const [dynamoEmulator, kinesisEmulator, s3Address] = await Promise.all([
+    listen(dynamoServer, host, access ? 0 : options.ports?.dynamodb),
+    listen(kinesisServer, host, access ? 0 : options.ports?.kinesis),
     s3Server.run(),
   ]);
+  const gates = access
+    ? {
+        dynamodb: createJsonAccessGate({
+          target: dynamoEmulator,
+          access,
+          accessDeniedType: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException',
+          contentType: 'application/x-amz-json-1.0',
+          requestsOf: (target, input) => dynamoDbAccessRequests(scope, target, input),
+        }),
+        kinesis: createJsonAccessGate({
+          target: kinesisEmulator,
+          access,
+          accessDeniedType: 'AccessDeniedException',
+          contentType: 'application/x-amz-json-1.1',
+          requestsOf: (target, input) => kinesisAccessRequests(scope, target, input),
+        }),
+      }
+    : undefined;
+  const [dynamodb, kinesis] = gates
+    ? await Promise.all([
+        listen(gates.dynamodb.server, host, options.ports?.dynamodb),
+        listen(gates.kinesis.server, host, options.ports?.kinesis),
+      ])
+    : [dynamoEmulator, kinesisEmulator];
 
+  const s3 = `http://${host}:${s3Address.port}`;
   return {
-    endpoints: { dynamodb, kinesis, s3: `http://${host}:${s3Address.port}` },
+    endpoints: { dynamodb, kinesis, s3 },
+    direct: { dynamodb: dynamoEmulator, kinesis: kinesisEmulator, s3 },
     s3Server,
     async stop() {
       await versions.drain();
-      await Promise.all([close(dynamoServer), close(kinesisServer), s3Server.close()]);
+      gates?.dynamodb.destroy();
+      gates?.kinesis.destroy();
+      await Promise.all([
+        close(dynamoServer),
+        close(kinesisServer),
+        s3Server.close(),
+        ...(gates ? [close(gates.dynamodb.server), close(gates.kinesis.server)] : []),
+      ]);
       if (!dirs) {
         rmSync(s3Dir, { recursive: true, force: true });
         rmSync(s3VersionsDir, { recursive: true, force: true });

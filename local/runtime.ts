@@ -20,7 +20,9 @@ import { createApiServer } from './http/api-server';
 import { readRestApis } from './http/rest-api';
 import { readWebAcls } from './http/web-acl';
 import { FunctionHost } from './lambda/function-host';
-import { readFunctions } from './lambda/local-function';
+import { RoleAccess } from './iam/role-access';
+import { readFunctionRoles } from './iam/role-policies';
+import { readFunctions, type LocalFunction } from './lambda/local-function';
 import { provisionResources, readResources } from './resources';
 import { createRuntimeLog } from './runtime-log';
 import { TemplateResolver } from './template/intrinsics';
@@ -92,6 +94,8 @@ export interface RunningRuntime {
     readonly eventBridge: string;
   };
   readonly dataDir: string;
+  /** The template's functions as run here, each with its own environment (its credentials included). */
+  readonly functions: readonly LocalFunction[];
   /** Milliseconds from the call to a serving API. */
   readonly startupMs: number;
   /**
@@ -194,6 +198,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   try {
     emulators = await startEmulators({
       dataDir,
+      access: new RoleAccess(readFunctionRoles(resolver, functions), log),
       ports: activeRuntimes === 0 ? previousEmulatorPorts : undefined,
     });
   } catch (error) {
@@ -250,7 +255,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     // The runtime's own clients (and tests behind the API) reach the same endpoints; functions get them in their own
     // environments.
     cleanups.push(applyEnvironment(shared));
-    const clients = createEmulatorClients(emulators.endpoints);
+    const clients = createEmulatorClients(emulators.direct);
     cleanups.push(() => clients.destroy());
 
     await provisionResources(clients, resources);
@@ -322,6 +327,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         eventBridge: secretsAndEvents.url,
       },
       dataDir,
+      functions,
       startupMs,
       resourceVariable,
       stop: cleanUp,

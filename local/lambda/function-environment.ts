@@ -5,6 +5,7 @@
  * missing locally as it is in AWS.
  */
 import { basename, extname } from 'node:path';
+import { functionCredentialsEnvironment } from '../iam/function-credentials';
 import type { LocalFunction } from './local-function';
 
 /** The Node.js runtime Lambda runs the functions on (the CDK app's `Runtime.NODEJS_20_X`). */
@@ -12,7 +13,7 @@ const EXECUTION_ENV = 'AWS_Lambda_nodejs20.x';
 /** Lambda runs every function in UTC. */
 const LAMBDA_TZ = ':UTC';
 
-/** What every function of this runtime shares: region, credentials and the local endpoints (`AWS_ENDPOINT_URL_*`). */
+/** What every function of this runtime shares: region and the local endpoints (`AWS_ENDPOINT_URL_*`). */
 export type SharedEnvironment = Readonly<Record<string, string>>;
 
 export interface ExecutionEnvironmentPaths {
@@ -32,6 +33,8 @@ export function functionEnvironment(
   return {
     ...fn.environment,
     ...shared,
+    // Lambda's own: the role's session credentials, by which the local endpoints tell the function apart.
+    ...functionCredentialsEnvironment(fn.stackName, fn.logicalId),
     ...(region ? { AWS_DEFAULT_REGION: region } : {}),
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),

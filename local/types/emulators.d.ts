@@ -64,3 +64,8 @@ declare module 's3rver' {
     close(): Promise<void>;
   }
 }
+
+/** s3rver's account registry: every access key it accepts belongs to its one account. */
+declare module 's3rver/lib/models/account.js' {
+  export const DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { functionCredentials } from '../../local/iam/function-credentials';
 import { FunctionHost, MAX_INVOKE_PAYLOAD_BYTES } from '../../local/lambda/function-host';
 import { readFunctions, type LocalFunction } from '../../local/lambda/local-function';
 import { TemplateResolver } from '../../local/template/intrinsics';
@@ -116,6 +117,7 @@ describe('a function in its own execution environment', () => {
       _HANDLER: 'limits.handler',
       TZ: ':UTC',
       TMPDIR: join(tmpRoot, 'Own'),
+      AWS_ACCESS_KEY_ID: functionCredentials('Limits', 'Own').accessKeyId,
     });
     expect(environment).not.toHaveProperty('OTHER_TABLE');
     expect(Object.values(environment)).not.toContain('Other-table');
