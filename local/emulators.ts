@@ -47,6 +47,13 @@ export interface EmulatorOptions {
    * requested ports) before the emulators (on free ones).
    */
   readonly access?: RoleAccess;
+  /** The KMS keys of encrypted buckets (by name) and streams (by ARN), whose use the access checks require. */
+  readonly encryptionKeys?: EncryptionKeys;
+}
+
+export interface EncryptionKeys {
+  readonly buckets: ReadonlyMap<string, string>;
+  readonly streams: ReadonlyMap<string, string>;
 }
 
 /** Creation and deletion are instant locally: the emulators' default 500 ms delays only slow start-up. */
@@ -104,14 +111,15 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     silent: true,
   });
   // Signatures first: a request S3 would refuse never reaches the versions.
-  checkPresignedSignatures(
-    s3Server,
-    new Map([
-      [S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey],
-      ...(options.access?.secrets() ?? []),
-    ]),
-  );
-  if (options.access) await checkS3Access(s3Server, options.access);
+  const signingSecrets = new Map([
+    [S3_CREDENTIALS.accessKeyId, S3_CREDENTIALS.secretAccessKey],
+    ...(options.access?.secrets() ?? []),
+  ]);
+  // Role sessions are handed out while the runtime runs: their URLs are checked as the functions' are.
+  options.access?.onNewKey((accessKeyId, secret) => signingSecrets.set(accessKeyId, secret));
+  checkPresignedSignatures(s3Server, signingSecrets);
+  if (options.access)
+    await checkS3Access(s3Server, options.access, (bucket) => options.encryptionKeys?.buckets.get(bucket));
   const versions = keepObjectVersions(s3Server, s3VersionsDir);
 
   const access = options.access;
@@ -135,7 +143,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
           access,
           accessDeniedType: 'AccessDeniedException',
           contentType: 'application/x-amz-json-1.1',
-          requestsOf: (target, input) => kinesisAccessRequests(scope, target, input),
+          requestsOf: (target, input) =>
+            kinesisAccessRequests(scope, target, input, (stream) =>
+              options.encryptionKeys?.streams.get(stream),
+            ),
         }),
       }
     : undefined;

@@ -36,6 +36,8 @@ export interface StreamDefinition {
   readonly name: string;
   readonly arn: string;
   readonly shardCount: number;
+  /** The customer managed key of `StreamEncryption` (KMS), whose use the stream's readers and writers need. */
+  readonly kmsKeyArn?: string;
 }
 
 export interface BucketDefinition {
@@ -45,6 +47,8 @@ export interface BucketDefinition {
   readonly arn: string;
   /** `VersioningConfiguration.Status` is Enabled: the bucket keeps every version of its objects. */
   readonly versioned: boolean;
+  /** The KMS key of the bucket's default encryption (`aws:kms`), whose use its readers and writers need. */
+  readonly kmsKeyArn?: string;
 }
 
 export interface TemplateResources {
@@ -91,12 +95,16 @@ export function readResources(resolver: TemplateResolver): TemplateResources {
     ({ stackName, logicalId, resource }) => {
       const properties = (resolver.resolve(stackName, resource.Properties) ?? {}) as Props;
       const mode = (properties['StreamModeDetails'] as Props | undefined)?.['StreamMode'];
+      const encryption = properties['StreamEncryption'] as Props | undefined;
       return {
         stackName,
         logicalId,
         name: resolver.physicalName(stackName, logicalId),
         arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
         shardCount: mode === 'ON_DEMAND' ? ON_DEMAND_SHARD_COUNT : Number(properties['ShardCount'] ?? 1),
+        ...(encryption?.['EncryptionType'] === 'KMS' && typeof encryption['KeyId'] === 'string'
+          ? { kmsKeyArn: encryption['KeyId'] }
+          : {}),
       };
     },
   );
@@ -104,12 +112,18 @@ export function readResources(resolver: TemplateResolver): TemplateResources {
     ({ stackName, logicalId, resource }) => {
       const versioning = resolver.resolve(stackName, resource.Properties?.['VersioningConfiguration']) as
         Props | undefined;
+      const encryption = resolver.resolve(stackName, resource.Properties?.['BucketEncryption']) as
+        { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: Props }[] } | undefined;
+      const byDefault = encryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault;
       return {
         stackName,
         logicalId,
         name: resolver.physicalName(stackName, logicalId),
         arn: resolver.getAtt(stackName, logicalId, 'Arn') as string,
         versioned: versioning?.['Status'] === 'Enabled',
+        ...(byDefault?.['SSEAlgorithm'] === 'aws:kms' && typeof byDefault['KMSMasterKeyID'] === 'string'
+          ? { kmsKeyArn: byDefault['KMSMasterKeyID'] }
+          : {}),
       };
     },
   );

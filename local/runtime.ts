@@ -21,7 +21,8 @@ import { readRestApis } from './http/rest-api';
 import { readWebAcls } from './http/web-acl';
 import { FunctionHost } from './lambda/function-host';
 import { RoleAccess } from './iam/role-access';
-import { readFunctionRoles } from './iam/role-policies';
+import { readFunctionRoles, readRoles } from './iam/role-policies';
+import { startSecurityTokenService } from './iam/security-token-service';
 import { readFunctions, type LocalFunction } from './lambda/local-function';
 import { provisionResources, readResources } from './resources';
 import { createRuntimeLog } from './runtime-log';
@@ -92,9 +93,10 @@ export interface RunningRuntime {
     readonly sfn: string;
     readonly secretsManager: string;
     readonly eventBridge: string;
+    readonly sts: string;
   };
   readonly dataDir: string;
-  /** The template's functions as run here, each with its own environment (its credentials included). */
+  /** The template's functions as run here (each signs with `functionCredentials(stackName, logicalId)`). */
   readonly functions: readonly LocalFunction[];
   /** Milliseconds from the call to a serving API. */
   readonly startupMs: number;
@@ -125,7 +127,7 @@ async function tributaryAppFactory(sources: SourceAccess | undefined): Promise<A
  * handler modules created once (and cached) keep reaching the emulators.
  */
 let previousEmulatorPorts:
-  Partial<Record<keyof EmulatorEndpoints | 'sfn' | 'secretsAndEvents', number>> | undefined;
+  Partial<Record<keyof EmulatorEndpoints | 'sfn' | 'secretsAndEvents' | 'sts', number>> | undefined;
 /** Runtimes alive in this process: only a lone runtime may take the previous one's ports. */
 let activeRuntimes = 0;
 
@@ -194,11 +196,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
   const adminKey = resolveAdminKey(dataDir, options.adminKey);
   const releaseDataDir = lockDataDir(dataDir);
+  const roles = readRoles(resolver);
+  const access = new RoleAccess(readFunctionRoles(roles, resolver, functions), roles, log);
   let emulators: Awaited<ReturnType<typeof startEmulators>>;
   try {
     emulators = await startEmulators({
       dataDir,
-      access: new RoleAccess(readFunctionRoles(resolver, functions), log),
+      access,
+      encryptionKeys: {
+        buckets: new Map(resources.buckets.flatMap((b) => (b.kmsKeyArn ? [[b.name, b.kmsKeyArn]] : []))),
+        streams: new Map(resources.streams.flatMap((st) => (st.kmsKeyArn ? [[st.arn, st.kmsKeyArn]] : []))),
+      },
       ports: activeRuntimes === 0 ? previousEmulatorPorts : undefined,
     });
   } catch (error) {
@@ -222,6 +230,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       resolver,
       dataDir,
       log,
+      access,
       ...(activeRuntimes === 1 && reusedSfnPort ? { port: reusedSfnPort } : {}),
     });
     cleanups.push(() => stepFunctions.stop());
@@ -229,21 +238,30 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const secretsAndEvents = await startSecretsAndEvents({
       dataDir,
       log,
+      access,
       region: resolver.region,
       account: resolver.account,
       ...(activeRuntimes === 1 && reusedSecretsAndEventsPort ? { port: reusedSecretsAndEventsPort } : {}),
     });
     cleanups.push(() => secretsAndEvents.stop());
+    const reusedStsPort = previousEmulatorPorts?.sts;
+    const sts = await startSecurityTokenService({
+      access,
+      ...(activeRuntimes === 1 && reusedStsPort ? { port: reusedStsPort } : {}),
+    });
+    cleanups.push(() => sts.stop());
     previousEmulatorPorts = {
       dynamodb: portOf(emulators.endpoints.dynamodb),
       kinesis: portOf(emulators.endpoints.kinesis),
       s3: portOf(emulators.endpoints.s3),
       sfn: portOf(stepFunctions.url),
       secretsAndEvents: portOf(secretsAndEvents.url),
+      sts: portOf(sts.url),
     };
     const shared = {
       ...emulatorEnvironment(emulators.endpoints),
       AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+      AWS_ENDPOINT_URL_STS: sts.url,
       ...secretsAndEventsEnvironment(secretsAndEvents.url),
       // No X-Ray daemon locally: Powertools Tracer would otherwise try to send segments.
       POWERTOOLS_TRACE_ENABLED: 'false',
@@ -325,6 +343,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         sfn: stepFunctions.url,
         secretsManager: secretsAndEvents.url,
         eventBridge: secretsAndEvents.url,
+        sts: sts.url,
       },
       dataDir,
       functions,

@@ -65,10 +65,6 @@ const SOURCE_ROLE_SESSION_SECONDS = 3600;
 /** STS's longest RoleSessionName; a session is named for its sandbox in the bucket owner's CloudTrail. */
 const MAX_ROLE_SESSION_NAME = 64;
 
-/** The local runtime points S3 at an emulator and has no STS: a role there could only fail, later and obscurely. */
-const hasNoSts = () =>
-  process.env.AWS_ENDPOINT_URL_S3 !== undefined && process.env.AWS_ENDPOINT_URL_STS === undefined;
-
 interface RoleCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -161,26 +157,16 @@ const grantKey = (grant: S3SourceGrant) =>
 
 /**
  * An S3 client for a granted source: in the bucket's region (S3 also follows a wrong-region redirect), with the
- * grant's credentials. The local runtime has no STS and no IAM: it reads with the emulator's credentials, and the
- * grant's checks (made before a client is asked for) are all that stands between a sandbox and a bucket.
+ * grant's credentials (the local runtime serves STS and checks the session as IAM does).
  */
 export function sourceS3(grant: S3SourceGrant): S3Client {
-  const local = hasNoSts();
-  if (local && grant.role !== undefined) {
-    throw new SourceError(
-      'role-not-supported',
-      "this runtime has no STS to assume the connection's roleArn with; remove roleArn to read with its own credentials",
-      false,
-    );
-  }
-  if (local && grant.region === undefined) return s3();
-  const key = local ? `local|${grant.region}` : grantKey(grant);
+  const key = grantKey(grant);
   let client = sourceS3Clients.get(key);
   if (!client) {
     client = new S3Client({
       ...s3Options(),
       ...(grant.region !== undefined ? { region: grant.region } : {}),
-      ...(local ? {} : { credentials: grantCredentials(grant) }),
+      credentials: grantCredentials(grant),
       followRegionRedirects: true,
     });
     // Dropped, not destroyed: a request still in flight on it (the local runtime serves many at once) finishes.

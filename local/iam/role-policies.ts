@@ -7,7 +7,9 @@ import type { LocalFunction } from '../lambda/local-function';
 import { resourcesOfType } from '../template/cloudformation';
 import { TemplateError, type TemplateResolver } from '../template/intrinsics';
 import { functionCredentials } from './function-credentials';
-import { assertSupportedCondition, type Condition, type PolicyStatement } from './policy-evaluator';
+import type { PolicyStatement } from './policy-evaluator';
+import { list, policyDocumentStatements } from './policy-document';
+import { trustStatementsOf, type TrustStatement } from './trust-policy';
 
 /**
  * AWS managed policies that grant only what no local endpoint serves (CloudWatch Logs, X-Ray): attached, they add
@@ -17,71 +19,35 @@ const LOCALLY_IRRELEVANT_MANAGED_POLICIES = new Set([
   'service-role/AWSLambdaBasicExecutionRole',
   'AWSXRayDaemonWriteAccess',
   'service-role/AWSLambdaVPCAccessExecutionRole',
+  'service-role/AmazonAPIGatewayPushToCloudWatchLogs',
 ]);
 
 export interface FunctionRole {
   readonly functionName: string;
   readonly functionLogicalId: string;
-  readonly roleArn: string;
   /** The secret of the function's access key, for the endpoints that check signatures. */
   readonly secretAccessKey: string;
-  readonly statements: readonly PolicyStatement[];
+  readonly role: TemplateRole;
 }
 
-const list = (value: unknown): string[] | undefined =>
-  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).map((item) => String(item));
-
-function statementOf(raw: unknown, where: string): PolicyStatement {
-  const statement = raw as Record<string, unknown>;
-  const effect = statement['Effect'];
-  if (effect !== 'Allow' && effect !== 'Deny')
-    throw new TemplateError(`${where}: a statement's Effect is ${String(effect)}`);
-  if ('Principal' in statement || 'NotPrincipal' in statement)
-    throw new TemplateError(`${where}: an identity policy statement names a principal`);
-  const condition = statement['Condition'] as Record<string, Record<string, unknown>> | undefined;
-  const normalized: Condition | undefined = condition
-    ? Object.fromEntries(
-        Object.entries(condition).map(([operator, keys]) => [
-          operator,
-          Object.fromEntries(Object.entries(keys).map(([key, value]) => [key, list(value) ?? []])),
-        ]),
-      )
-    : undefined;
-  if (normalized) assertSupportedCondition(normalized);
-  const actions = list(statement['Action']);
-  const notActions = list(statement['NotAction']);
-  const resources = list(statement['Resource']);
-  const notResources = list(statement['NotResource']);
-  if (!actions === !notActions || !resources === !notResources)
-    throw new TemplateError(
-      `${where}: a statement needs exactly one of Action/NotAction and of Resource/NotResource`,
-    );
-  return {
-    effect,
-    ...(actions ? { actions } : { notActions: notActions ?? [] }),
-    ...(resources ? { resources } : { notResources: notResources ?? [] }),
-    ...(normalized ? { condition: normalized } : {}),
-  };
-}
-
-function documentStatements(resolver: TemplateResolver, stackName: string, document: unknown, where: string) {
-  const resolved = resolver.resolve(stackName, document) as { Statement?: unknown } | undefined;
-  const statements = resolved?.Statement;
-  return (Array.isArray(statements) ? statements : statements ? [statements] : []).map((statement) =>
-    statementOf(statement, where),
-  );
-}
-
-/** The role of each function that has one, keyed by the access key id its credentials carry. */
-export function readFunctionRoles(
+const documentStatements = (
   resolver: TemplateResolver,
-  functions: readonly LocalFunction[],
-): Map<string, FunctionRole> {
-  const roles = resourcesOfType(resolver.stacks, 'AWS::IAM::Role').map((ref) => ({
-    ...ref,
-    arn: String(resolver.getAtt(ref.stackName, ref.logicalId, 'Arn')),
-    name: resolver.physicalName(ref.stackName, ref.logicalId),
-  }));
+  stackName: string,
+  document: unknown,
+  where: string,
+) => policyDocumentStatements(resolver.resolve(stackName, document), where);
+
+/** A role of the template: its identity policies, its trust policy and its tags (which trust conditions read). */
+export interface TemplateRole {
+  readonly arn: string;
+  readonly name: string;
+  readonly statements: readonly PolicyStatement[];
+  readonly trust: readonly TrustStatement[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Every role of the template, by ARN, with the policies IAM would attach to it. */
+export function readRoles(resolver: TemplateResolver): Map<string, TemplateRole> {
   const attachedPolicies = [
     ...resourcesOfType(resolver.stacks, 'AWS::IAM::Policy'),
     ...resourcesOfType(resolver.stacks, 'AWS::IAM::ManagedPolicy'),
@@ -93,41 +59,35 @@ export function readFunctionRoles(
         ? String(resolver.resolve(ref.stackName, { Ref: ref.logicalId }))
         : undefined,
   }));
-  const byAccessKey = new Map<string, FunctionRole>();
-  for (const fn of functions) {
-    const roleArn = resolver.resolve(
-      fn.stackName,
-      resolver.resource(fn.stackName, fn.logicalId).Properties?.['Role'],
-    );
-    const role = roles.find((candidate) => candidate.arn === roleArn);
-    if (!role)
-      throw new TemplateError(
-        `${fn.stackName}/${fn.logicalId}: its role ${String(roleArn)} is not in the template`,
-      );
-    const where = `${role.stackName}/${role.logicalId}`;
-    const properties = role.resource.Properties ?? {};
+  const roles = new Map<string, TemplateRole>();
+  for (const { stackName, logicalId, resource } of resourcesOfType(resolver.stacks, 'AWS::IAM::Role')) {
+    const arn = String(resolver.getAtt(stackName, logicalId, 'Arn'));
+    const name = resolver.physicalName(stackName, logicalId);
+    const where = `${stackName}/${logicalId}`;
+    const properties = resource.Properties ?? {};
     const inline = ((properties['Policies'] ?? []) as { PolicyDocument?: unknown }[]).flatMap((policy) =>
-      documentStatements(resolver, role.stackName, policy.PolicyDocument, where),
+      documentStatements(resolver, stackName, policy.PolicyDocument, where),
     );
-    const managed = (list(resolver.resolve(role.stackName, properties['ManagedPolicyArns'])) ?? []).flatMap(
-      (arn) => {
-        const awsManaged = /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1];
+    const managed = (list(resolver.resolve(stackName, properties['ManagedPolicyArns'])) ?? []).flatMap(
+      (policyArn) => {
+        const awsManaged = /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(policyArn)?.[1];
         if (awsManaged !== undefined) {
           if (LOCALLY_IRRELEVANT_MANAGED_POLICIES.has(awsManaged)) return [];
           throw new TemplateError(`${where}: the AWS managed policy ${awsManaged} is not evaluated locally`);
         }
-        const policy = attachedPolicies.find((candidate) => candidate.arn === arn);
-        if (!policy) throw new TemplateError(`${where}: the managed policy ${arn} is not in the template`);
+        const policy = attachedPolicies.find((candidate) => candidate.arn === policyArn);
+        if (!policy)
+          throw new TemplateError(`${where}: the managed policy ${policyArn} is not in the template`);
         return documentStatements(
           resolver,
           policy.stackName,
           policy.resource.Properties?.['PolicyDocument'],
-          arn,
+          policyArn,
         );
       },
     );
     const attached = attachedPolicies
-      .filter((policy) => policy.roleNames.has(role.name))
+      .filter((policy) => policy.roleNames.has(name))
       .flatMap((policy) =>
         documentStatements(
           resolver,
@@ -136,13 +96,41 @@ export function readFunctionRoles(
           `${policy.stackName}/${policy.logicalId}`,
         ),
       );
+    const tags = (resolver.resolve(stackName, properties['Tags']) ?? []) as { Key: string; Value: string }[];
+    roles.set(arn, {
+      arn,
+      name,
+      statements: [...inline, ...managed, ...attached],
+      trust: trustStatementsOf(resolver.resolve(stackName, properties['AssumeRolePolicyDocument']), where),
+      tags: Object.fromEntries(tags.map((tag) => [String(tag.Key), String(tag.Value)])),
+    });
+  }
+  return roles;
+}
+
+/** The role of each function, keyed by the access key id its credentials carry. */
+export function readFunctionRoles(
+  roles: ReadonlyMap<string, TemplateRole>,
+  resolver: TemplateResolver,
+  functions: readonly LocalFunction[],
+): Map<string, FunctionRole> {
+  const byAccessKey = new Map<string, FunctionRole>();
+  for (const fn of functions) {
+    const roleArn = resolver.resolve(
+      fn.stackName,
+      resolver.resource(fn.stackName, fn.logicalId).Properties?.['Role'],
+    );
+    const role = roles.get(String(roleArn));
+    if (!role)
+      throw new TemplateError(
+        `${fn.stackName}/${fn.logicalId}: its role ${String(roleArn)} is not in the template`,
+      );
     const { accessKeyId, secretAccessKey } = functionCredentials(fn.stackName, fn.logicalId);
     byAccessKey.set(accessKeyId, {
       secretAccessKey,
       functionName: fn.name,
       functionLogicalId: fn.logicalId,
-      roleArn: role.arn,
-      statements: [...inline, ...managed, ...attached],
+      role,
     });
   }
   return byAccessKey;

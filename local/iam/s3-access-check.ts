@@ -12,15 +12,22 @@ import { s3AccessRequests } from './actions/s3';
 import { signingAccessKeyId } from './function-credentials';
 import type { RoleAccess } from './role-access';
 
-export async function checkS3Access(s3Server: S3rver, access: RoleAccess): Promise<void> {
+export async function checkS3Access(
+  s3Server: S3rver,
+  access: RoleAccess,
+  kmsKeyOf: (bucket: string) => string | undefined,
+): Promise<void> {
   // s3rver keeps its accounts in a module-level registry; its one account holds every key.
   const { DUMMY_ACCOUNT } = await import('s3rver/lib/models/account.js');
   for (const [accessKeyId, secretAccessKey] of access.secrets())
     DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+  access.onNewKey((accessKeyId, secretAccessKey) =>
+    DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey),
+  );
   const middleware: S3Middleware = async (ctx, next) => {
     const denial = access.denial(
       signingAccessKeyId(ctx.get('authorization') || undefined, ctx.req.url),
-      s3AccessRequests(LOCAL_PARTITION, ctx.method, ctx.req.url ?? '/'),
+      s3AccessRequests(LOCAL_PARTITION, ctx.method, ctx.req.url ?? '/', kmsKeyOf),
     );
     if (!denial) return next();
     answerError(ctx, 403, 'AccessDenied', denial.message);

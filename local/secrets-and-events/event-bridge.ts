@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeLog } from '../runtime-log';
-import { ServiceError, type Json, type JsonOperations } from './aws-json-server';
+import { ServiceError, type Json, type JsonOperations } from '../aws-json-server';
 
 export const EVENTS_FILE = 'events.jsonl';
 /** EventBridge takes 1 to 10 entries per PutEvents call. */

@@ -6,6 +6,8 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SECRETS_FILE = 'secrets.json';
+/** AWS appends a hyphen and six random alphanumerics to the name in a secret's ARN. */
+export const ARN_SUFFIX_LENGTH = 6;
 const OWNER_ONLY = 0o600;
 
 export interface SecretVersion {
@@ -45,6 +47,16 @@ export class SecretStore {
 
   all(): StoredSecret[] {
     return [...this.secrets.values()];
+  }
+
+  /** By ARN, by name, or by the ARN without its random suffix, as Secrets Manager accepts all three. */
+  find(id: string): StoredSecret | undefined {
+    return this.all().find(
+      (candidate) =>
+        candidate.arn === id ||
+        candidate.name === id ||
+        candidate.arn.slice(0, -(ARN_SUFFIX_LENGTH + 1)) === id,
+    );
   }
 
   save(secret: StoredSecret): void {

@@ -3,8 +3,12 @@
  * secrets, in `<data>/secrets.json`) and EventBridge PutEvents (flow-run notifications, in `<data>/events.jsonl`).
  * Point clients at it with AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_EVENTBRIDGE.
  */
+import { startAwsJsonServer, type Json, type RunningAwsJsonServer } from '../aws-json-server';
+import { eventBridgeAccessRequests } from '../iam/actions/event-bridge';
+import { secretsManagerAccessRequests } from '../iam/actions/secrets-manager';
+import type { RoleAccess } from '../iam/role-access';
 import type { RuntimeLog } from '../runtime-log';
-import { startAwsJsonServer, type RunningAwsJsonServer } from './aws-json-server';
+import { LOCAL_PARTITION } from '../template/cloudformation';
 import { eventBridgeOperations } from './event-bridge';
 import { SecretStore } from './secret-store';
 import { secretsManagerOperations } from './secrets-manager';
@@ -16,7 +20,12 @@ export interface SecretsAndEventsOptions {
   readonly account: string;
   /** Listen on this port (0 or absent: a free one), so a restart keeps the endpoint clients already hold. */
   readonly port?: number;
+  /** Holds each function's calls to its role. @default no check */
+  readonly access?: RoleAccess;
 }
+
+const SECRETS_MANAGER = 'secretsmanager';
+const EVENT_BRIDGE = 'AWSEvents';
 
 /** The SDK's endpoint variables for the two services: both name this one endpoint. */
 export function secretsAndEventsEnvironment(url: string): Record<string, string> {
@@ -25,12 +34,19 @@ export function secretsAndEventsEnvironment(url: string): Record<string, string>
 
 export function startSecretsAndEvents(options: SecretsAndEventsOptions): Promise<RunningAwsJsonServer> {
   const { dataDir, log, region, account } = options;
+  const store = new SecretStore(dataDir);
+  const scope = { partition: LOCAL_PARTITION, region, account };
+  const requestsOf = (service: string, operation: string, input: Json) =>
+    service === SECRETS_MANAGER
+      ? secretsManagerAccessRequests(scope, operation, input, (id) => store.find(id))
+      : eventBridgeAccessRequests(scope, operation, input);
   return startAwsJsonServer({
     services: {
-      secretsmanager: secretsManagerOperations({ store: new SecretStore(dataDir), region, account }),
-      AWSEvents: eventBridgeOperations({ dataDir, log }),
+      [SECRETS_MANAGER]: secretsManagerOperations({ store, region, account }),
+      [EVENT_BRIDGE]: eventBridgeOperations({ dataDir, log }),
     },
     log,
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.access ? { access: { roles: options.access, requestsOf } } : {}),
   });
 }

@@ -4,8 +4,8 @@
  * AWS (a new value becomes AWSCURRENT, the former one AWSPREVIOUS); a deleted secret is gone at once.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { ServiceError, type Json, type JsonOperations } from './aws-json-server';
-import type { SecretStore, SecretVersion, StoredSecret } from './secret-store';
+import { ServiceError, type Json, type JsonOperations } from '../aws-json-server';
+import { ARN_SUFFIX_LENGTH, type SecretStore, type SecretVersion, type StoredSecret } from './secret-store';
 
 /** Secrets Manager's limits on names and on the recovery window of a deletion. */
 const MAX_NAME_LENGTH = 512;
@@ -13,8 +13,6 @@ const NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;
 const MIN_RECOVERY_DAYS = 7;
 const MAX_RECOVERY_DAYS = 30;
 const DEFAULT_RECOVERY_DAYS = 30;
-/** AWS appends a hyphen and six random alphanumerics to the name in a secret's ARN. */
-const ARN_SUFFIX_LENGTH = 6;
 const ARN_SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const SECONDS_PER_DAY = 86_400;
 
@@ -100,17 +98,8 @@ export interface SecretsManagerOptions {
 export function secretsManagerOperations({ store, region, account }: SecretsManagerOptions): JsonOperations {
   const arnPrefix = `arn:aws:secretsmanager:${region}:${account}:secret:`;
 
-  /** By ARN, by name, or by the ARN without its random suffix, as Secrets Manager accepts all three. */
   function secretOf(request: Json): StoredSecret {
-    const id = requiredText(request, 'SecretId');
-    const secret = store
-      .all()
-      .find(
-        (candidate) =>
-          candidate.arn === id ||
-          candidate.name === id ||
-          candidate.arn.slice(0, -(ARN_SUFFIX_LENGTH + 1)) === id,
-      );
+    const secret = store.find(requiredText(request, 'SecretId'));
     if (!secret)
       throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return secret;

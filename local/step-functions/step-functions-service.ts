@@ -4,8 +4,9 @@
  * Point a client at it with AWS_ENDPOINT_URL_SFN; StartSyncExecution needs the client's `disableHostPrefix: true`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { ServiceError, startAwsJsonServer, type Json, type JsonOperations } from '../aws-json-server';
+import { stepFunctionsAccessRequests } from '../iam/actions/step-functions';
+import type { RoleAccess } from '../iam/role-access';
 import type { FunctionHost } from '../lambda/function-host';
 import type { RuntimeLog } from '../runtime-log';
 import { asText } from '../template/cloudformation';
@@ -18,17 +19,8 @@ const MAX_EXECUTION_NAME_LENGTH = 80;
 const MAX_LIST_RESULTS = 1000;
 const DEFAULT_LIST_RESULTS = 100;
 
-class ServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-type Json = Record<string, unknown>;
+/** The SDK's target prefix of every Step Functions operation. */
+const TARGET_PREFIX = 'AWSStepFunctions';
 
 export interface StepFunctionsOptions {
   readonly resolver: TemplateResolver;
@@ -36,6 +28,8 @@ export interface StepFunctionsOptions {
   readonly log: RuntimeLog;
   /** Listen on this port (0 or absent: a free one), so a restart keeps the endpoint clients already hold. */
   readonly port?: number;
+  /** Holds each function's calls to its role. @default no check */
+  readonly access?: RoleAccess;
 }
 
 export interface RunningStepFunctions {
@@ -103,7 +97,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     return { machine, name, input, existing };
   };
 
-  const operations: Record<string, (request: Json) => Promise<Json>> = {
+  const operations: JsonOperations = {
     async StartExecution(request) {
       const { machine, name, input, existing } = startOf(request);
       if (existing) {
@@ -175,43 +169,23 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     },
   };
 
-  const reply = (res: ServerResponse, status: number, body: Json): void => {
-    res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'x-amzn-RequestId': randomUUID() });
-    res.end(JSON.stringify(body));
-  };
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
-    const implementation = operations[operation];
-    try {
-      if (req.method !== 'POST' || !implementation)
-        throw new ServiceError('UnknownOperationException', `unsupported operation ${operation}`);
-      let request: Json;
-      try {
-        request = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Json;
-      } catch {
-        throw new ServiceError('SerializationException', 'the request body is not JSON');
-      }
-      reply(res, 200, await implementation(request));
-    } catch (error) {
-      if (error instanceof ServiceError)
-        return reply(res, error.status, { __type: error.type, message: error.message });
-      options.log.error(`Step Functions ${operation} failed`, error);
-      reply(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  const server = await startAwsJsonServer({
+    services: { [TARGET_PREFIX]: operations },
+    log: options.log,
+    contentType: 'application/x-amz-json-1.0',
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.access
+      ? {
+          access: {
+            roles: options.access,
+            requestsOf: (_service: string, operation: string, input: Json) =>
+              stepFunctionsAccessRequests(operation, input),
+          },
+        }
+      : {}),
   });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     attach(host) {
       executions.attach(host);
       attached = true;
@@ -219,10 +193,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     stopExecutions: () => executions.stop(),
     async stop() {
       await executions.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.stop();
     },
   };
 }

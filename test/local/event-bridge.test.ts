@@ -4,7 +4,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_REGION } from '../../local/emulators';
 import type { RuntimeLog } from '../../local/runtime-log';
-import type { RunningAwsJsonServer } from '../../local/secrets-and-events/aws-json-server';
+import type { RunningAwsJsonServer } from '../../local/aws-json-server';
 import { EVENTS_FILE, type RecordedEvent } from '../../local/secrets-and-events/event-bridge';
 import { startSecretsAndEvents } from '../../local/secrets-and-events/secrets-and-events-service';
 import { freshDataDir, removeDataDir } from './fixture-runtime';

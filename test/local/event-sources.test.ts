@@ -36,6 +36,33 @@ describe('event sources wired from the fixture template', () => {
     ]);
   });
 
+  it("delivers a shard's records in sequence order across batches, each once", async () => {
+    // Prepare
+    const stream = await streamNamed(fixture.clients.kinesis, 'fixture-storage-orderedstream');
+    const ids = Array.from({ length: 40 }, (_, index) => `seq-${index}`);
+
+    // Act: two puts, so the records arrive as several batches
+    await putFixtureRecords(
+      fixture.clients.kinesis,
+      stream,
+      ids.slice(0, 20).map((id) => ({ id })),
+    );
+    await putFixtureRecords(
+      fixture.clients.kinesis,
+      stream,
+      ids.slice(20).map((id) => ({ id })),
+    );
+    const delivered = await eventually(() => {
+      const seen = batchesFrom(stream)
+        .flat()
+        .filter((id) => id.startsWith('seq-'));
+      return seen.length >= ids.length ? seen : undefined;
+    }, 'every record');
+
+    // Assess
+    expect(delivered).toEqual(ids);
+  });
+
   it('bisects a failing batch, retries the poison record a bounded number of times, then records it on S3', async () => {
     // Prepare
     const stream = await streamNamed(fixture.clients.kinesis, 'fixture-storage-poisonstream');

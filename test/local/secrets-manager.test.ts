@@ -17,7 +17,7 @@ import { LOCAL_REGION } from '../../local/emulators';
 import type { RuntimeLog } from '../../local/runtime-log';
 import { startSecretsAndEvents } from '../../local/secrets-and-events/secrets-and-events-service';
 import { SECRETS_FILE } from '../../local/secrets-and-events/secret-store';
-import type { RunningAwsJsonServer } from '../../local/secrets-and-events/aws-json-server';
+import type { RunningAwsJsonServer } from '../../local/aws-json-server';
 import { freshDataDir, removeDataDir } from './fixture-runtime';
 
 /** The error a call fails with, caught where it is made so that no rejection goes unhandled meanwhile. */

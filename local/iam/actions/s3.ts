@@ -60,8 +60,21 @@ function bucketAction(method: string, query: URLSearchParams): string {
   }
 }
 
-/** The IAM request of one S3 call, from its method and path-style URL (`/<bucket>/<key>?<query>`). */
-export function s3AccessRequests(partition: string, method: string, url: string): AccessRequest[] {
+/** Object actions that store or read bytes, which SSE-KMS encrypts or decrypts with the bucket's key. */
+const ENCRYPTING_ACTIONS = new Set(['s3:PutObject']);
+const DECRYPTING_ACTIONS = new Set(['s3:GetObject', 's3:GetObjectVersion']);
+
+/**
+ * The IAM requests of one S3 call, from its method and path-style URL (`/<bucket>/<key>?<query>`): the S3 action,
+ * and for a bucket encrypted with a KMS key (`kmsKeyOf`), the key use S3 makes on the caller's behalf —
+ * `kms:GenerateDataKey` to store an object, `kms:Decrypt` to read one (S3 Bucket Keys change neither).
+ */
+export function s3AccessRequests(
+  partition: string,
+  method: string,
+  url: string,
+  kmsKeyOf: (bucket: string) => string | undefined = () => undefined,
+): AccessRequest[] {
   const [rawPath = '/', rawQuery = ''] = url.split('?', 2);
   const query = new URLSearchParams(rawQuery);
   const [bucket = '', ...keyParts] = rawPath.replace(/^\//, '').split('/');
@@ -71,7 +84,20 @@ export function s3AccessRequests(partition: string, method: string, url: string)
   if (key === '') {
     const action = bucketAction(method, query);
     // A multi-object delete names its keys in the body, which is not read here: checked on every key of the bucket.
-    return [{ action, resource: action === 's3:DeleteObject' ? `${bucketArn}/*` : bucketArn }];
+    const resource = action === 's3:DeleteObject' ? `${bucketArn}/*` : bucketArn;
+    // A listing's prefix is the `s3:prefix` condition key (session policies narrow listings to folders by it).
+    const prefix = query.get('prefix');
+    return [{ action, resource, ...(prefix === null ? {} : { context: { 's3:prefix': prefix } }) }];
   }
-  return [{ action: objectAction(method, query), resource: `${bucketArn}/${key}` }];
+  const action = objectAction(method, query);
+  const kmsKey = kmsKeyOf(decodeURIComponent(bucket));
+  return [
+    { action, resource: `${bucketArn}/${key}` },
+    ...(kmsKey !== undefined && ENCRYPTING_ACTIONS.has(action)
+      ? [{ action: 'kms:GenerateDataKey', resource: kmsKey }]
+      : []),
+    ...(kmsKey !== undefined && DECRYPTING_ACTIONS.has(action)
+      ? [{ action: 'kms:Decrypt', resource: kmsKey }]
+      : []),
+  ];
 }

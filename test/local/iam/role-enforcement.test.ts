@@ -2,6 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,8 @@ import type { ApiKeyRecord } from '../../../lambdas/core/api-keys/api-key';
 import { LOCAL_REGION } from '../../../local/emulators';
 import { functionCredentials } from '../../../local/iam/function-credentials';
 import type { LocalFunction } from '../../../local/lambda/local-function';
+import type { RunningRuntime } from '../../../local/runtime';
+import { failureOf } from '../../support/failure-of';
 import { startRuntimeUnderTest, type RuntimeUnderTest } from '../../e2e/local-runtime';
 
 const RECORD: ApiKeyRecord = {
@@ -24,7 +29,7 @@ const RECORD: ApiKeyRecord = {
 };
 
 /** The function's own SDK clients, as it builds them from its environment, against the runtime's endpoints. */
-function clientsOf(fn: LocalFunction, endpoints: { dynamodb: string; kinesis: string; s3: string }) {
+function clientsOf(fn: LocalFunction, endpoints: RunningRuntime['endpoints']) {
   const common = { region: LOCAL_REGION, credentials: functionCredentials(fn.stackName, fn.logicalId) };
   return {
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb })),
@@ -34,15 +39,11 @@ function clientsOf(fn: LocalFunction, endpoints: { dynamodb: string; kinesis: st
       endpoint: endpoints.kinesis,
       requestHandler: new NodeHttpHandler(),
     }),
+    sfn: new SFNClient({ ...common, endpoint: endpoints.sfn }),
+    secrets: new SecretsManagerClient({ ...common, endpoint: endpoints.secretsManager }),
+    events: new EventBridgeClient({ ...common, endpoint: endpoints.eventBridge }),
   };
 }
-
-/** The error a call failed with (undefined when it succeeded), so several calls can be started before any is assessed. */
-const failureOf = (call: Promise<unknown>): Promise<unknown> =>
-  call.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe('each function is held to its own role at the local endpoints', () => {
   let underTest: RuntimeUnderTest;
@@ -193,5 +194,49 @@ describe('each function is held to its own role at the local endpoints', () => {
 
     // Assess
     expect(answer.status).toBe(200);
+  });
+
+  it("refuses the authorizer a Step Functions start, a secret's creation and an event, each in its service's words", async () => {
+    // Prepare
+    const { sfn, secrets, events } = clientsOf(authorizer, underTest.runtime.endpoints);
+    const machine = underTest.runtime.resourceVariable(ENV.ingestBatchStateMachine) ?? '';
+
+    // Act
+    const start = failureOf(sfn.send(new StartExecutionCommand({ stateMachineArn: machine, input: '{}' })));
+    const secret = failureOf(
+      secrets.send(new CreateSecretCommand({ Name: 'tributary/any', SecretString: 'x' })),
+    );
+    const event = failureOf(
+      events.send(
+        new PutEventsCommand({
+          Entries: [{ Source: 'tributary', DetailType: 'x', Detail: '{}', EventBusName: 'default' }],
+        }),
+      ),
+    );
+
+    // Assess
+    expect(await start).toMatchObject({ name: 'AccessDeniedException' });
+    expect(((await start) as Error).message).toMatch(/states:StartExecution on resource: arn:aws:states:/);
+    expect(await secret).toMatchObject({ name: 'AccessDeniedException' });
+    expect(((await secret) as Error).message).toMatch(
+      /secretsmanager:CreateSecret on resource: arn:aws:secretsmanager:.*:secret:tributary\/any-\?{6}/,
+    );
+    expect(await event).toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  it('lets the batches function start the ingest workflow its role grants', async () => {
+    // Prepare
+    const batches = underTest.runtime.functions.find((fn) => fn.logicalId.startsWith('BatchesFunction'));
+    if (!batches) throw new Error('the app has no batches function');
+    const { sfn } = clientsOf(batches, underTest.runtime.endpoints);
+    const machine = underTest.runtime.resourceVariable(ENV.ingestBatchStateMachine) ?? '';
+
+    // Act
+    const failure = await failureOf(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: machine, name: 'not-json', input: 'not json' })),
+    );
+
+    // Assess: past IAM, the service itself refuses the input
+    expect(failure).toMatchObject({ name: 'InvalidExecutionInput' });
   });
 });

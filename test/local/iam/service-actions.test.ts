@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dynamoDbAccessRequests, requestAttributes } from '../../../local/iam/actions/dynamodb';
 import { kinesisAccessRequests } from '../../../local/iam/actions/kinesis';
+import { eventBridgeAccessRequests } from '../../../local/iam/actions/event-bridge';
 import { s3AccessRequests } from '../../../local/iam/actions/s3';
+import { secretsManagerAccessRequests } from '../../../local/iam/actions/secrets-manager';
+import { stepFunctionsAccessRequests } from '../../../local/iam/actions/step-functions';
 import { signingAccessKeyId } from '../../../local/iam/function-credentials';
 
 const SCOPE = { partition: 'aws', region: 'us-east-1', account: '000000000000' };
@@ -125,5 +128,96 @@ describe('the caller of a signed request', () => {
 
     // Assess
     expect([header, presigned, unsigned]).toEqual(['LOCALABC', 'LOCALDEF', undefined]);
+  });
+});
+
+describe("the KMS key use AWS services make on the caller's behalf", () => {
+  const KEY = 'arn:aws:kms:us-east-1:000000000000:key/data';
+
+  it('asks GenerateDataKey of an upload to a KMS-encrypted bucket and Decrypt of a read, nothing of a listing', () => {
+    // Prepare
+    const keyOf = (bucket: string) => (bucket === 'lake' ? KEY : undefined);
+
+    // Act
+    const put = s3AccessRequests('aws', 'PUT', '/lake/a/b.parquet', keyOf);
+    const get = s3AccessRequests('aws', 'GET', '/lake/a/b.parquet', keyOf);
+    const list = s3AccessRequests('aws', 'GET', '/lake?prefix=a%2F', keyOf);
+    const plain = s3AccessRequests('aws', 'PUT', '/logs/a', keyOf);
+
+    // Assess
+    expect(put.map(({ action }) => action)).toEqual(['s3:PutObject', 'kms:GenerateDataKey']);
+    expect(get).toContainEqual({ action: 'kms:Decrypt', resource: KEY });
+    expect(list).toEqual([
+      { action: 's3:ListBucket', resource: 'arn:aws:s3:::lake', context: { 's3:prefix': 'a/' } },
+    ]);
+    expect(plain).toHaveLength(1);
+  });
+
+  it('asks GenerateDataKey of a producer of a KMS-encrypted stream', () => {
+    // Act
+    const put = kinesisAccessRequests(
+      SCOPE,
+      'Kinesis_20131202.PutRecords',
+      { StreamName: 'ingest' },
+      () => KEY,
+    );
+
+    // Assess
+    expect(put).toContainEqual({ action: 'kms:GenerateDataKey', resource: KEY });
+  });
+
+  it('asks a secret read for Decrypt on its customer managed key, and a new secret for its would-be ARN', () => {
+    // Act
+    const read = secretsManagerAccessRequests(SCOPE, 'GetSecretValue', { SecretId: 'conn/a' }, () => ({
+      arn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:conn/a-AbCdEf',
+      kmsKeyId: KEY,
+    }));
+    const create = secretsManagerAccessRequests(
+      SCOPE,
+      'CreateSecret',
+      { Name: 'conn/b', SecretString: 'x', KmsKeyId: KEY },
+      () => undefined,
+    );
+
+    // Assess
+    expect(read).toEqual([
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:conn/a-AbCdEf',
+      },
+      { action: 'kms:Decrypt', resource: KEY },
+    ]);
+    expect(create).toEqual([
+      {
+        action: 'secretsmanager:CreateSecret',
+        resource: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:conn/b-??????',
+      },
+      { action: 'kms:GenerateDataKey', resource: KEY },
+    ]);
+  });
+});
+
+describe('Step Functions and EventBridge requests as IAM sees them', () => {
+  it('checks a start on the state machine and a describe on the execution', () => {
+    // Act
+    const start = stepFunctionsAccessRequests('StartExecution', { stateMachineArn: 'arn:sm' });
+    const describeIt = stepFunctionsAccessRequests('DescribeExecution', { executionArn: 'arn:ex' });
+
+    // Assess
+    expect(start).toEqual([{ action: 'states:StartExecution', resource: 'arn:sm' }]);
+    expect(describeIt).toEqual([{ action: 'states:DescribeExecution', resource: 'arn:ex' }]);
+  });
+
+  it('checks PutEvents once per bus its entries name, the default bus when none', () => {
+    // Act
+    const requests = eventBridgeAccessRequests(SCOPE, 'PutEvents', {
+      Entries: [{ EventBusName: 'flows' }, {}, { EventBusName: 'flows' }],
+    });
+
+    // Assess
+    expect(requests.map(({ resource }) => resource)).toEqual([
+      'arn:aws:events:us-east-1:000000000000:event-bus/flows',
+      'arn:aws:events:us-east-1:000000000000:event-bus/default',
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { s3, sourceS3 } from '../../../lambdas/adapters/aws-clients';
+import { sourceS3 } from '../../../lambdas/adapters/aws-clients';
 import { S3SourceObjects } from '../../../lambdas/adapters/s3-source-reader';
 import { OBJECT_CHANGED, SourceError } from '../../../lambdas/core/connections/connection-types';
 import type { S3SourceGrant } from '../../../lambdas/core/connections/source-access';
@@ -37,39 +37,8 @@ describe('sourceS3', () => {
     vi.unstubAllEnvs();
   });
 
-  it('reads with the runtime client where S3 is an emulator without STS (the local runtime)', () => {
-    // Prepare
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:4569');
-    vi.stubEnv('AWS_ENDPOINT_URL_STS', undefined);
-
-    // Assess
-    expect(sourceS3(grantOf())).toBe(s3());
-    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
-  });
-
-  it('refuses a role where S3 is an emulator and there is no STS (the local runtime)', () => {
-    // Prepare
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:4569');
-    vi.stubEnv('AWS_ENDPOINT_URL_STS', undefined);
-
-    // Act
-    const error = (() => {
-      try {
-        sourceS3(grantOf({ role: { arn: ROLE, externalId: 'tributary:d:prod' } }));
-        return undefined;
-      } catch (thrown) {
-        return thrown;
-      }
-    })();
-
-    // Assess
-    expect(error).toBeInstanceOf(SourceError);
-    expect(error).toMatchObject({ code: 'role-not-supported', retryable: false });
-  });
-
   it("signs with the source reader's session for the sandbox, and reuses the client per grant", async () => {
     // Prepare
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', undefined);
     vi.stubEnv('SOURCE_READER_ROLE_ARN', READER);
     sts.on(AssumeRoleCommand).resolves(credentialsOf('ASIA1'));
     const grant = grantOf({ region: 'eu-west-1' });
@@ -93,7 +62,6 @@ describe('sourceS3', () => {
 
   it('answers a SourceError when the role cannot be assumed', async () => {
     // Prepare
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', undefined);
     vi.stubEnv('SOURCE_READER_ROLE_ARN', READER);
     sts.on(AssumeRoleCommand).rejects(
       Object.assign(new Error('not authorized'), {

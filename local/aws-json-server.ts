@@ -1,12 +1,16 @@
 /**
- * A minimal AWS JSON 1.1 server (the protocol of the real Secrets Manager and EventBridge clients): a POST whose
- * `X-Amz-Target` is `<service prefix>.<Operation>` and whose body is the operation's JSON input. Errors answer in
- * AWS's JSON error shape (`__type`, `message`), which the SDK turns into its typed exceptions.
+ * A minimal AWS JSON server (the protocol of the real Step Functions, Secrets Manager and EventBridge clients): a
+ * POST whose `X-Amz-Target` is `<service prefix>.<Operation>` and whose body is the operation's JSON input. Errors
+ * answer in AWS's JSON error shape (`__type`, `message`), which the SDK turns into its typed exceptions. A call
+ * signed by a function is checked against its role first, as AWS authorizes before it looks at the resource.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { RuntimeLog } from '../runtime-log';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signingAccessKeyId } from './iam/function-credentials';
+import type { AccessRequest } from './iam/policy-evaluator';
+import type { RoleAccess } from './iam/role-access';
+import type { RuntimeLog } from './runtime-log';
+import { serveOnLoopback, type LoopbackServer } from './loopback-server';
 
 export type Json = Record<string, unknown>;
 
@@ -24,22 +28,33 @@ export class ServiceError extends Error {
   }
 }
 
+/** How the server holds each function to its role. */
+export interface JsonServiceAccess {
+  readonly roles: RoleAccess;
+  /** The IAM requests of one call: the action and the resource it names (all must be allowed). */
+  requestsOf(service: string, operation: string, input: Json): AccessRequest[];
+}
+
 export interface AwsJsonServerOptions {
-  /** Target prefix (`secretsmanager`, `AWSEvents`) → that service's operations. */
+  /** Target prefix (`secretsmanager`, `AWSEvents`, `AWSStepFunctions`) → that service's operations. */
   readonly services: Readonly<Record<string, JsonOperations>>;
   readonly log: RuntimeLog;
+  /** `application/x-amz-json-1.1`, or 1.0 for the services that speak it (Step Functions). @default 1.1 */
+  readonly contentType?: string;
+  /** Checks each call signed by a function against its role. @default no check */
+  readonly access?: JsonServiceAccess;
   /** Listen on this port (0 or absent: a free one), so a restart keeps the endpoint clients already hold. */
   readonly port?: number;
 }
 
-export interface RunningAwsJsonServer {
-  readonly url: string;
-  stop(): Promise<void>;
-}
+export type RunningAwsJsonServer = LoopbackServer;
 
 export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise<RunningAwsJsonServer> {
   const reply = (res: ServerResponse, status: number, body: Json): void => {
-    res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() });
+    res.writeHead(status, {
+      'Content-Type': options.contentType ?? 'application/x-amz-json-1.1',
+      'x-amzn-RequestId': randomUUID(),
+    });
     res.end(JSON.stringify(body));
   };
 
@@ -65,6 +80,11 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
       }
       if (typeof request !== 'object' || request === null || Array.isArray(request))
         throw new ServiceError('SerializationException', 'the request body is not a JSON object');
+      const denial = options.access?.roles.denial(
+        signingAccessKeyId(req.headers.authorization, req.url),
+        options.access.requestsOf(service, operation, request as Json),
+      );
+      if (denial) throw new ServiceError('AccessDeniedException', denial.message);
       reply(res, 200, await implementation(request as Json));
     } catch (error) {
       if (error instanceof ServiceError)
@@ -78,20 +98,5 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
+  return serveOnLoopback(handle, options.port);
 }
