@@ -67,6 +67,7 @@ export class StreamingStack extends Stack {
     })
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)
+      .bindIdentityHashing(storage.identityHashing)
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       // readWrite: a re-run that writes less removes the objects of its earlier, larger run (chunk manifests).
       .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
