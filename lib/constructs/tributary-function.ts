@@ -338,6 +338,15 @@ export class TributaryFunction extends NodejsFunction {
     return this;
   }
 
+  /**
+   * For a function that emits custom metrics (lambdas/adapters/embedded-metrics.ts): the deployment's stage, their
+   * Stage dimension, which the alarms and the dashboard name (`StreamingStack.customMetric`).
+   */
+  emitsMetricsOf(stageLabel: string): this {
+    this.addEnvironment(ENV.deploymentStage, stageLabel);
+    return this;
+  }
+
   /** Acknowledges writing through the data key: the binders call it, and so does a grant made beside them. */
   acknowledgeKeyUse(): void {
     acknowledgeGrantWildcards(this.executionRole, {

@@ -1,71 +1,19 @@
-import path from 'node:path';
-import { type App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
-import { TributaryFunction } from '../../lib/constructs/tributary-function';
-import { PROJECT_ROOT } from '../../lib/project-paths';
+import {
+  deployedFunction,
+  functionsOf,
+  handlerImports,
+  type Resource,
+  type Statement,
+  templateOf,
+} from './deployed-functions';
 import { synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
 
 /** The module every function that hashes or looks up identities reads the hashing variables through. */
 const HASHING_MODULE = 'lambdas/adapters/identity-hash-secret.ts';
-
-interface Statement {
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-}
-
-/** Whether the handler's import graph (as esbuild bundles it for Lambda) reaches the hashing module. */
-async function readsIdentityHashing(handlerPath: string): Promise<boolean> {
-  const result = await build({
-    entryPoints: [path.join(PROJECT_ROOT, handlerPath)],
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return Object.keys(result.metafile.inputs).includes(HASHING_MODULE);
-}
-
-const functionsOf = (tributary: SynthesizedTributary): TributaryFunction[] =>
-  tributary.app.node.findAll().filter((node): node is TributaryFunction => node instanceof TributaryFunction);
-
-const templateOf = (stack: Stack): Record<string, Resource> =>
-  (
-    (stack.node.root as App).synth().getStackByName(stack.stackName).template as {
-      Resources: Record<string, Resource>;
-    }
-  ).Resources;
-
-/** The function's environment variables and the statements of its role's policies, as its template has them. */
-function deployedFunction(fn: TributaryFunction): {
-  variables: Record<string, unknown>;
-  statements: Statement[];
-} {
-  const stack = Stack.of(fn);
-  const resources = templateOf(stack);
-  const functionId = stack.getLogicalId(fn.node.defaultChild as never);
-  const roleId = stack.getLogicalId(fn.executionRole.node.defaultChild as never);
-  const variables = ((resources[functionId]?.Properties['Environment'] ?? {}) as { Variables?: object })
-    .Variables as Record<string, unknown>;
-  const statements = Object.values(resources)
-    .filter(
-      (resource) =>
-        resource.Type === 'AWS::IAM::Policy' &&
-        JSON.stringify(resource.Properties['Roles']) === JSON.stringify([{ Ref: roleId }]),
-    )
-    .flatMap((policy) => (policy.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
-  return { variables, statements };
-}
 
 const actionsOf = (statement: Statement): string[] =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
@@ -99,7 +47,7 @@ describe('identity hashing as a deploy setting (-c hashedNamespaces=…)', () =>
     const functions = await Promise.all(
       functionsOf(tributary).map(async (fn) => ({
         fn,
-        reads: await readsIdentityHashing(fn.handlerPath),
+        reads: await handlerImports(fn.handlerPath, HASHING_MODULE),
         deployed: deployedFunction(fn),
       })),
     );
