@@ -10,7 +10,8 @@ import {
   type Statement,
   templateOf,
 } from './deployed-functions';
-import { synthesizeTributary, type SynthesizedTributary } from './synthesized-app';
+import { createTributaryApp } from '../../lib/tributary-app';
+import { synthesizeTributary, testApp, type SynthesizedTributary } from './synthesized-app';
 
 /** The module every function that hashes or looks up identities reads the hashing variables through. */
 const HASHING_MODULE = 'lambdas/adapters/identity-hash-secret.ts';
@@ -165,8 +166,12 @@ describe('identity hashing as a deploy setting (-c hashedNamespaces=…)', () =>
     ],
     ['a secret name instead of its ARN', { hashedNamespaces: 'Email', identityHashSecretArn: 'hash' }, /ARN/],
   ])('refuses %s at synth', (_, context, message) => {
+    // Prepare
+    const { app, dispose } = testApp(context);
+    disposables.push({ dispose });
+
     // Act
-    const act = () => synthesize(context);
+    const act = () => createTributaryApp({ app, nag: false });
 
     // Assess
     expect(act).toThrow(message);
