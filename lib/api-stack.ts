@@ -161,6 +161,7 @@ export class ApiStack extends Stack {
       logKey: storage.dataKey,
     })
       .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)
+      .bindIdentityHashing(storage.identityHashing)
       // Merge policies live in the catalog (written here); namespaces and datasets are read from it.
       .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable);
     // The read side checks the graph cap; the values are the deployment's to change, defaults as documented.
@@ -179,6 +180,8 @@ export class ApiStack extends Stack {
       logKey: storage.dataKey,
     })
       .bindStream(storage.ingestStream, 'write', ENV.ingestStream)
+      // Partition keys are the primary identity as the profile store keys it (hashed where the deployment hashes).
+      .bindIdentityHashing(storage.identityHashing)
       // How far each request put on each shard, per streaming window: streaming batches close by it.
       .bindTable(storage.batchesTable, 'update', ENV.batchesTable)
       // Inlets, datasets, schemas and namespaces are only read; keys of authenticated inlets likewise.

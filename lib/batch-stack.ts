@@ -55,6 +55,7 @@ export class BatchStack extends Stack {
     })
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)
+      .bindIdentityHashing(storage.identityHashing)
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       .bindBucket(storage.landingBucket, 'read', ENV.landingBucket)
       // readWrite: staged files are copied into the lake and removed; REVERT removes lake files.

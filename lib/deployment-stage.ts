@@ -37,6 +37,11 @@ export type Component = 'Storage' | 'Api' | 'Streaming' | 'Batch' | 'Dataflows' 
 export interface DeploymentStage {
   /** The stage, or undefined for the unstaged deployment. */
   readonly stage: string | undefined;
+  /**
+   * The stage, or `default` without one: the `tributary:stage` tag and the Stage dimension of the custom metrics
+   * (lambdas/config/metric-names.ts).
+   */
+  readonly label: string;
   /** `Tributary-<stage>-<component>`, or `Tributary-<component>` without a stage. */
   stackName(component: Component): string;
   /**
@@ -57,6 +62,7 @@ export function deploymentStage(stage: string | undefined): DeploymentStage {
   const infix = stage === undefined ? '' : `${stage}-`;
   return {
     stage,
+    label: stage ?? UNSTAGED_TAG_VALUE,
     stackName: (component) => `Tributary-${infix}${component}`,
     connectionSecretPrefix:
       stage === undefined ? CONNECTION_SECRET_PREFIX : `tributary-${stage}/connections/`,
@@ -65,7 +71,7 @@ export function deploymentStage(stage: string | undefined): DeploymentStage {
 
 /** Tags every taggable resource under `stack` with the deployment's stage and the stack's component. */
 export function tagComponent(stack: IConstruct, stage: DeploymentStage, component: Component): void {
-  Tags.of(stack).add(STAGE_TAG, stage.stage ?? UNSTAGED_TAG_VALUE);
+  Tags.of(stack).add(STAGE_TAG, stage.label);
   Tags.of(stack).add(COMPONENT_TAG, component.toLowerCase());
 }
 

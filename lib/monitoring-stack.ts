@@ -14,7 +14,7 @@ import type { ApiStack } from './api-stack';
 import type { BatchStack } from './batch-stack';
 import type { DataflowStack } from './dataflow-stack';
 import type { TributaryStorage } from './storage-stack';
-import { customMetric, type StreamingStack } from './streaming-stack';
+import type { StreamingStack } from './streaming-stack';
 
 /** Five-minute points: the alarms' own period (and the custom metrics' in streaming-stack.ts). */
 export const DASHBOARD_PERIOD = Duration.minutes(5);
@@ -85,9 +85,9 @@ export class MonitoringStack extends Stack {
       graph('Stream consumer', [
         streaming.consumer.metricInvocations(period()),
         streaming.consumer.metricErrors(period()),
-        customMetric(METRICS.partialBatchFailures),
-        customMetric(METRICS.recordsLeftForRetry),
-        customMetric(METRICS.onFailureRecords),
+        streaming.customMetric(METRICS.partialBatchFailures),
+        streaming.customMetric(METRICS.recordsLeftForRetry),
+        streaming.customMetric(METRICS.onFailureRecords),
       ]),
       graph('Stream consumer lag (iterator age, ms)', [
         streaming.consumer.metric('IteratorAge', { ...period(), statistic: 'Maximum' }),

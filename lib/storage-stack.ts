@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { API_KEYS_KEYS, BATCHES_KEYS, CATALOG_KEYS, PROFILES_KEYS } from '../lambdas/config/env-names';
 import { ON_FAILURE_PREFIX, ON_FAILURE_RETENTION_DAYS } from '../lambdas/core/streaming/on-failure-record';
 import { alarmTopic } from './constructs/alarm-topic';
+import { type IdentityHashingSetting, identityHashingOf } from './identity-hashing';
 import { type StreamCapacity, streamCapacityOf } from './stream-capacity';
 
 /** Resumable uploads (Content-Range PATCH, presigned multipart) may pause for days; after a week they are dead. */
@@ -63,6 +64,8 @@ export interface TributaryStorage {
   readonly batchesTable: ITable;
   /** Where every alarm of the deployment notifies (constructs/alarm-topic.ts). */
   readonly alarmTopic: ITopic;
+  /** The identity hashing the deployment's context asks for (lib/identity-hashing.ts); undefined: none. */
+  readonly identityHashing: IdentityHashingSetting | undefined;
 }
 
 /**
@@ -82,6 +85,7 @@ export class StorageStack extends Stack implements TributaryStorage {
   readonly profilesTable: Table;
   readonly batchesTable: Table;
   readonly alarmTopic: Topic;
+  readonly identityHashing: IdentityHashingSetting | undefined;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -93,6 +97,7 @@ export class StorageStack extends Stack implements TributaryStorage {
     });
     this.allowLogGroupEncryption();
     this.alarmTopic = alarmTopic(this, 'AlarmTopic', this.dataKey);
+    this.identityHashing = identityHashingOf(this, this.dataKey);
 
     this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
       // S3 server access logging delivers only to buckets encrypted with S3-managed keys.

@@ -10,7 +10,7 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, S3OnFailureDestination } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
-import { METRICS, type MetricName } from '../lambdas/config/metric-names';
+import { METRICS, type MetricName, STAGE_DIMENSION } from '../lambdas/config/metric-names';
 import { ON_FAILURE_PREFIX } from '../lambdas/core/streaming/on-failure-record';
 import { notifyObjectCreated, s3EventDeadLetterQueue } from './constructs/s3-notified-function';
 import { TributaryFunction } from './constructs/tributary-function';
@@ -46,16 +46,21 @@ export const ITERATOR_AGE_ALARM_MS = 5 * 60_000;
 
 export interface StreamingStackProps extends StackProps {
   readonly storage: TributaryStorage;
+  /** The deployment's stage label (`DeploymentStage.label`): the Stage dimension of its custom metrics. */
+  readonly stageLabel: string;
 }
 
 /** The stream consumer: Kinesis → lake (Parquet), quarantine, profiles and streaming batches in the catalog. */
 export class StreamingStack extends Stack {
   readonly consumer: TributaryFunction;
   readonly recorder: TributaryFunction;
+  /** The Stage dimension value its functions emit their custom metrics with. */
+  readonly stageLabel: string;
 
   constructor(scope: Construct, id: string, props: StreamingStackProps) {
     super(scope, id, props);
     const { storage } = props;
+    this.stageLabel = props.stageLabel;
 
     this.consumer = new TributaryFunction(this, 'StreamConsumer', {
       handlerPath: 'lambdas/handlers/stream-consumer.ts',
@@ -67,10 +72,12 @@ export class StreamingStack extends Stack {
     })
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)
+      .bindIdentityHashing(storage.identityHashing)
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       // readWrite: a re-run that writes less removes the objects of its earlier, larger run (chunk manifests).
       .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
       .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket)
+      .emitsMetricsOf(this.stageLabel)
       .acknowledgeNoDeadLetterQueue(
         'Invoked synchronously by the Kinesis event source mapping, whose on-failure destination (the quarantine ' +
           'bucket) receives what it gives up on; a function dead-letter queue applies only to async invokes.',
@@ -114,12 +121,12 @@ export class StreamingStack extends Stack {
     this.anyInFiveMinutes(
       'ConsumerPartialBatchFailures',
       'The stream consumer left records for the retry (the profile store failed transiently); they are retried',
-      customMetric(METRICS.partialBatchFailures),
+      this.customMetric(METRICS.partialBatchFailures),
     );
     this.anyInFiveMinutes(
       'ConsumerOnFailureObjects',
       'Lambda gave up on stream records: they are in the on-failure destination; redrive them (POST /streaming/redrive)',
-      customMetric(METRICS.onFailureObjects),
+      this.customMetric(METRICS.onFailureObjects),
     );
   }
 
@@ -139,7 +146,8 @@ export class StreamingStack extends Stack {
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       // readWrite: rolling back the chunk given up on removes its objects (as the consumer's own re-runs do).
       .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
-      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket);
+      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket)
+      .emitsMetricsOf(this.stageLabel);
     notifyObjectCreated(this, 'Quarantine', {
       bucket: storage.quarantineBucket,
       prefix: ON_FAILURE_PREFIX,
@@ -158,6 +166,20 @@ export class StreamingStack extends Stack {
     return recorder;
   }
 
+  /**
+   * A metric this stack's functions emit in embedded metric format, summed over five minutes: with the Stage
+   * dimension they emit it with (a metric named without it is another metric, which never has data).
+   */
+  customMetric(metricName: MetricName): Metric {
+    return new Metric({
+      namespace: METRICS.namespace,
+      metricName,
+      dimensionsMap: { [STAGE_DIMENSION]: this.stageLabel },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+  }
+
   /** An alarm on any occurrence within five minutes: each of these is a record at risk or in wait. */
   private anyInFiveMinutes(id: string, alarmDescription: string, metric: IMetric): Alarm {
     return new Alarm(this, id, {
@@ -170,12 +192,3 @@ export class StreamingStack extends Stack {
     });
   }
 }
-
-/** A metric the functions emit in embedded metric format, summed over five minutes. */
-export const customMetric = (metricName: MetricName): Metric =>
-  new Metric({
-    namespace: METRICS.namespace,
-    metricName,
-    statistic: 'Sum',
-    period: Duration.minutes(5),
-  });

@@ -103,6 +103,7 @@ export function createTributaryApp(props: TributaryAppProps = {}): TributaryApp 
         description:
           'Tributary streaming: the stream consumer into the lake, quarantine, profiles and batches',
         storage,
+        stageLabel: stage.label,
       }),
   );
   const monitoring = named(

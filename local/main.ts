@@ -3,11 +3,12 @@
  * TRIBUTARY_PORT (default 4100), TRIBUTARY_DATA_DIR (default .tributary), TRIBUTARY_ADMIN_KEY,
  * TRIBUTARY_PREVIOUS_ADMIN_KEY_VALID_UNTIL (a rotation's end for the earlier admin key), TRIBUTARY_SCHEDULE_TICK_MS
  * (replaces the period of every rate schedule), TRIBUTARY_SOURCES (the buckets S3 connections may read at all:
- * `tributary:sources`' JSON).
+ * `tributary:sources`' JSON). CDK context as `cdk deploy` takes it: `npm start -- -c hashedNamespaces=Email`.
  */
 import './polyfills';
 import { PREVIOUS_KEY_END_VARIABLE, rotationEndOf } from '../lambdas/core/api-keys/api-keys';
 import { ADMIN_KEY_FILE } from './admin-key';
+import { contextFromArguments } from './command-line-context';
 import { DataDirInUseError } from './data-dir-lock';
 import type { SourceAccess } from '../lib/constructs/source-access';
 import { parseSourceAccess } from '../lib/tributary-app';
@@ -62,10 +63,20 @@ function rotationFromEnvironment(): { previousAdminKeyValidUntil?: Date } {
   }
 }
 
+function contextFromCommandLine(): Record<string, string> {
+  try {
+    return contextFromArguments(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const port = portFromEnvironment();
   const scheduleTickMs = scheduleTickFromEnvironment();
   const sources = sourcesFromEnvironment();
+  const context = contextFromCommandLine();
   const dataDir = process.env['TRIBUTARY_DATA_DIR'] || DEFAULT_DATA_DIR;
   let runtime: RunningRuntime;
   try {
@@ -76,6 +87,7 @@ async function main(): Promise<void> {
       ...rotationFromEnvironment(),
       scheduleTickMs,
       ...(sources ? { sources } : {}),
+      context,
     });
   } catch (error) {
     if (error instanceof PortInUseError) {

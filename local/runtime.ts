@@ -40,6 +40,7 @@ import {
   secretsAndEventsEnvironment,
   startSecretsAndEvents,
 } from './secrets-and-events/secrets-and-events-service';
+import { readTemplateSecrets } from './secrets-and-events/template-secrets';
 
 export const DEFAULT_PORT = 4100;
 export const DEFAULT_DATA_DIR = '.tributary';
@@ -64,6 +65,11 @@ export interface RuntimeOptions {
    * the Tributary app (a test app given as `appFactory` is built as it is). @default none
    */
   readonly sources?: SourceAccess;
+  /**
+   * CDK context added to cdk.json's, as `cdk deploy -c name=value` adds it (e.g. `hashedNamespaces=Email`), so the
+   * runtime runs what that deployment would. Only with the Tributary app. @default none
+   */
+  readonly context?: Readonly<Record<string, unknown>>;
   /** Silence the runtime's own log lines (handlers still log through their loggers). */
   readonly quiet?: boolean;
   /** Where `tributary:handler` paths are relative to. @default the project root */
@@ -116,10 +122,17 @@ export class PortInUseError extends Error {
 }
 
 /** The Tributary app with cdk-nag off (the CI synth runs it); imported on demand so test apps never load it. */
-async function tributaryAppFactory(sources: SourceAccess | undefined): Promise<AppFactory> {
+async function tributaryAppFactory(
+  sources: SourceAccess | undefined,
+  context: Readonly<Record<string, unknown>> | undefined,
+): Promise<AppFactory> {
   const { createTributaryApp } = await import('../lib/tributary-app');
   return (props) =>
-    createTributaryApp({ app: new App(props), nag: false, ...(sources ? { sources } : {}) }).app;
+    createTributaryApp({
+      app: new App({ ...props, context: { ...props.context, ...context } }),
+      nag: false,
+      ...(sources ? { sources } : {}),
+    }).app;
 }
 
 /**
@@ -179,10 +192,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
 
-  if (options.appFactory && options.sources) {
-    throw new Error('sources configure the Tributary app; a test app given as appFactory names its own');
+  if (options.appFactory && (options.sources || options.context)) {
+    throw new Error(
+      'sources and context configure the Tributary app; a test app given as appFactory names its own',
+    );
   }
-  const templates = synthesizeTemplates(options.appFactory ?? (await tributaryAppFactory(options.sources)));
+  const templates = synthesizeTemplates(
+    options.appFactory ?? (await tributaryAppFactory(options.sources, options.context)),
+  );
   const synthesizedMs = performance.now() - started;
   const resolver = new TemplateResolver(templates);
   const functions = readFunctions(resolver);
@@ -193,6 +210,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   for (const { unsupported } of [...apis, ...webAcls])
     for (const problem of unsupported) log.info(`not emulated: ${problem}`);
   const schedules = readSchedules(resolver, log);
+  const templateSecrets = readTemplateSecrets(resolver);
 
   const adminKey = resolveAdminKey(dataDir, options.adminKey);
   const releaseDataDir = lockDataDir(dataDir);
@@ -241,6 +259,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       access,
       region: resolver.region,
       account: resolver.account,
+      templateSecrets,
       ...(activeRuntimes === 1 && reusedSecretsAndEventsPort ? { port: reusedSecretsAndEventsPort } : {}),
     });
     cleanups.push(() => secretsAndEvents.stop());

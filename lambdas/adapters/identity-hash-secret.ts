@@ -1,6 +1,7 @@
 /**
- * Where the key of the identity hash comes from: Secrets Manager in AWS (`IDENTITY_HASH_SECRET_ARN`), the
- * `IDENTITY_HASH_SECRET` variable locally. Read once per process: the key never changes under a running
+ * Where the key of the identity hash comes from: the Secrets Manager secret of `IDENTITY_HASH_SECRET_ARN`, as the CDK
+ * app sets it with `-c hashedNamespaces` (in AWS and in the local runtime alike), else the `IDENTITY_HASH_SECRET`
+ * variable, for tests that give the key directly. Read once per process: the key never changes under a running
  * function (rotating it would orphan every stored hash, so it is not rotated).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

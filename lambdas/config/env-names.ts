@@ -54,6 +54,8 @@ export const ENV = {
   platformBucketNames: 'PLATFORM_BUCKET_NAMES',
   sourceRoleNamePrefix: 'SOURCE_ROLE_NAME_PREFIX',
   deploymentId: 'DEPLOYMENT_ID',
+  /** The deployment's stage (`default` without one): the Stage dimension of the custom metrics a function emits. */
+  deploymentStage: 'DEPLOYMENT_STAGE',
   /** Set only by the local runtime: the S3 emulator needs path-style addressing. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

@@ -15,3 +15,9 @@ export const METRICS = {
 } as const;
 
 export type MetricName = Exclude<(typeof METRICS)[keyof typeof METRICS], typeof METRICS.namespace>;
+
+/**
+ * The one dimension of every custom metric: the deployment's stage (`DEPLOYMENT_STAGE`, `default` without one), so
+ * two deployments in one account emit distinct metrics and each one's alarms and dashboard watch only its own.
+ */
+export const STAGE_DIMENSION = 'Stage';

@@ -7,12 +7,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { embeddedMetrics } from '../adapters/embedded-metrics';
+import { embeddedMetricsOf } from '../adapters/embedded-metrics';
 import { consumerFromEnvironment } from '../composition/stream-consumer';
 import { METRICS } from '../config/metric-names';
 import type { ConsumeDeps } from '../core/streaming/consume-ports';
 import { consumeRecords } from '../core/streaming/consume-records';
 
+const embeddedMetrics = embeddedMetricsOf();
 const logger = new Logger({ serviceName: 'stream-consumer' });
 
 let deps: Promise<ConsumeDeps> | undefined;

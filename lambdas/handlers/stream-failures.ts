@@ -10,11 +10,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
 import { decodeS3EventKey } from '../adapters/s3-event-keys';
-import { embeddedMetrics } from '../adapters/embedded-metrics';
+import { embeddedMetricsOf } from '../adapters/embedded-metrics';
 import { onFailureRecorderFromEnvironment } from '../composition/stream-failures';
 import { METRICS } from '../config/metric-names';
 import { recordOnFailure, type RecordOnFailureDeps } from '../core/streaming/on-failure-ledger';
 
+const embeddedMetrics = embeddedMetricsOf();
 const logger = new Logger({ serviceName: 'stream-failures' });
 
 let deps: RecordOnFailureDeps | undefined;

@@ -12,6 +12,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/config/env-names';
+import type { IdentityHashingSetting } from '../identity-hashing';
 import { PROJECT_ROOT } from '../project-paths';
 import { acknowledgeGrantWildcards } from './grant-wildcards';
 
@@ -314,6 +315,35 @@ export class TributaryFunction extends NodejsFunction {
         'Manager appends a random suffix to every secret ARN, so the prefix is the narrowest resource there is.',
     });
     if (access === 'manage') this.acknowledgeKeyUse();
+    return this;
+  }
+
+  /**
+   * Gives the function the deployment's identity hashing (lib/identity-hashing.ts): the hashed namespaces, the secret
+   * keying them, and reading that one secret (GetSecretValue only) and decrypting it. Every function that writes or
+   * looks up identities calls it with the same setting, or undefined when nothing is hashed: a writer and a reader
+   * hashing differently would split every profile.
+   */
+  bindIdentityHashing(hashing: IdentityHashingSetting | undefined): this {
+    if (!hashing) return this;
+    this.addEnvironment(ENV.identityHashedNamespaces, hashing.namespaces.join(','));
+    this.addEnvironment(ENV.identityHashSecretArn, hashing.secret.secretArn);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [hashing.secret.secretArn],
+      }),
+    );
+    hashing.key?.grantDecrypt(this);
+    return this;
+  }
+
+  /**
+   * For a function that emits custom metrics (lambdas/adapters/embedded-metrics.ts): the deployment's stage, their
+   * Stage dimension, which the alarms and the dashboard name (`StreamingStack.customMetric`).
+   */
+  emitsMetricsOf(stageLabel: string): this {
+    this.addEnvironment(ENV.deploymentStage, stageLabel);
     return this;
   }
 

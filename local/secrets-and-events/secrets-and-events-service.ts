@@ -1,6 +1,6 @@
 /**
  * One AWS JSON 1.1 endpoint for the two services dataflows reach besides storage: Secrets Manager (connection
- * secrets, in `<data>/secrets.json`) and EventBridge PutEvents (flow-run notifications, in `<data>/events.jsonl`).
+ * secrets and the template's own, in `<data>/secrets.json`) and EventBridge PutEvents (flow-run notifications, in `<data>/events.jsonl`).
  * Point clients at it with AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_EVENTBRIDGE.
  */
 import { startAwsJsonServer, type Json, type RunningAwsJsonServer } from '../aws-json-server';
@@ -12,6 +12,7 @@ import { LOCAL_PARTITION } from '../template/cloudformation';
 import { eventBridgeOperations } from './event-bridge';
 import { SecretStore } from './secret-store';
 import { secretsManagerOperations } from './secrets-manager';
+import { ensureTemplateSecrets, type TemplateSecret } from './template-secrets';
 
 export interface SecretsAndEventsOptions {
   readonly dataDir: string;
@@ -22,6 +23,8 @@ export interface SecretsAndEventsOptions {
   readonly port?: number;
   /** Holds each function's calls to its role. @default no check */
   readonly access?: RoleAccess;
+  /** The template's own secrets, created when absent (template-secrets.ts). @default none */
+  readonly templateSecrets?: readonly TemplateSecret[];
 }
 
 const SECRETS_MANAGER = 'secretsmanager';
@@ -35,6 +38,7 @@ export function secretsAndEventsEnvironment(url: string): Record<string, string>
 export function startSecretsAndEvents(options: SecretsAndEventsOptions): Promise<RunningAwsJsonServer> {
   const { dataDir, log, region, account } = options;
   const store = new SecretStore(dataDir);
+  ensureTemplateSecrets(store, options.templateSecrets ?? []);
   const scope = { partition: LOCAL_PARTITION, region, account };
   const requestsOf = (service: string, operation: string, input: Json) =>
     service === SECRETS_MANAGER

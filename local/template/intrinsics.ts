@@ -18,6 +18,8 @@ import { generatedId, generatedName, NAME_PROPERTIES } from './physical-names';
 const NO_VALUE = Symbol('AWS::NoValue');
 
 const REST_API_ID_LENGTH = 10;
+/** Secrets Manager ends a secret's ARN with a hyphen and six random characters after its name. */
+const SECRET_ARN_SUFFIX_LENGTH = 6;
 const API_CHILD_ID_LENGTH = 6;
 
 /** Types whose Ref is their ARN rather than their name. */
@@ -155,6 +157,12 @@ export class TemplateResolver {
         return name;
       case 'AWS::Scheduler::Schedule.Arn':
         return arn('scheduler', `schedule/${this.scheduleGroup(stackName, logicalId)}/${name}`);
+      case 'AWS::SecretsManager::Secret.Arn':
+        // The suffix is derived from the resource, so a restart names the same secret (and keeps its value).
+        return arn(
+          'secretsmanager',
+          `secret:${name}-${generatedId(`${stackName}/${logicalId}/secret`, SECRET_ARN_SUFFIX_LENGTH)}`,
+        );
       case 'AWS::Logs::LogGroup.Arn':
         return arn('logs', `log-group:${name}:*`);
       case 'AWS::ApiGateway::RestApi.RootResourceId':

@@ -20,6 +20,7 @@ export const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::ApiGateway::Stage': 'StageName',
   'AWS::Events::EventBus': 'Name',
   'AWS::Scheduler::Schedule': 'Name',
+  'AWS::SecretsManager::Secret': 'Name',
 };
 
 /** S3 bucket names are DNS labels: 3 to 63 lower-case letters, digits and hyphens. */

@@ -40,7 +40,9 @@ export async function startRuntimeUnderTest(
     port: 0,
     dataDir: join(workDir, '.tributary'),
     quiet: true,
-    ...(context || functionEnvironment
+    // Context alone goes in as `npm start -- -c` passes it; added variables need the app built here.
+    ...(context && !functionEnvironment ? { context } : {}),
+    ...(functionEnvironment
       ? {
           appFactory: (props) => {
             const { app } = createTributaryApp({

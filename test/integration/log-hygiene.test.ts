@@ -8,15 +8,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
 import { hashKey } from '../../lambdas/core/api-keys/api-key';
+import { HASHED_NAMESPACES_CONTEXT } from '../../lib/identity-hashing';
 import { call, startRuntimeUnderTest, type HttpAnswer, type RuntimeUnderTest } from '../e2e/local-runtime';
 import { eventually } from '../local/eventually';
 import { captureOutput } from '../support/captured-output';
 
 const CONNECTION_SECRET = 'conn-secret-93b1f0a7d2c4e8-do-not-log';
-const IDENTITY_HASH_KEY = 'identity-hash-key-5e0c2a91f7b3-do-not-log';
 /** Mixed case and padded: the normaliser lower-cases and trims it, so both spellings must stay out. */
 const RAW_EMAIL = ' Hygiene.Check.7c41@Example.com ';
 const SCHEMA_ID = 'https://example.com/schemas/log-hygiene-person';
@@ -37,6 +38,8 @@ describe('log and error hygiene on the local runtime', () => {
   let output: ReturnType<typeof captureOutput>;
   let subject: RuntimeUnderTest;
   let source: { url: string; server: Server };
+  /** The identity hash key the deployment generated, read from the runtime's Secrets Manager. */
+  let identityHashKey: string;
   let url: string;
   let platform: string;
 
@@ -58,13 +61,15 @@ describe('log and error hygiene on the local runtime', () => {
   beforeAll(async () => {
     output = captureOutput();
     source = await startEchoingSource();
-    // Email identities are stored as keyed hashes: the functions are given the settings in their environments.
-    subject = await startRuntimeUnderTest({
-      functionEnvironment: {
-        [ENV.identityHashedNamespaces]: 'Email',
-        [ENV.identityHashSecret]: IDENTITY_HASH_KEY,
-      },
-    });
+    // Email identities are stored as keyed hashes, configured as a deployment configures them.
+    subject = await startRuntimeUnderTest({ context: { [HASHED_NAMESPACES_CONTEXT]: 'Email' } });
+    const secrets = new SecretsManagerClient({ endpoint: subject.runtime.endpoints.secretsManager });
+    const hashSecret = await secrets.send(
+      new GetSecretValueCommand({ SecretId: subject.runtime.resourceVariable(ENV.identityHashSecretArn) }),
+    );
+    secrets.destroy();
+    identityHashKey = hashSecret.SecretString ?? '';
+    expect(identityHashKey).not.toBe('');
     url = subject.runtime.url;
     platform = subject.runtime.adminKey;
     keys.push(platform);
@@ -176,7 +181,7 @@ describe('log and error hygiene on the local runtime', () => {
       [`hash of API key #${index}`, hashKey(key)],
     ]),
     ['connection secret', CONNECTION_SECRET],
-    ['identity hash key', IDENTITY_HASH_KEY],
+    ['identity hash key', identityHashKey],
     ['raw hashed identity', RAW_EMAIL.trim()],
     ['normalised hashed identity', RAW_EMAIL.trim().toLowerCase()],
   ];
