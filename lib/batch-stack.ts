@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
 import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrails';
 import { FILE_DROP_PREFIX } from '../lambdas/core/batches/file-drop-key';
-import { BATCH_WORKER_TMP_MIB } from '../lambdas/core/batches/formats/parquet-file';
+import { BATCH_WORKER_TMP_MIB } from '../lambdas/core/files/parquet/parquet-file';
 import { DEFAULT_CHUNK_BYTES } from '../lambdas/core/batches/ingest/chunk-plan';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
 import { notifyObjectCreated, s3EventDeadLetterQueue } from './constructs/s3-notified-function';

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FilePart } from '../core/batches/file-batch-types';
-import type { ByteSource } from '../core/batches/formats/file-format-types';
+import type { ByteSource } from '../core/files/file-format-types';
 import { checkReadRange, slicesOf, type PartSlice } from '../core/batches/uploads/byte-ranges';
 import type {
   LandingObjects,

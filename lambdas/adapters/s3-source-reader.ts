@@ -12,7 +12,7 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { ByteSource } from '../core/batches/formats/file-format-types';
+import type { ByteSource } from '../core/files/file-format-types';
 import type {
   S3FolderEntry,
   S3SourceExplorer,

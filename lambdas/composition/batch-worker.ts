@@ -13,7 +13,7 @@ import { S3LandingObjects } from '../adapters/s3-landing-objects';
 import { S3Objects } from '../adapters/s3-objects';
 import { SfnExecutions } from '../adapters/sfn-executions';
 import type { WorkflowInput } from '../core/batches/ingest/ingest-ports';
-import { fileReader } from '../core/batches/formats/file-reader';
+import { fileReader } from '../core/files/file-reader';
 import type { IngestDeps } from '../core/batches/ingest/ingest-ports';
 import { CachedMappingSetLoader } from '../core/mapping-sets/mapping-set-loader';
 import { applyToProfiles } from '../core/profiles/apply-to-profiles';

@@ -14,7 +14,7 @@ import { S3LandingObjects } from '../adapters/s3-landing-objects';
 import { SfnExecutions } from '../adapters/sfn-executions';
 import type { WorkflowInput } from '../core/batches/ingest/ingest-ports';
 import { FileBatchService } from '../core/batches/file-batches';
-import { previewFile } from '../core/batches/formats/preview-file';
+import { previewFile } from '../core/files/preview-file';
 import { UploadService } from '../core/batches/uploads/upload-service';
 import { MappingSetService } from '../core/mapping-sets/mapping-sets';
 import { batchGuardrailsFromEnvironment } from './batch-guardrails';

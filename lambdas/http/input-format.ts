@@ -4,7 +4,7 @@
  * this runtime can decode.
  */
 import { z } from 'zod';
-import { FILE_FORMATS, type InputFormat } from '../core/batches/formats/file-format-types';
+import { FILE_FORMATS, type InputFormat } from '../core/files/file-format-types';
 import { badRequest } from './problem';
 
 const oneCharacter = z.string().length(1, 'must be exactly one character');

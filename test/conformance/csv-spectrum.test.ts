@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFile } from '../unit/batches/formats/read-file';
+import { readFile } from '../unit/files/read-file';
 
 const corpus = dirname(createRequire(import.meta.url).resolve('csv-spectrum/package.json'));
 const names = readdirSync(join(corpus, 'csvs'))

@@ -13,11 +13,11 @@ import {
   FileFormatError,
   type InputFormat,
   type ParsedRow,
-} from '../../lambdas/core/batches/formats/file-format-types';
-import { memoryByteSource } from '../../lambdas/core/batches/formats/memory-byte-source';
-import { planFile } from '../../lambdas/core/batches/formats/plan-file';
-import { previewFile } from '../../lambdas/core/batches/formats/preview-file';
-import { readChunk } from '../../lambdas/core/batches/formats/read-chunk';
+} from '../../lambdas/core/files/file-format-types';
+import { memoryByteSource } from '../../lambdas/core/files/memory-byte-source';
+import { planFile } from '../../lambdas/core/files/plan-file';
+import { previewFile } from '../../lambdas/core/files/preview-file';
+import { readChunk } from '../../lambdas/core/files/read-chunk';
 import { InputFormatInput } from '../../lambdas/http/input-format';
 import { HOSTILE_JSON_TEXTS, JSON_FRAGMENTS, specialText, withInvalidUtf8, within } from './hostile-values';
 

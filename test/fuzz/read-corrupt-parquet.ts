@@ -1,10 +1,10 @@
 /** Reads the corrupt Parquet fixture through the batch readers and prints how it ended (run by a test, in a child). */
 import '../../local/polyfills';
 import { readFileSync } from 'node:fs';
-import { FileFormatError } from '../../lambdas/core/batches/formats/file-format-types';
-import { memoryByteSource } from '../../lambdas/core/batches/formats/memory-byte-source';
-import { planFile } from '../../lambdas/core/batches/formats/plan-file';
-import { readChunk } from '../../lambdas/core/batches/formats/read-chunk';
+import { FileFormatError } from '../../lambdas/core/files/file-format-types';
+import { memoryByteSource } from '../../lambdas/core/files/memory-byte-source';
+import { planFile } from '../../lambdas/core/files/plan-file';
+import { readChunk } from '../../lambdas/core/files/read-chunk';
 
 const bytes = new Uint8Array(
   readFileSync(new URL('../fixtures/parquet/corrupt-data-page-v2.parquet', import.meta.url)),

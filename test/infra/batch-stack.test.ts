@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/env-names';
 import { FILE_DROP_PREFIX } from '../../lambdas/core/batches/file-drop-key';
-import { MAX_GUNZIPPED_PARQUET_BYTES } from '../../lambdas/core/batches/formats/parquet-file';
+import { MAX_GUNZIPPED_PARQUET_BYTES } from '../../lambdas/core/files/parquet/parquet-file';
 import { PLAN_CONCURRENCY } from '../../lambdas/core/batches/ingest/plan-chunks';
 import { BATCH_WORKER_TIMEOUT, INGEST_BATCH_DEFINITION } from '../../lib/batch-stack';
 import { logicalIdOf, synthesizeTributary, type SynthesizedTributary } from './synthesized-app';

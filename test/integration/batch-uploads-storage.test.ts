@@ -4,7 +4,7 @@ import { DynamoBatchFileStore } from '../../lambdas/adapters/dynamo-batch-files'
 import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
 import { S3LandingObjects } from '../../lambdas/adapters/s3-landing-objects';
 import { DEFAULT_BATCH_GUARDRAILS } from '../../lambdas/core/batches/batch-guardrails';
-import type { ByteSource } from '../../lambdas/core/batches/formats/file-format-types';
+import type { ByteSource } from '../../lambdas/core/files/file-format-types';
 import type { FileRef, StoredFile } from '../../lambdas/core/batches/uploads/upload-ports';
 import { UploadService } from '../../lambdas/core/batches/uploads/upload-service';
 import { createEmulatorClients, type EmulatorClients } from '../../local/emulator-clients';

@@ -11,10 +11,10 @@ import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { ingestDroppedFile } from '../../lambdas/core/batches/file-drop';
-import { memoryByteSource } from '../../lambdas/core/batches/formats/memory-byte-source';
-import { MAX_GUNZIPPED_PARQUET_BYTES } from '../../lambdas/core/batches/formats/parquet-file';
-import { MAX_PARQUET_PAGE_BYTES } from '../../lambdas/core/batches/formats/parquet-reader';
-import { MAX_GUNZIPPED_TEXT_BYTES, rangeBytes } from '../../lambdas/core/batches/formats/source-bytes';
+import { memoryByteSource } from '../../lambdas/core/files/memory-byte-source';
+import { MAX_GUNZIPPED_PARQUET_BYTES } from '../../lambdas/core/files/parquet/parquet-file';
+import { MAX_PARQUET_PAGE_BYTES } from '../../lambdas/core/files/parquet/parquet-reader';
+import { MAX_GUNZIPPED_TEXT_BYTES, rangeBytes } from '../../lambdas/core/files/source-bytes';
 import { batchIdOf, dropped, dropWorld } from '../support/file-drops';
 import { runIngestion } from '../support/memory-file-batches';
 

@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { FINAL_FILE_BATCH_STATUSES } from '../../lambdas/core/batches/file-batch-types';
 import type { FileBatchView } from '../../lambdas/core/batches/file-batch-view';
-import type { InputFormat } from '../../lambdas/core/batches/formats/file-format-types';
+import type { InputFormat } from '../../lambdas/core/files/file-format-types';
 import type { HttpAnswer } from '../e2e/local-runtime';
 
 const POLL_MS = 250;

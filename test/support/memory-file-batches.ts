@@ -17,10 +17,10 @@ import type {
   StoredFilePlan,
 } from '../../lambdas/core/batches/file-batch-types';
 import { FileBatchService } from '../../lambdas/core/batches/file-batches';
-import type { FieldTypes } from '../../lambdas/core/batches/formats/file-format-types';
-import { fileReader } from '../../lambdas/core/batches/formats/file-reader';
-import { memoryByteSource } from '../../lambdas/core/batches/formats/memory-byte-source';
-import { previewFile } from '../../lambdas/core/batches/formats/preview-file';
+import type { FieldTypes } from '../../lambdas/core/files/file-format-types';
+import { fileReader } from '../../lambdas/core/files/file-reader';
+import { memoryByteSource } from '../../lambdas/core/files/memory-byte-source';
+import { previewFile } from '../../lambdas/core/files/preview-file';
 import type { ChunkItem } from '../../lambdas/core/batches/ingest/chunk-plan';
 import type { Decision } from '../../lambdas/core/batches/ingest/decide';
 import type {

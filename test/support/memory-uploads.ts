@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { DEFAULT_BATCH_GUARDRAILS, type BatchGuardrails } from '../../lambdas/core/batches/batch-guardrails';
 import type { FileBatch, FilePart } from '../../lambdas/core/batches/file-batch-types';
-import type { ByteSource } from '../../lambdas/core/batches/formats/file-format-types';
+import type { ByteSource } from '../../lambdas/core/files/file-format-types';
 import { checkReadRange, slicesOf } from '../../lambdas/core/batches/uploads/byte-ranges';
 import type {
   BatchFileStore,

@@ -6,7 +6,7 @@
 import type { MappingReference } from '../mapping/mapping-types';
 import type { Page, PageRequest } from '../page';
 import type { CodeCounts } from './batch-types';
-import type { InputFormat } from './formats/file-format-types';
+import type { InputFormat } from '../files/file-format-types';
 import type { ChunkItem } from './ingest/chunk-plan';
 
 /**

@@ -17,7 +17,7 @@ import type {
   FilePart,
 } from './file-batch-types';
 import { fileBatchView, type FileBatchView } from './file-batch-view';
-import type { ByteSource, InputFormat } from './formats/file-format-types';
+import type { ByteSource, InputFormat } from '../files/file-format-types';
 import { INGESTING } from './ingest/check-guardrails';
 import { reservePredecessors } from './replay-reservations';
 import type { WorkflowStarter } from './ingest/ingest-ports';

@@ -15,7 +15,7 @@ import { constants, createGunzip } from 'node:zlib';
 import type { BatchFailure, BatchFile, FilePart } from './file-batch-types';
 import type { FileBatchService } from './file-batches';
 import { droppedFileOf } from './file-drop-key';
-import type { ByteSource, InputFormat } from './formats/file-format-types';
+import type { ByteSource, InputFormat } from '../files/file-format-types';
 
 export interface DroppedObject {
   readonly key: string;

@@ -7,7 +7,7 @@
  * the dataflow runs that pull from them.
  */
 import type { Readable } from 'node:stream';
-import type { ByteSource, InputFormat } from '../batches/formats/file-format-types';
+import type { ByteSource, InputFormat } from '../files/file-format-types';
 
 export const CONNECTION_TYPES = ['s3', 'http'] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];

@@ -4,9 +4,9 @@
  * secret's reference, and nothing here puts the value in an answer, a problem or a message.
  */
 import { ulid } from 'ulid';
-import type { InputFormat } from '../batches/formats/file-format-types';
-import { FileFormatError } from '../batches/formats/file-format-types';
-import { previewFile } from '../batches/formats/preview-file';
+import type { InputFormat } from '../files/file-format-types';
+import { FileFormatError } from '../files/file-format-types';
+import { previewFile } from '../files/preview-file';
 import { badRequest, conflict, HttpProblem, notFound, unprocessable } from '../../http/problem';
 import type { Page, PageRequest } from '../page';
 import type {

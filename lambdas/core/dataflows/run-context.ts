@@ -3,7 +3,7 @@
  * DataflowStateError, which no retry helps), the run's batch (created when the first file is ready, with the run's
  * id, so a repeated step makes the same batch).
  */
-import type { InputFormat } from '../batches/formats/file-format-types';
+import type { InputFormat } from '../files/file-format-types';
 import type { Connection, S3SourceParams } from '../connections/connection-types';
 import { changeRun, DataflowStateError, type RunChange } from './dataflow-changes';
 import type { Dataflow, FlowRun, RunProgress } from './dataflow-types';

@@ -6,8 +6,8 @@
  * a valid record is validated once and a record with a date to convert twice.
  */
 import type { Violation } from '../../http/problem';
-import type { RecordCoercion } from '../batches/formats/field-coercion';
-import { setOwn } from '../batches/formats/own-property';
+import type { RecordCoercion } from '../files/field-coercion';
+import { setOwn } from '../own-property';
 import { parseDefaultDate } from '../mapping/java-date-pattern';
 import { parsePointer } from '../schemas/json-pointer';
 

@@ -9,7 +9,7 @@
  * `&&`, `||`, `?:` and `iif` evaluate only what they need.
  */
 import type jsep from 'jsep';
-import { setOwn } from '../batches/formats/own-property';
+import { setOwn } from '../own-property';
 import type { FieldPathNode, MapLiteralNode } from './expression-grammar';
 import { parseExpression, ExpressionSyntaxError } from './expression-grammar';
 import {

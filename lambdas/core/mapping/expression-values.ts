@@ -3,7 +3,7 @@
  * and functions share. Only own fields of plain objects are ever read, so `__proto__`, `constructor` and
  * `prototype` are ordinary (usually missing) fields, never a way into JavaScript's objects.
  */
-import { setOwn } from '../batches/formats/own-property';
+import { setOwn } from '../own-property';
 import { ZonedDate } from './zoned-date';
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>

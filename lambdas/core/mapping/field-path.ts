@@ -3,7 +3,7 @@
  * dots or a reserved word), `emails[0]` (an index) and `items[*]` (every element, bound by the iteration of the rule).
  * The same segments serve to read a source row and to write the destination record.
  */
-import { setOwn } from '../batches/formats/own-property';
+import { setOwn } from '../own-property';
 import { isRecord } from './expression-values';
 
 export type PathSegment =

@@ -21,7 +21,7 @@
  * ignored, as under plain last-writer-wins: only a change that late loses its exact place in the fold.
  */
 import { createHash } from 'node:crypto';
-import { setOwn } from '../batches/formats/own-property';
+import { setOwn } from '../own-property';
 import type { Fragment, IdentityRef, LinkSource } from './profile-ports';
 
 export const UPSERT_OPERATIONS = ['create', 'merge', 'delete'] as const;

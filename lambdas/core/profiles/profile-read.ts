@@ -6,7 +6,7 @@
  * supplies it. `timestamp` orders newest first; `datasetPrecedence` orders by the policy's list, then (datasets not
  * in the list) newest first. Ties fall back to dataset id and identity, so the same data always merges the same way.
  */
-import { setOwn } from '../batches/formats/own-property';
+import { setOwn } from '../own-property';
 import type { MergePolicy } from './merge-policies';
 import type { Fragment, GraphView, IdentityRef } from './profile-ports';
 import { identityKeyOf } from './profile-ports';

@@ -33,7 +33,7 @@ import type {
 } from '../mapping/mapping-types';
 import { warningViolations } from '../mapping-sets/mapping-warnings';
 import { typeMappedRecord, type RecordTyping } from '../mapping-sets/typed-record';
-import { RecordCoercion } from '../batches/formats/field-coercion';
+import { RecordCoercion } from '../files/field-coercion';
 import { MappingBudget, ROW_MAPPING_LIMITS } from '../mapping/mapping-budget';
 import {
   jsonBytes,
@@ -41,7 +41,7 @@ import {
   ProcessingBudget,
   type MonotonicClock,
 } from '../processing-budget';
-import type { FieldTypes } from '../batches/formats/file-format-types';
+import type { FieldTypes } from '../files/file-format-types';
 import type { IdentityNormalizer } from '../profiles/identity-normalizer';
 import type { ProfileGuardrails } from '../profiles/profile-ports';
 import type { IdentitySchema } from '../profiles/record-identities';

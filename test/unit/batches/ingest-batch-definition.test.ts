@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { aslValidator, runWorkflow, statesOf, workflowDefinition } from '../../support/asl-harness';
 import { fileBatchMetrics } from '../../../lambdas/core/batches/file-batch-view';
-import { FileFormatError } from '../../../lambdas/core/batches/formats/file-format-types';
+import { FileFormatError } from '../../../lambdas/core/files/file-format-types';
 import { CHUNKS_PER_PAGE } from '../../../lambdas/core/batches/ingest/chunk-plan';
 import { THRESHOLD_EXCEEDED } from '../../../lambdas/core/batches/ingest/decide';
 import { WORKFLOW_ERROR } from '../../../lambdas/core/batches/ingest/record-failure';

@@ -3,7 +3,7 @@ import type { HttpSourceParams } from '../../../lambdas/core/connections/connect
 import { FetchHttpSourceReader } from '../../../lambdas/core/connections/http-source-reader';
 import { exactJsonText } from '../../../lambdas/core/exact-json';
 import { startSourceServer, type SourceServer } from '../../support/http-source-server';
-import { readFile } from '../batches/formats/read-file';
+import { readFile } from '../files/read-file';
 
 describe('HTTP sources: numbers JSON.parse would change', () => {
   let server: SourceServer;

@@ -3,8 +3,8 @@
  * it was given (so tests can look for them where they must not be), and an S3 source over objects in memory.
  */
 import { Readable } from 'node:stream';
-import type { ByteSource } from '../../../lambdas/core/batches/formats/file-format-types';
-import { memoryByteSource } from '../../../lambdas/core/batches/formats/memory-byte-source';
+import type { ByteSource } from '../../../lambdas/core/files/file-format-types';
+import { memoryByteSource } from '../../../lambdas/core/files/memory-byte-source';
 import type {
   HttpSourceReader,
   S3FolderEntry,

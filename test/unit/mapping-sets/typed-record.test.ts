@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CSV_BOOLEANS,
-  coercionFor,
-  RecordCoercion,
-} from '../../../lambdas/core/batches/formats/field-coercion';
+import { CSV_BOOLEANS, coercionFor, RecordCoercion } from '../../../lambdas/core/files/field-coercion';
 import { destinationPointer, warningViolations } from '../../../lambdas/core/mapping-sets/mapping-warnings';
 import { implicitDate, typeMappedRecord } from '../../../lambdas/core/mapping-sets/typed-record';
 import { newRegistry, SANDBOX } from '../schemas/registry-fixture';

@@ -3,7 +3,7 @@
  * order. The plan is stored in pages beside the batch when it is first planned, and the workflow reads it a page at
  * a time, so no state carries more than one page of chunks (Step Functions caps a state's payload at 256 KB).
  */
-import type { FileChunk } from '../formats/file-format-types';
+import type { FileChunk } from '../../files/file-format-types';
 
 /** One Map item: a chunk of the file at `file` (its index among the batch's files). */
 export interface ChunkItem extends FileChunk {

@@ -19,7 +19,7 @@ import type {
   InputFormat,
   ParsedRow,
   ReadOptions,
-} from '../formats/file-format-types';
+} from '../../files/file-format-types';
 
 export interface LakeObjects extends ObjectWriter {
   /** Copies an object within the bucket (overwriting the target). */
@@ -43,7 +43,7 @@ export interface WorkflowInput {
   readonly batchId: string;
 }
 
-/** The file readers (core/batches/formats), passed in so the steps can be tested with any file content. */
+/** The file readers (core/files), passed in so the steps can be tested with any file content. */
 export interface FileReader {
   plan(source: ByteSource, format: InputFormat, options: { targetChunkBytes: number }): Promise<FilePlan>;
   read(

@@ -8,7 +8,7 @@
  */
 import { forEachLimited } from '../../profiles/parallel-calls';
 import { batchForStep, changeBatch } from '../batch-transitions';
-import { FileFormatError, type FilePlan } from '../formats/file-format-types';
+import { FileFormatError, type FilePlan } from '../../files/file-format-types';
 import { chunkBytesFor, CHUNKS_PER_PAGE, type ChunkItem } from './chunk-plan';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';

@@ -21,8 +21,8 @@ import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../s
 import { QUARANTINE_CODES } from '../batch-view';
 import { BatchStateError, batchForStep } from '../batch-transitions';
 import type { FailedRow, FileBatch, StagedChunk, StoredFilePlan } from '../file-batch-types';
-import { RecordCoercion } from '../formats/field-coercion';
-import { FileFormatError, type ParsedRow } from '../formats/file-format-types';
+import { RecordCoercion } from '../../files/field-coercion';
+import { FileFormatError, type ParsedRow } from '../../files/file-format-types';
 import { chunkNameOf, chunkRangeOf, stagingKey, type ChunkItem } from './chunk-plan';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';

@@ -3,7 +3,7 @@
  * landing bucket, and the batch itself (read only: its status and dataset decide whether files may be written).
  */
 import type { BatchFile, FileBatch, FilePart } from '../file-batch-types';
-import type { ByteSource } from '../formats/file-format-types';
+import type { ByteSource } from '../../files/file-format-types';
 
 /** One file of one batch, as the upload URL names it. */
 export interface FileRef {

@@ -2,7 +2,7 @@
  * Data Prep's map functions (newer documentation). A map is a JSON object here, so maps and objects are the same
  * values; keys given as numbers or booleans are used as their text, and a repeated key keeps its first value.
  */
-import { setOwn } from '../../batches/formats/own-property';
+import { setOwn } from '../../own-property';
 import { isRecord, textOf } from '../expression-values';
 import {
   argumentError,

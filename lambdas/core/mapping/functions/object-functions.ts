@@ -2,7 +2,7 @@
  * Data Prep's object (hierarchy) functions. Objects are JSON objects; a key repeated in the input keeps its first
  * value. Keys given as numbers or booleans are used as their text.
  */
-import { setOwn } from '../../batches/formats/own-property';
+import { setOwn } from '../../own-property';
 import { parseFieldPath, PathSyntaxError, readPath, type FieldPath } from '../field-path';
 import { isMissing, isRecord } from '../expression-values';
 import {

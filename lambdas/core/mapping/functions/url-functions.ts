@@ -2,7 +2,7 @@
  * Data Prep's URL functions. A text that is not a URL gives a missing result, as Experience Platform documents
  * ("if the input is invalid, it returns null"); only an argument of the wrong type is a warning.
  */
-import { setOwn } from '../../batches/formats/own-property';
+import { setOwn } from '../../own-property';
 import {
   booleanArg,
   defineFunction,
