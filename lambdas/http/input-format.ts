@@ -4,7 +4,8 @@
  * this runtime can decode.
  */
 import { z } from 'zod';
-import { FILE_FORMATS, type InputFormat } from '../core/files/file-format-types';
+import type { InputFormat } from '../core/files/file-format-types';
+import { FILE_FORMAT_NAMES } from '../core/files/file-formats';
 import { badRequest } from './problem';
 
 const oneCharacter = z.string().length(1, 'must be exactly one character');
@@ -23,7 +24,7 @@ export const InputFormatInput = z
     format: z
       .string()
       .transform((value) => value.toLowerCase())
-      .pipe(z.enum(FILE_FORMATS, { message: `must be one of ${FILE_FORMATS.join(', ')}` })),
+      .pipe(z.enum(FILE_FORMAT_NAMES, { message: `must be one of ${FILE_FORMAT_NAMES.join(', ')}` })),
     isMultiLineJson: z.boolean().optional(),
     delimiter: oneCharacter
       .refine((value) => value !== '\n' && value !== '\r', 'must not be a line break')

@@ -1,17 +1,17 @@
 /**
- * The contract between the batch workflow and the file readers: how a batch's files are described
- * (`InputFormat`, Experience Platform's `inputFormat`), where their bytes come from (`ByteSource`), how a file is
- * cut into chunks that can be read independently (`FilePlan`), and what reading a chunk yields (`ParsedRow`).
+ * The contract between the pipelines and the file readers: how a batch's files are described (`InputFormat`,
+ * Experience Platform's `inputFormat`), where their bytes come from (`ByteSource`), how a file is cut into chunks
+ * that can be read independently (`FilePlan`), what reading a chunk yields (`ParsedRow`), and what one format
+ * implements (`FileFormat`, one row of the table in file-formats.ts).
  */
 import type { Readable } from 'node:stream';
 import type { Violation } from '../../http/problem';
-
-export const FILE_FORMATS = ['json', 'csv', 'parquet'] as const;
-export type FileFormat = (typeof FILE_FORMATS)[number];
+import type { FileFormatName } from './file-formats';
+import type { ResolvedInputFormat } from './input-format-defaults';
 
 /** A batch's `inputFormat`, with Experience Platform's option names; defaults are applied by `withDefaults`. */
 export interface InputFormat {
-  readonly format: FileFormat;
+  readonly format: FileFormatName;
   /** JSON only: the file is one JSON array (not splittable) rather than JSON Lines. Default false. */
   readonly isMultiLineJson?: boolean;
   /** CSV: one character, default `,`. */
@@ -99,4 +99,31 @@ export class FileFormatError extends Error {
     super(message);
     this.name = 'FileFormatError';
   }
+}
+
+/**
+ * One file format: how its files are cut into chunks and how a chunk is read. The options come with their defaults
+ * applied; gzip is detected before planning (by magic bytes) and recorded in the plan. A new format is a folder
+ * implementing this and one row of FILE_FORMATS.
+ */
+export interface FileFormat {
+  /**
+   * The file's chunks of about `targetChunkBytes` each, cut where a row begins; with no target, one chunk for the
+   * whole file, reading no more of it than the plan needs (the CSV header, the Parquet footer).
+   */
+  plan(
+    source: ByteSource,
+    format: ResolvedInputFormat,
+    compression: FilePlan['compression'],
+    targetChunkBytes: number | undefined,
+  ): Promise<FilePlan>;
+  /** The rows of one chunk, in batches; `rowLimit` lets a preview stop a read early inside one unit of reading. */
+  read(
+    source: ByteSource,
+    format: ResolvedInputFormat,
+    plan: FilePlan,
+    chunk: FileChunk,
+    options: ReadOptions,
+    rowLimit?: number,
+  ): AsyncGenerator<ParsedRow[]>;
 }

@@ -1,10 +1,11 @@
 /**
  * A batch's `inputFormat` with every option filled in, as Experience Platform documents the defaults.
  */
-import type { FileFormat, InputFormat } from './file-format-types';
+import type { InputFormat } from './file-format-types';
+import type { FileFormatName } from './file-formats';
 
 export interface ResolvedInputFormat {
-  readonly format: FileFormat;
+  readonly format: FileFormatName;
   readonly isMultiLineJson: boolean;
   readonly delimiter: string;
   readonly quote: string;

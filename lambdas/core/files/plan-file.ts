@@ -2,11 +2,9 @@
  * How a file will be read: whether it is gzip (by its magic bytes, not its name), its CSV columns, and the chunks it
  * is cut into so that they can be read independently and in parallel.
  */
-import { planCsv } from './csv/csv-plan';
 import type { ByteSource, FilePlan, InputFormat } from './file-format-types';
+import { FILE_FORMATS } from './file-formats';
 import { withDefaults } from './input-format-defaults';
-import { planJsonLines } from './json/json-lines-plan';
-import { planParquet } from './parquet/parquet-plan';
 import { detectCompression } from './source-bytes';
 
 export async function planFile(
@@ -29,17 +27,5 @@ async function planWith(
 ): Promise<FilePlan> {
   const resolved = withDefaults(format);
   const compression = await detectCompression(source);
-  switch (resolved.format) {
-    case 'csv':
-      return planCsv(source, resolved, compression, targetChunkBytes);
-    case 'json':
-      return planJsonLines(
-        source,
-        resolved,
-        compression,
-        resolved.isMultiLineJson ? undefined : targetChunkBytes,
-      );
-    case 'parquet':
-      return planParquet(source, compression, targetChunkBytes);
-  }
+  return FILE_FORMATS[resolved.format].plan(source, resolved, compression, targetChunkBytes);
 }

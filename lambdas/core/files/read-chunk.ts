@@ -3,24 +3,17 @@
  * one row group at a time). A file that turns out unreadable part-way (a corrupt gzip, a broken Parquet page) throws
  * a `FileFormatError` from the iteration after the rows read before it.
  */
-import { readCsv } from './csv/csv-reader';
-import { csvSyntax } from './csv/csv-syntax';
-import {
-  type ByteSource,
-  type FileChunk,
-  type FilePlan,
-  type InputFormat,
-  type ParsedRow,
-  type ReadOptions,
+import type {
+  ByteSource,
+  FileChunk,
+  FilePlan,
+  InputFormat,
+  ParsedRow,
+  ReadOptions,
 } from './file-format-types';
+import { FILE_FORMATS } from './file-formats';
 import { withDefaults } from './input-format-defaults';
-import { readJsonArray } from './json/json-array-reader';
-import { readJsonLines } from './json/json-lines-reader';
-import { iterateParquetFile } from './parquet/parquet-file';
-import { readParquetRows } from './parquet/parquet-reader';
 import { oneByOne } from './row-batches';
-import { rangeBytes } from './source-bytes';
-import { asUtf8, resolveCharset } from './text-charset';
 
 export function readChunk(
   source: ByteSource,
@@ -42,19 +35,5 @@ export async function* readRowBatches(
   rowLimit?: number,
 ): AsyncGenerator<ParsedRow[]> {
   const resolved = withDefaults(format);
-  if (resolved.format === 'parquet') {
-    yield* iterateParquetFile(source, plan.compression, (parquet) =>
-      readParquetRows(parquet, chunk, options, rowLimit),
-    );
-    return;
-  }
-  const charset = resolveCharset(resolved.charset);
-  const utf8 = asUtf8(rangeBytes(source, chunk.start, chunk.end, plan.compression), charset);
-  if (resolved.format === 'json') {
-    yield* resolved.isMultiLineJson ? readJsonArray(utf8, options) : readJsonLines(utf8, chunk, options);
-    return;
-  }
-  if (plan.columns === undefined)
-    throw new Error('A CSV file plan carries the columns, and this one has none');
-  yield* readCsv(utf8, chunk, plan.columns, resolved, csvSyntax(resolved), options);
+  yield* FILE_FORMATS[resolved.format].read(source, resolved, plan, chunk, options, rowLimit);
 }

@@ -3,7 +3,9 @@
  * work on UTF-8 bytes: other encodings are transcoded as they stream. Byte ranges of a file can be cut at line ends
  * only when the encoding keeps ASCII bytes for ASCII characters and never uses them inside a multi-byte character.
  */
-import { FileFormatError } from './file-format-types';
+import { FileFormatError, type ByteSource, type FileChunk, type FilePlan } from './file-format-types';
+import type { ResolvedInputFormat } from './input-format-defaults';
+import { rangeBytes } from './source-bytes';
 
 export interface TextCharset {
   /** The canonical WHATWG name, e.g. `utf-8`, `windows-1252`, `utf-16le`. */
@@ -47,4 +49,14 @@ export function decodeText(bytes: Buffer, charset: TextCharset): string {
   return charset.encoding === 'utf-8'
     ? bytes.toString('utf8')
     : new TextDecoder(charset.encoding).decode(bytes);
+}
+
+/** A chunk of a text file (CSV, JSON) as UTF-8 bytes: its byte range, gunzipped when the plan says so, transcoded. */
+export function chunkText(
+  source: ByteSource,
+  format: ResolvedInputFormat,
+  plan: FilePlan,
+  chunk: FileChunk,
+): AsyncGenerator<Buffer> {
+  return asUtf8(rangeBytes(source, chunk.start, chunk.end, plan.compression), resolveCharset(format.charset));
 }
