@@ -6,6 +6,7 @@
 import { ulid } from 'ulid';
 import type { InputFormat } from '../files/file-format-types';
 import { FileFormatError } from '../files/file-format-types';
+import { FILE_FORMATS, type FileTypeName } from '../files/file-formats';
 import { previewFile } from '../files/preview-file';
 import { badRequest, conflict, HttpProblem, notFound, unprocessable } from '../../http/problem';
 import type { Page, PageRequest } from '../page';
@@ -79,7 +80,7 @@ export type ExploreAnswer =
   | {
       readonly kind: 'preview';
       /** Experience Platform's names: `delimited`, `json`, `parquet`. */
-      readonly format: 'delimited' | 'json' | 'parquet';
+      readonly format: FileTypeName;
       readonly schema: { readonly columns: readonly InferredColumn[] };
       readonly data: readonly Record<string, unknown>[];
       /** S3: the file shown. */
@@ -123,8 +124,6 @@ export interface ConnectionServiceDeps {
 
 /** Entries of one explored folder: S3's largest listing page, one request. */
 export const MAX_EXPLORE_ENTRIES = 1000;
-
-const EXPLORE_FORMAT_NAMES = { csv: 'delimited', json: 'json', parquet: 'parquet' } as const;
 
 /**
  * A PATCH's HTTP params: the URL as stored when it comes back as answers show it (redacted); and refused when it
@@ -405,7 +404,7 @@ export class ConnectionService {
     const preview = await previewFile(source, format, { rows: query.rows });
     return {
       kind: 'preview',
-      format: EXPLORE_FORMAT_NAMES[format.format],
+      format: FILE_FORMATS[format.format].fileType,
       schema: { columns: inferColumns(preview.rows, preview.columns) },
       data: preview.rows,
       path: key,

@@ -101,12 +101,26 @@ export class FileFormatError extends Error {
   }
 }
 
+/** A file name ending (`.tsv`, before any `.gz`) that names a format, with the options it implies. */
+export interface FileNameRule {
+  readonly extension: string;
+  readonly options?: Omit<InputFormat, 'format'>;
+  /** Options the file's first bytes imply (a `.json` file that starts with `[` is one JSON array). */
+  readonly sniff?: (source: ByteSource) => Promise<Omit<InputFormat, 'format'>>;
+}
+
 /**
  * One file format: how its files are cut into chunks and how a chunk is read. The options come with their defaults
  * applied; gzip is detected before planning (by magic bytes) and recorded in the plan. A new format is a folder
  * implementing this and one row of FILE_FORMATS.
  */
 export interface FileFormat {
+  /** Experience Platform's `fileType` for the format when a connection's files are explored (CSV is `delimited`). */
+  readonly fileType: string;
+  /** The file name endings that name the format, for file drops, in the order they are tried. */
+  readonly fileNames: readonly FileNameRule[];
+  /** Values are text, typed by the schema's field types as they are read (`ReadOptions.fieldTypes`). */
+  readonly typedBySchema: boolean;
   /**
    * The file's chunks of about `targetChunkBytes` each, cut where a row begins; with no target, one chunk for the
    * whole file, reading no more of it than the plan needs (the CSV header, the Parquet footer).

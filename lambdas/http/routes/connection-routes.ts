@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Connection, HttpSourceParams, S3SourceParams } from '../../core/connections/connection-types';
 import type { ConnectionService, ExploreAnswer, ExploreQuery } from '../../core/connections/connections';
 import { redactedUrl } from '../../core/connections/url-redaction';
+import { FILE_TYPE_NAMES, FORMAT_OF_FILE_TYPE } from '../../core/files/file-formats';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
 import { ConnectionPatchBody, HttpParamsInput, NewConnectionBody, S3ParamsInput } from '../connection-input';
@@ -17,8 +18,6 @@ import { badRequest } from '../problem';
 /** Rows of an explore preview: enough to see a file's columns and their types. */
 const EXPLORE_DEFAULT_ROWS = 10;
 const EXPLORE_MAX_ROWS = 100;
-/** Experience Platform's `fileType` names for the formats. */
-const FILE_TYPES = { delimited: 'csv', json: 'json', parquet: 'parquet' } as const;
 const OBJECT_TYPES = ['root', 'folder', 'file'] as const;
 /** S3 keys are at most 1,024 bytes. */
 const MAX_OBJECT_LENGTH = 1024;
@@ -54,7 +53,7 @@ const ExploreQueryInput = z.object({
   objectType: z.enum(OBJECT_TYPES).optional(),
   object: z.string().max(MAX_OBJECT_LENGTH).optional(),
   preview: z.enum(['true', 'false']).optional(),
-  fileType: z.enum(['delimited', 'json', 'parquet']).optional(),
+  fileType: z.enum(FILE_TYPE_NAMES).optional(),
   nrow: z
     .string()
     .regex(/^\d+$/, 'must be an integer')
@@ -75,7 +74,7 @@ function exploreQueryOf(request: ApiRequest): ExploreQuery {
   }
   const formatQuery =
     query.fileType !== undefined && request.query.format === undefined
-      ? { ...request.query, format: FILE_TYPES[query.fileType] }
+      ? { ...request.query, format: FORMAT_OF_FILE_TYPE[query.fileType] }
       : request.query;
   const format = inputFormatOfQuery(formatQuery);
   return {

@@ -23,6 +23,7 @@ import { BatchStateError, batchForStep } from '../batch-transitions';
 import type { FailedRow, FileBatch, StagedChunk, StoredFilePlan } from '../file-batch-types';
 import { RecordCoercion } from '../../files/field-coercion';
 import { FileFormatError, type ParsedRow } from '../../files/file-format-types';
+import { FILE_FORMATS } from '../../files/file-formats';
 import { chunkNameOf, chunkRangeOf, stagingKey, type ChunkItem } from './chunk-plan';
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
@@ -105,7 +106,7 @@ async function stageRows(
   }
   const mapping = await mappingOf(deps, batch);
   const fieldTypes =
-    batch.inputFormat.format === 'csv' || mapping
+    FILE_FORMATS[batch.inputFormat.format].typedBySchema || mapping
       ? await deps.fieldTypes(sandbox, target.schema.id, target.schema.version)
       : undefined;
   const typing: RecordTyping | undefined =

@@ -5,7 +5,10 @@ import { planCsv } from './csv-plan';
 import { readCsv } from './csv-reader';
 import { csvSyntax } from './csv-syntax';
 
-export const csvFormat: FileFormat = {
+export const csvFormat = {
+  fileType: 'delimited',
+  fileNames: [{ extension: '.csv' }, { extension: '.tsv', options: { delimiter: '\t' } }],
+  typedBySchema: true,
   plan: planCsv,
   read(source, format, plan, chunk, options) {
     const utf8 = chunkText(source, format, plan, chunk);
@@ -13,4 +16,4 @@ export const csvFormat: FileFormat = {
       throw new Error('A CSV file plan carries the columns, and this one has none');
     return readCsv(utf8, chunk, plan.columns, format, csvSyntax(format), options);
   },
-};
+} as const satisfies FileFormat;

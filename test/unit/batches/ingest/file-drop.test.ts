@@ -3,45 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { droppedFileOf } from '../../../../lambdas/core/batches/file-drop-key';
 import {
   dropBatchId,
-  formatOfName,
   ingestDroppedFile,
   UNVERSIONED_OBJECT,
 } from '../../../../lambdas/core/batches/file-drop';
 import { batchIdOf, dropped, dropWorld, EVENT_TIME } from '../../../support/file-drops';
 import { executionArnOf, parquetRows, personLines, runIngestion } from '../../../support/memory-file-batches';
 import { DATASET_ID, SANDBOX } from '../../../support/memory-uploads';
-
-describe('formatOfName', () => {
-  it.each([
-    ['people.csv', { format: 'csv' }],
-    ['PEOPLE.CSV', { format: 'csv' }],
-    ['people.tsv', { format: 'csv', delimiter: '\t' }],
-    ['people.parquet', { format: 'parquet' }],
-    ['people.json', { format: 'json' }],
-    ['people.jsonl', { format: 'json' }],
-    ['people.ndjson', { format: 'json' }],
-    ['people.csv.gz', { format: 'csv' }],
-    ['people.jsonl.GZ', { format: 'json' }],
-    ['2024/06/people.tsv.gz', { format: 'csv', delimiter: '\t' }],
-  ])('reads %s as %j', (name, format) => {
-    // Act
-    const found = formatOfName(name);
-
-    // Assess
-    expect(found).toEqual(format);
-  });
-
-  it.each(['people.xml', 'people.gz', 'people.json.txt', 'people', 'csv'])(
-    'names no format in %s',
-    (name) => {
-      // Act
-      const found = formatOfName(name);
-
-      // Assess
-      expect(found).toBeUndefined();
-    },
-  );
-});
 
 describe('droppedFileOf and dropBatchId', () => {
   it('finds the sandbox, dataset and path (folders kept) of a landing key, and nothing outside the layout', () => {
