@@ -3,6 +3,8 @@
  * documented guardrails. Uploads check the files and bytes limits as files arrive; the workflow checks them again
  * when the batch is completed (concurrent uploads may race past the first check); rows check the fields limit.
  */
+import { DEFAULT_MAX_FIELDS_PER_ROW } from '../files/leaf-fields';
+
 export interface BatchGuardrails {
   readonly maxFilesPerBatch: number;
   readonly maxBytesPerBatch: number;
@@ -17,5 +19,5 @@ export interface BatchGuardrails {
 export const DEFAULT_BATCH_GUARDRAILS: BatchGuardrails = {
   maxFilesPerBatch: 25_000,
   maxBytesPerBatch: 1_099_511_627_776,
-  maxFieldsPerRow: 10_000,
+  maxFieldsPerRow: DEFAULT_MAX_FIELDS_PER_ROW,
 };

@@ -3,6 +3,9 @@
  * not an object or array, or an empty object or array. Counting stops just past the limit, so a huge record costs
  * no more than the limit; it walks with its own stack, so a deeply nested record cannot overflow the call stack.
  */
+/** Fields a row may have unless configured otherwise (a batch's guardrails may set another limit). */
+export const DEFAULT_MAX_FIELDS_PER_ROW = 10_000;
+
 export function leafFieldCount(record: object, limit: number): number {
   let count = 0;
   const pending: object[] = [];

@@ -3,8 +3,8 @@
  * records, the first Parquet row group). Rows that fail to parse are skipped; columns are the CSV columns, or the
  * top-level keys of the records shown, in the order first seen.
  */
-import { DEFAULT_BATCH_GUARDRAILS } from '../batches/batch-guardrails';
 import type { ByteSource, InputFormat } from './file-format-types';
+import { DEFAULT_MAX_FIELDS_PER_ROW } from './leaf-fields';
 import { planWholeFile } from './plan-file';
 import { readRowBatches } from './read-chunk';
 import { oneByOne } from './row-batches';
@@ -24,7 +24,7 @@ export async function previewFile(
   const keys = new Set<string>();
   let read = 0;
   if (options.rows > 0) {
-    const readOptions = { maxFieldsPerRow: DEFAULT_BATCH_GUARDRAILS.maxFieldsPerRow };
+    const readOptions = { maxFieldsPerRow: DEFAULT_MAX_FIELDS_PER_ROW };
     for await (const row of oneByOne(
       readRowBatches(source, format, plan, plan.chunks[0]!, readOptions, options.rows),
     )) {
