@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { ObjectReader } from '../core/batches/batch-service';
 import type { LakeObjects } from '../core/batches/ingest/ingest-ports';
-import type { ObjectWriter } from '../core/streaming/consume-ports';
+import type { ObjectWriter } from '../core/lake/lake-objects';
 
 export class S3Objects implements ObjectWriter, ObjectReader, LakeObjects {
   constructor(

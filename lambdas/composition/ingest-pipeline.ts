@@ -14,7 +14,7 @@ import { DynamoSchemaStore } from '../adapters/dynamo-schema-store';
 import { NamespaceService } from '../core/catalog/identity-namespaces';
 import { DynamoIdentityGraph } from '../core/profiles/identity-graph';
 import { SchemaRegistry } from '../core/schemas/schema-registry';
-import { CachedTargetLookup } from '../core/streaming/consume-targets';
+import { CachedTargetLookup } from '../core/lake/dataset-targets';
 import { profileGuardrailsFromEnvironment } from './profiles';
 
 export function catalogFromEnvironment() {

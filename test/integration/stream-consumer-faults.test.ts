@@ -28,7 +28,7 @@ import { DynamoIdentityGraph } from '../../lambdas/core/profiles/identity-graph'
 import { IdentityNormalizer } from '../../lambdas/core/profiles/identity-normalizer';
 import { DEFAULT_PROFILE_GUARDRAILS } from '../../lambdas/core/profiles/profile-ports';
 import { SchemaRegistry } from '../../lambdas/core/schemas/schema-registry';
-import type { ConsumeDeps, DatasetTarget } from '../../lambdas/core/streaming/consume-ports';
+import type { ConsumeDeps } from '../../lambdas/core/streaming/consume-ports';
 import type { StreamEntry, StreamPutOutcome } from '../../lambdas/core/streaming/collect-stream';
 import { consumeRecords } from '../../lambdas/core/streaming/consume-records';
 import { recordOnFailure, type RecordOnFailureDeps } from '../../lambdas/core/streaming/on-failure-ledger';
@@ -54,6 +54,7 @@ import {
   type PlannedRecord,
 } from '../support/streaming-records';
 import { InMemorySchemaStore } from '../unit/schemas/in-memory-schema-store';
+import type { DatasetTarget } from '../../lambdas/core/lake/dataset-targets';
 
 const SANDBOX = 'prod';
 const TABLES = { batches: 'faults-batches', profiles: 'faults-profiles' };

@@ -12,7 +12,7 @@ import type { MergePolicy } from '../../lambdas/core/profiles/merge-policies';
 import { mergeProfile } from '../../lambdas/core/profiles/profile-read';
 import type { Fragment, GraphView } from '../../lambdas/core/profiles/profile-ports';
 import { previewMappingSet } from '../../lambdas/core/mapping/compile-mapping-set';
-import { lakeParquetFile, typedColumnsOf } from '../../lambdas/core/streaming/parquet-lake-file';
+import { lakeParquetFile, typedColumnsOf } from '../../lambdas/core/lake/parquet-lake-file';
 
 async function readColumns(file: Uint8Array, columns: string[]): Promise<unknown[][]> {
   let rows: unknown[][] = [];

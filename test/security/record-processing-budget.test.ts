@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { stageChunk } from '../../lambdas/core/batches/ingest/stage-chunk';
 import { RECORD_PROCESSING_BUDGET_MS } from '../../lambdas/core/processing-budget';
 import { consumeRecords } from '../../lambdas/core/streaming/consume-records';
-import type { DatasetTarget } from '../../lambdas/core/streaming/consume-ports';
 import {
   addBatch,
   addFile,
@@ -27,6 +26,7 @@ import {
   target,
   totals,
 } from '../unit/streaming/consume-fakes';
+import type { DatasetTarget } from '../../lambdas/core/lake/dataset-targets';
 
 /** Far past the budget of a small record, its weight's allowance included. */
 const PAST_THE_BUDGET_MS = 10 * RECORD_PROCESSING_BUDGET_MS;

@@ -37,7 +37,6 @@ import type { ApplyInput, ApplyOutcome, ApplyResult } from '../../lambdas/core/p
 import type { RevertInput, RevertOutcome } from '../../lambdas/core/profiles/revert-from-profiles';
 import type { ChunkPage } from '../../lambdas/core/batches/ingest/chunk-pages';
 import type { Page, PageRequest } from '../../lambdas/core/page';
-import type { DatasetTarget, TargetMiss } from '../../lambdas/core/streaming/consume-ports';
 import { target } from '../unit/streaming/consume-fakes';
 import {
   BATCH_ID,
@@ -50,6 +49,7 @@ import {
 } from './memory-uploads';
 import { MemoryMappingSetStore } from './memory-mapping-sets';
 import { MemoryObjects } from './streaming-memory';
+import type { DatasetTarget, TargetMiss } from '../../lambdas/core/lake/dataset-targets';
 
 const batchKey = (sandbox: string, batchId: string) => JSON.stringify([sandbox, batchId]);
 

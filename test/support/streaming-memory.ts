@@ -18,8 +18,8 @@ import type {
   StreamingBatch,
 } from '../../lambdas/core/batches/batch-types';
 import type { ObjectReader } from '../../lambdas/core/batches/batch-service';
-import type { ObjectWriter } from '../../lambdas/core/streaming/consume-ports';
 import { compareSequenceNumbers, type StreamProgress } from '../../lambdas/core/streaming/stream-progress';
+import type { ObjectWriter } from '../../lambdas/core/lake/lake-objects';
 
 const fresh = (claim: DedupClaimRequest): MemoryMarker => ({
   owner: claim.owner,

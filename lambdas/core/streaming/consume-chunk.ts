@@ -15,7 +15,7 @@
 import type { ChunkCounts, ChunkManifest, OwnedMarker } from '../batches/batch-types';
 import type { ConsumeDeps } from './consume-ports';
 import { DEDUP_PARALLEL_CLAIMS } from './consume-dedup';
-import { PARQUET_CONTENT_TYPE } from './parquet-lake-file';
+import { PARQUET_CONTENT_TYPE } from '../lake/parquet-lake-file';
 import { STREAMING_BATCH_WINDOW_MINUTES } from './stream-message';
 
 export const JSON_LINES_CONTENT_TYPE = 'application/x-ndjson';

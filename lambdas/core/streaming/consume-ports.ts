@@ -4,10 +4,10 @@
  * store, the stream's progress and a clock.
  */
 import type { MonotonicClock } from '../processing-budget';
-import type { Violation } from '../../http/problem';
 import type { BatchStore } from '../batches/batch-types';
 import type { ApplyInput, ApplyOutcome } from '../profiles/apply-to-profiles';
-import type { StoredSchema } from '../schemas/schema-types';
+import type { ObjectWriter } from '../lake/lake-objects';
+import type { TargetLookup } from '../lake/dataset-targets';
 import type { StreamProgress } from './stream-progress';
 
 /** One Kinesis record as the handler hands it over: base64 already decoded. */
@@ -21,31 +21,6 @@ export interface StreamRecord {
 
 export interface ConsumeBatchResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
-}
-
-/** A dataset as the consumer sees it, with the schema version it is bound to and that version's validator. */
-export interface DatasetTarget {
-  readonly datasetId: string;
-  readonly profileEnabled: boolean;
-  readonly schema: Pick<
-    StoredSchema,
-    'id' | 'version' | 'class' | 'identities' | 'hasIdentityMap' | 'primaryIdentity' | 'schema'
-  >;
-  readonly validate: (record: unknown) => Violation[];
-}
-
-/** Why a message has no target: its dataset, or the dataset's schema version, is gone. */
-export type TargetMiss = 'dataset-not-found' | 'schema-not-found';
-
-export interface TargetLookup {
-  target(sandbox: string, datasetId: string): Promise<DatasetTarget | TargetMiss>;
-}
-
-export interface ObjectWriter {
-  /** Writes (or overwrites) the object at `key`. */
-  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
-  /** Removes the object at `key`; a missing object is not an error. */
-  delete(key: string): Promise<void>;
 }
 
 export interface ConsumeDeps {

@@ -17,20 +17,15 @@ import { PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../processing-budg
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
 import { arrivalOrder } from '../profiles/fragments';
 import { timestampSkewViolation } from '../profiles/record-time';
-import type { ConsumeBatchResponse, ConsumeDeps, DatasetTarget, StreamRecord } from './consume-ports';
+import type { ConsumeBatchResponse, ConsumeDeps, StreamRecord } from './consume-ports';
 import { decodeStreamMessage } from './consume-decode';
 import { inSlices, writeChunk, type GroupWrite, type WrittenRecord } from './consume-chunk';
 import { Deduplicator, dedupKeysOf } from './consume-dedup';
-import { lakeParquetFile, typedColumnsOf, type LakeRow } from './parquet-lake-file';
-import {
-  chunkName,
-  lakeKey,
-  quarantineKey,
-  streamingBatchId,
-  windowStartOf,
-  type StreamMessage,
-} from './stream-message';
+import { lakeParquetFile, typedColumnsOf, type LakeRow } from '../lake/parquet-lake-file';
+import { chunkName, streamingBatchId, windowStartOf, type StreamMessage } from './stream-message';
 import { presentFieldViolations } from './upsert-operations';
+import type { DatasetTarget } from '../lake/dataset-targets';
+import { lakeKey, quarantineKey } from '../lake/lake-keys';
 
 /** The dataset (and sandbox) under which undecodable stream records are quarantined. */
 export const UNKNOWN_DATASET = '_unknown';

@@ -2,7 +2,7 @@ import type { UpsertOperation } from '../profiles/fragments';
 
 /**
  * The contract between the collect function (producer side) and the stream consumer: what one Kinesis record
- * carries, how streaming batches are cut, and where their records land.
+ * carries, how streaming batches are cut and chunks named (where their records land: core/lake/lake-keys.ts).
  */
 
 /** One accepted message, as written to the ingest stream (JSON, UTF-8). */
@@ -59,15 +59,3 @@ export function streamingBatchId(datasetId: string, receivedAt: string): string 
  */
 export const chunkName = (shardId: string, firstSequenceNumber: string): string =>
   `${shardId}-${firstSequenceNumber}`;
-
-export const lakeKey = (
-  sandbox: string,
-  datasetId: string,
-  batchId: string,
-  receivedAt: string,
-  chunk: string,
-) =>
-  `lake/${sandbox}/${datasetId}/date=${windowStartOf(receivedAt).toISOString().slice(0, 10)}/batch=${batchId}/part-${chunk}.parquet`;
-
-export const quarantineKey = (sandbox: string, datasetId: string, batchId: string, chunk: string) =>
-  `quarantine/${sandbox}/${datasetId}/batch=${batchId}/part-${chunk}.jsonl`;

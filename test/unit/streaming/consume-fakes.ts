@@ -2,14 +2,10 @@
 import { parquetReadObjects } from 'hyparquet';
 import type { ChunkCounts, QuarantineLine } from '../../../lambdas/core/batches/batch-types';
 import type { ApplyInput, ApplyOutcome } from '../../../lambdas/core/profiles/apply-to-profiles';
-import type {
-  ConsumeDeps,
-  DatasetTarget,
-  StreamRecord,
-  TargetMiss,
-} from '../../../lambdas/core/streaming/consume-ports';
+import type { ConsumeDeps, StreamRecord } from '../../../lambdas/core/streaming/consume-ports';
 import type { StreamMessage } from '../../../lambdas/core/streaming/stream-message';
 import { MemoryBatchStore, MemoryObjects, MemoryStreamProgress } from '../../support/streaming-memory';
+import type { DatasetTarget, TargetMiss } from '../../../lambdas/core/lake/dataset-targets';
 
 const PERSON_SCHEMA = {
   type: 'object',

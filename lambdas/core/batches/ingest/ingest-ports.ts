@@ -8,7 +8,6 @@ import type { MonotonicClock } from '../../processing-budget';
 import type { MappingSetLoader } from '../../mapping/mapping-types';
 import type { ApplyInput, ApplyOutcome } from '../../profiles/apply-to-profiles';
 import type { RevertInput, RevertOutcome } from '../../profiles/revert-from-profiles';
-import type { ObjectWriter, TargetLookup } from '../../streaming/consume-ports';
 import type { BatchGuardrails } from '../batch-guardrails';
 import type { BatchFile, FileBatchStore, FilePart } from '../file-batch-types';
 import type {
@@ -20,6 +19,8 @@ import type {
   ParsedRow,
   ReadOptions,
 } from '../../files/file-format-types';
+import type { ObjectWriter } from '../../lake/lake-objects';
+import type { TargetLookup } from '../../lake/dataset-targets';
 
 export interface LakeObjects extends ObjectWriter {
   /** Copies an object within the bucket (overwriting the target). */

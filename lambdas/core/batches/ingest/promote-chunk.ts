@@ -12,7 +12,6 @@
  */
 import { APPLY_CODES, type ApplyItem, type ApplyResult } from '../../profiles/apply-to-profiles';
 import { arrivalOrder } from '../../profiles/fragments';
-import { lakeKey, quarantineKey } from '../../streaming/stream-message';
 import { BatchStateError, batchForStep } from '../batch-transitions';
 import type { FailedRow, FileBatch, StagedChunk } from '../file-batch-types';
 import type { StepInput } from './check-guardrails';
@@ -20,6 +19,7 @@ import type { IngestDeps } from './ingest-ports';
 import { stagedChunkNames, type ChunkPage, type PageInput } from './chunk-pages';
 import { rowOfMessageId } from './stage-chunk';
 import { rowsOfParquet, type StagedRow } from './staged-records';
+import { lakeKey, quarantineKey } from '../../lake/lake-keys';
 
 export interface ChunkNameInput extends StepInput {
   readonly chunk: string;

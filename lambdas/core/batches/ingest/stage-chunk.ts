@@ -16,8 +16,7 @@ import { warningViolations } from '../../mapping-sets/mapping-warnings';
 import { typeMappedRecord, type RecordTyping } from '../../mapping-sets/typed-record';
 import { jsonBytes, PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../../processing-budget';
 import { timestampSkewViolation } from '../../profiles/record-time';
-import { quarantineKey } from '../../streaming/stream-message';
-import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../streaming/parquet-lake-file';
+import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../lake/parquet-lake-file';
 import { QUARANTINE_CODES } from '../batch-view';
 import { BatchStateError, batchForStep } from '../batch-transitions';
 import type { FailedRow, FileBatch, StagedChunk, StoredFilePlan } from '../file-batch-types';
@@ -28,6 +27,7 @@ import { chunkNameOf, chunkRangeOf, stagingKey, type ChunkItem } from './chunk-p
 import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
 import { failUnreadable } from './plan-chunks';
+import { quarantineKey } from '../../lake/lake-keys';
 
 export interface ChunkStepInput extends StepInput {
   readonly chunk: ChunkItem;

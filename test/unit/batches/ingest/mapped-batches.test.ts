@@ -8,7 +8,6 @@ import { fileBatchView } from '../../../../lambdas/core/batches/file-batch-view'
 import type { StoredMappingSet } from '../../../../lambdas/core/mapping-sets/mapping-sets';
 import type { MappingRule } from '../../../../lambdas/core/mapping/mapping-types';
 import { stageChunk } from '../../../../lambdas/core/batches/ingest/stage-chunk';
-import type { DatasetTarget } from '../../../../lambdas/core/streaming/consume-ports';
 import { HttpProblem } from '../../../../lambdas/http/problem';
 import {
   addBatch,
@@ -22,6 +21,7 @@ import {
 } from '../../../support/memory-file-batches';
 import { BATCH_ID, DATASET_ID, failureOf, NOW, SANDBOX } from '../../../support/memory-uploads';
 import { newRegistry } from '../../schemas/registry-fixture';
+import type { DatasetTarget } from '../../../../lambdas/core/lake/dataset-targets';
 
 const STEP = { sandbox: SANDBOX, batchId: BATCH_ID };
 const STAGING_KEY = `staging/${SANDBOX}/${DATASET_ID}/batch=${BATCH_ID}/part-00000-00000.parquet`;

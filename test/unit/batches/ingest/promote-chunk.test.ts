@@ -9,7 +9,6 @@ import {
 } from '../../../../lambdas/core/batches/ingest/promote-chunk';
 import { APPLY_CODES } from '../../../../lambdas/core/profiles/apply-to-profiles';
 import { arrivalOrder } from '../../../../lambdas/core/profiles/fragments';
-import { lakeKey } from '../../../../lambdas/core/streaming/stream-message';
 import {
   addBatch,
   addFile,
@@ -23,6 +22,7 @@ import {
 } from '../../../support/memory-file-batches';
 import { BATCH_ID, DATASET_ID, NOW, SANDBOX } from '../../../support/memory-uploads';
 import { target } from '../../streaming/consume-fakes';
+import { lakeKey } from '../../../../lambdas/core/lake/lake-keys';
 
 const STEP = { sandbox: SANDBOX, batchId: BATCH_ID };
 const CHUNK = '00000-00000';

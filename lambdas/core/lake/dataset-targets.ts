@@ -1,12 +1,29 @@
 /**
- * The dataset (and its bound schema version and validator) a streamed message belongs to, cached per container:
- * a batch of a thousand records of one dataset costs one dataset read, not a thousand.
+ * The dataset (and its bound schema version and validator) a record belongs to, whichever pipeline brought it,
+ * cached per container: a batch of a thousand records of one dataset costs one dataset read, not a thousand.
  */
-import { HttpProblem } from '../../http/problem';
+import { HttpProblem, type Violation } from '../../http/problem';
 import type { Dataset } from '../catalog/datasets';
 import type { RecordValidator } from '../schemas/schema-registry';
 import type { StoredSchema } from '../schemas/schema-types';
-import type { DatasetTarget, TargetLookup, TargetMiss } from './consume-ports';
+
+/** A dataset as the pipelines see it, with the schema version it is bound to and that version's validator. */
+export interface DatasetTarget {
+  readonly datasetId: string;
+  readonly profileEnabled: boolean;
+  readonly schema: Pick<
+    StoredSchema,
+    'id' | 'version' | 'class' | 'identities' | 'hasIdentityMap' | 'primaryIdentity' | 'schema'
+  >;
+  readonly validate: (record: unknown) => Violation[];
+}
+
+/** Why a message has no target: its dataset, or the dataset's schema version, is gone. */
+export type TargetMiss = 'dataset-not-found' | 'schema-not-found';
+
+export interface TargetLookup {
+  target(sandbox: string, datasetId: string): Promise<DatasetTarget | TargetMiss>;
+}
 
 /**
  * How long a dataset read is trusted. A change to a dataset (its profile flag, its bound schema version) or its
