@@ -16,23 +16,21 @@ import {
   manifestPk,
   sandboxBatchesPk,
 } from '../core/batches/batch-keys';
+import type { AnyBatch, BatchListFilter, BatchStore } from '../core/batches/batch-types';
+import type { Page, PageRequest } from '../core/page';
+import type { DynamoItems, Item } from './dynamo-items';
+import { batchItem } from './batch-items';
+import { toFileBatch } from './dynamo-file-batches';
+import type { ChunkCounts, StreamingBatch } from '../core/lake/chunk-counts';
 import type {
-  AnyBatch,
-  BatchListFilter,
-  BatchStore,
-  ChunkCounts,
   ChunkManifest,
   DedupClaim,
   DedupClaimRequest,
   DedupHolder,
   MarkerRef,
   OwnedMarker,
-  StreamingBatch,
-} from '../core/batches/batch-types';
-import type { Page, PageRequest } from '../core/page';
-import type { DynamoItems, Item } from './dynamo-items';
-import { batchItem } from './batch-items';
-import { toFileBatch } from './dynamo-file-batches';
+  StreamBatchStore,
+} from '../core/streaming/stream-batch-store';
 
 /** A manifest only matters while its records can be redelivered: the stream's 7-day retention, plus a margin. */
 const MANIFEST_RETENTION_DAYS = 8;
@@ -83,7 +81,7 @@ const toChunk = (item: Item): ChunkCounts => ({
   writtenAt: item['writtenAt'] as string,
 });
 
-export class DynamoBatchStore implements BatchStore {
+export class DynamoBatchStore implements BatchStore, StreamBatchStore {
   constructor(
     private readonly items: DynamoItems,
     private readonly now: () => Date = () => new Date(),

@@ -559,9 +559,6 @@ describe('the stream consumer under faults', () => {
           putChunk: (...a) => maybeCrash(() => batches.putChunk(...a)),
           deleteChunk: (...a) => batches.deleteChunk(...a),
           ensureBatch: (...a) => maybeCrash(() => batches.ensureBatch(...a)),
-          getBatch: (...a) => batches.getBatch(...a),
-          chunksOf: (...a) => batches.chunksOf(...a),
-          listBatches: (...a) => batches.listBatches(...a),
         },
       };
 

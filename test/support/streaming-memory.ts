@@ -5,21 +5,20 @@
  * encoding), not an emulator.
  */
 import type { Page, PageRequest } from '../../lambdas/core/page';
+import type { BatchListFilter, BatchStore } from '../../lambdas/core/batches/batch-types';
+import type { ObjectReader } from '../../lambdas/core/batches/batch-service';
+import { compareSequenceNumbers, type StreamProgress } from '../../lambdas/core/streaming/stream-progress';
+import type { ObjectWriter } from '../../lambdas/core/lake/lake-objects';
+import type { ChunkCounts, StreamingBatch } from '../../lambdas/core/lake/chunk-counts';
 import type {
-  BatchListFilter,
-  BatchStore,
-  ChunkCounts,
   ChunkManifest,
   DedupClaim,
   DedupClaimRequest,
   DedupHolder,
   MarkerRef,
   OwnedMarker,
-  StreamingBatch,
-} from '../../lambdas/core/batches/batch-types';
-import type { ObjectReader } from '../../lambdas/core/batches/batch-service';
-import { compareSequenceNumbers, type StreamProgress } from '../../lambdas/core/streaming/stream-progress';
-import type { ObjectWriter } from '../../lambdas/core/lake/lake-objects';
+  StreamBatchStore,
+} from '../../lambdas/core/streaming/stream-batch-store';
 
 const fresh = (claim: DedupClaimRequest): MemoryMarker => ({
   owner: claim.owner,
@@ -60,7 +59,7 @@ interface MemoryMarker extends DedupHolder {
 /** A marker's place in the store, as the batches table keys it (sandbox, dataset, key). */
 const markerOf = (ref: MarkerRef) => `${ref.sandbox}\n${ref.datasetId}\n${ref.key}`;
 
-export class MemoryBatchStore implements BatchStore {
+export class MemoryBatchStore implements BatchStore, StreamBatchStore {
   private readonly markers = new Map<string, MemoryMarker>();
   private readonly manifests = new Map<string, ChunkManifest>();
   private readonly chunks = new Map<string, Map<string, ChunkCounts>>();

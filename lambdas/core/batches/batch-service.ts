@@ -8,10 +8,11 @@ import type { Page, PageRequest } from '../page';
 import { putAgain, type StreamEntry, type StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
 import { windowClosed, type StreamProgress } from '../streaming/stream-progress';
-import type { AnyBatch, BatchStore, QuarantineLine } from './batch-types';
+import type { AnyBatch, BatchStore } from './batch-types';
 import { batchView, type BatchView, type StreamingBatchStatus } from './batch-view';
 import type { FailedRow, FileBatchStatus, FileBatchStore } from './file-batch-types';
 import { fileBatchView, type FileBatchView } from './file-batch-view';
+import type { QuarantineLine } from '../lake/quarantine-lines';
 
 export interface ObjectReader {
   /** The object's text, or undefined when there is none. */

@@ -5,17 +5,10 @@
  */
 import { MAPPING_LIMIT_EXCEEDED } from '../mapping/functions/function-types';
 import { PROCESSING_BUDGET_EXCEEDED } from '../processing-budget';
-import type { ChunkCounts, CodeCounts, StreamingBatch } from './batch-types';
+import type { ChunkCounts, CodeCounts, StreamingBatch } from '../lake/chunk-counts';
+import { QUARANTINE_CODES } from '../lake/quarantine-lines';
 
 export type StreamingBatchStatus = 'processing' | 'success' | 'failed';
-
-export const QUARANTINE_CODES = {
-  invalid: 'schema-validation',
-  undecodable: 'undecodable',
-  datasetNotFound: 'dataset-not-found',
-  schemaNotFound: 'schema-not-found',
-  timestampSkew: 'timestamp-skew',
-} as const;
 
 const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [QUARANTINE_CODES.invalid]: 'records that do not conform to the dataset schema',

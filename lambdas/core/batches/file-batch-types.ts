@@ -5,9 +5,9 @@
  */
 import type { MappingReference } from '../mapping/mapping-types';
 import type { Page, PageRequest } from '../page';
-import type { CodeCounts } from './batch-types';
 import type { InputFormat } from '../files/file-format-types';
 import type { ChunkItem } from './ingest/chunk-plan';
+import type { CodeCounts } from '../lake/chunk-counts';
 
 /**
  * Experience Platform's lifecycle: `loading` (files being written) → `staging` (COMPLETE received: files read,

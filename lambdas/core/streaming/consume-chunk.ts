@@ -12,11 +12,12 @@
  *  4. mark this run's markers `written`;
  *  5. commit the manifest: this run's writes only, `committed`, with the stream records it put in the lake.
  */
-import type { ChunkCounts, ChunkManifest, OwnedMarker } from '../batches/batch-types';
 import type { ConsumeDeps } from './consume-ports';
 import { DEDUP_PARALLEL_CLAIMS } from './consume-dedup';
 import { PARQUET_CONTENT_TYPE } from '../lake/parquet-lake-file';
 import { STREAMING_BATCH_WINDOW_MINUTES } from './stream-message';
+import type { ChunkCounts } from '../lake/chunk-counts';
+import type { ChunkManifest, OwnedMarker } from './stream-batch-store';
 
 export const JSON_LINES_CONTENT_TYPE = 'application/x-ndjson';
 

@@ -18,8 +18,8 @@
  *    lies outside the window: this record takes the key over and is ingested.
  */
 import { createHash } from 'node:crypto';
-import type { BatchStore, ChunkManifest, DedupHolder, MarkerRef } from '../batches/batch-types';
 import type { StreamMessage } from './stream-message';
+import type { ChunkManifest, DedupHolder, MarkerRef, StreamBatchStore } from './stream-batch-store';
 
 /**
  * How long an equal record counts as a resend of the one before it. A producer that got no answer (a cut
@@ -87,7 +87,7 @@ export class Deduplicator {
   private readonly manifests = new Map<string, Promise<ChunkManifest | undefined>>();
 
   constructor(
-    private readonly batches: BatchStore,
+    private readonly batches: StreamBatchStore,
     private readonly chunk: string,
     private readonly now: Date,
   ) {}

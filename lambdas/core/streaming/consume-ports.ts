@@ -4,7 +4,7 @@
  * store, the stream's progress and a clock.
  */
 import type { MonotonicClock } from '../processing-budget';
-import type { BatchStore } from '../batches/batch-types';
+import type { StreamBatchStore } from './stream-batch-store';
 import type { ApplyInput, ApplyOutcome } from '../profiles/apply-to-profiles';
 import type { ObjectWriter } from '../lake/lake-objects';
 import type { TargetLookup } from '../lake/dataset-targets';
@@ -28,7 +28,7 @@ export interface ConsumeDeps {
   readonly applyToProfiles: (input: ApplyInput) => Promise<ApplyOutcome>;
   readonly lake: ObjectWriter;
   readonly quarantine: ObjectWriter;
-  readonly batches: BatchStore;
+  readonly batches: StreamBatchStore;
   /** Where the consumer records how far it got on each shard (streaming batches close by it). */
   readonly progress: Pick<StreamProgress, 'recordConsumed'>;
   readonly now: () => Date;

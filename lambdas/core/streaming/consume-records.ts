@@ -11,8 +11,6 @@
  *  manifest removes what a smaller re-run (a bisected half) no longer writes.
  */
 import type { Violation } from '../../http/problem';
-import type { ChunkCounts, QuarantineLine } from '../batches/batch-types';
-import { QUARANTINE_CODES } from '../batches/batch-view';
 import { PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../processing-budget';
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
 import { arrivalOrder } from '../profiles/fragments';
@@ -26,6 +24,9 @@ import { chunkName, streamingBatchId, windowStartOf, type StreamMessage } from '
 import { presentFieldViolations } from './upsert-operations';
 import type { DatasetTarget } from '../lake/dataset-targets';
 import { lakeKey, quarantineKey } from '../lake/lake-keys';
+import type { ChunkCounts } from '../lake/chunk-counts';
+import type { QuarantineLine } from '../lake/quarantine-lines';
+import { QUARANTINE_CODES } from '../lake/quarantine-lines';
 
 /** The dataset (and sandbox) under which undecodable stream records are quarantined. */
 export const UNKNOWN_DATASET = '_unknown';

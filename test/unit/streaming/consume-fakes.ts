@@ -1,11 +1,12 @@
 /** In-memory stand-ins for the stream consumer's ports. */
 import { parquetReadObjects } from 'hyparquet';
-import type { ChunkCounts, QuarantineLine } from '../../../lambdas/core/batches/batch-types';
 import type { ApplyInput, ApplyOutcome } from '../../../lambdas/core/profiles/apply-to-profiles';
 import type { ConsumeDeps, StreamRecord } from '../../../lambdas/core/streaming/consume-ports';
 import type { StreamMessage } from '../../../lambdas/core/streaming/stream-message';
 import { MemoryBatchStore, MemoryObjects, MemoryStreamProgress } from '../../support/streaming-memory';
 import type { DatasetTarget, TargetMiss } from '../../../lambdas/core/lake/dataset-targets';
+import type { ChunkCounts } from '../../../lambdas/core/lake/chunk-counts';
+import type { QuarantineLine } from '../../../lambdas/core/lake/quarantine-lines';
 
 const PERSON_SCHEMA = {
   type: 'object',

@@ -17,7 +17,6 @@ import { typeMappedRecord, type RecordTyping } from '../../mapping-sets/typed-re
 import { jsonBytes, PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../../processing-budget';
 import { timestampSkewViolation } from '../../profiles/record-time';
 import { LakeParquetWriter, PARQUET_CONTENT_TYPE, typedColumnsOf } from '../../lake/parquet-lake-file';
-import { QUARANTINE_CODES } from '../batch-view';
 import { BatchStateError, batchForStep } from '../batch-transitions';
 import type { FailedRow, FileBatch, StagedChunk, StoredFilePlan } from '../file-batch-types';
 import { RecordCoercion } from '../../files/field-coercion';
@@ -28,6 +27,7 @@ import type { StepInput } from './check-guardrails';
 import type { IngestDeps } from './ingest-ports';
 import { failUnreadable } from './plan-chunks';
 import { quarantineKey } from '../../lake/lake-keys';
+import { QUARANTINE_CODES } from '../../lake/quarantine-lines';
 
 export interface ChunkStepInput extends StepInput {
   readonly chunk: ChunkItem;
