@@ -11,9 +11,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { ObjectReader } from '../core/batches/batch-service';
 import type { LakeObjects } from '../core/batches/ingest/ingest-ports';
 import type { ObjectWriter } from '../core/lake/lake-objects';
+import type { ObjectReader } from '../core/lake/lake-objects';
 
 export class S3Objects implements ObjectWriter, ObjectReader, LakeObjects {
   constructor(

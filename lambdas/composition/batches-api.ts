@@ -4,7 +4,7 @@
  * streaming failures and redrives of the consumer's on-failure destination (ingest stream). Handlers call
  * `batchRoutesFromEnvironment` once per container.
  */
-import { BatchService } from '../core/batches/batch-service';
+import { BatchService } from '../core/batch-catalog/batch-service';
 import { ENV } from '../config/env-names';
 import { dynamoDocumentClient, kinesis, requiredEnv, s3 } from '../adapters/aws-clients';
 import { DynamoBatchStore } from '../adapters/dynamo-batches';

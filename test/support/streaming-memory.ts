@@ -6,7 +6,6 @@
  */
 import type { Page, PageRequest } from '../../lambdas/core/page';
 import type { BatchListFilter, BatchStore } from '../../lambdas/core/batches/batch-types';
-import type { ObjectReader } from '../../lambdas/core/batches/batch-service';
 import { compareSequenceNumbers, type StreamProgress } from '../../lambdas/core/streaming/stream-progress';
 import type { ObjectWriter } from '../../lambdas/core/lake/lake-objects';
 import type { ChunkCounts, StreamingBatch } from '../../lambdas/core/lake/chunk-counts';
@@ -19,6 +18,7 @@ import type {
   OwnedMarker,
   StreamBatchStore,
 } from '../../lambdas/core/streaming/stream-batch-store';
+import type { ObjectReader } from '../../lambdas/core/lake/lake-objects';
 
 const fresh = (claim: DedupClaimRequest): MemoryMarker => ({
   owner: claim.owner,

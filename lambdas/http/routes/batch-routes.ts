@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_REPLAY_RECORDS, type BatchService } from '../../core/batches/batch-service';
+import { MAX_REPLAY_RECORDS, type BatchService } from '../../core/batch-catalog/batch-service';
 import { FILE_BATCH_STATUSES } from '../../core/batches/file-batch-types';
 import type { RouteMap } from '../api-handler';
 import { badRequest } from '../problem';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchService } from '../../../lambdas/core/batches/batch-service';
+import { BatchService } from '../../../lambdas/core/batch-catalog/batch-service';
 import {
   applyToProfiles,
   type ApplyInput,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchService } from '../../../lambdas/core/batches/batch-service';
+import { BatchService } from '../../../lambdas/core/batch-catalog/batch-service';
 import type { StreamEntry, StreamPutOutcome } from '../../../lambdas/core/streaming/collect-stream';
 import { consumeRecords } from '../../../lambdas/core/streaming/consume-records';
 import { streamingBatchId, type StreamMessage } from '../../../lambdas/core/streaming/stream-message';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchService } from '../../../lambdas/core/batches/batch-service';
+import { BatchService } from '../../../lambdas/core/batch-catalog/batch-service';
 import type { BatchStore } from '../../../lambdas/core/batches/batch-types';
 import { APPLY_CODES } from '../../../lambdas/core/profiles/apply-to-profiles';
 import type {

@@ -1,23 +1,20 @@
 /**
  * The batches API's core: a batch with its metrics, the list newest first, the failed records of a batch, and the
  * replay of those records into the stream (as new messages of a new batch; de-duplication markers keep what was
- * already ingested from being ingested twice).
+ * already ingested from being ingested twice). It reads batches of both kinds and puts replays on the stream, so it
+ * stands above both pipelines, in a room of its own.
  */
 import { badRequest, notFound, unprocessable } from '../../http/problem';
 import type { Page, PageRequest } from '../page';
 import { putAgain, type StreamEntry, type StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
 import { windowClosed, type StreamProgress } from '../streaming/stream-progress';
-import type { AnyBatch, BatchStore } from './batch-types';
-import { batchView, type BatchView, type StreamingBatchStatus } from './batch-view';
-import type { FailedRow, FileBatchStatus, FileBatchStore } from './file-batch-types';
-import { fileBatchView, type FileBatchView } from './file-batch-view';
+import type { AnyBatch, BatchStore } from '../batches/batch-types';
+import { batchView, type BatchView, type StreamingBatchStatus } from '../batches/batch-view';
+import type { ObjectReader } from '../lake/lake-objects';
+import type { FailedRow, FileBatchStatus, FileBatchStore } from '../batches/file-batch-types';
+import { fileBatchView, type FileBatchView } from '../batches/file-batch-view';
 import type { QuarantineLine } from '../lake/quarantine-lines';
-
-export interface ObjectReader {
-  /** The object's text, or undefined when there is none. */
-  getText(key: string): Promise<string | undefined>;
-}
 
 export interface BatchServiceDeps {
   readonly store: BatchStore;
