@@ -3,27 +3,10 @@
  * window is closed, metrics summed from the chunk items (each chunk is written once per run of the same records, so a sum
  * never double counts), errors grouped by code.
  */
-import { MAPPING_LIMIT_EXCEEDED } from '../mapping/functions/function-types';
-import { PROCESSING_BUDGET_EXCEEDED } from '../processing-budget';
 import type { ChunkCounts, CodeCounts, StreamingBatch } from '../lake/chunk-counts';
-import { QUARANTINE_CODES } from '../lake/quarantine-lines';
+import { CODE_DESCRIPTIONS } from '../lake/quarantine-lines';
 
 export type StreamingBatchStatus = 'processing' | 'success' | 'failed';
-
-const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  [QUARANTINE_CODES.invalid]: 'records that do not conform to the dataset schema',
-  'malformed-json': 'rows that are not valid JSON',
-  'malformed-csv': "rows that are not valid CSV or do not have the header's number of fields",
-  'not-an-object': 'rows that are not a JSON object',
-  'too-many-fields': 'rows with more fields than the batch guardrail allows',
-  'column-conflict': 'rows whose dotted column names give one field two values',
-  [QUARANTINE_CODES.undecodable]: 'stream records that are not a readable message',
-  [QUARANTINE_CODES.datasetNotFound]: 'records of a dataset that no longer exists',
-  [QUARANTINE_CODES.schemaNotFound]: 'records whose dataset schema version no longer exists',
-  [QUARANTINE_CODES.timestampSkew]: 'records stamped more than a day after they arrived',
-  [PROCESSING_BUDGET_EXCEEDED]: 'records whose mapping and validation took longer than their time budget',
-  [MAPPING_LIMIT_EXCEEDED]: 'rows whose mapping went over a bound on its steps or the size of what it builds',
-};
 
 export interface BatchMetrics {
   readonly inputRecordCount: number;
