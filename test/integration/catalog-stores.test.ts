@@ -78,7 +78,7 @@ describe('catalog stores against the DynamoDB emulator', () => {
     await namespaces.create('dev', { code: 'LOYALTY', name: 'Dev loyalty', idType: 'DEVICE' });
 
     // Assess
-    expect(clash).toMatchObject({ status: 409 });
+    expect(clash).toMatchObject({ kind: 'conflict' });
     expect((await namespaces.get('prod', 'loyalty')).name).toBe('Loyalty');
     expect((await namespaces.get('dev', 'Loyalty')).name).toBe('Dev loyalty');
     expect((await store.list('prod', { limit: 10 })).items.map((ns) => ns.code)).toEqual(['Loyalty']);

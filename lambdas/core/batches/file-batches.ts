@@ -4,7 +4,7 @@
  * being written, REVERT it once promoted, preview its first rows. Every transition is conditional (batch-transitions.ts) and every action is safe to repeat.
  */
 import { ulid } from 'ulid';
-import { conflict, notFound, unprocessable, type Violation } from '../../http/problem';
+import { conflict, notFound, unprocessable, type Violation } from '../errors/domain-error';
 import type { Dataset } from '../catalog/datasets';
 import type { MappingSetReferences, WantedMapping } from '../mapping-sets/mapping-sets';
 import { changeBatch } from './batch-transitions';

@@ -6,7 +6,7 @@
  * (a replay never exists without its reservations), so a reservation naming a replay that does not exist lapses
  * only after a grace period: the request creating that replay may still be under way.
  */
-import { conflict, unprocessable } from '../../http/problem';
+import { conflict, unprocessable } from '../errors/domain-error';
 import { BatchContentionError, changeBatch } from './batch-transitions';
 import type { FileBatch, FileBatchStatus, FileBatchStore } from './file-batch-types';
 

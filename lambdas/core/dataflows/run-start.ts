@@ -9,7 +9,7 @@
  * marking that run failed.
  */
 import { ulid } from 'ulid';
-import { conflict, notFound } from '../../http/problem';
+import { conflict, notFound } from '../errors/domain-error';
 import { changeFlow, changeRun, stateChange, type FlowChange } from './dataflow-changes';
 import {
   FINAL_RUN_STATUSES,

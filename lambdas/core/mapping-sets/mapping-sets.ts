@@ -5,14 +5,7 @@
  * Preview and validate run the engine on rules sent with the request and store nothing.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  badRequest,
-  conflict,
-  notFound,
-  payloadTooLarge,
-  unprocessable,
-  type Violation,
-} from '../../http/problem';
+import { invalid, conflict, notFound, tooLarge, unprocessable, type Violation } from '../errors/domain-error';
 import {
   compileMappingSet,
   previewMappingSet,
@@ -122,7 +115,7 @@ export function problemViolations(problems: readonly MappingProblem[], prefix = 
 
 export function invalidMappingSet(problems: readonly MappingProblem[], prefix = '') {
   const violations = problemViolations(problems, prefix);
-  return badRequest(
+  return invalid(
     'invalid-mapping-set',
     `the mapping set is invalid: ${violations.map((v) => `${v.pointer} ${v.message}`).join('; ')}`,
     violations,
@@ -132,7 +125,7 @@ export function invalidMappingSet(problems: readonly MappingProblem[], prefix = 
 /** A preview that went over a bound of its evaluation: a 400 naming the rule (and the row it was mapping). */
 function boundExceeded(failure: PreviewWarning, prefix: string) {
   const message = `row ${failure.row}: ${failure.message}`;
-  return badRequest(failure.code, `mapping ${failure.mapping} (${failure.destination}) ${message}`, [
+  return invalid(failure.code, `mapping ${failure.mapping} (${failure.destination}) ${message}`, [
     { pointer: `${prefix}/mappings/${failure.mapping}`, keyword: failure.code, message },
   ]);
 }
@@ -305,7 +298,7 @@ function versionOf(
   };
   const bytes = Buffer.byteLength(JSON.stringify(set), 'utf8');
   if (bytes > MAX_MAPPING_SET_BYTES) {
-    throw payloadTooLarge(
+    throw tooLarge(
       `the mapping set takes ${bytes} bytes; at most ${MAX_MAPPING_SET_BYTES} can be stored — split it or shorten its expressions`,
     );
   }

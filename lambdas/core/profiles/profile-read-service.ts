@@ -5,7 +5,7 @@
  * no profile (404): that is what is left of a person whose data was reverted or deleted; its graph still answers
  * while a link explains it.
  */
-import { notFound, unprocessable } from '../../http/problem';
+import { notFound, unprocessable } from '../errors/domain-error';
 import { stitches, type MergePolicy, type MergePolicyService } from './merge-policies';
 import type { MergedProfile } from './profile-read';
 import { mergeProfile, selectFields } from './profile-read';

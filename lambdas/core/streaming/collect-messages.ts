@@ -3,7 +3,7 @@
  * (`header` + `body`), or — on an inlet bound to a dataset — a raw JSON object that is itself the record. Problems
  * are answered per message in Experience Platform's shape (`statusCode`, `message`) plus our `code` and violations.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { Inlet } from '../catalog/inlets';
 import type { UpsertOperation } from '../profiles/fragments';
 import { operationOf, UNSUPPORTED_OPERATION, type OperationRefusal } from './upsert-operations';

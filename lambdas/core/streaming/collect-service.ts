@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  HttpProblem,
-  notFound,
-  unauthorized,
+  DomainError,
   forbidden,
-  badRequest,
+  invalid,
+  notFound,
+  unauthenticated,
   type Violation,
-} from '../../http/problem';
+} from '../errors/domain-error';
 import type { ApiKeyStore } from '../api-keys/api-key';
 import { accessDenial } from '../api-keys/access';
 import { authenticate } from '../api-keys/api-keys';
@@ -160,19 +160,14 @@ const withWarnings = (warnings: readonly MappingWarning[]) => (warnings.length >
 const withPrefix = (prefix: string, violations: readonly Violation[]): Violation[] =>
   violations.map((violation) => ({ ...violation, pointer: prefix + violation.pointer }));
 
-export const throttledProblem = (detail: string): HttpProblem =>
-  new HttpProblem(429, 'stream-throttled', 'Too Many Requests', detail, undefined, {
-    'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
-  });
+export const throttledProblem = (detail: string): DomainError =>
+  new DomainError('throttled', 'stream-throttled', detail, { retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS });
 
-const problemOfMessage = (error: MessageError): HttpProblem =>
-  new HttpProblem(
-    error.statusCode,
-    error.code,
-    error.statusCode === 413 ? 'Payload Too Large' : 'Bad Request',
-    error.message,
-    error.violations,
-  );
+/** A message's own error (its `statusCode` is Experience Platform's per-message answer: 400, or 413 when too big). */
+const problemOfMessage = (error: MessageError): DomainError =>
+  new DomainError(error.statusCode === 413 ? 'too-large' : 'invalid', error.code, error.message, {
+    ...(error.violations ? { violations: error.violations } : {}),
+  });
 
 export class CollectService {
   constructor(private readonly deps: CollectDeps) {}
@@ -181,7 +176,7 @@ export class CollectService {
     const scope = await this.open(request);
     const received = new Date(scope.receivedAt).getTime();
     const xactionId = `${received}:${this.randomId()}`;
-    if (request.body === undefined) throw badRequest('missing-body', 'the request has no message');
+    if (request.body === undefined) throw invalid('missing-body', 'the request has no message');
     if (request.inexactNumbers?.length) throw inexactNumbersProblem(request.inexactNumbers);
     const prepared = await this.prepare(scope, request.body, { messageId: xactionId, pointer: '', index: 0 });
     if (isMessageError(prepared)) throw problemOfMessage(prepared);
@@ -241,7 +236,7 @@ export class CollectService {
     if (inlet.authenticated) {
       const key = request.presentedKey ? await authenticate(this.deps.keys, request.presentedKey) : undefined;
       if (!key)
-        throw unauthorized('this inlet is authenticated: an API key with the ingest scope is required');
+        throw unauthenticated('this inlet is authenticated: an API key with the ingest scope is required');
       const denial = accessDenial({ keySandbox: key.sandbox, scopes: key.scopes }, 'ingest', inlet.sandbox);
       if (denial) throw forbidden(denial);
     }
@@ -292,10 +287,9 @@ export class CollectService {
     scope.mapping ??= this.deps.mappings.compiled(scope.inlet.sandbox, mapping).then((compiled) => {
       // The set was checked when the inlet was created and versions are never deleted: the catalog is damaged.
       if (!compiled) {
-        throw new HttpProblem(
-          500,
+        throw new DomainError(
+          'internal',
           'mapping-set-missing',
-          'Internal Server Error',
           `version ${mapping.version} of mapping set '${mapping.mappingSetId}', which this inlet maps with, is missing`,
         );
       }
@@ -442,13 +436,13 @@ export class CollectService {
     );
   }
 
-  private refusal(inlet: Inlet, outcome: StreamPutOutcome | undefined): HttpProblem {
+  private refusal(inlet: Inlet, outcome: StreamPutOutcome | undefined): DomainError {
     if (outcome !== undefined && !outcome.ok && outcome.throttled) {
       return throttledProblem('the ingest stream is throttling writes; retry after the indicated delay');
     }
     const error = this.streamError(inlet, outcome);
-    return new HttpProblem(503, error.code, 'Service Unavailable', error.message, undefined, {
-      'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+    return new DomainError('unavailable', error.code, error.message, {
+      retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS,
     });
   }
 }
@@ -479,7 +473,7 @@ const inexactMessage = (inlet: Inlet, numbers: readonly InexactNumberAt[]): Mess
 /** `{messages: [...]}` with 1 to MAX_BATCH_MESSAGES messages, or a 400 naming what is wrong. */
 function batchMessagesOf(body: unknown): unknown[] {
   const fail = (pointer: string, keyword: string, message: string) =>
-    badRequest('invalid-batch', message, [{ pointer, keyword, message }]);
+    invalid('invalid-batch', message, [{ pointer, keyword, message }]);
   if (!isObject(body)) throw fail('', 'type', 'the body must be an object {messages: [...]}');
   const extra = Object.keys(body).find((name) => name !== 'messages');
   if (extra !== undefined) throw fail(`/${extra}`, 'additionalProperties', `unknown field '${extra}'`);

@@ -4,7 +4,7 @@
  * store, the stream's progress and a clock.
  */
 import type { MonotonicClock } from '../processing-budget';
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { BatchStore } from '../batches/batch-types';
 import type { ApplyInput, ApplyOutcome } from '../profiles/apply-to-profiles';
 import type { StoredSchema } from '../schemas/schema-types';

@@ -10,7 +10,7 @@
  *  and record how far the shard is done. Every name is a function of the records, so a re-run overwrites; a chunk
  *  manifest removes what a smaller re-run (a bisected half) no longer writes.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { ChunkCounts, QuarantineLine } from '../batches/batch-types';
 import { QUARANTINE_CODES } from '../batches/batch-view';
 import { PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../processing-budget';

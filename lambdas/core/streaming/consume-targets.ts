@@ -2,7 +2,7 @@
  * The dataset (and its bound schema version and validator) a streamed message belongs to, cached per container:
  * a batch of a thousand records of one dataset costs one dataset read, not a thousand.
  */
-import { HttpProblem } from '../../http/problem';
+import { isDomainError } from '../errors/domain-error';
 import type { Dataset } from '../catalog/datasets';
 import type { RecordValidator } from '../schemas/schema-registry';
 import type { StoredSchema } from '../schemas/schema-types';
@@ -24,7 +24,7 @@ export interface TargetSources {
   readonly now: () => Date;
 }
 
-const isNotFound = (error: unknown) => error instanceof HttpProblem && error.status === 404;
+const isNotFound = (error: unknown) => isDomainError(error, 'not-found');
 
 export class CachedTargetLookup implements TargetLookup {
   private readonly cache = new Map<string, { at: number; value: Promise<DatasetTarget | TargetMiss> }>();

@@ -5,14 +5,14 @@ import { presentedKeyOf } from '../request';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
 import { pathId } from '../input';
-import { badRequest, payloadTooLarge } from '../problem';
+import { invalid, tooLarge } from '../../core/errors/domain-error';
 import { lowerCaseHeaders, MAX_BODY_BYTES } from '../request';
 
 /** `synchronousValidation` is the older spelling of `syncValidation` in Experience Platform's docs. */
 const SYNC_VALIDATION_NAMES = ['syncValidation', 'synchronousValidation'];
 
 const invalidQuery = (name: string, keyword: string, message: string) =>
-  badRequest('invalid-query', message, [{ pointer: `/query/${name}`, keyword, message }]);
+  invalid('invalid-query', message, [{ pointer: `/query/${name}`, keyword, message }]);
 
 /**
  * `?syncValidation=true|false` (absent: false), also spelled `synchronousValidation`; anything else is a 400 rather
@@ -78,7 +78,7 @@ export const declaredSizeLimit: middy.MiddlewareObj<APIGatewayProxyEvent, APIGat
   before: (request) => {
     const declared = Number(lowerCaseHeaders(request.event.headers)['content-length']);
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-      throw payloadTooLarge(`the body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`);
+      throw tooLarge(`the body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`);
     }
   },
 };

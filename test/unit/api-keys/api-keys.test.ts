@@ -14,21 +14,21 @@ import {
   recordUse,
 } from '../../../lambdas/core/api-keys/api-keys';
 import { CachedApiKeyStore, KEY_CACHE_TTL_MS, KeyCache } from '../../../lambdas/core/api-keys/key-cache';
-import type { Caller } from '../../../lambdas/http/api-types';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import type { Caller } from '../../../lambdas/core/api-keys/caller';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { MemoryApiKeyStore } from './memory-api-key-store';
 
 const PLATFORM_KEY = generateKey();
 const platform: Caller = { keyId: 'platform-id', keySandbox: '*', scopes: ['admin'] };
 const devAdmin: Caller = { keyId: 'dev-admin-id', keySandbox: 'dev', scopes: ['admin'] };
 
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
+async function problemOf(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
     () => undefined,
     (failure: unknown) => failure,
   );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
 }
 
 function service(store = new MemoryApiKeyStore(), sandboxes = ['prod', 'dev']) {
@@ -189,9 +189,9 @@ describe('ApiKeyService', () => {
     const own = await keys.create(devAdmin, 'dev', { name: 'dev reader', scopes: ['read'] });
 
     // Assess
-    expect(otherSandbox.status).toBe(403);
-    expect(platformKey.status).toBe(403);
-    expect(listOther.status).toBe(403);
+    expect(otherSandbox.kind).toBe('forbidden');
+    expect(platformKey.kind).toBe('forbidden');
+    expect(listOther.kind).toBe('forbidden');
     expect(own.sandbox).toBe('dev');
   });
 
@@ -202,7 +202,7 @@ describe('ApiKeyService', () => {
     );
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.violations?.[0]?.pointer).toBe('/sandbox');
   });
 
@@ -217,7 +217,7 @@ describe('ApiKeyService', () => {
     const listed = await keys.list(platform, 'prod', { limit: 10 });
 
     // Assess
-    expect(hidden.status).toBe(404);
+    expect(hidden.kind).toBe('not-found');
     expect(shown).not.toHaveProperty('keyHash');
     expect(listed.items.map((key) => key.id)).toEqual([prodKey.id]);
     expect(listed.items[0]).not.toHaveProperty('keyHash');
@@ -236,9 +236,9 @@ describe('ApiKeyService', () => {
     const again = await problemOf(keys.delete(platform, created.id));
 
     // Assess
-    expect(selfDelete.status).toBe(409);
+    expect(selfDelete.kind).toBe('conflict');
     expect(await authenticate(store, created.key)).toBeUndefined();
-    expect(again.status).toBe(404);
+    expect(again.kind).toBe('not-found');
   });
 });
 

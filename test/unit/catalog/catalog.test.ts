@@ -6,7 +6,7 @@ import { InletService, inletUrl } from '../../../lambdas/core/catalog/inlets';
 import { SandboxService } from '../../../lambdas/core/catalog/sandboxes';
 import { STANDARD_NAMESPACES } from '../../../lambdas/core/catalog/standard-namespaces';
 import { MappingSetService } from '../../../lambdas/core/mapping-sets/mapping-sets';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import {
   FakeSchemas,
@@ -16,13 +16,13 @@ import {
   MemorySandboxStore,
 } from './memory-catalog-stores';
 
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
+async function problemOf(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
     () => undefined,
     (failure: unknown) => failure,
   );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
 }
 
 const PROFILE_WITH_PRIMARY: SchemaSummary = {
@@ -66,7 +66,7 @@ describe('SandboxService', () => {
     // Assess
     expect(created).toMatchObject({ name: 'dev', title: 'Development', createdBy: 'key-1' });
     expect(listed.items.map((sandbox) => sandbox.name)).toEqual(['dev', 'prod']);
-    expect(duplicate.status).toBe(409);
+    expect(duplicate.kind).toBe('conflict');
     expect(await sandboxes.exists('dev')).toBe(true);
     expect(await sandboxes.exists('staging')).toBe(false);
   });
@@ -123,8 +123,8 @@ describe('NamespaceService', () => {
     // Assess
     expect(loyalty).toMatchObject({ code: 'Loyalty', custom: true, status: 'ACTIVE', createTime: 1_000 });
     expect(loyalty.id).toBeGreaterThanOrEqual(10_000_000);
-    expect(again.status).toBe(409);
-    expect(standard.status).toBe(409);
+    expect(again.kind).toBe('conflict');
+    expect(standard.kind).toBe('conflict');
     expect(elsewhere).toBe(false);
     expect((await namespaces.get('prod', 'loyalty')).code).toBe('Loyalty');
   });
@@ -163,7 +163,7 @@ describe('NamespaceService', () => {
     );
 
     // Assess
-    expect(problem).toMatchObject({ status: 400, code: 'invalid-page-token' });
+    expect(problem).toMatchObject({ kind: 'invalid', code: 'invalid-page-token' });
   });
 });
 
@@ -203,9 +203,9 @@ describe('DatasetService', () => {
     );
 
     // Assess
-    expect(unknown).toMatchObject({ status: 400, code: 'unknown-reference' });
+    expect(unknown).toMatchObject({ kind: 'invalid', code: 'unknown-reference' });
     expect(unknown.violations?.[0]?.pointer).toBe('/schemaId');
-    expect(component).toMatchObject({ status: 422, code: 'schema-not-bindable' });
+    expect(component).toMatchObject({ kind: 'unprocessable', code: 'schema-not-bindable' });
   });
 
   it('refuses profileEnabled without a primary identity or identityMap, with the reason', async () => {
@@ -229,9 +229,9 @@ describe('DatasetService', () => {
     const onPatch = await service.update('prod', clicks.id, { profileEnabled: true });
 
     // Assess
-    expect(onCreate).toMatchObject({ status: 422, code: 'profile-needs-identity' });
-    expect(onCreate.detail).toContain('neither a primary identity nor an identityMap');
-    expect(identity).toMatchObject({ status: 400, code: 'unsupported-flag' });
+    expect(onCreate).toMatchObject({ kind: 'unprocessable', code: 'profile-needs-identity' });
+    expect(onCreate.message).toContain('neither a primary identity nor an identityMap');
+    expect(identity).toMatchObject({ kind: 'invalid', code: 'unsupported-flag' });
     expect(identity.violations?.[0]?.pointer).toBe('/identityEnabled');
     expect(onPatch).toMatchObject({ profileEnabled: true, schemaVersion: 2, revision: 2 });
   });
@@ -256,8 +256,8 @@ describe('DatasetService', () => {
     // Assess
     expect(missing.violations?.[0]?.pointer).toBe('/schemaVersion');
     expect(up).toMatchObject({ schemaVersion: 2, name: 'persons', tags: { team: ['crm'] } });
-    expect(down).toMatchObject({ status: 422, code: 'schema-version-downgrade' });
-    expect(unknown.status).toBe(404);
+    expect(down).toMatchObject({ kind: 'unprocessable', code: 'schema-version-downgrade' });
+    expect(unknown.kind).toBe('not-found');
   });
 
   it('filters lists by schema', async () => {
@@ -298,7 +298,7 @@ describe('InletService', () => {
     expect(inlet.inletId).toMatch(/^[0-9a-f]{64}$/);
     expect(open.authenticated).toBe(false);
     expect(badDataset.violations?.[0]?.pointer).toBe('/datasetId');
-    expect(deletedAgain.status).toBe(404);
+    expect(deletedAgain.kind).toBe('not-found');
     expect(await store.findById(inlet.inletId)).toMatchObject({ name: 'web' });
     expect(inletUrl('https://api.example.com/prod', inlet.inletId)).toBe(
       `https://api.example.com/prod/collection/${inlet.inletId}`,

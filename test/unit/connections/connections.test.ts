@@ -1,4 +1,4 @@
-import { problem } from '../../support/http-problem';
+import { problem } from '../../support/domain-error';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpSourceParams, S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceError } from '../../../lambdas/core/connections/connection-types';
@@ -81,7 +81,7 @@ describe('ConnectionService', () => {
     expect(created.secretRef).toBeUndefined();
     expect(await service.authOf(created)).toBeUndefined();
     expect(secrets.values.size).toBe(0);
-    expect([missing.status, otherSandbox.status]).toEqual([404, 404]);
+    expect([missing.kind, otherSandbox.kind]).toEqual(['not-found', 'not-found']);
   });
 
   it('removes the secret again when the connection cannot be stored', async () => {
@@ -154,7 +154,7 @@ describe('ConnectionService', () => {
     // Assess
     expect(withAuth.secretRef).toBeDefined();
     expect(secrets.names.get(withAuth.secretRef ?? '')).toBe(`${SECRET_PREFIX}prod/${plain.id}`);
-    expect(s3Auth).toMatchObject({ status: 400, code: 'auth-not-supported' });
+    expect(s3Auth).toMatchObject({ kind: 'invalid', code: 'auth-not-supported' });
     expect(s3Auth.violations?.[0]?.pointer).toBe('/auth');
   });
 
@@ -171,7 +171,7 @@ describe('ConnectionService', () => {
     const error = await problem(service.update(SANDBOX, created.id, { name: 'second' }));
 
     // Assess
-    expect(error).toMatchObject({ status: 409, code: 'concurrent-update' });
+    expect(error).toMatchObject({ kind: 'conflict', code: 'concurrent-update' });
   });
 
   it('refuses to delete a connection a dataflow uses; otherwise removes it and its secret', async () => {
@@ -190,10 +190,10 @@ describe('ConnectionService', () => {
     const again = await problem(service.delete(SANDBOX, created.id));
 
     // Assess
-    expect(refused).toMatchObject({ status: 409, code: 'connection-in-use' });
+    expect(refused).toMatchObject({ kind: 'conflict', code: 'connection-in-use' });
     expect(keptSecret).toBe(1);
     expect(secrets.values.size).toBe(0);
-    expect([gone.status, again.status]).toEqual([404, 404]);
+    expect([gone.kind, again.kind]).toEqual(['not-found', 'not-found']);
   });
 
   it('tests an S3 connection by listing the oldest object a pull would read, and reports a failure as its answer', async () => {
@@ -248,9 +248,9 @@ describe('ConnectionService', () => {
     const explored = await problem(service.explore(SANDBOX, created.id, { preview: false, rows: 10 }));
 
     // Assess
-    expect(elsewhere).toMatchObject({ status: 400, code: 'bucket-not-allowed' });
+    expect(elsewhere).toMatchObject({ kind: 'invalid', code: 'bucket-not-allowed' });
     expect(elsewhere.violations?.[0]?.pointer).toBe('/params/bucket');
-    expect(moved).toMatchObject({ status: 400, code: 'bucket-not-allowed' });
+    expect(moved).toMatchObject({ kind: 'invalid', code: 'bucket-not-allowed' });
     expect(tested).toMatchObject({ status: 'ok', firstObject: { key: 'exports/a.csv' } });
     expect(readGrants).toEqual([
       {
@@ -260,7 +260,7 @@ describe('ConnectionService', () => {
       },
     ]);
     expect(retested).toMatchObject({ status: 'failed', code: 'prefix-not-allowed', retryable: false });
-    expect(explored).toMatchObject({ status: 403, code: 'prefix-not-allowed' });
+    expect(explored).toMatchObject({ kind: 'forbidden', code: 'prefix-not-allowed' });
   });
 
   it('tests an HTTP connection by fetching its first page with the secret header', async () => {
@@ -329,7 +329,7 @@ describe('ConnectionService', () => {
       kind: 'listing',
       entries: [{ path: 'exports/2024/b.csv', selected: true }],
     });
-    expect(outside).toMatchObject({ status: 400, code: 'object-outside-connection' });
+    expect(outside).toMatchObject({ kind: 'invalid', code: 'object-outside-connection' });
   });
 
   it('previews the first rows of an S3 file with the batch readers, in its format or the one asked for', async () => {
@@ -380,9 +380,9 @@ describe('ConnectionService', () => {
         { id: '2', person: { name: 'Bo' } },
       ],
     });
-    expect(empty).toMatchObject({ status: 422, code: 'empty-file' });
-    expect(missing).toMatchObject({ status: 502, code: 'object-not-found' });
-    expect(noObject).toMatchObject({ status: 400, code: 'invalid-query' });
+    expect(empty).toMatchObject({ kind: 'unprocessable', code: 'empty-file' });
+    expect(missing).toMatchObject({ kind: 'upstream-failed', code: 'object-not-found' });
+    expect(noObject).toMatchObject({ kind: 'invalid', code: 'invalid-query' });
   });
 
   it("explores an HTTP connection's first page: the first records and their columns", async () => {

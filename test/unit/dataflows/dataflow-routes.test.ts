@@ -3,7 +3,7 @@ import { MemorySecretStore } from '../connections/memory-connections';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
 import type { ApiRequest, RouteHandler } from '../../../lambdas/http/api-types';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { DATAFLOW_ROUTES, type RouteKey } from '../../../lambdas/http/route-table';
 import { dataflowRoutes } from '../../../lambdas/http/routes/dataflow-routes';
 import {
@@ -34,12 +34,12 @@ function request(overrides: Partial<ApiRequest>): ApiRequest {
   };
 }
 
-async function problem(answer: Promise<unknown>): Promise<HttpProblem> {
+async function problem(answer: Promise<unknown>): Promise<DomainError> {
   const error = await answer.then(
     () => undefined,
     (caught: unknown) => caught,
   );
-  if (!(error instanceof HttpProblem)) throw new Error(`expected a problem, got ${String(error)}`);
+  if (!(error instanceof DomainError)) throw new Error(`expected a problem, got ${String(error)}`);
   return error;
 }
 
@@ -118,9 +118,9 @@ describe('dataflow routes', () => {
     );
 
     // Assess
-    expect(unknown).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(unknown).toMatchObject({ kind: 'invalid', code: 'validation-failed' });
     expect(unknown.violations?.map((v) => v.pointer)).toEqual(['/watermark']);
-    expect(schedule).toMatchObject({ status: 400, code: 'invalid-schedule' });
+    expect(schedule).toMatchObject({ kind: 'invalid', code: 'invalid-schedule' });
     expect(schedule.violations?.map((v) => v.pointer)).toEqual(['/schedule/interval']);
     expect(webhook.violations?.map((v) => v.pointer)).toEqual(['/notifications/webhookUrl']);
   });
@@ -171,8 +171,8 @@ describe('dataflow routes', () => {
     });
     expect(run).not.toHaveProperty('executionArn');
     expect(run).not.toHaveProperty('revision');
-    expect(noAction).toMatchObject({ status: 400, code: 'invalid-action' });
-    expect(notFailed).toMatchObject({ status: 409, code: 'run-not-failed' });
+    expect(noAction).toMatchObject({ kind: 'invalid', code: 'invalid-action' });
+    expect(notFailed).toMatchObject({ kind: 'conflict', code: 'run-not-failed' });
   });
 
   it('patches with null to remove the schedule, and deletes with 204', async () => {

@@ -4,7 +4,7 @@ import {
   MergePolicyService,
   type NewMergePolicy,
 } from '../../../lambdas/core/profiles/merge-policies';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { mergePolicyRoutes } from '../../../lambdas/http/routes/merge-policy-routes';
 import type { ApiRequest } from '../../../lambdas/http/api-types';
 import { KnownDatasets, MemoryMergePolicyStore, SANDBOX } from './profile-read-fakes';
@@ -16,13 +16,13 @@ function service() {
   return { store, policies: new MergePolicyService({ store, datasets: new KnownDatasets(DATASETS) }) };
 }
 
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
+async function problemOf(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
     () => undefined,
     (failure: unknown) => failure,
   );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
 }
 
 function request(body: unknown): ApiRequest {
@@ -118,7 +118,7 @@ describe('MergePolicyService', () => {
     const problem = await problemOf(policies.create(SANDBOX, input, 'key-1'));
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.code).toBe(code);
     expect(problem.violations?.[0]?.pointer).toBe(pointer);
     expect(store.policies).toEqual([]);
@@ -172,7 +172,7 @@ describe('MergePolicyService', () => {
     const problem = await problemOf(policies.forLookup(SANDBOX, 'no-such-policy'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -194,7 +194,7 @@ describe('POST /merge-policies', () => {
     const problem = await problemOf(route(request({ name: 'p', attributeMerge: 'timestamp', ...fields })));
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.violations?.[0]?.pointer).toBe(pointer);
     expect(store.policies).toEqual([]);
   });
@@ -247,7 +247,7 @@ describe('POST /merge-policies', () => {
     const problem = await problemOf(route(request({ name: 'x', attributeMerge: 'newest' })));
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.violations?.map((violation) => violation.pointer)).toContain('/attributeMerge');
   });
 });

@@ -4,7 +4,7 @@
  * cut into chunks that can be read independently (`FilePlan`), and what reading a chunk yields (`ParsedRow`).
  */
 import type { Readable } from 'node:stream';
-import type { Violation } from '../../../http/problem';
+import type { Violation } from '../../errors/domain-error';
 
 export const FILE_FORMATS = ['json', 'csv', 'parquet'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../../../../lambdas/http/problem';
+import { DomainError } from '../../../../lambdas/core/errors/domain-error';
 import {
   addBatch,
   addFile,
@@ -19,10 +19,10 @@ function serviceWorld() {
   return { world, service };
 }
 
-async function problemOf(operation: Promise<unknown>): Promise<HttpProblem> {
+async function problemOf(operation: Promise<unknown>): Promise<DomainError> {
   const error = await failureOf(operation);
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
 }
 
 describe('FileBatchService.create', () => {
@@ -137,7 +137,7 @@ describe('FileBatchService.create', () => {
     );
 
     // Assess
-    expect(problem).toMatchObject({ status: 422, code: 'dataset-not-found' });
+    expect(problem).toMatchObject({ kind: 'unprocessable', code: 'dataset-not-found' });
     expect(problem.violations).toEqual([
       { pointer: '/datasetId', keyword: 'exists', message: 'no such dataset in this sandbox' },
     ]);
@@ -157,7 +157,7 @@ describe('FileBatchService.create', () => {
     );
 
     // Assess
-    expect(problem).toMatchObject({ status: 422, code: 'invalid-replay' });
+    expect(problem).toMatchObject({ kind: 'unprocessable', code: 'invalid-replay' });
     expect(problem.violations).toEqual([
       { pointer: '/replay/predecessors/1', keyword: 'exists', message: 'no file batch missing' },
       {
@@ -210,8 +210,8 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     const problem = await problemOf(service.create(SANDBOX, replayOf('old'), API));
 
     // Assess
-    expect(problem).toMatchObject({ status: 409, code: 'predecessor-reserved' });
-    expect(problem.detail).toContain('batch old is already being replaced by replay new-1');
+    expect(problem).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
+    expect(problem.message).toContain('batch old is already being replaced by replay new-1');
     expect(world.batches.stored('old').reservedBy).toEqual({ batchId: 'new-1', at: NOW.toISOString() });
     expect(await world.batches.getFileBatch(SANDBOX, 'new-2')).toBeUndefined();
   });
@@ -230,7 +230,7 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     // Assess
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
     const refused = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(refused.reason).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
   });
 
   it.each(['failed', 'aborted'] as const)(
@@ -271,7 +271,7 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     const stale = await service.create(SANDBOX, replayOf('stale'), API);
 
     // Assess
-    expect(recent).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(recent).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
     expect(world.batches.stored('stale').reservedBy?.batchId).toBe(stale.id);
   });
 
@@ -286,7 +286,7 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     const problem = await problemOf(service.create(SANDBOX, replayOf('free', 'held'), API));
 
     // Assess
-    expect(problem).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(problem).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
     expect(world.batches.stored('free').reservedBy).toBeUndefined();
     expect(await service.create(SANDBOX, replayOf('free'), API)).toMatchObject({ id: 'new-3' });
   });
@@ -324,7 +324,7 @@ describe('FileBatchService.complete', () => {
     const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
 
     // Assess
-    expect(problem).toMatchObject({ status: 400, code: 'incomplete-files' });
+    expect(problem).toMatchObject({ kind: 'invalid', code: 'incomplete-files' });
     expect(world.batches.stored().status).toBe('loading');
     expect(world.workflow.starts).toEqual([]);
   });
@@ -338,7 +338,7 @@ describe('FileBatchService.complete', () => {
     const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
 
     // Assess
-    expect(problem).toMatchObject({ status: 400, code: 'no-files' });
+    expect(problem).toMatchObject({ kind: 'invalid', code: 'no-files' });
   });
 
   it('starts nothing more when completed again while its ingestion runs, and resumes it once that died', async () => {
@@ -403,7 +403,7 @@ describe('FileBatchService.complete', () => {
       const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
 
       // Assess
-      expect(problem).toMatchObject({ status: 409, code: 'batch-not-completable' });
+      expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-completable' });
       expect(world.workflow.starts).toEqual([]);
     },
   );
@@ -416,7 +416,7 @@ describe('FileBatchService.complete', () => {
     const problem = await problemOf(service.complete(SANDBOX, 'nope'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -492,7 +492,7 @@ describe('FileBatchService.abort, fail and rejectDrop', () => {
     const problem = await problemOf(service[action](SANDBOX, BATCH_ID));
 
     // Assess
-    expect(problem).toMatchObject({ status: 409, code: 'batch-not-loading' });
+    expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-loading' });
     expect(world.batches.stored()).toEqual(batch);
   });
 
@@ -504,7 +504,7 @@ describe('FileBatchService.abort, fail and rejectDrop', () => {
     const problem = await problemOf(service.abort(SANDBOX, 'nope'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -549,7 +549,7 @@ describe('FileBatchService.revert', () => {
       const problem = await problemOf(service.revert(SANDBOX, BATCH_ID));
 
       // Assess
-      expect(problem).toMatchObject({ status: 409, code: 'batch-not-revertable' });
+      expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-revertable' });
     },
   );
 
@@ -561,7 +561,7 @@ describe('FileBatchService.revert', () => {
     const problem = await problemOf(service.revert(SANDBOX, 'nope'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -624,7 +624,7 @@ describe('FileBatchService.preview', () => {
     const noFile = await problemOf(service.preview(SANDBOX, BATCH_ID, DATASET_ID, undefined, 5));
 
     // Assess
-    expect(otherDataset.status).toBe(404);
-    expect(noFile).toMatchObject({ status: 422, code: 'no-files' });
+    expect(otherDataset.kind).toBe('not-found');
+    expect(noFile).toMatchObject({ kind: 'unprocessable', code: 'no-files' });
   });
 });
