@@ -2,6 +2,42 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The rooms of lambdas/ and what each may not import (docs/architecture.md, "Dependency rules"). A boundary is one row:
+ * the folder it holds for, the sibling folders it may not reach by a relative path, and why. A file gets the rows of
+ * its folder and of every folder above it (ESLint keeps only the last `no-restricted-imports` a file matches).
+ */
+const BOUNDARIES = [
+  {
+    folder: 'lambdas/',
+    forbidden: ['lib', 'local'],
+    why: 'Lambda code is deployed alone: it never imports the CDK app (lib/) or the local runtime (local/).',
+  },
+  {
+    folder: 'lambdas/core/',
+    forbidden: ['http', 'adapters', 'composition', 'handlers'],
+    why: 'the core is plain TypeScript: it throws DomainErrors and takes its ports as arguments; HTTP, SDK adapters, composition roots and handlers depend on it, never the reverse.',
+  },
+];
+
+/** An import that climbs out of the folder (`../`, any number) into one of `forbidden`. */
+const importPattern = ({ forbidden, why }) => ({
+  regex: `^(\\./)?(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+  message: why,
+});
+
+const boundaryConfigs = [...BOUNDARIES]
+  .sort((a, b) => a.folder.length - b.folder.length)
+  .map(({ folder }) => ({
+    files: [`${folder}**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: BOUNDARIES.filter((row) => folder.startsWith(row.folder)).map(importPattern) },
+      ],
+    },
+  }));
+
 export default tseslint.config(
   { ignores: ['node_modules', 'cdk.out', '.tributary', 'coverage', '**/*.asl.json'] },
   js.configs.recommended,
@@ -24,6 +60,7 @@ export default tseslint.config(
     files: ['local/**', 'bench/**', 'bin/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
+  ...boundaryConfigs,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
