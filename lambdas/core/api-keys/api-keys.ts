@@ -257,7 +257,7 @@ export class ApiKeyService {
     await this.deps.store.delete(keyId);
   }
 
-  /** A sandbox admin sees only its sandbox's keys: others answer 404, so their existence is not revealed. */
+  /** A sandbox admin sees only its sandbox's keys: others are `not-found`, so their existence is not revealed. */
   private async visible(caller: Caller, keyId: string): Promise<ApiKeyRecord> {
     const record = await this.deps.store.get(keyId);
     if (!record || (!isPlatformKey(caller) && record.sandbox !== caller.keySandbox))

@@ -19,7 +19,7 @@ import {
 } from '../errors/domain-error';
 import type { Page, PageRequest } from '../page';
 
-/** What a dataset needs to know of a schema; the schema registry's `get` answers this (and 404s when unknown). */
+/** What a dataset needs to know of a schema; the schema registry's `get` answers this (and fails `not-found` when unknown). */
 export interface SchemaSummary {
   readonly id: string;
   readonly version: number;
@@ -111,7 +111,7 @@ const REFUSED_TAGS: Readonly<Record<string, string>> = {
 const flagProblem = (pointer: string, detail: string): DomainError =>
   invalid('unsupported-flag', detail, [{ pointer, keyword: 'const', message: detail }]);
 
-/** The flag a tag sets (`enabled:true|false`), or a 400 naming the tag value Tributary cannot honour. */
+/** The flag a tag sets (`enabled:true|false`), or an `invalid` error naming the tag value Tributary cannot honour. */
 function flagOfTag(tags: DatasetTags, name: string): boolean | undefined {
   const values = tags[name];
   if (values === undefined) return undefined;
@@ -295,7 +295,7 @@ export class DatasetService {
     return updated;
   }
 
-  /** The schema, or a 400 naming the field that referred to it when the registry does not know it. */
+  /** The schema, or an `invalid` error naming the field that referred to it when the registry does not know it. */
   private async schema(
     sandbox: string,
     schemaId: string,

@@ -51,7 +51,7 @@ export interface InletServiceDeps {
   readonly store: InletStore;
   /** Fails with a problem naming `pointer` when the dataset does not exist in the sandbox. */
   readonly datasets: { require(sandbox: string, id: string, pointer: string): Promise<unknown> };
-  /** Pins the version of a mapping set, or fails with a 422 naming the field when it does not exist. */
+  /** Pins the version of a mapping set, or fails `unprocessable` naming the field when it does not exist. */
   readonly mappingSets: MappingSetReferences;
   readonly now?: () => Date;
 }

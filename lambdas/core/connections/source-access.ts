@@ -115,7 +115,7 @@ export const partitionOf = (arn: string): string => arn.split(':')[1] ?? 'aws';
 export interface SourceAccessDeps {
   readonly store: SourceAccessStore;
   readonly bounds: DeploymentSourceBounds;
-  /** Configuring or reading the grant of a sandbox that does not exist is a 404. */
+  /** Configuring or reading the grant of a sandbox that does not exist is `not-found`. */
   readonly sandboxExists: (sandbox: string) => Promise<boolean>;
   readonly now?: () => Date;
 }

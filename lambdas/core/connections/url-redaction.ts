@@ -41,7 +41,7 @@ export function redactedWebhookUrl(url: string): string {
 
 /**
  * The URL to store for `submitted`: the stored one when `submitted` is how answers showed it (unchanged), else
- * `submitted` itself — refused (400 at `pointer`) while it still holds a redacted value.
+ * `submitted` itself — refused (`invalid` at `pointer`) while it still holds a redacted value.
  */
 export function keptUrl(
   submitted: string,

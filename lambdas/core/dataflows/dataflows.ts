@@ -91,7 +91,7 @@ const WEBHOOK_POINTER = '/notifications/webhookUrl';
 
 const MAX_DELETE_ROUNDS = 8;
 
-/** The schedule to store, or a 400 naming every field that breaks Experience Platform's schedule rules. */
+/** The schedule to store, or an `invalid` error naming every field that breaks Experience Platform's schedule rules. */
 export function scheduleOf(input: ScheduleInput, now: Date, pointer = '/schedule'): DataflowSchedule {
   const violations: Violation[] = [];
   const once = input.frequency === 'once';

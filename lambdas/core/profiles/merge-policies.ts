@@ -51,7 +51,7 @@ export interface MergePolicyStore {
   setDefault(sandbox: string, id: string): Promise<void>;
 }
 
-/** What merge policies need of datasets: a 400 naming the field when a referenced dataset does not exist. */
+/** What merge policies need of datasets: an `invalid` error naming the field when a referenced dataset does not exist. */
 export interface DatasetReferences {
   require(sandbox: string, id: string, pointer: string): Promise<unknown>;
 }

@@ -232,7 +232,7 @@ export class SchemaRegistry {
     return this.commit(candidate);
   }
 
-  /** One version of a schema, or its latest; a 404 problem when there is none. */
+  /** One version of a schema, or its latest; `not-found` when there is none. */
   async get(sandbox: string, schemaId: string, version?: number): Promise<StoredSchema> {
     const found =
       version === undefined

@@ -229,7 +229,7 @@ export class CollectService {
     return this.deps.randomId?.() ?? randomBytes(ID_RANDOM_BYTES).toString('hex');
   }
 
-  /** The inlet (404 when unknown), its key check (401 / 403 for authenticated inlets), and the request's scope. */
+  /** The inlet (`not-found` when unknown), its key check (`unauthenticated` / `forbidden` for authenticated inlets), and the request's scope. */
   private async open(request: CollectRequest): Promise<RequestScope> {
     const inlet = await this.deps.inlets.findById(request.inletId, request.sandboxHint);
     if (!inlet) throw notFound('inlet', request.inletId);
@@ -470,7 +470,7 @@ const inexactMessage = (inlet: Inlet, numbers: readonly InexactNumberAt[]): Mess
     inexactNumberViolations(numbers),
   );
 
-/** `{messages: [...]}` with 1 to MAX_BATCH_MESSAGES messages, or a 400 naming what is wrong. */
+/** `{messages: [...]}` with 1 to MAX_BATCH_MESSAGES messages, or an `invalid` error naming what is wrong. */
 function batchMessagesOf(body: unknown): unknown[] {
   const fail = (pointer: string, keyword: string, message: string) =>
     invalid('invalid-batch', message, [{ pointer, keyword, message }]);

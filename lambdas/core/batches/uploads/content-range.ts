@@ -19,7 +19,7 @@ export const invalidContentRange = (message: string) =>
     { pointer: '/headers/content-range', keyword: 'format', message },
   ]);
 
-/** The range a PATCH body holds, checked against the body's length, or a 400 `invalid-content-range`. */
+/** The range a PATCH body holds, checked against the body's length, or an `invalid` error, `invalid-content-range`. */
 export function parseContentRange(header: string | undefined, bodyLength: number): ReceivedRange {
   if (header === undefined || header.trim() === '') throw invalidContentRange(`is required: ${FORMAT}`);
   const match = CONTENT_RANGE.exec(header.trim());

@@ -41,7 +41,7 @@ function problemOf(raw: string): string | undefined {
   return undefined;
 }
 
-/** The path as given (API Gateway has already percent-decoded it), or a 400 `invalid-file-path`. */
+/** The path as given (API Gateway has already percent-decoded it), or an `invalid` error, `invalid-file-path`. */
 export function parseFilePath(raw: string): string {
   const problem = problemOf(raw);
   if (problem) throw invalidFilePath(problem);

@@ -206,7 +206,7 @@ export class UploadService {
     return progressOf('uploading', parts, file.expectedSize ?? range.total);
   }
 
-  /** What has arrived of a file (HEAD): a 404 for a file never started. */
+  /** What has arrived of a file (HEAD): `not-found` for a file never started. */
   async receivedRanges(
     sandbox: string,
     batchId: string,
