@@ -59,6 +59,9 @@ const STATUS_OF_KIND: Readonly<Record<ErrorKind, readonly [number, string]>> = {
   unavailable: [503, 'Service Unavailable'],
 };
 
+/** The status a kind of domain error is answered with. */
+export const statusOfKind = (kind: ErrorKind): number => STATUS_OF_KIND[kind][0];
+
 /** The problem a domain error is answered with. */
 export function problemOfDomainError(error: DomainError): HttpProblem {
   const [status, title] = STATUS_OF_KIND[error.kind];

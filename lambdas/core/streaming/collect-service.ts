@@ -163,9 +163,9 @@ const withPrefix = (prefix: string, violations: readonly Violation[]): Violation
 export const throttledProblem = (detail: string): DomainError =>
   new DomainError('throttled', 'stream-throttled', detail, { retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS });
 
-/** A message's own error (its `statusCode` is Experience Platform's per-message answer: 400, or 413 when too big). */
+/** A single message's own error, as the request's. */
 const problemOfMessage = (error: MessageError): DomainError =>
-  new DomainError(error.statusCode === 413 ? 'too-large' : 'invalid', error.code, error.message, {
+  new DomainError(error.kind, error.code, error.message, {
     ...(error.violations ? { violations: error.violations } : {}),
   });
 
@@ -319,7 +319,7 @@ export class CollectService {
     if (inlet.datasetId !== undefined && parsed.datasetId !== inlet.datasetId) {
       return messageError(
         inlet,
-        400,
+        'invalid',
         'dataset-mismatch',
         `datasetId '${parsed.datasetId}' is not this inlet's dataset`,
         [
@@ -333,13 +333,19 @@ export class CollectService {
     }
     const context = await this.datasetContext(scope, parsed.datasetId);
     if (!context) {
-      return messageError(inlet, 400, 'unknown-dataset', `dataset '${parsed.datasetId}' does not exist`, [
-        {
-          pointer: `${pointer}/header/datasetId`,
-          keyword: 'exists',
-          message: 'no such dataset in the inlet sandbox',
-        },
-      ]);
+      return messageError(
+        inlet,
+        'invalid',
+        'unknown-dataset',
+        `dataset '${parsed.datasetId}' does not exist`,
+        [
+          {
+            pointer: `${pointer}/header/datasetId`,
+            keyword: 'exists',
+            message: 'no such dataset in the inlet sandbox',
+          },
+        ],
+      );
     }
     const { dataset, schema } = context;
     const refusal = operationRefusal(dataset, parsed.operation);
@@ -348,7 +354,7 @@ export class CollectService {
     const mapped = parsed.raw ? await this.mapped(scope, parsed.record, budget) : undefined;
     // A message the mapping could not finish within its bounds is refused, naming the rule.
     if (mapped?.failure) {
-      return messageError(inlet, 400, mapped.failure.code, mapped.failure.message, [
+      return messageError(inlet, 'invalid', mapped.failure.code, mapped.failure.message, [
         ...withPrefix(pointer, warningViolations([mapped.failure])),
       ]);
     }
@@ -358,7 +364,7 @@ export class CollectService {
     if (parsed.schemaId !== undefined && parsed.schemaId !== dataset.schemaId) {
       return messageError(
         inlet,
-        400,
+        'invalid',
         'schema-mismatch',
         `header.schemaRef.id '${parsed.schemaId}' is not the schema of dataset '${dataset.id}' ('${dataset.schemaId}')`,
         [
@@ -377,7 +383,7 @@ export class CollectService {
         // A mapped record's pointers are into the record the mapping made; its warnings say which fields it left out.
         return messageError(
           inlet,
-          400,
+          'invalid',
           'validation-failed',
           `Message is invalid: ${violations.length} schema violation(s) found`,
           [
@@ -389,7 +395,7 @@ export class CollectService {
     }
     const overrun = budget.overrun('validation');
     if (overrun.length > 0)
-      return messageError(inlet, 400, PROCESSING_BUDGET_EXCEEDED, overrun[0]!.message, overrun);
+      return messageError(inlet, 'invalid', PROCESSING_BUDGET_EXCEEDED, overrun[0]!.message, overrun);
     const message: StreamMessage = {
       v: 1,
       sandbox: dataset.sandbox,
@@ -411,7 +417,7 @@ export class CollectService {
     if (entryBytes(entry) > MAX_STREAM_RECORD_BYTES) {
       return messageError(
         inlet,
-        413,
+        'too-large',
         'message-too-large',
         `the message takes ${entryBytes(entry)} bytes on the stream; at most ${MAX_STREAM_RECORD_BYTES} are accepted`,
         [
@@ -430,7 +436,7 @@ export class CollectService {
     const throttled = outcome !== undefined && !outcome.ok && outcome.throttled;
     return messageError(
       inlet,
-      503,
+      'unavailable',
       'stream-unavailable',
       `the ingest stream did not store the message${throttled ? ' (throttled)' : ''}; send it again after a back-off`,
     );
@@ -464,7 +470,7 @@ function inexactNumbersByMessage(found: readonly InexactNumberAt[]): Map<number,
 const inexactMessage = (inlet: Inlet, numbers: readonly InexactNumberAt[]): MessageError =>
   messageError(
     inlet,
-    400,
+    'invalid',
     INEXACT_NUMBER,
     `Message holds ${numbers.length} number(s) that would change: ${inexactNumberViolations(numbers)[0]?.message ?? ''}`,
     inexactNumberViolations(numbers),
