@@ -50,8 +50,8 @@ export class DomainError extends Error {
     super(message);
     // The name is what a state machine's Catch matches (lib/workflows/*.asl.json).
     this.name = 'DomainError';
-    if (options.violations) this.violations = options.violations;
-    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    this.violations = options.violations;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -59,7 +59,7 @@ export const isDomainError = (error: unknown, kind?: ErrorKind): error is Domain
   error instanceof DomainError && (kind === undefined || error.kind === kind);
 
 export const invalid = (code: string, message: string, violations?: readonly Violation[]): DomainError =>
-  new DomainError('invalid', code, message, violations ? { violations } : {});
+  new DomainError('invalid', code, message, { violations });
 export const validationFailed = (message: string, violations: readonly Violation[]): DomainError =>
   new DomainError('invalid', 'validation-failed', message, { violations });
 export const unauthenticated = (message: string): DomainError =>
@@ -76,4 +76,4 @@ export const unprocessable = (
   code: string,
   message: string,
   violations?: readonly Violation[],
-): DomainError => new DomainError('unprocessable', code, message, violations ? { violations } : {});
+): DomainError => new DomainError('unprocessable', code, message, { violations });

@@ -165,9 +165,7 @@ export const throttledProblem = (detail: string): DomainError =>
 
 /** A single message's own error, as the request's. */
 const problemOfMessage = (error: MessageError): DomainError =>
-  new DomainError(error.kind, error.code, error.message, {
-    ...(error.violations ? { violations: error.violations } : {}),
-  });
+  new DomainError(error.kind, error.code, error.message, { violations: error.violations });
 
 export class CollectService {
   constructor(private readonly deps: CollectDeps) {}
