@@ -11,16 +11,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { z } from 'zod';
 import { accessDenial } from '../core/api-keys/access';
 import { inexactNumbersProblem } from '../core/exact-json';
-import { InvalidPageToken } from '../adapters/dynamo-items';
 import type { RouteHandler } from './api-types';
 import { violationsOf } from '../core/input';
-import {
-  DomainError,
-  forbidden,
-  invalid,
-  unauthenticated,
-  validationFailed,
-} from '../core/errors/domain-error';
+import { DomainError, forbidden, unauthenticated, validationFailed } from '../core/errors/domain-error';
 import { HttpProblem, problemOfDomainError } from './problem';
 import { jsonResponse, problemResponse } from './responses';
 import { toApiRequest } from './request';
@@ -68,8 +61,6 @@ export function problemOf(error: unknown): HttpProblem | undefined {
   if (error instanceof z.ZodError) {
     return problemOfDomainError(validationFailed('the request is invalid', violationsOf(error)));
   }
-  if (error instanceof InvalidPageToken)
-    return problemOfDomainError(invalid('invalid-page-token', error.message));
   return undefined;
 }
 

@@ -5,7 +5,7 @@
 import type { Caller } from '../core/api-keys/caller';
 import { invalid, notFound, unauthenticated } from '../core/errors/domain-error';
 import type { PageRequest } from '../core/page';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_TOKEN_CHARS } from '../core/page';
+import { DEFAULT_PAGE_LIMIT, InvalidPageToken, MAX_PAGE_LIMIT, MAX_PAGE_TOKEN_CHARS } from '../core/page';
 import type { ApiRequest } from './api-types';
 
 /** The query parameters of a list: the page's. */
@@ -39,7 +39,7 @@ export function pageRequest(query: Readonly<Record<string, string>>): PageReques
     throw invalid('invalid-page-token', 'the start token must not be empty');
   }
   if (start !== undefined && start.length > MAX_PAGE_TOKEN_CHARS) {
-    throw invalid('invalid-page-token', 'the start token is not one this API issued');
+    throw new InvalidPageToken();
   }
   return start === undefined ? { limit: parsedLimit } : { limit: parsedLimit, start };
 }

@@ -3,7 +3,8 @@ import { DynamoDatasetStore } from '../../lambdas/adapters/dynamo-catalog-datase
 import { DynamoInletStore } from '../../lambdas/adapters/dynamo-catalog-inlets';
 import { DynamoNamespaceStore } from '../../lambdas/adapters/dynamo-catalog-namespaces';
 import { DynamoSandboxStore } from '../../lambdas/adapters/dynamo-catalog-sandboxes';
-import { DynamoItems, InvalidPageToken } from '../../lambdas/adapters/dynamo-items';
+import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
+import { InvalidPageToken } from '../../lambdas/core/page';
 import type { Dataset } from '../../lambdas/core/catalog/datasets';
 import { NamespaceService } from '../../lambdas/core/catalog/identity-namespaces';
 import type { Inlet } from '../../lambdas/core/catalog/inlets';

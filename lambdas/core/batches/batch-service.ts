@@ -3,8 +3,8 @@
  * replay of those records into the stream (as new messages of a new batch; de-duplication markers keep what was
  * already ingested from being ingested twice).
  */
-import { invalid, notFound, unprocessable } from '../errors/domain-error';
-import type { Page, PageRequest } from '../page';
+import { notFound, unprocessable } from '../errors/domain-error';
+import { InvalidPageToken, type Page, type PageRequest } from '../page';
 import { putAgain, type StreamEntry, type StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
 import { windowClosed, type StreamProgress } from '../streaming/stream-progress';
@@ -98,7 +98,7 @@ export class BatchService {
     let from = 0;
     if (page.start !== undefined) {
       from = chunks.findIndex((chunk) => chunkToken(chunk.chunk) === page.start);
-      if (from < 0) throw invalid('invalid-page-token', 'the start token is not one this API issued');
+      if (from < 0) throw new InvalidPageToken();
     }
     const items: (QuarantineLine | FailedRow)[] = [];
     let index = from;
