@@ -1,7 +1,7 @@
 /** The DomainError a promise rejects with; any other outcome fails the test. */
 import { DomainError } from '../../lambdas/core/errors/domain-error';
 
-export async function problem(promise: Promise<unknown>): Promise<DomainError> {
+export async function domainErrorOf(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
     () => undefined,
     (thrown: unknown) => thrown,

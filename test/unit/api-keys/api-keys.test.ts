@@ -15,21 +15,12 @@ import {
 } from '../../../lambdas/core/api-keys/api-keys';
 import { CachedApiKeyStore, KEY_CACHE_TTL_MS, KeyCache } from '../../../lambdas/core/api-keys/key-cache';
 import type { Caller } from '../../../lambdas/core/api-keys/caller';
-import { DomainError } from '../../../lambdas/core/errors/domain-error';
+import { domainErrorOf } from '../../support/domain-error';
 import { MemoryApiKeyStore } from './memory-api-key-store';
 
 const PLATFORM_KEY = generateKey();
 const platform: Caller = { keyId: 'platform-id', keySandbox: '*', scopes: ['admin'] };
 const devAdmin: Caller = { keyId: 'dev-admin-id', keySandbox: 'dev', scopes: ['admin'] };
-
-async function problemOf(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 function service(store = new MemoryApiKeyStore(), sandboxes = ['prod', 'dev']) {
   return new ApiKeyService({
@@ -179,13 +170,13 @@ describe('ApiKeyService', () => {
     const keys = service();
 
     // Act
-    const otherSandbox = await problemOf(
+    const otherSandbox = await domainErrorOf(
       keys.create(devAdmin, 'dev', { name: 'x', scopes: ['read'], sandbox: 'prod' }),
     );
-    const platformKey = await problemOf(
+    const platformKey = await domainErrorOf(
       keys.create(devAdmin, 'dev', { name: 'x', scopes: ['admin'], sandbox: '*' }),
     );
-    const listOther = await problemOf(keys.list(devAdmin, 'dev', { limit: 10 }, 'prod'));
+    const listOther = await domainErrorOf(keys.list(devAdmin, 'dev', { limit: 10 }, 'prod'));
     const own = await keys.create(devAdmin, 'dev', { name: 'dev reader', scopes: ['read'] });
 
     // Assess
@@ -197,7 +188,7 @@ describe('ApiKeyService', () => {
 
   it('refuses keys for a sandbox that does not exist, naming the field', async () => {
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       service().create(platform, 'prod', { name: 'x', scopes: ['read'], sandbox: 'nowhere' }),
     );
 
@@ -212,7 +203,7 @@ describe('ApiKeyService', () => {
     const prodKey = await keys.create(platform, 'prod', { name: 'prod reader', scopes: ['read'] });
 
     // Act
-    const hidden = await problemOf(keys.get(devAdmin, prodKey.id));
+    const hidden = await domainErrorOf(keys.get(devAdmin, prodKey.id));
     const shown = await keys.get(platform, prodKey.id);
     const listed = await keys.list(platform, 'prod', { limit: 10 });
 
@@ -231,9 +222,9 @@ describe('ApiKeyService', () => {
     const self: Caller = { keyId: created.id, keySandbox: 'prod', scopes: ['admin'] };
 
     // Act
-    const selfDelete = await problemOf(keys.delete(self, created.id));
+    const selfDelete = await domainErrorOf(keys.delete(self, created.id));
     await keys.delete(platform, created.id);
-    const again = await problemOf(keys.delete(platform, created.id));
+    const again = await domainErrorOf(keys.delete(platform, created.id));
 
     // Assess
     expect(selfDelete.kind).toBe('conflict');

@@ -6,7 +6,7 @@ import { InletService, inletUrl } from '../../../lambdas/core/catalog/inlets';
 import { SandboxService } from '../../../lambdas/core/catalog/sandboxes';
 import { STANDARD_NAMESPACES } from '../../../lambdas/core/catalog/standard-namespaces';
 import { MappingSetService } from '../../../lambdas/core/mapping-sets/mapping-sets';
-import { DomainError } from '../../../lambdas/core/errors/domain-error';
+import { domainErrorOf } from '../../support/domain-error';
 import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import {
   FakeSchemas,
@@ -15,15 +15,6 @@ import {
   MemoryNamespaceStore,
   MemorySandboxStore,
 } from './memory-catalog-stores';
-
-async function problemOf(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 const PROFILE_WITH_PRIMARY: SchemaSummary = {
   id: 'https://ns.example.com/person',
@@ -61,7 +52,7 @@ describe('SandboxService', () => {
     // Act
     const created = await sandboxes.create({ name: 'dev', title: 'Development' }, 'key-1');
     const listed = await sandboxes.list({ limit: 10 });
-    const duplicate = await problemOf(sandboxes.create({ name: 'prod' }, 'key-1'));
+    const duplicate = await domainErrorOf(sandboxes.create({ name: 'prod' }, 'key-1'));
 
     // Assess
     expect(created).toMatchObject({ name: 'dev', title: 'Development', createdBy: 'key-1' });
@@ -112,10 +103,10 @@ describe('NamespaceService', () => {
       name: 'Loyalty id',
       idType: 'CROSS_DEVICE',
     });
-    const again = await problemOf(
+    const again = await domainErrorOf(
       namespaces.create('prod', { code: 'LOYALTY', name: 'x', idType: 'CROSS_DEVICE' }),
     );
-    const standard = await problemOf(
+    const standard = await domainErrorOf(
       namespaces.create('prod', { code: 'EMAIL', name: 'x', idType: 'EMAIL' }),
     );
     const elsewhere = await namespaces.exists('dev', 'Loyalty');
@@ -155,7 +146,7 @@ describe('NamespaceService', () => {
 
   it('refuses a start token it did not issue', async () => {
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       new NamespaceService({ store: new MemoryNamespaceStore() }).list('prod', {
         limit: 5,
         start: 'garbage',
@@ -197,8 +188,10 @@ describe('DatasetService', () => {
 
   it('names /schemaId when the schema is unknown, and refuses component schemas', async () => {
     // Act
-    const unknown = await problemOf(datasets().create('prod', { name: 'x', schemaId: 'https://nope' }, 'k'));
-    const component = await problemOf(
+    const unknown = await domainErrorOf(
+      datasets().create('prod', { name: 'x', schemaId: 'https://nope' }, 'k'),
+    );
+    const component = await domainErrorOf(
       datasets().create('prod', { name: 'x', schemaId: 'https://ns.example.com/address' }, 'k'),
     );
 
@@ -214,13 +207,13 @@ describe('DatasetService', () => {
     const clicks = await service.create('prod', { name: 'clicks', schemaId: EVENT_WITHOUT_IDENTITY.id }, 'k');
 
     // Act
-    const onCreate = await problemOf(
+    const onCreate = await domainErrorOf(
       new DatasetService({
         store: new MemoryDatasetStore(),
         schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]),
       }).create('prod', { name: 'x', schemaId: EVENT_WITHOUT_IDENTITY.id, profileEnabled: true }, 'k'),
     );
-    const identity = await problemOf(
+    const identity = await domainErrorOf(
       new DatasetService({
         store: new MemoryDatasetStore(),
         schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]),
@@ -244,14 +237,14 @@ describe('DatasetService', () => {
     const upgraded = new DatasetService({ store, schemas });
 
     // Act
-    const missing = await problemOf(upgraded.update('prod', people.id, { schemaVersion: 7 }));
+    const missing = await domainErrorOf(upgraded.update('prod', people.id, { schemaVersion: 7 }));
     const up = await upgraded.update('prod', people.id, {
       schemaVersion: 2,
       name: 'persons',
       tags: { team: ['crm'] },
     });
-    const down = await problemOf(upgraded.update('prod', people.id, { schemaVersion: 1 }));
-    const unknown = await problemOf(upgraded.update('prod', 'f'.repeat(24), { name: 'x' }));
+    const down = await domainErrorOf(upgraded.update('prod', people.id, { schemaVersion: 1 }));
+    const unknown = await domainErrorOf(upgraded.update('prod', 'f'.repeat(24), { name: 'x' }));
 
     // Assess
     expect(missing.violations?.[0]?.pointer).toBe('/schemaVersion');
@@ -289,9 +282,9 @@ describe('InletService', () => {
     // Act
     const inlet = await inlets.create('prod', { name: 'web', datasetId: people.id }, 'k');
     const open = await inlets.create('prod', { name: 'pixel', authenticated: false }, 'k');
-    const badDataset = await problemOf(inlets.create('prod', { name: 'x', datasetId: 'nope' }, 'k'));
+    const badDataset = await domainErrorOf(inlets.create('prod', { name: 'x', datasetId: 'nope' }, 'k'));
     await inlets.delete('prod', open.inletId);
-    const deletedAgain = await problemOf(inlets.delete('prod', open.inletId));
+    const deletedAgain = await domainErrorOf(inlets.delete('prod', open.inletId));
 
     // Assess
     expect(inlet).toMatchObject({ authenticated: true, datasetId: people.id, sandbox: 'prod' });

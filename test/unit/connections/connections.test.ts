@@ -1,4 +1,4 @@
-import { problem } from '../../support/domain-error';
+import { domainErrorOf } from '../../support/domain-error';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpSourceParams, S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceError } from '../../../lambdas/core/connections/connection-types';
@@ -73,8 +73,8 @@ describe('ConnectionService', () => {
     // Act
     const created = await service.create(SANDBOX, s3Connection, 'key-1');
     const read = await service.get(SANDBOX, created.id);
-    const missing = await problem(service.get(SANDBOX, 'nope'));
-    const otherSandbox = await problem(service.get('dev', created.id));
+    const missing = await domainErrorOf(service.get(SANDBOX, 'nope'));
+    const otherSandbox = await domainErrorOf(service.get('dev', created.id));
 
     // Assess
     expect(read).toEqual(created);
@@ -147,7 +147,7 @@ describe('ConnectionService', () => {
     const withAuth = await service.update(SANDBOX, plain.id, {
       auth: { type: 'header', name: 'X-Key', value: 'v-1' },
     });
-    const s3Auth = await problem(
+    const s3Auth = await domainErrorOf(
       service.update(SANDBOX, bucket.id, { auth: { type: 'header', name: 'X-Key', value: 'v-2' } }),
     );
 
@@ -168,7 +168,7 @@ describe('ConnectionService', () => {
     await service.update(SANDBOX, created.id, { name: 'first' });
 
     // Act
-    const error = await problem(service.update(SANDBOX, created.id, { name: 'second' }));
+    const error = await domainErrorOf(service.update(SANDBOX, created.id, { name: 'second' }));
 
     // Assess
     expect(error).toMatchObject({ kind: 'conflict', code: 'concurrent-update' });
@@ -182,12 +182,12 @@ describe('ConnectionService', () => {
     used.add(created.id);
 
     // Act
-    const refused = await problem(service.delete(SANDBOX, created.id));
+    const refused = await domainErrorOf(service.delete(SANDBOX, created.id));
     const keptSecret = secrets.values.size;
     used.delete(created.id);
     await service.delete(SANDBOX, created.id);
-    const gone = await problem(service.get(SANDBOX, created.id));
-    const again = await problem(service.delete(SANDBOX, created.id));
+    const gone = await domainErrorOf(service.get(SANDBOX, created.id));
+    const again = await domainErrorOf(service.delete(SANDBOX, created.id));
 
     // Assess
     expect(refused).toMatchObject({ kind: 'conflict', code: 'connection-in-use' });
@@ -233,8 +233,8 @@ describe('ConnectionService', () => {
     const { service, s3, sourceAccess, readGrants } = connectionService();
     s3.put('exports/a.csv', 'id\n1\n');
     const created = await service.create(SANDBOX, s3Connection, 'k');
-    const elsewhere = await problem(service.create('dev', s3Connection, 'k'));
-    const moved = await problem(
+    const elsewhere = await domainErrorOf(service.create('dev', s3Connection, 'k'));
+    const moved = await domainErrorOf(
       service.update(SANDBOX, created.id, { params: { ...s3Params, bucket: 'shared-drop' } }),
     );
     const tested = await service.test(SANDBOX, created.id);
@@ -245,7 +245,7 @@ describe('ConnectionService', () => {
       roleArns: [],
     });
     const retested = await service.test(SANDBOX, created.id);
-    const explored = await problem(service.explore(SANDBOX, created.id, { preview: false, rows: 10 }));
+    const explored = await domainErrorOf(service.explore(SANDBOX, created.id, { preview: false, rows: 10 }));
 
     // Assess
     expect(elsewhere).toMatchObject({ kind: 'invalid', code: 'bucket-not-allowed' });
@@ -300,7 +300,7 @@ describe('ConnectionService', () => {
       preview: false,
       rows: 5,
     });
-    const outside = await problem(
+    const outside = await domainErrorOf(
       service.explore(SANDBOX, created.id, { object: 'other/', preview: false, rows: 5 }),
     );
 
@@ -351,13 +351,13 @@ describe('ConnectionService', () => {
       rows: 2,
       format: { format: 'csv', delimiter: ';' },
     });
-    const empty = await problem(
+    const empty = await domainErrorOf(
       service.explore(SANDBOX, created.id, { object: 'exports/empty.csv', preview: true, rows: 2 }),
     );
-    const missing = await problem(
+    const missing = await domainErrorOf(
       service.explore(SANDBOX, created.id, { object: 'exports/x.csv', preview: true, rows: 2 }),
     );
-    const noObject = await problem(service.explore(SANDBOX, created.id, { preview: true, rows: 2 }));
+    const noObject = await domainErrorOf(service.explore(SANDBOX, created.id, { preview: true, rows: 2 }));
 
     // Assess
     expect(asConfigured).toMatchObject({

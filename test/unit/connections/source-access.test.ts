@@ -1,4 +1,4 @@
-import { problem } from '../../support/domain-error';
+import { domainErrorOf } from '../../support/domain-error';
 import { describe, expect, it } from 'vitest';
 import type { S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceAccessService } from '../../../lambdas/core/connections/source-access';
@@ -100,7 +100,7 @@ describe('SourceAccessService', () => {
     const { service, store } = sourceAccessOf();
 
     // Act
-    const refused = await problem(
+    const refused = await domainErrorOf(
       service.configure(
         'acme',
         {
@@ -134,7 +134,9 @@ describe('SourceAccessService', () => {
     }));
 
     // Act
-    const refused = await problem(service.configure('acme', { locations, roleArns: [] }, 'platform-key'));
+    const refused = await domainErrorOf(
+      service.configure('acme', { locations, roleArns: [] }, 'platform-key'),
+    );
 
     // Assess
     expect(refused.code).toBe('source-access-too-large');
@@ -150,7 +152,7 @@ describe('SourceAccessService', () => {
     });
 
     // Act
-    const refused = await problem(service.view('nowhere'));
+    const refused = await domainErrorOf(service.view('nowhere'));
 
     // Assess
     expect(refused.kind).toBe('not-found');

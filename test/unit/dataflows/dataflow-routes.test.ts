@@ -3,7 +3,7 @@ import { MemorySecretStore } from '../connections/memory-connections';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
 import type { ApiRequest, RouteHandler } from '../../../lambdas/http/api-types';
-import { DomainError } from '../../../lambdas/core/errors/domain-error';
+import { domainErrorOf } from '../../support/domain-error';
 import { DATAFLOW_ROUTES, type RouteKey } from '../../../lambdas/http/route-table';
 import { dataflowRoutes } from '../../../lambdas/http/routes/dataflow-routes';
 import {
@@ -32,15 +32,6 @@ function request(overrides: Partial<ApiRequest>): ApiRequest {
     baseUrl: 'http://127.0.0.1:4100',
     ...overrides,
   };
-}
-
-async function problem(answer: Promise<unknown>): Promise<DomainError> {
-  const error = await answer.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a problem, got ${String(error)}`);
-  return error;
 }
 
 describe('dataflow routes', () => {
@@ -99,8 +90,10 @@ describe('dataflow routes', () => {
 
   it('refuses unknown fields, a bad schedule and a webhook that is not http, pointing at each', async () => {
     // Act
-    const unknown = await problem(create({ name: 'x', connectionId: 'c', datasetId: 'd', watermark: 1 }));
-    const schedule = await problem(
+    const unknown = await domainErrorOf(
+      create({ name: 'x', connectionId: 'c', datasetId: 'd', watermark: 1 }),
+    );
+    const schedule = await domainErrorOf(
       create({
         name: 'x',
         connectionId: S3_CONNECTION_ID,
@@ -108,7 +101,7 @@ describe('dataflow routes', () => {
         schedule: { frequency: 'day' },
       }),
     );
-    const webhook = await problem(
+    const webhook = await domainErrorOf(
       create({
         name: 'x',
         connectionId: 'c',
@@ -142,12 +135,12 @@ describe('dataflow routes', () => {
     const listed = await route('GET /dataflows/{dataflowId}/runs')(
       request({ resource: '/dataflows/{dataflowId}/runs', pathParameters }),
     );
-    const noAction = await problem(
+    const noAction = await domainErrorOf(
       route('POST /dataflows/{dataflowId}/runs/{runId}')(
         request({ method: 'POST', pathParameters: { ...pathParameters, runId } }),
       ),
     );
-    const notFailed = await problem(
+    const notFailed = await domainErrorOf(
       route('POST /dataflows/{dataflowId}/runs/{runId}')(
         request({
           method: 'POST',

@@ -4,7 +4,7 @@ import {
   MergePolicyService,
   type NewMergePolicy,
 } from '../../../lambdas/core/profiles/merge-policies';
-import { DomainError } from '../../../lambdas/core/errors/domain-error';
+import { domainErrorOf } from '../../support/domain-error';
 import { mergePolicyRoutes } from '../../../lambdas/http/routes/merge-policy-routes';
 import type { ApiRequest } from '../../../lambdas/http/api-types';
 import { KnownDatasets, MemoryMergePolicyStore, SANDBOX } from './profile-read-fakes';
@@ -14,15 +14,6 @@ const DATASETS = ['ds-crm', 'ds-web', 'ds-pos'];
 function service() {
   const store = new MemoryMergePolicyStore();
   return { store, policies: new MergePolicyService({ store, datasets: new KnownDatasets(DATASETS) }) };
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
 }
 
 function request(body: unknown): ApiRequest {
@@ -115,7 +106,7 @@ describe('MergePolicyService', () => {
     const { policies, store } = service();
 
     // Act
-    const problem = await problemOf(policies.create(SANDBOX, input, 'key-1'));
+    const problem = await domainErrorOf(policies.create(SANDBOX, input, 'key-1'));
 
     // Assess
     expect(problem.kind).toBe('invalid');
@@ -169,7 +160,7 @@ describe('MergePolicyService', () => {
     const { policies } = service();
 
     // Act
-    const problem = await problemOf(policies.forLookup(SANDBOX, 'no-such-policy'));
+    const problem = await domainErrorOf(policies.forLookup(SANDBOX, 'no-such-policy'));
 
     // Assess
     expect(problem.kind).toBe('not-found');
@@ -191,7 +182,9 @@ describe('POST /merge-policies', () => {
     const route = mergePolicyRoutes({ policies })['POST /merge-policies']!;
 
     // Act
-    const problem = await problemOf(route(request({ name: 'p', attributeMerge: 'timestamp', ...fields })));
+    const problem = await domainErrorOf(
+      route(request({ name: 'p', attributeMerge: 'timestamp', ...fields })),
+    );
 
     // Assess
     expect(problem.kind).toBe('invalid');
@@ -244,7 +237,7 @@ describe('POST /merge-policies', () => {
     const route = mergePolicyRoutes({ policies })['POST /merge-policies']!;
 
     // Act
-    const problem = await problemOf(route(request({ name: 'x', attributeMerge: 'newest' })));
+    const problem = await domainErrorOf(route(request({ name: 'x', attributeMerge: 'newest' })));
 
     // Assess
     expect(problem.kind).toBe('invalid');

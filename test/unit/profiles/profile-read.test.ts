@@ -14,7 +14,7 @@ import { mergeProfile, selectFields } from '../../../lambdas/core/profiles/profi
 import { NormalizingIdentityLookup } from '../../../lambdas/core/profiles/profile-read-identities';
 import { ProfileReadService } from '../../../lambdas/core/profiles/profile-read-service';
 import { STANDARD_NAMESPACES } from '../../../lambdas/core/catalog/standard-namespaces';
-import { DomainError } from '../../../lambdas/core/errors/domain-error';
+import { domainErrorOf } from '../../support/domain-error';
 import {
   crm,
   email,
@@ -50,15 +50,6 @@ const FRAGMENTS = [
   }),
   fragment('ds-pos', ALICE, '2024-04-01T00:00:00.000Z', { loyalty: { tier: 'silver', points: 120 } }),
 ];
-
-async function problemOf(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 describe('mergeProfile', () => {
   it('takes each attribute from the newest fragment that has it, and says which one', () => {
@@ -343,7 +334,7 @@ describe('ProfileReadService', () => {
     const { reads } = build();
 
     // Act
-    const problem = await problemOf(reads.profile(SANDBOX, entity));
+    const problem = await domainErrorOf(reads.profile(SANDBOX, entity));
 
     // Assess
     expect(problem.kind).toBe(kind);
@@ -357,7 +348,7 @@ describe('ProfileReadService', () => {
     const entity = { entityId: 'C-1', entityIdNS: 'CRMID' };
 
     // Act
-    const problem = await problemOf(reads.profile(SANDBOX, entity));
+    const problem = await domainErrorOf(reads.profile(SANDBOX, entity));
     const graph = await reads.graph(SANDBOX, entity);
 
     // Assess
@@ -405,9 +396,9 @@ describe('ProfileReadService', () => {
     // Act
     const answers = await Promise.all(
       ['shell', 'gone'].flatMap((name) => [
-        problemOf(reads.profile(SANDBOX, entity(name))),
-        problemOf(reads.events(SANDBOX, entity(name), { limit: 10 })),
-        problemOf(reads.graph(SANDBOX, entity(name))),
+        domainErrorOf(reads.profile(SANDBOX, entity(name))),
+        domainErrorOf(reads.events(SANDBOX, entity(name), { limit: 10 })),
+        domainErrorOf(reads.graph(SANDBOX, entity(name))),
       ]),
     );
     const profile = await reads.profile(SANDBOX, entity('visitor'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../../../lambdas/core/errors/domain-error';
+import { domainErrorOf } from '../../../support/domain-error';
 import {
   addBatch,
   addFile,
@@ -7,7 +7,7 @@ import {
   fileBatchServiceOf,
   ingestWorld,
 } from '../../../support/memory-file-batches';
-import { BATCH_ID, DATASET_ID, failureOf, NOW, SANDBOX } from '../../../support/memory-uploads';
+import { BATCH_ID, DATASET_ID, NOW, SANDBOX } from '../../../support/memory-uploads';
 
 const OTHER_DATASET = 'ds-2';
 const API = { kind: 'api' } as const;
@@ -17,12 +17,6 @@ function serviceWorld() {
   let ids = 0;
   const service = fileBatchServiceOf(world, [DATASET_ID, OTHER_DATASET], () => `new-${(ids += 1)}`);
   return { world, service };
-}
-
-async function problemOf(operation: Promise<unknown>): Promise<DomainError> {
-  const error = await failureOf(operation);
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
 }
 
 describe('FileBatchService.create', () => {
@@ -132,7 +126,7 @@ describe('FileBatchService.create', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       service.create(SANDBOX, { datasetId: 'nope', inputFormat: { format: 'csv' } }, API),
     );
 
@@ -152,7 +146,7 @@ describe('FileBatchService.create', () => {
     const replay = { predecessors: ['ok', 'missing', 'elsewhere', 'failing'] };
 
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       service.create(SANDBOX, { datasetId: DATASET_ID, inputFormat: { format: 'csv' }, replay }, API),
     );
 
@@ -207,7 +201,7 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     await service.create(SANDBOX, replayOf('old'), API);
 
     // Act
-    const problem = await problemOf(service.create(SANDBOX, replayOf('old'), API));
+    const problem = await domainErrorOf(service.create(SANDBOX, replayOf('old'), API));
 
     // Assess
     expect(problem).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
@@ -267,7 +261,7 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     });
 
     // Act
-    const recent = await problemOf(service.create(SANDBOX, replayOf('recent'), API));
+    const recent = await domainErrorOf(service.create(SANDBOX, replayOf('recent'), API));
     const stale = await service.create(SANDBOX, replayOf('stale'), API);
 
     // Assess
@@ -283,7 +277,7 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     await service.create(SANDBOX, replayOf('held'), API);
 
     // Act
-    const problem = await problemOf(service.create(SANDBOX, replayOf('free', 'held'), API));
+    const problem = await domainErrorOf(service.create(SANDBOX, replayOf('free', 'held'), API));
 
     // Assess
     expect(problem).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
@@ -321,7 +315,7 @@ describe('FileBatchService.complete', () => {
     await addFile(world, 'a.json', '{}\n', { state: 'uploading' });
 
     // Act
-    const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
+    const problem = await domainErrorOf(service.complete(SANDBOX, BATCH_ID));
 
     // Assess
     expect(problem).toMatchObject({ kind: 'invalid', code: 'incomplete-files' });
@@ -335,7 +329,7 @@ describe('FileBatchService.complete', () => {
     addBatch(world, { status: 'loading' });
 
     // Act
-    const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
+    const problem = await domainErrorOf(service.complete(SANDBOX, BATCH_ID));
 
     // Assess
     expect(problem).toMatchObject({ kind: 'invalid', code: 'no-files' });
@@ -400,7 +394,7 @@ describe('FileBatchService.complete', () => {
       addBatch(world, { status });
 
       // Act
-      const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
+      const problem = await domainErrorOf(service.complete(SANDBOX, BATCH_ID));
 
       // Assess
       expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-completable' });
@@ -413,7 +407,7 @@ describe('FileBatchService.complete', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(service.complete(SANDBOX, 'nope'));
+    const problem = await domainErrorOf(service.complete(SANDBOX, 'nope'));
 
     // Assess
     expect(problem.kind).toBe('not-found');
@@ -489,7 +483,7 @@ describe('FileBatchService.abort, fail and rejectDrop', () => {
     const batch = addBatch(world, { status });
 
     // Act
-    const problem = await problemOf(service[action](SANDBOX, BATCH_ID));
+    const problem = await domainErrorOf(service[action](SANDBOX, BATCH_ID));
 
     // Assess
     expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-loading' });
@@ -501,7 +495,7 @@ describe('FileBatchService.abort, fail and rejectDrop', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(service.abort(SANDBOX, 'nope'));
+    const problem = await domainErrorOf(service.abort(SANDBOX, 'nope'));
 
     // Assess
     expect(problem.kind).toBe('not-found');
@@ -546,7 +540,7 @@ describe('FileBatchService.revert', () => {
       addBatch(world, { status });
 
       // Act
-      const problem = await problemOf(service.revert(SANDBOX, BATCH_ID));
+      const problem = await domainErrorOf(service.revert(SANDBOX, BATCH_ID));
 
       // Assess
       expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-revertable' });
@@ -558,7 +552,7 @@ describe('FileBatchService.revert', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(service.revert(SANDBOX, 'nope'));
+    const problem = await domainErrorOf(service.revert(SANDBOX, 'nope'));
 
     // Assess
     expect(problem.kind).toBe('not-found');
@@ -620,8 +614,8 @@ describe('FileBatchService.preview', () => {
     await addFile(world, 'a.json', '{}\n', { state: 'presigned' });
 
     // Act
-    const otherDataset = await problemOf(service.preview(SANDBOX, BATCH_ID, OTHER_DATASET, undefined, 5));
-    const noFile = await problemOf(service.preview(SANDBOX, BATCH_ID, DATASET_ID, undefined, 5));
+    const otherDataset = await domainErrorOf(service.preview(SANDBOX, BATCH_ID, OTHER_DATASET, undefined, 5));
+    const noFile = await domainErrorOf(service.preview(SANDBOX, BATCH_ID, DATASET_ID, undefined, 5));
 
     // Assess
     expect(otherDataset.kind).toBe('not-found');
