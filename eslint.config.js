@@ -1,79 +1,62 @@
 // Type-aware linting: a floating promise in a Lambda is a lost write, so the promise rules are errors.
 import js from '@eslint/js';
-import { builtinRules } from 'eslint/use-at-your-own-risk';
 import tseslint from 'typescript-eslint';
 
 /**
- * The files room (lambdas/core/files: the format table, readers and planners) sits below both pipelines, the HTTP
- * adapter and the AWS adapters, so it imports none of them (docs/architecture.md). Its own rule name, so that another
- * boundary's no-restricted-imports on lambdas/core/** does not replace it for these files.
+ * The rooms of lambdas/ and what each may not import (docs/architecture.md, "Dependency rules"). A boundary is one row:
+ * the folder it holds for, the sibling folders it may not reach by a relative path, and why. A file gets the rows of
+ * its folder and of every folder above it (ESLint keeps only the last `no-restricted-imports` a file matches).
  */
-const FILES_ROOM_MESSAGE =
-  'lambdas/core/files imports nothing from core/batches, core/streaming, lambdas/http or lambdas/adapters: they import it';
-const filesRoom = {
-  name: 'boundaries/files-room',
-  files: ['lambdas/core/files/**'],
-  plugins: { 'files-room': { rules: { 'no-outward-imports': builtinRules.get('no-restricted-imports') } } },
-  rules: {
-    'files-room/no-outward-imports': [
-      'error',
-      {
-        patterns: [
-          { regex: '^(\\.\\./)+(.*/)?(batches|streaming|adapters)(/|$)', message: FILES_ROOM_MESSAGE },
-          // http/input.ts (pointers) and http/problem.ts (Violation) until the core owns them (issue 15, move 1).
-          { regex: '^(\\.\\./)+(.*/)?http(/(?!(input|problem)$)|$)', message: FILES_ROOM_MESSAGE },
-        ],
-      },
-    ],
+const BOUNDARIES = [
+  {
+    folder: 'lambdas/',
+    forbidden: ['lib', 'local'],
+    why: 'Lambda code is deployed alone: it never imports the CDK app (lib/) or the local runtime (local/).',
   },
-};
-
-/**
- * The two pipelines (core/streaming, core/batches) do not import each other: what both write is in the lake room
- * (core/lake: lake and quarantine keys, the Parquet writer, chunk counts, quarantine lines, dataset targets), and
- * the batches API that reads batches of both kinds stands above them (core/batch-catalog). The lake room imports
- * neither pipeline, nor the batch catalog, the HTTP adapter or the AWS adapters (docs/architecture.md). One plugin
- * object for the three entries (a plugin name may be registered twice only as the same object), its own rule name
- * so that another boundary's no-restricted-imports does not replace it for these files.
- */
-const PIPELINES_MESSAGE =
-  'core/streaming and core/batches do not import each other or core/batch-catalog: what both write is in core/lake';
-const LAKE_ROOM_MESSAGE =
-  'lambdas/core/lake imports nothing from core/streaming, core/batches, core/batch-catalog, lambdas/http or lambdas/adapters: they import it';
-const pipelinesPlugin = { rules: { 'no-crossing-imports': builtinRules.get('no-restricted-imports') } };
-const pipelineEntry = (files, regexes, message) => ({
-  name: 'boundaries/pipelines',
-  files,
-  plugins: { pipelines: pipelinesPlugin },
-  rules: {
-    'pipelines/no-crossing-imports': [
-      'error',
-      { patterns: regexes.map((pattern) => ({ regex: pattern, message })) },
-    ],
+  {
+    folder: 'lambdas/core/',
+    forbidden: ['http', 'adapters', 'composition', 'handlers'],
+    why: 'the core is plain TypeScript: it throws DomainErrors and takes its ports as arguments; HTTP, SDK adapters, composition roots and handlers depend on it, never the reverse.',
   },
-});
-const pipelines = [
-  pipelineEntry(
-    ['lambdas/core/streaming/**'],
-    ['^(\\.\\./)+(.*/)?(batches|batch-catalog)(/|$)'],
-    PIPELINES_MESSAGE,
-  ),
-  pipelineEntry(
-    ['lambdas/core/batches/**'],
-    ['^(\\.\\./)+(.*/)?(streaming|batch-catalog)(/|$)'],
-    PIPELINES_MESSAGE,
-  ),
-  pipelineEntry(
-    ['lambdas/core/lake/**'],
-    [
-      '^(\\.\\./)+(.*/)?(batches|streaming|batch-catalog|adapters)(/|$)',
-      // http/problem.ts (HttpProblem, Violation) and http/input.ts until the core owns its errors (issue 15, move 1,
-      // in a parallel branch).
-      '^(\\.\\./)+(.*/)?http(/(?!(input|problem)$)|$)',
-    ],
-    LAKE_ROOM_MESSAGE,
-  ),
+  {
+    folder: 'lambdas/core/files/',
+    forbidden: ['batches', 'streaming', 'batch-catalog', 'lake'],
+    why: 'the files room (the format table, readers and planners) sits below the pipelines and the lake: they import it.',
+  },
+  {
+    folder: 'lambdas/core/lake/',
+    forbidden: ['batches', 'streaming', 'batch-catalog'],
+    why: 'the lake room holds what both pipelines write: they and the batch catalog import it, never the reverse.',
+  },
+  {
+    folder: 'lambdas/core/streaming/',
+    forbidden: ['batches', 'batch-catalog'],
+    why: 'core/streaming and core/batches do not import each other or core/batch-catalog: what both write is in core/lake.',
+  },
+  {
+    folder: 'lambdas/core/batches/',
+    forbidden: ['streaming', 'batch-catalog'],
+    why: 'core/streaming and core/batches do not import each other or core/batch-catalog: what both write is in core/lake.',
+  },
 ];
+
+/** An import that climbs out of the folder (`../`, any number) into one of `forbidden`. */
+const importPattern = ({ forbidden, why }) => ({
+  regex: `^(\\./)?(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+  message: why,
+});
+
+const boundaryConfigs = [...BOUNDARIES]
+  .sort((a, b) => a.folder.length - b.folder.length)
+  .map(({ folder }) => ({
+    files: [`${folder}**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: BOUNDARIES.filter((row) => folder.startsWith(row.folder)).map(importPattern) },
+      ],
+    },
+  }));
 
 export default tseslint.config(
   { ignores: ['node_modules', 'cdk.out', '.tributary', 'coverage', '**/*.asl.json'] },
@@ -97,8 +80,7 @@ export default tseslint.config(
     files: ['local/**', 'bench/**', 'bin/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
-  filesRoom,
-  ...pipelines,
+  ...boundaryConfigs,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

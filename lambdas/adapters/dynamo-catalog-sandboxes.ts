@@ -1,7 +1,7 @@
 import { CATALOG_KEYS } from '../config/env-names';
 import type { Sandbox, SandboxStore } from '../core/catalog/sandboxes';
 import type { Page, PageRequest } from '../core/page';
-import { PLATFORM_SANDBOX } from '../http/api-types';
+import { PLATFORM_SANDBOX } from '../core/api-keys/caller';
 import { catalogKey, catalogPartition, partitionOf, withoutKeys } from './dynamo-catalog-keys';
 import type { DynamoItems, Item } from './dynamo-items';
 

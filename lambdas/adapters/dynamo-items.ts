@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InvalidPageToken } from '../core/page';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -36,13 +37,6 @@ const REFUSED_WRITE_UNITS = 1;
 
 export type Item = Record<string, unknown>;
 export type Key = Record<string, string>;
-
-export class InvalidPageToken extends Error {
-  constructor() {
-    super('the start token is not one this API issued');
-    this.name = 'InvalidPageToken';
-  }
-}
 
 /** A query's start key names the table's key attributes and, through an index, the index's: four at most. */
 const MAX_START_KEY_ATTRIBUTES = 4;

@@ -30,11 +30,11 @@ import {
   type ProfileDataStore,
   type ProfileEvent,
 } from '../core/profiles/profile-ports';
+import { InvalidPageToken } from '../core/page';
 import {
   asStartKey,
   decodeTokenJson,
   DynamoItems,
-  InvalidPageToken,
   pageTokenRefusal,
   startKeyWithin,
   type Condition,

@@ -1,5 +1,5 @@
 /** The authorizer's composition root: the key store (behind the short per-container cache) and sandbox lookups. */
-import type { AuthorizationDeps } from '../core/api-keys/authorization';
+import type { AuthorizationDeps } from '../http/authorization';
 import { CachedApiKeyStore } from '../core/api-keys/key-cache';
 import { SandboxService } from '../core/catalog/sandboxes';
 import { ENV } from '../config/env-names';

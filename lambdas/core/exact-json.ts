@@ -10,8 +10,8 @@
  * double — JavaScript's `String(number)` — has the literal's value.
  */
 import { decimalOf } from './decimal-text';
-import { toPointer } from '../http/input';
-import { badRequest, type HttpProblem, type Violation } from '../http/problem';
+import { toPointer } from './input';
+import { type DomainError, invalid, type Violation } from './errors/domain-error';
 import { parsePointer } from './schemas/json-pointer';
 
 export const INEXACT_NUMBER = 'inexact-number';
@@ -76,12 +76,12 @@ export const inexactNumberViolations = (found: readonly InexactNumberAt[], prefi
     message: inexactNumberMessage(literal),
   }));
 
-/** The 400 for a request whose body holds numbers that would change. */
-export function inexactNumbersProblem(found: readonly InexactNumberAt[], prefix = ''): HttpProblem {
+/** The `invalid` error for a request whose body holds numbers that would change. */
+export function inexactNumbersProblem(found: readonly InexactNumberAt[], prefix = ''): DomainError {
   const violations = inexactNumberViolations(found, prefix);
   const first = violations[0]!;
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : '';
-  return badRequest(INEXACT_NUMBER, `${first.pointer || '/'}: ${first.message}${more}`, violations);
+  return invalid(INEXACT_NUMBER, `${first.pointer || '/'}: ${first.message}${more}`, violations);
 }
 
 interface Frame {

@@ -5,7 +5,7 @@
  * holding up the records of every tenant behind it in a shared stream shard or batch chunk. A synchronous step
  * cannot be interrupted: the budget is checked between steps (each mapping step, after validation).
  */
-import type { Violation } from '../http/problem';
+import type { Violation } from './errors/domain-error';
 
 /** Machine code of a record failed for its budget, in the quarantine and in answers. */
 export const PROCESSING_BUDGET_EXCEEDED = 'processing-budget-exceeded';

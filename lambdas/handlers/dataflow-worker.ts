@@ -1,7 +1,7 @@
 /**
  * The dataflow worker Lambda: runs the dataflow-run step the state machine names in `task`. Errors propagate to
  * Step Functions by name — the definition retries transient ones (`SourceError` a little later) and does not retry
- * `DataflowStateError`, `SourceRejectedError` or `HttpProblem`. Only the error's name is logged: a source's message
+ * `DataflowStateError`, `SourceRejectedError` or `DomainError`. Only the error's name is logged: a source's message
  * is the run's to record.
  */
 import { Logger } from '@aws-lambda-powertools/logger';

@@ -13,7 +13,7 @@ import type { S3Event } from 'aws-lambda';
 import { decodeS3EventKey } from '../adapters/s3-event-keys';
 import { fileDropFromEnvironment } from '../composition/file-drop';
 import { ingestDroppedFile, type FileDropDeps } from '../core/batches/file-drop';
-import { HttpProblem } from '../http/problem';
+import { DomainError } from '../core/errors/domain-error';
 
 const logger = new Logger({ serviceName: 'file-drop' });
 
@@ -36,8 +36,8 @@ async function drop(event: S3Event): Promise<void> {
       if ('ignored' in outcome) logger.warn('dropped object ignored', { key, reason: outcome.ignored });
       else logger.info('dropped object became a batch', { key, ...outcome });
     } catch (error) {
-      if (!(error instanceof HttpProblem)) throw error;
-      logger.warn('dropped object cannot become a batch', { key, code: error.code, reason: error.detail });
+      if (!(error instanceof DomainError)) throw error;
+      logger.warn('dropped object cannot become a batch', { key, code: error.code, reason: error.message });
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The HTTP adapter every API Lambda uses: a middy handler that turns API Gateway's proxy event into an ApiRequest,
  * re-checks the route's scope (defence in depth behind the authorizer), dispatches on `METHOD /resource`, and
- * answers every failure as problem+json. Only errors that are not HttpProblems are logged, and they are answered
+ * answers every failure as problem+json. Only errors that are neither DomainErrors nor HttpProblems are logged, and they are answered
  * with a bare 500 that leaks nothing.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -11,10 +11,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { z } from 'zod';
 import { accessDenial } from '../core/api-keys/access';
 import { inexactNumbersProblem } from '../core/exact-json';
-import { InvalidPageToken } from '../adapters/dynamo-items';
 import type { RouteHandler } from './api-types';
-import { violationsOf } from './input';
-import { badRequest, forbidden, HttpProblem, unauthorized, validationFailed } from './problem';
+import { violationsOf } from '../core/input';
+import { DomainError, forbidden, unauthenticated, validationFailed } from '../core/errors/domain-error';
+import { HttpProblem, problemOfDomainError } from './problem';
 import { jsonResponse, problemResponse } from './responses';
 import { toApiRequest } from './request';
 import type { RouteDefinition, RouteKey } from './route-table';
@@ -52,13 +52,15 @@ const isRetryable = (error: unknown): error is Error =>
 /** The problem an error stands for, or undefined when it is a fault of ours. */
 export function problemOf(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
+  if (error instanceof DomainError) return problemOfDomainError(error);
   if (isRetryable(error)) {
     return new HttpProblem(503, 'temporarily-unavailable', 'Service Unavailable', error.message, undefined, {
       'retry-after': RETRY_AFTER_SECONDS,
     });
   }
-  if (error instanceof z.ZodError) return validationFailed('the request is invalid', violationsOf(error));
-  if (error instanceof InvalidPageToken) return badRequest('invalid-page-token', error.message);
+  if (error instanceof z.ZodError) {
+    return problemOfDomainError(validationFailed('the request is invalid', violationsOf(error)));
+  }
   return undefined;
 }
 
@@ -77,7 +79,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
     // The same rule as the authorizer's, and the body's part of it, which only the handler sees.
     const required = scopeOfRequest(definition, { query: queryValuesOf(event), body: request.body });
     if (required.scope !== 'none') {
-      if (!request.caller) throw unauthorized('an API key is required');
+      if (!request.caller) throw unauthenticated('an API key is required');
       const denial = accessDenial(request.caller, required.scope, request.sandbox, required.elevatedFor);
       if (denial) throw forbidden(denial);
     }

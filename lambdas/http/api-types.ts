@@ -1,13 +1,5 @@
 import type { InexactNumberAt } from '../core/exact-json';
-import type { Scope } from './route-table';
-
-/** Who is calling, as the authorizer established it (passed through API Gateway's authorizer context). */
-export interface Caller {
-  readonly keyId: string;
-  /** The sandbox the key belongs to; `*` for the platform (bootstrap) key, which may act in any sandbox. */
-  readonly keySandbox: string;
-  readonly scopes: readonly Scope[];
-}
+import type { Caller } from '../core/api-keys/caller';
 
 /** A request as the route handlers see it: parsed, header names lower-cased, sandbox resolved. */
 export interface ApiRequest {
@@ -52,6 +44,4 @@ export const AUTH_CONTEXT = {
   reason: 'reason',
 } as const;
 
-export const DEFAULT_SANDBOX = 'prod';
-export const PLATFORM_SANDBOX = '*';
 export const SANDBOX_HEADER = 'x-sandbox-name';

@@ -6,7 +6,7 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { InputFormatInput } from './input-format';
-import { displayText } from './input';
+import { displayText } from '../core/input';
 
 /** S3 keys are at most 1,024 bytes; a prefix or pattern longer than that can match nothing. */
 const MAX_KEY_LENGTH = 1024;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { InputFormat } from '../core/files/file-format-types';
 import { FILE_FORMAT_NAMES } from '../core/files/file-formats';
-import { badRequest } from './problem';
+import { invalid } from '../core/errors/domain-error';
 
 const oneCharacter = z.string().length(1, 'must be exactly one character');
 
@@ -54,7 +54,7 @@ export function inputFormatOfQuery(query: Readonly<Record<string, string>>): Inp
     const value = query[name];
     if (value === undefined) return undefined;
     if (value !== 'true' && value !== 'false') {
-      throw badRequest('invalid-query', `${name} must be true or false`, [
+      throw invalid('invalid-query', `${name} must be true or false`, [
         { pointer: `/${name}`, keyword: 'type', message: 'must be true or false' },
       ]);
     }
@@ -71,7 +71,7 @@ export function inputFormatOfQuery(query: Readonly<Record<string, string>>): Inp
     ...(flag('isMultiLineJson') === undefined ? {} : { isMultiLineJson: flag('isMultiLineJson') }),
   });
   if (!result.success) {
-    throw badRequest('invalid-query', 'the preview format parameters are invalid', [
+    throw invalid('invalid-query', 'the preview format parameters are invalid', [
       ...result.error.issues.map((issue) => ({
         pointer: `/${issue.path.join('/')}`,
         keyword: issue.code,

@@ -1,51 +1,12 @@
 /**
- * Turning untrusted input into typed values: zod schemas for bodies and queries, with every failure answered as a
- * 400 problem whose violations point at the offending field.
+ * The query and path parameters of API requests: the page of a list, unknown parameters refused, ids in paths, and
+ * the caller of a keyed route.
  */
-import { z } from 'zod';
+import type { Caller } from '../core/api-keys/caller';
+import { invalid, notFound, unauthenticated } from '../core/errors/domain-error';
 import type { PageRequest } from '../core/page';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PAGE_TOKEN_CHARS } from '../core/page';
-import type { ApiRequest, Caller } from './api-types';
-import type { Violation } from './problem';
-import { badRequest, notFound, unauthorized, validationFailed } from './problem';
-
-const escapePointerToken = (token: PropertyKey): string =>
-  String(token).replaceAll('~', '~0').replaceAll('/', '~1');
-
-export function toPointer(path: readonly PropertyKey[]): string {
-  return path.map((token) => '/' + escapePointerToken(token)).join('');
-}
-
-export function violationsOf(error: z.ZodError): Violation[] {
-  return error.issues.flatMap((issue): Violation[] => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        pointer: toPointer([...issue.path, key]),
-        keyword: 'additionalProperties',
-        message: `unknown field '${key}'`,
-      }));
-    }
-    return [{ pointer: toPointer(issue.path), keyword: issue.code, message: issue.message }];
-  });
-}
-
-/** The value as the schema types it, or a 400 `validation-failed` naming every violation. */
-export function parseInput<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-  what = 'the request body',
-): z.output<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const violations = violationsOf(result.error);
-  throw validationFailed(
-    `${what} is invalid: ${violations.map((v) => `${v.pointer || '/'} ${v.message}`).join('; ')}`,
-    violations,
-  );
-}
-
-/** A required, trimmed-nonempty display string of bounded length. */
-export const displayText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+import { DEFAULT_PAGE_LIMIT, InvalidPageToken, MAX_PAGE_LIMIT, MAX_PAGE_TOKEN_CHARS } from '../core/page';
+import type { ApiRequest } from './api-types';
 
 /** The query parameters of a list: the page's. */
 export const PAGE_QUERY = ['limit', 'start'] as const;
@@ -58,7 +19,7 @@ export function onlyQuery(query: Readonly<Record<string, string>>, names: readon
   const unknown = Object.keys(query).find((name) => !names.includes(name));
   if (unknown === undefined) return;
   const message = `unknown query parameter '${unknown}': this route takes ${names.join(', ')}`;
-  throw badRequest('invalid-query', message, [
+  throw invalid('invalid-query', message, [
     { pointer: `/${unknown}`, keyword: 'additionalProperties', message },
   ]);
 }
@@ -71,14 +32,14 @@ export function pageRequest(query: Readonly<Record<string, string>>): PageReques
     parsedLimit = /^\d+$/.test(limit) ? Number(limit) : NaN;
     if (!(parsedLimit >= 1 && parsedLimit <= MAX_PAGE_LIMIT)) {
       const message = `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`;
-      throw badRequest('invalid-limit', message, [{ pointer: '/limit', keyword: 'range', message }]);
+      throw invalid('invalid-limit', message, [{ pointer: '/limit', keyword: 'range', message }]);
     }
   }
   if (start !== undefined && start.length === 0) {
-    throw badRequest('invalid-page-token', 'the start token must not be empty');
+    throw invalid('invalid-page-token', 'the start token must not be empty');
   }
   if (start !== undefined && start.length > MAX_PAGE_TOKEN_CHARS) {
-    throw badRequest('invalid-page-token', 'the start token is not one this API issued');
+    throw new InvalidPageToken();
   }
   return start === undefined ? { limit: parsedLimit } : { limit: parsedLimit, start };
 }
@@ -99,6 +60,6 @@ export function pathId(request: ApiRequest, name: string, what: string): string 
 
 /** The caller of a keyed route; the handler has already refused keyless calls, so this is a type guard. */
 export function requireCaller(request: ApiRequest): Caller {
-  if (!request.caller) throw unauthorized('an API key is required');
+  if (!request.caller) throw unauthenticated('an API key is required');
   return request.caller;
 }

@@ -1,14 +1,9 @@
 /**
  * Errors as RFC 9457 problem details (`application/problem+json`): `type`, `title`, `status`, `detail`, a machine
- * `code`, and for validation a list of violations pointing at the offending field.
+ * `code`, and for validation a list of violations pointing at the offending field. The core throws DomainErrors;
+ * this is the one place their kinds become statuses.
  */
-export interface Violation {
-  /** JSON pointer (RFC 6901) to the offending field, `''` for the whole document. */
-  readonly pointer: string;
-  /** The rule that failed: a JSON Schema keyword (`type`, `required`, …) or one of ours. */
-  readonly keyword: string;
-  readonly message: string;
-}
+import type { DomainError, ErrorKind, Violation } from '../core/errors/domain-error';
 
 export interface ProblemBody {
   type: string;
@@ -49,21 +44,31 @@ export class HttpProblem extends Error {
   }
 }
 
-export const badRequest = (code: string, detail: string, violations?: readonly Violation[]): HttpProblem =>
-  new HttpProblem(400, code, 'Bad Request', detail, violations);
-export const validationFailed = (detail: string, violations: readonly Violation[]): HttpProblem =>
-  new HttpProblem(400, 'validation-failed', 'Bad Request', detail, violations);
-export const unauthorized = (detail: string): HttpProblem =>
-  new HttpProblem(401, 'unauthorized', 'Unauthorized', detail);
-export const forbidden = (detail: string): HttpProblem =>
-  new HttpProblem(403, 'forbidden', 'Forbidden', detail);
-export const notFound = (what: string, id: string): HttpProblem =>
-  new HttpProblem(404, 'not-found', 'Not Found', `${what} '${id}' does not exist`);
-export const conflict = (code: string, detail: string): HttpProblem =>
-  new HttpProblem(409, code, 'Conflict', detail);
-export const payloadTooLarge = (detail: string): HttpProblem =>
-  new HttpProblem(413, 'payload-too-large', 'Payload Too Large', detail);
+/** Each kind of domain error as the status and title it is answered with. */
+const STATUS_OF_KIND: Readonly<Record<ErrorKind, readonly [number, string]>> = {
+  invalid: [400, 'Bad Request'],
+  unauthenticated: [401, 'Unauthorized'],
+  forbidden: [403, 'Forbidden'],
+  'not-found': [404, 'Not Found'],
+  conflict: [409, 'Conflict'],
+  'too-large': [413, 'Payload Too Large'],
+  unprocessable: [422, 'Unprocessable Content'],
+  throttled: [429, 'Too Many Requests'],
+  internal: [500, 'Internal Server Error'],
+  'upstream-failed': [502, 'Bad Gateway'],
+  unavailable: [503, 'Service Unavailable'],
+};
+
+/** The status a kind of domain error is answered with. */
+export const statusOfKind = (kind: ErrorKind): number => STATUS_OF_KIND[kind][0];
+
+/** The problem a domain error is answered with. */
+export function problemOfDomainError(error: DomainError): HttpProblem {
+  const [status, title] = STATUS_OF_KIND[error.kind];
+  const headers =
+    error.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(error.retryAfterSeconds) };
+  return new HttpProblem(status, error.code, title, error.message, error.violations, headers);
+}
+
 export const unsupportedMediaType = (detail: string): HttpProblem =>
   new HttpProblem(415, 'unsupported-media-type', 'Unsupported Media Type', detail);
-export const unprocessable = (code: string, detail: string, violations?: readonly Violation[]): HttpProblem =>
-  new HttpProblem(422, code, 'Unprocessable Content', detail, violations);

@@ -7,10 +7,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SCOPES } from '../core/api-keys/api-key';
 import { SANDBOX_NAME_PATTERN } from '../core/catalog/sandboxes';
 import { inexactNumbersIn, type InexactNumberAt } from '../core/exact-json';
-import type { ApiRequest, Caller } from './api-types';
-import { AUTH_CONTEXT, DEFAULT_SANDBOX, SANDBOX_HEADER } from './api-types';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from './problem';
-import { FILE_MEDIA_TYPES, type Scope } from './route-table';
+import type { Caller } from '../core/api-keys/caller';
+import type { ApiRequest } from './api-types';
+import { DEFAULT_SANDBOX } from '../core/catalog/sandboxes';
+import { AUTH_CONTEXT, SANDBOX_HEADER } from './api-types';
+import { invalid, tooLarge } from '../core/errors/domain-error';
+import { unsupportedMediaType } from './problem';
+import { type Scope } from '../core/api-keys/caller';
+import { FILE_MEDIA_TYPES } from './route-table';
 
 /** The streaming API's message limit, applied to every JSON body of the API. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,7 +43,7 @@ export function sandboxOf(headers: Readonly<Record<string, string>>): string {
   if (value === undefined || value === '') return DEFAULT_SANDBOX;
   if (!SANDBOX_NAME_PATTERN.test(value)) {
     const message = `${SANDBOX_HEADER} must match ${SANDBOX_NAME_PATTERN.source}`;
-    throw badRequest('invalid-sandbox-name', message, [
+    throw invalid('invalid-sandbox-name', message, [
       { pointer: `/headers/${SANDBOX_HEADER}`, keyword: 'pattern', message },
     ]);
   }
@@ -126,9 +130,7 @@ export function parseJsonBody(
   const raw = bodyBytesOf(event);
   if (raw === undefined || isFileMediaType(headers['content-type'])) return NO_BODY;
   if (raw.byteLength > MAX_BODY_BYTES) {
-    throw payloadTooLarge(
-      `the body is ${raw.byteLength} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`,
-    );
+    throw tooLarge(`the body is ${raw.byteLength} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`);
   }
   if (!isJsonMediaType(headers['content-type'])) {
     throw unsupportedMediaType(
@@ -143,7 +145,7 @@ export function parseJsonBody(
   } catch (error) {
     const { message } = error as Error;
     const position = jsonErrorPosition(text, message);
-    throw badRequest('malformed-json', `the body is not valid JSON at position ${position}: ${message}`, [
+    throw invalid('malformed-json', `the body is not valid JSON at position ${position}: ${message}`, [
       { pointer: '', keyword: 'json', message: `syntax error at position ${position}` },
     ]);
   }

@@ -3,8 +3,8 @@
  * This is a constant shared with the CDK app (which creates one API Gateway method per row) and read by the
  * authorizer (which decides 403 from it), so a route and its scope are written down once.
  */
-export type Scope = 'admin' | 'ingest' | 'read';
-export type RouteScope = Scope | 'none';
+import type { RouteScope, Scope } from '../core/api-keys/caller';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 /**

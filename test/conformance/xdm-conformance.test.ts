@@ -187,7 +187,7 @@ describe('XDM conformance', () => {
     expect(document?.schemaFile).toBeUndefined();
     expect(againstMeta).toEqual({ valid: true, violations: [] });
     await expect(registration).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: expect.arrayContaining([
         {
           pointer: '/schema/allOf/3/$ref',

@@ -6,13 +6,13 @@
  * against the rules, not against themselves. test/soak/authz-random.soak.ts draws many more combinations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Scope } from '../../lambdas/core/api-keys/caller';
 import {
   BATCH_ROUTES,
   COLLECTION_ROUTES,
   CONTROL_PLANE_ROUTES,
   DATAFLOW_ROUTES,
   PROFILE_ROUTES,
-  type Scope,
 } from '../../lambdas/http/route-table';
 import {
   bodyFor,

@@ -3,7 +3,8 @@ import { DynamoDatasetStore } from '../../lambdas/adapters/dynamo-catalog-datase
 import { DynamoInletStore } from '../../lambdas/adapters/dynamo-catalog-inlets';
 import { DynamoNamespaceStore } from '../../lambdas/adapters/dynamo-catalog-namespaces';
 import { DynamoSandboxStore } from '../../lambdas/adapters/dynamo-catalog-sandboxes';
-import { DynamoItems, InvalidPageToken } from '../../lambdas/adapters/dynamo-items';
+import { DynamoItems } from '../../lambdas/adapters/dynamo-items';
+import { InvalidPageToken } from '../../lambdas/core/page';
 import type { Dataset } from '../../lambdas/core/catalog/datasets';
 import { NamespaceService } from '../../lambdas/core/catalog/identity-namespaces';
 import type { Inlet } from '../../lambdas/core/catalog/inlets';
@@ -78,7 +79,7 @@ describe('catalog stores against the DynamoDB emulator', () => {
     await namespaces.create('dev', { code: 'LOYALTY', name: 'Dev loyalty', idType: 'DEVICE' });
 
     // Assess
-    expect(clash).toMatchObject({ status: 409 });
+    expect(clash).toMatchObject({ kind: 'conflict' });
     expect((await namespaces.get('prod', 'loyalty')).name).toBe('Loyalty');
     expect((await namespaces.get('dev', 'Loyalty')).name).toBe('Dev loyalty');
     expect((await store.list('prod', { limit: 10 })).items.map((ns) => ns.code)).toEqual(['Loyalty']);

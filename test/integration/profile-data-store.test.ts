@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoProfileDataStore } from '../../lambdas/adapters/dynamo-profile-data-store';
-import { InvalidPageToken } from '../../lambdas/adapters/dynamo-items';
+import { InvalidPageToken } from '../../lambdas/core/page';
 import { applyChange, type FragmentChange } from '../../lambdas/core/profiles/fragments';
 import type { IdentityRef, ProfileEvent } from '../../lambdas/core/profiles/profile-ports';
 import { createProfilesTable } from '../support/profiles-table';

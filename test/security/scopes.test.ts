@@ -7,7 +7,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, hashKey, keyIdOf } from '../../lambdas/core/api-keys/api-key';
-import { authorizeRequest } from '../../lambdas/core/api-keys/authorization';
+import { authorizeRequest } from '../../lambdas/http/authorization';
 import { createApiHandler } from '../../lambdas/http/api-handler';
 import { BATCH_ROUTES, queryValuesOf } from '../../lambdas/http/route-table';
 import { MemoryApiKeyStore } from '../unit/api-keys/memory-api-key-store';

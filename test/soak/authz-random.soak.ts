@@ -7,12 +7,12 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Scope } from '../../lambdas/core/api-keys/caller';
 import {
   BATCH_ROUTES,
   CONTROL_PLANE_ROUTES,
   DATAFLOW_ROUTES,
   PROFILE_ROUTES,
-  type Scope,
 } from '../../lambdas/http/route-table';
 import {
   bodyFor,

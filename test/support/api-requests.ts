@@ -1,5 +1,5 @@
 /** Requests as the API handler gives them to routes, and a route map's handler by its key, for route-level tests. */
-import type { RouteMap } from '../../lambdas/http/api-handler';
+import { problemOf, type RouteMap } from '../../lambdas/http/api-handler';
 import type { ApiRequest, RouteHandler } from '../../lambdas/http/api-types';
 import type { RouteKey } from '../../lambdas/http/route-table';
 
@@ -28,10 +28,13 @@ export function routeOf(routes: RouteMap, key: RouteKey): RouteHandler {
   return handler;
 }
 
-/** What a handler threw (an HttpProblem, as a record of its fields), or undefined when it answered. */
+/**
+ * What a handler threw, as the API answers it (the HttpProblem of a domain error, as a record of its fields), or
+ * undefined when it answered.
+ */
 export async function thrownBy(answer: Promise<unknown>): Promise<Record<string, unknown> | undefined> {
   return answer.then(
     () => undefined,
-    (caught: unknown) => caught as Record<string, unknown>,
+    (caught: unknown) => (problemOf(caught) ?? caught) as Record<string, unknown>,
   );
 }

@@ -3,7 +3,7 @@
  * for a caller, a route's declared scope and the sandbox it names. The matrix (test/e2e) and its randomised soak
  * variant (test/soak) check the running system against this, cell by cell.
  */
-import type { RouteScope, Scope } from '../../lambdas/http/route-table';
+import type { RouteScope, Scope } from '../../lambdas/core/api-keys/caller';
 import type { HttpAnswer } from '../e2e/local-runtime';
 
 export const PLATFORM_SANDBOX = '*';

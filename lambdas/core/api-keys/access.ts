@@ -1,7 +1,7 @@
 /** Who may do what: scopes (admin implies the others) and sandboxes (a key acts in its own; platform keys in all). */
-import type { Caller } from '../../http/api-types';
-import { PLATFORM_SANDBOX } from '../../http/api-types';
-import type { RouteScope, Scope } from '../../http/route-table';
+import type { Caller } from './caller';
+import { PLATFORM_SANDBOX } from './caller';
+import type { RouteScope, Scope } from './caller';
 
 type KeyHolder = Pick<Caller, 'keySandbox' | 'scopes'>;
 

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Page, PageRequest } from '../page';
-import type { Scope } from '../../http/route-table';
+import type { Scope } from './caller';
 
 export const KEY_PREFIX = 'trb_';
 /** 256 bits of randomness: far beyond guessing, and the hash needs no salt because the input is not a password. */

@@ -2,10 +2,10 @@
  * The API key operations: bootstrap of the platform key, authentication of a presented key, and the key management
  * that `/api-keys` exposes (a sandbox admin manages its own sandbox's keys; a platform key manages every sandbox's).
  */
-import type { Caller } from '../../http/api-types';
-import { PLATFORM_SANDBOX } from '../../http/api-types';
-import { badRequest, conflict, forbidden, notFound } from '../../http/problem';
-import type { Scope } from '../../http/route-table';
+import type { Caller } from './caller';
+import { PLATFORM_SANDBOX } from './caller';
+import { invalid, conflict, forbidden, notFound } from '../errors/domain-error';
+import type { Scope } from './caller';
 import type { Page, PageRequest } from '../page';
 import type { ApiKeyRecord, ApiKeyStore } from './api-key';
 import {
@@ -208,7 +208,7 @@ export class ApiKeyService {
       throw forbidden(`a key of sandbox '${caller.keySandbox}' may only create keys for that sandbox`);
     }
     if (sandbox !== PLATFORM_SANDBOX && !(await this.deps.sandboxes.exists(sandbox))) {
-      throw badRequest('unknown-sandbox', `sandbox '${sandbox}' does not exist`, [
+      throw invalid('unknown-sandbox', `sandbox '${sandbox}' does not exist`, [
         { pointer: '/sandbox', keyword: 'exists', message: `sandbox '${sandbox}' does not exist` },
       ]);
     }
@@ -257,7 +257,7 @@ export class ApiKeyService {
     await this.deps.store.delete(keyId);
   }
 
-  /** A sandbox admin sees only its sandbox's keys: others answer 404, so their existence is not revealed. */
+  /** A sandbox admin sees only its sandbox's keys: others are `not-found`, so their existence is not revealed. */
   private async visible(caller: Caller, keyId: string): Promise<ApiKeyRecord> {
     const record = await this.deps.store.get(keyId);
     if (!record || (!isPlatformKey(caller) && record.sandbox !== caller.keySandbox))

@@ -4,8 +4,8 @@
  * already ingested from being ingested twice). It reads batches of both kinds and puts replays on the stream, so it
  * stands above both pipelines, in a room of its own.
  */
-import { badRequest, notFound, unprocessable } from '../../http/problem';
-import type { Page, PageRequest } from '../page';
+import { notFound, unprocessable } from '../errors/domain-error';
+import { InvalidPageToken, type Page, type PageRequest } from '../page';
 import { putAgain, type StreamEntry, type StreamWriter } from '../streaming/collect-stream';
 import { streamingBatchId, type StreamMessage } from '../streaming/stream-message';
 import { windowClosed, type StreamProgress } from '../streaming/stream-progress';
@@ -96,7 +96,7 @@ export class BatchService {
     let from = 0;
     if (page.start !== undefined) {
       from = chunks.findIndex((chunk) => chunkToken(chunk.chunk) === page.start);
-      if (from < 0) throw badRequest('invalid-page-token', 'the start token is not one this API issued');
+      if (from < 0) throw new InvalidPageToken();
     }
     const items: (QuarantineLine | FailedRow)[] = [];
     let index = from;

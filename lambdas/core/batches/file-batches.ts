@@ -4,7 +4,7 @@
  * being written, REVERT it once promoted, preview its first rows. Every transition is conditional (batch-transitions.ts) and every action is safe to repeat.
  */
 import { ulid } from 'ulid';
-import { conflict, notFound, unprocessable, type Violation } from '../../http/problem';
+import { conflict, notFound, unprocessable, type Violation } from '../errors/domain-error';
 import type { Dataset } from '../catalog/datasets';
 import type { MappingSetReferences, WantedMapping } from '../mapping-sets/mapping-sets';
 import { changeBatch } from './batch-transitions';
@@ -36,7 +36,7 @@ export interface NewFileBatch {
   readonly tags?: Readonly<Record<string, unknown>>;
   /**
    * The mapping set to map every row with: a MappingReference, or a set id alone for its latest version. The
-   * version is pinned when the batch is created; a set or version that does not exist is a 422 pointing at
+   * version is pinned when the batch is created; a set or version that does not exist is `unprocessable`, pointing at
    * `/mappingSetId` or `/mappingSetVersion`.
    */
   readonly mapping?: WantedMapping;
@@ -53,7 +53,7 @@ export interface FileBatchServiceDeps {
   readonly mappingSets: MappingSetReferences;
   readonly files: {
     listFiles(sandbox: string, batchId: string): Promise<BatchFile[]>;
-    /** The batch's files, all complete, or a 400 naming what is missing. */
+    /** The batch's files, all complete, or an `invalid` error naming what is missing. */
     filesForCompletion(sandbox: string, batchId: string): Promise<BatchFile[]>;
     /** Makes the upload URLs of a batch that no longer loads refuse what is sent to them late. */
     closeUploadUrls(sandbox: string, batchId: string): Promise<void>;

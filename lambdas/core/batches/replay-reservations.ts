@@ -1,12 +1,12 @@
 /**
  * A replay reserves the batches it replaces when it is created, with a conditional write on each (the batch's
- * revision), so two replays can never both replace one batch: the second is refused with 409 naming the batch and
+ * revision), so two replays can never both replace one batch: the second is refused as a `conflict` naming the batch and
  * the replay that holds it. A reservation holds while its replay may still succeed; it lapses when that replay
  * failed or was aborted, so a later replay can try again. A reservation is written before its replay is created
  * (a replay never exists without its reservations), so a reservation naming a replay that does not exist lapses
  * only after a grace period: the request creating that replay may still be under way.
  */
-import { conflict, unprocessable } from '../../http/problem';
+import { conflict, unprocessable } from '../errors/domain-error';
 import { BatchContentionError, changeBatch } from './batch-transitions';
 import type { FileBatch, FileBatchStatus, FileBatchStore } from './file-batch-types';
 
@@ -91,8 +91,8 @@ async function releasePredecessors(
 }
 
 /**
- * Reserves every predecessor for the replay, or none: a predecessor another replay holds is a 409 naming both; one
- * that stopped being replaceable since it was checked is a 422, as it would have been a moment earlier.
+ * Reserves every predecessor for the replay, or none: a predecessor another replay holds is a `conflict` naming both; one
+ * that stopped being replaceable since it was checked is `unprocessable`, as it would have been a moment earlier.
  */
 export async function reservePredecessors(
   deps: ReservationDeps,

@@ -9,10 +9,17 @@
  * (`unifiedProfile: ["enabled:true"]`, `unifiedIdentity: ["enabled:true"]`) are read as the flags.
  */
 import { randomBytes } from 'node:crypto';
-import { badRequest, conflict, HttpProblem, notFound, unprocessable } from '../../http/problem';
+import {
+  type DomainError,
+  isDomainError,
+  invalid,
+  conflict,
+  notFound,
+  unprocessable,
+} from '../errors/domain-error';
 import type { Page, PageRequest } from '../page';
 
-/** What a dataset needs to know of a schema; the schema registry's `get` answers this (and 404s when unknown). */
+/** What a dataset needs to know of a schema; the schema registry's `get` answers this (and fails `not-found` when unknown). */
 export interface SchemaSummary {
   readonly id: string;
   readonly version: number;
@@ -101,10 +108,10 @@ const REFUSED_TAGS: Readonly<Record<string, string>> = {
     'records are always validated against the dataset schema (a merge or delete on the fields it carries)',
 };
 
-const flagProblem = (pointer: string, detail: string): HttpProblem =>
-  badRequest('unsupported-flag', detail, [{ pointer, keyword: 'const', message: detail }]);
+const flagProblem = (pointer: string, detail: string): DomainError =>
+  invalid('unsupported-flag', detail, [{ pointer, keyword: 'const', message: detail }]);
 
-/** The flag a tag sets (`enabled:true|false`), or a 400 naming the tag value Tributary cannot honour. */
+/** The flag a tag sets (`enabled:true|false`), or an `invalid` error naming the tag value Tributary cannot honour. */
 function flagOfTag(tags: DatasetTags, name: string): boolean | undefined {
   const values = tags[name];
   if (values === undefined) return undefined;
@@ -172,8 +179,8 @@ export function flagsOf(
   return { profileEnabled, identityEnabled: profileEnabled, tags: labels };
 }
 
-const unknownReference = (pointer: string, detail: string): HttpProblem =>
-  badRequest('unknown-reference', detail, [{ pointer, keyword: 'exists', message: detail }]);
+const unknownReference = (pointer: string, detail: string): DomainError =>
+  invalid('unknown-reference', detail, [{ pointer, keyword: 'exists', message: detail }]);
 
 type BindableSchema = SchemaSummary & { readonly class: 'profile' | 'event' };
 
@@ -288,7 +295,7 @@ export class DatasetService {
     return updated;
   }
 
-  /** The schema, or a 400 naming the field that referred to it when the registry does not know it. */
+  /** The schema, or an `invalid` error naming the field that referred to it when the registry does not know it. */
   private async schema(
     sandbox: string,
     schemaId: string,
@@ -298,7 +305,7 @@ export class DatasetService {
     try {
       return await this.deps.schemas.get(sandbox, schemaId, version);
     } catch (error) {
-      if (error instanceof HttpProblem && error.status === 404) {
+      if (isDomainError(error, 'not-found')) {
         const what =
           version === undefined ? `schema '${schemaId}'` : `version ${version} of schema '${schemaId}'`;
         throw unknownReference(pointer, `${what} does not exist in sandbox '${sandbox}'`);

@@ -3,8 +3,8 @@
  * `email` can never shadow `Email`) and are looked up case-insensitively; answers carry the canonical spelling.
  */
 import { createHash } from 'node:crypto';
-import { badRequest, conflict, notFound } from '../../http/problem';
-import type { Page, PageRequest } from '../page';
+import { conflict, notFound } from '../errors/domain-error';
+import { InvalidPageToken, type Page, type PageRequest } from '../page';
 import type { IdentityNamespace, IdType } from './standard-namespaces';
 import { CUSTOM_NAMESPACE_ID_BASE, STANDARD_NAMESPACES } from './standard-namespaces';
 
@@ -53,7 +53,7 @@ function decodeCursor(token: string | undefined): Cursor {
   } catch {
     // fall through: not a token this API issued
   }
-  throw badRequest('invalid-page-token', 'the start token is not one this API issued');
+  throw new InvalidPageToken();
 }
 
 export class NamespaceService {

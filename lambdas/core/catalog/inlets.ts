@@ -5,7 +5,7 @@
  * never changes what an inlet already in use does.
  */
 import { randomBytes } from 'node:crypto';
-import { badRequest, conflict, notFound } from '../../http/problem';
+import { invalid, conflict, notFound } from '../errors/domain-error';
 import type { MappingReference } from '../mapping/mapping-types';
 import type { MappingSetReferences } from '../mapping-sets/mapping-sets';
 import type { Page, PageRequest } from '../page';
@@ -51,7 +51,7 @@ export interface InletServiceDeps {
   readonly store: InletStore;
   /** Fails with a problem naming `pointer` when the dataset does not exist in the sandbox. */
   readonly datasets: { require(sandbox: string, id: string, pointer: string): Promise<unknown> };
-  /** Pins the version of a mapping set, or fails with a 422 naming the field when it does not exist. */
+  /** Pins the version of a mapping set, or fails `unprocessable` naming the field when it does not exist. */
   readonly mappingSets: MappingSetReferences;
   readonly now?: () => Date;
 }
@@ -93,14 +93,14 @@ export class InletService {
     if (input.mappingSetId === undefined) {
       if (input.mappingSetVersion === undefined) return undefined;
       const message = 'mappingSetVersion needs a mappingSetId';
-      throw badRequest('invalid-mapping', message, [
+      throw invalid('invalid-mapping', message, [
         { pointer: '/mappingSetVersion', keyword: 'dependentRequired', message },
       ]);
     }
     if (input.datasetId === undefined) {
       const message =
         'a mapping applies to raw messages, which need the inlet bound to a dataset: give datasetId';
-      throw badRequest('mapping-needs-dataset', message, [
+      throw invalid('mapping-needs-dataset', message, [
         { pointer: '/mappingSetId', keyword: 'dependentRequired', message },
       ]);
     }

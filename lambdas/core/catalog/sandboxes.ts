@@ -2,10 +2,11 @@
  * Sandboxes: isolated partitions of every store. `prod` always exists: it is written on first use, so a fresh
  * deployment needs no set-up step and lists show it like any other.
  */
-import { DEFAULT_SANDBOX } from '../../http/api-types';
-import { conflict, notFound } from '../../http/problem';
+import { conflict, notFound } from '../errors/domain-error';
 import type { Page, PageRequest } from '../page';
 
+/** The sandbox a request acts in when it names none. */
+export const DEFAULT_SANDBOX = 'prod';
 export const SANDBOX_NAME_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
 
 export interface Sandbox {

@@ -8,7 +8,7 @@ import type { InputFormat } from '../files/file-format-types';
 import { FileFormatError } from '../files/file-format-types';
 import { FILE_FORMATS, type FileTypeName } from '../files/file-formats';
 import { previewFile } from '../files/preview-file';
-import { badRequest, conflict, HttpProblem, notFound, unprocessable } from '../../http/problem';
+import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } from '../errors/domain-error';
 import type { Page, PageRequest } from '../page';
 import type {
   Connection,
@@ -137,18 +137,18 @@ function httpParamsOf(current: Connection, patch: ConnectionPatch): HttpSourcePa
   const to = new URL(url).origin;
   if (current.auth && patch.auth === undefined && to !== from) {
     const message = `the url moves from ${from} to ${to}: give the auth header again (or null for none), as a secret is sent only to the origin it was given for`;
-    throw badRequest('auth-required', message, [{ pointer: '/auth', keyword: 'required', message }]);
+    throw invalid('auth-required', message, [{ pointer: '/auth', keyword: 'required', message }]);
   }
   return { ...params, url };
 }
 
-/** A source that failed while exploring: the source's code, as a 502 (the fault is beyond us, not the request). */
+/** A source that failed while exploring: the source's code, upstream-failed (the fault is beyond us, not the request). */
 const sourceProblem = (error: SourceError) =>
-  new HttpProblem(502, error.code, 'Bad Gateway', `the source could not be read: ${error.message}`);
+  new DomainError('upstream-failed', error.code, `the source could not be read: ${error.message}`);
 
-/** A source the sandbox may not read, as a 400 on the params that name it. */
+/** A source the sandbox may not read, as `invalid` on the params that name it. */
 const refusedParams = (error: SourceAccessRefused) =>
-  badRequest(error.code, error.message, [
+  invalid(error.code, error.message, [
     { pointer: `/params/${error.field}`, keyword: 'allowed', message: error.message },
   ]);
 
@@ -215,7 +215,7 @@ export class ConnectionService {
     const current = await this.get(sandbox, id);
     if (patch.auth !== undefined && current.type !== 'http') {
       const message = 'only http connections take an auth header; s3 connections read with a role';
-      throw badRequest('auth-not-supported', message, [{ pointer: '/auth', keyword: 'type', message }]);
+      throw invalid('auth-not-supported', message, [{ pointer: '/auth', keyword: 'type', message }]);
     }
     if (patch.params && current.type === 's3') {
       await this.requireSourceAccess(sandbox, patch.params as S3SourceParams);
@@ -313,7 +313,7 @@ export class ConnectionService {
       return { kind: 'listing', ...listing };
     } catch (error) {
       if (error instanceof SourceAccessRefused) {
-        throw new HttpProblem(403, error.code, 'Forbidden', error.message);
+        throw forbidden(error.message, error.code);
       }
       if (error instanceof SourceError) throw sourceProblem(error);
       if (error instanceof FileFormatError) {
@@ -323,7 +323,7 @@ export class ConnectionService {
     }
   }
 
-  /** Refuses (400) params of a source the sandbox may not read. */
+  /** Refuses (invalid) params of a source the sandbox may not read. */
   private async requireSourceAccess(sandbox: string, params: S3SourceParams): Promise<void> {
     try {
       await this.deps.sourceAccess.grantFor(sandbox, params);
@@ -393,7 +393,7 @@ export class ConnectionService {
     const key = query.object;
     if (key === undefined || key === '' || key.endsWith('/')) {
       const message = 'name the file to preview with ?object=<key>';
-      throw badRequest('invalid-query', message, [{ pointer: '/object', keyword: 'required', message }]);
+      throw invalid('invalid-query', message, [{ pointer: '/object', keyword: 'required', message }]);
     }
     this.requireWithin(params, key);
     const source = await s3.byteSource(params, key);
@@ -424,7 +424,7 @@ export class ConnectionService {
     const root = folderOf(params.prefix);
     if (!key.startsWith(root)) {
       const message = `the connection reads only below '${root}'`;
-      throw badRequest('object-outside-connection', message, [
+      throw invalid('object-outside-connection', message, [
         { pointer: '/object', keyword: 'prefix', message },
       ]);
     }

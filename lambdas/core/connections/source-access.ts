@@ -13,7 +13,7 @@
  * derived from the deployment and the sandbox (AWS's guard against the confused deputy): the role's owner trusts
  * that one id, so another sandbox naming the same role cannot assume it.
  */
-import { badRequest, notFound, type Violation } from '../../http/problem';
+import { invalid, notFound, type Violation } from '../errors/domain-error';
 import { SourceError, type S3SourceParams } from './connection-types';
 import { folderOf } from './s3-source-selection';
 import { MAX_SESSION_POLICY_CHARS, sessionPolicyOf } from './source-session-policy';
@@ -115,7 +115,7 @@ export const partitionOf = (arn: string): string => arn.split(':')[1] ?? 'aws';
 export interface SourceAccessDeps {
   readonly store: SourceAccessStore;
   readonly bounds: DeploymentSourceBounds;
-  /** Configuring or reading the grant of a sandbox that does not exist is a 404. */
+  /** Configuring or reading the grant of a sandbox that does not exist is `not-found`. */
   readonly sandboxExists: (sandbox: string) => Promise<boolean>;
   readonly now?: () => Date;
 }
@@ -164,7 +164,7 @@ export class SourceAccessService implements SourceAccessGuard {
       ),
     ];
     if (violations.length > 0) {
-      throw badRequest(
+      throw invalid(
         'source-not-allowed',
         "the deployment does not allow every source named; see the deployment's tributary:sources",
         violations,
@@ -172,7 +172,7 @@ export class SourceAccessService implements SourceAccessGuard {
     }
     const policy = sessionPolicyOf(rules, partitionOf(this.deps.bounds.readerRoleArn));
     if (policy.length > MAX_SESSION_POLICY_CHARS) {
-      throw badRequest(
+      throw invalid(
         'source-access-too-large',
         `the locations and roles make a session policy of ${policy.length} characters, over STS's ` +
           `${MAX_SESSION_POLICY_CHARS}; grant fewer, or a bucket whole rather than many of its folders`,

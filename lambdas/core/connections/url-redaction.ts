@@ -12,7 +12,7 @@
  * A URL sent back as it was answered means "unchanged": `keptUrl` gives back the stored one. Any other URL that
  * still holds `REDACTED` is refused, as the value it stands for cannot be known — nor moved to another origin.
  */
-import { badRequest } from '../../http/problem';
+import { invalid } from '../errors/domain-error';
 
 export const REDACTED = 'REDACTED';
 
@@ -41,7 +41,7 @@ export function redactedWebhookUrl(url: string): string {
 
 /**
  * The URL to store for `submitted`: the stored one when `submitted` is how answers showed it (unchanged), else
- * `submitted` itself — refused (400 at `pointer`) while it still holds a redacted value.
+ * `submitted` itself — refused (`invalid` at `pointer`) while it still holds a redacted value.
  */
 export function keptUrl(
   submitted: string,
@@ -52,7 +52,7 @@ export function keptUrl(
   if (stored !== undefined && submitted === redact(stored)) return stored;
   if (submitted.includes(REDACTED)) {
     const message = `holds ${REDACTED}, which stands for a value answers do not show; send the URL whole`;
-    throw badRequest('redacted-value', `${pointer} ${message}`, [{ pointer, keyword: 'redacted', message }]);
+    throw invalid('redacted-value', `${pointer} ${message}`, [{ pointer, keyword: 'redacted', message }]);
   }
   return submitted;
 }

@@ -10,7 +10,7 @@
  * by `rotateSecret` — and never again; the webhook's URL is answered by its origin only (url-redaction.ts).
  */
 import { ulid } from 'ulid';
-import { badRequest, conflict, notFound, unprocessable, type Violation } from '../../http/problem';
+import { invalid, conflict, notFound, unprocessable, type Violation } from '../errors/domain-error';
 import type { Connection, SecretStore } from '../connections/connection-types';
 import { keptUrl, redactedWebhookUrl } from '../connections/url-redaction';
 import type { MappingSetReferences } from '../mapping-sets/mapping-sets';
@@ -91,7 +91,7 @@ const WEBHOOK_POINTER = '/notifications/webhookUrl';
 
 const MAX_DELETE_ROUNDS = 8;
 
-/** The schedule to store, or a 400 naming every field that breaks Experience Platform's schedule rules. */
+/** The schedule to store, or an `invalid` error naming every field that breaks Experience Platform's schedule rules. */
 export function scheduleOf(input: ScheduleInput, now: Date, pointer = '/schedule'): DataflowSchedule {
   const violations: Violation[] = [];
   const once = input.frequency === 'once';
@@ -134,7 +134,7 @@ export function scheduleOf(input: ScheduleInput, now: Date, pointer = '/schedule
     });
   }
   if (violations.length > 0 || startTime === undefined) {
-    throw badRequest(
+    throw invalid(
       'invalid-schedule',
       `the schedule is invalid: ${violations.map((v) => `${v.pointer} ${v.message}`).join('; ')}`,
       violations,
@@ -291,7 +291,7 @@ export class DataflowService {
     if (input?.webhookUrl === undefined) {
       if (input?.rotateSecret) {
         const message = 'rotateSecret needs the webhookUrl (send it as answered to keep it)';
-        throw badRequest('invalid-notifications', message, [
+        throw invalid('invalid-notifications', message, [
           { pointer: WEBHOOK_POINTER, keyword: 'required', message },
         ]);
       }
@@ -315,7 +315,7 @@ export class DataflowService {
     const url = keptUrl(submitted, stored, redactedWebhookUrl, WEBHOOK_POINTER);
     const parsed = new URL(url);
     const refuse = (message: string) =>
-      badRequest('invalid-webhook', `${WEBHOOK_POINTER} ${message}`, [
+      invalid('invalid-webhook', `${WEBHOOK_POINTER} ${message}`, [
         { pointer: WEBHOOK_POINTER, keyword: 'format', message },
       ]);
     if (parsed.protocol !== 'https:' && !this.deps.allowPlainHttpWebhooks) {
@@ -364,7 +364,7 @@ export class DataflowService {
   ): Promise<MappingReference | undefined> {
     if (mappingSetId === undefined) {
       if (version === undefined) return undefined;
-      throw badRequest('invalid-mapping', 'mappingSetVersion needs a mappingSetId', [
+      throw invalid('invalid-mapping', 'mappingSetVersion needs a mappingSetId', [
         { pointer: '/mappingSetVersion', keyword: 'dependentRequired', message: 'needs mappingSetId' },
       ]);
     }

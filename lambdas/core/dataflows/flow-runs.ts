@@ -4,7 +4,7 @@
  * later run succeeded (that run's window covered the failed one's: ingesting the failed one's data now would
  * ingest it twice), or a later run holds the flow's unfinished batch (which covers it too: re-trigger that one).
  */
-import { conflict, notFound } from '../../http/problem';
+import { conflict, notFound } from '../errors/domain-error';
 import type { Page, PageRequest } from '../page';
 import type { Dataflow, FlowRun } from './dataflow-types';
 import { startRun, type RunStartDeps } from './run-start';

@@ -9,7 +9,7 @@
  * marking that run failed.
  */
 import { ulid } from 'ulid';
-import { conflict, notFound } from '../../http/problem';
+import { conflict, notFound } from '../errors/domain-error';
 import { changeFlow, changeRun, stateChange, type FlowChange } from './dataflow-changes';
 import {
   FINAL_RUN_STATUSES,
@@ -58,7 +58,7 @@ export interface RunStartRequest {
   readonly plan: (flow: Dataflow) => RunPlan | undefined;
   /**
    * What to write instead when the flow has a live run (the scheduler skips the slot); without it, a live run is a
-   * 409 `run-in-progress`.
+   * a `conflict`, `run-in-progress`.
    */
   readonly whenActive?: (flow: Dataflow, activeRunId: string) => Partial<DataflowState>;
 }

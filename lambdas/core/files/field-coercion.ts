@@ -9,8 +9,8 @@
  * conversions: its wider boolean words (`yes`, `on`, `y`…), and numbers or booleans written where the schema wants
  * text become text. Dates are the validator's to recognise (core/mapping-sets/implicit-dates.ts).
  */
-import { toPointer } from '../../http/input';
-import type { Violation } from '../../http/problem';
+import { toPointer } from '../input';
+import type { Violation } from '../errors/domain-error';
 import { InexactNumber, inexactNumberViolations, isExactNumberLiteral } from '../exact-json';
 import type { FieldTypes } from './file-format-types';
 import { setOwn } from '../own-property';

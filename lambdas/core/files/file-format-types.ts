@@ -5,7 +5,7 @@
  * implements (`FileFormat`, one row of the table in file-formats.ts).
  */
 import type { Readable } from 'node:stream';
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { FileFormatName } from './file-formats';
 import type { ResolvedInputFormat } from './input-format-defaults';
 

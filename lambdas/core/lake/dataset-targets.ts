@@ -2,7 +2,7 @@
  * The dataset (and its bound schema version and validator) a record belongs to, whichever pipeline brought it,
  * cached per container: a batch of a thousand records of one dataset costs one dataset read, not a thousand.
  */
-import { HttpProblem, type Violation } from '../../http/problem';
+import { isDomainError, type Violation } from '../errors/domain-error';
 import type { Dataset } from '../catalog/datasets';
 import type { RecordValidator } from '../schemas/schema-registry';
 import type { StoredSchema } from '../schemas/schema-types';
@@ -41,7 +41,7 @@ export interface TargetSources {
   readonly now: () => Date;
 }
 
-const isNotFound = (error: unknown) => error instanceof HttpProblem && error.status === 404;
+const isNotFound = (error: unknown) => isDomainError(error, 'not-found');
 
 export class CachedTargetLookup implements TargetLookup {
   private readonly cache = new Map<string, { at: number; value: Promise<DatasetTarget | TargetMiss> }>();

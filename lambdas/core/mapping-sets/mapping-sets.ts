@@ -5,14 +5,7 @@
  * Preview and validate run the engine on rules sent with the request and store nothing.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  badRequest,
-  conflict,
-  notFound,
-  payloadTooLarge,
-  unprocessable,
-  type Violation,
-} from '../../http/problem';
+import { invalid, conflict, notFound, tooLarge, unprocessable, type Violation } from '../errors/domain-error';
 import {
   compileMappingSet,
   previewMappingSet,
@@ -75,7 +68,7 @@ export interface WantedMapping {
   readonly version?: number;
 }
 
-/** Where a referring request names the set and the version, so a 422 points at the field the caller wrote. */
+/** Where a referring request names the set and the version, so an `unprocessable` error points at the field the caller wrote. */
 export interface MappingPointers {
   readonly id: string;
   readonly version: string;
@@ -83,7 +76,7 @@ export interface MappingPointers {
 
 export const MAPPING_POINTERS: MappingPointers = { id: '/mappingSetId', version: '/mappingSetVersion' };
 
-/** What other catalog objects need: the version they pin, or a 422 naming the field when it does not exist. */
+/** What other catalog objects need: the version they pin, or an `unprocessable` error naming the field when it does not exist. */
 export interface MappingSetReferences {
   reference(sandbox: string, wanted: WantedMapping, pointers?: MappingPointers): Promise<MappingReference>;
 }
@@ -122,22 +115,22 @@ export function problemViolations(problems: readonly MappingProblem[], prefix = 
 
 export function invalidMappingSet(problems: readonly MappingProblem[], prefix = '') {
   const violations = problemViolations(problems, prefix);
-  return badRequest(
+  return invalid(
     'invalid-mapping-set',
     `the mapping set is invalid: ${violations.map((v) => `${v.pointer} ${v.message}`).join('; ')}`,
     violations,
   );
 }
 
-/** A preview that went over a bound of its evaluation: a 400 naming the rule (and the row it was mapping). */
+/** A preview that went over a bound of its evaluation: an `invalid` error naming the rule (and the row it was mapping). */
 function boundExceeded(failure: PreviewWarning, prefix: string) {
   const message = `row ${failure.row}: ${failure.message}`;
-  return badRequest(failure.code, `mapping ${failure.mapping} (${failure.destination}) ${message}`, [
+  return invalid(failure.code, `mapping ${failure.mapping} (${failure.destination}) ${message}`, [
     { pointer: `${prefix}/mappings/${failure.mapping}`, keyword: failure.code, message },
   ]);
 }
 
-/** Runs `work`, turning the engine's refusal of the rules into a 400 that names every bad rule. */
+/** Runs `work`, turning the engine's refusal of the rules into an `invalid` error that names every bad rule. */
 function withProblemsAsBadRequest<T>(work: () => T, prefix = ''): T {
   try {
     return work();
@@ -216,7 +209,7 @@ export class MappingSetService implements MappingSetReferences {
     return next;
   }
 
-  /** The rules applied to sample rows; `prefix` places the pointers of a 400 where the rules sit in the request. */
+  /** The rules applied to sample rows; `prefix` places the pointers of an `invalid` error where the rules sit in the request. */
   preview(
     rules: readonly MappingRule[],
     rows: readonly unknown[],
@@ -274,7 +267,7 @@ export class MappingSetService implements MappingSetReferences {
   }
 }
 
-/** A version of the input: compiled first (a 400 naming each bad rule), then bounded in size. */
+/** A version of the input: compiled first (an `invalid` error naming each bad rule), then bounded in size. */
 function versionOf(
   input: MappingSetInput,
   meta: Pick<
@@ -305,7 +298,7 @@ function versionOf(
   };
   const bytes = Buffer.byteLength(JSON.stringify(set), 'utf8');
   if (bytes > MAX_MAPPING_SET_BYTES) {
-    throw payloadTooLarge(
+    throw tooLarge(
       `the mapping set takes ${bytes} bytes; at most ${MAX_MAPPING_SET_BYTES} can be stored — split it or shorten its expressions`,
     );
   }

@@ -3,7 +3,7 @@
  * when the record then fails validation its warnings join the violations (keyword `mapping`, pointing at the field
  * the mapping was to fill), so the failed record says why the field is missing.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import { parseFieldPath, PathSyntaxError, type PathSegment } from '../mapping/field-path';
 import type { MappingWarning } from '../mapping/mapping-types';
 

@@ -5,7 +5,7 @@
  * read with Data Prep's default date patterns (the engine's, shared with `date(text)`) and written as RFC 3339, so
  * a valid record is validated once and a record with a date to convert twice.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { RecordCoercion } from '../files/field-coercion';
 import { setOwn } from '../own-property';
 import { parseDefaultDate } from '../mapping/java-date-pattern';

@@ -12,7 +12,7 @@
  * (`profile-store-error`) for throttling, server, network errors and contention; not retryable when the store
  * refuses what the record makes (a `StoreRefusal` of the adapter), which then fails that record alone.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { StoredSchema } from '../schemas/schema-types';
 import { eventIdProblem, type EventWrites } from './events';
 import {

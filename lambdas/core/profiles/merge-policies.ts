@@ -10,7 +10,7 @@
  * marked default, the implicit timestamp policy below applies.
  */
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, notFound } from '../../http/problem';
+import { invalid, conflict, notFound } from '../errors/domain-error';
 import type { Page, PageRequest } from '../page';
 
 export type AttributeMerge = 'timestamp' | 'datasetPrecedence';
@@ -51,7 +51,7 @@ export interface MergePolicyStore {
   setDefault(sandbox: string, id: string): Promise<void>;
 }
 
-/** What merge policies need of datasets: a 400 naming the field when a referenced dataset does not exist. */
+/** What merge policies need of datasets: an `invalid` error naming the field when a referenced dataset does not exist. */
 export interface DatasetReferences {
   require(sandbox: string, id: string, pointer: string): Promise<unknown>;
 }
@@ -86,22 +86,20 @@ function checkDatasets(input: NewMergePolicy): void {
   const datasets = input.datasets ?? [];
   if (input.attributeMerge === 'timestamp' && datasets.length > 0) {
     const message = 'datasets apply only to attributeMerge datasetPrecedence';
-    throw badRequest('invalid-merge-policy', message, [
+    throw invalid('invalid-merge-policy', message, [
       { pointer: '/datasets', keyword: 'attributeMerge', message },
     ]);
   }
   if (input.attributeMerge === 'datasetPrecedence' && datasets.length === 0) {
     const message =
       'attributeMerge datasetPrecedence needs a non-empty list of datasets, highest precedence first';
-    throw badRequest('invalid-merge-policy', message, [
-      { pointer: '/datasets', keyword: 'required', message },
-    ]);
+    throw invalid('invalid-merge-policy', message, [{ pointer: '/datasets', keyword: 'required', message }]);
   }
   const seen = new Set<string>();
   datasets.forEach((id, index) => {
     if (seen.has(id)) {
       const message = `dataset '${id}' is listed twice`;
-      throw badRequest('invalid-merge-policy', message, [
+      throw invalid('invalid-merge-policy', message, [
         { pointer: `/datasets/${index}`, keyword: 'uniqueItems', message },
       ]);
     }

@@ -2,7 +2,7 @@
  * A looked-up identity, made into the one the write side stored: the namespace's canonical code (codes are
  * case-insensitive, so `email` finds `Email`), then the same normaliser (and keyed hash) the writes go through.
  */
-import { badRequest } from '../../http/problem';
+import { invalid } from '../errors/domain-error';
 import type { IdentityNamespace } from '../catalog/standard-namespaces';
 import type { IdentityNormalizer } from './identity-normalizer';
 import type { IdentityRef } from './profile-ports';
@@ -21,14 +21,12 @@ export class NormalizingIdentityLookup implements IdentityLookup {
     const namespace = await this.deps.namespaces.find(sandbox, entity.entityIdNS);
     if (!namespace) {
       const message = `identity namespace '${entity.entityIdNS}' does not exist in sandbox '${sandbox}'`;
-      throw badRequest('unknown-namespace', message, [
-        { pointer: '/entityIdNS', keyword: 'exists', message },
-      ]);
+      throw invalid('unknown-namespace', message, [{ pointer: '/entityIdNS', keyword: 'exists', message }]);
     }
     const result = (await this.deps.normalizer()).normalize(namespace.code, entity.entityId);
     if (!result.ok) {
       const message = `entityId is not a valid ${namespace.code} identity: ${result.reason}`;
-      throw badRequest('invalid-identity', message, [{ pointer: '/entityId', keyword: 'format', message }]);
+      throw invalid('invalid-identity', message, [{ pointer: '/entityId', keyword: 'format', message }]);
     }
     return result.identity;
   }

@@ -2,10 +2,10 @@
  * The lookups of the profile API: an identity as a caller names it → its graph → the merged profile, the event
  * timeline or the graph itself. Identities are normalised (and hashed) exactly as the write side stores them, so a
  * caller looks a profile up by the value it sent. A graph none of whose identities holds a fragment or an event is
- * no profile (404): that is what is left of a person whose data was reverted or deleted; its graph still answers
+ * no profile (`not-found`): that is what is left of a person whose data was reverted or deleted; its graph still answers
  * while a link explains it.
  */
-import { notFound, unprocessable } from '../../http/problem';
+import { notFound, unprocessable } from '../errors/domain-error';
 import { stitches, type MergePolicy, type MergePolicyService } from './merge-policies';
 import type { MergedProfile } from './profile-read';
 import { mergeProfile, selectFields } from './profile-read';
@@ -30,7 +30,7 @@ export interface EntityRef {
 export interface IdentityLookup {
   /**
    * The identity as the write side stores it (canonical namespace code, normalised value, hashed where the
-   * namespace is configured for it); a 400 problem naming the parameter when the namespace is unknown or the value
+   * namespace is configured for it); an `invalid` error naming the parameter when the namespace is unknown or the value
    * cannot be an identity of it.
    */
   identityOf(sandbox: string, entity: EntityRef): Promise<IdentityRef>;
@@ -112,7 +112,7 @@ export class ProfileReadService {
     };
   }
 
-  /** The graph of the identity the caller named, or a 404 when no graph holds it. */
+  /** The graph of the identity the caller named, or `not-found` when no graph holds it. */
   async resolve(sandbox: string, entity: EntityRef): Promise<GraphView> {
     return (await this.located(sandbox, entity)).graph;
   }

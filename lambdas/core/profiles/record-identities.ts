@@ -11,7 +11,7 @@
  * Any identity that fails normalisation fails the record for the profile, as Experience Platform skips a record with
  * an invalid ECID or an over-long value rather than ingest part of its identities.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { StoredSchema } from '../schemas/schema-types';
 import type { IdentityNormalizer } from './identity-normalizer';
 import { identityKeyOf, type IdentityRef, type ProfileGuardrails } from './profile-ports';

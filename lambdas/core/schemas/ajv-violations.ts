@@ -1,6 +1,6 @@
 /** Ajv's errors as our violations: a pointer to the offending field, the keyword, and a readable message. */
 import type { ErrorObject } from 'ajv';
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import { appendPointer } from './json-pointer';
 
 const param = (error: ErrorObject, name: string): string | undefined => {

@@ -2,7 +2,7 @@
  * Additive-only evolution: a new version may add optional fields, widen enums and add identities, so that every
  * record valid under the old version stays valid and keeps its identities. Everything else is a breaking change.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import { appendPointer } from './json-pointer';
 import { viewOf, type FieldView, type LocatedSchema, type SchemaDocuments } from './schema-structure';
 import type { IdentityDescriptor, SchemaClass } from './schema-types';

@@ -1,5 +1,5 @@
 /** JSON pointers (RFC 6901). */
-import { toPointer } from '../../http/input';
+import { toPointer } from '../input';
 
 export const appendPointer = (pointer: string, ...segments: (string | number)[]): string =>
   pointer + toPointer(segments);

@@ -14,7 +14,7 @@ import type { Format } from 'ajv';
 import type { RegExpEngine, RegExpLike } from 'ajv/dist/types';
 import addFormats from 'ajv-formats';
 import { compileLinearRegex, UnsupportedPatternError } from '../linear-regex';
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 
 /**
  * Time one record's values may take, all together, on the patterns of a version stored before patterns had to be

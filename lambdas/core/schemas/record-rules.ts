@@ -2,7 +2,7 @@
  * The rules a schema's class and identities impose beyond JSON Schema: event schemas declare and require `_id`
  * and `timestamp`; identity descriptors point at string fields, name known namespaces, and at most one is primary.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import { appendPointer, parsePointer } from './json-pointer';
 import { fieldAt, viewOf, type LocatedSchema, type SchemaDocuments } from './schema-structure';
 import type { IdentityDescriptor, PrimaryIdentity, SchemaClass } from './schema-types';

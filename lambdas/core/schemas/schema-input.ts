@@ -1,6 +1,6 @@
 /** The bodies of `POST /schemas` (a new schema) and `PUT /schemas/{schemaId}` (its next version). */
 import { z } from 'zod';
-import { displayText, parseInput } from '../../http/input';
+import { displayText, parseInput } from '../input';
 import {
   SCHEMA_CLASSES,
   UNKNOWN_KEYWORD_MODES,

@@ -7,11 +7,11 @@ import { MissingRefError } from 'ajv';
 import {
   conflict,
   notFound,
-  payloadTooLarge,
+  tooLarge,
   unprocessable,
   validationFailed,
   type Violation,
-} from '../../http/problem';
+} from '../errors/domain-error';
 import type { Page, PageRequest } from '../page';
 import { AjvPool, type CompiledValidator } from './ajv-pool';
 import { toViolations } from './ajv-violations';
@@ -232,7 +232,7 @@ export class SchemaRegistry {
     return this.commit(candidate);
   }
 
-  /** One version of a schema, or its latest; a 404 problem when there is none. */
+  /** One version of a schema, or its latest; `not-found` when there is none. */
   async get(sandbox: string, schemaId: string, version?: number): Promise<StoredSchema> {
     const found =
       version === undefined
@@ -315,7 +315,7 @@ export class SchemaRegistry {
   ): Promise<Candidate> {
     const schema = { ...definition.schema, [idKeywordOf(dialect)]: identity.id };
     if (Buffer.byteLength(JSON.stringify(schema), 'utf8') > MAX_SCHEMA_JSON_BYTES) {
-      throw payloadTooLarge(`a schema may hold at most ${MAX_SCHEMA_JSON_BYTES} bytes of JSON`);
+      throw tooLarge(`a schema may hold at most ${MAX_SCHEMA_JSON_BYTES} bytes of JSON`);
     }
     const metaErrors = metaSchemaErrors(dialect, schema);
     if (metaErrors.length > 0) {

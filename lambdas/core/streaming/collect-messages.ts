@@ -1,16 +1,17 @@
 /**
  * One message sent to an inlet, read the way Experience Platform's collection service reads it: an XDM envelope
  * (`header` + `body`), or — on an inlet bound to a dataset — a raw JSON object that is itself the record. Problems
- * are answered per message in Experience Platform's shape (`statusCode`, `message`) plus our `code` and violations.
+ * are a kind, a `code`, a `message` and violations per message; the collection route answers the kind as
+ * Experience Platform's per-message `statusCode`.
  */
-import type { Violation } from '../../http/problem';
+import type { ErrorKind, Violation } from '../errors/domain-error';
 import type { Inlet } from '../catalog/inlets';
 import type { UpsertOperation } from '../profiles/fragments';
 import { operationOf, UNSUPPORTED_OPERATION, type OperationRefusal } from './upsert-operations';
 
 /** Why one message was not accepted: the body of a single message's problem, or one entry of a batch's 207. */
 export interface MessageError {
-  readonly statusCode: number;
+  readonly kind: Extract<ErrorKind, 'invalid' | 'too-large' | 'unavailable'>;
   readonly code: string;
   readonly message: string;
   readonly violations?: readonly Violation[];
@@ -38,13 +39,13 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
 /** Experience Platform prefixes every message error with the inlet, so a producer's log line says where it went. */
 export function messageError(
   inlet: Pick<Inlet, 'inletId'>,
-  statusCode: number,
+  kind: MessageError['kind'],
   code: string,
   text: string,
   violations?: readonly Violation[],
 ): MessageError {
   return {
-    statusCode,
+    kind,
     code,
     message: `inletId: [${inlet.inletId}] ${text}`,
     ...(violations && violations.length > 0 ? { violations } : {}),
@@ -53,12 +54,12 @@ export function messageError(
 
 /** A refused `header.operations`, its pointer placed under `prefix` (where the message sits in the request). */
 export const operationError = (inlet: Inlet, { refusal }: OperationRefusal, prefix = ''): MessageError =>
-  messageError(inlet, 400, UNSUPPORTED_OPERATION, refusal.message, [
+  messageError(inlet, 'invalid', UNSUPPORTED_OPERATION, refusal.message, [
     { ...refusal, pointer: prefix + refusal.pointer },
   ]);
 
 const badMessage = (inlet: Inlet, code: string, text: string, pointer: string, keyword: string) =>
-  messageError(inlet, 400, code, text, [{ pointer, keyword, message: text }]);
+  messageError(inlet, 'invalid', code, text, [{ pointer, keyword, message: text }]);
 
 /** An envelope is an object with both `header` and `body`; anything else is raw data. */
 export const looksLikeEnvelope = (message: Record<string, unknown>): boolean =>
@@ -166,7 +167,7 @@ export function parseMessage(inlet: Inlet, message: unknown): ParsedMessage | Me
   return { datasetId: inlet.datasetId, record: message, recordPointer: '', raw: true };
 }
 
-export const isMessageError = (value: object): value is MessageError => 'statusCode' in value;
+export const isMessageError = (value: object): value is MessageError => 'kind' in value;
 
 /** Longest `header.msgId` kept: it becomes part of a de-duplication key (DynamoDB keys take at most 2 KB). */
 export const MAX_PRODUCER_MESSAGE_ID_LENGTH = 512;

@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  HttpProblem,
-  notFound,
-  unauthorized,
+  DomainError,
   forbidden,
-  badRequest,
+  invalid,
+  notFound,
+  unauthenticated,
   type Violation,
-} from '../../http/problem';
+} from '../errors/domain-error';
 import type { ApiKeyStore } from '../api-keys/api-key';
 import { accessDenial } from '../api-keys/access';
 import { authenticate } from '../api-keys/api-keys';
@@ -160,19 +160,12 @@ const withWarnings = (warnings: readonly MappingWarning[]) => (warnings.length >
 const withPrefix = (prefix: string, violations: readonly Violation[]): Violation[] =>
   violations.map((violation) => ({ ...violation, pointer: prefix + violation.pointer }));
 
-export const throttledProblem = (detail: string): HttpProblem =>
-  new HttpProblem(429, 'stream-throttled', 'Too Many Requests', detail, undefined, {
-    'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
-  });
+export const throttledProblem = (detail: string): DomainError =>
+  new DomainError('throttled', 'stream-throttled', detail, { retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS });
 
-const problemOfMessage = (error: MessageError): HttpProblem =>
-  new HttpProblem(
-    error.statusCode,
-    error.code,
-    error.statusCode === 413 ? 'Payload Too Large' : 'Bad Request',
-    error.message,
-    error.violations,
-  );
+/** A single message's own error, as the request's. */
+const problemOfMessage = (error: MessageError): DomainError =>
+  new DomainError(error.kind, error.code, error.message, { violations: error.violations });
 
 export class CollectService {
   constructor(private readonly deps: CollectDeps) {}
@@ -181,7 +174,7 @@ export class CollectService {
     const scope = await this.open(request);
     const received = new Date(scope.receivedAt).getTime();
     const xactionId = `${received}:${this.randomId()}`;
-    if (request.body === undefined) throw badRequest('missing-body', 'the request has no message');
+    if (request.body === undefined) throw invalid('missing-body', 'the request has no message');
     if (request.inexactNumbers?.length) throw inexactNumbersProblem(request.inexactNumbers);
     const prepared = await this.prepare(scope, request.body, { messageId: xactionId, pointer: '', index: 0 });
     if (isMessageError(prepared)) throw problemOfMessage(prepared);
@@ -234,14 +227,14 @@ export class CollectService {
     return this.deps.randomId?.() ?? randomBytes(ID_RANDOM_BYTES).toString('hex');
   }
 
-  /** The inlet (404 when unknown), its key check (401 / 403 for authenticated inlets), and the request's scope. */
+  /** The inlet (`not-found` when unknown), its key check (`unauthenticated` / `forbidden` for authenticated inlets), and the request's scope. */
   private async open(request: CollectRequest): Promise<RequestScope> {
     const inlet = await this.deps.inlets.findById(request.inletId, request.sandboxHint);
     if (!inlet) throw notFound('inlet', request.inletId);
     if (inlet.authenticated) {
       const key = request.presentedKey ? await authenticate(this.deps.keys, request.presentedKey) : undefined;
       if (!key)
-        throw unauthorized('this inlet is authenticated: an API key with the ingest scope is required');
+        throw unauthenticated('this inlet is authenticated: an API key with the ingest scope is required');
       const denial = accessDenial({ keySandbox: key.sandbox, scopes: key.scopes }, 'ingest', inlet.sandbox);
       if (denial) throw forbidden(denial);
     }
@@ -292,10 +285,9 @@ export class CollectService {
     scope.mapping ??= this.deps.mappings.compiled(scope.inlet.sandbox, mapping).then((compiled) => {
       // The set was checked when the inlet was created and versions are never deleted: the catalog is damaged.
       if (!compiled) {
-        throw new HttpProblem(
-          500,
+        throw new DomainError(
+          'internal',
           'mapping-set-missing',
-          'Internal Server Error',
           `version ${mapping.version} of mapping set '${mapping.mappingSetId}', which this inlet maps with, is missing`,
         );
       }
@@ -325,7 +317,7 @@ export class CollectService {
     if (inlet.datasetId !== undefined && parsed.datasetId !== inlet.datasetId) {
       return messageError(
         inlet,
-        400,
+        'invalid',
         'dataset-mismatch',
         `datasetId '${parsed.datasetId}' is not this inlet's dataset`,
         [
@@ -339,13 +331,19 @@ export class CollectService {
     }
     const context = await this.datasetContext(scope, parsed.datasetId);
     if (!context) {
-      return messageError(inlet, 400, 'unknown-dataset', `dataset '${parsed.datasetId}' does not exist`, [
-        {
-          pointer: `${pointer}/header/datasetId`,
-          keyword: 'exists',
-          message: 'no such dataset in the inlet sandbox',
-        },
-      ]);
+      return messageError(
+        inlet,
+        'invalid',
+        'unknown-dataset',
+        `dataset '${parsed.datasetId}' does not exist`,
+        [
+          {
+            pointer: `${pointer}/header/datasetId`,
+            keyword: 'exists',
+            message: 'no such dataset in the inlet sandbox',
+          },
+        ],
+      );
     }
     const { dataset, schema } = context;
     const refusal = operationRefusal(dataset, parsed.operation);
@@ -354,7 +352,7 @@ export class CollectService {
     const mapped = parsed.raw ? await this.mapped(scope, parsed.record, budget) : undefined;
     // A message the mapping could not finish within its bounds is refused, naming the rule.
     if (mapped?.failure) {
-      return messageError(inlet, 400, mapped.failure.code, mapped.failure.message, [
+      return messageError(inlet, 'invalid', mapped.failure.code, mapped.failure.message, [
         ...withPrefix(pointer, warningViolations([mapped.failure])),
       ]);
     }
@@ -364,7 +362,7 @@ export class CollectService {
     if (parsed.schemaId !== undefined && parsed.schemaId !== dataset.schemaId) {
       return messageError(
         inlet,
-        400,
+        'invalid',
         'schema-mismatch',
         `header.schemaRef.id '${parsed.schemaId}' is not the schema of dataset '${dataset.id}' ('${dataset.schemaId}')`,
         [
@@ -383,7 +381,7 @@ export class CollectService {
         // A mapped record's pointers are into the record the mapping made; its warnings say which fields it left out.
         return messageError(
           inlet,
-          400,
+          'invalid',
           'validation-failed',
           `Message is invalid: ${violations.length} schema violation(s) found`,
           [
@@ -395,7 +393,7 @@ export class CollectService {
     }
     const overrun = budget.overrun('validation');
     if (overrun.length > 0)
-      return messageError(inlet, 400, PROCESSING_BUDGET_EXCEEDED, overrun[0]!.message, overrun);
+      return messageError(inlet, 'invalid', PROCESSING_BUDGET_EXCEEDED, overrun[0]!.message, overrun);
     const message: StreamMessage = {
       v: 1,
       sandbox: dataset.sandbox,
@@ -417,7 +415,7 @@ export class CollectService {
     if (entryBytes(entry) > MAX_STREAM_RECORD_BYTES) {
       return messageError(
         inlet,
-        413,
+        'too-large',
         'message-too-large',
         `the message takes ${entryBytes(entry)} bytes on the stream; at most ${MAX_STREAM_RECORD_BYTES} are accepted`,
         [
@@ -436,19 +434,19 @@ export class CollectService {
     const throttled = outcome !== undefined && !outcome.ok && outcome.throttled;
     return messageError(
       inlet,
-      503,
+      'unavailable',
       'stream-unavailable',
       `the ingest stream did not store the message${throttled ? ' (throttled)' : ''}; send it again after a back-off`,
     );
   }
 
-  private refusal(inlet: Inlet, outcome: StreamPutOutcome | undefined): HttpProblem {
+  private refusal(inlet: Inlet, outcome: StreamPutOutcome | undefined): DomainError {
     if (outcome !== undefined && !outcome.ok && outcome.throttled) {
       return throttledProblem('the ingest stream is throttling writes; retry after the indicated delay');
     }
     const error = this.streamError(inlet, outcome);
-    return new HttpProblem(503, error.code, 'Service Unavailable', error.message, undefined, {
-      'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+    return new DomainError('unavailable', error.code, error.message, {
+      retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS,
     });
   }
 }
@@ -470,16 +468,16 @@ function inexactNumbersByMessage(found: readonly InexactNumberAt[]): Map<number,
 const inexactMessage = (inlet: Inlet, numbers: readonly InexactNumberAt[]): MessageError =>
   messageError(
     inlet,
-    400,
+    'invalid',
     INEXACT_NUMBER,
     `Message holds ${numbers.length} number(s) that would change: ${inexactNumberViolations(numbers)[0]?.message ?? ''}`,
     inexactNumberViolations(numbers),
   );
 
-/** `{messages: [...]}` with 1 to MAX_BATCH_MESSAGES messages, or a 400 naming what is wrong. */
+/** `{messages: [...]}` with 1 to MAX_BATCH_MESSAGES messages, or an `invalid` error naming what is wrong. */
 function batchMessagesOf(body: unknown): unknown[] {
   const fail = (pointer: string, keyword: string, message: string) =>
-    badRequest('invalid-batch', message, [{ pointer, keyword, message }]);
+    invalid('invalid-batch', message, [{ pointer, keyword, message }]);
   if (!isObject(body)) throw fail('', 'type', 'the body must be an object {messages: [...]}');
   const extra = Object.keys(body).find((name) => name !== 'messages');
   if (extra !== undefined) throw fail(`/${extra}`, 'additionalProperties', `unknown field '${extra}'`);

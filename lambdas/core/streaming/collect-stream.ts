@@ -1,5 +1,5 @@
 /** The port through which the collect service writes accepted messages to the ingest stream. */
-import { HttpProblem } from '../../http/problem';
+import { DomainError } from '../errors/domain-error';
 
 export interface StreamEntry {
   readonly partitionKey: string;
@@ -23,7 +23,7 @@ export const entryBytes = (entry: StreamEntry): number =>
   entry.data.byteLength + Buffer.byteLength(entry.partitionKey, 'utf8');
 
 /**
- * Puts every entry of a re-put of records the platform already holds (a replay, a redrive), or answers 503
+ * Puts every entry of a re-put of records the platform already holds (a replay, a redrive), or fails `unavailable`
  * `{what}-incomplete` with how many the stream refused: repeating is safe, as de-duplication keeps what was ingested
  * from being ingested twice.
  */
@@ -35,10 +35,9 @@ export async function putAgain(
   if (entries.length === 0) return;
   const refused = (await stream.put(entries)).filter((outcome) => !outcome.ok).length;
   if (refused > 0) {
-    throw new HttpProblem(
-      503,
+    throw new DomainError(
+      'unavailable',
       `${what}-incomplete`,
-      'Service Unavailable',
       `the stream refused ${refused} of ${entries.length} records; repeat the ${what} (what was ingested is not duplicated)`,
     );
   }

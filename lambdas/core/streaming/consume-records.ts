@@ -10,7 +10,7 @@
  *  and record how far the shard is done. Every name is a function of the records, so a re-run overwrites; a chunk
  *  manifest removes what a smaller re-run (a bisected half) no longer writes.
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import { PROCESSING_BUDGET_EXCEEDED, ProcessingBudget } from '../processing-budget';
 import { APPLY_CODES, type ApplyItem } from '../profiles/apply-to-profiles';
 import { arrivalOrder } from '../profiles/fragments';

@@ -12,7 +12,7 @@
  *
  * A merge or delete record is partial: it is validated on the fields it carries (`presentFieldViolations`).
  */
-import type { Violation } from '../../http/problem';
+import type { Violation } from '../errors/domain-error';
 import type { Dataset } from '../catalog/datasets';
 import { UPSERT_OPERATIONS, type UpsertOperation } from '../profiles/fragments';
 

@@ -3,8 +3,9 @@ import { SCOPES } from '../../core/api-keys/api-key';
 import type { ApiKeyService } from '../../core/api-keys/api-keys';
 import { SANDBOX_NAME_PATTERN } from '../../core/catalog/sandboxes';
 import type { RouteMap } from '../api-handler';
-import { PLATFORM_SANDBOX } from '../api-types';
-import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
+import { PLATFORM_SANDBOX } from '../../core/api-keys/caller';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
 
 const keySandbox = z.union([
   z.literal(PLATFORM_SANDBOX),

@@ -10,8 +10,10 @@ import { invalidFilePath } from '../../core/batches/uploads/file-path';
 import type { UploadProgress, UploadService } from '../../core/batches/uploads/upload-service';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest, ApiResult } from '../api-types';
-import { parseInput, pathId } from '../input';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from '../problem';
+import { parseInput } from '../../core/input';
+import { pathId } from '../input';
+import { invalid, tooLarge } from '../../core/errors/domain-error';
+import { unsupportedMediaType } from '../problem';
 import { isFileMediaType } from '../request';
 import { FILE_MEDIA_TYPES, MAX_DIRECT_UPLOAD_BYTES, UPLOAD_URL_ROUTE } from '../route-table';
 
@@ -60,7 +62,7 @@ function fileBytes(request: ApiRequest): Buffer {
   }
   const bytes = request.bodyBytes ?? Buffer.alloc(0);
   if (bytes.length > MAX_DIRECT_UPLOAD_BYTES) {
-    throw payloadTooLarge(
+    throw tooLarge(
       `the body is ${bytes.length} bytes; a direct upload takes at most ${MAX_DIRECT_UPLOAD_BYTES} bytes. ` +
         `Upload a larger file through an upload URL (${UPLOAD_URL_ROUTE}) or in smaller ranges (PATCH)`,
     );
@@ -92,7 +94,7 @@ function actionOf(request: ApiRequest): (typeof FILE_ACTIONS)[number] {
   const { action } = request.query;
   if (!(FILE_ACTIONS as readonly (string | undefined)[]).includes(action)) {
     const message = `action must be one of ${FILE_ACTIONS.join(', ')}`;
-    throw badRequest('invalid-action', message, [{ pointer: '/action', keyword: 'enum', message }]);
+    throw invalid('invalid-action', message, [{ pointer: '/action', keyword: 'enum', message }]);
   }
   return action as (typeof FILE_ACTIONS)[number];
 }

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { MAX_REPLAY_RECORDS, type BatchService } from '../../core/batch-catalog/batch-service';
 import { FILE_BATCH_STATUSES } from '../../core/batches/file-batch-types';
 import type { RouteMap } from '../api-handler';
-import { badRequest } from '../problem';
-import { onlyQuery, PAGE_QUERY, pageRequest, parseInput, pathId } from '../input';
+import { invalid } from '../../core/errors/domain-error';
+import { parseInput } from '../../core/input';
+import { onlyQuery, PAGE_QUERY, pageRequest, pathId } from '../input';
 
 /** Statuses of either kind of batch: streaming batches are processing, success or failed. */
 const STATUSES = FILE_BATCH_STATUSES;
@@ -20,7 +21,7 @@ function statusOf(query: Readonly<Record<string, string>>) {
   if (status === undefined) return {};
   if (!(STATUSES as readonly string[]).includes(status)) {
     const message = `status must be one of ${STATUSES.join(', ')}`;
-    throw badRequest('invalid-status', message, [{ pointer: '/status', keyword: 'enum', message }]);
+    throw invalid('invalid-status', message, [{ pointer: '/status', keyword: 'enum', message }]);
   }
   return { status: status as (typeof STATUSES)[number] };
 }

@@ -1,18 +1,20 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { CollectRequest, CollectService } from '../../core/streaming/collect-service';
+import { isMessageError, type MessageError } from '../../core/streaming/collect-messages';
+import type { BatchAnswer, CollectRequest, CollectService } from '../../core/streaming/collect-service';
 import { presentedKeyOf } from '../request';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
 import { pathId } from '../input';
-import { badRequest, payloadTooLarge } from '../problem';
+import { invalid, tooLarge } from '../../core/errors/domain-error';
+import { statusOfKind } from '../problem';
 import { lowerCaseHeaders, MAX_BODY_BYTES } from '../request';
 
 /** `synchronousValidation` is the older spelling of `syncValidation` in Experience Platform's docs. */
 const SYNC_VALIDATION_NAMES = ['syncValidation', 'synchronousValidation'];
 
 const invalidQuery = (name: string, keyword: string, message: string) =>
-  badRequest('invalid-query', message, [{ pointer: `/query/${name}`, keyword, message }]);
+  invalid('invalid-query', message, [{ pointer: `/query/${name}`, keyword, message }]);
 
 /**
  * `?syncValidation=true|false` (absent: false), also spelled `synchronousValidation`; anything else is a 400 rather
@@ -55,6 +57,14 @@ const collectRequest = (request: ApiRequest): CollectRequest => ({
   inexactNumbers: request.inexactNumbers ?? [],
 });
 
+/** A refused message of a batch as Experience Platform answers it: its kind as the `statusCode` it would have alone. */
+const messageAnswer = ({ kind, ...error }: MessageError) => ({ statusCode: statusOfKind(kind), ...error });
+
+const batchBody = (answer: BatchAnswer) => ({
+  ...answer,
+  responses: answer.responses.map((entry) => (isMessageError(entry) ? messageAnswer(entry) : entry)),
+});
+
 /** Experience Platform's collection paths: one message (200) or a batch of messages (207, one entry each). */
 export function collectionRoutes(deps: { readonly collect: CollectService }): RouteMap {
   return {
@@ -64,7 +74,7 @@ export function collectionRoutes(deps: { readonly collect: CollectService }): Ro
     }),
     'POST /collection/batch/{inletId}': async (request) => ({
       status: 207,
-      body: await deps.collect.collectBatch(collectRequest(request)),
+      body: batchBody(await deps.collect.collectBatch(collectRequest(request))),
     }),
   };
 }
@@ -78,7 +88,7 @@ export const declaredSizeLimit: middy.MiddlewareObj<APIGatewayProxyEvent, APIGat
   before: (request) => {
     const declared = Number(lowerCaseHeaders(request.event.headers)['content-length']);
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-      throw payloadTooLarge(`the body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`);
+      throw tooLarge(`the body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`);
     }
   },
 };

@@ -12,8 +12,9 @@ import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
 import { ConnectionPatchBody, HttpParamsInput, NewConnectionBody, S3ParamsInput } from '../connection-input';
 import { inputFormatOfQuery } from '../input-format';
-import { pageRequest, parseInput, pathId, requireCaller } from '../input';
-import { badRequest } from '../problem';
+import { parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
+import { invalid } from '../../core/errors/domain-error';
 
 /** Rows of an explore preview: enough to see a file's columns and their types. */
 const EXPLORE_DEFAULT_ROWS = 10;
@@ -47,7 +48,7 @@ function previewView(answer: Extract<ExploreAnswer, { kind: 'preview' }>) {
 }
 
 const queryProblem = (name: string, message: string) =>
-  badRequest('invalid-query', `${name} ${message}`, [{ pointer: `/${name}`, keyword: 'type', message }]);
+  invalid('invalid-query', `${name} ${message}`, [{ pointer: `/${name}`, keyword: 'type', message }]);
 
 const ExploreQueryInput = z.object({
   objectType: z.enum(OBJECT_TYPES).optional(),

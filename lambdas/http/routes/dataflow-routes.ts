@@ -11,8 +11,9 @@ import type { ChangedDataflow } from '../../core/dataflows/dataflows';
 import { dataflowView, runView } from '../../core/dataflows/run-view';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
-import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
-import { badRequest } from '../problem';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
+import { invalid } from '../../core/errors/domain-error';
 
 const Id = z.string().min(1).max(128);
 /** URLs longer than this are refused by many servers and proxies anyway. */
@@ -73,7 +74,7 @@ function checkRetrigger(query: Readonly<Record<string, string>>): void {
   const action = (query.action ?? query.op)?.toLowerCase();
   if (action === undefined || !RETRIGGER_ACTIONS.includes(action)) {
     const message = 'action must be retrigger';
-    throw badRequest('invalid-action', message, [{ pointer: '/action', keyword: 'enum', message }]);
+    throw invalid('invalid-action', message, [{ pointer: '/action', keyword: 'enum', message }]);
   }
 }
 

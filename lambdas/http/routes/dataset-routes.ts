@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Dataset, DatasetService } from '../../core/catalog/datasets';
 import type { RouteMap } from '../api-handler';
-import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
 
 /** Bounds that keep a dataset item far below DynamoDB's 400 KB and its ids usable in index keys. */
 const MAX_SCHEMA_ID_LENGTH = 1024;

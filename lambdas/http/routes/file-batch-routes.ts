@@ -6,8 +6,9 @@ import { z } from 'zod';
 import type { FileBatchService } from '../../core/batches/file-batches';
 import type { RouteMap } from '../api-handler';
 import { InputFormatInput, inputFormatOfQuery } from '../input-format';
-import { parseInput, pathId } from '../input';
-import { badRequest } from '../problem';
+import { parseInput } from '../../core/input';
+import { pathId } from '../input';
+import { invalid } from '../../core/errors/domain-error';
 
 const BATCH_ACTIONS = ['COMPLETE', 'ABORT', 'FAIL', 'REVERT'] as const;
 
@@ -40,7 +41,7 @@ function actionOf(query: Readonly<Record<string, string>>): (typeof BATCH_ACTION
   const action = query.action?.toUpperCase();
   if (!(BATCH_ACTIONS as readonly string[]).includes(action ?? '')) {
     const message = `action must be one of ${BATCH_ACTIONS.join(', ')}`;
-    throw badRequest('invalid-action', message, [{ pointer: '/action', keyword: 'enum', message }]);
+    throw invalid('invalid-action', message, [{ pointer: '/action', keyword: 'enum', message }]);
   }
   return action as (typeof BATCH_ACTIONS)[number];
 }
@@ -51,7 +52,7 @@ function rowsOf(query: Readonly<Record<string, string>>): number {
   const rows = /^\d+$/.test(nrow) ? Number(nrow) : NaN;
   if (!(rows >= 1 && rows <= PREVIEW_MAX_ROWS)) {
     const message = `nrow must be an integer from 1 to ${PREVIEW_MAX_ROWS}`;
-    throw badRequest('invalid-query', message, [{ pointer: '/nrow', keyword: 'range', message }]);
+    throw invalid('invalid-query', message, [{ pointer: '/nrow', keyword: 'range', message }]);
   }
   return rows;
 }
@@ -62,7 +63,7 @@ export function fileBatchRoutes(deps: { readonly fileBatches: FileBatchService }
       const { mappingSetId, mappingSetVersion, ...body } = parseInput(NewBatchBody, request.body);
       if (mappingSetVersion !== undefined && mappingSetId === undefined) {
         const message = 'mappingSetVersion needs a mappingSetId';
-        throw badRequest('invalid-mapping', message, [
+        throw invalid('invalid-mapping', message, [
           { pointer: '/mappingSetVersion', keyword: 'dependentRequired', message },
         ]);
       }

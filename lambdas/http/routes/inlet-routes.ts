@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Inlet, InletService } from '../../core/catalog/inlets';
 import { inletUrl } from '../../core/catalog/inlets';
 import type { RouteMap } from '../api-handler';
-import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
 
 const NewInletBody = z.strictObject({
   name: displayText(256),

@@ -8,8 +8,9 @@ import { MAPPING_SOURCE_TYPES } from '../../core/mapping/mapping-types';
 import type { MappingSetService, StoredMappingSet } from '../../core/mapping-sets/mapping-sets';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
-import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
-import { badRequest } from '../problem';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
+import { invalid } from '../../core/errors/domain-error';
 
 /** Data Prep's limit on a calculated field; attribute paths and constants are held to it too. */
 const MAX_SOURCE_CHARS = 4096;
@@ -67,7 +68,7 @@ function versionOf(request: ApiRequest): number | undefined {
   const parsed = /^\d{1,9}$/.test(version) ? Number(version) : NaN;
   if (!(parsed >= 1)) {
     const message = 'version must be a positive integer';
-    throw badRequest('invalid-query', message, [{ pointer: '/version', keyword: 'type', message }]);
+    throw invalid('invalid-query', message, [{ pointer: '/version', keyword: 'type', message }]);
   }
   return parsed;
 }

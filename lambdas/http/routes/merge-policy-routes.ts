@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { AttributeMerge, MergePolicyService } from '../../core/profiles/merge-policies';
 import { IDENTITY_GRAPH_TYPES, MAX_PRECEDENCE_DATASETS } from '../../core/profiles/merge-policies';
 import type { RouteMap } from '../api-handler';
-import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
-import { badRequest } from '../problem';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
+import { invalid } from '../../core/errors/domain-error';
 
 /** Experience Platform's XDM class of profiles, the one class merge policies apply to. */
 const PROFILE_CLASS = '_xdm.context.profile';
@@ -47,7 +48,7 @@ function datasetsOf(body: z.output<typeof NewMergePolicyBody>): readonly string[
   const order = typeof merge === 'string' ? undefined : merge.order;
   if (body.datasets !== undefined && order !== undefined) {
     const message = 'give the precedence once: datasets or attributeMerge.order';
-    throw badRequest('invalid-merge-policy', message, [
+    throw invalid('invalid-merge-policy', message, [
       { pointer: '/attributeMerge/order', keyword: 'oneOf', message },
     ]);
   }

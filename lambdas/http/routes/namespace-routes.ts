@@ -3,7 +3,8 @@ import type { NamespaceService } from '../../core/catalog/identity-namespaces';
 import { NAMESPACE_CODE_PATTERN } from '../../core/catalog/identity-namespaces';
 import { ID_TYPES } from '../../core/catalog/standard-namespaces';
 import type { RouteMap } from '../api-handler';
-import { displayText, pageRequest, parseInput, pathId } from '../input';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId } from '../input';
 
 /** Experience Platform documents the types as `Cross_device`, answers them as `CROSS_DEVICE`: take either. */
 const NewNamespaceBody = z.strictObject({

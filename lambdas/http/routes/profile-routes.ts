@@ -5,8 +5,9 @@ import type { ProfileDataStore, IdentityGraph } from '../../core/profiles/profil
 import type { EntityRef, ProfileReadService } from '../../core/profiles/profile-read-service';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
-import { pageRequest, parseInput } from '../input';
-import { badRequest } from '../problem';
+import { parseInput } from '../../core/input';
+import { pageRequest } from '../input';
+import { invalid } from '../../core/errors/domain-error';
 
 /** A lookup names at most this many fields; more would be a whole profile asked for piecemeal. */
 const MAX_FIELDS = 100;
@@ -70,13 +71,13 @@ const entityQueryOf = (request: ApiRequest): EntityRef =>
 function fieldsOf(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const fields = value.split(',').map((field) => field.trim());
-  const invalid = fields.find((field) => !FIELD_PATH.test(field));
-  if (invalid !== undefined || fields.length > MAX_FIELDS) {
+  const notPath = fields.find((field) => !FIELD_PATH.test(field));
+  if (notPath !== undefined || fields.length > MAX_FIELDS) {
     const message =
-      invalid !== undefined
-        ? `'${invalid}' is not a dotted attribute path`
+      notPath !== undefined
+        ? `'${notPath}' is not a dotted attribute path`
         : `at most ${MAX_FIELDS} fields may be named`;
-    throw badRequest('invalid-fields', `fields: ${message}`, [
+    throw invalid('invalid-fields', `fields: ${message}`, [
       { pointer: '/fields', keyword: 'format', message },
     ]);
   }
@@ -103,9 +104,7 @@ export function profileRoutes(deps: {
       const { startTime, endTime, mergePolicyId } = query;
       if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
         const message = 'startTime must not be after endTime';
-        throw badRequest('invalid-time-range', message, [
-          { pointer: '/startTime', keyword: 'range', message },
-        ]);
+        throw invalid('invalid-time-range', message, [{ pointer: '/startTime', keyword: 'range', message }]);
       }
       const page = await deps.reads.events(request.sandbox, entityOf(query), {
         ...pageRequest(request.query),

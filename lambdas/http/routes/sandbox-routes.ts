@@ -4,10 +4,11 @@ import type { SandboxService } from '../../core/catalog/sandboxes';
 import { SANDBOX_NAME_PATTERN } from '../../core/catalog/sandboxes';
 import type { SourceAccessService } from '../../core/connections/source-access';
 import type { RouteMap } from '../api-handler';
-import type { Caller } from '../api-types';
+import type { Caller } from '../../core/api-keys/caller';
 import { BUCKET_NAME, ROLE_ARN, S3PrefixInput } from '../connection-input';
-import { displayText, pageRequest, parseInput, pathId, requireCaller } from '../input';
-import { forbidden } from '../problem';
+import { displayText, parseInput } from '../../core/input';
+import { pageRequest, pathId, requireCaller } from '../input';
+import { forbidden } from '../../core/errors/domain-error';
 
 /** Far more than one session policy holds (MAX_SESSION_POLICY_CHARS decides); bounds the body's size only. */
 const MAX_SOURCE_ACCESS_ENTRIES = 100;

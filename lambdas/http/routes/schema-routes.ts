@@ -7,7 +7,7 @@ import type { StoredSchema } from '../../core/schemas/schema-types';
 import type { RouteMap } from '../api-handler';
 import type { ApiRequest } from '../api-types';
 import { pageRequest, pathId } from '../input';
-import { badRequest } from '../problem';
+import { invalid } from '../../core/errors/domain-error';
 
 function schemaIdOf(request: ApiRequest): string {
   const raw = pathId(request, 'schemaId', 'schema');
@@ -15,7 +15,7 @@ function schemaIdOf(request: ApiRequest): string {
     return decodeURIComponent(raw);
   } catch {
     const message = 'is not a valid URL-encoded schema id';
-    throw badRequest('invalid-schema-id', `the schema id ${message}`, [
+    throw invalid('invalid-schema-id', `the schema id ${message}`, [
       { pointer: '/schemaId', keyword: 'format', message },
     ]);
   }
@@ -26,7 +26,7 @@ function versionOf(request: ApiRequest): number | undefined {
   if (version === undefined) return undefined;
   if (!/^[1-9]\d{0,8}$/.test(version)) {
     const message = 'version must be a positive integer';
-    throw badRequest('invalid-version', message, [{ pointer: '/version', keyword: 'type', message }]);
+    throw invalid('invalid-version', message, [{ pointer: '/version', keyword: 'type', message }]);
   }
   return Number(version);
 }
@@ -63,7 +63,7 @@ export function schemaRoutes(deps: { readonly registry: SchemaRegistry }): Route
       const id = schemaIdOf(request);
       const version = versionOf(request);
       if (request.body === undefined) {
-        throw badRequest('missing-body', 'send the record to validate as the JSON body');
+        throw invalid('missing-body', 'send the record to validate as the JSON body');
       }
       return { status: 200, body: await registry.validate(request.sandbox, id, request.body, version) };
     },

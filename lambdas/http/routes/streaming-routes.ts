@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { RedriveService } from '../../core/streaming/redrive';
 import type { RouteMap } from '../api-handler';
-import { pageRequest, parseInput } from '../input';
+import { parseInput } from '../../core/input';
+import { pageRequest } from '../input';
 
 /** A redrive takes every pending part of the caller's sandbox: there is nothing to choose, so nothing is accepted. */
 const RedriveBody = z.strictObject({});

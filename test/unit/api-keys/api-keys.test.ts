@@ -14,22 +14,13 @@ import {
   recordUse,
 } from '../../../lambdas/core/api-keys/api-keys';
 import { CachedApiKeyStore, KEY_CACHE_TTL_MS, KeyCache } from '../../../lambdas/core/api-keys/key-cache';
-import type { Caller } from '../../../lambdas/http/api-types';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import type { Caller } from '../../../lambdas/core/api-keys/caller';
+import { domainErrorOf } from '../../support/domain-error';
 import { MemoryApiKeyStore } from './memory-api-key-store';
 
 const PLATFORM_KEY = generateKey();
 const platform: Caller = { keyId: 'platform-id', keySandbox: '*', scopes: ['admin'] };
 const devAdmin: Caller = { keyId: 'dev-admin-id', keySandbox: 'dev', scopes: ['admin'] };
-
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
-}
 
 function service(store = new MemoryApiKeyStore(), sandboxes = ['prod', 'dev']) {
   return new ApiKeyService({
@@ -179,30 +170,30 @@ describe('ApiKeyService', () => {
     const keys = service();
 
     // Act
-    const otherSandbox = await problemOf(
+    const otherSandbox = await domainErrorOf(
       keys.create(devAdmin, 'dev', { name: 'x', scopes: ['read'], sandbox: 'prod' }),
     );
-    const platformKey = await problemOf(
+    const platformKey = await domainErrorOf(
       keys.create(devAdmin, 'dev', { name: 'x', scopes: ['admin'], sandbox: '*' }),
     );
-    const listOther = await problemOf(keys.list(devAdmin, 'dev', { limit: 10 }, 'prod'));
+    const listOther = await domainErrorOf(keys.list(devAdmin, 'dev', { limit: 10 }, 'prod'));
     const own = await keys.create(devAdmin, 'dev', { name: 'dev reader', scopes: ['read'] });
 
     // Assess
-    expect(otherSandbox.status).toBe(403);
-    expect(platformKey.status).toBe(403);
-    expect(listOther.status).toBe(403);
+    expect(otherSandbox.kind).toBe('forbidden');
+    expect(platformKey.kind).toBe('forbidden');
+    expect(listOther.kind).toBe('forbidden');
     expect(own.sandbox).toBe('dev');
   });
 
   it('refuses keys for a sandbox that does not exist, naming the field', async () => {
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       service().create(platform, 'prod', { name: 'x', scopes: ['read'], sandbox: 'nowhere' }),
     );
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.violations?.[0]?.pointer).toBe('/sandbox');
   });
 
@@ -212,12 +203,12 @@ describe('ApiKeyService', () => {
     const prodKey = await keys.create(platform, 'prod', { name: 'prod reader', scopes: ['read'] });
 
     // Act
-    const hidden = await problemOf(keys.get(devAdmin, prodKey.id));
+    const hidden = await domainErrorOf(keys.get(devAdmin, prodKey.id));
     const shown = await keys.get(platform, prodKey.id);
     const listed = await keys.list(platform, 'prod', { limit: 10 });
 
     // Assess
-    expect(hidden.status).toBe(404);
+    expect(hidden.kind).toBe('not-found');
     expect(shown).not.toHaveProperty('keyHash');
     expect(listed.items.map((key) => key.id)).toEqual([prodKey.id]);
     expect(listed.items[0]).not.toHaveProperty('keyHash');
@@ -231,14 +222,14 @@ describe('ApiKeyService', () => {
     const self: Caller = { keyId: created.id, keySandbox: 'prod', scopes: ['admin'] };
 
     // Act
-    const selfDelete = await problemOf(keys.delete(self, created.id));
+    const selfDelete = await domainErrorOf(keys.delete(self, created.id));
     await keys.delete(platform, created.id);
-    const again = await problemOf(keys.delete(platform, created.id));
+    const again = await domainErrorOf(keys.delete(platform, created.id));
 
     // Assess
-    expect(selfDelete.status).toBe(409);
+    expect(selfDelete.kind).toBe('conflict');
     expect(await authenticate(store, created.key)).toBeUndefined();
-    expect(again.status).toBe(404);
+    expect(again.kind).toBe('not-found');
   });
 });
 

@@ -9,7 +9,7 @@ import type {
 } from '../../../lambdas/core/streaming/collect-stream';
 import { consumeRecords } from '../../../lambdas/core/streaming/consume-records';
 import { streamingBatchId, type StreamMessage } from '../../../lambdas/core/streaming/stream-message';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { addBatch, addFile, ingestWorld, personLines, runIngestion } from '../../support/memory-file-batches';
 import { BATCH_ID as FILE_BATCH_ID, SANDBOX } from '../../support/memory-uploads';
 import { MemoryStreamProgress } from '../../support/streaming-memory';
@@ -83,7 +83,7 @@ describe('BatchService', () => {
     expect(
       (await service.list('prod', { datasetId: 'ds-a' }, { limit: 10 })).items.map((item) => item.id),
     ).toEqual([BATCH_ID]);
-    await expect(service.get('prod', 'stream-nope')).rejects.toMatchObject({ status: 404 });
+    await expect(service.get('prod', 'stream-nope')).rejects.toMatchObject({ kind: 'not-found' });
   });
 
   it('exports every failed record with its violations', async () => {
@@ -101,7 +101,7 @@ describe('BatchService', () => {
     expect(failed.items.every((line) => line.violations.length > 0)).toBe(true);
     expect(failed.next).toBeUndefined();
     await expect(service.failed('prod', BATCH_ID, { limit: 10, start: 'bogus' })).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
     });
   });
 
@@ -142,9 +142,9 @@ describe('BatchService', () => {
     const refused = service.replay('prod', BATCH_ID, []);
 
     // Assess
-    await expect(unknownFix).rejects.toMatchObject({ status: 422, code: 'not-quarantined' });
-    await expect(refused).rejects.toBeInstanceOf(HttpProblem);
-    await expect(refused).rejects.toMatchObject({ status: 503, code: 'replay-incomplete' });
+    await expect(unknownFix).rejects.toMatchObject({ kind: 'unprocessable', code: 'not-quarantined' });
+    await expect(refused).rejects.toBeInstanceOf(DomainError);
+    await expect(refused).rejects.toMatchObject({ kind: 'unavailable', code: 'replay-incomplete' });
   });
 
   it("exports a file batch's failed rows, then the records the profile store refused, counted apart", async () => {

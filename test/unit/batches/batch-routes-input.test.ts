@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileBatchService } from '../../../lambdas/core/batches/file-batches';
 import type { ApiRequest } from '../../../lambdas/http/api-types';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { batchRoutes } from '../../../lambdas/http/routes/batch-routes';
 import { fileBatchRoutes } from '../../../lambdas/http/routes/file-batch-routes';
 
@@ -35,7 +35,7 @@ describe('batch routes: fields and query parameters are honoured or refused', ()
       const problem = await route(getRequest(key.slice(4), query)).catch((error: unknown) => error);
 
       // Assess
-      expect((problem as HttpProblem).violations).toEqual([expect.objectContaining({ pointer })]);
+      expect((problem as DomainError).violations).toEqual([expect.objectContaining({ pointer })]);
       expect(asked).toEqual([]);
     },
   );
@@ -72,8 +72,8 @@ describe('batch routes: fields and query parameters are honoured or refused', ()
     const accepted = await route(request({ ...batch, enableErrorDiagnostics: true }));
 
     // Assess
-    expect(refused).toBeInstanceOf(HttpProblem);
-    expect((refused as HttpProblem).violations).toEqual([
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).violations).toEqual([
       expect.objectContaining({ pointer: '/enableErrorDiagnostics' }),
     ]);
     expect(accepted.status).toBe(201);

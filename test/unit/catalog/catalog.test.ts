@@ -6,7 +6,7 @@ import { InletService, inletUrl } from '../../../lambdas/core/catalog/inlets';
 import { SandboxService } from '../../../lambdas/core/catalog/sandboxes';
 import { STANDARD_NAMESPACES } from '../../../lambdas/core/catalog/standard-namespaces';
 import { MappingSetService } from '../../../lambdas/core/mapping-sets/mapping-sets';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { domainErrorOf } from '../../support/domain-error';
 import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 import {
   FakeSchemas,
@@ -15,15 +15,6 @@ import {
   MemoryNamespaceStore,
   MemorySandboxStore,
 } from './memory-catalog-stores';
-
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
-}
 
 const PROFILE_WITH_PRIMARY: SchemaSummary = {
   id: 'https://ns.example.com/person',
@@ -61,12 +52,12 @@ describe('SandboxService', () => {
     // Act
     const created = await sandboxes.create({ name: 'dev', title: 'Development' }, 'key-1');
     const listed = await sandboxes.list({ limit: 10 });
-    const duplicate = await problemOf(sandboxes.create({ name: 'prod' }, 'key-1'));
+    const duplicate = await domainErrorOf(sandboxes.create({ name: 'prod' }, 'key-1'));
 
     // Assess
     expect(created).toMatchObject({ name: 'dev', title: 'Development', createdBy: 'key-1' });
     expect(listed.items.map((sandbox) => sandbox.name)).toEqual(['dev', 'prod']);
-    expect(duplicate.status).toBe(409);
+    expect(duplicate.kind).toBe('conflict');
     expect(await sandboxes.exists('dev')).toBe(true);
     expect(await sandboxes.exists('staging')).toBe(false);
   });
@@ -112,10 +103,10 @@ describe('NamespaceService', () => {
       name: 'Loyalty id',
       idType: 'CROSS_DEVICE',
     });
-    const again = await problemOf(
+    const again = await domainErrorOf(
       namespaces.create('prod', { code: 'LOYALTY', name: 'x', idType: 'CROSS_DEVICE' }),
     );
-    const standard = await problemOf(
+    const standard = await domainErrorOf(
       namespaces.create('prod', { code: 'EMAIL', name: 'x', idType: 'EMAIL' }),
     );
     const elsewhere = await namespaces.exists('dev', 'Loyalty');
@@ -123,8 +114,8 @@ describe('NamespaceService', () => {
     // Assess
     expect(loyalty).toMatchObject({ code: 'Loyalty', custom: true, status: 'ACTIVE', createTime: 1_000 });
     expect(loyalty.id).toBeGreaterThanOrEqual(10_000_000);
-    expect(again.status).toBe(409);
-    expect(standard.status).toBe(409);
+    expect(again.kind).toBe('conflict');
+    expect(standard.kind).toBe('conflict');
     expect(elsewhere).toBe(false);
     expect((await namespaces.get('prod', 'loyalty')).code).toBe('Loyalty');
   });
@@ -155,7 +146,7 @@ describe('NamespaceService', () => {
 
   it('refuses a start token it did not issue', async () => {
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       new NamespaceService({ store: new MemoryNamespaceStore() }).list('prod', {
         limit: 5,
         start: 'garbage',
@@ -163,7 +154,7 @@ describe('NamespaceService', () => {
     );
 
     // Assess
-    expect(problem).toMatchObject({ status: 400, code: 'invalid-page-token' });
+    expect(problem).toMatchObject({ kind: 'invalid', code: 'invalid-page-token' });
   });
 });
 
@@ -197,15 +188,17 @@ describe('DatasetService', () => {
 
   it('names /schemaId when the schema is unknown, and refuses component schemas', async () => {
     // Act
-    const unknown = await problemOf(datasets().create('prod', { name: 'x', schemaId: 'https://nope' }, 'k'));
-    const component = await problemOf(
+    const unknown = await domainErrorOf(
+      datasets().create('prod', { name: 'x', schemaId: 'https://nope' }, 'k'),
+    );
+    const component = await domainErrorOf(
       datasets().create('prod', { name: 'x', schemaId: 'https://ns.example.com/address' }, 'k'),
     );
 
     // Assess
-    expect(unknown).toMatchObject({ status: 400, code: 'unknown-reference' });
+    expect(unknown).toMatchObject({ kind: 'invalid', code: 'unknown-reference' });
     expect(unknown.violations?.[0]?.pointer).toBe('/schemaId');
-    expect(component).toMatchObject({ status: 422, code: 'schema-not-bindable' });
+    expect(component).toMatchObject({ kind: 'unprocessable', code: 'schema-not-bindable' });
   });
 
   it('refuses profileEnabled without a primary identity or identityMap, with the reason', async () => {
@@ -214,13 +207,13 @@ describe('DatasetService', () => {
     const clicks = await service.create('prod', { name: 'clicks', schemaId: EVENT_WITHOUT_IDENTITY.id }, 'k');
 
     // Act
-    const onCreate = await problemOf(
+    const onCreate = await domainErrorOf(
       new DatasetService({
         store: new MemoryDatasetStore(),
         schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]),
       }).create('prod', { name: 'x', schemaId: EVENT_WITHOUT_IDENTITY.id, profileEnabled: true }, 'k'),
     );
-    const identity = await problemOf(
+    const identity = await domainErrorOf(
       new DatasetService({
         store: new MemoryDatasetStore(),
         schemas: new FakeSchemas([EVENT_WITHOUT_IDENTITY]),
@@ -229,9 +222,9 @@ describe('DatasetService', () => {
     const onPatch = await service.update('prod', clicks.id, { profileEnabled: true });
 
     // Assess
-    expect(onCreate).toMatchObject({ status: 422, code: 'profile-needs-identity' });
-    expect(onCreate.detail).toContain('neither a primary identity nor an identityMap');
-    expect(identity).toMatchObject({ status: 400, code: 'unsupported-flag' });
+    expect(onCreate).toMatchObject({ kind: 'unprocessable', code: 'profile-needs-identity' });
+    expect(onCreate.message).toContain('neither a primary identity nor an identityMap');
+    expect(identity).toMatchObject({ kind: 'invalid', code: 'unsupported-flag' });
     expect(identity.violations?.[0]?.pointer).toBe('/identityEnabled');
     expect(onPatch).toMatchObject({ profileEnabled: true, schemaVersion: 2, revision: 2 });
   });
@@ -244,20 +237,20 @@ describe('DatasetService', () => {
     const upgraded = new DatasetService({ store, schemas });
 
     // Act
-    const missing = await problemOf(upgraded.update('prod', people.id, { schemaVersion: 7 }));
+    const missing = await domainErrorOf(upgraded.update('prod', people.id, { schemaVersion: 7 }));
     const up = await upgraded.update('prod', people.id, {
       schemaVersion: 2,
       name: 'persons',
       tags: { team: ['crm'] },
     });
-    const down = await problemOf(upgraded.update('prod', people.id, { schemaVersion: 1 }));
-    const unknown = await problemOf(upgraded.update('prod', 'f'.repeat(24), { name: 'x' }));
+    const down = await domainErrorOf(upgraded.update('prod', people.id, { schemaVersion: 1 }));
+    const unknown = await domainErrorOf(upgraded.update('prod', 'f'.repeat(24), { name: 'x' }));
 
     // Assess
     expect(missing.violations?.[0]?.pointer).toBe('/schemaVersion');
     expect(up).toMatchObject({ schemaVersion: 2, name: 'persons', tags: { team: ['crm'] } });
-    expect(down).toMatchObject({ status: 422, code: 'schema-version-downgrade' });
-    expect(unknown.status).toBe(404);
+    expect(down).toMatchObject({ kind: 'unprocessable', code: 'schema-version-downgrade' });
+    expect(unknown.kind).toBe('not-found');
   });
 
   it('filters lists by schema', async () => {
@@ -289,16 +282,16 @@ describe('InletService', () => {
     // Act
     const inlet = await inlets.create('prod', { name: 'web', datasetId: people.id }, 'k');
     const open = await inlets.create('prod', { name: 'pixel', authenticated: false }, 'k');
-    const badDataset = await problemOf(inlets.create('prod', { name: 'x', datasetId: 'nope' }, 'k'));
+    const badDataset = await domainErrorOf(inlets.create('prod', { name: 'x', datasetId: 'nope' }, 'k'));
     await inlets.delete('prod', open.inletId);
-    const deletedAgain = await problemOf(inlets.delete('prod', open.inletId));
+    const deletedAgain = await domainErrorOf(inlets.delete('prod', open.inletId));
 
     // Assess
     expect(inlet).toMatchObject({ authenticated: true, datasetId: people.id, sandbox: 'prod' });
     expect(inlet.inletId).toMatch(/^[0-9a-f]{64}$/);
     expect(open.authenticated).toBe(false);
     expect(badDataset.violations?.[0]?.pointer).toBe('/datasetId');
-    expect(deletedAgain.status).toBe(404);
+    expect(deletedAgain.kind).toBe('not-found');
     expect(await store.findById(inlet.inletId)).toMatchObject({ name: 'web' });
     expect(inletUrl('https://api.example.com/prod', inlet.inletId)).toBe(
       `https://api.example.com/prod/collection/${inlet.inletId}`,

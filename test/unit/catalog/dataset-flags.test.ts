@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SchemaSummary } from '../../../lambdas/core/catalog/datasets';
 import { DatasetService } from '../../../lambdas/core/catalog/datasets';
 import type { ApiRequest } from '../../../lambdas/http/api-types';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { datasetRoutes } from '../../../lambdas/http/routes/dataset-routes';
 import { FakeSchemas, MemoryDatasetStore } from './memory-catalog-stores';
 
@@ -41,7 +41,7 @@ function world() {
     try {
       return (await routes[key]!(request)).body as Record<string, unknown>;
     } catch (error) {
-      if (error instanceof HttpProblem)
+      if (error instanceof DomainError)
         return { problem: error.code, pointer: error.violations?.[0]?.pointer };
       throw error;
     }

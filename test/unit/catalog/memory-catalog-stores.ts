@@ -10,7 +10,7 @@ import type { Inlet, InletStore } from '../../../lambdas/core/catalog/inlets';
 import type { Sandbox, SandboxStore } from '../../../lambdas/core/catalog/sandboxes';
 import type { IdentityNamespace } from '../../../lambdas/core/catalog/standard-namespaces';
 import type { Page, PageRequest } from '../../../lambdas/core/page';
-import { notFound } from '../../../lambdas/http/problem';
+import { notFound } from '../../../lambdas/core/errors/domain-error';
 
 function pageOf<T>(all: T[], page: PageRequest): Page<T> {
   const offset = Number(page.start ?? 0);

@@ -127,7 +127,7 @@ describe('connection routes', () => {
     const unknownType = await post({ name: 'x', type: 'ftp', params: {} });
 
     // Assess
-    expect(badBucket).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(badBucket).toMatchObject({ kind: 'invalid', code: 'validation-failed' });
     expect(JSON.stringify(badBucket.violations)).toContain('/params/bucket');
     expect(JSON.stringify(badPrefix.violations)).toContain('/params/prefix');
     expect(JSON.stringify(s3Auth.violations)).toContain('/auth');
@@ -135,7 +135,7 @@ describe('connection routes', () => {
     expect(JSON.stringify(sizeAlone.violations)).toContain('/params/pagination/size');
     expect(JSON.stringify(lineBreak.violations)).toContain('/auth/value');
     expect(JSON.stringify(hostHeader.violations)).toContain('/auth/name');
-    expect(unknownType).toMatchObject({ status: 400 });
+    expect(unknownType).toMatchObject({ kind: 'invalid' });
     for (const error of [s3Auth, userInfo, lineBreak, hostHeader]) {
       expect(JSON.stringify(error)).not.toContain(SECRET);
       expect(String(error.detail)).not.toContain(SECRET);
@@ -166,14 +166,14 @@ describe('connection routes', () => {
     );
 
     // Assess
-    expect(asHttp).toMatchObject({ status: 400 });
+    expect(asHttp).toMatchObject({ kind: 'invalid' });
     expect(JSON.stringify(asHttp.violations)).toContain('/params/bucket');
-    expect(empty).toMatchObject({ status: 400 });
+    expect(empty).toMatchObject({ kind: 'invalid' });
     expect(updated).toMatchObject({
       status: 200,
       body: { description: 'drops', params: { recursive: false } },
     });
-    expect(unknown).toMatchObject({ status: 404 });
+    expect(unknown).toMatchObject({ kind: 'not-found' });
   });
 
   it('GET /connections/{id}/explore answers a listing as a bare array, and a preview as {format, schema, data}', async () => {
@@ -207,8 +207,8 @@ describe('connection routes', () => {
       },
       data: [{ id: '1', name: 'Ann' }],
     });
-    expect(badRows).toMatchObject({ status: 400 });
-    expect(badType).toMatchObject({ status: 400 });
+    expect(badRows).toMatchObject({ kind: 'invalid' });
+    expect(badType).toMatchObject({ kind: 'invalid' });
   });
 
   it('never puts a secret in an answer or a log line, whatever route is called and whatever fails', async () => {

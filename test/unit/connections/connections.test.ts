@@ -1,4 +1,4 @@
-import { problem } from '../../support/http-problem';
+import { domainErrorOf } from '../../support/domain-error';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpSourceParams, S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceError } from '../../../lambdas/core/connections/connection-types';
@@ -73,15 +73,15 @@ describe('ConnectionService', () => {
     // Act
     const created = await service.create(SANDBOX, s3Connection, 'key-1');
     const read = await service.get(SANDBOX, created.id);
-    const missing = await problem(service.get(SANDBOX, 'nope'));
-    const otherSandbox = await problem(service.get('dev', created.id));
+    const missing = await domainErrorOf(service.get(SANDBOX, 'nope'));
+    const otherSandbox = await domainErrorOf(service.get('dev', created.id));
 
     // Assess
     expect(read).toEqual(created);
     expect(created.secretRef).toBeUndefined();
     expect(await service.authOf(created)).toBeUndefined();
     expect(secrets.values.size).toBe(0);
-    expect([missing.status, otherSandbox.status]).toEqual([404, 404]);
+    expect([missing.kind, otherSandbox.kind]).toEqual(['not-found', 'not-found']);
   });
 
   it('removes the secret again when the connection cannot be stored', async () => {
@@ -147,14 +147,14 @@ describe('ConnectionService', () => {
     const withAuth = await service.update(SANDBOX, plain.id, {
       auth: { type: 'header', name: 'X-Key', value: 'v-1' },
     });
-    const s3Auth = await problem(
+    const s3Auth = await domainErrorOf(
       service.update(SANDBOX, bucket.id, { auth: { type: 'header', name: 'X-Key', value: 'v-2' } }),
     );
 
     // Assess
     expect(withAuth.secretRef).toBeDefined();
     expect(secrets.names.get(withAuth.secretRef ?? '')).toBe(`${SECRET_PREFIX}prod/${plain.id}`);
-    expect(s3Auth).toMatchObject({ status: 400, code: 'auth-not-supported' });
+    expect(s3Auth).toMatchObject({ kind: 'invalid', code: 'auth-not-supported' });
     expect(s3Auth.violations?.[0]?.pointer).toBe('/auth');
   });
 
@@ -168,10 +168,10 @@ describe('ConnectionService', () => {
     await service.update(SANDBOX, created.id, { name: 'first' });
 
     // Act
-    const error = await problem(service.update(SANDBOX, created.id, { name: 'second' }));
+    const error = await domainErrorOf(service.update(SANDBOX, created.id, { name: 'second' }));
 
     // Assess
-    expect(error).toMatchObject({ status: 409, code: 'concurrent-update' });
+    expect(error).toMatchObject({ kind: 'conflict', code: 'concurrent-update' });
   });
 
   it('refuses to delete a connection a dataflow uses; otherwise removes it and its secret', async () => {
@@ -182,18 +182,18 @@ describe('ConnectionService', () => {
     used.add(created.id);
 
     // Act
-    const refused = await problem(service.delete(SANDBOX, created.id));
+    const refused = await domainErrorOf(service.delete(SANDBOX, created.id));
     const keptSecret = secrets.values.size;
     used.delete(created.id);
     await service.delete(SANDBOX, created.id);
-    const gone = await problem(service.get(SANDBOX, created.id));
-    const again = await problem(service.delete(SANDBOX, created.id));
+    const gone = await domainErrorOf(service.get(SANDBOX, created.id));
+    const again = await domainErrorOf(service.delete(SANDBOX, created.id));
 
     // Assess
-    expect(refused).toMatchObject({ status: 409, code: 'connection-in-use' });
+    expect(refused).toMatchObject({ kind: 'conflict', code: 'connection-in-use' });
     expect(keptSecret).toBe(1);
     expect(secrets.values.size).toBe(0);
-    expect([gone.status, again.status]).toEqual([404, 404]);
+    expect([gone.kind, again.kind]).toEqual(['not-found', 'not-found']);
   });
 
   it('tests an S3 connection by listing the oldest object a pull would read, and reports a failure as its answer', async () => {
@@ -233,8 +233,8 @@ describe('ConnectionService', () => {
     const { service, s3, sourceAccess, readGrants } = connectionService();
     s3.put('exports/a.csv', 'id\n1\n');
     const created = await service.create(SANDBOX, s3Connection, 'k');
-    const elsewhere = await problem(service.create('dev', s3Connection, 'k'));
-    const moved = await problem(
+    const elsewhere = await domainErrorOf(service.create('dev', s3Connection, 'k'));
+    const moved = await domainErrorOf(
       service.update(SANDBOX, created.id, { params: { ...s3Params, bucket: 'shared-drop' } }),
     );
     const tested = await service.test(SANDBOX, created.id);
@@ -245,12 +245,12 @@ describe('ConnectionService', () => {
       roleArns: [],
     });
     const retested = await service.test(SANDBOX, created.id);
-    const explored = await problem(service.explore(SANDBOX, created.id, { preview: false, rows: 10 }));
+    const explored = await domainErrorOf(service.explore(SANDBOX, created.id, { preview: false, rows: 10 }));
 
     // Assess
-    expect(elsewhere).toMatchObject({ status: 400, code: 'bucket-not-allowed' });
+    expect(elsewhere).toMatchObject({ kind: 'invalid', code: 'bucket-not-allowed' });
     expect(elsewhere.violations?.[0]?.pointer).toBe('/params/bucket');
-    expect(moved).toMatchObject({ status: 400, code: 'bucket-not-allowed' });
+    expect(moved).toMatchObject({ kind: 'invalid', code: 'bucket-not-allowed' });
     expect(tested).toMatchObject({ status: 'ok', firstObject: { key: 'exports/a.csv' } });
     expect(readGrants).toEqual([
       {
@@ -260,7 +260,7 @@ describe('ConnectionService', () => {
       },
     ]);
     expect(retested).toMatchObject({ status: 'failed', code: 'prefix-not-allowed', retryable: false });
-    expect(explored).toMatchObject({ status: 403, code: 'prefix-not-allowed' });
+    expect(explored).toMatchObject({ kind: 'forbidden', code: 'prefix-not-allowed' });
   });
 
   it('tests an HTTP connection by fetching its first page with the secret header', async () => {
@@ -300,7 +300,7 @@ describe('ConnectionService', () => {
       preview: false,
       rows: 5,
     });
-    const outside = await problem(
+    const outside = await domainErrorOf(
       service.explore(SANDBOX, created.id, { object: 'other/', preview: false, rows: 5 }),
     );
 
@@ -329,7 +329,7 @@ describe('ConnectionService', () => {
       kind: 'listing',
       entries: [{ path: 'exports/2024/b.csv', selected: true }],
     });
-    expect(outside).toMatchObject({ status: 400, code: 'object-outside-connection' });
+    expect(outside).toMatchObject({ kind: 'invalid', code: 'object-outside-connection' });
   });
 
   it('previews the first rows of an S3 file with the batch readers, in its format or the one asked for', async () => {
@@ -351,13 +351,13 @@ describe('ConnectionService', () => {
       rows: 2,
       format: { format: 'csv', delimiter: ';' },
     });
-    const empty = await problem(
+    const empty = await domainErrorOf(
       service.explore(SANDBOX, created.id, { object: 'exports/empty.csv', preview: true, rows: 2 }),
     );
-    const missing = await problem(
+    const missing = await domainErrorOf(
       service.explore(SANDBOX, created.id, { object: 'exports/x.csv', preview: true, rows: 2 }),
     );
-    const noObject = await problem(service.explore(SANDBOX, created.id, { preview: true, rows: 2 }));
+    const noObject = await domainErrorOf(service.explore(SANDBOX, created.id, { preview: true, rows: 2 }));
 
     // Assess
     expect(asConfigured).toMatchObject({
@@ -380,9 +380,9 @@ describe('ConnectionService', () => {
         { id: '2', person: { name: 'Bo' } },
       ],
     });
-    expect(empty).toMatchObject({ status: 422, code: 'empty-file' });
-    expect(missing).toMatchObject({ status: 502, code: 'object-not-found' });
-    expect(noObject).toMatchObject({ status: 400, code: 'invalid-query' });
+    expect(empty).toMatchObject({ kind: 'unprocessable', code: 'empty-file' });
+    expect(missing).toMatchObject({ kind: 'upstream-failed', code: 'object-not-found' });
+    expect(noObject).toMatchObject({ kind: 'invalid', code: 'invalid-query' });
   });
 
   it("explores an HTTP connection's first page: the first records and their columns", async () => {

@@ -1,4 +1,4 @@
-import { problem } from '../../support/http-problem';
+import { domainErrorOf } from '../../support/domain-error';
 import { describe, expect, it } from 'vitest';
 import type { S3SourceParams } from '../../../lambdas/core/connections/connection-types';
 import { SourceAccessService } from '../../../lambdas/core/connections/source-access';
@@ -100,7 +100,7 @@ describe('SourceAccessService', () => {
     const { service, store } = sourceAccessOf();
 
     // Act
-    const refused = await problem(
+    const refused = await domainErrorOf(
       service.configure(
         'acme',
         {
@@ -116,7 +116,7 @@ describe('SourceAccessService', () => {
     );
 
     // Assess
-    expect(refused.status).toBe(400);
+    expect(refused.kind).toBe('invalid');
     expect(refused.violations?.map((violation) => [violation.pointer, violation.message])).toEqual([
       ['/locations/0/bucket', "is one of the platform's own buckets"],
       ['/locations/2/bucket', "is not among the deployment's source buckets"],
@@ -134,11 +134,13 @@ describe('SourceAccessService', () => {
     }));
 
     // Act
-    const refused = await problem(service.configure('acme', { locations, roleArns: [] }, 'platform-key'));
+    const refused = await domainErrorOf(
+      service.configure('acme', { locations, roleArns: [] }, 'platform-key'),
+    );
 
     // Assess
     expect(refused.code).toBe('source-access-too-large');
-    expect(refused.detail).toContain(String(MAX_SESSION_POLICY_CHARS));
+    expect(refused.message).toContain(String(MAX_SESSION_POLICY_CHARS));
   });
 
   it('answers 404 for the grant of a sandbox that does not exist', async () => {
@@ -150,10 +152,10 @@ describe('SourceAccessService', () => {
     });
 
     // Act
-    const refused = await problem(service.view('nowhere'));
+    const refused = await domainErrorOf(service.view('nowhere'));
 
     // Assess
-    expect(refused.status).toBe(404);
+    expect(refused.kind).toBe('not-found');
   });
 });
 

@@ -3,7 +3,7 @@ import { MemorySecretStore } from '../connections/memory-connections';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
 import type { ApiRequest, RouteHandler } from '../../../lambdas/http/api-types';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { domainErrorOf } from '../../support/domain-error';
 import { DATAFLOW_ROUTES, type RouteKey } from '../../../lambdas/http/route-table';
 import { dataflowRoutes } from '../../../lambdas/http/routes/dataflow-routes';
 import {
@@ -32,15 +32,6 @@ function request(overrides: Partial<ApiRequest>): ApiRequest {
     baseUrl: 'http://127.0.0.1:4100',
     ...overrides,
   };
-}
-
-async function problem(answer: Promise<unknown>): Promise<HttpProblem> {
-  const error = await answer.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof HttpProblem)) throw new Error(`expected a problem, got ${String(error)}`);
-  return error;
 }
 
 describe('dataflow routes', () => {
@@ -99,8 +90,10 @@ describe('dataflow routes', () => {
 
   it('refuses unknown fields, a bad schedule and a webhook that is not http, pointing at each', async () => {
     // Act
-    const unknown = await problem(create({ name: 'x', connectionId: 'c', datasetId: 'd', watermark: 1 }));
-    const schedule = await problem(
+    const unknown = await domainErrorOf(
+      create({ name: 'x', connectionId: 'c', datasetId: 'd', watermark: 1 }),
+    );
+    const schedule = await domainErrorOf(
       create({
         name: 'x',
         connectionId: S3_CONNECTION_ID,
@@ -108,7 +101,7 @@ describe('dataflow routes', () => {
         schedule: { frequency: 'day' },
       }),
     );
-    const webhook = await problem(
+    const webhook = await domainErrorOf(
       create({
         name: 'x',
         connectionId: 'c',
@@ -118,9 +111,9 @@ describe('dataflow routes', () => {
     );
 
     // Assess
-    expect(unknown).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(unknown).toMatchObject({ kind: 'invalid', code: 'validation-failed' });
     expect(unknown.violations?.map((v) => v.pointer)).toEqual(['/watermark']);
-    expect(schedule).toMatchObject({ status: 400, code: 'invalid-schedule' });
+    expect(schedule).toMatchObject({ kind: 'invalid', code: 'invalid-schedule' });
     expect(schedule.violations?.map((v) => v.pointer)).toEqual(['/schedule/interval']);
     expect(webhook.violations?.map((v) => v.pointer)).toEqual(['/notifications/webhookUrl']);
   });
@@ -142,12 +135,12 @@ describe('dataflow routes', () => {
     const listed = await route('GET /dataflows/{dataflowId}/runs')(
       request({ resource: '/dataflows/{dataflowId}/runs', pathParameters }),
     );
-    const noAction = await problem(
+    const noAction = await domainErrorOf(
       route('POST /dataflows/{dataflowId}/runs/{runId}')(
         request({ method: 'POST', pathParameters: { ...pathParameters, runId } }),
       ),
     );
-    const notFailed = await problem(
+    const notFailed = await domainErrorOf(
       route('POST /dataflows/{dataflowId}/runs/{runId}')(
         request({
           method: 'POST',
@@ -171,8 +164,8 @@ describe('dataflow routes', () => {
     });
     expect(run).not.toHaveProperty('executionArn');
     expect(run).not.toHaveProperty('revision');
-    expect(noAction).toMatchObject({ status: 400, code: 'invalid-action' });
-    expect(notFailed).toMatchObject({ status: 409, code: 'run-not-failed' });
+    expect(noAction).toMatchObject({ kind: 'invalid', code: 'invalid-action' });
+    expect(notFailed).toMatchObject({ kind: 'conflict', code: 'run-not-failed' });
   });
 
   it('patches with null to remove the schedule, and deletes with 204', async () => {

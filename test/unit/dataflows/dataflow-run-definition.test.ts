@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { aslValidator, runWorkflow, statesOf, workflowDefinition } from '../../support/asl-harness';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
+import { notFound } from '../../../lambdas/core/errors/domain-error';
 import { SLICE_TIME_BUDGET_MS } from '../../../lambdas/core/dataflows/pull-slice';
 import { runDataflowTask, type RunWorkerEvent } from '../../../lambdas/core/dataflows/run-tasks';
 import { RUN_EVENT_CODES } from '../../../lambdas/core/dataflows/run-view';
@@ -244,6 +245,22 @@ describe('runs of the dataflow-run definition', () => {
 
     // Assess
     expect(run.calls).toEqual(['BeginRun', 'FailRun', 'NotifyFailure']);
+    expect(world.runs.stored(runId).status).toBe('failed');
+  });
+
+  it('does not retry a step the core refused (a DomainError, caught by its name)', async () => {
+    // Prepare
+    const { input, runId } = await start();
+    const worker = realWorker(world);
+
+    // Act
+    const run = await runMachine(input, async (event) => {
+      if (event.task === 'pull-slice') throw notFound('dataset', 'gone');
+      return worker(event);
+    });
+
+    // Assess
+    expect(run.calls).toEqual(['BeginRun', 'PullSlice', 'FailRun', 'NotifyFailure']);
     expect(world.runs.stored(runId).status).toBe('failed');
   });
 

@@ -120,15 +120,15 @@ describe('dataflows', () => {
     // Assess
     const pointers = (failure: unknown) =>
       (failure as { violations: { pointer: string }[] }).violations.map((v) => v.pointer);
-    expect(connection).toMatchObject({ status: 422, code: 'connection-not-found' });
+    expect(connection).toMatchObject({ kind: 'unprocessable', code: 'connection-not-found' });
     expect(pointers(connection)).toEqual(['/connectionId']);
-    expect(dataset).toMatchObject({ status: 422, code: 'dataset-not-found' });
+    expect(dataset).toMatchObject({ kind: 'unprocessable', code: 'dataset-not-found' });
     expect(pointers(dataset)).toEqual(['/datasetId']);
-    expect(otherSandbox).toMatchObject({ status: 422, code: 'connection-not-found' });
-    expect(set).toMatchObject({ status: 422, code: 'mapping-set-not-found' });
+    expect(otherSandbox).toMatchObject({ kind: 'unprocessable', code: 'connection-not-found' });
+    expect(set).toMatchObject({ kind: 'unprocessable', code: 'mapping-set-not-found' });
     expect(pointers(set)).toEqual(['/mappingSetId']);
     expect(pointers(version)).toEqual(['/mappingSetVersion']);
-    expect(versionAlone).toMatchObject({ status: 400 });
+    expect(versionAlone).toMatchObject({ kind: 'invalid' });
     expect(world.flows.flows.size).toBe(0);
   });
 
@@ -219,10 +219,10 @@ describe('dataflows', () => {
     const gone = await failureOf(service.get(SANDBOX, flow.id));
 
     // Assess
-    expect(busy).toMatchObject({ status: 409, code: 'run-in-progress' });
-    expect(gone).toMatchObject({ status: 404 });
+    expect(busy).toMatchObject({ kind: 'conflict', code: 'run-in-progress' });
+    expect(gone).toMatchObject({ kind: 'not-found' });
     expect(world.runs.runs.size).toBe(0);
-    expect(await failureOf(service.delete(SANDBOX, flow.id))).toMatchObject({ status: 404 });
+    expect(await failureOf(service.delete(SANDBOX, flow.id))).toMatchObject({ kind: 'not-found' });
   });
 
   it('tells which flows read from a connection', async () => {

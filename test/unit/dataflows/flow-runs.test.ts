@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FlowRunService } from '../../../lambdas/core/dataflows/flow-runs';
 import { CLAIM_GRACE_MS, RUN_INTERRUPTED } from '../../../lambdas/core/dataflows/run-start';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { failureOf } from '../../support/memory-uploads';
 import {
   dataflow,
@@ -61,8 +61,8 @@ describe('run now', () => {
     const disabled = await failureOf(service.runNow(SANDBOX, FLOW_ID));
 
     // Assess
-    expect(second).toMatchObject({ status: 409, code: 'run-in-progress' });
-    expect(disabled).toMatchObject({ status: 409, code: 'dataflow-disabled' });
+    expect(second).toMatchObject({ kind: 'conflict', code: 'run-in-progress' });
+    expect(disabled).toMatchObject({ kind: 'conflict', code: 'dataflow-disabled' });
     expect(world.workflow.starts).toHaveLength(1);
   });
 
@@ -99,7 +99,7 @@ describe('run now', () => {
     const run = await service.runNow(SANDBOX, FLOW_ID);
 
     // Assess
-    expect(young).toMatchObject({ status: 409, code: 'run-in-progress' });
+    expect(young).toMatchObject({ kind: 'conflict', code: 'run-in-progress' });
     expect(world.flows.stored().state.activeRunId).toBe(run.id);
   });
 
@@ -128,7 +128,7 @@ describe('run now', () => {
     const failure = await failureOf(service.runNow(SANDBOX, FLOW_ID));
 
     // Assess
-    expect(failure).toMatchObject({ status: 409, code: 'run-in-progress' });
+    expect(failure).toMatchObject({ kind: 'conflict', code: 'run-in-progress' });
     expect(world.workflow.starts).toEqual([]);
   });
 
@@ -140,7 +140,7 @@ describe('run now', () => {
 
     // Assess
     for (const failure of [flow, run, list])
-      expect(failure).toMatchObject({ status: 404, code: 'not-found' });
+      expect(failure).toMatchObject({ kind: 'not-found', code: 'not-found' });
   });
 
   it('lists runs newest first, a page at a time', async () => {
@@ -210,10 +210,10 @@ describe('re-trigger', () => {
 
     // Assess
     expect(retriggered.status).toBe('success');
-    expect(succeeded).toMatchObject({ status: 409, code: 'run-not-failed' });
-    expect(twice).toMatchObject({ status: 409, code: 'run-already-retriggered' });
-    expect(covered).toMatchObject({ status: 409, code: 'run-superseded' });
-    expect(covered).toBeInstanceOf(HttpProblem);
+    expect(succeeded).toMatchObject({ kind: 'conflict', code: 'run-not-failed' });
+    expect(twice).toMatchObject({ kind: 'conflict', code: 'run-already-retriggered' });
+    expect(covered).toMatchObject({ kind: 'conflict', code: 'run-superseded' });
+    expect(covered).toBeInstanceOf(DomainError);
   });
 
   it('refuses while another run of the flow is going', async () => {
@@ -225,6 +225,6 @@ describe('re-trigger', () => {
     const failure = await failureOf(service.retrigger(SANDBOX, FLOW_ID, failed.id));
 
     // Assess
-    expect(failure).toMatchObject({ status: 409, code: 'run-in-progress' });
+    expect(failure).toMatchObject({ kind: 'conflict', code: 'run-in-progress' });
   });
 });

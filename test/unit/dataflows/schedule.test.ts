@@ -8,7 +8,7 @@ import {
   parseStartTime,
   slotAtOrBefore,
 } from '../../../lambdas/core/dataflows/schedule';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 
 const START = '2026-03-02T10:00:00.000Z';
 const every = (frequency: DataflowSchedule['frequency'], interval?: number): DataflowSchedule => ({
@@ -19,11 +19,11 @@ const every = (frequency: DataflowSchedule['frequency'], interval?: number): Dat
 });
 const at = (iso: string) => new Date(iso);
 
-function problemOf(work: () => unknown): HttpProblem {
+function problemOf(work: () => unknown): DomainError {
   try {
     work();
   } catch (error) {
-    if (error instanceof HttpProblem) return error;
+    if (error instanceof DomainError) return error;
     throw error;
   }
   throw new Error('expected a problem');
@@ -193,7 +193,7 @@ describe('schedules as the API takes them', () => {
     const bad = problemOf(() => scheduleOf({ frequency: 'hour', interval: 0, startTime: 'soon' }, now));
 
     // Assess
-    expect(onOnce).toMatchObject({ status: 400, code: 'invalid-schedule' });
+    expect(onOnce).toMatchObject({ kind: 'invalid', code: 'invalid-schedule' });
     expect(onOnce.violations?.map((v) => v.pointer)).toEqual(['/schedule/interval']);
     expect(missing.violations?.map((v) => [v.pointer, v.keyword])).toEqual([
       ['/schedule/interval', 'required'],

@@ -122,7 +122,7 @@ describe('the run after one whose batch stopped mid-promotion', () => {
 
     // Assess
     expect(next).toMatchObject({ status: 'failed', resumes: stuck.id, batchId: stuck.id });
-    expect(refused).toMatchObject({ status: 409, code: 'run-already-retriggered' });
+    expect(refused).toMatchObject({ kind: 'conflict', code: 'run-already-retriggered' });
     expect(retriggered).toMatchObject({ status: 'success', retriggerOf: next.id, batchId: stuck.id });
     expect(world.s3.opened).toEqual(['people/a.jsonl']);
     expect(await lakeEmails(world)).toEqual(['a@x.io', 'b@x.io']);

@@ -5,7 +5,7 @@ import {
   MappingSetService,
   newMappingSetId,
 } from '../../../lambdas/core/mapping-sets/mapping-sets';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { MemoryMappingSetStore } from '../../support/memory-mapping-sets';
 
 const NOW = new Date('2026-02-03T04:05:06.000Z');
@@ -23,13 +23,13 @@ class StaleLatest extends MemoryMappingSetStore {
   }
 }
 
-async function problemOf(work: Promise<unknown> | (() => unknown)): Promise<HttpProblem> {
+async function problemOf(work: Promise<unknown> | (() => unknown)): Promise<DomainError> {
   const error = await (typeof work === 'function' ? Promise.resolve().then(work) : work).then(
     () => undefined,
     (failure: unknown) => failure,
   );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
 }
 
 function service(store = new MemoryMappingSetStore()) {
@@ -81,10 +81,10 @@ describe('MappingSetService', () => {
     const problem = await problemOf(mappingSets.create('prod', { mappings: rules }, 'k'));
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.code).toBe('invalid-mapping-set');
     expect(problem.violations?.map((violation) => violation.pointer)).toEqual(['/mappings/1/source']);
-    expect(problem.detail).toContain('/mappings/1/source');
+    expect(problem.message).toContain('/mappings/1/source');
     expect((await store.list('prod', { limit: 10 })).items).toEqual([]);
   });
 
@@ -102,7 +102,7 @@ describe('MappingSetService', () => {
     const problem = await problemOf(mappingSets.create('prod', { mappings: rules }, 'k'));
 
     // Assess
-    expect(problem.status).toBe(413);
+    expect(problem.kind).toBe('too-large');
   });
 
   it('writes each update as the next version and keeps every older version readable', async () => {
@@ -121,10 +121,10 @@ describe('MappingSetService', () => {
     expect((await mappingSets.get('prod', first.id)).version).toBe(3);
     expect((await mappingSets.get('prod', first.id, 1)).mappings).toEqual(NAME_RULES);
     expect((await mappingSets.get('prod', first.id, 2)).mappings[2]?.source).toBe('silver');
-    expect((await problemOf(mappingSets.get('prod', first.id, 4))).status).toBe(404);
-    expect((await problemOf(mappingSets.get('dev', first.id))).status).toBe(404);
-    expect((await problemOf(mappingSets.update('prod', 'nope', { mappings: NAME_RULES }, 'k'))).status).toBe(
-      404,
+    expect((await problemOf(mappingSets.get('prod', first.id, 4))).kind).toBe('not-found');
+    expect((await problemOf(mappingSets.get('dev', first.id))).kind).toBe('not-found');
+    expect((await problemOf(mappingSets.update('prod', 'nope', { mappings: NAME_RULES }, 'k'))).kind).toBe(
+      'not-found',
     );
   });
 
@@ -139,7 +139,7 @@ describe('MappingSetService', () => {
     const problem = await problemOf(mappingSets.update('prod', set.id, { mappings: NAME_RULES }, 'k'));
 
     // Assess
-    expect(problem.status).toBe(409);
+    expect(problem.kind).toBe('conflict');
     expect(problem.code).toBe('concurrent-update');
   });
 
@@ -220,17 +220,17 @@ describe('MappingSetService', () => {
     // Assess
     expect(latest).toEqual({ mappingSetId: set.id, version: 2 });
     expect(pinned).toEqual({ mappingSetId: set.id, version: 1 });
-    expect([noVersion.status, noVersion.code, noVersion.violations?.[0]?.pointer]).toEqual([
-      422,
+    expect([noVersion.kind, noVersion.code, noVersion.violations?.[0]?.pointer]).toEqual([
+      'unprocessable',
       'mapping-set-version-not-found',
       '/mappingSetVersion',
     ]);
-    expect([noSet.status, noSet.code, noSet.violations?.[0]?.pointer]).toEqual([
-      422,
+    expect([noSet.kind, noSet.code, noSet.violations?.[0]?.pointer]).toEqual([
+      'unprocessable',
       'mapping-set-not-found',
       '/mappingSetId',
     ]);
-    expect(otherSandbox.status).toBe(422);
+    expect(otherSandbox.kind).toBe('unprocessable');
   });
 
   it('makes 32-hex ids that start with the creation time', () => {

@@ -4,7 +4,7 @@ import {
   MergePolicyService,
   type NewMergePolicy,
 } from '../../../lambdas/core/profiles/merge-policies';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { domainErrorOf } from '../../support/domain-error';
 import { mergePolicyRoutes } from '../../../lambdas/http/routes/merge-policy-routes';
 import type { ApiRequest } from '../../../lambdas/http/api-types';
 import { KnownDatasets, MemoryMergePolicyStore, SANDBOX } from './profile-read-fakes';
@@ -14,15 +14,6 @@ const DATASETS = ['ds-crm', 'ds-web', 'ds-pos'];
 function service() {
   const store = new MemoryMergePolicyStore();
   return { store, policies: new MergePolicyService({ store, datasets: new KnownDatasets(DATASETS) }) };
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
 }
 
 function request(body: unknown): ApiRequest {
@@ -115,10 +106,10 @@ describe('MergePolicyService', () => {
     const { policies, store } = service();
 
     // Act
-    const problem = await problemOf(policies.create(SANDBOX, input, 'key-1'));
+    const problem = await domainErrorOf(policies.create(SANDBOX, input, 'key-1'));
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.code).toBe(code);
     expect(problem.violations?.[0]?.pointer).toBe(pointer);
     expect(store.policies).toEqual([]);
@@ -169,10 +160,10 @@ describe('MergePolicyService', () => {
     const { policies } = service();
 
     // Act
-    const problem = await problemOf(policies.forLookup(SANDBOX, 'no-such-policy'));
+    const problem = await domainErrorOf(policies.forLookup(SANDBOX, 'no-such-policy'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -191,10 +182,12 @@ describe('POST /merge-policies', () => {
     const route = mergePolicyRoutes({ policies })['POST /merge-policies']!;
 
     // Act
-    const problem = await problemOf(route(request({ name: 'p', attributeMerge: 'timestamp', ...fields })));
+    const problem = await domainErrorOf(
+      route(request({ name: 'p', attributeMerge: 'timestamp', ...fields })),
+    );
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.violations?.[0]?.pointer).toBe(pointer);
     expect(store.policies).toEqual([]);
   });
@@ -244,10 +237,10 @@ describe('POST /merge-policies', () => {
     const route = mergePolicyRoutes({ policies })['POST /merge-policies']!;
 
     // Act
-    const problem = await problemOf(route(request({ name: 'x', attributeMerge: 'newest' })));
+    const problem = await domainErrorOf(route(request({ name: 'x', attributeMerge: 'newest' })));
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.violations?.map((violation) => violation.pointer)).toContain('/attributeMerge');
   });
 });

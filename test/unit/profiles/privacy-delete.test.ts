@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { privacyDelete } from '../../../lambdas/core/profiles/privacy-delete';
 import type { EntityRef } from '../../../lambdas/core/profiles/profile-read-service';
-import { notFound } from '../../../lambdas/http/problem';
+import { notFound } from '../../../lambdas/core/errors/domain-error';
 import type { GraphView } from '../../../lambdas/core/profiles/profile-ports';
 import { identityKeyOf } from '../../../lambdas/core/profiles/profile-ports';
 import {
@@ -103,7 +103,7 @@ describe('privacyDelete', () => {
     }).catch((failure: unknown) => failure);
 
     // Assess
-    expect(error).toMatchObject({ status: 404 });
+    expect(error).toMatchObject({ kind: 'not-found' });
     expect(data.calls).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /** In-memory parts for the read side's unit tests: a fixed identity graph, fragments and events, merge policies. */
-import { badRequest } from '../../../lambdas/http/problem';
+import { invalid } from '../../../lambdas/core/errors/domain-error';
 import type { Page, PageRequest } from '../../../lambdas/core/page';
 import type { MergePolicy, MergePolicyStore } from '../../../lambdas/core/profiles/merge-policies';
 import type {
@@ -163,6 +163,6 @@ export class KnownDatasets {
   async require(sandbox: string, id: string, pointer: string): Promise<unknown> {
     if (this.ids.includes(id)) return { id };
     const message = `dataset '${id}' does not exist in sandbox '${sandbox}'`;
-    throw badRequest('unknown-reference', message, [{ pointer, keyword: 'exists', message }]);
+    throw invalid('unknown-reference', message, [{ pointer, keyword: 'exists', message }]);
   }
 }

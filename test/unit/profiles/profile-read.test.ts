@@ -14,7 +14,7 @@ import { mergeProfile, selectFields } from '../../../lambdas/core/profiles/profi
 import { NormalizingIdentityLookup } from '../../../lambdas/core/profiles/profile-read-identities';
 import { ProfileReadService } from '../../../lambdas/core/profiles/profile-read-service';
 import { STANDARD_NAMESPACES } from '../../../lambdas/core/catalog/standard-namespaces';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { domainErrorOf } from '../../support/domain-error';
 import {
   crm,
   email,
@@ -50,15 +50,6 @@ const FRAGMENTS = [
   }),
   fragment('ds-pos', ALICE, '2024-04-01T00:00:00.000Z', { loyalty: { tier: 'silver', points: 120 } }),
 ];
-
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
-  const error = await promise.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
-}
 
 describe('mergeProfile', () => {
   it('takes each attribute from the newest fragment that has it, and says which one', () => {
@@ -330,25 +321,25 @@ describe('ProfileReadService', () => {
   });
 
   it.each([
-    ['an unknown identity', { entityId: 'bob@example.com', entityIdNS: 'Email' }, 404, 'not-found'],
-    ['an unknown namespace', { entityId: 'x', entityIdNS: 'Loyalty' }, 400, 'unknown-namespace'],
+    ['an unknown identity', { entityId: 'bob@example.com', entityIdNS: 'Email' }, 'not-found', 'not-found'],
+    ['an unknown namespace', { entityId: 'x', entityIdNS: 'Loyalty' }, 'invalid', 'unknown-namespace'],
     [
       'a value the namespace refuses',
       { entityId: 'not-an-email', entityIdNS: 'Email' },
-      400,
+      'invalid',
       'invalid-identity',
     ],
-  ])('answers %s with a problem', async (_case, entity, status, code) => {
+  ])('answers %s with a problem', async (_case, entity, kind, code) => {
     // Prepare
     const { reads } = build();
 
     // Act
-    const problem = await problemOf(reads.profile(SANDBOX, entity));
+    const problem = await domainErrorOf(reads.profile(SANDBOX, entity));
 
     // Assess
-    expect(problem.status).toBe(status);
+    expect(problem.kind).toBe(kind);
     expect(problem.code).toBe(code);
-    if (code === 'unknown-namespace') expect(problem.detail).toContain("'Loyalty'");
+    if (code === 'unknown-namespace') expect(problem.message).toContain("'Loyalty'");
   });
 
   it('answers 422 graph-too-large beyond the cap, but still shows the graph', async () => {
@@ -357,11 +348,11 @@ describe('ProfileReadService', () => {
     const entity = { entityId: 'C-1', entityIdNS: 'CRMID' };
 
     // Act
-    const problem = await problemOf(reads.profile(SANDBOX, entity));
+    const problem = await domainErrorOf(reads.profile(SANDBOX, entity));
     const graph = await reads.graph(SANDBOX, entity);
 
     // Assess
-    expect(problem.status).toBe(422);
+    expect(problem.kind).toBe('unprocessable');
     expect(problem.code).toBe('graph-too-large');
     expect(graph.nodes).toHaveLength(2);
   });
@@ -405,17 +396,17 @@ describe('ProfileReadService', () => {
     // Act
     const answers = await Promise.all(
       ['shell', 'gone'].flatMap((name) => [
-        problemOf(reads.profile(SANDBOX, entity(name))),
-        problemOf(reads.events(SANDBOX, entity(name), { limit: 10 })),
-        problemOf(reads.graph(SANDBOX, entity(name))),
+        domainErrorOf(reads.profile(SANDBOX, entity(name))),
+        domainErrorOf(reads.events(SANDBOX, entity(name), { limit: 10 })),
+        domainErrorOf(reads.graph(SANDBOX, entity(name))),
       ]),
     );
     const profile = await reads.profile(SANDBOX, entity('visitor'));
     const graph = await reads.graph(SANDBOX, entity('visitor'));
 
     // Assess
-    expect(answers.map((problem) => [problem.status, problem.code])).toEqual(
-      Array(6).fill([404, 'not-found']),
+    expect(answers.map((problem) => [problem.kind, problem.code])).toEqual(
+      Array(6).fill(['not-found', 'not-found']),
     );
     expect(profile.attributes).toEqual({});
     expect(graph.nodes).toHaveLength(1);

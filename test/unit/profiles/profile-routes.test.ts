@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileReadService } from '../../../lambdas/core/profiles/profile-read-service';
 import type { ApiRequest } from '../../../lambdas/http/api-types';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import { profileRoutes } from '../../../lambdas/http/routes/profile-routes';
 import { FixedGraph, MemoryProfileData, SANDBOX } from './profile-read-fakes';
 
@@ -36,7 +36,7 @@ function routes() {
     try {
       return (await map[key]!(request)).status;
     } catch (error) {
-      if (error instanceof HttpProblem) return error.violations?.[0]?.pointer;
+      if (error instanceof DomainError) return error.violations?.[0]?.pointer;
       throw error;
     }
   };

@@ -58,7 +58,7 @@ describe('SchemaRegistry class and identity rules', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         {
           pointer: '/schema/properties/_id',
@@ -87,7 +87,7 @@ describe('SchemaRegistry class and identity rules', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [expect.objectContaining({ pointer: '/schema/type' })],
     });
   });
@@ -152,7 +152,7 @@ describe('SchemaRegistry class and identity rules', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         {
           pointer: '/identities/0/path',
@@ -220,7 +220,7 @@ describe('SchemaRegistry class and identity rules', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [expect.objectContaining({ pointer: '/identities', keyword: 'class' })],
     });
   });

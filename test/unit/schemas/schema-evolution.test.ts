@@ -106,7 +106,7 @@ describe('SchemaRegistry.evolve', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 422,
+      kind: 'unprocessable',
       code: 'breaking-change',
       violations: [violation],
     });
@@ -130,15 +130,15 @@ describe('SchemaRegistry.evolve', () => {
 
     // Assess
     await expect(removed).rejects.toMatchObject({
-      status: 422,
+      kind: 'unprocessable',
       violations: [expect.objectContaining({ pointer: '/identities/0' })],
     });
     await expect(demoted).rejects.toMatchObject({
-      status: 422,
+      kind: 'unprocessable',
       violations: [expect.objectContaining({ pointer: '/identities/0', keyword: 'identity' })],
     });
     await expect(reclassed).rejects.toMatchObject({
-      status: 422,
+      kind: 'unprocessable',
       violations: [expect.objectContaining({ pointer: '/class' })],
     });
   });
@@ -155,7 +155,7 @@ describe('SchemaRegistry.evolve', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 422,
+      kind: 'unprocessable',
       violations: [expect.objectContaining({ pointer: '/schema/$id' })],
     });
   });
@@ -168,7 +168,7 @@ describe('SchemaRegistry.evolve', () => {
     const outcome = registry.evolve(SANDBOX, PERSON_ID, { schema: personSchema() });
 
     // Assess
-    await expect(outcome).rejects.toMatchObject({ status: 404 });
+    await expect(outcome).rejects.toMatchObject({ kind: 'not-found' });
   });
 
   it('lets one of two concurrent evolutions of the same version win; the other gets 409', async () => {
@@ -186,7 +186,7 @@ describe('SchemaRegistry.evolve', () => {
     // Assess
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = outcomes.find((outcome) => outcome.status === 'rejected');
-    expect(rejected?.reason).toMatchObject({ status: 409, code: 'version-conflict' });
+    expect(rejected?.reason).toMatchObject({ kind: 'conflict', code: 'version-conflict' });
     expect((await registry.get(SANDBOX, PERSON_ID)).version).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../../../lambdas/http/problem';
+import { DomainError } from '../../../lambdas/core/errors/domain-error';
 import {
   LEGACY_PATTERN_BUDGET_MS,
   linearPatternEngine,
@@ -19,12 +19,12 @@ const coded = (properties: Record<string, unknown>, extra: Record<string, unknow
 });
 
 /** The problem a refused registration throws. */
-const refusal = (work: Promise<unknown>): Promise<HttpProblem> =>
+const refusal = (work: Promise<unknown>): Promise<DomainError> =>
   work.then(
     () => expect.fail('the registration was accepted'),
     (caught: unknown) => {
-      expect(caught).toBeInstanceOf(HttpProblem);
-      return caught as HttpProblem;
+      expect(caught).toBeInstanceOf(DomainError);
+      return caught as DomainError;
     },
   );
 
@@ -48,7 +48,7 @@ describe('schema patterns on the linear-time engine', () => {
     );
 
     // Assess
-    expect(problem.status).toBe(400);
+    expect(problem.kind).toBe('invalid');
     expect(problem.violations?.map((v) => [v.pointer, v.keyword])).toEqual(
       expect.arrayContaining([
         ['/schema/properties/code/pattern', 'pattern'],

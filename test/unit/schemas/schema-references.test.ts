@@ -82,7 +82,7 @@ describe('SchemaRegistry $ref composition', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         {
           pointer: '/schema/properties/home/$ref',
@@ -104,7 +104,7 @@ describe('SchemaRegistry $ref composition', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         expect.objectContaining({
           keyword: '$ref',
@@ -128,7 +128,7 @@ describe('SchemaRegistry $ref composition', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         expect.objectContaining({
           pointer: '/schema/properties/home/$ref',

@@ -55,7 +55,7 @@ describe('SchemaRegistry.register', () => {
     const again = registry.register(SANDBOX, { title: 'Person', class: 'profile', schema: personSchema() });
 
     // Assess
-    await expect(again).rejects.toMatchObject({ status: 409, code: 'schema-exists' });
+    await expect(again).rejects.toMatchObject({ kind: 'conflict', code: 'schema-exists' });
   });
 
   it('keeps sandboxes apart', async () => {
@@ -67,7 +67,7 @@ describe('SchemaRegistry.register', () => {
     const elsewhere = registry.get('dev', 'https://example.com/schemas/person');
 
     // Assess
-    await expect(elsewhere).rejects.toMatchObject({ status: 404, code: 'not-found' });
+    await expect(elsewhere).rejects.toMatchObject({ kind: 'not-found', code: 'not-found' });
   });
 
   it('answers a malformed body with a 400 pointing at every bad field', async () => {
@@ -85,7 +85,7 @@ describe('SchemaRegistry.register', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'validation-failed',
       violations: expect.arrayContaining([
         expect.objectContaining({ pointer: '/title' }),
@@ -110,7 +110,7 @@ describe('SchemaRegistry.register', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: expect.arrayContaining([
         expect.objectContaining({ pointer: '/schema/properties/age/type' }),
       ]) as unknown,
@@ -130,7 +130,7 @@ describe('SchemaRegistry.register', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [expect.objectContaining({ pointer: '/schema/$schema' })],
     });
   });
@@ -183,7 +183,7 @@ describe('SchemaRegistry.register', () => {
     // Assess
     expect(stored.warnings).toEqual([]);
     await expect(rejected).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         expect.objectContaining({ pointer: '/schema/properties/email/maxLenght', keyword: 'unknownKeyword' }),
       ],
@@ -228,7 +228,7 @@ describe('SchemaRegistry.register', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         expect.objectContaining({ message: expect.stringContaining('unknown format "e-mail"') as unknown }),
       ],
@@ -261,7 +261,7 @@ describe('SchemaRegistry.register', () => {
       expect.objectContaining({ pointer: '/code', keyword: 'pattern' }),
     ]);
     await expect(rejected).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       violations: [
         expect.objectContaining({ pointer: '/schema/properties/code/pattern', keyword: 'pattern' }),
       ],

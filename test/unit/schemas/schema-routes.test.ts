@@ -112,7 +112,7 @@ describe('schema routes', () => {
     const outcome = route(key)(request(overrides));
 
     // Assess
-    await expect(outcome).rejects.toMatchObject({ status: 400, code });
+    await expect(outcome).rejects.toMatchObject({ kind: 'invalid', code });
   });
 
   it('answers 404 for an unknown schema id', async () => {
@@ -125,6 +125,6 @@ describe('schema routes', () => {
     );
 
     // Assess
-    await expect(outcome).rejects.toMatchObject({ status: 404, code: 'not-found' });
+    await expect(outcome).rejects.toMatchObject({ kind: 'not-found', code: 'not-found' });
   });
 });

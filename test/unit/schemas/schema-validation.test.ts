@@ -85,10 +85,10 @@ describe('SchemaRegistry validation', () => {
     const unknownVersion = registry.validate(SANDBOX, PERSON_ID, {}, 7);
 
     // Assess
-    await expect(unknownSchema).rejects.toMatchObject({ status: 404 });
+    await expect(unknownSchema).rejects.toMatchObject({ kind: 'not-found' });
     await expect(unknownVersion).rejects.toMatchObject({
-      status: 404,
-      detail: expect.stringContaining("version '7'") as unknown,
+      kind: 'not-found',
+      message: expect.stringContaining("version '7'") as unknown,
     });
   });
 

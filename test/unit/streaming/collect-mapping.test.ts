@@ -106,7 +106,7 @@ describe('collect: raw messages on an inlet with a mapping', () => {
       .catch((error: unknown) => error);
 
     // Assess
-    expect(refused).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(refused).toMatchObject({ kind: 'invalid', code: 'validation-failed' });
     const violations = (refused as { violations: { pointer: string; keyword: string }[] }).violations;
     expect(violations.map((violation) => [violation.pointer, violation.keyword])).toEqual(
       expect.arrayContaining([['/person/name', 'mapping']]),
@@ -129,7 +129,7 @@ describe('collect: raw messages on an inlet with a mapping', () => {
       .catch((error: unknown) => error);
 
     // Assess
-    expect(refused).toMatchObject({ status: 400, code: 'mapping-limit-exceeded' });
+    expect(refused).toMatchObject({ kind: 'invalid', code: 'mapping-limit-exceeded' });
     const violations = (refused as { violations: { pointer: string; keyword: string }[] }).violations;
     expect(violations.map((violation) => [violation.pointer, violation.keyword])).toEqual([
       ['/wide33', 'mapping'],
@@ -175,6 +175,6 @@ describe('collect: raw messages on an inlet with a mapping', () => {
       .catch((error: unknown) => error);
 
     // Assess
-    expect(refused).toMatchObject({ status: 500, code: 'mapping-set-missing' });
+    expect(refused).toMatchObject({ kind: 'internal', code: 'mapping-set-missing' });
   });
 });

@@ -43,7 +43,7 @@ describe("collect: the envelope's header.msgId", () => {
 
     // Assess
     expect(answer.responses[0]).toMatchObject({
-      statusCode: 400,
+      kind: 'invalid',
       code: 'invalid-msg-id',
       violations: [expect.objectContaining({ pointer: '/messages/0/header/msgId' })],
     });

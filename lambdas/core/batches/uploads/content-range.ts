@@ -2,7 +2,7 @@
  * The `Content-Range` header of a ranged upload (PATCH): `bytes {start}-{end}/{total}` with HTTP's inclusive end,
  * the total `*` when not yet known. Experience Platform's own examples leave the `/{total}` out, so it is optional.
  */
-import { badRequest } from '../../../http/problem';
+import { invalid } from '../../errors/domain-error';
 
 export interface ReceivedRange {
   readonly start: number;
@@ -15,11 +15,11 @@ const CONTENT_RANGE = /^bytes (\d{1,15})-(\d{1,15})(?:\/(\d{1,15}|\*))?$/;
 const FORMAT = 'bytes {start}-{end}/{total|*}';
 
 export const invalidContentRange = (message: string) =>
-  badRequest('invalid-content-range', `Content-Range ${message}`, [
+  invalid('invalid-content-range', `Content-Range ${message}`, [
     { pointer: '/headers/content-range', keyword: 'format', message },
   ]);
 
-/** The range a PATCH body holds, checked against the body's length, or a 400 `invalid-content-range`. */
+/** The range a PATCH body holds, checked against the body's length, or an `invalid` error, `invalid-content-range`. */
 export function parseContentRange(header: string | undefined, bodyLength: number): ReceivedRange {
   if (header === undefined || header.trim() === '') throw invalidContentRange(`is required: ${FORMAT}`);
   const match = CONTENT_RANGE.exec(header.trim());

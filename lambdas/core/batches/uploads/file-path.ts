@@ -2,7 +2,7 @@
  * The file path of an upload (`{filePath+}`, folders allowed), checked before it becomes part of an S3 key and of
  * table keys: a path that could escape its folder, name nothing, or not survive being a key is refused.
  */
-import { badRequest } from '../../../http/problem';
+import { invalid } from '../../errors/domain-error';
 
 /** S3 keys hold at most 1,024 bytes; a path longer than that could never be stored. */
 const MAX_FILE_PATH_BYTES = 1024;
@@ -18,7 +18,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 export const invalidFilePath = (reason: string) => {
   const message = `the file path ${reason}`;
-  return badRequest('invalid-file-path', message, [{ pointer: '/filePath', keyword: 'format', message }]);
+  return invalid('invalid-file-path', message, [{ pointer: '/filePath', keyword: 'format', message }]);
 };
 
 function problemOf(raw: string): string | undefined {
@@ -41,7 +41,7 @@ function problemOf(raw: string): string | undefined {
   return undefined;
 }
 
-/** The path as given (API Gateway has already percent-decoded it), or a 400 `invalid-file-path`. */
+/** The path as given (API Gateway has already percent-decoded it), or an `invalid` error, `invalid-file-path`. */
 export function parseFilePath(raw: string): string {
   const problem = problemOf(raw);
   if (problem) throw invalidFilePath(problem);

@@ -3,7 +3,7 @@
  * refused with Experience Platform's wording. Concurrent uploads can race past these checks; the workflow checks
  * the limits again when the batch is completed.
  */
-import { badRequest, HttpProblem } from '../../../http/problem';
+import { invalid, tooLarge } from '../../errors/domain-error';
 import type { BatchGuardrails } from '../batch-guardrails';
 import type { BatchFile } from '../file-batch-types';
 import type { FileRef } from './upload-ports';
@@ -12,12 +12,7 @@ const hit = (count: number, unit: string, threshold: number) =>
   `Batch ingestion guardrails hit: ${count} ${unit} (over the ${threshold} threshold)`;
 
 export const batchTooLarge = (bytes: number, guardrails: BatchGuardrails) =>
-  new HttpProblem(
-    413,
-    'batch-too-large',
-    'Payload Too Large',
-    hit(bytes, 'bytes', guardrails.maxBytesPerBatch),
-  );
+  tooLarge(hit(bytes, 'bytes', guardrails.maxBytesPerBatch), 'batch-too-large');
 
 const isFile = (file: BatchFile, ref: FileRef) => file.datasetId === ref.datasetId && file.path === ref.path;
 
@@ -26,7 +21,7 @@ export function checkFileCount(files: readonly BatchFile[], ref: FileRef, guardr
   if (files.some((file) => isFile(file, ref))) return;
   const count = files.length + 1;
   if (count > guardrails.maxFilesPerBatch) {
-    throw badRequest('too-many-files', hit(count, 'files', guardrails.maxFilesPerBatch));
+    throw invalid('too-many-files', hit(count, 'files', guardrails.maxFilesPerBatch));
   }
 }
 

@@ -4,8 +4,8 @@
  * presigned S3 URL for files beyond API Gateway's payload limit. Ranged parts stay separate objects: a complete file
  * is described by its parts, and readers read across them, so nothing is ever copied.
  */
-import { toPointer } from '../../../http/input';
-import { badRequest, conflict, notFound, payloadTooLarge } from '../../../http/problem';
+import { toPointer } from '../../input';
+import { invalid, conflict, notFound, tooLarge } from '../../errors/domain-error';
 import type { BatchGuardrails } from '../batch-guardrails';
 import type { BatchFile, FilePart } from '../file-batch-types';
 import {
@@ -113,7 +113,7 @@ function checkCoverage(ref: FileRef, parts: readonly FilePart[], expectedSize: n
   const { gaps, overlaps } = coverageOf(parts, expectedSize);
   if (overlaps.length > 0) {
     const pairs = overlaps.map((pair) => rangesText(pair).join(' and '));
-    throw badRequest(
+    throw invalid(
       'upload-overlap',
       `parts of '${ref.path}' overlap (${pairs.join('; ')}); upload the file again (PUT or an upload URL) to replace them`,
       pairs.map((pair) => ({ pointer: '', keyword: 'upload-overlap', message: `${pair} overlap` })),
@@ -121,7 +121,7 @@ function checkCoverage(ref: FileRef, parts: readonly FilePart[], expectedSize: n
   }
   if (gaps.length > 0) {
     const missing = rangesText(gaps);
-    throw badRequest(
+    throw invalid(
       'upload-gap',
       `${missing.join(', ')} of '${ref.path}' were never received; PATCH them, then COMPLETE again`,
       missing.map((range) => ({ pointer: '', keyword: 'upload-gap', message: `${range} missing` })),
@@ -206,7 +206,7 @@ export class UploadService {
     return progressOf('uploading', parts, file.expectedSize ?? range.total);
   }
 
-  /** What has arrived of a file (HEAD): a 404 for a file never started. */
+  /** What has arrived of a file (HEAD): `not-found` for a file never started. */
   async receivedRanges(
     sandbox: string,
     batchId: string,
@@ -269,7 +269,7 @@ export class UploadService {
   ): Promise<UploadUrl> {
     const ref = await this.writable(sandbox, batchId, datasetId, path);
     if (sizeInBytes > MAX_PRESIGNED_UPLOAD_BYTES) {
-      throw payloadTooLarge(
+      throw tooLarge(
         `an upload URL takes at most ${MAX_PRESIGNED_UPLOAD_BYTES} bytes (S3's largest single PUT); ` +
           'upload a larger file in ranges (POST ?action=INITIALIZE, then PATCH)',
       );
@@ -302,7 +302,7 @@ export class UploadService {
   async filesForCompletion(sandbox: string, batchId: string): Promise<BatchFile[]> {
     const files = await this.deps.store.listFiles(sandbox, batchId);
     if (files.length === 0) {
-      throw badRequest('no-files', `batch ${batchId} has no files; upload one before COMPLETE`);
+      throw invalid('no-files', `batch ${batchId} has no files; upload one before COMPLETE`);
     }
     const settled = await Promise.all(
       files.map(async (file) =>
@@ -311,7 +311,7 @@ export class UploadService {
     );
     const incomplete = settled.filter((file) => file.state !== 'complete');
     if (incomplete.length > 0) {
-      throw badRequest(
+      throw invalid(
         'incomplete-files',
         `files of batch ${batchId} are not complete: ${incomplete.map((file) => file.path).join(', ')}`,
         incomplete.map((file) => ({
@@ -353,7 +353,7 @@ export class UploadService {
     }
     if (datasetId !== batch.datasetId) {
       const message = `batch ${batchId} is for dataset ${batch.datasetId}, not ${datasetId}`;
-      throw badRequest('dataset-mismatch', message, [{ pointer: '/datasetId', keyword: 'const', message }]);
+      throw invalid('dataset-mismatch', message, [{ pointer: '/datasetId', keyword: 'const', message }]);
     }
     const ref = { sandbox, batchId, datasetId, path: parseFilePath(path) };
     if (!storageKeysFit(ref, this.deps.guardrails.maxBytesPerBatch)) {

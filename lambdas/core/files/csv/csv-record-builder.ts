@@ -3,7 +3,7 @@
  * the null marker are left out, values are coerced where the schema says so, and the record is checked for its field
  * count and for a value that would have to be both a value and an object (`a` and `a.b` both given).
  */
-import { toPointer } from '../../../http/input';
+import { toPointer } from '../../input';
 import { InexactNumber, type InexactNumberAt } from '../../exact-json';
 import { columnPath } from './csv-columns';
 import { coercionFor, type Coercion } from '../field-coercion';

@@ -7,7 +7,7 @@
  * left to hyparquet (a known limit, docs/api.md).
  */
 import type { FileMetaData, SchemaElement } from 'hyparquet';
-import { toPointer } from '../../../http/input';
+import { toPointer } from '../../input';
 
 /** The schema hyparquet reads with, and the scale of each DECIMAL it reads raw, by the value's JSON pointer. */
 export interface DecimalColumns {

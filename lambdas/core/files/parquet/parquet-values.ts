@@ -4,7 +4,7 @@
  * `inexact`, and the row fails rather than carry a changed value), a timestamp its ISO 8601 string, bytes base64, and a non-finite float its name. A null in a struct means
  * "no value" and is left out, as an empty CSV field is; a null list element stays (the position is data).
  */
-import { toPointer } from '../../../http/input';
+import { toPointer } from '../../input';
 import { isExactNumberLiteral, type InexactNumberAt } from '../../exact-json';
 import { decimalText } from './parquet-decimals';
 import { setOwn } from '../../own-property';

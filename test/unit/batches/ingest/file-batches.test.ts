@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../../../../lambdas/http/problem';
+import { domainErrorOf } from '../../../support/domain-error';
 import {
   addBatch,
   addFile,
@@ -7,7 +7,7 @@ import {
   fileBatchServiceOf,
   ingestWorld,
 } from '../../../support/memory-file-batches';
-import { BATCH_ID, DATASET_ID, failureOf, NOW, SANDBOX } from '../../../support/memory-uploads';
+import { BATCH_ID, DATASET_ID, NOW, SANDBOX } from '../../../support/memory-uploads';
 
 const OTHER_DATASET = 'ds-2';
 const API = { kind: 'api' } as const;
@@ -17,12 +17,6 @@ function serviceWorld() {
   let ids = 0;
   const service = fileBatchServiceOf(world, [DATASET_ID, OTHER_DATASET], () => `new-${(ids += 1)}`);
   return { world, service };
-}
-
-async function problemOf(operation: Promise<unknown>): Promise<HttpProblem> {
-  const error = await failureOf(operation);
-  expect(error).toBeInstanceOf(HttpProblem);
-  return error as HttpProblem;
 }
 
 describe('FileBatchService.create', () => {
@@ -132,12 +126,12 @@ describe('FileBatchService.create', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       service.create(SANDBOX, { datasetId: 'nope', inputFormat: { format: 'csv' } }, API),
     );
 
     // Assess
-    expect(problem).toMatchObject({ status: 422, code: 'dataset-not-found' });
+    expect(problem).toMatchObject({ kind: 'unprocessable', code: 'dataset-not-found' });
     expect(problem.violations).toEqual([
       { pointer: '/datasetId', keyword: 'exists', message: 'no such dataset in this sandbox' },
     ]);
@@ -152,12 +146,12 @@ describe('FileBatchService.create', () => {
     const replay = { predecessors: ['ok', 'missing', 'elsewhere', 'failing'] };
 
     // Act
-    const problem = await problemOf(
+    const problem = await domainErrorOf(
       service.create(SANDBOX, { datasetId: DATASET_ID, inputFormat: { format: 'csv' }, replay }, API),
     );
 
     // Assess
-    expect(problem).toMatchObject({ status: 422, code: 'invalid-replay' });
+    expect(problem).toMatchObject({ kind: 'unprocessable', code: 'invalid-replay' });
     expect(problem.violations).toEqual([
       { pointer: '/replay/predecessors/1', keyword: 'exists', message: 'no file batch missing' },
       {
@@ -207,11 +201,11 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     await service.create(SANDBOX, replayOf('old'), API);
 
     // Act
-    const problem = await problemOf(service.create(SANDBOX, replayOf('old'), API));
+    const problem = await domainErrorOf(service.create(SANDBOX, replayOf('old'), API));
 
     // Assess
-    expect(problem).toMatchObject({ status: 409, code: 'predecessor-reserved' });
-    expect(problem.detail).toContain('batch old is already being replaced by replay new-1');
+    expect(problem).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
+    expect(problem.message).toContain('batch old is already being replaced by replay new-1');
     expect(world.batches.stored('old').reservedBy).toEqual({ batchId: 'new-1', at: NOW.toISOString() });
     expect(await world.batches.getFileBatch(SANDBOX, 'new-2')).toBeUndefined();
   });
@@ -230,7 +224,7 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     // Assess
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
     const refused = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(refused.reason).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
   });
 
   it.each(['failed', 'aborted'] as const)(
@@ -267,11 +261,11 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     });
 
     // Act
-    const recent = await problemOf(service.create(SANDBOX, replayOf('recent'), API));
+    const recent = await domainErrorOf(service.create(SANDBOX, replayOf('recent'), API));
     const stale = await service.create(SANDBOX, replayOf('stale'), API);
 
     // Assess
-    expect(recent).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(recent).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
     expect(world.batches.stored('stale').reservedBy?.batchId).toBe(stale.id);
   });
 
@@ -283,10 +277,10 @@ describe('FileBatchService.create of replays naming one predecessor', () => {
     await service.create(SANDBOX, replayOf('held'), API);
 
     // Act
-    const problem = await problemOf(service.create(SANDBOX, replayOf('free', 'held'), API));
+    const problem = await domainErrorOf(service.create(SANDBOX, replayOf('free', 'held'), API));
 
     // Assess
-    expect(problem).toMatchObject({ status: 409, code: 'predecessor-reserved' });
+    expect(problem).toMatchObject({ kind: 'conflict', code: 'predecessor-reserved' });
     expect(world.batches.stored('free').reservedBy).toBeUndefined();
     expect(await service.create(SANDBOX, replayOf('free'), API)).toMatchObject({ id: 'new-3' });
   });
@@ -321,10 +315,10 @@ describe('FileBatchService.complete', () => {
     await addFile(world, 'a.json', '{}\n', { state: 'uploading' });
 
     // Act
-    const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
+    const problem = await domainErrorOf(service.complete(SANDBOX, BATCH_ID));
 
     // Assess
-    expect(problem).toMatchObject({ status: 400, code: 'incomplete-files' });
+    expect(problem).toMatchObject({ kind: 'invalid', code: 'incomplete-files' });
     expect(world.batches.stored().status).toBe('loading');
     expect(world.workflow.starts).toEqual([]);
   });
@@ -335,10 +329,10 @@ describe('FileBatchService.complete', () => {
     addBatch(world, { status: 'loading' });
 
     // Act
-    const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
+    const problem = await domainErrorOf(service.complete(SANDBOX, BATCH_ID));
 
     // Assess
-    expect(problem).toMatchObject({ status: 400, code: 'no-files' });
+    expect(problem).toMatchObject({ kind: 'invalid', code: 'no-files' });
   });
 
   it('starts nothing more when completed again while its ingestion runs, and resumes it once that died', async () => {
@@ -400,10 +394,10 @@ describe('FileBatchService.complete', () => {
       addBatch(world, { status });
 
       // Act
-      const problem = await problemOf(service.complete(SANDBOX, BATCH_ID));
+      const problem = await domainErrorOf(service.complete(SANDBOX, BATCH_ID));
 
       // Assess
-      expect(problem).toMatchObject({ status: 409, code: 'batch-not-completable' });
+      expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-completable' });
       expect(world.workflow.starts).toEqual([]);
     },
   );
@@ -413,10 +407,10 @@ describe('FileBatchService.complete', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(service.complete(SANDBOX, 'nope'));
+    const problem = await domainErrorOf(service.complete(SANDBOX, 'nope'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -489,10 +483,10 @@ describe('FileBatchService.abort, fail and rejectDrop', () => {
     const batch = addBatch(world, { status });
 
     // Act
-    const problem = await problemOf(service[action](SANDBOX, BATCH_ID));
+    const problem = await domainErrorOf(service[action](SANDBOX, BATCH_ID));
 
     // Assess
-    expect(problem).toMatchObject({ status: 409, code: 'batch-not-loading' });
+    expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-loading' });
     expect(world.batches.stored()).toEqual(batch);
   });
 
@@ -501,10 +495,10 @@ describe('FileBatchService.abort, fail and rejectDrop', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(service.abort(SANDBOX, 'nope'));
+    const problem = await domainErrorOf(service.abort(SANDBOX, 'nope'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -546,10 +540,10 @@ describe('FileBatchService.revert', () => {
       addBatch(world, { status });
 
       // Act
-      const problem = await problemOf(service.revert(SANDBOX, BATCH_ID));
+      const problem = await domainErrorOf(service.revert(SANDBOX, BATCH_ID));
 
       // Assess
-      expect(problem).toMatchObject({ status: 409, code: 'batch-not-revertable' });
+      expect(problem).toMatchObject({ kind: 'conflict', code: 'batch-not-revertable' });
     },
   );
 
@@ -558,10 +552,10 @@ describe('FileBatchService.revert', () => {
     const { service } = serviceWorld();
 
     // Act
-    const problem = await problemOf(service.revert(SANDBOX, 'nope'));
+    const problem = await domainErrorOf(service.revert(SANDBOX, 'nope'));
 
     // Assess
-    expect(problem.status).toBe(404);
+    expect(problem.kind).toBe('not-found');
   });
 });
 
@@ -620,11 +614,11 @@ describe('FileBatchService.preview', () => {
     await addFile(world, 'a.json', '{}\n', { state: 'presigned' });
 
     // Act
-    const otherDataset = await problemOf(service.preview(SANDBOX, BATCH_ID, OTHER_DATASET, undefined, 5));
-    const noFile = await problemOf(service.preview(SANDBOX, BATCH_ID, DATASET_ID, undefined, 5));
+    const otherDataset = await domainErrorOf(service.preview(SANDBOX, BATCH_ID, OTHER_DATASET, undefined, 5));
+    const noFile = await domainErrorOf(service.preview(SANDBOX, BATCH_ID, DATASET_ID, undefined, 5));
 
     // Assess
-    expect(otherDataset.status).toBe(404);
-    expect(noFile).toMatchObject({ status: 422, code: 'no-files' });
+    expect(otherDataset.kind).toBe('not-found');
+    expect(noFile).toMatchObject({ kind: 'unprocessable', code: 'no-files' });
   });
 });

@@ -298,6 +298,6 @@ describe('ingestDroppedFile', () => {
     const outcome = ingestDroppedFile(deps, elsewhere);
 
     // Assess
-    await expect(outcome).rejects.toMatchObject({ status: 422, code: 'dataset-not-found' });
+    await expect(outcome).rejects.toMatchObject({ kind: 'unprocessable', code: 'dataset-not-found' });
   });
 });

@@ -8,7 +8,12 @@ import { fileBatchView } from '../../../../lambdas/core/batches/file-batch-view'
 import type { StoredMappingSet } from '../../../../lambdas/core/mapping-sets/mapping-sets';
 import type { MappingRule } from '../../../../lambdas/core/mapping/mapping-types';
 import { stageChunk } from '../../../../lambdas/core/batches/ingest/stage-chunk';
+<<<<<<< HEAD
 import { HttpProblem } from '../../../../lambdas/http/problem';
+=======
+import type { DatasetTarget } from '../../../../lambdas/core/streaming/consume-ports';
+import { DomainError } from '../../../../lambdas/core/errors/domain-error';
+>>>>>>> redesign/errors
 import {
   addBatch,
   addFile,
@@ -127,8 +132,8 @@ describe('a file batch with a mapping', () => {
     expect(latest.mapping).toEqual({ mappingSetId: SET_ID, version: 2 });
     expect(pinned.mapping).toEqual({ mappingSetId: SET_ID, version: 1 });
     expect(world.batches.stored(pinned.id).mapping).toEqual({ mappingSetId: SET_ID, version: 1 });
-    expect(unknown).toBeInstanceOf(HttpProblem);
-    expect(unknown).toMatchObject({ status: 422, violations: [{ pointer: '/mappingSetId' }] });
+    expect(unknown).toBeInstanceOf(DomainError);
+    expect(unknown).toMatchObject({ kind: 'unprocessable', violations: [{ pointer: '/mappingSetId' }] });
   });
 
   it('maps CSV rows as text, types the mapped records, keeps warned rows and quarantines rows left invalid', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest, RouteHandler } from '../../../../lambdas/http/api-types';
-import type { HttpProblem } from '../../../../lambdas/http/problem';
+import type { DomainError } from '../../../../lambdas/core/errors/domain-error';
 import { batchFileRoutes } from '../../../../lambdas/http/routes/batch-file-routes';
 import { BATCH_ID, DATASET_ID, failureOf, SANDBOX, uploadWorld } from '../../../support/memory-uploads';
 
@@ -95,7 +95,7 @@ describe('batch file routes', () => {
     const failure = await failureOf(route('PUT')(request({ pathParameters, bodyBytes: Buffer.from('{}') })));
 
     // Assess
-    expect(failure).toMatchObject({ status: 400, code: 'invalid-file-path' });
+    expect(failure).toMatchObject({ kind: 'invalid', code: 'invalid-file-path' });
   });
 
   it('runs a ranged upload: INITIALIZE 201, PATCH 200 with Range, HEAD headers only, COMPLETE 200', async () => {
@@ -148,7 +148,7 @@ describe('batch file routes', () => {
     );
 
     // Assess
-    expect(failure).toMatchObject({ status: 400, code: 'invalid-content-range' });
+    expect(failure).toMatchObject({ kind: 'invalid', code: 'invalid-content-range' });
   });
 
   it('answers UPLOAD_URL with a presigned PUT of the declared size', async () => {
@@ -182,10 +182,10 @@ describe('batch file routes', () => {
     const { post } = setup();
 
     // Act
-    const failure = (await failureOf(post('UPLOAD_URL', body))) as HttpProblem;
+    const failure = (await failureOf(post('UPLOAD_URL', body))) as DomainError;
 
     // Assess
-    expect(failure).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(failure).toMatchObject({ kind: 'invalid', code: 'validation-failed' });
     expect(failure.violations?.map((violation) => violation.pointer)).toEqual([pointer]);
   });
 
@@ -200,9 +200,9 @@ describe('batch file routes', () => {
 
       // Assess
       expect(failure).toMatchObject({
-        status: 400,
+        kind: 'invalid',
         code: 'invalid-action',
-        detail: 'action must be one of INITIALIZE, COMPLETE, UPLOAD_URL',
+        message: 'action must be one of INITIALIZE, COMPLETE, UPLOAD_URL',
         violations: [expect.objectContaining({ pointer: '/action' })],
       });
     },

@@ -98,7 +98,7 @@ describe('parseContentRange', () => {
     // Assess
     expect(attempt).toThrow(
       expect.objectContaining({
-        status: 400,
+        kind: 'invalid',
         code: 'invalid-content-range',
         violations: [expect.objectContaining({ pointer: '/headers/content-range' })],
       }),

@@ -36,7 +36,7 @@ describe('parseFilePath', () => {
     // Assess
     expect(attempt).toThrow(
       expect.objectContaining({
-        status: 400,
+        kind: 'invalid',
         code: 'invalid-file-path',
         violations: [expect.objectContaining({ pointer: '/filePath', keyword: 'format' })],
       }),

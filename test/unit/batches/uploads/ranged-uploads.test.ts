@@ -113,9 +113,9 @@ describe('UploadService: ranged uploads', () => {
 
     // Assess
     expect(failure).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'upload-gap',
-      detail: expect.stringContaining(missing) as unknown,
+      message: expect.stringContaining(missing) as unknown,
       violations: [expect.objectContaining({ message: `${missing} missing` })],
     });
     expect(await head(world)).toMatchObject({ state: 'uploading' });
@@ -133,7 +133,7 @@ describe('UploadService: ranged uploads', () => {
 
     // Assess
     expect(failure).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'upload-overlap',
       violations: [expect.objectContaining({ message: 'bytes 0-19 and bytes 15-29 overlap' })],
     });
@@ -182,14 +182,14 @@ describe('UploadService: ranged uploads', () => {
 
     // Assess
     expect(never).toMatchObject({
-      status: 409,
+      kind: 'conflict',
       code: 'upload-not-initialized',
-      detail: expect.stringContaining('INITIALIZE') as unknown,
+      message: expect.stringContaining('INITIALIZE') as unknown,
     });
     expect(afterPut).toMatchObject({
-      status: 409,
+      kind: 'conflict',
       code: 'upload-not-initialized',
-      detail: expect.stringContaining('complete') as unknown,
+      message: expect.stringContaining('complete') as unknown,
     });
     expect(world.objects.objects.has(`${KEY}.parts/0-10`)).toBe(false);
   });
@@ -204,11 +204,11 @@ describe('UploadService: ranged uploads', () => {
 
     // Assess
     expect(headed).toMatchObject({
-      status: 404,
+      kind: 'not-found',
       code: 'not-found',
-      detail: expect.stringContaining(PATH) as unknown,
+      message: expect.stringContaining(PATH) as unknown,
     });
-    expect(completed).toMatchObject({ status: 409, code: 'upload-not-initialized' });
+    expect(completed).toMatchObject({ kind: 'conflict', code: 'upload-not-initialized' });
   });
 
   it('holds a file to the total it declared', async () => {
@@ -225,14 +225,14 @@ describe('UploadService: ranged uploads', () => {
 
     // Assess
     expect(otherTotal).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'invalid-content-range',
-      detail: expect.stringContaining('30') as unknown,
+      message: expect.stringContaining('30') as unknown,
     });
     expect(beyondTotal).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'invalid-content-range',
-      detail: expect.stringContaining('30') as unknown,
+      message: expect.stringContaining('30') as unknown,
     });
     expect((await head(world)).ranges).toEqual([{ start: 0, end: 10 }]);
   });
@@ -248,9 +248,9 @@ describe('UploadService: ranged uploads', () => {
 
     // Assess
     expect(failure).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'invalid-content-range',
-      detail: expect.stringContaining('20-29') as unknown,
+      message: expect.stringContaining('20-29') as unknown,
     });
     expect((await world.store.getFile(REF))?.expectedSize).toBeUndefined();
   });
@@ -269,11 +269,11 @@ describe('UploadService: ranged uploads', () => {
     const completion = await failureOf(complete(world));
 
     // Assess
-    expect(beyondLimit).toMatchObject({ status: 413, code: 'batch-too-large' });
+    expect(beyondLimit).toMatchObject({ kind: 'too-large', code: 'batch-too-large' });
     expect(completion).toMatchObject({
-      status: 413,
+      kind: 'too-large',
       code: 'batch-too-large',
-      detail: 'Batch ingestion guardrails hit: 30 bytes (over the 25 threshold)',
+      message: 'Batch ingestion guardrails hit: 30 bytes (over the 25 threshold)',
     });
   });
 });

@@ -52,9 +52,9 @@ describe('UploadService: every operation checks the batch', () => {
 
     // Assess
     expect(failure).toMatchObject({
-      status: 404,
+      kind: 'not-found',
       code: 'not-found',
-      detail: expect.stringContaining('batch') as unknown,
+      message: expect.stringContaining('batch') as unknown,
     });
   });
 
@@ -68,9 +68,9 @@ describe('UploadService: every operation checks the batch', () => {
 
     // Assess
     expect(failure).toMatchObject({
-      status: 409,
+      kind: 'conflict',
       code: 'batch-not-loading',
-      detail: expect.stringContaining('staging') as unknown,
+      message: expect.stringContaining('staging') as unknown,
     });
   });
 
@@ -83,7 +83,7 @@ describe('UploadService: every operation checks the batch', () => {
 
     // Assess
     expect(failure).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'dataset-mismatch',
       violations: [expect.objectContaining({ pointer: '/datasetId' })],
     });
@@ -104,11 +104,11 @@ describe('UploadService: every operation checks the batch', () => {
     );
 
     // Assess
-    expect(dotted).toMatchObject({ status: 400, code: 'invalid-file-path' });
+    expect(dotted).toMatchObject({ kind: 'invalid', code: 'invalid-file-path' });
     expect(tooLong).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'invalid-file-path',
-      detail: expect.stringContaining('too long') as unknown,
+      message: expect.stringContaining('too long') as unknown,
     });
     expect(world.objects.objects.size).toBe(0);
   });
@@ -204,9 +204,9 @@ describe('UploadService: guardrails', () => {
 
     // Assess
     const problem = {
-      status: 400,
+      kind: 'invalid',
       code: 'too-many-files',
-      detail: 'Batch ingestion guardrails hit: 3 files (over the 2 threshold)',
+      message: 'Batch ingestion guardrails hit: 3 files (over the 2 threshold)',
     };
     expect([third, thirdRanged, thirdPresigned]).toEqual([
       expect.objectContaining(problem),
@@ -227,9 +227,9 @@ describe('UploadService: guardrails', () => {
 
     // Assess
     expect(over).toMatchObject({
-      status: 413,
+      kind: 'too-large',
       code: 'batch-too-large',
-      detail: 'Batch ingestion guardrails hit: 11 bytes (over the 10 threshold)',
+      message: 'Batch ingestion guardrails hit: 11 bytes (over the 10 threshold)',
     });
     expect(replaced.file.size).toBe(10);
   });
@@ -271,7 +271,7 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
     const completion = await failureOf(service.filesForCompletion(SANDBOX, BATCH_ID));
 
     // Assess
-    expect(completion).toMatchObject({ status: 400, code: 'incomplete-files' });
+    expect(completion).toMatchObject({ kind: 'invalid', code: 'incomplete-files' });
   });
 
   it('refuses COMPLETE while files are unfinished, naming each, then returns them complete and sorted', async () => {
@@ -292,7 +292,7 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
 
     // Assess
     expect(early).toMatchObject({
-      status: 400,
+      kind: 'invalid',
       code: 'incomplete-files',
       violations: [
         expect.objectContaining({
@@ -324,7 +324,7 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
     const completion = await failureOf(service.filesForCompletion(SANDBOX, BATCH_ID));
 
     // Assess
-    expect(completion).toMatchObject({ status: 400, code: 'no-files' });
+    expect(completion).toMatchObject({ kind: 'invalid', code: 'no-files' });
   });
 
   it('completes a presigned file on its own COMPLETE once the object arrived, not before', async () => {
@@ -339,7 +339,7 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
     const completed = await service.completeFile(SANDBOX, BATCH_ID, DATASET_ID, 'huge.json');
 
     // Assess
-    expect(early).toMatchObject({ status: 409, code: 'upload-not-received' });
+    expect(early).toMatchObject({ kind: 'conflict', code: 'upload-not-received' });
     expect(headEarly).toEqual({ state: 'presigned', ranges: [], receivedBytes: 0, expectedSize: 7 });
     expect(completed).toMatchObject({ state: 'complete', size: 7 });
   });
@@ -374,8 +374,8 @@ describe('UploadService: upload URLs and the files of a batch COMPLETE', () => {
     const fits = await service.uploadUrl(SANDBOX, BATCH_ID, DATASET_ID, 'b.json', 40);
 
     // Assess
-    expect(overS3).toMatchObject({ status: 413, code: 'payload-too-large' });
-    expect(overBatch).toMatchObject({ status: 413, code: 'batch-too-large' });
+    expect(overS3).toMatchObject({ kind: 'too-large', code: 'payload-too-large' });
+    expect(overBatch).toMatchObject({ kind: 'too-large', code: 'batch-too-large' });
     expect(fits.headers).toEqual({ 'content-length': '40', 'if-none-match': '*' });
     expect(objects.presigned).toHaveLength(1);
   });

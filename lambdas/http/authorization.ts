@@ -2,13 +2,12 @@
  * The authorizer's decision for one request: who the key is (or that there is no valid key: 401), and whether it
  * may call this route in this sandbox (Allow, or Deny with a reason a person can act on: 403).
  */
-import { DEFAULT_SANDBOX } from '../../http/api-types';
-import type { RouteDefinition } from '../../http/route-table';
-import { requiredScope } from '../../http/route-table';
-import { SANDBOX_NAME_PATTERN } from '../catalog/sandboxes';
-import type { ApiKeyRecord, ApiKeyStore } from './api-key';
-import { accessDenial, isPlatformKey } from './access';
-import { authenticate } from './api-keys';
+import type { ApiKeyRecord, ApiKeyStore } from '../core/api-keys/api-key';
+import { accessDenial, isPlatformKey } from '../core/api-keys/access';
+import { authenticate } from '../core/api-keys/api-keys';
+import { DEFAULT_SANDBOX, SANDBOX_NAME_PATTERN } from '../core/catalog/sandboxes';
+import type { RouteDefinition } from './route-table';
+import { requiredScope } from './route-table';
 
 export interface AuthorizationRequest {
   readonly presentedKey: string | undefined;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../../lambdas/core/api-keys/api-key';
 import { ApiKeyService, ensurePlatformKey } from '../../../lambdas/core/api-keys/api-keys';
-import type { AuthorizationRequest } from '../../../lambdas/core/api-keys/authorization';
-import { authorizeRequest } from '../../../lambdas/core/api-keys/authorization';
+import type { AuthorizationRequest } from '../../../lambdas/http/authorization';
+import { authorizeRequest } from '../../../lambdas/http/authorization';
 import { CONTROL_PLANE_ROUTES } from '../../../lambdas/http/route-table';
-import { MemoryApiKeyStore } from './memory-api-key-store';
+import { MemoryApiKeyStore } from '../api-keys/memory-api-key-store';
 
 const PLATFORM_KEY = generateKey();
 
