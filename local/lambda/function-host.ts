@@ -3,7 +3,8 @@
  * function, started on the function's first invocation (a cold start) and kept warm afterwards, whose `process.env`
  * is exactly the function's own (see function-environment.ts) and whose heap is bounded by its MemorySize. The
  * Timeout ends an invocation and the environment with it (the next invocation starts a new one, as Lambda does),
- * the synchronous-invocation payload limit applies to the event and to the result, and every in-flight invocation
+ * Lambda's payload limits apply (6 MB to a synchronous invocation's event and result, 1 MB to an asynchronous
+ * one's event), and every in-flight invocation
  * is tracked so a shutdown can wait for them.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -15,6 +16,15 @@ import type { InvocationReply, SerializedError } from './worker-protocol';
 
 /** Lambda's quota for a synchronous invocation: 6 MB of request payload and 6 MB of response payload. */
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Lambda's quota for an asynchronous (Event) invocation's payload: 1 MB (256 KB until October 2025). */
+export const MAX_ASYNC_INVOKE_PAYLOAD_BYTES = 1024 * 1024;
+
+/**
+ * How a function is invoked: synchronously (the API, the authorizer, Step Functions, Kinesis pollers), or
+ * asynchronously as S3 notifications and Scheduler invoke it (locally the caller still awaits the run, standing in
+ * for Lambda's event queue and its retries).
+ */
+export type InvocationType = 'RequestResponse' | 'Event';
 
 const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url);
 const RUNNER_URL = new URL('./function-runner.ts', import.meta.url).href;
@@ -56,6 +66,11 @@ interface Pending {
 interface ExecutionEnvironment {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+}
+
+/** Lambda refused the invocation before the function ran (an event over the payload quota): retrying cannot help. */
+export function isInvokeRefusal(error: unknown): boolean {
+  return error instanceof LambdaServiceError && error.name === 'RequestEntityTooLargeException';
 }
 
 function rebuild(error: SerializedError): Error {
@@ -107,10 +122,13 @@ export class FunctionHost {
     });
   }
 
-  /** Invokes the function synchronously (RequestResponse): resolves with its result, rejects with its error. */
-  invoke(fn: LocalFunction, event: unknown): Promise<unknown> {
+  /**
+   * Invokes the function: resolves with its result (nothing for an `Event` invocation, whose result Lambda
+   * discards), rejects with its error or with Lambda's refusal of the event.
+   */
+  invoke(fn: LocalFunction, event: unknown, type: InvocationType = 'RequestResponse'): Promise<unknown> {
     if (!this.byArn.has(fn.arn)) return Promise.reject(new Error(`no local function ${fn.arn}`));
-    const invocation = this.run(fn, event).finally(() => this.inFlight.delete(invocation));
+    const invocation = this.run(fn, event, type).finally(() => this.inFlight.delete(invocation));
     this.inFlight.add(invocation);
     return invocation;
   }
@@ -127,12 +145,13 @@ export class FunctionHost {
     await Promise.all(environments.map(({ worker }) => worker.terminate()));
   }
 
-  private async run(fn: LocalFunction, event: unknown): Promise<unknown> {
+  private async run(fn: LocalFunction, event: unknown, type: InvocationType): Promise<unknown> {
     const payload = JSON.stringify(event ?? null);
-    if (Buffer.byteLength(payload) > MAX_INVOKE_PAYLOAD_BYTES)
+    const limit = type === 'Event' ? MAX_ASYNC_INVOKE_PAYLOAD_BYTES : MAX_INVOKE_PAYLOAD_BYTES;
+    if (Buffer.byteLength(payload) > limit)
       throw new LambdaServiceError(
         'RequestEntityTooLargeException',
-        `${fn.name}: the request payload of ${Buffer.byteLength(payload)} bytes exceeds Lambda's ${MAX_INVOKE_PAYLOAD_BYTES}`,
+        `${fn.name}: the request payload of ${Buffer.byteLength(payload)} bytes exceeds Lambda's ${limit} for ${type} invocations`,
       );
     const environment = this.environmentFor(fn);
     const id = this.nextInvocationId++;
@@ -149,6 +168,7 @@ export class FunctionHost {
     environment.worker.postMessage({ id, payload, deadline: Date.now() + timeoutMs });
     try {
       const result = (await reply) as string | undefined;
+      if (type === 'Event') return undefined;
       if (result !== undefined && Buffer.byteLength(result) > MAX_INVOKE_PAYLOAD_BYTES)
         throw new LambdaServiceError(
           'Function.ResponseSizeTooLarge',

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FunctionHost, MAX_INVOKE_PAYLOAD_BYTES } from '../../local/lambda/function-host';
+import {
+  FunctionHost,
+  MAX_ASYNC_INVOKE_PAYLOAD_BYTES,
+  MAX_INVOKE_PAYLOAD_BYTES,
+} from '../../local/lambda/function-host';
 import { readFunctions, type LocalFunction } from '../../local/lambda/local-function';
 import { TemplateResolver } from '../../local/template/intrinsics';
 import { synthesizeTemplates } from '../../local/template/synthesize';
@@ -160,5 +164,18 @@ describe('a function in its own execution environment', () => {
     // Assess
     expect(request).toMatchObject({ name: 'RequestEntityTooLargeException' });
     expect(response).toMatchObject({ name: 'Function.ResponseSizeTooLarge' });
+  });
+
+  it('refuses an asynchronous (Event) invocation over 1 MB, which a synchronous invocation of that size passes', async () => {
+    // Prepare
+    const event = { action: 'environment', padding: 'x'.repeat(MAX_ASYNC_INVOKE_PAYLOAD_BYTES) };
+
+    // Act
+    const asynchronous = await host.invoke(own, event, 'Event').catch((error: Error) => error);
+    const synchronous = (await host.invoke(own, event)) as { invocations: number };
+
+    // Assess
+    expect(asynchronous).toMatchObject({ name: 'RequestEntityTooLargeException' });
+    expect(synchronous.invocations).toBeGreaterThan(0);
   });
 });
