@@ -1,11 +1,14 @@
 /**
- * Runs inside a function's worker thread (see worker-boot.mjs): imports the handler module once (the cold start)
- * and invokes it for each message, as one Lambda execution environment does.
+ * Runs inside a function's worker thread (see worker-boot.mjs): makes the file system read-only outside the
+ * function's TMPDIR, imports the handler module once (the cold start) and invokes it for each message, as one Lambda
+ * execution environment does.
  */
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLambdaContext } from './lambda-context';
 import type { LocalFunction } from './local-function';
+import { restrictWritesTo } from './read-only-filesystem';
 import type { InvocationReply, InvocationRequest, SerializedError } from './worker-protocol';
 
 type Handler = (event: unknown, context: unknown) => unknown;
@@ -30,6 +33,8 @@ function serialize(error: unknown): SerializedError {
 
 async function loadHandler(): Promise<Handler> {
   let module: Record<string, unknown>;
+  // Before any module of the function loads: only its /tmp (TMPDIR) is writable, as in Lambda.
+  restrictWritesTo(tmpdir());
   try {
     for (const url of preload) await import(url);
     module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;

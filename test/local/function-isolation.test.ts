@@ -2,7 +2,7 @@
  * Each function runs as Lambda runs it: in its own execution environment that sees only its own variables, with
  * its Timeout, MemorySize and the 6 MB invoke payload enforced.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,5 +177,37 @@ describe('a function in its own execution environment', () => {
     // Assess
     expect(asynchronous).toMatchObject({ name: 'RequestEntityTooLargeException' });
     expect(synchronous.invocations).toBeGreaterThan(0);
+  });
+
+  it("refuses writes outside its TMPDIR with EROFS, as Lambda's read-only file system does, and allows them in it", async () => {
+    // Prepare: a directory outside every function's TMPDIR holding a file, and the function's own TMPDIR.
+    const outside = join(tmpRoot, 'outside');
+    mkdirSync(outside, { recursive: true });
+    const existingOutside = join(outside, 'existing.txt');
+    writeFileSync(existingOutside, 'kept');
+    const inside = join(tmpRoot, 'Own', 'work');
+    mkdirSync(inside, { recursive: true });
+    writeFileSync(join(inside, 'existing.txt'), 'mine');
+
+    // Act
+    const refused = (await host.invoke(own, {
+      action: 'write',
+      directory: outside,
+      existing: existingOutside,
+    })) as Record<string, string>;
+    const allowed = (await host.invoke(own, {
+      action: 'write',
+      directory: inside,
+      existing: join(inside, 'existing.txt'),
+    })) as Record<string, string>;
+
+    // Assess
+    const { readExisting, ...writesOutside } = refused;
+    expect(readExisting).toBe('ok');
+    expect(Object.values(writesOutside)).toEqual(Object.values(writesOutside).map(() => 'EROFS'));
+    expect(Object.keys(writesOutside)).toHaveLength(13);
+    expect(readFileSync(existingOutside, 'utf8')).toBe('kept');
+    expect(readdirSync(outside)).toEqual(['existing.txt']);
+    expect(Object.values(allowed)).toEqual(Object.values(allowed).map(() => 'ok'));
   });
 });
