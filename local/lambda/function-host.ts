@@ -1,11 +1,11 @@
 /**
  * Runs the template's functions as Lambda does, each in its own execution environment: a worker thread per
- * function, started on the function's first invocation (a cold start) and kept warm afterwards, whose `process.env`
+ * function, started on the function's first invocation (a cold start) and kept warm afterwards until it has been
+ * idle for IDLE_ENVIRONMENT_TIMEOUT_MS (then reclaimed, as Lambda reclaims idle environments), whose `process.env`
  * is exactly the function's own (see function-environment.ts) and whose heap is bounded by its MemorySize. The
  * Timeout ends an invocation and the environment with it (the next invocation starts a new one, as Lambda does),
  * Lambda's payload limits apply (6 MB to a synchronous invocation's event and result, 1 MB to an asynchronous
- * one's event), and every in-flight invocation
- * is tracked so a shutdown can wait for them.
+ * one's event), and every in-flight invocation is tracked so a shutdown can wait for them.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -18,6 +18,13 @@ import type { InvocationReply, SerializedError } from './worker-protocol';
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Lambda's quota for an asynchronous (Event) invocation's payload: 1 MB (256 KB until October 2025). */
 export const MAX_ASYNC_INVOKE_PAYLOAD_BYTES = 1024 * 1024;
+
+/**
+ * How long an execution environment may stay idle before it is reclaimed (its worker ended, its heap freed; the next
+ * invocation cold-starts). Lambda reclaims idle environments after an undocumented while, observed as 5 to 15
+ * minutes; 5 minutes keeps a long `npm start` from holding every function's heap once the work is done.
+ */
+export const IDLE_ENVIRONMENT_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
  * How a function is invoked: synchronously (the API, the authorizer, Step Functions, Kinesis pollers), or
@@ -56,6 +63,8 @@ export interface FunctionHostOptions {
   readonly tmpRoot: string;
   /** File URLs of modules each environment imports before the handler (see RuntimeOptions.functionPreload). */
   readonly preload?: readonly string[];
+  /** Idle time after which an environment is reclaimed. @default IDLE_ENVIRONMENT_TIMEOUT_MS */
+  readonly idleTimeoutMs?: number;
 }
 
 interface Pending {
@@ -66,6 +75,8 @@ interface Pending {
 interface ExecutionEnvironment {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Armed while no invocation runs in the environment: reclaims it when it fires. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 /** Lambda refused the invocation before the function ran (an event over the payload quota): retrying cannot help. */
@@ -114,6 +125,11 @@ export class FunctionHost {
     );
   }
 
+  /** Whether the function has a warm execution environment (one started and not yet ended or reclaimed). */
+  isWarm(fn: LocalFunction): boolean {
+    return this.environments.has(fn.arn);
+  }
+
   /** The variables the function's handler sees. */
   environmentOf(fn: LocalFunction): Record<string, string> {
     return functionEnvironment(fn, this.options.shared, {
@@ -142,6 +158,7 @@ export class FunctionHost {
   async stop(): Promise<void> {
     const environments = [...this.environments.values()];
     this.environments.clear();
+    for (const { idleTimer } of environments) clearTimeout(idleTimer);
     await Promise.all(environments.map(({ worker }) => worker.terminate()));
   }
 
@@ -154,6 +171,7 @@ export class FunctionHost {
         `${fn.name}: the request payload of ${Buffer.byteLength(payload)} bytes exceeds Lambda's ${limit} for ${type} invocations`,
       );
     const environment = this.environmentFor(fn);
+    clearTimeout(environment.idleTimer);
     const id = this.nextInvocationId++;
     const timeoutMs = fn.timeoutSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
@@ -177,7 +195,19 @@ export class FunctionHost {
       return result === undefined ? undefined : (JSON.parse(result) as unknown);
     } finally {
       clearTimeout(timer);
+      this.reclaimWhenIdle(fn, environment);
     }
+  }
+
+  /** Once no invocation runs in the environment, reclaims it after the idle time, as Lambda does. */
+  private reclaimWhenIdle(fn: LocalFunction, environment: ExecutionEnvironment): void {
+    if (environment.pending.size > 0 || this.environments.get(fn.arn) !== environment) return;
+    environment.idleTimer = setTimeout(
+      () => this.end(fn, environment, 'the idle execution environment was reclaimed'),
+      this.options.idleTimeoutMs ?? IDLE_ENVIRONMENT_TIMEOUT_MS,
+    );
+    // An idle environment's reclaim does not keep the process alive; stop() clears it.
+    environment.idleTimer.unref();
   }
 
   private environmentFor(fn: LocalFunction): ExecutionEnvironment {
@@ -229,6 +259,7 @@ export class FunctionHost {
     reason: string | LambdaServiceError,
   ): void {
     if (this.environments.get(fn.arn) === environment) this.environments.delete(fn.arn);
+    clearTimeout(environment.idleTimer);
     const error =
       typeof reason === 'string'
         ? new LambdaServiceError('Runtime.ExitError', `${fn.name}: ${reason}`)

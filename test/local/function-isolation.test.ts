@@ -16,6 +16,7 @@ import {
 import { readFunctions, type LocalFunction } from '../../local/lambda/local-function';
 import { TemplateResolver } from '../../local/template/intrinsics';
 import { synthesizeTemplates } from '../../local/template/synthesize';
+import { eventually } from './eventually';
 import { createTributaryApp } from '../../lib/tributary-app';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -209,5 +210,66 @@ describe('a function in its own execution environment', () => {
     expect(readFileSync(existingOutside, 'utf8')).toBe('kept');
     expect(readdirSync(outside)).toEqual(['existing.txt']);
     expect(Object.values(allowed)).toEqual(Object.values(allowed).map(() => 'ok'));
+  });
+});
+
+describe('an idle execution environment', () => {
+  /** Short enough for a test; the runtime's default is IDLE_ENVIRONMENT_TIMEOUT_MS. */
+  const IDLE_TIMEOUT_MS = 300;
+  const idle: LocalFunction = {
+    stackName: 'Limits',
+    logicalId: 'Idle',
+    name: 'Idle',
+    arn: 'arn:aws:lambda:us-east-1:000000000000:function:Idle',
+    entry: 'test/fixtures/handlers/limits.ts',
+    exportName: 'handler',
+    timeoutSeconds: 30,
+    memoryMb: 128,
+    environment: {},
+  };
+  let host: FunctionHost;
+  let tmpRoot: string;
+
+  beforeAll(() => {
+    tmpRoot = mkdtempSync(join(tmpdir(), 'tributary-idle-'));
+    host = FunctionHost.load([idle], {
+      projectRoot: PROJECT_ROOT,
+      shared: { AWS_REGION: 'us-east-1' },
+      tmpRoot,
+      idleTimeoutMs: IDLE_TIMEOUT_MS,
+    });
+  });
+  afterEach(() => host.drain());
+  afterAll(async () => {
+    await host.stop();
+    rmSync(tmpRoot, { recursive: true, force: true });
+  });
+
+  it('is reclaimed after the idle time, and the next invocation cold-starts without its module state', async () => {
+    // Prepare: a warm environment that has served two invocations.
+    await host.invoke(idle, { action: 'sleep', ms: 0 });
+    const warm = (await host.invoke(idle, { action: 'sleep', ms: 0 })) as { invocations: number };
+
+    // Act
+    await eventually(() => (host.isWarm(idle) ? undefined : true), 'the idle environment reclaimed');
+    const next = (await host.invoke(idle, { action: 'sleep', ms: 0 })) as { invocations: number };
+
+    // Assess
+    expect(warm.invocations).toBe(2);
+    expect(next.invocations).toBe(1);
+  });
+
+  it('is never reclaimed while an invocation runs in it, however long', async () => {
+    // Prepare: a warm environment.
+    const first = (await host.invoke(idle, { action: 'sleep', ms: 0 })) as { invocations: number };
+
+    // Act: an invocation several idle times long, then the next one at once.
+    const long = (await host.invoke(idle, { action: 'sleep', ms: IDLE_TIMEOUT_MS * 4 })) as {
+      invocations: number;
+    };
+    const next = (await host.invoke(idle, { action: 'sleep', ms: 0 })) as { invocations: number };
+
+    // Assess: the same environment served all three.
+    expect([long.invocations, next.invocations]).toEqual([first.invocations + 1, first.invocations + 2]);
   });
 });
