@@ -3,14 +3,13 @@
  * entry point that creates, changes or removes a path (callback, Sync and promise forms) refuses a path outside it
  * with `EROFS: read-only file system`, as the kernel answers in Lambda. Runs inside a function's worker thread,
  * whose built-in modules are its own, before the handler module is imported, so the handler's `fs` imports (named
- * ones included, through syncBuiltinESMExports) see the guarded functions. Write streams are covered because they
+ * ones included, once the caller syncs the ES module exports) see the guarded functions. Write streams are covered because they
  * open through `fs.open`. Not covered: native addons, child processes, and writes through an fd opened before.
  */
 import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import { constants } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { guardEntryPoint, pathOf } from './fs-entry-points';
 
 /** Which arguments of an entry point name paths it writes, and the system call Node names in its error. */
 interface WriteEntry {
@@ -64,14 +63,6 @@ const ENTRIES: Readonly<Record<string, WriteEntry>> = {
   link: { paths: [1], syscall: 'link', onLink: true },
 };
 
-/** A path argument as a string; undefined for a file descriptor or a FileHandle (opened before, so allowed). */
-function pathOf(argument: unknown): string | undefined {
-  if (typeof argument === 'string') return argument;
-  if (Buffer.isBuffer(argument)) return argument.toString();
-  if (argument instanceof URL) return fileURLToPath(argument);
-  return undefined;
-}
-
 /**
  * Where the path really is: symbolic links in its existing part resolved, as the kernel would follow them (all but
  * the last component when the entry point acts on a link itself).
@@ -104,9 +95,6 @@ function readOnlyError(syscall: string, paths: readonly string[]): NodeJS.ErrnoE
   });
 }
 
-type AnyFunction = (...args: unknown[]) => unknown;
-type Form = 'callback' | 'sync' | 'promise';
-
 export function restrictWritesTo(writableDir: string): void {
   const root = realLocation(writableDir);
   const allowed = (path: string, onLink: boolean | undefined): boolean => {
@@ -122,29 +110,12 @@ export function restrictWritesTo(writableDir: string): void {
       entry.paths.map((index) => String(pathOf(args[index]) ?? args[index])),
     );
   };
-  const guard = (target: Record<string, unknown>, name: string, entry: WriteEntry, form: Form): void => {
-    const original = target[name];
-    if (typeof original !== 'function') return;
-    const guarded = function (this: unknown, ...args: unknown[]): unknown {
-      const error = refusal(entry, args);
-      if (!error) return (original as AnyFunction).apply(this, args);
-      if (form === 'sync') throw error;
-      if (form === 'promise') return Promise.reject(error);
-      const callback = args.at(-1);
-      if (typeof callback === 'function') process.nextTick(() => (callback as AnyFunction)(error));
-      return undefined;
-    };
-    target[name] = Object.defineProperties(guarded, {
-      name: { value: name },
-      length: { value: (original as AnyFunction).length },
-    });
-  };
   const callbacks = fs as unknown as Record<string, unknown>;
   const promises = fs.promises as unknown as Record<string, unknown>;
   for (const [name, entry] of Object.entries(ENTRIES)) {
-    guard(callbacks, name, entry, 'callback');
-    guard(callbacks, `${name}Sync`, entry, 'sync');
-    guard(promises, name, entry, 'promise');
+    const refuse = (args: readonly unknown[]): NodeJS.ErrnoException | undefined => refusal(entry, args);
+    guardEntryPoint(callbacks, name, 'callback', refuse);
+    guardEntryPoint(callbacks, `${name}Sync`, 'sync', refuse);
+    guardEntryPoint(promises, name, 'promise', refuse);
   }
-  syncBuiltinESMExports();
 }

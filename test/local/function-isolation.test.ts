@@ -16,6 +16,7 @@ import {
 import { readFunctions, type LocalFunction } from '../../local/lambda/local-function';
 import { TemplateResolver } from '../../local/template/intrinsics';
 import { synthesizeTemplates } from '../../local/template/synthesize';
+import { BATCH_WORKER_TMP_MIB } from '../../lambdas/core/batches/formats/parquet-file';
 import { eventually } from './eventually';
 import { createTributaryApp } from '../../lib/tributary-app';
 
@@ -49,6 +50,14 @@ describe('every function of the Tributary app started with only its own environm
     rmSync(tmpRoot, { recursive: true, force: true });
   });
 
+  it("reads each function's /tmp size from its EphemeralStorage, Lambda's 512 MB where the template sets none", () => {
+    // Act
+    const sizes = new Set(functions.map((fn) => fn.ephemeralStorageMb));
+
+    // Assess
+    expect(sizes).toEqual(new Set([512, BATCH_WORKER_TMP_MIB]));
+  });
+
   it('finds every variable each handler requires in its own environment (the batch worker its state machine)', async () => {
     // Act: an empty event makes each handler build its dependencies from its environment, then fail on the event
     // or on the unreachable endpoint.
@@ -80,6 +89,7 @@ describe('a function in its own execution environment', () => {
     exportName: 'handler',
     timeoutSeconds: 30,
     memoryMb: 128,
+    ephemeralStorageMb: 512,
     environment: { OWN_TABLE: `${name}-table` },
     ...settings,
   });
@@ -87,10 +97,12 @@ describe('a function in its own execution environment', () => {
   const other = limits('Other');
   const quick = limits('Quick', { timeoutSeconds: 1 });
   const small = limits('Small', { memoryMb: 64 });
+  /** Lambda's smallest /tmp is 512 MB; 1 MB makes the bound quick to reach. */
+  const cramped = limits('Cramped', { ephemeralStorageMb: 1 });
 
   beforeAll(() => {
     tmpRoot = mkdtempSync(join(tmpdir(), 'tributary-limits-'));
-    host = FunctionHost.load([own, other, quick, small], {
+    host = FunctionHost.load([own, other, quick, small, cramped], {
       projectRoot: PROJECT_ROOT,
       shared: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_DYNAMODB: UNREACHABLE },
       tmpRoot,
@@ -167,6 +179,27 @@ describe('a function in its own execution environment', () => {
     expect(response).toMatchObject({ name: 'Function.ResponseSizeTooLarge' });
   });
 
+  it('fails a write that would take its /tmp past its EphemeralStorage size with ENOSPC, and writes none of it', async () => {
+    // Act: 60% of the 1 MB /tmp written, then each way of adding 60% more.
+    const { outcomes, files } = (await host.invoke(cramped, {
+      action: 'fill',
+      bytes: 0.6 * 1024 * 1024,
+    })) as { outcomes: Record<string, string>; files: string[] };
+
+    // Assess
+    expect(outcomes).toEqual({
+      writeFileSync: 'ok',
+      writeFileCallback: 'ENOSPC',
+      appendFile: 'ENOSPC',
+      copyFile: 'ENOSPC',
+      fileHandleWrite: 'ENOSPC',
+      overwriteLarger: 'ok',
+      writeStream: 'ENOSPC',
+      writeAfterRemoving: 'ok',
+    });
+    expect(files).toEqual(['handle', 'second']);
+  });
+
   it('refuses an asynchronous (Event) invocation over 1 MB, which a synchronous invocation of that size passes', async () => {
     // Prepare
     const event = { action: 'environment', padding: 'x'.repeat(MAX_ASYNC_INVOKE_PAYLOAD_BYTES) };
@@ -225,6 +258,7 @@ describe('an idle execution environment', () => {
     exportName: 'handler',
     timeoutSeconds: 30,
     memoryMb: 128,
+    ephemeralStorageMb: 512,
     environment: {},
   };
   let host: FunctionHost;

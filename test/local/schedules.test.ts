@@ -154,6 +154,7 @@ describe('running schedules', () => {
     exportName: 'handler',
     timeoutSeconds: 3,
     memoryMb: 128,
+    ephemeralStorageMb: 512,
     environment: {},
   };
   const schedule = (overrides: Partial<LocalSchedule> = {}): LocalSchedule => ({
