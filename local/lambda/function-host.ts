@@ -7,7 +7,8 @@
  * Lambda's payload limits apply (6 MB to a synchronous invocation's event and result, 1 MB to an asynchronous
  * one's event), and every in-flight invocation is tracked so a shutdown can wait for them.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { functionEnvironment, type SharedEnvironment } from './function-environment';
@@ -214,11 +215,15 @@ export class FunctionHost {
     const warm = this.environments.get(fn.arn);
     if (warm) return warm;
     const env = this.environmentOf(fn);
+    // A new execution environment starts with an empty /tmp, as in Lambda: nothing of an ended environment (or of an
+    // earlier run of the runtime) is left in it or counts against its EphemeralStorage.
+    rmSync(env['TMPDIR']!, { recursive: true, force: true });
     mkdirSync(env['TMPDIR']!, { recursive: true });
     const worker = new Worker(BOOT_URL, {
       env,
       workerData: {
         runnerUrl: RUNNER_URL,
+        transpileCacheDir: tmpdir(),
         fn,
         modulePath: modulePathOf(fn, this.options.projectRoot),
         preload: this.options.preload ?? [],

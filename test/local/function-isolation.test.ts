@@ -99,10 +99,11 @@ describe('a function in its own execution environment', () => {
   const small = limits('Small', { memoryMb: 64 });
   /** Lambda's smallest /tmp is 512 MB; 1 MB makes the bound quick to reach. */
   const cramped = limits('Cramped', { ephemeralStorageMb: 1 });
+  const fresh = limits('Fresh');
 
   beforeAll(() => {
     tmpRoot = mkdtempSync(join(tmpdir(), 'tributary-limits-'));
-    host = FunctionHost.load([own, other, quick, small, cramped], {
+    host = FunctionHost.load([own, other, quick, small, cramped, fresh], {
       projectRoot: PROJECT_ROOT,
       shared: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_DYNAMODB: UNREACHABLE },
       tmpRoot,
@@ -200,6 +201,20 @@ describe('a function in its own execution environment', () => {
     expect(files).toEqual(['handle', 'second']);
   });
 
+  it('starts each new execution environment with an empty /tmp, which its warm invocations share', async () => {
+    // Prepare: a file left in the function's TMPDIR by an earlier environment (or an earlier run of the runtime).
+    mkdirSync(join(tmpRoot, 'Fresh'), { recursive: true });
+    writeFileSync(join(tmpRoot, 'Fresh', 'leftover.txt'), 'old');
+
+    // Act
+    const cold = (await host.invoke(fresh, { action: 'tmp' })) as { before: string[] };
+    const warm = (await host.invoke(fresh, { action: 'tmp' })) as { before: string[] };
+
+    // Assess
+    expect(cold.before).toEqual([]);
+    expect(warm.before).toEqual(['invocation-1']);
+  });
+
   it('refuses an asynchronous (Event) invocation over 1 MB, which a synchronous invocation of that size passes', async () => {
     // Prepare
     const event = { action: 'environment', padding: 'x'.repeat(MAX_ASYNC_INVOKE_PAYLOAD_BYTES) };
@@ -214,7 +229,9 @@ describe('a function in its own execution environment', () => {
   });
 
   it("refuses writes outside its TMPDIR with EROFS, as Lambda's read-only file system does, and allows them in it", async () => {
-    // Prepare: a directory outside every function's TMPDIR holding a file, and the function's own TMPDIR.
+    // Prepare: a directory outside every function's TMPDIR holding a file, and the function's own TMPDIR (of a warm
+    // environment: a cold start empties it).
+    await host.invoke(own, { action: 'environment' });
     const outside = join(tmpRoot, 'outside');
     mkdirSync(outside, { recursive: true });
     const existingOutside = join(outside, 'existing.txt');
