@@ -1,14 +1,21 @@
 /**
- * Runs inside a function's worker thread (see worker-boot.mjs): imports the handler module once (the cold start)
- * and invokes it for each message, as one Lambda execution environment does.
+ * Runs inside a function's worker thread (see worker-boot.mjs): makes the file system read-only outside the
+ * function's TMPDIR and bounds that by its EphemeralStorage, imports the handler module once (the cold start) and invokes it for each message, as one Lambda
+ * execution environment does.
  */
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLambdaContext } from './lambda-context';
 import type { LocalFunction } from './local-function';
+import { restrictWritesTo } from './read-only-filesystem';
+import { limitTmpStorage } from './tmp-storage-limit';
 import type { InvocationReply, InvocationRequest, SerializedError } from './worker-protocol';
 
 type Handler = (event: unknown, context: unknown) => unknown;
+
+const BYTES_PER_MB = 1024 * 1024;
 
 const { fn, modulePath, preload } = workerData as {
   fn: LocalFunction;
@@ -30,6 +37,11 @@ function serialize(error: unknown): SerializedError {
 
 async function loadHandler(): Promise<Handler> {
   let module: Record<string, unknown>;
+  // Before any module of the function loads: only its /tmp (TMPDIR) is writable, up to its EphemeralStorage size, as
+  // in Lambda; the handler's named imports of fs then see the guarded functions.
+  restrictWritesTo(tmpdir());
+  await limitTmpStorage(tmpdir(), fn.ephemeralStorageMb * BYTES_PER_MB);
+  syncBuiltinESMExports();
   try {
     for (const url of preload) await import(url);
     module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
