@@ -13,7 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { functionEnvironment, type SharedEnvironment } from './function-environment';
 import type { LocalFunction } from './local-function';
-import type { InvocationReply, SerializedError } from './worker-protocol';
+import type { SerializedError, WorkerMessage } from './worker-protocol';
 
 /** Lambda's quota for a synchronous invocation: 6 MB of request payload and 6 MB of response payload. */
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -26,6 +26,12 @@ export const MAX_ASYNC_INVOKE_PAYLOAD_BYTES = 1024 * 1024;
  * minutes; 5 minutes keeps a long `npm start` from holding every function's heap once the work is done.
  */
 export const IDLE_ENVIRONMENT_TIMEOUT_MS = 5 * 60 * 1000;
+
+/**
+ * Lambda's init phase (the handler module's import in a new environment) has its own 10 s and does not count toward
+ * the invocation's Timeout; an init that outlasts it goes on in the invocation, whose Timeout then counts it.
+ */
+export const INIT_PHASE_LIMIT_MS = 10_000;
 
 /**
  * How a function is invoked: synchronously (the API, the authorizer, Step Functions, Kinesis pollers), or
@@ -76,6 +82,9 @@ interface Pending {
 interface ExecutionEnvironment {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Settles when the init phase ends: resolved once the handler module is loaded, rejected if the environment ends. */
+  readonly initialized: Promise<void>;
+  readonly initFailed: (error: Error) => void;
   /** Armed while no invocation runs in the environment: reclaims it when it fires. */
   idleTimer?: NodeJS.Timeout;
 }
@@ -172,6 +181,7 @@ export class FunctionHost {
         `${fn.name}: the request payload of ${Buffer.byteLength(payload)} bytes exceeds Lambda's ${limit} for ${type} invocations`,
       );
     const environment = this.environmentFor(fn);
+    await this.initPhase(environment);
     clearTimeout(environment.idleTimer);
     const id = this.nextInvocationId++;
     const timeoutMs = fn.timeoutSeconds * 1000;
@@ -197,6 +207,21 @@ export class FunctionHost {
     } finally {
       clearTimeout(timer);
       this.reclaimWhenIdle(fn, environment);
+    }
+  }
+
+  /** Waits for the environment's init phase, for at most Lambda's init limit (the rest counts in the invocation). */
+  private async initPhase(environment: ExecutionEnvironment): Promise<void> {
+    let limit: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        environment.initialized,
+        new Promise<void>((resolve) => {
+          limit = setTimeout(resolve, INIT_PHASE_LIMIT_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(limit);
     }
   }
 
@@ -232,8 +257,17 @@ export class FunctionHost {
     });
     // An idle warm environment does not keep the process alive; stop() ends them all.
     worker.unref();
-    const environment: ExecutionEnvironment = { worker, pending: new Map() };
-    worker.on('message', (message: InvocationReply) => {
+    let initDone: () => void = () => undefined;
+    let initFailed: (error: Error) => void = () => undefined;
+    const initialized = new Promise<void>((resolve, reject) => {
+      initDone = resolve;
+      initFailed = reject;
+    });
+    // An environment that ends before its first invocation leaves nobody to hear its failed init.
+    initialized.catch(() => undefined);
+    const environment: ExecutionEnvironment = { worker, pending: new Map(), initialized, initFailed };
+    worker.on('message', (message: WorkerMessage) => {
+      if ('initialized' in message) return initDone();
       const pending = environment.pending.get(message.id);
       if (!pending) return;
       environment.pending.delete(message.id);
@@ -269,6 +303,7 @@ export class FunctionHost {
       typeof reason === 'string'
         ? new LambdaServiceError('Runtime.ExitError', `${fn.name}: ${reason}`)
         : reason;
+    environment.initFailed(error);
     for (const { reject } of environment.pending.values()) reject(error);
     environment.pending.clear();
     void environment.worker.terminate();

@@ -11,7 +11,12 @@ import { createLambdaContext } from './lambda-context';
 import type { LocalFunction } from './local-function';
 import { restrictWritesTo } from './read-only-filesystem';
 import { limitTmpStorage } from './tmp-storage-limit';
-import type { InvocationReply, InvocationRequest, SerializedError } from './worker-protocol';
+import type {
+  InitializedMessage,
+  InvocationReply,
+  InvocationRequest,
+  SerializedError,
+} from './worker-protocol';
 
 type Handler = (event: unknown, context: unknown) => unknown;
 
@@ -66,8 +71,11 @@ async function loadHandler(): Promise<Handler> {
 }
 
 const handler = loadHandler();
-// A failed import is reported with each invocation, not as an unhandled rejection.
-handler.catch(() => undefined);
+// A failed import is reported with each invocation, not as an unhandled rejection; either way the init phase ends.
+handler.then(
+  () => port.postMessage({ initialized: true } satisfies InitializedMessage),
+  () => port.postMessage({ initialized: true } satisfies InitializedMessage),
+);
 
 port.on('message', ({ id, payload, deadline }: InvocationRequest) => {
   void (async () => {

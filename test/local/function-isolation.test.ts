@@ -98,13 +98,19 @@ describe('a function in its own execution environment', () => {
   const other = limits('Other');
   const quick = limits('Quick', { timeoutSeconds: 1 });
   const small = limits('Small', { memoryMb: 64 });
+  /** A module that takes twice its Timeout to load: Lambda's init phase does not count toward the Timeout. */
+  const slowInit = limits('SlowInit', {
+    timeoutSeconds: 1,
+    entry: 'test/fixtures/handlers/slow-init.ts',
+    environment: { INIT_DELAY_MS: '2000' },
+  });
   /** Lambda's smallest /tmp is 512 MB; 1 MB makes the bound quick to reach. */
   const cramped = limits('Cramped', { ephemeralStorageMb: 1 });
   const fresh = limits('Fresh');
 
   beforeAll(() => {
     tmpRoot = mkdtempSync(join(tmpdir(), 'tributary-limits-'));
-    host = FunctionHost.load([own, other, quick, small, cramped, fresh], {
+    host = FunctionHost.load([own, other, quick, small, cramped, fresh, slowInit], {
       projectRoot: PROJECT_ROOT,
       shared: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_DYNAMODB: UNREACHABLE },
       tmpRoot,
@@ -156,6 +162,14 @@ describe('a function in its own execution environment', () => {
       message: 'Task timed out after 1.00 seconds',
     });
     expect(next.invocations).toBe(1);
+  });
+
+  it("runs a cold start's module loading in an init phase of its own, not counted toward the Timeout", async () => {
+    // Act
+    const result = await host.invoke(slowInit, {});
+
+    // Assess
+    expect(result).toEqual({ loaded: true });
   });
 
   it('fails an invocation that outgrows its memory size with Runtime.OutOfMemory, and recovers', async () => {
