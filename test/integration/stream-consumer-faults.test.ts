@@ -53,7 +53,7 @@ import {
   toStreamRecords,
   type PlannedRecord,
 } from '../support/streaming-records';
-import { InMemorySchemaStore } from '../unit/schemas/in-memory-schema-store';
+import { InMemorySchemaStore } from '../support/in-memory-schema-store';
 
 const SANDBOX = 'prod';
 const TABLES = { batches: 'faults-batches', profiles: 'faults-profiles' };
