@@ -19,6 +19,11 @@ const BOUNDARIES = [
     why: 'the core is plain TypeScript: it throws DomainErrors and takes its ports as arguments; HTTP, SDK adapters, composition roots and handlers depend on it, never the reverse.',
   },
   {
+    folder: 'bench/',
+    forbidden: ['test/unit'],
+    why: 'benchmarks share fakes and builders with the tests through test/support/, never a unit test folder.',
+  },
+  {
     folder: 'lambdas/core/files/',
     forbidden: ['batches', 'streaming', 'batch-catalog', 'lake'],
     why: 'the files room (the format table, readers and planners) sits below the pipelines and the lake: they import it.',

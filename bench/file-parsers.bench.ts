@@ -32,7 +32,7 @@ import { withDefaults } from '../lambdas/core/files/input-format-defaults';
 import { planFile } from '../lambdas/core/files/plan-file';
 import { readChunk } from '../lambdas/core/files/read-chunk';
 import { scanRecords } from '../lambdas/core/files/record-stream';
-import { fileByteSource } from '../test/unit/files/file-byte-source';
+import { fileByteSource } from '../test/support/file-byte-source';
 import { isEntryPoint, type SummaryRow } from './bench-summary';
 import { printTable } from './markdown-table';
 

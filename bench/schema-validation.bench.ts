@@ -7,7 +7,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { SchemaRegistry } from '../lambdas/core/schemas/schema-registry';
-import { InMemorySchemaStore } from '../test/unit/schemas/in-memory-schema-store';
+import { InMemorySchemaStore } from '../test/support/in-memory-schema-store';
 import { isEntryPoint, type SummaryRow } from './bench-summary';
 
 const RECORDS = 200_000;

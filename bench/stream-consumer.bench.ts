@@ -22,8 +22,8 @@ import { CONSUMER_BATCH_SIZE } from '../lib/streaming-stack';
 import { STREAM_EVENT_SCHEMA } from '../test/support/streaming-messages';
 import { MemoryBatchStore, MemoryObjects, MemoryStreamProgress } from '../test/support/streaming-memory';
 import { kinesisRecords, plannedRecords, toStreamRecords } from '../test/support/streaming-records';
-import { MemoryGraph, MemoryProfileData } from '../test/unit/profiles/apply-fakes';
-import { InMemorySchemaStore } from '../test/unit/schemas/in-memory-schema-store';
+import { MemoryGraph, MemoryProfileData } from '../test/support/profile-apply-fakes';
+import { InMemorySchemaStore } from '../test/support/in-memory-schema-store';
 import { isEntryPoint, type SummaryRow } from './bench-summary';
 
 const RECORDS = 20_000;

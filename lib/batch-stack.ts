@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArnFormat, Duration, Size, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
 import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrails';
 import { FILE_DROP_PREFIX } from '../lambdas/core/batches/file-drop-key';
 import { BATCH_WORKER_TMP_MIB } from '../lambdas/core/files/parquet/parquet-file';
 import { DEFAULT_CHUNK_BYTES } from '../lambdas/core/batches/ingest/chunk-plan';
-import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { createTaskWorkflow } from './constructs/task-workflow';
 import { notifyObjectCreated, s3EventDeadLetterQueue } from './constructs/s3-notified-function';
 import { TributaryFunction } from './constructs/tributary-function';
 import { PROJECT_ROOT } from './project-paths';
@@ -23,8 +20,6 @@ export const INGEST_BATCH_DEFINITION = join(PROJECT_ROOT, 'lib/workflows/ingest-
 export const BATCH_WORKER_TIMEOUT = Duration.minutes(15);
 /** Parsing, validation and Parquet encoding are CPU-bound: 2 GB buys more than one vCPU. */
 export const BATCH_WORKER_MEMORY_MB = 2048;
-/** Executions, each of its Map runs and child executions, are kept in the logs for this long. */
-export const WORKFLOW_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 export interface BatchStackProps extends StackProps {
   readonly storage: TributaryStorage;
@@ -42,17 +37,24 @@ export class BatchStack extends Stack {
   constructor(scope: Construct, id: string, props: BatchStackProps) {
     super(scope, id, props);
     const { storage } = props;
-    const name = `${this.stackName}-ingest-batch`;
-
-    this.worker = new TributaryFunction(this, 'BatchWorker', {
-      handlerPath: 'lambdas/handlers/batch-worker.ts',
-      description: 'Tributary batch workflow steps: plan, stage, decide, promote and revert file batches',
+    const workflow = createTaskWorkflow(this, {
+      name: 'ingest-batch',
+      comment: 'Stages, decides and promotes (or reverts) a file batch',
+      definitionPath: INGEST_BATCH_DEFINITION,
+      workerArnSubstitution: 'BatchWorkerFunctionArn',
+      ids: { worker: 'BatchWorker', machine: 'IngestBatch', logs: 'IngestBatchLogs' },
+      worker: {
+        handlerPath: 'lambdas/handlers/batch-worker.ts',
+        description: 'Tributary batch workflow steps: plan, stage, decide, promote and revert file batches',
+        memorySize: BATCH_WORKER_MEMORY_MB,
+        timeout: BATCH_WORKER_TIMEOUT,
+        // Gunzipped Parquet files are read from /tmp; its size and their cap are set together (parquet-file.ts).
+        ephemeralStorageSize: Size.mebibytes(BATCH_WORKER_TMP_MIB),
+      },
       logKey: storage.dataKey,
-      memorySize: BATCH_WORKER_MEMORY_MB,
-      timeout: BATCH_WORKER_TIMEOUT,
-      // Gunzipped Parquet files are read from /tmp; its size and their cap are set together (parquet-file.ts).
-      ephemeralStorageSize: Size.mebibytes(BATCH_WORKER_TMP_MIB),
-    })
+      runsChildExecutions: true,
+    });
+    this.worker = workflow.worker
       .bindTable(storage.catalogTable, 'read', ENV.catalogTable)
       .bindTable(storage.profilesTable, 'readWrite', ENV.profilesTable)
       .bindIdentityHashing(storage.identityHashing)
@@ -60,68 +62,14 @@ export class BatchStack extends Stack {
       .bindBucket(storage.landingBucket, 'read', ENV.landingBucket)
       // readWrite: staged files are copied into the lake and removed; REVERT removes lake files.
       .bindBucket(storage.lakeBucket, 'readWrite', ENV.lakeBucket)
-      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket)
-      .acknowledgeNoDeadLetterQueue(
-        'Invoked synchronously by the ingest-batch state machine, whose Retry and Catch handle a failed step.',
-      );
+      .bindBucket(storage.quarantineBucket, 'readWrite', ENV.quarantineBucket);
     this.worker.addEnvironment(ENV.batchChunkBytes, String(DEFAULT_CHUNK_BYTES));
     this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxFieldsPerRow, String(DEFAULT_BATCH_GUARDRAILS.maxFieldsPerRow));
     // A replay starts the revert of the batch it replaces as an execution of this same workflow.
-    this.worker.bindStateMachineNamed(name, ENV.ingestBatchStateMachine);
-
-    const logs = new LogGroup(this, 'IngestBatchLogs', {
-      retention: WORKFLOW_LOG_RETENTION,
-      encryptionKey: storage.dataKey,
-    });
-    this.ingestBatch = new StateMachine(this, 'IngestBatch', {
-      stateMachineName: name,
-      comment: 'Stages, decides and promotes (or reverts) a file batch',
-      definitionBody: DefinitionBody.fromString(readFileSync(INGEST_BATCH_DEFINITION, 'utf8')),
-      definitionSubstitutions: { BatchWorkerFunctionArn: this.worker.functionArn },
-      tracingEnabled: true,
-      // Execution data holds file paths and error messages of customer data: levels and timings only.
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
-    });
-    this.worker.grantInvoke(this.ingestBatch);
-    acknowledgeGrantWildcards(this.ingestBatch.role, {
-      resources: [{ arn: this.worker.functionArn, suffix: ':*' }],
-      reason:
-        "CDK's invoke grant on this one function: <function ARN>:* names its versions and aliases only.",
-    });
-    // A distributed Map runs its items as child executions of this state machine, which it starts and watches.
-    const machineArn = this.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: name,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.ingestBatch.addToRolePolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn] }),
-    );
-    // By name, not by the machine's attribute: the machine's own policy cannot reference the machine.
-    const executions = this.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: name,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.ingestBatch.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [`${executions}/*`, `${executions}:*`],
-      }),
-    );
-    acknowledgeGrantWildcards(this.ingestBatch.role, {
-      resources: [
-        { arn: executions, suffix: '/*' },
-        { arn: executions, suffix: ':*' },
-      ],
-      reason:
-        'A distributed Map watches and stops the child executions it starts; their names are generated, under ' +
-        'this one state machine.',
-    });
+    this.worker.bindStateMachineNamed(workflow.name, ENV.ingestBatchStateMachine);
+    this.ingestBatch = workflow.machine;
 
     // The alarm below tells of a dropped file left without a batch (its S3 event in the queue).
     const fileDropFailures = s3EventDeadLetterQueue(this, 'FileDropFailures', 'file drop function');
@@ -141,12 +89,6 @@ export class BatchStack extends Stack {
       fn: this.fileDrop,
     });
 
-    Validations.of(this.ingestBatch.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery ' +
-        '(logs:CreateLogDelivery and friends) support no resource-level scoping.',
-    });
     new Alarm(this, 'FileDropFailuresQueued', {
       alarmDescription:
         'a dropped file did not become a batch: its S3 event is in the file drop dead-letter queue',

@@ -1,18 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config/env-names';
 import { DEFAULT_BATCH_GUARDRAILS } from '../lambdas/core/batches/batch-guardrails';
 import type { BatchStack } from './batch-stack';
-import { WORKFLOW_LOG_RETENTION } from './batch-stack';
 import { acknowledgeGrantWildcards } from './constructs/grant-wildcards';
+import { createTaskWorkflow } from './constructs/task-workflow';
 import { CONNECTION_SECRET_PREFIX } from './deployment-stage';
 import { SourceReader, type SourceAccess } from './constructs/source-access';
 import { TributaryFunction } from './constructs/tributary-function';
@@ -78,56 +76,35 @@ export class DataflowStack extends Stack {
       deploymentStack: Stack.of(storage.landingBucket),
     });
 
-    this.worker = new TributaryFunction(this, 'DataflowWorker', {
-      handlerPath: 'lambdas/handlers/dataflow-worker.ts',
-      description: 'Tributary dataflow-run steps: pull sources into a batch, follow it, finish and notify',
+    const workflow = createTaskWorkflow(this, {
+      name: 'dataflow-run',
+      comment: 'Pulls a dataflow source into a file batch, follows the batch and records the run',
+      definitionPath: DATAFLOW_RUN_DEFINITION,
+      workerArnSubstitution: 'DataflowWorkerFunctionArn',
+      ids: { worker: 'DataflowWorker', machine: 'DataflowRun', logs: 'DataflowRunLogs' },
+      worker: {
+        handlerPath: 'lambdas/handlers/dataflow-worker.ts',
+        description: 'Tributary dataflow-run steps: pull sources into a batch, follow it, finish and notify',
+        memorySize: DATAFLOW_WORKER_MEMORY_MB,
+        timeout: DATAFLOW_WORKER_TIMEOUT,
+      },
       logKey: storage.dataKey,
-      memorySize: DATAFLOW_WORKER_MEMORY_MB,
-      timeout: DATAFLOW_WORKER_TIMEOUT,
-    })
+    });
+    this.worker = workflow.worker
       // Dataflows carry their watermark and active run: written at the end of every run.
       .bindTable(storage.catalogTable, 'readWrite', ENV.catalogTable)
       .bindTable(storage.batchesTable, 'readWrite', ENV.batchesTable)
       // Write only: the worker copies into its batches and reads nothing there (another sandbox's uploads included).
       .bindBucket(storage.landingBucket, 'write', ENV.landingBucket)
       .bindStateMachine(props.batch.ingestBatch, ENV.ingestBatchStateMachine)
-      .bindSecrets(this.connectionSecretPrefix, storage.dataKey, 'read')
-      .acknowledgeNoDeadLetterQueue(
-        'Invoked synchronously by the dataflow-run state machine, whose Retry and Catch handle a failed step.',
-      );
+      .bindSecrets(this.connectionSecretPrefix, storage.dataKey, 'read');
     this.worker.addEnvironment(ENV.batchMaxFiles, String(DEFAULT_BATCH_GUARDRAILS.maxFilesPerBatch));
     this.worker.addEnvironment(ENV.batchMaxBytes, String(DEFAULT_BATCH_GUARDRAILS.maxBytesPerBatch));
     this.sourceReader.grantReading(this.worker);
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', DATAFLOW_EVENT_BUS);
     bus.grantPutEventsTo(this.worker);
     this.worker.addEnvironment(ENV.dataflowEventBus, DATAFLOW_EVENT_BUS);
-
-    const name = `${this.stackName}-dataflow-run`;
-    const logs = new LogGroup(this, 'DataflowRunLogs', {
-      retention: WORKFLOW_LOG_RETENTION,
-      encryptionKey: storage.dataKey,
-    });
-    this.dataflowRun = new StateMachine(this, 'DataflowRun', {
-      stateMachineName: name,
-      comment: 'Pulls a dataflow source into a file batch, follows the batch and records the run',
-      definitionBody: DefinitionBody.fromString(readFileSync(DATAFLOW_RUN_DEFINITION, 'utf8')),
-      definitionSubstitutions: { DataflowWorkerFunctionArn: this.worker.functionArn },
-      tracingEnabled: true,
-      // Execution data holds source paths and error messages: levels and timings only.
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
-    });
-    this.worker.grantInvoke(this.dataflowRun);
-    acknowledgeGrantWildcards(this.dataflowRun.role, {
-      resources: [{ arn: this.worker.functionArn, suffix: ':*' }],
-      reason:
-        "CDK's invoke grant on this one function: <function ARN>:* names its versions and aliases only.",
-    });
-    Validations.of(this.dataflowRun.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery ' +
-        '(logs:CreateLogDelivery and friends) support no resource-level scoping.',
-    });
+    this.dataflowRun = workflow.machine;
 
     this.scheduler = new TributaryFunction(this, 'DataflowScheduler', {
       handlerPath: 'lambdas/handlers/dataflow-scheduler.ts',

@@ -84,6 +84,11 @@ export interface RuntimeOptions {
    * `--import` would: for tests that inject faults into the AWS SDK clients the functions use. @default none
    */
   readonly functionPreload?: readonly string[];
+  /**
+   * Milliseconds a function's execution environment may stay idle before it is reclaimed (the next invocation
+   * cold-starts), as Lambda reclaims idle environments. @default IDLE_ENVIRONMENT_TIMEOUT_MS (5 minutes)
+   */
+  readonly functionIdleTimeoutMs?: number;
 }
 
 export interface RunningRuntime {
@@ -301,6 +306,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       shared,
       tmpRoot: join(dataDir, FUNCTION_TMP_DIR),
       preload: options.functionPreload ?? [],
+      ...(options.functionIdleTimeoutMs === undefined
+        ? {}
+        : { idleTimeoutMs: options.functionIdleTimeoutMs }),
     });
     stepFunctions.attach(host);
     const resourceVariable = (name: string): string | undefined =>

@@ -1,11 +1,11 @@
 /**
  * S3 event notifications to functions, as the template configures them (CDK's Custom::S3BucketNotifications, or a
  * bucket's own NotificationConfiguration), fed by the S3 emulator's events. Invocations are asynchronous like
- * Lambda's: failures are logged and retried a bounded number of times.
+ * Lambda's (see async-invocation.ts): failures are logged and retried a bounded number of times.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type S3rver from 's3rver';
+import { invokeAsynchronously } from './lambda/async-invocation';
 import type { FunctionHost } from './lambda/function-host';
 import type { RuntimeLog } from './runtime-log';
 import { resourcesOfType } from './template/cloudformation';
@@ -113,29 +113,22 @@ export function startS3Notifications(options: NotificationOptions): RunningNotif
   const inFlight = new Set<Promise<void>>();
   const abort = new AbortController();
 
-  async function invokeAsync(functionArn: string, event: S3Event): Promise<void> {
+  function deliver(functionArn: string, event: S3Event): Promise<void> {
     const fn = host.find(functionArn);
     if (!fn) {
       log.error(`S3 notification for ${functionArn}: no such local function`);
-      return;
+      return Promise.resolve();
     }
-    for (let attempt = 0; attempt <= ASYNC_RETRY_ATTEMPTS; attempt += 1) {
-      try {
-        await host.invoke(fn, event);
-        return;
-      } catch (error) {
-        log.error(
-          `${fn.logicalId} failed on an S3 notification (attempt ${attempt + 1} of ${ASYNC_RETRY_ATTEMPTS + 1})`,
-          error,
-        );
-        if (attempt === ASYNC_RETRY_ATTEMPTS) return;
-        try {
-          await sleep(ASYNC_RETRY_DELAY_MS, undefined, { signal: abort.signal });
-        } catch {
-          return;
-        }
-      }
-    }
+    return invokeAsynchronously({
+      host,
+      fn,
+      event: () => event,
+      attempts: ASYNC_RETRY_ATTEMPTS + 1,
+      retryDelayMs: ASYNC_RETRY_DELAY_MS,
+      signal: abort.signal,
+      log,
+      source: 'S3 notification',
+    });
   }
 
   const onEvent = (emulatorEvent: S3Event): void => {
@@ -159,7 +152,7 @@ export function startS3Notifications(options: NotificationOptions): RunningNotif
             object: { ...record.s3.object, key: encodeNotificationKey(key) },
           },
         };
-        const delivery = invokeAsync(target.functionArn, { Records: [lambdaRecord] }).finally(() =>
+        const delivery = deliver(target.functionArn, { Records: [lambdaRecord] }).finally(() =>
           inFlight.delete(delivery),
         );
         inFlight.add(delivery);

@@ -96,12 +96,6 @@ export interface TributaryFunctionProps {
   readonly deadLetterQueue?: IQueue;
 }
 
-/**
- * The house Lambda function: Node.js 22 on Graviton, X-Ray tracing, an encrypted log group with retention, an ESM
- * bundle with source maps, and a role holding only what its binders grant. Resources are attached with
- * `bindTable` / `bindBucket` / `bindStream`, which set the environment variable naming the resource and grant
- * the matching least-privilege access (including the KMS key) in one call.
- */
 /** The ARN prefix of a state machine's executions (`...:execution:<name>`); append `:<execution name>` or `:*`. */
 export function executionsArnOf(machine: StateMachine): string {
   return Stack.of(machine).formatArn({
@@ -112,6 +106,12 @@ export function executionsArnOf(machine: StateMachine): string {
   });
 }
 
+/**
+ * The house Lambda function: Node.js 22 on Graviton, X-Ray tracing, an encrypted log group with retention, an ESM
+ * bundle with source maps, and a role holding only what its binders grant. Resources are attached with
+ * `bindTable` / `bindBucket` / `bindStream`, which set the environment variable naming the resource and grant
+ * the matching least-privilege access (including the KMS key) in one call.
+ */
 export class TributaryFunction extends NodejsFunction {
   readonly handlerPath: string;
   /** The function's own role; grants made outside the binders acknowledge their wildcards on it. */

@@ -1,14 +1,26 @@
 /**
- * Runs inside a function's worker thread (see worker-boot.mjs): imports the handler module once (the cold start)
- * and invokes it for each message, as one Lambda execution environment does.
+ * Runs inside a function's worker thread (see worker-boot.mjs): makes the file system read-only outside the
+ * function's TMPDIR and bounds that by its EphemeralStorage, imports the handler module once (the cold start) and invokes it for each message, as one Lambda
+ * execution environment does.
  */
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLambdaContext } from './lambda-context';
 import type { LocalFunction } from './local-function';
-import type { InvocationReply, InvocationRequest, SerializedError } from './worker-protocol';
+import { restrictWritesTo } from './read-only-filesystem';
+import { limitTmpStorage } from './tmp-storage-limit';
+import type {
+  InitializedMessage,
+  InvocationReply,
+  InvocationRequest,
+  SerializedError,
+} from './worker-protocol';
 
 type Handler = (event: unknown, context: unknown) => unknown;
+
+const BYTES_PER_MB = 1024 * 1024;
 
 const { fn, modulePath, preload } = workerData as {
   fn: LocalFunction;
@@ -30,6 +42,11 @@ function serialize(error: unknown): SerializedError {
 
 async function loadHandler(): Promise<Handler> {
   let module: Record<string, unknown>;
+  // Before any module of the function loads: only its /tmp (TMPDIR) is writable, up to its EphemeralStorage size, as
+  // in Lambda; the handler's named imports of fs then see the guarded functions.
+  restrictWritesTo(tmpdir());
+  await limitTmpStorage(tmpdir(), fn.ephemeralStorageMb * BYTES_PER_MB);
+  syncBuiltinESMExports();
   try {
     for (const url of preload) await import(url);
     module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
@@ -54,8 +71,11 @@ async function loadHandler(): Promise<Handler> {
 }
 
 const handler = loadHandler();
-// A failed import is reported with each invocation, not as an unhandled rejection.
-handler.catch(() => undefined);
+// A failed import is reported with each invocation, not as an unhandled rejection; either way the init phase ends.
+handler.then(
+  () => port.postMessage({ initialized: true } satisfies InitializedMessage),
+  () => port.postMessage({ initialized: true } satisfies InitializedMessage),
+);
 
 port.on('message', ({ id, payload, deadline }: InvocationRequest) => {
   void (async () => {

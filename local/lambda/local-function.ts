@@ -12,6 +12,7 @@ export const HANDLER_EXPORT_METADATA = 'tributary:handler-export';
 /** Lambda's defaults when the template sets none. */
 const DEFAULT_TIMEOUT_SECONDS = 3;
 const DEFAULT_MEMORY_MB = 128;
+const DEFAULT_EPHEMERAL_STORAGE_MB = 512;
 
 export interface LocalFunction {
   readonly stackName: string;
@@ -23,6 +24,8 @@ export interface LocalFunction {
   readonly exportName: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** The size of its `/tmp` (`EphemeralStorage.Size`). */
+  readonly ephemeralStorageMb: number;
   readonly environment: Readonly<Record<string, string>>;
 }
 
@@ -71,6 +74,10 @@ export function readFunctions(resolver: TemplateResolver): LocalFunction[] {
             resolver.resolve(stackName, properties['Timeout']) ?? DEFAULT_TIMEOUT_SECONDS,
           ),
           memoryMb: Number(resolver.resolve(stackName, properties['MemorySize']) ?? DEFAULT_MEMORY_MB),
+          ephemeralStorageMb: Number(
+            (resolver.resolve(stackName, properties['EphemeralStorage']) as { Size?: unknown } | undefined)
+              ?.Size ?? DEFAULT_EPHEMERAL_STORAGE_MB,
+          ),
           environment: Object.fromEntries(
             Object.entries((variables ?? {}) as Record<string, unknown>).map(([key, value]) => [
               key,

@@ -18,3 +18,10 @@ export interface SerializedError {
 export type InvocationReply =
   | { readonly id: number; readonly ok: true; readonly payload?: string }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+/** Sent once the handler module is loaded (or failed to load): the end of the environment's init phase. */
+export interface InitializedMessage {
+  readonly initialized: true;
+}
+
+export type WorkerMessage = InvocationReply | InitializedMessage;

@@ -5,7 +5,7 @@
  * the schedule keeps ticking.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { invokeAsynchronously } from '../lambda/async-invocation';
 import type { FunctionHost } from '../lambda/function-host';
 import type { LocalFunction } from '../lambda/local-function';
 import type { RuntimeLog } from '../runtime-log';
@@ -57,26 +57,18 @@ export function startSchedules(options: SchedulerOptions): RunningScheduler {
   const timers = new Map<string, NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
 
-  async function invoke(schedule: LocalSchedule, fn: LocalFunction, scheduledTime: Date): Promise<void> {
+  function invoke(schedule: LocalSchedule, fn: LocalFunction, scheduledTime: Date): Promise<void> {
     const executionId = randomUUID();
-    const attempts = schedule.maxRetries + 1;
-    for (let attempt = 1; attempt <= attempts && !abort.signal.aborted; attempt += 1) {
-      try {
-        await host.invoke(fn, scheduleEvent(schedule, scheduledTime, executionId, attempt));
-        return;
-      } catch (error) {
-        log.error(
-          `schedule ${schedule.name}: ${fn.logicalId} failed (attempt ${attempt} of ${attempts})`,
-          error,
-        );
-        if (attempt === attempts) return;
-        try {
-          await sleep(SCHEDULE_RETRY_DELAY_MS, undefined, { signal: abort.signal });
-        } catch {
-          return;
-        }
-      }
-    }
+    return invokeAsynchronously({
+      host,
+      fn,
+      event: (attempt) => scheduleEvent(schedule, scheduledTime, executionId, attempt),
+      attempts: schedule.maxRetries + 1,
+      retryDelayMs: SCHEDULE_RETRY_DELAY_MS,
+      signal: abort.signal,
+      log,
+      source: `schedule ${schedule.name}`,
+    });
   }
 
   function run(schedule: LocalSchedule, fn: LocalFunction): void {

@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SchemaRegistry } from '../../lambdas/core/schemas/schema-registry';
 import type { StoredSchema } from '../../lambdas/core/schemas/schema-types';
-import { InMemorySchemaStore } from '../unit/schemas/in-memory-schema-store';
+import { InMemorySchemaStore } from '../support/in-memory-schema-store';
 import {
   instances,
   relativeName,

@@ -34,8 +34,14 @@ const TOTAL_MESSAGES = 10_000;
 const MESSAGES_PER_REQUEST = 200;
 /** Requests in flight at once: a few producers, not a flood that would only measure the 2-core machine. */
 const PARALLEL_REQUESTS = 4;
-/** How long the consumer may take to drain the stream: a bound on the wait, not an assertion on speed. */
-const DRAIN_DEADLINE_MS = 180_000;
+/**
+ * How long the drain may go without the batch metrics counting one more message before the wait gives up: the wait
+ * follows progress, not a clock, so a machine under double load drains slower but still passes; only a consumer that
+ * has stopped fails.
+ */
+const DRAIN_STALL_MS = 120_000;
+/** vitest needs a bound on a test: the stall check above decides the outcome, this only ends a run that hangs. */
+const DRAIN_TEST_CEILING_MS = 20 * 60_000;
 const DRAIN_POLL_MS = 500;
 
 interface BatchResponse {
@@ -225,10 +231,11 @@ describe('streaming ingestion on the local runtime', () => {
 
   it(
     'drains the stream until the batch metrics count every accepted message',
-    { timeout: DRAIN_DEADLINE_MS + 30_000 },
+    { timeout: DRAIN_TEST_CEILING_MS },
     async () => {
-      // Act
-      const deadline = Date.now() + DRAIN_DEADLINE_MS;
+      // Act: wait while the counts keep rising.
+      let counted = -1;
+      let lastProgressAt = Date.now();
       const wanted = (datasetId: string) => plan.expected[datasetId]!.input;
       let seen: Record<string, Metrics>;
       for (;;) {
@@ -238,7 +245,9 @@ describe('streaming ingestion on the local runtime', () => {
         };
         seen = Object.fromEntries(Object.entries(batches).map(([id, views]) => [id, total(views)]));
         const done = Object.entries(seen).every(([id, metrics]) => metrics.inputRecordCount >= wanted(id));
-        if (done || Date.now() > deadline) break;
+        const nowCounted = Object.values(seen).reduce((sum, metrics) => sum + metrics.inputRecordCount, 0);
+        if (nowCounted > counted) [counted, lastProgressAt] = [nowCounted, Date.now()];
+        if (done || Date.now() - lastProgressAt > DRAIN_STALL_MS) break;
         await sleep(DRAIN_POLL_MS);
       }
 

@@ -53,7 +53,7 @@ import {
   toStreamRecords,
   type PlannedRecord,
 } from '../support/streaming-records';
-import { InMemorySchemaStore } from '../unit/schemas/in-memory-schema-store';
+import { InMemorySchemaStore } from '../support/in-memory-schema-store';
 import type { DatasetTarget } from '../../lambdas/core/lake/dataset-targets';
 
 const SANDBOX = 'prod';

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LambdaServiceError } from '../../local/lambda/function-host';
 import type { LocalFunction } from '../../local/lambda/local-function';
 import type { RuntimeLog } from '../../local/runtime-log';
 import { parseScheduleExpression } from '../../local/scheduler/schedule-expression';
@@ -153,6 +154,7 @@ describe('running schedules', () => {
     exportName: 'handler',
     timeoutSeconds: 3,
     memoryMb: 128,
+    ephemeralStorageMb: 512,
     environment: {},
   };
   const schedule = (overrides: Partial<LocalSchedule> = {}): LocalSchedule => ({
@@ -297,6 +299,37 @@ describe('running schedules', () => {
       'schedule every-minute: Task failed (attempt 1 of 2)',
       'schedule every-minute: Task failed (attempt 2 of 2)',
       'schedule every-minute: Task failed (attempt 1 of 2)',
+    ]);
+  });
+
+  it('drops an event Lambda refuses as too large for an asynchronous invocation, logging it, without retrying', async () => {
+    // Prepare: real timers, as a retry would wait on a promise timer.
+    vi.useRealTimers();
+    const invocationTypes: unknown[] = [];
+    const host: ScheduleHost = {
+      find: (arn) => (arn === TASK_ARN ? task : undefined),
+      invoke: async (_fn, _event, type) => {
+        invocationTypes.push(type);
+        throw new LambdaServiceError('RequestEntityTooLargeException', 'over 1 MB');
+      },
+    };
+    const { lines, log } = capturingLog();
+    const scheduler = startSchedules({
+      schedules: [schedule({ maxRetries: 1 })],
+      host,
+      log,
+      tickMs: SCHEDULE_RETRY_DELAY_MS * 2,
+    });
+
+    // Act: two ticks, each refused once and not retried.
+    await eventually(() => (invocationTypes.length >= 2 ? true : undefined), 'two ticks');
+    await scheduler.stop();
+
+    // Assess
+    expect(invocationTypes.slice(0, 2)).toEqual(['Event', 'Event']);
+    expect(lines.filter((line) => !line.includes('→')).slice(0, 2)).toEqual([
+      'schedule every-minute: Lambda refused the asynchronous invocation of Task; the event is dropped',
+      'schedule every-minute: Lambda refused the asynchronous invocation of Task; the event is dropped',
     ]);
   });
 

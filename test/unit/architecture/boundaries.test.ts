@@ -131,4 +131,15 @@ describe('boundaries', () => {
       '../../lake/lake-keys',
     ]);
   });
+
+  it('refuses a benchmark a unit test folder, and lets it use test/support', async () => {
+    // Act
+    const refused = await refusedImports(
+      'bench/probe.bench.ts',
+      probe('../test/unit/files/csv-reader.test', '../test/support/file-byte-source'),
+    );
+
+    // Assess
+    expect(refused).toEqual(['../test/unit/files/csv-reader.test']);
+  });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFile } from '../../../lambdas/core/files/plan-file';
 import { readChunk } from '../../../lambdas/core/files/read-chunk';
-import { fileByteSource } from './file-byte-source';
+import { fileByteSource } from '../../support/file-byte-source';
 
 const ROWS = 500_000;
 const folder = mkdtempSync(join(tmpdir(), 'tributary-large-csv-'));

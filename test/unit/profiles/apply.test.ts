@@ -9,7 +9,7 @@ import {
   type FragmentChange,
   type UpsertOperation,
 } from '../../../lambdas/core/profiles/fragments';
-import { MemoryGraph, MemoryProfileData } from './apply-fakes';
+import { MemoryGraph, MemoryProfileData } from '../../support/profile-apply-fakes';
 import { EVENT_SCHEMA, emailProfileSchema } from '../../support/profile-schemas';
 
 const RECEIVED = '2024-06-01T00:00:00.000Z';

@@ -6,7 +6,7 @@
 import type { EventRemovals } from '../../../lambdas/core/profiles/events';
 import type { FragmentRemovals } from '../../../lambdas/core/profiles/fragments';
 import { identityKeyOf, type IdentityRef } from '../../../lambdas/core/profiles/profile-ports';
-import { eventKey, fragmentKey, MemoryProfileData } from './apply-fakes';
+import { eventKey, fragmentKey, MemoryProfileData } from '../../support/profile-apply-fakes';
 
 export class RevertableProfileData extends MemoryProfileData implements FragmentRemovals, EventRemovals {
   /** Removals attempted, answered true or false: each is one conditional delete in DynamoDB. */

@@ -1,6 +1,6 @@
 /** A registry over the in-memory store, with a fixed clock and the namespaces `Email`, `ECID` and `CRMID`. */
 import { SchemaRegistry } from '../../../lambdas/core/schemas/schema-registry';
-import { InMemorySchemaStore } from './in-memory-schema-store';
+import { InMemorySchemaStore } from '../../support/in-memory-schema-store';
 
 export const SANDBOX = 'prod';
 export const KNOWN_NAMESPACES = new Set(['Email', 'ECID', 'CRMID']);

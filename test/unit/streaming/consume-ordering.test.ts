@@ -11,7 +11,7 @@ import { DEFAULT_PROFILE_GUARDRAILS } from '../../../lambdas/core/profiles/profi
 import type { StreamEntry, StreamWriter } from '../../../lambdas/core/streaming/collect-stream';
 import { consumeRecords } from '../../../lambdas/core/streaming/consume-records';
 import { streamingBatchId, type StreamMessage } from '../../../lambdas/core/streaming/stream-message';
-import { MemoryGraph, MemoryProfileData } from '../profiles/apply-fakes';
+import { MemoryGraph, MemoryProfileData } from '../../support/profile-apply-fakes';
 import { fakes, lakeRowsOf, quarantineLines, streamRecord, target } from './consume-fakes';
 
 const DAY_1 = '2024-05-01T10:05:00.000Z';

@@ -8,12 +8,7 @@ import { fileBatchView } from '../../../../lambdas/core/batches/file-batch-view'
 import type { StoredMappingSet } from '../../../../lambdas/core/mapping-sets/mapping-sets';
 import type { MappingRule } from '../../../../lambdas/core/mapping/mapping-types';
 import { stageChunk } from '../../../../lambdas/core/batches/ingest/stage-chunk';
-<<<<<<< HEAD
-import { HttpProblem } from '../../../../lambdas/http/problem';
-=======
-import type { DatasetTarget } from '../../../../lambdas/core/streaming/consume-ports';
 import { DomainError } from '../../../../lambdas/core/errors/domain-error';
->>>>>>> redesign/errors
 import {
   addBatch,
   addFile,

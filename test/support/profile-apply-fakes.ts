@@ -3,9 +3,9 @@
  * (no concurrency protocol — the graph's own tests cover that) and a fragment and event store that counts one write
  * unit per write, as a small item costs in DynamoDB.
  */
-import type { EventWrites } from '../../../lambdas/core/profiles/events';
-import type { FragmentWrites, StoredFragment, WriteResult } from '../../../lambdas/core/profiles/fragments';
-import { GRAPH_REFUSAL_CODES, GraphRefusedError } from '../../../lambdas/core/profiles/identity-graph';
+import type { EventWrites } from '../../lambdas/core/profiles/events';
+import type { FragmentWrites, StoredFragment, WriteResult } from '../../lambdas/core/profiles/fragments';
+import { GRAPH_REFUSAL_CODES, GraphRefusedError } from '../../lambdas/core/profiles/identity-graph';
 import type {
   GraphRemoval,
   GraphView,
@@ -14,8 +14,8 @@ import type {
   LinkOutcome,
   LinkSource,
   ProfileEvent,
-} from '../../../lambdas/core/profiles/profile-ports';
-import { identityKeyOf, StoreRefusal } from '../../../lambdas/core/profiles/profile-ports';
+} from '../../lambdas/core/profiles/profile-ports';
+import { identityKeyOf, StoreRefusal } from '../../lambdas/core/profiles/profile-ports';
 
 export class MemoryGraph implements IdentityGraph {
   /** Identity key → graph id. */

@@ -1,7 +1,7 @@
 /** A SchemaStore in memory, for tests: same contract as the DynamoDB one, without the I/O. */
-import type { Page, PageRequest } from '../../../lambdas/core/page';
-import type { SchemaStore } from '../../../lambdas/core/schemas/schema-store';
-import { summarize, type SchemaSummary, type StoredSchema } from '../../../lambdas/core/schemas/schema-types';
+import type { Page, PageRequest } from '../../lambdas/core/page';
+import type { SchemaStore } from '../../lambdas/core/schemas/schema-store';
+import { summarize, type SchemaSummary, type StoredSchema } from '../../lambdas/core/schemas/schema-types';
 
 export class InMemorySchemaStore implements SchemaStore {
   /** Versions by `sandbox\nid`, index = version - 1. */
