@@ -4,20 +4,17 @@
  * with the key's identity in the context and, on Deny, the reason the ACCESS_DENIED response shows. The policy is
  * per method, so API Gateway's result cache must stay off for this authorizer (or be keyed by route as well).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { AuthorizationDeps } from '../http/authorization';
 import { authorizeRequest } from '../http/authorization';
 import { recordUse } from '../core/api-keys/api-keys';
+import { lambdaHandler, logger, startedOnce } from '../adapters/handler-shell';
 import { authorizerDepsFromEnvironment } from '../composition/authorizer';
 import { AUTH_CONTEXT, SANDBOX_HEADER } from '../http/api-types';
 import { lowerCaseHeaders, presentedKeyOf } from '../http/request';
 import { queryValuesOf } from '../http/route-table';
 
-const logger = new Logger({ serviceName: 'authorizer' });
-let deps: AuthorizationDeps | undefined;
+const authorizationDeps = startedOnce<AuthorizationDeps>(authorizerDepsFromEnvironment);
 
 /** The ACCESS_DENIED template places the reason inside a JSON string: keep only characters that need no escaping. */
 export function safeReason(reason: string): string {
@@ -41,7 +38,7 @@ function policy(
 }
 
 async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  deps ??= authorizerDepsFromEnvironment();
+  const deps = await authorizationDeps();
   const headers = lowerCaseHeaders(event.headers);
   const decision = await authorizeRequest(deps, {
     presentedKey: presentedKeyOf(headers),
@@ -77,6 +74,4 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   return policy('Allow', key.keyId, event.methodArn, context);
 }
 
-export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .handler(authorize);
+export const handler = lambdaHandler(authorize);

@@ -1,10 +1,8 @@
 /** The batches Lambda: streaming batches in the catalog, their failed records, and replays of those. */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../adapters/handler-shell';
 import { batchRoutesFromEnvironment } from '../composition/batches-api';
 import { createApiHandler } from '../http/api-handler';
 import { BATCH_ROUTES } from '../http/route-table';
-
-const logger = new Logger({ serviceName: 'batches' });
 
 export const handler = createApiHandler({
   routes: batchRoutesFromEnvironment,

@@ -4,23 +4,18 @@
  * `DataflowStateError`, `SourceRejectedError` or `DomainError`. Only the error's name is logged: a source's message
  * is the run's to record.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import { lambdaHandler, logger, startedOnce } from '../adapters/handler-shell';
 import { dataflowWorkerFromEnvironment } from '../composition/dataflow-worker';
 import type { NotifyOutcome } from '../core/dataflows/notify-run';
 import type { RunWorkerDeps } from '../core/dataflows/run-worker-ports';
 import { runDataflowTask, type RunWorkerEvent } from '../core/dataflows/run-tasks';
 
-const logger = new Logger({ serviceName: 'dataflow-worker' });
-
-let deps: RunWorkerDeps | undefined;
+const workerDeps = startedOnce<RunWorkerDeps>(dataflowWorkerFromEnvironment);
 
 async function run(event: RunWorkerEvent): Promise<unknown> {
   logger.appendKeys({ task: event.task, dataflowId: event.dataflowId, runId: event.runId });
   try {
-    deps ??= dataflowWorkerFromEnvironment();
-    const result = await runDataflowTask(deps, event);
+    const result = await runDataflowTask(await workerDeps(), event);
     if (event.task === 'notify-run' && (result as NotifyOutcome).failed.length > 0) {
       // Recorded on the run too (with why); the run's outcome does not change.
       logger.warn('run notification failed', { channels: (result as NotifyOutcome).failed });
@@ -32,6 +27,4 @@ async function run(event: RunWorkerEvent): Promise<unknown> {
   }
 }
 
-export const handler = middy<RunWorkerEvent, unknown>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .handler(run);
+export const handler = lambdaHandler(run);

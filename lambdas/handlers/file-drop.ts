@@ -6,21 +6,17 @@
  * layout) is logged with why and skipped; anything else fails the invocation, and Lambda's asynchronous retries
  * deliver it again.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
+import { lambdaHandler, logger, startedOnce } from '../adapters/handler-shell';
 import { decodeS3EventKey } from '../adapters/s3-event-keys';
 import { fileDropFromEnvironment } from '../composition/file-drop';
 import { ingestDroppedFile, type FileDropDeps } from '../core/batches/file-drop';
 import { DomainError } from '../core/errors/domain-error';
 
-const logger = new Logger({ serviceName: 'file-drop' });
-
-let deps: FileDropDeps | undefined;
+const fileDropDeps = startedOnce<FileDropDeps>(fileDropFromEnvironment);
 
 async function drop(event: S3Event): Promise<void> {
-  deps ??= fileDropFromEnvironment();
+  const deps = await fileDropDeps();
   for (const record of event.Records) {
     const key = decodeS3EventKey(record.s3.object.key);
     try {
@@ -42,6 +38,4 @@ async function drop(event: S3Event): Promise<void> {
   }
 }
 
-export const handler = middy<S3Event, void>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .handler(drop);
+export const handler = lambdaHandler(drop);

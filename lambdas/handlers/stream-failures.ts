@@ -5,10 +5,8 @@
  * come twice; recording again changes nothing. A failure fails the invocation, and Lambda's asynchronous retries
  * (then the dead-letter queue, which alarms) take it.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
+import { lambdaHandler, logger, startedOnce } from '../adapters/handler-shell';
 import { decodeS3EventKey } from '../adapters/s3-event-keys';
 import { embeddedMetricsOf } from '../adapters/embedded-metrics';
 import { onFailureRecorderFromEnvironment } from '../composition/stream-failures';
@@ -16,12 +14,10 @@ import { METRICS } from '../config/metric-names';
 import { recordOnFailure, type RecordOnFailureDeps } from '../core/streaming/on-failure-ledger';
 
 const embeddedMetrics = embeddedMetricsOf();
-const logger = new Logger({ serviceName: 'stream-failures' });
-
-let deps: RecordOnFailureDeps | undefined;
+const recorderDeps = startedOnce<RecordOnFailureDeps>(onFailureRecorderFromEnvironment);
 
 async function record(event: S3Event): Promise<void> {
-  deps ??= onFailureRecorderFromEnvironment();
+  const deps = await recorderDeps();
   for (const notification of event.Records) {
     const key = decodeS3EventKey(notification.s3.object.key);
     const outcome = await recordOnFailure(deps, key);
@@ -42,6 +38,4 @@ async function record(event: S3Event): Promise<void> {
   }
 }
 
-export const handler = middy<S3Event, void>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .handler(record);
+export const handler = lambdaHandler(record);

@@ -5,8 +5,8 @@
  * with a bare 500 that leaks nothing.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import type middy from '@middy/core';
+import { lambdaHandler } from '../adapters/handler-shell';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { accessDenial } from '../core/api-keys/access';
@@ -88,14 +88,11 @@ export function createApiHandler(options: ApiHandlerOptions) {
     return jsonResponse(await route(request));
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(injectLambdaContext(options.logger, { clearState: true }))
-    .use({
-      onError: (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>) => {
-        const problem = problemOf(request.error);
-        if (!problem) options.logger.error('unhandled error', request.error ?? 'unknown error');
-        request.response = problemResponse(problem ?? internalError(), request.context.awsRequestId);
-      },
-    })
-    .handler(dispatch);
+  return lambdaHandler(dispatch, options.logger).use({
+    onError: (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>) => {
+      const problem = problemOf(request.error);
+      if (!problem) options.logger.error('unhandled error', request.error ?? 'unknown error');
+      request.response = problemResponse(problem ?? internalError(), request.context.awsRequestId);
+    },
+  });
 }

@@ -28,8 +28,13 @@ export const HANDLER_METADATA = {
 /** The handler export every file under `lambdas/handlers/` provides. */
 const HANDLER_EXPORT = 'handler';
 
-/** One service name for all functions, so logs and traces of one request group under one service. */
-export const SERVICE_NAME = 'tributary';
+/**
+ * The function's service name in its logs: its handler file's name (`authorizer`, `batch-worker`, …), so a log search
+ * by service finds one function's lines. Set here only: the handlers' logger reads it (adapters/handler-shell.ts).
+ */
+export function serviceNameOf(handlerPath: string): string {
+  return path.basename(handlerPath, path.extname(handlerPath));
+}
 
 /** INFO keeps one structured line per request; raise per deployment with POWERTOOLS_LOG_LEVEL=DEBUG to diagnose. */
 const LOG_LEVEL = 'INFO';
@@ -144,7 +149,7 @@ export class TributaryFunction extends NodejsFunction {
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(props.handlerPath),
         POWERTOOLS_LOG_LEVEL: LOG_LEVEL,
       },
       bundling: {

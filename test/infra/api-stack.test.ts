@@ -33,7 +33,7 @@ import {
 import {
   FUNCTION_LOG_RETENTION,
   HANDLER_METADATA,
-  SERVICE_NAME,
+  serviceNameOf,
 } from '../../lib/constructs/tributary-function';
 import { PROJECT_ROOT } from '../../lib/project-paths';
 import { API_STACK_NAME } from '../../lib/tributary-app';
@@ -75,7 +75,7 @@ describe('ApiStack', () => {
     expect(tributary.api.stackName).toBe(API_STACK_NAME);
   });
 
-  it('runs every function on nodejs22.x, arm64, traced, with the shared service name and source maps', () => {
+  it('runs every function on nodejs22.x, arm64, traced, with source maps', () => {
     // Assess
     template.resourceCountIs('AWS::Lambda::Function', 6);
     template.allResourcesProperties('AWS::Lambda::Function', {
@@ -85,11 +85,29 @@ describe('ApiStack', () => {
       Environment: {
         Variables: Match.objectLike({
           NODE_OPTIONS: '--enable-source-maps',
-          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_SERVICE_NAME: Match.anyValue(),
           POWERTOOLS_LOG_LEVEL: 'INFO',
         }),
       },
     });
+  });
+
+  it("names each function's service after its handler file, which its logger reads", () => {
+    // Act
+    const services = ofType('AWS::Lambda::Function').map(([, fn]) => [
+      String(fn.Metadata?.[HANDLER_METADATA.entry]),
+      (fn.Properties.Environment as { Variables: Record<string, string> }).Variables[
+        'POWERTOOLS_SERVICE_NAME'
+      ],
+    ]);
+
+    // Assess
+    expect(Object.fromEntries(services)).toMatchObject({
+      'lambdas/handlers/authorizer.ts': 'authorizer',
+      'lambdas/handlers/batches-api.ts': 'batches-api',
+      'lambdas/handlers/control-plane.ts': 'control-plane',
+    });
+    for (const [entry, service] of services) expect(service).toBe(serviceNameOf(entry ?? ''));
   });
 
   it('tells the local runtime which source file and export each function runs, and the file exists', () => {
