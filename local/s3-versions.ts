@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Event } from 'aws-lambda';
 import type S3rver from 's3rver';
 import type { S3Context, S3Middleware } from 's3rver';
+import { escapeXml } from './xml-text';
 
 /** One version of a key: an object's bytes and headers, or a delete marker. */
 interface VersionRecord {
@@ -50,10 +51,10 @@ const OBJECT_HEADERS = [
 ];
 
 const xmlError = (code: string, message: string, extra: Record<string, string> = {}) =>
-  `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${Object.entries(
+  `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>${Object.entries(
     extra,
   )
-    .map(([name, value]) => `<${name}>${value}</${name}>`)
+    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
     .join('')}</Error>`;
 
 export function answerError(ctx: S3Context, status: number, code: string, message: string, extra = {}): void {

@@ -9,6 +9,7 @@ import { signingAccessKeyId } from './function-credentials';
 import { policyDocumentStatements } from './policy-document';
 import { AccessDeniedError, type RoleAccess } from './role-access';
 import { serveOnLoopback, type LoopbackServer } from '../loopback-server';
+import { escapeXml } from '../xml-text';
 
 const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 /** STS's bounds on a session: 15 minutes to 12 hours (a chained session at most 1 hour), names of 2–64 characters. */
@@ -30,12 +31,6 @@ class StsError extends Error {
     super(message);
   }
 }
-
-const escapeXml = (text: string): string =>
-  text.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
-  );
 
 function answer(res: ServerResponse, status: number, xml: string): void {
   res.writeHead(status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': randomUUID() });

@@ -179,6 +179,21 @@ describe('each function is held to its own role at the local endpoints', () => {
     expect(await presigned.text()).toContain('<Code>AccessDenied</Code>');
   });
 
+  it('answers a denial on a key holding XML characters with well-formed AccessDenied', async () => {
+    // Prepare
+    const landingBucket = underTest.runtime.resourceVariable(ENV.landingBucket) ?? '';
+    const { s3 } = clientsOf(authorizer, underTest.runtime.endpoints);
+
+    // Act
+    const failure = await failureOf(
+      s3.send(new PutObjectCommand({ Bucket: landingBucket, Key: 'uploads/a&b<c>.json', Body: '{}' })),
+    );
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect((failure as Error).message).toContain('uploads/a&b<c>.json');
+  });
+
   it('accepts an upload through a URL presigned by a function whose role grants it', async () => {
     // Prepare
     const batches = underTest.runtime.functions.find((fn) => fn.logicalId.startsWith('BatchesFunction'));
